@@ -1,0 +1,47 @@
+# Every target sets up what it needs: a fresh clone runs `make run` or `make test` directly.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run demo test unit lint fmt bench bench-quick clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/edc serve --host 127.0.0.1 --port 8080 --demo
+
+demo: $(STAMP)
+	$(BIN)/edc demo --participants 400 --seed 1
+
+# The whole suite: unit, application on SQLite and PostgreSQL, projections, web, browser, slow.
+test: $(STAMP)
+	$(BIN)/pytest
+
+# No database server, no browser.
+unit: $(STAMP)
+	$(BIN)/pytest -m "not postgres and not browser and not slow"
+
+lint: $(STAMP)
+	$(BIN)/ruff check domain edc projections web tests bench
+	$(BIN)/ruff format --check domain edc projections web tests bench
+	$(BIN)/mypy
+
+fmt: $(STAMP)
+	$(BIN)/ruff format domain edc projections web tests bench
+	$(BIN)/ruff check --fix domain edc projections web tests bench
+
+bench: $(STAMP)
+	$(BIN)/python -m bench --events 1000000
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m bench --quick
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,89 @@
+"""The Allocation aggregate: the trial's allocation sequence, built by minimisation.
+
+One aggregate holds the whole sequence so that concurrent randomisations cannot decide from the
+same state: each allocation is the next version, and a writer that lost the race gets a conflict
+from the event store and decides again from the new state. Every event here reveals the arm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from domain.actor import Actor
+from domain.errors import RandomisationRefused
+from domain.minimisation import MarginalCounts, MinimisationDecision, minimise
+
+ALLOCATION_ID = uuid5(NAMESPACE_URL, "modic-edc/allocation-sequence")
+
+
+class Allocation(Aggregate):
+    """The allocation list of the trial: who got which arm, and how minimisation decided."""
+
+    class Started(Aggregate.Created):
+        pass
+
+    class Allocated(Aggregate.Event):
+        participant_id: UUID
+        screening_number: str
+        sequence_number: int
+        decision: dict[str, Any]
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: Allocation) -> None:
+            arm = self.decision["arm"]
+            aggregate.arms[self.participant_id] = arm
+            aggregate.decisions[self.participant_id] = dict(self.decision)
+            aggregate.counts = aggregate.counts.add(self.decision["levels"], arm)
+
+    class ArmRevealed(Aggregate.Event):
+        """Emergency unblinding of one participant by an investigator, with a reason."""
+
+        participant_id: UUID
+        arm: str
+        reason: str
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: Allocation) -> None:
+            aggregate.revealed.add(self.participant_id)
+
+    def __init__(self) -> None:
+        self.arms: dict[UUID, str] = {}
+        self.decisions: dict[UUID, dict[str, Any]] = {}
+        self.counts = MarginalCounts.empty()
+        self.revealed: set[UUID] = set()
+
+    @classmethod
+    def start(cls, at: datetime) -> Allocation:
+        return cls._create(cls.Started, id=ALLOCATION_ID, timestamp=at)
+
+    def allocate(
+        self,
+        participant_id: UUID,
+        screening_number: str,
+        levels: Mapping[str, str],
+        draw: float,
+        actor: Actor,
+        at: datetime,
+    ) -> MinimisationDecision:
+        """Minimise with the given random draw (made by the caller) and record the arm."""
+        if participant_id in self.arms:
+            raise RandomisationRefused("Cannot randomise: the participant is already randomised.")
+        decision = minimise(self.counts, levels, draw)
+        self.trigger_event(
+            self.Allocated,
+            timestamp=at,
+            participant_id=participant_id,
+            screening_number=screening_number,
+            sequence_number=len(self.arms) + 1,
+            decision=decision.as_dict(),
+            actor=actor.as_dict(),
+        )
+        return decision
+
+    def arm_of(self, participant_id: UUID) -> str | None:
+        return self.arms.get(participant_id)

@@ -1,0 +1,53 @@
+"""Each event type, classified once: blinded-safe or arm-revealing.
+
+Blinded read models, exports and audit views are built only from blinded-safe events, so
+nothing that reveals the arm can reach a blinded user by any path. An event type missing from
+this table is refused everywhere (fail closed), and a test checks every event type is here.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from eventsourcing.utils import get_topic
+
+from domain.allocation import Allocation
+from domain.participant import Participant
+from domain.site_register import SiteRegister
+from domain.user import User
+
+
+class Blinding(StrEnum):
+    BLINDED_SAFE = "blinded-safe"
+    ARM_REVEALING = "arm-revealing"
+
+
+CLASSIFICATION: dict[type, Blinding] = {
+    Participant.Screened: Blinding.BLINDED_SAFE,
+    Participant.FormEntered: Blinding.BLINDED_SAFE,
+    Participant.FormCorrected: Blinding.BLINDED_SAFE,
+    Participant.VisitOutOfWindow: Blinding.BLINDED_SAFE,
+    Participant.Randomised: Blinding.BLINDED_SAFE,
+    Participant.AdherenceEntered: Blinding.ARM_REVEALING,
+    Participant.AdherenceCorrected: Blinding.ARM_REVEALING,
+    Allocation.Started: Blinding.ARM_REVEALING,
+    Allocation.Allocated: Blinding.ARM_REVEALING,
+    Allocation.ArmRevealed: Blinding.ARM_REVEALING,
+    SiteRegister.Opened: Blinding.BLINDED_SAFE,
+    SiteRegister.NumberIssued: Blinding.BLINDED_SAFE,
+    User.Registered: Blinding.BLINDED_SAFE,
+    User.PasswordChanged: Blinding.BLINDED_SAFE,
+}
+_BY_TOPIC = {get_topic(cls): blinding for cls, blinding in CLASSIFICATION.items()}
+BLINDED_SAFE_TOPICS: tuple[str, ...] = tuple(
+    topic for topic, blinding in _BY_TOPIC.items() if blinding is Blinding.BLINDED_SAFE
+)
+
+
+def classify_topic(topic: str) -> Blinding:
+    """Classify a stored event's topic; unknown topics count as arm-revealing (fail closed)."""
+    return _BY_TOPIC.get(topic, Blinding.ARM_REVEALING)
+
+
+def is_blinded_safe(topic: str) -> bool:
+    return classify_topic(topic) is Blinding.BLINDED_SAFE

@@ -1,0 +1,303 @@
+"""The Participant aggregate: one person from screening to end of study, and their casebook.
+
+A participant is pseudonymous (a screening number and a UUID). Their forms live in the casebook
+as sheets keyed by form (or by form and week for the repeating weekly report). Each form has
+its own version, so two people entering different forms never conflict. The arm is not here:
+it lives only in the `Allocation` aggregate, so nothing in this aggregate reveals it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain import crf
+from domain.actor import Actor
+from domain.errors import (
+    ProtocolOrderViolated,
+    RandomisationRefused,
+    ReasonRequired,
+    StaleVersion,
+)
+from domain.protocol import (
+    ARM_REVEALING_FORMS,
+    FORM_LABELS,
+    POST_RANDOMISATION_FORMS,
+    REPEATING_FORM_KEY_ITEM,
+    VISIT_DATE_ITEM,
+    VISIT_OF_FORM,
+    EosStatus,
+    window_status,
+)
+from domain.reasons import Reason, changed_items, items_needing_reason
+
+Items = dict[str, Any]
+
+
+class Participant(Aggregate):
+    """A screened person and everything recorded about them, except their arm."""
+
+    class Screened(Aggregate.Created):
+        screening_number: str
+        site: str
+        items: dict[str, Any]
+        actor: dict[str, Any]
+
+    class FormEntered(Aggregate.Event):
+        form: str
+        key: str
+        items: dict[str, Any]
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: Participant) -> None:
+            aggregate.sheets[self.key] = dict(self.items)
+            aggregate.bump_form_version(self.form)
+
+    class FormCorrected(Aggregate.Event):
+        form: str
+        key: str
+        changes: dict[str, list[Any]]
+        reason: dict[str, str] | None
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: Participant) -> None:
+            sheet = aggregate.sheets[self.key]
+            for item, (_old, new) in self.changes.items():
+                sheet[item] = new
+            aggregate.bump_form_version(self.form)
+
+    # Adherence reveals the arm, so it has event types of its own (classified in domain.blinding).
+    class AdherenceEntered(FormEntered):
+        pass
+
+    class AdherenceCorrected(FormCorrected):
+        pass
+
+    class VisitOutOfWindow(Aggregate.Event):
+        """A protocol deviation: the visit happened outside its window (accepted, flagged)."""
+
+        form: str
+        study_day: int
+        description: str
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: Participant) -> None:
+            aggregate.deviations[self.form] = self.description
+
+    class Randomised(Aggregate.Event):
+        """The fact and date of randomisation; the arm is recorded apart, in `Allocation`."""
+
+        randomised_on: date
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: Participant) -> None:
+            aggregate.randomised_on = self.randomised_on
+
+    def __init__(
+        self, screening_number: str, site: str, items: dict[str, Any], actor: dict[str, Any]
+    ) -> None:
+        self.screening_number = screening_number
+        self.site = site
+        self.sheets: dict[str, Items] = {"screening": dict(items)}
+        self.form_versions: dict[str, int] = {"screening": 1}
+        self.deviations: dict[str, str] = {}
+        self.randomised_on: date | None = None
+
+    # ---- commands -------------------------------------------------------------------------
+
+    @classmethod
+    def screen(
+        cls,
+        participant_id: UUID,
+        screening_number: str,
+        items: Mapping[str, Any],
+        actor: Actor,
+        at: datetime,
+    ) -> Participant:
+        """Register a person from their validated screening form."""
+        return cls._create(
+            cls.Screened,
+            id=participant_id,
+            timestamp=at,
+            screening_number=screening_number,
+            site=items["SITE"],
+            items=dict(items),
+            actor=actor.as_dict(),
+        )
+
+    def record_form(
+        self,
+        form: str,
+        items: Mapping[str, Any],
+        *,
+        expected_version: int | None,
+        reason: Reason | None,
+        actor: Actor,
+        at: datetime,
+    ) -> bool:
+        """Enter or correct one form from validated items; returns False when nothing changed.
+
+        `expected_version` is the form version the writer last saw (None only for channels
+        without one, such as the patient's own weekly report).
+        """
+        if expected_version is not None and expected_version != self.form_version(form):
+            raise StaleVersion(
+                f"{FORM_LABELS[form]} was changed by someone else since you opened it "
+                f"(you saw version {expected_version}, it is now {self.form_version(form)}).",
+                current_version=self.form_version(form),
+            )
+        key = self.sheet_key(form, items)
+        existing = self.sheets.get(key)
+        entered, corrected = self._event_types(form)
+        if existing is None:
+            self.check_form_allowed(form)
+            self.trigger_event(
+                entered, timestamp=at, form=form, key=key, items=dict(items),
+                actor=actor.as_dict(),
+            )
+        else:
+            changes = changed_items(existing, items)
+            if not changes:
+                return False
+            needing = items_needing_reason(changes)
+            if needing and reason is None:
+                raise ReasonRequired(
+                    "Changing a value that was already entered needs a reason for change.",
+                    fields={item: "Changed: give a reason for change" for item in needing},
+                )
+            self.trigger_event(
+                corrected, timestamp=at, form=form, key=key, changes=changes,
+                reason=reason.as_dict() if reason else None, actor=actor.as_dict(),
+            )
+        self._flag_window_deviation(form, actor, at)
+        return True
+
+    def check_can_randomise(self) -> None:
+        """Refuse unless included, consented, baseline complete, not ended and not randomised."""
+        problems = self.randomisation_blockers()
+        if problems:
+            raise RandomisationRefused("Cannot randomise: " + "; ".join(problems) + ".")
+
+    def mark_randomised(self, on: date, actor: Actor, at: datetime) -> None:
+        self.check_can_randomise()
+        self.trigger_event(
+            self.Randomised, timestamp=at, randomised_on=on, actor=actor.as_dict()
+        )
+
+    # ---- rules ----------------------------------------------------------------------------
+
+    def check_form_allowed(self, form: str) -> None:
+        """Forms follow the protocol: screening, MRI, consent, baseline, randomisation, follow-up."""
+        if form == "screening":
+            return
+        if form == "mri" and not self.mri_eligibility.eligible:
+            raise ProtocolOrderViolated(
+                "MRI cannot be recorded: the participant is not eligible for MRI."
+            )
+        if form == "consent" and not self.inclusion.eligible:
+            raise ProtocolOrderViolated(
+                "Consent cannot be recorded before an MRI showing Modic changes."
+            )
+        if form == "baseline" and "consent" not in self.sheets:
+            raise ProtocolOrderViolated("Baseline cannot be recorded before consent.")
+        if form in POST_RANDOMISATION_FORMS and self.randomised_on is None:
+            raise ProtocolOrderViolated(
+                f"{FORM_LABELS[form]} cannot be recorded before randomisation."
+            )
+
+    def randomisation_blockers(self) -> list[str]:
+        problems = []
+        if self.randomised_on is not None:
+            problems.append("the participant is already randomised")
+        if not self.inclusion.eligible:
+            problems.append("the participant is not included (eligibility and MRI)")
+        if self.sheets.get("consent", {}).get("CONSENT_OBTAINED") != "Y":
+            problems.append("consent is not recorded")
+        if "baseline" not in self.sheets:
+            problems.append("the baseline form is not complete")
+        if self.ended:
+            problems.append("the participant has ended the study")
+        return problems
+
+    # ---- queries --------------------------------------------------------------------------
+
+    def form_version(self, form: str) -> int:
+        return self.form_versions.get(form, 0)
+
+    def bump_form_version(self, form: str) -> None:
+        self.form_versions[form] = self.form_version(form) + 1
+
+    @staticmethod
+    def sheet_key(form: str, items: Mapping[str, Any]) -> str:
+        key_item = REPEATING_FORM_KEY_ITEM.get(form)
+        return f"{form}:{int(items[key_item]):02d}" if key_item else form
+
+    def sheets_of(self, form: str) -> dict[str, Items]:
+        """The sheets of one form: one for ordinary forms, one per week for repeating ones."""
+        return {
+            key: items for key, items in self.sheets.items() if key.split(":")[0] == form
+        }
+
+    @property
+    def mri_eligibility(self) -> crf.Eligibility:
+        return crf.mri_eligibility(self.sheets["screening"])
+
+    @property
+    def inclusion(self) -> crf.Eligibility:
+        if "mri" not in self.sheets:
+            return crf.Eligibility(False, ("mri_not_done",))
+        return crf.inclusion(self.sheets["screening"], self.sheets["mri"])
+
+    @property
+    def screening_date(self) -> date:
+        return date.fromisoformat(self.sheets["screening"]["SCR_DATE"])
+
+    @property
+    def ended(self) -> bool:
+        return "end_of_study" in self.sheets
+
+    @property
+    def status(self) -> str:
+        """Where the participant stands in the trial (blinded-safe: no arm)."""
+        if self.ended:
+            eos = self.sheets["end_of_study"]["EOS_STATUS"]
+            return "completed" if eos == EosStatus.COMPLETED else "ended: " + eos
+        if self.randomised_on is not None:
+            return "randomised"
+        if not self.mri_eligibility.eligible:
+            return "screen failure"
+        if "mri" not in self.sheets:
+            return "awaiting MRI"
+        if not self.inclusion.eligible:
+            return "excluded at MRI"
+        if "consent" not in self.sheets:
+            return "awaiting consent"
+        if "baseline" not in self.sheets:
+            return "awaiting baseline"
+        return "ready to randomise"
+
+    # ---- internals ------------------------------------------------------------------------
+
+    def _event_types(self, form: str) -> tuple[type[FormEntered], type[FormCorrected]]:
+        if form in ARM_REVEALING_FORMS:
+            return self.AdherenceEntered, self.AdherenceCorrected
+        return self.FormEntered, self.FormCorrected
+
+    def _flag_window_deviation(self, form: str, actor: Actor, at: datetime) -> None:
+        date_item = VISIT_DATE_ITEM.get(form)
+        if date_item is None or self.randomised_on is None:
+            return
+        value = self.sheets[form].get(date_item)
+        if value is None:
+            return
+        study_day = (date.fromisoformat(value) - self.randomised_on).days
+        deviation = window_status(VISIT_OF_FORM[form], study_day)
+        if deviation is not None and self.deviations.get(form) != deviation:
+            self.trigger_event(
+                self.VisitOutOfWindow, timestamp=at, form=form, study_day=study_day,
+                description=deviation, actor=actor.as_dict(),
+            )

@@ -1,0 +1,95 @@
+"""Synthetic people and their answers: plausible values for every form, from a seeded Random."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from typing import Any
+
+from domain.protocol import Arm
+
+RMDQ_ITEMS = [f"RMDQ_{n:02d}" for n in range(1, 24)]
+
+
+def screening_items(rng: random.Random, on: date, site: str) -> dict[str, Any]:
+    """A referred patient; about a third fail pre-MRI eligibility, as in a spine clinic."""
+    sex = rng.choice(["F", "M"])
+    age = rng.choice([rng.randint(18, 60)] * 9 + [rng.randint(61, 75), rng.randint(16, 17)])
+    duration = rng.choice([rng.randint(3, 12)] * 6 + [rng.randint(13, 60), rng.randint(0, 2)])
+    pain = min(10, max(0, round(rng.gauss(6, 2))))
+    return {
+        "SCR_DATE": on.isoformat(),
+        "SITE": site,
+        "AGE": age,
+        "SEX": sex,
+        "LBP_DURATION_MONTHS": duration,
+        "LBP_NOW_SCR": pain,
+        "SPEAKS_DANISH": "Y" if rng.random() < 0.96 else "N",
+        "WILLING": "Y" if rng.random() < 0.93 else "N",
+        "EXCL_DISORDER": "Y" if rng.random() < 0.04 else "N",
+        "EXCL_PREGNANT": "NA" if sex == "M" else ("Y" if rng.random() < 0.03 else "N"),
+        "EXCL_SURGERY_REFERRAL": "Y" if rng.random() < 0.03 else "N",
+    }
+
+
+def mri_items(rng: random.Random, on: date) -> dict[str, Any]:
+    """About half of MRI-eligible patients show Modic changes."""
+    present = rng.random() < 0.55
+    items: dict[str, Any] = {"MRI_DATE": on.isoformat(), "MODIC_PRESENT": "Y" if present else "N"}
+    if present:
+        items["MODIC_TYPE"] = rng.choices(["1", "2", "3", "1/2", "2/3"], [45, 35, 3, 12, 5])[0]
+        levels = ["L1/L2", "L2/L3", "L3/L4", "L4/L5", "L5/S1"]
+        items["MODIC_LEVELS"] = sorted(
+            rng.sample(levels, rng.choice([1, 1, 1, 2])), key=levels.index
+        )
+        items["MODIC_LARGE"] = "Y" if rng.random() < 0.4 else "N"
+    return items
+
+
+def consent_items(on: date) -> dict[str, Any]:
+    return {"CONSENT_DATE": on.isoformat(), "CONSENT_VERSION": "2.1", "CONSENT_OBTAINED": "Y"}
+
+
+def outcome_items(
+    rng: random.Random, form: str, on: date, severity: float
+) -> dict[str, Any]:
+    """Pain, RMDQ and EQ-5D answers consistent with a severity between 0 and 1."""
+
+    def pain() -> int:
+        return min(10, max(0, round(rng.gauss(10 * severity, 1.5))))
+
+    items: dict[str, Any] = {
+        "ASSESS_DATE": on.isoformat(),
+        "LBP_NOW": pain(), "LBP_WORST_2W": pain(), "LBP_TYPICAL_2W": pain(),
+        "LEG_NOW": pain() // 2, "LEG_WORST_2W": pain() // 2, "LEG_TYPICAL_2W": pain() // 2,
+    }
+    for item in RMDQ_ITEMS:
+        items[item] = "Y" if rng.random() < severity else "N"
+    for item in ("EQ5D_MO", "EQ5D_SC", "EQ5D_UA", "EQ5D_PD", "EQ5D_AD"):
+        items[item] = 1 + sum(rng.random() < severity * 0.7 for _ in range(2))
+    items["EQ5D_VAS"] = min(100, max(0, round(rng.gauss(100 - 70 * severity, 10))))
+    items["BOTHER"] = min(5, max(1, round(1 + 4 * severity + rng.gauss(0, 0.6))))
+    if form == "baseline":
+        items["SMOKER"] = "Y" if rng.random() < 0.3 else "N"
+        items["PHYSICAL_LOAD"] = rng.choice([1, 2, 2, 3, 3, 4])
+        items["WORK_STATUS"] = rng.choices(
+            ["working", "sick-listed", "unemployed", "retired", "student"], [55, 30, 8, 2, 5]
+        )[0]
+    else:
+        items["GLOBAL_TRANSITION"] = min(7, max(1, round(4 - 3 * (0.7 - severity))))
+    return items
+
+
+def adherence_items(rng: random.Random, arm: str) -> dict[str, Any]:
+    if arm == Arm.EXERCISE:
+        return {"EXERCISE_SESSIONS": rng.randint(3, 10),
+                "HOME_EXERCISE_DAYS_PER_WEEK": rng.randint(0, 7)}
+    return {"REST_HOURS_PER_DAY": round(rng.uniform(0.5, 2.5), 1),
+            "BELT_USE": rng.choice(["never", "sometimes", "daily"]),
+            "REST_MEETINGS": rng.randint(0, 5)}
+
+
+def weekly_items(rng: random.Random, week: int, severity: float) -> dict[str, Any]:
+    days = min(7, max(0, round(rng.gauss(7 * severity, 1.5))))
+    return {"WEEK": week, "LBP_DAYS": days,
+            "SICK_LEAVE_DAYS": min(days, rng.choice([0, 0, 0, 0, 1, 2, 5, 7]))}

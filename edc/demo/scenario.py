@@ -1,0 +1,199 @@
+"""A synthetic trial run through the real use cases, in the order things would happen.
+
+Each screened person gets a timeline (screening, MRI, consent, baseline, randomisation, weekly
+reports, adherence, week 10, month 12, end of study) with screen failures, MRI exclusions,
+declined consent, missed and out-of-window visits, corrections with reasons and withdrawals.
+All timelines are merged and played in time order against a simulated clock, so event times
+follow the event sequence. Everything random comes from one seed.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from domain.actor import Actor
+from domain.protocol import SITES
+from edc.application import Trial
+from edc.demo import people
+from edc.demo.clock import SimulatedClock
+
+TRIAL_START = datetime(2007, 4, 2, 8, 0, tzinfo=UTC)
+Step = Callable[["Person"], None]
+
+
+@dataclass
+class Person:
+    """One synthetic person's state as the demo plays their timeline."""
+
+    number: int
+    rng: random.Random
+    severity: float
+    participant_id: UUID | None = None
+    arm: str | None = None
+    randomised_at: datetime | None = None
+    stopped: bool = False
+    versions: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(order=True)
+class _Scheduled:
+    at: datetime
+    order: int
+    person: Person = field(compare=False)
+    step: Step = field(compare=False)
+
+
+class DemoTrial:
+    """Plays `participants` synthetic screenings through a Trial with the demo actors."""
+
+    def __init__(
+        self, trial: Trial, clock: SimulatedClock, actors: dict[str, Actor], seed: int
+    ) -> None:
+        self.trial, self.clock, self.actors = trial, clock, actors
+        self.seed = seed
+        self.queue: list[_Scheduled] = []
+        self.counter = itertools.count()
+
+    def schedule(self, person: Person, at: datetime, step: Step) -> None:
+        heapq.heappush(self.queue, _Scheduled(at, next(self.counter), person, step))
+
+    def plan(self, participants: int) -> None:
+        rng = random.Random(self.seed)
+        at = TRIAL_START
+        for number in range(participants):
+            person = Person(number, random.Random(rng.getrandbits(64)), rng.uniform(0.35, 0.8))
+            self.schedule(person, at, self.screen)
+            at += timedelta(hours=rng.uniform(4, 60))
+
+    def run(self) -> Iterator[None]:
+        """Play the queue; yields once per step so the caller can show progress."""
+        while self.queue:
+            item = heapq.heappop(self.queue)
+            if item.person.stopped:
+                continue
+            self.clock.advance_to(item.at)
+            item.step(item.person)
+            yield None
+
+    # ---- the steps of one timeline -----------------------------------------------------------
+
+    def later(self, person: Person, days: float, step: Step) -> None:
+        hours = person.rng.uniform(0, 6)
+        self.schedule(person, self.clock() + timedelta(days=days, hours=hours), step)
+
+    def today(self) -> Any:
+        return self.trial.local_date(self.clock())
+
+    def enter(self, person: Person, role: str, form: str, items: dict[str, Any],
+              reason: dict[str, str] | None = None) -> None:
+        assert person.participant_id is not None
+        answer = self.trial.record_form(
+            self.actors[role], person.participant_id, form, items,
+            expected_version=person.versions.get(form, 0), reason=reason,
+        )
+        person.versions[form] = answer["version"]
+
+    def screen(self, person: Person) -> None:
+        items = people.screening_items(person.rng, self.today(), SITES[0])
+        answer = self.trial.screen(self.actors["site_staff"], items)
+        person.participant_id = UUID(answer["id"])
+        person.versions["screening"] = answer["version"]
+        if answer["mri_eligible"]:
+            self.later(person, person.rng.uniform(5, 21), self.mri)
+
+    def mri(self, person: Person) -> None:
+        items = people.mri_items(person.rng, self.today())
+        self.enter(person, "site_staff", "mri", items)
+        if items["MODIC_PRESENT"] == "Y":
+            if person.rng.random() < 0.08:
+                self.later(person, 3, self.decline)
+            else:
+                self.later(person, person.rng.uniform(1, 7), self.consent)
+
+    def decline(self, person: Person) -> None:
+        self.enter(person, "site_staff", "end_of_study", {
+            "EOS_DATE": self.today().isoformat(), "EOS_STATUS": "withdrew consent",
+            "EOS_REASON": "Declined to take part after the MRI result"})
+
+    def consent(self, person: Person) -> None:
+        self.enter(person, "site_staff", "consent", people.consent_items(self.today()))
+        self.later(person, person.rng.uniform(0, 3), self.baseline)
+
+    def baseline(self, person: Person) -> None:
+        items = people.outcome_items(person.rng, "baseline", self.today(), person.severity)
+        self.enter(person, "site_staff", "baseline", items)
+        if person.rng.random() < 0.12:
+            self.correct(person, "site_staff", "baseline", items, "LBP_NOW")
+        self.randomise(person)
+
+    def randomise(self, person: Person) -> None:
+        assert person.participant_id is not None
+        answer = self.trial.randomise(self.actors["site_staff"], person.participant_id)
+        person.arm, person.randomised_at = answer["arm"], self.clock()
+        withdraw_day = person.rng.uniform(10, 400) if person.rng.random() < 0.05 else None
+        for week in range(1, 53):
+            if person.rng.random() < 0.85:
+                self.at_day(person, 7 * week + person.rng.uniform(0, 2), self.weekly(week))
+        self.at_day(person, 70 + person.rng.uniform(-2, 3), self.adherence)
+        # About one follow-up in ten is out of window and one in twelve is missed.
+        week10_day = 70 + (person.rng.uniform(15, 25) if person.rng.random() < 0.1
+                           else person.rng.uniform(-5, 10))
+        if person.rng.random() > 0.08:
+            self.at_day(person, week10_day, self.follow_up("week10"))
+        if person.rng.random() > 0.05:
+            month12_day = 365 + (person.rng.uniform(31, 60) if person.rng.random() < 0.08
+                                 else person.rng.uniform(-25, 25))
+            self.at_day(person, month12_day, self.follow_up("month12"))
+        self.at_day(person, 430, self.complete)
+        if withdraw_day is not None:
+            self.at_day(person, withdraw_day, self.withdraw)
+
+    def at_day(self, person: Person, day: float, step: Step) -> None:
+        assert person.randomised_at is not None
+        self.schedule(person, person.randomised_at + timedelta(days=day), step)
+
+    def weekly(self, week: int) -> Step:
+        def report(person: Person) -> None:
+            self.enter(person, "site_staff", "weekly",
+                       people.weekly_items(person.rng, week, person.severity))
+        return report
+
+    def adherence(self, person: Person) -> None:
+        assert person.arm is not None
+        self.enter(person, "site_staff", "adherence", people.adherence_items(person.rng, person.arm))
+
+    def follow_up(self, form: str) -> Step:
+        def assess(person: Person) -> None:
+            person.severity = max(0.05, person.severity - person.rng.uniform(0, 0.3))
+            items = people.outcome_items(person.rng, form, self.today(), person.severity)
+            self.enter(person, "assessor", form, items)
+            if person.rng.random() < 0.1:
+                self.correct(person, "assessor", form, items, "BOTHER")
+        return assess
+
+    def correct(self, person: Person, role: str, form: str, items: dict[str, Any],
+                item: str) -> None:
+        corrected = dict(items)
+        corrected[item] = items[item] - 1 if items[item] > 1 else items[item] + 1
+        self.enter(person, role, form, corrected, reason={
+            "code": "transcription_error", "text": f"{item} misread from the paper form"})
+
+    def complete(self, person: Person) -> None:
+        self.enter(person, "site_staff", "end_of_study", {
+            "EOS_DATE": self.today().isoformat(), "EOS_STATUS": "completed"})
+        person.stopped = True
+
+    def withdraw(self, person: Person) -> None:
+        status = person.rng.choice(["withdrew consent", "lost to follow-up"])
+        self.enter(person, "site_staff", "end_of_study", {
+            "EOS_DATE": self.today().isoformat(), "EOS_STATUS": status,
+            "EOS_REASON": "No longer wishes to take part" if status == "withdrew consent"
+            else "Does not answer letters or calls"})
+        person.stopped = True

@@ -1,0 +1,28 @@
+"""A plain-text summary of a trial: enrolment by status, arm counts and minimisation balance."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from domain.minimisation import FACTOR_LEVELS, FACTORS
+from domain.protocol import ARMS
+from edc.application import Trial
+
+
+def trial_summary(trial: Trial) -> str:
+    statuses = Counter(trial.load_participant(pid).status for pid in trial.participant_ids())
+    lines = [f"Participants screened: {sum(statuses.values())}"]
+    lines += [f"  {status:<28} {count:>6}" for status, count in sorted(statuses.items())]
+    allocation = trial.load_allocation()
+    if allocation is None:
+        lines.append("No participant randomised yet.")
+        return "\n".join(lines)
+    per_arm = Counter(allocation.arms.values())
+    lines.append("Randomised by arm: " + ", ".join(f"{arm} {per_arm[arm]}" for arm in ARMS))
+    lines.append("Balance per minimisation factor (exercise / rest, difference):")
+    counts = allocation.counts
+    for factor in FACTORS:
+        for level in FACTOR_LEVELS[factor]:
+            a, b = (counts.count(factor, level, arm) for arm in ARMS)
+            lines.append(f"  {factor:<14} {level:<10} {a:>5} / {b:<5} {a - b:+d}")
+    return "\n".join(lines)

@@ -1,0 +1,90 @@
+"""Who may do what (DESIGN.md, "Roles"), checked in the application layer for every command."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from domain.actor import Actor
+from domain.errors import PermissionDenied
+from domain.protocol import FORM_LABELS
+from domain.roles import SITE_ROLES, Role
+
+
+class Action(StrEnum):
+    SCREEN = "screen"
+    ENTER_FORM = "enter form"
+    RANDOMISE = "randomise"
+    VIEW_CLINICAL = "view clinical data"
+    VIEW_AUDIT = "view audit trail"
+    SIGN = "sign"
+    UNBLIND = "emergency unblind"
+    RAISE_QUERY = "raise query"
+    ANSWER_QUERY = "answer query"
+    CLOSE_QUERY = "close query"
+    VERIFY = "verify source data"
+    LOCK = "lock"
+    LOCK_DATABASE = "lock database"
+    EXPORT = "export"
+    MANAGE_USERS = "manage users"
+    VIEW_REFUSALS = "view refused actions"
+    LIST_UNBLINDINGS = "list emergency unblindings"
+
+
+_SITE_ENTRY = {Action.SCREEN, Action.ENTER_FORM, Action.VIEW_CLINICAL, Action.ANSWER_QUERY}
+ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+    Role.SITE_STAFF: frozenset(_SITE_ENTRY | {Action.RANDOMISE}),
+    Role.ASSESSOR: frozenset({Action.ENTER_FORM, Action.VIEW_CLINICAL}),
+    Role.INVESTIGATOR: frozenset(_SITE_ENTRY | {Action.SIGN, Action.UNBLIND, Action.VIEW_AUDIT}),
+    Role.MONITOR: frozenset(
+        {Action.VIEW_CLINICAL, Action.VIEW_AUDIT, Action.RAISE_QUERY, Action.CLOSE_QUERY,
+         Action.VERIFY, Action.VIEW_REFUSALS}
+    ),
+    Role.DATA_MANAGER: frozenset(
+        {Action.VIEW_CLINICAL, Action.VIEW_AUDIT, Action.RAISE_QUERY, Action.CLOSE_QUERY,
+         Action.LOCK, Action.LOCK_DATABASE, Action.EXPORT, Action.VIEW_REFUSALS,
+         Action.LIST_UNBLINDINGS}
+    ),
+    Role.ANALYST: frozenset({Action.VIEW_CLINICAL, Action.EXPORT}),
+    Role.ADMIN: frozenset({Action.MANAGE_USERS}),
+}
+
+# Which roles enter which form. Outcomes are entered only by blinded assessors; adherence
+# reveals the arm, so only unblinded site staff enter it.
+_SITE_FORMS = ("screening", "mri", "consent", "baseline", "weekly", "end_of_study")
+FORM_WRITERS: dict[str, frozenset[Role]] = {
+    **{form: frozenset({Role.SITE_STAFF, Role.INVESTIGATOR}) for form in _SITE_FORMS},
+    "week10": frozenset({Role.ASSESSOR}),
+    "month12": frozenset({Role.ASSESSOR}),
+    "adherence": frozenset({Role.SITE_STAFF}),
+}
+
+
+def may(actor: Actor, action: Action) -> bool:
+    try:
+        role = Role(actor.role)
+    except ValueError:
+        return False
+    return action in ROLE_ACTIONS[role]
+
+
+def authorize(
+    actor: Actor, action: Action, *, site: str | None = None, form: str | None = None
+) -> None:
+    """Raise PermissionDenied unless the actor's role, site and blinding allow the action."""
+    if not may(actor, action):
+        raise PermissionDenied(f"Your role ({actor.role}) may not {action.value}.")
+    if action is Action.RANDOMISE and actor.blinded:
+        raise PermissionDenied("Blinded users may not randomise: the answer reveals the arm.")
+    if form is not None:
+        writers = FORM_WRITERS.get(form, frozenset())
+        if Role(actor.role) not in writers:
+            raise PermissionDenied(
+                f"Your role ({actor.role}) may not enter the {FORM_LABELS.get(form, form)} form."
+            )
+    check_site(actor, site)
+
+
+def check_site(actor: Actor, site: str | None) -> None:
+    """Site roles work only with their own site's participants."""
+    if site is not None and Role(actor.role) in SITE_ROLES and actor.site != site:
+        raise PermissionDenied("You may only work with participants of your own site.")

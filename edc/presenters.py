@@ -1,0 +1,55 @@
+"""Plain dicts for the outside world (web, CLI, JSON), filtered by what the actor may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain import crf
+from domain.participant import Participant
+from domain.protocol import ARM_REVEALING_FORMS, FORMS, REPEATING_FORM_KEY_ITEM
+
+
+def form_view(participant: Participant, form: str) -> dict[str, Any]:
+    """One form as the API shows it: version, status, items and derived scores."""
+    version = participant.form_version(form)
+    if form in REPEATING_FORM_KEY_ITEM:
+        sheets = participant.sheets_of(form)
+        items: dict[str, Any] = {
+            key.split(":")[1].lstrip("0"): dict(values) for key, values in sorted(sheets.items())
+        }
+        derived: dict[str, Any] = {}
+    else:
+        values = participant.sheets.get(form)
+        items = dict(values) if values is not None else {}
+        derived = crf.derive(form, values) if values is not None else {}
+    return {
+        "version": version,
+        "status": "entered" if version else "not started",
+        "items": items,
+        "derived": derived,
+        "deviation": participant.deviations.get(form),
+    }
+
+
+def participant_view(
+    participant: Participant, *, blinded: bool, arm: str | None = None
+) -> dict[str, Any]:
+    """A participant as the API shows it; blinded views never contain arm-revealing forms."""
+    eligibility = participant.mri_eligibility
+    visible = [form for form in FORMS if not (blinded and form in ARM_REVEALING_FORMS)]
+    view: dict[str, Any] = {
+        "id": str(participant.id),
+        "screening_number": participant.screening_number,
+        "site": participant.site,
+        "status": participant.status,
+        "mri_eligible": eligibility.eligible,
+        "failed_criteria": list(eligibility.failed_criteria),
+        "included": participant.inclusion.eligible,
+        "randomised_on": (
+            participant.randomised_on.isoformat() if participant.randomised_on else None
+        ),
+        "forms": {form: form_view(participant, form) for form in visible},
+    }
+    if not blinded:
+        view["arm"] = arm
+    return view
