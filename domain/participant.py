@@ -191,7 +191,7 @@ class Participant(Aggregate):
     # ---- rules ----------------------------------------------------------------------------
 
     def check_form_allowed(self, form: str) -> None:
-        """Forms follow the protocol: screening, MRI, consent, baseline, randomisation, follow-up."""
+        """Forms follow the protocol: screening, MRI, consent, baseline, randomisation..."""
         if form == "screening":
             return
         if form == "mri" and not self.mri_eligibility.eligible:

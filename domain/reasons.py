@@ -33,7 +33,7 @@ class Reason:
         if not isinstance(text, str) or len(text) > MAX_REASON_TEXT:
             raise ReasonRequired(f"The reason text must be at most {MAX_REASON_TEXT} characters.")
         try:
-            reason_code = ReasonCode(code)
+            reason_code = ReasonCode(str(code))
         except ValueError:
             allowed = ", ".join(c.value for c in ReasonCode)
             raise ReasonRequired(f"Unknown reason code {code!r}; use one of: {allowed}.") from None

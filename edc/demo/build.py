@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 import sys
+from collections.abc import Callable
 from uuid import UUID
 
 from tqdm import tqdm

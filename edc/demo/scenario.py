@@ -167,7 +167,8 @@ class DemoTrial:
 
     def adherence(self, person: Person) -> None:
         assert person.arm is not None
-        self.enter(person, "site_staff", "adherence", people.adherence_items(person.rng, person.arm))
+        items = people.adherence_items(person.rng, person.arm)
+        self.enter(person, "site_staff", "adherence", items)
 
     def follow_up(self, form: str) -> Step:
         def assess(person: Person) -> None:

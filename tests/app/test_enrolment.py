@@ -9,8 +9,8 @@ import pytest
 from domain.actor import Actor
 from domain.errors import FormInvalid, ProtocolOrderViolated, RandomisationRefused
 from edc.application import Trial
-from tests.app.conftest import StepClock
 from tests import factories
+from tests.app.conftest import StepClock
 from tests.app.journeys import randomised, ready_to_randomise, screened
 
 

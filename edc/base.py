@@ -1,0 +1,113 @@
+"""The base of the trial application: clock, random draws, ids, loading aggregates.
+
+Use cases live in `edc.usecases`, one module per concern, each a subclass of `TrialBase`;
+`edc.application.Trial` composes them. The clock and the random source are read here, never
+in the domain.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
+from uuid import UUID, uuid4
+from zoneinfo import ZoneInfo
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.utils import get_topic
+
+from domain.actor import Actor
+from domain.allocation import ALLOCATION_ID, Allocation
+from domain.errors import NotFound
+from domain.participant import Participant
+from domain.protocol import TIME_ZONE
+from domain.site_register import SiteRegister, site_register_id
+from edc.transcodings import DateAsISO
+
+SYSTEM = Actor(user="system", role="admin", site=None)
+
+
+def utc_now() -> datetime:
+    return datetime.now(tz=UTC)
+
+
+class TrialBase(Application):
+    """Shared state and loading helpers of the trial's use cases."""
+
+    env = {"AGGREGATE_CACHE_MAXSIZE": "10000"}
+
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        draw: Callable[[], float] | None = None,
+        new_id: Callable[[], UUID] = uuid4,
+    ) -> None:
+        super().__init__(env)
+        self.clock = clock
+        self.draw = draw or random.SystemRandom().random
+        self.new_id = new_id
+        self.zone = ZoneInfo(TIME_ZONE)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+
+    def local_date(self, at: datetime) -> date:
+        return at.astimezone(self.zone).date()
+
+    # ---- loading ----------------------------------------------------------------------------
+
+    def participant_ids(self, site: str | None = None) -> list[UUID]:
+        """Participants in screening order (from the sites' screening logs)."""
+        ids: list[UUID] = []
+        for n in self.recorder.select_notifications(
+            start=1, limit=10_000_000, topics=[topic_of(SiteRegister.Opened)]
+        ):
+            register: SiteRegister = self.repository.get(n.originator_id)
+            if site is None or register.site == site:
+                ids.extend(register.participants)
+        return ids
+
+    def load_participant(self, participant_id: UUID) -> Participant:
+        return self._participant(participant_id)
+
+    def load_allocation(self) -> Allocation | None:
+        try:
+            allocation: Allocation = self.repository.get(ALLOCATION_ID)
+        except AggregateNotFoundError:
+            return None
+        return allocation
+
+    def _participant(self, participant_id: UUID) -> Participant:
+        try:
+            participant: Participant = self.repository.get(participant_id)
+        except AggregateNotFoundError:
+            raise NotFound("No such participant.") from None
+        if not isinstance(participant, Participant):
+            raise NotFound("No such participant.")
+        return participant
+
+    def _arm(self, participant_id: UUID) -> str | None:
+        allocation = self.load_allocation()
+        return allocation.arm_of(participant_id) if allocation else None
+
+    def _allocation(self, at: datetime) -> Allocation:
+        return self.load_allocation() or Allocation.start(at)
+
+    def _site_register(self, site: str, at: datetime) -> SiteRegister:
+        try:
+            register: SiteRegister = self.repository.get(site_register_id(site))
+        except AggregateNotFoundError:
+            register = SiteRegister.open(site, at)
+        return register
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        return bool(self.recorder.select_events(aggregate_id, limit=1))
+
+
+
+def topic_of(cls: type) -> str:
+    return get_topic(cls)

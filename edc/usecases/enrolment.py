@@ -1,0 +1,138 @@
+"""Use cases from screening to randomisation: screen, enter and correct forms, randomise."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+from domain import crf
+from domain.actor import Actor
+from domain.errors import NotFound
+from domain.minimisation import factor_levels
+from domain.participant import Participant
+from domain.protocol import FORMS
+from domain.reasons import Reason
+from domain.roles import SITE_ROLES, Role
+from edc.base import TrialBase
+from edc.concurrency import retry_on_conflict
+from edc.permissions import Action, authorize, check_site
+from edc.presenters import form_view, participant_view
+
+
+class EnrolmentUseCases(TrialBase):
+    @retry_on_conflict
+    def screen(self, actor: Actor, items: Mapping[str, Any]) -> dict[str, Any]:
+        """Screen a person for MRI: validate the screening form and issue a screening number."""
+        at = self.clock()
+        authorize(actor, Action.SCREEN)
+        context = crf.FormContext(today=self.local_date(at))
+        screening = crf.validate_form("screening", items, context)
+        authorize(actor, Action.SCREEN, site=screening["SITE"], form="screening")
+        register = self._site_register(screening["SITE"], at)
+        participant_id = self.new_id()
+        number = register.issue_number(participant_id, actor.as_dict(), at)
+        participant = Participant.screen(participant_id, number, screening, actor, at)
+        self.save(register, participant)
+        eligibility = participant.mri_eligibility
+        return {
+            "id": str(participant.id),
+            "screening_number": number,
+            "version": participant.form_version("screening"),
+            "mri_eligible": eligibility.eligible,
+            "failed_criteria": list(eligibility.failed_criteria),
+        }
+
+    @retry_on_conflict
+    def record_form(
+        self,
+        actor: Actor,
+        participant_id: UUID,
+        form: str,
+        items: Mapping[str, Any],
+        *,
+        expected_version: int | None,
+        reason: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """First entry or correction of one form (a changed value needs a reason)."""
+        at = self.clock()
+        if form not in FORMS:
+            raise NotFound(f"There is no form called {form!r}.")
+        participant = self._participant(participant_id)
+        authorize(actor, Action.ENTER_FORM, site=participant.site, form=form)
+        parsed_reason = Reason.parse(reason)
+        context = crf.FormContext(
+            today=self.local_date(at),
+            screening_date=participant.screening_date,
+            randomised_on=participant.randomised_on,
+            arm=self._arm(participant_id) if form == "adherence" else None,
+        )
+        validated = crf.validate_form(form, items, context)
+        participant.record_form(
+            form, validated, expected_version=expected_version, reason=parsed_reason,
+            actor=actor, at=at,
+        )
+        self.save(participant)
+        view = form_view(participant, form)
+        view["warnings"] = crf.soft_warnings(form, validated, context)
+        return view
+
+    def record_mri(self, actor: Actor, participant_id: UUID, items: Mapping[str, Any],
+                   expected_version: int = 0) -> dict[str, Any]:
+        return self.record_form(actor, participant_id, "mri", items,
+                                expected_version=expected_version)
+
+    def record_consent(self, actor: Actor, participant_id: UUID, items: Mapping[str, Any],
+                       expected_version: int = 0) -> dict[str, Any]:
+        return self.record_form(actor, participant_id, "consent", items,
+                                expected_version=expected_version)
+
+    def record_end_of_study(self, actor: Actor, participant_id: UUID,
+                            items: Mapping[str, Any],
+                            expected_version: int = 0) -> dict[str, Any]:
+        return self.record_form(actor, participant_id, "end_of_study", items,
+                                expected_version=expected_version)
+
+    def correct_form(self, actor: Actor, participant_id: UUID, form: str,
+                     items: Mapping[str, Any], *, expected_version: int,
+                     reason: Mapping[str, Any]) -> dict[str, Any]:
+        return self.record_form(actor, participant_id, form, items,
+                                expected_version=expected_version, reason=reason)
+
+    # ---- randomisation --------------------------------------------------------------------
+
+    @retry_on_conflict
+    def randomise(self, actor: Actor, participant_id: UUID) -> dict[str, Any]:
+        """Allocate an arm by minimisation; the fact goes to the participant, the arm apart."""
+        at = self.clock()
+        participant = self._participant(participant_id)
+        authorize(actor, Action.RANDOMISE, site=participant.site)
+        participant.check_can_randomise()
+        allocation = self._allocation(at)
+        levels = factor_levels(
+            participant.sheets["screening"], participant.sheets["mri"],
+            participant.sheets["baseline"],
+        )
+        decision = allocation.allocate(
+            participant.id, participant.screening_number, levels, self.draw(), actor, at
+        )
+        participant.mark_randomised(self.local_date(at), actor, at)
+        self.save(allocation, participant)
+        return {"arm": decision.arm, "allocation": decision.as_dict(),
+                "randomised_on": participant.randomised_on.isoformat()
+                if participant.randomised_on else None}
+
+    def get_participant(self, actor: Actor, participant_id: UUID) -> dict[str, Any]:
+        participant = self._participant(participant_id)
+        authorize(actor, Action.VIEW_CLINICAL)
+        check_site(actor, participant.site)
+        arm = None if actor.blinded else self._arm(participant_id)
+        return participant_view(participant, blinded=actor.blinded, arm=arm)
+
+    def list_participants(self, actor: Actor, site: str | None = None) -> list[dict[str, Any]]:
+        authorize(actor, Action.VIEW_CLINICAL)
+        if Role(actor.role) in SITE_ROLES and site is None:
+            site = actor.site
+        check_site(actor, site)
+        return [self.get_participant(actor, pid) for pid in self.participant_ids(site)]
+
