@@ -1,0 +1,227 @@
+"""The CRF items of every form, in CRF order, as data (see CRF.md).
+
+Choices marked *assumed* in CRF.md (leg pain, BOTHER, GLOBAL_TRANSITION wording, baseline-only
+items, adherence and weekly questions) are made here, in one place.
+"""
+
+from __future__ import annotations
+
+from domain.crf.eligibility import AGE_RANGE, LBP_DURATION_RANGE, LBP_NOW_MIN
+from domain.crf.spec import Code, ItemSpec, code, codes, date_item, decimal, integer, text, yes_no
+from domain.protocol import SITES, EosStatus
+
+# Every date is "not in the future": an EDC records what has happened, so a future date is a
+# typing error (checked against the server's date passed in).
+NOT_IN_FUTURE_NOTE = "not in the future"
+
+SEX_CODES: tuple[tuple[Code, str], ...] = (("F", "Female"), ("M", "Male"))
+SITE_CODES: tuple[tuple[Code, str], ...] = tuple((site, site.capitalize()) for site in SITES)
+MODIC_TYPE_CODES: tuple[tuple[Code, str], ...] = (
+    ("1", "Type 1"),
+    ("2", "Type 2"),
+    ("3", "Type 3"),
+    ("1/2", "Mixed type 1/2"),
+    ("2/3", "Mixed type 2/3"),
+)
+MODIC_LEVEL_CODES: tuple[tuple[Code, str], ...] = tuple(
+    (level, level) for level in ("L1/L2", "L2/L3", "L3/L4", "L4/L5", "L5/S1")
+)
+BOTHER_CODES: tuple[tuple[Code, str], ...] = (
+    (1, "Not at all"),
+    (2, "Slightly"),
+    (3, "Moderately"),
+    (4, "Very much"),
+    (5, "Extremely"),
+)
+GLOBAL_TRANSITION_CODES: tuple[tuple[Code, str], ...] = (
+    (1, "Much better"),
+    (2, "Better"),
+    (3, "Slightly better"),
+    (4, "Unchanged"),
+    (5, "Slightly worse"),
+    (6, "Worse"),
+    (7, "Much worse"),
+)
+PHYSICAL_LOAD_CODES: tuple[tuple[Code, str], ...] = (
+    (1, "Sedentary work"),
+    (2, "Light physical work"),
+    (3, "Moderate physical work"),
+    (4, "Heavy physical work"),
+)
+WORK_STATUS_CODES: tuple[tuple[Code, str], ...] = (
+    ("working", "Working"),
+    ("sick-listed", "Sick-listed"),
+    ("unemployed", "Unemployed"),
+    ("retired", "Retired"),
+    ("student", "Student"),
+)
+EOS_STATUS_CODES: tuple[tuple[Code, str], ...] = tuple(
+    (status.value, status.value.capitalize()) for status in EosStatus
+)
+BELT_USE_CODES: tuple[tuple[Code, str], ...] = (
+    ("never", "Never"),
+    ("sometimes", "Sometimes"),
+    ("daily", "Daily"),
+)
+# EQ-5D-3L: dimension item -> (label, level descriptions for levels 1, 2, 3).
+EQ5D_DIMENSIONS: dict[str, tuple[str, tuple[str, str, str]]] = {
+    "EQ5D_MO": (
+        "EQ-5D mobility",
+        ("No problems in walking about", "Some problems in walking about", "Confined to bed"),
+    ),
+    "EQ5D_SC": (
+        "EQ-5D self-care",
+        (
+            "No problems with self-care",
+            "Some problems washing or dressing",
+            "Unable to wash or dress",
+        ),
+    ),
+    "EQ5D_UA": (
+        "EQ-5D usual activities",
+        ("No problems", "Some problems", "Unable to perform usual activities"),
+    ),
+    "EQ5D_PD": (
+        "EQ-5D pain/discomfort",
+        ("No pain or discomfort", "Moderate pain or discomfort", "Extreme pain or discomfort"),
+    ),
+    "EQ5D_AD": (
+        "EQ-5D anxiety/depression",
+        (
+            "Not anxious or depressed",
+            "Moderately anxious or depressed",
+            "Extremely anxious or depressed",
+        ),
+    ),
+}
+RMDQ_ITEMS = tuple(f"RMDQ_{number:02d}" for number in range(1, 24))
+LBP_ITEMS = ("LBP_NOW", "LBP_WORST_2W", "LBP_TYPICAL_2W")
+
+SCREENING = (
+    date_item("SCR_DATE", "Screening date", note=NOT_IN_FUTURE_NOTE),
+    code("SITE", "Site", SITE_CODES),
+    integer("AGE", "Age", 0, 120, note=f"years; eligible {AGE_RANGE[0]}..{AGE_RANGE[1]}"),
+    code("SEX", "Sex", SEX_CODES),
+    integer(
+        "LBP_DURATION_MONTHS",
+        "Duration of low back pain (months)",
+        0,
+        600,
+        note=f"eligible {LBP_DURATION_RANGE[0]}..{LBP_DURATION_RANGE[1]}",
+    ),
+    integer("LBP_NOW_SCR", "LBP now at screening", 0, 10, note=f"eligible >= {LBP_NOW_MIN}"),
+    yes_no("SPEAKS_DANISH", "Speaks Danish", note="eligible: Y"),
+    yes_no("WILLING", "Willing to participate", note="eligible: Y"),
+    yes_no(
+        "EXCL_DISORDER",
+        "Other physical or mental disorder preventing participation",
+        note="eligible: N",
+    ),
+    yes_no("EXCL_PREGNANT", "Pregnant", allow_na=True, note="NA only for SEX = M; eligible: not Y"),
+    yes_no("EXCL_SURGERY_REFERRAL", "Referred for back surgery", note="eligible: N"),
+)
+
+MODIC_PRESENT_Y = "MODIC_PRESENT = Y"
+MRI = (
+    date_item("MRI_DATE", "MRI date", note="on or after SCR_DATE; not in the future"),
+    yes_no("MODIC_PRESENT", "Modic changes present", note="included only if Y"),
+    code("MODIC_TYPE", "Modic type (dominant change)", MODIC_TYPE_CODES, when=MODIC_PRESENT_Y),
+    codes("MODIC_LEVELS", "Levels with Modic changes", MODIC_LEVEL_CODES, when=MODIC_PRESENT_Y),
+    yes_no(
+        "MODIC_LARGE",
+        "Modic change extends over at least 25% of the vertebral body height",
+        optional=True,
+        note="only when MODIC_PRESENT = Y",
+    ),
+)
+
+CONSENT = (
+    date_item("CONSENT_DATE", "Consent date", note="on or after SCR_DATE; not in the future"),
+    text("CONSENT_VERSION", "Consent form version"),
+    yes_no("CONSENT_OBTAINED", "Written informed consent obtained", note="must be Y"),
+)
+
+_OUTCOMES_BEFORE_GLOBAL = (
+    date_item("ASSESS_DATE", "Assessment date", note="within the visit window (soft check)"),
+    integer("LBP_NOW", "LBP now", 0, 10, note="box scale, current low back pain (primary)"),
+    integer("LBP_WORST_2W", "LBP worst in the last 2 weeks", 0, 10),
+    integer("LBP_TYPICAL_2W", "LBP typical in the last 2 weeks", 0, 10),
+    integer("LEG_NOW", "Leg pain now", 0, 10),
+    integer("LEG_WORST_2W", "Leg pain worst in the last 2 weeks", 0, 10),
+    integer("LEG_TYPICAL_2W", "Leg pain typical in the last 2 weeks", 0, 10),
+    *(
+        yes_no(name, f"Roland-Morris item {number}", note="Danish 23-item version")
+        for number, name in enumerate(RMDQ_ITEMS, start=1)
+    ),
+    *(
+        code(name, label, tuple(zip((1, 2, 3), levels, strict=True)), note="EQ-5D-3L")
+        for name, (label, levels) in EQ5D_DIMENSIONS.items()
+    ),
+    integer("EQ5D_VAS", "EQ VAS, own health today", 0, 100, optional=True),
+    code("BOTHER", "Bothersomeness of back pain in the last 2 weeks", BOTHER_CODES),
+)
+GLOBAL_TRANSITION = code(
+    "GLOBAL_TRANSITION",
+    "Back problem compared with before treatment",
+    GLOBAL_TRANSITION_CODES,
+    note="follow-up only",
+)
+_BASELINE_ONLY = (
+    yes_no("SMOKER", "Smoker"),
+    code("PHYSICAL_LOAD", "Physical load at work", PHYSICAL_LOAD_CODES),
+    code("WORK_STATUS", "Work status", WORK_STATUS_CODES),
+)
+FOLLOW_UP = (*_OUTCOMES_BEFORE_GLOBAL, GLOBAL_TRANSITION)
+
+EXERCISE_ARM, REST_ARM = "arm = exercise", "arm = rest"
+ADHERENCE = (
+    integer("EXERCISE_SESSIONS", "Group exercise sessions attended", 0, 10, when=EXERCISE_ARM),
+    integer(
+        "HOME_EXERCISE_DAYS_PER_WEEK",
+        "Home exercise days per week",
+        0,
+        7,
+        optional=True,
+        note="exercise arm",
+    ),
+    decimal("REST_HOURS_PER_DAY", "Average rest lying down (hours per day)", 0, 24, when=REST_ARM),
+    code("BELT_USE", "Lumbar belt use", BELT_USE_CODES, optional=True, note="rest arm"),
+    integer("REST_MEETINGS", "Fortnightly meetings attended", 0, 5, optional=True, note="rest arm"),
+)
+
+WEEKLY = (
+    integer("WEEK", "Week number", 1, 52),
+    integer("LBP_DAYS", "Days with low back pain this week", 0, 7),
+    integer("SICK_LEAVE_DAYS", "Days on sick leave this week", 0, 7),
+)
+
+END_OF_STUDY = (
+    date_item("EOS_DATE", "End of study date", note=NOT_IN_FUTURE_NOTE),
+    code("EOS_STATUS", "End of study status", EOS_STATUS_CODES),
+    text("EOS_REASON", "Reason for ending the study", when="EOS_STATUS is not completed"),
+)
+
+ITEMS: dict[str, tuple[ItemSpec, ...]] = {
+    "screening": SCREENING,
+    "mri": MRI,
+    "consent": CONSENT,
+    "baseline": (*_OUTCOMES_BEFORE_GLOBAL, *_BASELINE_ONLY),
+    "week10": FOLLOW_UP,
+    "month12": FOLLOW_UP,
+    "adherence": ADHERENCE,
+    "weekly": WEEKLY,
+    "end_of_study": END_OF_STUDY,
+}
+ITEM_BY_NAME: dict[str, dict[str, ItemSpec]] = {
+    form: {spec.name: spec for spec in specs} for form, specs in ITEMS.items()
+}
+
+# Adherence items by arm: the other arm's items must stay empty; one item per arm is required.
+ARM_ITEMS: dict[str, tuple[str, ...]] = {
+    "exercise": ("EXERCISE_SESSIONS", "HOME_EXERCISE_DAYS_PER_WEEK"),
+    "rest": ("REST_HOURS_PER_DAY", "BELT_USE", "REST_MEETINGS"),
+}
+ARM_REQUIRED_ITEM = {"exercise": "EXERCISE_SESSIONS", "rest": "REST_HOURS_PER_DAY"}
+MODIC_DETAIL_ITEMS = ("MODIC_TYPE", "MODIC_LEVELS", "MODIC_LARGE")
+# Dates that cannot come before screening.
+ON_OR_AFTER_SCREENING = frozenset({"MRI_DATE", "CONSENT_DATE"})
