@@ -13,6 +13,7 @@ from eventsourcing.utils import get_topic
 
 from domain.allocation import Allocation
 from domain.participant import Participant
+from domain.refusal_log import CommandRefused
 from domain.site_register import SiteRegister
 from domain.user import User
 
@@ -37,6 +38,21 @@ CLASSIFICATION: dict[type, Blinding] = {
     SiteRegister.NumberIssued: Blinding.BLINDED_SAFE,
     User.Registered: Blinding.BLINDED_SAFE,
     User.PasswordChanged: Blinding.BLINDED_SAFE,
+    User.PasswordReset: Blinding.BLINDED_SAFE,
+    User.RoleChanged: Blinding.BLINDED_SAFE,
+    User.BlindingChanged: Blinding.BLINDED_SAFE,
+    User.FullNameChanged: Blinding.BLINDED_SAFE,
+    User.LoginSucceeded: Blinding.BLINDED_SAFE,
+    User.LoginFailed: Blinding.BLINDED_SAFE,
+    User.LockedOut: Blinding.BLINDED_SAFE,
+    User.Unlocked: Blinding.BLINDED_SAFE,
+    User.Deactivated: Blinding.BLINDED_SAFE,
+    User.Reactivated: Blinding.BLINDED_SAFE,
+    User.TokenIssued: Blinding.BLINDED_SAFE,
+    User.TokenRevoked: Blinding.BLINDED_SAFE,
+    User.AllTokensRevoked: Blinding.BLINDED_SAFE,
+    # Refusal records about arm-revealing data keep no item names or details (refusal_log.py).
+    CommandRefused: Blinding.BLINDED_SAFE,
 }
 _BY_TOPIC = {get_topic(cls): blinding for cls, blinding in CLASSIFICATION.items()}
 BLINDED_SAFE_TOPICS: tuple[str, ...] = tuple(

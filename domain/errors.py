@@ -71,3 +71,9 @@ class Locked(EdcError):
     """Raised when data is locked against change."""
 
     code = "locked"
+
+
+class AuthenticationFailed(EdcError):
+    """Raised when a login or API token is refused (never says whether the user exists)."""
+
+    code = "unauthorized"

@@ -1,7 +1,13 @@
-"""The User aggregate: an account, its role, site, blinding and credentials, all audited."""
+"""The User aggregate: an account, its role, site, blinding and credentials, all audited.
+
+Every change to an account is an event with the actor and the application's time (21 CFR Part 11
+§11.300, ICH E6(R3) 4.2.2(a)(i)). Secrets never enter events: passwords and API tokens are stored
+only as hashes made by the application, in fields named `*_hash` so audit views can hide them.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -9,13 +15,36 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.actor import Actor
-from domain.errors import EdcError
+from domain.errors import AuthenticationFailed, EdcError, NotFound
 from domain.roles import SITE_ROLES, Role
+
+# Consecutive failed logins that lock an account until an administrator unlocks it.
+MAX_FAILED_LOGINS = 5
+MAX_TEXT = 500
 
 
 def user_id(name: str) -> UUID:
     """Account names are unique, so the id is derived from the name."""
     return uuid5(NAMESPACE_URL, f"modic-edc/users/{name.lower()}")
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    """An issued API token as the account keeps it: an id, a label and the token's sha256."""
+
+    token_id: str
+    label: str
+    token_hash: str
+    created: datetime
+
+
+def _text(value: str, what: str, *, required: bool) -> str:
+    value = value.strip()
+    if required and not value:
+        raise EdcError(f"Please give {what}.")
+    if len(value) > MAX_TEXT:
+        raise EdcError(f"The {what} must be at most {MAX_TEXT} characters.")
+    return value
 
 
 class User(Aggregate):
@@ -30,11 +59,117 @@ class User(Aggregate):
         actor: dict[str, Any]
 
     class PasswordChanged(Aggregate.Event):
+        """The account holder changed their own password (after giving the old one)."""
+
         password_hash: str
         actor: dict[str, Any]
 
         def apply(self, aggregate: User) -> None:
             aggregate.password_hash = self.password_hash
+
+    class PasswordReset(Aggregate.Event):
+        """An administrator set a new password for the account."""
+
+        password_hash: str
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: User) -> None:
+            aggregate.password_hash = self.password_hash
+
+    class RoleChanged(Aggregate.Event):
+        """One role at a time: the old role is revoked and the new one granted in one event."""
+
+        old_role: str
+        old_site: str | None
+        new_role: str
+        new_site: str | None
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: User) -> None:
+            aggregate.role, aggregate.site = Role(self.new_role), self.new_site
+
+    class BlindingChanged(Aggregate.Event):
+        blinded: bool
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: User) -> None:
+            aggregate.blinded = self.blinded
+
+    class FullNameChanged(Aggregate.Event):
+        """The printed name shown with the person's electronic signatures."""
+
+        full_name: str
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: User) -> None:
+            aggregate.full_name = self.full_name
+
+    class LoginSucceeded(Aggregate.Event):
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: User) -> None:
+            aggregate.failed_logins = 0
+            aggregate.last_login = self.timestamp
+
+    class LoginFailed(Aggregate.Event):
+        failures: int
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: User) -> None:
+            aggregate.failed_logins = self.failures
+
+    class LockedOut(Aggregate.Event):
+        failures: int
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: User) -> None:
+            aggregate.locked_out = True
+
+    class Unlocked(Aggregate.Event):
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: User) -> None:
+            aggregate.locked_out = False
+            aggregate.failed_logins = 0
+
+    class Deactivated(Aggregate.Event):
+        reason: str
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: User) -> None:
+            aggregate.active = False
+
+    class Reactivated(Aggregate.Event):
+        reason: str
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: User) -> None:
+            aggregate.active = True
+
+    class TokenIssued(Aggregate.Event):
+        token_id: str
+        label: str
+        token_hash: str
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: User) -> None:
+            aggregate.tokens[self.token_id] = ApiToken(
+                self.token_id, self.label, self.token_hash, self.timestamp
+            )
+
+    class TokenRevoked(Aggregate.Event):
+        token_id: str
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: User) -> None:
+            del aggregate.tokens[self.token_id]
+
+    class AllTokensRevoked(Aggregate.Event):
+        token_ids: list[str]
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: User) -> None:
+            aggregate.tokens.clear()
 
     def __init__(
         self,
@@ -51,6 +186,11 @@ class User(Aggregate):
         self.blinded = blinded
         self.password_hash = password_hash
         self.active = True
+        self.full_name = ""
+        self.failed_logins = 0
+        self.locked_out = False
+        self.last_login: datetime | None = None
+        self.tokens: dict[str, ApiToken] = {}
 
     @classmethod
     def register(
@@ -63,10 +203,7 @@ class User(Aggregate):
         actor: Actor,
         at: datetime,
     ) -> User:
-        if role in SITE_ROLES and not site:
-            raise EdcError(f"A {role.value} account needs a site.")
-        if role not in SITE_ROLES:
-            site = None
+        site = _site_for(role, site)
         return cls._create(
             cls.Registered,
             id=user_id(name),
@@ -79,10 +216,131 @@ class User(Aggregate):
             actor=actor.as_dict(),
         )
 
+    # ---- credentials -------------------------------------------------------------------------
+
     def change_password(self, password_hash: str, actor: Actor, at: datetime) -> None:
+        self.check_active()
         self.trigger_event(
             self.PasswordChanged, timestamp=at, password_hash=password_hash, actor=actor.as_dict()
         )
 
+    def reset_password(self, password_hash: str, actor: Actor, at: datetime) -> None:
+        self.trigger_event(
+            self.PasswordReset, timestamp=at, password_hash=password_hash, actor=actor.as_dict()
+        )
+
+    def record_failed_login(self, actor: Actor, at: datetime) -> None:
+        """Count a wrong password; the fifth in a row locks the account."""
+        failures = self.failed_logins + 1
+        self.trigger_event(self.LoginFailed, timestamp=at, failures=failures, actor=actor.as_dict())
+        if failures >= MAX_FAILED_LOGINS and not self.locked_out:
+            self.trigger_event(
+                self.LockedOut, timestamp=at, failures=failures, actor=actor.as_dict()
+            )
+
+    def check_may_log_in(self) -> None:
+        """Called only after the password matched, so the answer tells a guesser nothing."""
+        if not self.active:
+            raise AuthenticationFailed("This account is deactivated.")
+        if self.locked_out:
+            raise AuthenticationFailed(
+                "This account is locked after too many failed logins; "
+                "ask an administrator to unlock it."
+            )
+
+    def record_login(self, at: datetime) -> None:
+        self.check_may_log_in()
+        self.trigger_event(self.LoginSucceeded, timestamp=at, actor=self.as_actor().as_dict())
+
+    def unlock(self, actor: Actor, at: datetime) -> None:
+        if not self.locked_out:
+            raise EdcError(f"The account {self.name!r} is not locked.")
+        self.trigger_event(self.Unlocked, timestamp=at, actor=actor.as_dict())
+
+    def issue_token(
+        self, token_id: str, label: str, token_hash: str, actor: Actor, at: datetime
+    ) -> None:
+        self.check_active()
+        label = _text(label, "token label", required=False)
+        self.trigger_event(
+            self.TokenIssued,
+            timestamp=at,
+            token_id=token_id,
+            label=label,
+            token_hash=token_hash,
+            actor=actor.as_dict(),
+        )
+
+    def revoke_token(self, token_id: str, actor: Actor, at: datetime) -> None:
+        if token_id not in self.tokens:
+            raise NotFound(f"{self.name!r} has no token {token_id!r}.")
+        self.trigger_event(
+            self.TokenRevoked, timestamp=at, token_id=token_id, actor=actor.as_dict()
+        )
+
+    def revoke_all_tokens(self, actor: Actor, at: datetime) -> int:
+        revoked = sorted(self.tokens)
+        if revoked:
+            self.trigger_event(
+                self.AllTokensRevoked, timestamp=at, token_ids=revoked, actor=actor.as_dict()
+            )
+        return len(revoked)
+
+    # ---- role, blinding, name, activity ------------------------------------------------------
+
+    def change_role(self, role: Role, site: str | None, actor: Actor, at: datetime) -> None:
+        site = _site_for(role, site)
+        if role is self.role and site == self.site:
+            raise EdcError(f"{self.name!r} already has that role and site.")
+        self.trigger_event(
+            self.RoleChanged,
+            timestamp=at,
+            old_role=self.role.value,
+            old_site=self.site,
+            new_role=role.value,
+            new_site=site,
+            actor=actor.as_dict(),
+        )
+
+    def set_blinded(self, blinded: bool, actor: Actor, at: datetime) -> None:
+        if blinded == self.blinded:
+            state = "blinded" if blinded else "unblinded"
+            raise EdcError(f"{self.name!r} is already {state}.")
+        self.trigger_event(
+            self.BlindingChanged, timestamp=at, blinded=blinded, actor=actor.as_dict()
+        )
+
+    def set_full_name(self, full_name: str, actor: Actor, at: datetime) -> None:
+        full_name = _text(full_name, "full name", required=True)
+        if full_name != self.full_name:
+            self.trigger_event(
+                self.FullNameChanged, timestamp=at, full_name=full_name, actor=actor.as_dict()
+            )
+
+    def deactivate(self, reason: str, actor: Actor, at: datetime) -> None:
+        reason = _text(reason, "a reason for deactivating the account", required=True)
+        if not self.active:
+            raise EdcError(f"The account {self.name!r} is already deactivated.")
+        # A deactivated account's tokens are lost credentials (§11.300(c)): revoke them too,
+        # so reactivating the account does not bring old tokens back to life.
+        self.revoke_all_tokens(actor, at)
+        self.trigger_event(self.Deactivated, timestamp=at, reason=reason, actor=actor.as_dict())
+
+    def reactivate(self, reason: str, actor: Actor, at: datetime) -> None:
+        reason = _text(reason, "reason", required=False)
+        if self.active:
+            raise EdcError(f"The account {self.name!r} is active.")
+        self.trigger_event(self.Reactivated, timestamp=at, reason=reason, actor=actor.as_dict())
+
+    def check_active(self) -> None:
+        if not self.active:
+            raise EdcError("This account is deactivated.")
+
     def as_actor(self) -> Actor:
-        return Actor(user=self.name, role=self.role.value, site=self.site)
+        return Actor(user=self.name, role=self.role.value, site=self.site, blinded=self.blinded)
+
+
+def _site_for(role: Role, site: str | None) -> str | None:
+    if role in SITE_ROLES and not site:
+        raise EdcError(f"A {role.value} account needs a site.")
+    return site if role in SITE_ROLES else None

@@ -11,11 +11,12 @@ from __future__ import annotations
 from edc.base import SYSTEM, utc_now
 from edc.usecases.accounts import AccountUseCases
 from edc.usecases.enrolment import EnrolmentUseCases
+from edc.usecases.refusals import RefusalUseCases
 
 __all__ = ["SYSTEM", "Trial", "utc_now"]
 
 
-class Trial(EnrolmentUseCases, AccountUseCases):
+class Trial(EnrolmentUseCases, AccountUseCases, RefusalUseCases):
     """The EDC for NCT00454792: screening to end of study, randomisation and accounts."""
 
     name = "trial"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -28,3 +30,14 @@ def password_matches(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@cache
+def _hash_of_nobody() -> str:
+    return _hasher.hash("no account has this password")
+
+
+def spend_verification_time(password: str) -> None:
+    """Check a password against nobody's hash: a login for a name that does not exist takes as
+    long as one that does, so timing does not tell which names are accounts."""
+    password_matches(_hash_of_nobody(), password)

@@ -18,9 +18,11 @@ from edc.base import TrialBase
 from edc.concurrency import retry_on_conflict
 from edc.permissions import Action, authorize, check_site
 from edc.presenters import form_view, participant_view
+from edc.refusals import logs_refusals
 
 
 class EnrolmentUseCases(TrialBase):
+    @logs_refusals
     @retry_on_conflict
     def screen(self, actor: Actor, items: Mapping[str, Any]) -> dict[str, Any]:
         """Screen a person for MRI: validate the screening form and issue a screening number."""
@@ -43,6 +45,7 @@ class EnrolmentUseCases(TrialBase):
             "failed_criteria": list(eligibility.failed_criteria),
         }
 
+    @logs_refusals
     @retry_on_conflict
     def record_form(
         self,
@@ -77,22 +80,26 @@ class EnrolmentUseCases(TrialBase):
         view["warnings"] = crf.soft_warnings(form, validated, context)
         return view
 
+    @logs_refusals
     def record_mri(self, actor: Actor, participant_id: UUID, items: Mapping[str, Any],
                    expected_version: int = 0) -> dict[str, Any]:
         return self.record_form(actor, participant_id, "mri", items,
                                 expected_version=expected_version)
 
+    @logs_refusals
     def record_consent(self, actor: Actor, participant_id: UUID, items: Mapping[str, Any],
                        expected_version: int = 0) -> dict[str, Any]:
         return self.record_form(actor, participant_id, "consent", items,
                                 expected_version=expected_version)
 
+    @logs_refusals
     def record_end_of_study(self, actor: Actor, participant_id: UUID,
                             items: Mapping[str, Any],
                             expected_version: int = 0) -> dict[str, Any]:
         return self.record_form(actor, participant_id, "end_of_study", items,
                                 expected_version=expected_version)
 
+    @logs_refusals
     def correct_form(self, actor: Actor, participant_id: UUID, form: str,
                      items: Mapping[str, Any], *, expected_version: int,
                      reason: Mapping[str, Any]) -> dict[str, Any]:
@@ -101,6 +108,7 @@ class EnrolmentUseCases(TrialBase):
 
     # ---- randomisation --------------------------------------------------------------------
 
+    @logs_refusals
     @retry_on_conflict
     def randomise(self, actor: Actor, participant_id: UUID) -> dict[str, Any]:
         """Allocate an arm by minimisation; the fact goes to the participant, the arm apart."""
@@ -122,6 +130,7 @@ class EnrolmentUseCases(TrialBase):
                 "randomised_on": participant.randomised_on.isoformat()
                 if participant.randomised_on else None}
 
+    @logs_refusals
     def get_participant(self, actor: Actor, participant_id: UUID) -> dict[str, Any]:
         participant = self._participant(participant_id)
         authorize(actor, Action.VIEW_CLINICAL)
@@ -129,6 +138,7 @@ class EnrolmentUseCases(TrialBase):
         arm = None if actor.blinded else self._arm(participant_id)
         return participant_view(participant, blinded=actor.blinded, arm=arm)
 
+    @logs_refusals
     def list_participants(self, actor: Actor, site: str | None = None) -> list[dict[str, Any]]:
         authorize(actor, Action.VIEW_CLINICAL)
         if Role(actor.role) in SITE_ROLES and site is None:

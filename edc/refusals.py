@@ -1,0 +1,95 @@
+"""Recording refused actions: `@logs_refusals` on use cases, and the log they write to.
+
+Design: one `EventSourcedLog` (eventsourcing.application) with a fixed id, in the trial's own
+event store. Unlike an aggregate it is never replayed into state: appending reads only the last
+record (one indexed query) and readers page through it by position, so it can grow for the
+whole trial without making anything slower. Records are saved apart from the refused command
+(which stored nothing), so normal saves do not touch it; two refusals racing for the same
+position are retried like any other write conflict. Being in the same store, the records are
+covered by the audit hash chain. (A log per day would spread writers over more rows, but it
+makes readers hop across days and refusals are rare enough that one sequence does not contend.)
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
+from typing import Any, ParamSpec, TypeVar
+
+from eventsourcing.application import EventSourcedLog
+
+from domain.actor import Actor
+from domain.errors import EdcError
+from domain.refusal_log import REFUSAL_LOG_ID, CommandRefused, refusal_fields
+from edc.base import TrialBase
+from edc.concurrency import retry_on_conflict
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# Set while a logged command runs, so a logged command calling another (record_mri ->
+# record_form, list_participants -> get_participant) records one refusal, not two.
+_inside_logged_command: ContextVar[bool] = ContextVar("inside_logged_command", default=False)
+
+
+def refusal_log(app: TrialBase) -> EventSourcedLog[CommandRefused]:
+    return EventSourcedLog(app.events, REFUSAL_LOG_ID, CommandRefused)
+
+
+@retry_on_conflict
+def record_refusal(
+    app: TrialBase,
+    actor: Mapping[str, Any],
+    command: str,
+    arguments: Mapping[str, Any],
+    error: EdcError,
+) -> None:
+    """Append one refusal to the log, at the application's time."""
+    at = app.clock()
+    last = refusal_log(app).get_last()
+    app.save(
+        CommandRefused(
+            originator_id=REFUSAL_LOG_ID,
+            originator_version=1 if last is None else last.originator_version + 1,
+            timestamp=at,
+            actor=dict(actor),
+            **refusal_fields(command, arguments, error),
+        )
+    )
+
+
+def anonymous(attempted_user: str) -> dict[str, Any]:
+    """The 'who' of a refusal made before anyone was authenticated."""
+    return {"user": attempted_user[:100], "role": None, "site": None}
+
+
+def logs_refusals(command: Callable[P, R]) -> Callable[P, R]:
+    """Record every EdcError the use case raises (who, what, when, why), then re-raise it.
+
+    For methods `(self, actor, ...)` of a TrialBase; put it above `@retry_on_conflict`, so a
+    command that gave up after repeated write conflicts is logged too.
+    """
+    signature = inspect.signature(command)
+    parameters = list(signature.parameters)
+    if parameters[:2] != ["self", "actor"]:
+        raise TypeError(f"@logs_refusals needs (self, actor, ...), not {command.__qualname__}")
+
+    @functools.wraps(command)
+    def logged(*args: P.args, **kwargs: P.kwargs) -> R:
+        if _inside_logged_command.get():
+            return command(*args, **kwargs)
+        token = _inside_logged_command.set(True)
+        try:
+            return command(*args, **kwargs)
+        except EdcError as error:
+            bound = signature.bind_partial(*args, **kwargs)
+            app, actor = bound.arguments["self"], bound.arguments.get("actor")
+            who = actor.as_dict() if isinstance(actor, Actor) else anonymous("?")
+            record_refusal(app, who, command.__name__, bound.arguments, error)
+            raise
+        finally:
+            _inside_logged_command.reset(token)
+
+    return logged
