@@ -8,8 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from domain.errors import EdcError
-from edc.application import SYSTEM
-from edc.bootstrap import build_trial
+from edc import serve_cli, users_cli
 from edc.config import Settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -29,40 +28,6 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def read_password() -> str:
-    if sys.stdin.isatty():
-        import getpass
-
-        return getpass.getpass("Password: ")
-    return sys.stdin.readline().rstrip("\n")
-
-
-def cmd_users_add(args: argparse.Namespace, settings: Settings) -> int:
-    trial = build_trial(settings)
-    try:
-        user = trial.add_user(
-            SYSTEM, args.name, args.role, read_password(), site=args.site, blinded=args.blinded
-        )
-    finally:
-        trial.close()
-    print(f"Added {user['name']}: {user['role']}, site {user['site'] or '-'}, "
-          f"{'blinded' if user['blinded'] else 'unblinded'}.")
-    return 0
-
-
-def cmd_users_list(args: argparse.Namespace, settings: Settings) -> int:
-    trial = build_trial(settings)
-    try:
-        users = trial.list_users()
-    finally:
-        trial.close()
-    print(f"{'name':<20} {'role':<14} {'site':<8} {'blinded':<8} active")
-    for user in users:
-        print(f"{user['name']:<20} {user['role']:<14} {user['site'] or '-':<8} "
-              f"{'yes' if user['blinded'] else 'no':<8} {'yes' if user['active'] else 'no'}")
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="edc", description="Modic EDC (NCT00454792)")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -73,17 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=1)
     demo.set_defaults(handler=cmd_demo)
 
-    users = commands.add_parser("users", help="manage accounts").add_subparsers(
-        dest="users_command", required=True)
-    add = users.add_parser("add", help="add an account (password read from stdin)")
-    add.add_argument("name")
-    add.add_argument("--role", required=True)
-    add.add_argument("--site")
-    blinding = add.add_mutually_exclusive_group()
-    blinding.add_argument("--blinded", dest="blinded", action="store_true", default=None)
-    blinding.add_argument("--unblinded", dest="blinded", action="store_false")
-    add.set_defaults(handler=cmd_users_add)
-    users.add_parser("list", help="list accounts").set_defaults(handler=cmd_users_list)
+    users_cli.register(commands)
+    serve_cli.register(commands)
     return parser
 
 
