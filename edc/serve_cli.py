@@ -1,0 +1,77 @@
+"""`edc serve [--host 127.0.0.1] [--port 8080] [--demo]`: the web UI and JSON API.
+
+With `--demo` an empty store is first seeded with the synthetic demo trial and the demo logins
+are printed; a store that already holds data is served as it is (the demo never writes into a
+store with data). Without `--demo` nothing is seeded and no account or password exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from edc.config import Settings
+
+DEMO_PARTICIPANTS = 120
+DEMO_SEED = 1
+
+
+def _seed_demo(settings: Settings) -> bool:
+    """Seed the demo trial if the store is empty; True when it was seeded now."""
+    from edc.bootstrap import build_trial
+    from edc.demo.build import build_demo
+
+    probe = build_trial(settings)
+    try:
+        empty = not probe.recorder.max_notification_id()
+    finally:
+        probe.close()
+    if not empty:
+        return False
+    print(f"Seeding the demo trial ({DEMO_PARTICIPANTS} people screened)...", flush=True)
+    build_demo(settings, DEMO_PARTICIPANTS, DEMO_SEED).close()
+    return True
+
+
+def _demo_logins() -> list[str]:
+    from edc.demo.users import DEMO_USERS, demo_password
+
+    return [
+        f"  {role:<13} {name:<6} password: {demo_password(name)}"
+        for name, role, _site in DEMO_USERS
+    ]
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from aiohttp import web
+
+    from web.app import init_app
+    from web.config import WebConfig
+    from web.session_key import session_key
+
+    if args.demo:
+        seeded = _seed_demo(settings)
+        if not seeded:
+            print("The store already holds data: serving it without seeding the demo.")
+    config = WebConfig(session_key=session_key(settings.data_dir), demo=args.demo)
+    app = init_app(settings, config=config)
+    url = f"http://{args.host}:{args.port}/"
+    print(f"Modic EDC serving on {url}", flush=True)
+    if args.demo:
+        print("Demo logins (demo data only):")
+        print("\n".join(_demo_logins()), flush=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+    return 0
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    serve = commands.add_parser("serve", help="serve the web UI and JSON API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="seed the demo trial into an empty store and print demo logins",
+    )
+    serve.set_defaults(handler=cmd_serve)

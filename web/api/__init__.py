@@ -1,0 +1,1 @@
+"""The JSON API under /api/v1 (DESIGN.md, "Contract: JSON API")."""

@@ -1,0 +1,50 @@
+"""Reading a JSON request body: malformed -> 400, too large -> 413, wrong shape -> 422."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from web.errors import ApiError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+async def read_json(request: web.Request) -> Any:
+    if request.content_type != "application/json":
+        raise ApiError(400, "malformed", "Send the body as JSON (Content-Type: application/json).")
+    raw = await request.read()  # raises 413 beyond client_max_size
+    try:
+        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise ApiError(400, "malformed", "The body is not valid JSON.") from None
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc) or "body"
+
+
+async def parse_body(request: web.Request, model: type[M]) -> M:
+    data = await read_json(request)
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        fields: dict[str, str] = {}
+        for detail in error.errors(include_url=False, include_input=False):
+            fields.setdefault(_location(tuple(detail["loc"])), detail["msg"])
+        raise ApiError(
+            422, "invalid", "The request body does not have the expected shape.", fields
+        ) from None
+
+
+def respond(model: type[BaseModel], data: Any, status: int = 200) -> web.Response:
+    """Answer with `data` checked against its response model (the OpenAPI document's promise)."""
+    body = model.model_validate(data).model_dump(mode="json")
+    return web.json_response(body, status=status)

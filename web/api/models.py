@@ -1,0 +1,131 @@
+"""Request and response bodies of the JSON API as pydantic models; the OpenAPI document is
+generated from them. Requests are strict (no type coercion, no unknown fields): item values are
+checked by the domain, which names every bad item in `fields`."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+from domain.protocol import ReasonCode
+
+Items = dict[str, Any]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class Response(BaseModel):
+    # Answers may grow new fields (signatures, locks, queries) without breaking clients.
+    model_config = ConfigDict(extra="allow")
+
+
+class ErrorBody(BaseModel):
+    """Every refusal: a code, a sentence for people, and a message per item when items failed."""
+
+    model_config = ConfigDict(extra="forbid")
+    error: str = Field(examples=["invalid"])
+    message: str
+    fields: dict[str, str]
+
+
+class ScreenRequest(Request):
+    items: Items = Field(description="Screening items by CRF name (CRF.md)")
+
+
+class Screened(Response):
+    id: str
+    screening_number: str
+    version: int
+    mri_eligible: bool
+    failed_criteria: list[str]
+
+
+class ReasonBody(Request):
+    code: ReasonCode
+    text: str = Field(default="", max_length=500)
+
+
+class FormRequest(Request):
+    items: Items
+    expected_version: int = Field(ge=0, description="The version of this form last seen")
+    reason: ReasonBody | None = Field(
+        default=None, description="Required when an existing value changes"
+    )
+
+
+class FormState(Response):
+    version: int
+    status: str
+    items: Items
+    derived: dict[str, Any]
+    deviation: str | None = None
+
+
+class FormSaved(Response):
+    version: int
+    items: Items
+    derived: dict[str, Any]
+
+
+class Participant(Response):
+    id: str
+    screening_number: str
+    site: str
+    status: str
+    mri_eligible: bool
+    failed_criteria: list[str]
+    included: bool
+    randomised_on: str | None
+    forms: dict[str, FormState]
+
+
+class ParticipantList(RootModel[list[Participant]]):
+    """Participants in screening order, as the caller's role may see them."""
+
+
+class Randomised(Response):
+    arm: str
+    allocation: dict[str, Any]
+
+
+class UnblindRequest(Request):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class Unblinded(Response):
+    arm: str
+
+
+class QueryRequest(Request):
+    item: str = Field(max_length=100)
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class AnswerRequest(Request):
+    text: str = Field(min_length=1, max_length=2000)
+    items: Items | None = Field(default=None, description="A correction made with the answer")
+    expected_version: int | None = Field(default=None, ge=0)
+
+
+class CloseRequest(Request):
+    text: str = Field(default="", max_length=2000)
+
+
+class SignRequest(Request):
+    password: str = Field(max_length=1000)
+    meaning: Literal["approval", "review", "authorship"]
+
+
+class UnlockRequest(Request):
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class Empty(Request):
+    pass
+
+
+class Document(Response):
+    """A JSON answer whose shape is described in the contract's prose."""

@@ -1,0 +1,86 @@
+"""The composition root of the web UI and JSON API: `init_app(settings)`.
+
+One Trial per process, built in `cleanup_ctx` and closed at shutdown; every library call from a
+handler goes through `asyncio.to_thread`. Middlewares run in this order: session (must be first,
+see STACK.md), security headers, errors, authentication, CSRF.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import aiohttp_jinja2
+import aiohttp_session
+import jinja2
+from aiohttp import web
+from aiohttp_session.cookie_storage import EncryptedCookieStorage
+
+from edc.application import Trial
+from edc.bootstrap import build_trial
+from edc.config import Settings
+from web import routes
+from web.auth import auth_middleware
+from web.config import WebConfig
+from web.context import base_context, local_time
+from web.errors import error_middleware
+from web.keys import CONFIG, SETTINGS, TRIAL
+from web.security import csrf_middleware, security_headers
+from web.session_key import session_key
+
+HERE = Path(__file__).parent
+COOKIE_NAME = "edc_session"
+
+TrialFactory = Callable[[Settings], Trial]
+
+
+def _trial_context(factory: TrialFactory) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def trial_context(app: web.Application) -> AsyncIterator[None]:
+        app[TRIAL] = await asyncio.to_thread(factory, app[SETTINGS])
+        yield
+        await asyncio.to_thread(app[TRIAL].close)
+
+    return trial_context
+
+
+def _default_factory(settings: Settings) -> Trial:
+    return build_trial(settings)
+
+
+def init_app(
+    settings: Settings,
+    *,
+    config: WebConfig | None = None,
+    trial_factory: TrialFactory = _default_factory,
+) -> web.Application:
+    config = config or WebConfig(session_key=session_key(settings.data_dir))
+    app = web.Application(client_max_size=config.max_body)
+    app[SETTINGS] = settings
+    app[CONFIG] = config
+    aiohttp_session.setup(
+        app,
+        EncryptedCookieStorage(
+            config.session_key,
+            cookie_name=COOKIE_NAME,
+            httponly=True,
+            samesite="Strict",
+            secure=config.secure_cookies,
+            # The cookie outlives the idle timeout a little; the server enforces the timeout.
+            max_age=config.idle_timeout_s * 2,
+        ),
+    )
+    app.middlewares.extend([security_headers, error_middleware, auth_middleware, csrf_middleware])
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        context_processors=[base_context, aiohttp_jinja2.request_processor],
+    )
+    env.filters["localtime"] = local_time
+    app[aiohttp_jinja2.static_root_key] = "/static"
+    app.cleanup_ctx.append(_trial_context(trial_factory))
+    routes.add_routes(app)
+    app.router.add_static("/static", HERE / "static", name="static")
+    return app

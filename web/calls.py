@@ -1,0 +1,43 @@
+"""Calling the synchronous Trial from request handlers, and what every handler needs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+from uuid import UUID
+
+from aiohttp import web
+
+from domain.actor import Actor
+from domain.errors import NotFound
+from edc.application import Trial
+from web.keys import ACTOR, TRIAL
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+async def run(fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """Run a library call in a worker thread: eventsourcing is synchronous, the loop is not."""
+    return await asyncio.to_thread(fn, *args, **kwargs)
+
+
+def trial_of(request: web.Request) -> Trial:
+    return request.app[TRIAL]
+
+
+def actor_of(request: web.Request) -> Actor:
+    """The authenticated actor; the auth middleware guarantees one on non-public routes."""
+    actor = request.get(ACTOR)
+    if actor is None:
+        raise web.HTTPUnauthorized()
+    return actor
+
+
+def participant_id(request: web.Request, name: str = "pid") -> UUID:
+    """A participant id from the path; anything that is not a UUID is simply not found."""
+    try:
+        return UUID(request.match_info[name])
+    except ValueError:
+        raise NotFound("No such participant.") from None

@@ -1,0 +1,128 @@
+"""HTML form fields generated from the eCRF item specifications (domain.crf.ITEMS).
+
+Only presentation lives here: which widget shows an item, its options and the text of its value.
+Turning posted text into typed values is `domain.crf.coerce_text_values`; every rule stays in the
+domain, whose messages are shown next to the fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from multidict import MultiMapping
+
+from domain import crf
+from domain.crf.spec import ItemSpec
+
+RADIO_LIMIT = 7
+
+
+@dataclass(frozen=True)
+class Field:
+    """One item as the template draws it."""
+
+    name: str
+    label: str
+    widget: str  # radio | select | checkboxes | number | decimal | date | text
+    options: tuple[tuple[str, str], ...]
+    note: str
+    required: bool
+    condition: str | None
+    value: str | tuple[str, ...]
+    error: str | None = None
+    warning: str | None = None
+    # The value someone else saved meanwhile (stale save), shown next to the user's own.
+    theirs: str | None = None
+
+    @property
+    def values(self) -> tuple[str, ...]:
+        return self.value if isinstance(self.value, tuple) else (self.value,)
+
+
+def _widget(spec: ItemSpec) -> str:
+    if spec.datatype == "codes":
+        return "checkboxes"
+    if spec.datatype in ("yesno", "code"):
+        return "radio" if len(spec.codes) <= RADIO_LIMIT else "select"
+    return {"integer": "number", "float": "decimal", "date": "date"}.get(spec.datatype, "text")
+
+
+def value_text(value: Any) -> str | tuple[str, ...]:
+    """A stored value as the text a form field holds."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return tuple(str(v) for v in value)
+    return str(value)
+
+
+def display(spec: ItemSpec | None, value: Any) -> str:
+    """A stored value as a person reads it (code labels instead of codes)."""
+    if value is None or value == [] or value == "":
+        return "—"
+    if spec is not None and spec.codes:
+        labels = {str(code): label for code, label in spec.codes}
+        if isinstance(value, list | tuple):
+            return ", ".join(labels.get(str(v), str(v)) for v in value)
+        return labels.get(str(value), str(value))
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def fields(
+    form: str,
+    values: Mapping[str, Any],
+    *,
+    errors: Mapping[str, str] | None = None,
+    warnings: Mapping[str, str] | None = None,
+    theirs: Mapping[str, Any] | None = None,
+) -> list[Field]:
+    """The fields of `form` holding `values` (stored values or the text a user typed)."""
+    errors, warnings = errors or {}, warnings or {}
+    result = []
+    for spec in crf.ITEMS[form]:
+        other = None
+        if theirs is not None and value_text(theirs.get(spec.name)) != value_text(
+            values.get(spec.name)
+        ):
+            other = display(spec, theirs.get(spec.name))
+        result.append(
+            Field(
+                name=spec.name,
+                label=spec.label,
+                widget=_widget(spec),
+                options=tuple((str(code), label) for code, label in spec.codes),
+                note=spec.note,
+                required=spec.required,
+                condition=spec.required_when,
+                value=value_text(values.get(spec.name)),
+                error=errors.get(spec.name),
+                warning=warnings.get(spec.name),
+                theirs=other,
+            )
+        )
+    return result
+
+
+def posted_text(form: str, post: MultiMapping[Any]) -> dict[str, str | list[str]]:
+    """The posted text of the form's items (other fields are ignored)."""
+    raw: dict[str, str | list[str]] = {}
+    for spec in crf.ITEMS[form]:
+        if spec.datatype == "codes":
+            raw[spec.name] = [v for v in post.getall(spec.name, []) if isinstance(v, str)]
+        else:
+            value = post.get(spec.name, "")
+            raw[spec.name] = value if isinstance(value, str) else ""
+    return raw
+
+
+def derived_rows(form: str, derived: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """Derived scores with their labels, for the page after saving."""
+    specs = {spec.name: spec for spec in crf.DERIVED.get(form, ())}
+    return [
+        (name, specs[name].label if name in specs else name, display(None, value))
+        for name, value in derived.items()
+    ]

@@ -1,0 +1,48 @@
+"""Helpers for HTML views: render a template, flash a message, redirect to a named route."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+from aiohttp_session import get_session
+
+FLASH_KEY = "flash"
+
+
+def render(
+    request: web.Request, template: str, context: Mapping[str, Any], status: int = 200
+) -> web.Response:
+    return aiohttp_jinja2.render_template(template, request, dict(context), status=status)
+
+
+async def flash(request: web.Request, message: str, kind: str = "info") -> None:
+    """A one-time message shown on the next page (kept in the encrypted session cookie)."""
+    session = await get_session(request)
+    messages = list(session.get(FLASH_KEY, []))
+    messages.append({"kind": kind, "text": message})
+    session[FLASH_KEY] = messages[-5:]
+
+
+def url_for(
+    request: web.Request, name: str, query: Mapping[str, str] | None = None, **parts: str
+) -> str:
+    url = request.app.router[name].url_for(**parts)
+    if query:
+        url = url.with_query(dict(query))
+    return str(url)
+
+
+def see_other(
+    request: web.Request, name: str, query: Mapping[str, str] | None = None, **parts: str
+) -> web.HTTPSeeOther:
+    """Post/redirect/get: after a successful POST the browser loads the page with GET."""
+    return web.HTTPSeeOther(url_for(request, name, query, **parts))
+
+
+def form_text(post: Mapping[str, Any], name: str, limit: int = 2000) -> str:
+    """A posted text field as a string ('' when missing or not text), cut to a sane length."""
+    value = post.get(name, "")
+    return value[:limit] if isinstance(value, str) else ""

@@ -1,0 +1,26 @@
+"""Every route of the web UI and the JSON API, registered in one place."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from web.api import routes as api_routes
+from web.views import account, crf_pages, dashboard, participants, randomise, users
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/healthz", healthz, name="healthz")
+    for table in (
+        account.routes,
+        dashboard.routes,
+        participants.routes,
+        crf_pages.routes,
+        randomise.routes,
+        users.routes,
+    ):
+        app.router.add_routes(table)
+    api_routes.add_api_routes(app)

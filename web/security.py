@@ -1,0 +1,92 @@
+"""Security headers on every response, and the CSRF check on every state-changing request."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+
+from aiohttp import web
+from aiohttp_session import Session, get_session
+
+from web.errors import ApiError, Handler
+from web.keys import AUTH
+
+# No inline script or style anywhere: everything comes from /static.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; connect-src 'self'"
+)
+HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    # The weekly report link carries its token in the path: never send it on as a referrer.
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+}
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+# The inbound-SMS endpoint is called by the SMS gateway, not a browser; it has its own secret.
+CSRF_EXEMPT_PREFIXES = ("/sms/",)
+
+
+def _secure(response: web.StreamResponse, path: str) -> None:
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    # Clinical pages and API answers must not linger in caches; static assets may.
+    if not path.startswith("/static/"):
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Pragma"] = "no-cache"
+
+
+@web.middleware
+async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        response = await handler(request)
+    except web.HTTPException as http:
+        _secure(http, request.path)
+        raise
+    _secure(response, request.path)
+    return response
+
+
+def csrf_token(session: Session) -> str:
+    token = session.get("csrf")
+    if not isinstance(token, str):
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+async def _sent_token(request: web.Request) -> str | None:
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        value = (await request.post()).get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+@web.middleware
+async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Unsafe requests from a browser session must carry the session's token.
+
+    Bearer-token API calls are exempt: a browser never attaches that header by itself.
+    """
+    if (
+        request.method in UNSAFE_METHODS
+        and request.get(AUTH) != "bearer"
+        and not request.path.startswith(CSRF_EXEMPT_PREFIXES)
+    ):
+        session = await get_session(request)
+        expected = session.get("csrf")
+        sent = await _sent_token(request)
+        if not (isinstance(expected, str) and sent and hmac.compare_digest(sent, expected)):
+            raise ApiError(
+                403,
+                "forbidden",
+                "The form has expired or did not come from this site; reload it and try again.",
+            )
+    return await handler(request)

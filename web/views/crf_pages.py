@@ -1,0 +1,221 @@
+"""One page per form, generated from the eCRF items: entry, correction with a reason, conflicts.
+
+The flow of a save: posted text -> `coerce_text_values` (syntax only) -> soft checks asked for
+confirmation -> `record_form`, whose refusals come back next to the fields with the user's text
+kept. A stale save (someone saved this form meanwhile) shows the other person's values beside
+the user's own and offers to save again on top of the new version: nothing is overwritten
+without the user having seen what they replace.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+from aiohttp import web
+
+from domain import crf
+from domain.errors import EdcError, FormInvalid, NotFound, ReasonRequired, StaleVersion
+from domain.protocol import FORM_LABELS, FORMS, REASON_LABELS, REPEATING_FORM_KEY_ITEM
+from domain.roles import Role
+from edc.permissions import FORM_WRITERS, Action, may
+from web.calls import actor_of, participant_id, run, trial_of
+from web.crf_fields import derived_rows, fields, posted_text
+from web.errors import ApiError
+from web.pages import flash, form_text, render, url_for
+
+routes = web.RouteTableDef()
+
+
+def _form_name(request: web.Request) -> str:
+    form = request.match_info["form"]
+    if form not in FORMS:
+        raise NotFound(f"There is no form called {form!r}.")
+    return form
+
+
+def _week(request: web.Request) -> int | None:
+    try:
+        week = int(request.query.get("week", ""))
+    except ValueError:
+        return None
+    return week if 1 <= week <= 52 else None
+
+
+def _sheet(form: str, state: dict[str, Any], week: int | None) -> dict[str, Any]:
+    """The stored items of the sheet shown: the form, or one week of the weekly report."""
+    if form in REPEATING_FORM_KEY_ITEM:
+        if week is None:
+            return {}
+        return dict(state["items"].get(str(week), {}))
+    return dict(state["items"])
+
+
+async def _load(
+    request: web.Request, pid: UUID, form: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    actor = actor_of(request)
+    view = await run(trial_of(request).get_participant, actor, pid)
+    state = view["forms"].get(form)
+    if state is None:
+        # Same answer as for a form that does not exist: a blinded user learns nothing.
+        raise NotFound(f"There is no form called {form!r}.")
+    return view, state
+
+
+def _page(
+    request: web.Request,
+    view: dict[str, Any],
+    form: str,
+    state: dict[str, Any],
+    *,
+    values: dict[str, Any],
+    week: int | None,
+    version: int,
+    errors: dict[str, str] | None = None,
+    warnings: dict[str, str] | None = None,
+    theirs: dict[str, Any] | None = None,
+    message: str | None = None,
+    confirm: bool = False,
+    reason: dict[str, str] | None = None,
+    reason_needed: bool = False,
+    status: int = 200,
+) -> web.Response:
+    actor = actor_of(request)
+    repeating = form in REPEATING_FORM_KEY_ITEM
+    entered = bool(_sheet(form, state, week)) if repeating else bool(state["version"])
+    context = {
+        "p": view,
+        "form": form,
+        "form_label": FORM_LABELS[form],
+        "fields": fields(form, values, errors=errors, warnings=warnings, theirs=theirs),
+        "errors": errors or {},
+        "warnings": warnings or {},
+        "writable": may(actor, Action.ENTER_FORM)
+        and Role(actor.role) in FORM_WRITERS.get(form, frozenset()),
+        "version": version,
+        "entered": entered,
+        "repeating": repeating,
+        "week": week,
+        "weeks": sorted(int(w) for w in state["items"]) if repeating else [],
+        "derived": [] if repeating else derived_rows(form, state.get("derived") or {}),
+        "deviation": state.get("deviation"),
+        "saved": "saved" in request.query,
+        "message": message,
+        "confirm": confirm,
+        "stale": theirs is not None,
+        "reason": reason or {"code": "", "text": ""},
+        "reason_needed": reason_needed,
+        "reasons": [(code.value, label) for code, label in REASON_LABELS.items()],
+        "action": url_for(request, "form_post", pid=view["id"], form=form),
+    }
+    return render(request, "form.html", context, status=status)
+
+
+@routes.get("/participants/{pid}/forms/{form}", name="form")
+async def form_page(request: web.Request) -> web.Response:
+    pid, form = participant_id(request), _form_name(request)
+    view, state = await _load(request, pid, form)
+    week = _week(request)
+    values = _sheet(form, state, week)
+    if form in REPEATING_FORM_KEY_ITEM and not values:
+        values = {"WEEK": week or len(state["items"]) + 1}
+    return _page(request, view, form, state, values=values, week=week, version=state["version"])
+
+
+def _expected_version(post: Any) -> int:
+    try:
+        version = int(form_text(post, "expected_version", 10))
+    except ValueError:
+        raise ApiError(400, "malformed", "The form is missing its version; reload it.") from None
+    if version < 0:
+        raise ApiError(400, "malformed", "The form's version is not valid; reload it.")
+    return version
+
+
+def _reason(post: Any) -> dict[str, str] | None:
+    code = form_text(post, "reason_code", 40)
+    text = form_text(post, "reason_text", 600)
+    return {"code": code, "text": text} if code else None
+
+
+def _randomised_on(view: dict[str, Any]) -> date | None:
+    value = view.get("randomised_on")
+    return date.fromisoformat(value) if value else None
+
+
+@routes.post("/participants/{pid}/forms/{form}", name="form_post")
+async def save_form(request: web.Request) -> web.Response:
+    actor = actor_of(request)
+    pid, form = participant_id(request), _form_name(request)
+    trial = trial_of(request)
+    view, state = await _load(request, pid, form)
+    post = await request.post()
+    raw = posted_text(form, post)
+    version = _expected_version(post)
+    reason = _reason(post)
+    items = crf.coerce_text_values(form, raw)
+    week = items.get("WEEK") if isinstance(items.get("WEEK"), int) else _week(request)
+
+    def again(**extra: Any) -> web.Response:
+        page: dict[str, Any] = {
+            "values": dict(raw),
+            "week": week,
+            "version": version,
+            "reason": reason,
+            **extra,
+        }
+        return _page(request, view, form, state, **page)
+
+    confirmed = form_text(post, "confirm_warnings", 5) == "yes"
+    if not confirmed:
+        context = crf.FormContext(
+            today=trial.local_date(datetime.now(UTC)), randomised_on=_randomised_on(view)
+        )
+        warnings = crf.soft_warnings(form, items, context)
+        if warnings:
+            return again(
+                warnings=warnings,
+                confirm=True,
+                message="Please check the highlighted items and confirm to save.",
+            )
+    try:
+        await run(
+            trial.record_form, actor, pid, form, items, expected_version=version, reason=reason
+        )
+    except FormInvalid as error:
+        return again(
+            errors=error.fields,
+            confirm=confirmed,
+            status=422,
+            message="The form was not saved: please correct the items marked below.",
+        )
+    except ReasonRequired as error:
+        return again(
+            errors=error.fields,
+            confirm=confirmed,
+            reason_needed=True,
+            status=422,
+            message=error.message,
+        )
+    except StaleVersion as error:
+        view, state = await _load(request, pid, form)
+        theirs = _sheet(form, state, week if isinstance(week, int) else None)
+        return again(
+            theirs=theirs,
+            status=409,
+            confirm=confirmed,
+            version=error.current_version,
+            message=error.message + " Their values are shown next to yours. Check them; "
+            "saving again replaces them with what you see in the fields.",
+        )
+    except EdcError as error:
+        if error.code in ("forbidden", "not_found"):
+            raise
+        return again(status=409 if error.code != "refused" else 422, message=error.message)
+    await flash(request, f"{FORM_LABELS[form]} saved.")
+    query = {"saved": "1"}
+    if form in REPEATING_FORM_KEY_ITEM and isinstance(week, int):
+        query["week"] = str(week)
+    raise web.HTTPSeeOther(url_for(request, "form", query, pid=str(pid), form=form))

@@ -1,0 +1,48 @@
+"""The dashboard: what each role needs first (enrolment, status counts, links to work)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from aiohttp import web
+
+from edc.permissions import Action, may
+from web.calls import actor_of, run, trial_of
+from web.charts import bars, months_between
+from web.pages import render
+
+routes = web.RouteTableDef()
+
+
+def enrolment_series(participants: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    """Randomisations per month (totals only: never per arm)."""
+    months = Counter(p["randomised_on"][:7] for p in participants if p.get("randomised_on"))
+    if not months:
+        return []
+    return [(month, months[month]) for month in months_between(min(months), max(months))]
+
+
+@routes.get("/", name="dashboard")
+async def dashboard(request: web.Request) -> web.Response:
+    actor = actor_of(request)
+    trial = trial_of(request)
+    context: dict[str, Any] = {"clinical": False, "users": None}
+    if may(actor, Action.VIEW_CLINICAL):
+        participants = await run(trial.list_participants, actor)
+        statuses = Counter(p["status"] for p in participants)
+        context.update(
+            clinical=True,
+            screened=len(participants),
+            randomised=sum(1 for p in participants if p.get("randomised_on")),
+            statuses=sorted(statuses.items()),
+            chart=bars(enrolment_series(participants)),
+        )
+    if may(actor, Action.MANAGE_USERS):
+        users = await run(trial.list_users)
+        context["users"] = {
+            "total": len(users),
+            "active": sum(1 for u in users if u["active"]),
+            "roles": sorted(Counter(u["role"] for u in users).items()),
+        }
+    return render(request, "dashboard.html", context)

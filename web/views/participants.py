@@ -1,0 +1,157 @@
+"""Participant list with filters, screening a new person, and the participant timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from domain import crf
+from domain.errors import FormInvalid
+from domain.protocol import FORM_LABELS, SITES, VISITS
+from domain.roles import SITE_ROLES, Role
+from edc.permissions import FORM_WRITERS, Action, may
+from web.calls import actor_of, participant_id, run, trial_of
+from web.crf_fields import fields, posted_text
+from web.pages import flash, render, url_for
+
+routes = web.RouteTableDef()
+PAGE_SIZE = 50
+
+
+def _filtered(participants: list[dict[str, Any]], status: str, number: str) -> list[dict[str, Any]]:
+    rows = participants
+    if status:
+        rows = [p for p in rows if p["status"] == status]
+    if number:
+        rows = [p for p in rows if number.lower() in p["screening_number"].lower()]
+    return rows
+
+
+@routes.get("/participants", name="participants")
+async def participant_list(request: web.Request) -> web.Response:
+    actor = actor_of(request)
+    query = request.query
+    trial_wide = Role(actor.role) not in SITE_ROLES
+    site = query.get("site", "") if trial_wide else ""
+    status, number = query.get("status", ""), query.get("number", "").strip()[:40]
+    participants = await run(trial_of(request).list_participants, actor, site or None)
+    rows = _filtered(participants, status, number)
+    try:
+        page = max(1, int(query.get("page", "1")))
+    except ValueError:
+        page = 1
+    pages = max(1, (len(rows) + PAGE_SIZE - 1) // PAGE_SIZE)
+    page = min(page, pages)
+    shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    context = {
+        "rows": shown,
+        "total": len(rows),
+        "page": page,
+        "pages": pages,
+        "sites": SITES if trial_wide else (),
+        "statuses": sorted({p["status"] for p in participants}),
+        "filters": {"site": site, "status": status, "number": number},
+        "page_query": {
+            k: v for k, v in (("site", site), ("status", status), ("number", number)) if v
+        },
+    }
+    return render(request, "participants.html", context)
+
+
+def _screening_page(
+    request: web.Request,
+    values: dict[str, Any],
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> web.Response:
+    context = {
+        "fields": fields("screening", values, errors=errors),
+        "form_label": FORM_LABELS["screening"],
+        "errors": errors or {},
+    }
+    return render(request, "screen.html", context, status=status)
+
+
+@routes.get("/participants/new", name="screen_form")
+async def screen_form(request: web.Request) -> web.Response:
+    actor = actor_of(request)
+    if not may(actor, Action.SCREEN):
+        raise web.HTTPForbidden(reason=f"Your role ({actor.role}) may not screen.")
+    return _screening_page(request, {"SITE": actor.site} if actor.site else {})
+
+
+@routes.post("/participants", name="screen")
+async def screen(request: web.Request) -> web.Response:
+    actor = actor_of(request)
+    post = await request.post()
+    raw = posted_text("screening", post)
+    try:
+        items = crf.coerce_text_values("screening", raw)
+        result = await run(trial_of(request).screen, actor, items)
+    except FormInvalid as error:
+        return _screening_page(request, dict(raw), error.fields, status=422)
+    if result["mri_eligible"]:
+        outcome = "eligible for MRI"
+    else:
+        reasons = "; ".join(crf.describe_criterion(c) for c in result["failed_criteria"])
+        outcome = f"not eligible for MRI ({reasons})"
+    await flash(request, f"Screened as {result['screening_number']}: {outcome}.")
+    raise web.HTTPSeeOther(url_for(request, "participant", pid=result["id"]))
+
+
+def timeline(view: dict[str, Any], role: Role) -> list[dict[str, Any]]:
+    """The participant's visits in protocol order with each visible form's state."""
+    visits = []
+    for visit in VISITS:
+        forms = []
+        for form in visit.forms:
+            state = view["forms"].get(form)
+            if state is None:
+                continue  # a form this role may not see (adherence for blinded roles)
+            forms.append(
+                {
+                    "form": form,
+                    "label": FORM_LABELS[form],
+                    "state": state,
+                    "writable": role in FORM_WRITERS.get(form, frozenset()),
+                    "badges": badges(state),
+                }
+            )
+        if forms:
+            visits.append({"label": visit.label, "forms": forms, "window": visit.window})
+    return visits
+
+
+def badges(state: dict[str, Any]) -> list[tuple[str, str]]:
+    """Status badges of one form: (css class, text)."""
+    result = [("done", "complete")] if state.get("version") else [("todo", "not started")]
+    for key, css, text in (
+        ("signed", "signed", "signed"),
+        ("locked", "locked", "locked"),
+        ("verified", "verified", "verified"),
+    ):
+        if state.get(key):
+            result.append((css, text))
+    if state.get("signature_invalid"):
+        result.append(("warn", "signature no longer valid"))
+    open_queries = state.get("open_queries")
+    if open_queries:
+        result.append(("query", f"{open_queries} open quer{'y' if open_queries == 1 else 'ies'}"))
+    if state.get("deviation"):
+        result.append(("warn", "out of window"))
+    return result
+
+
+@routes.get("/participants/{pid}", name="participant")
+async def participant(request: web.Request) -> web.Response:
+    actor = actor_of(request)
+    pid = participant_id(request)
+    view = await run(trial_of(request).get_participant, actor, pid)
+    context = {
+        "p": view,
+        "visits": timeline(view, Role(actor.role)),
+        "failed": [crf.describe_criterion(c) for c in view["failed_criteria"]],
+        "may_randomise": may(actor, Action.RANDOMISE) and not actor.blinded,
+    }
+    return render(request, "participant.html", context)
