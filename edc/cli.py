@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from domain.errors import EdcError
-from edc import serve_cli, users_cli
+from edc import backup_cli, serve_cli, users_cli
 from edc.config import Settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     users_cli.register(commands)
     serve_cli.register(commands)
+    backup_cli.register(commands)
     return parser
 
 
