@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import JSONTranscoder
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import Environment, EnvType, get_topic
 
 from domain.actor import Actor
 from domain.allocation import ALLOCATION_ID, Allocation
@@ -23,6 +23,7 @@ from domain.errors import NotFound
 from domain.participant import Participant
 from domain.protocol import TIME_ZONE
 from domain.site_register import SiteRegister, site_register_id
+from edc.audit.store import use_sealing_recorder
 from edc.transcodings import DateAsISO
 
 SYSTEM = Actor(user="system", role="admin", site=None)
@@ -50,6 +51,12 @@ class TrialBase(Application):
         self.draw = draw or random.SystemRandom().random
         self.new_id = new_id
         self.zone = ZoneInfo(TIME_ZONE)
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        environment = super().construct_env(name, env)
+        # Every write is sealed into the audit hash chain in its own transaction (edc.audit).
+        use_sealing_recorder(environment)
+        return environment
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 
 from domain.errors import EdcError
 from edc import backup_cli, serve_cli, users_cli
+from edc.audit import cli as audit_cli
 from edc.config import Settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -41,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     users_cli.register(commands)
     serve_cli.register(commands)
     backup_cli.register(commands)
+    audit_cli.register(commands)
     return parser
 
 

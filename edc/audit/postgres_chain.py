@@ -1,0 +1,233 @@
+"""The PostgreSQL recorder that seals every write into the audit chain, in the same transaction.
+
+The library inserts under an EXCLUSIVE lock on `<app>_events`, so positions commit in order and
+one sealer at a time reads the last link; the links go to `<app>_audit_chain` in the same
+database and the same transaction as the events they cover.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Notification, ProgrammingError, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed, Identifier
+
+from edc.audit.links import GENESIS, Link, seal_events
+
+_COLUMNS = SQL("position, originator_id, originator_version, digest, link")
+
+
+class SealingPostgresRecorder(PostgresApplicationRecorder):
+    """`<app>_events` plus `<app>_audit_chain` (one link per event) in the same database."""
+
+    def __init__(
+        self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
+    ) -> None:
+        super().__init__(datastore, events_table_name=events_table_name)
+        if datastore.enable_db_functions:
+            # That path inserts through a server-side function this class cannot extend.
+            raise ProgrammingError("The audit chain needs POSTGRES_ENABLE_DB_FUNCTIONS off.")
+        self.chain_table_name = events_table_name.removesuffix("_events") + "_audit_chain"
+        self.check_identifier_length(self.chain_table_name + "_event")
+        schema = Identifier(self.datastore.schema)
+        self.chain_table = SQL("{}.{}").format(schema, Identifier(self.chain_table_name))
+        self.events_table = SQL("{}.{}").format(schema, Identifier(self.events_table_name))
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {table} (position bigint PRIMARY KEY, "
+                "originator_id {id_type} NOT NULL, originator_version bigint NOT NULL, "
+                "digest bytea NOT NULL, link bytea NOT NULL)"
+            ).format(table=self.chain_table, id_type=Identifier(datastore.originator_id_type))
+        )
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS {index} "
+                "ON {table} (originator_id, originator_version)"
+            ).format(index=Identifier(self.chain_table_name + "_event"), table=self.chain_table)
+        )
+
+    def create_table(self) -> None:
+        existed = self._chain_table_exists()
+        super().create_table()
+        if not existed:
+            # A store written before the chain existed is adopted once, when the table is made.
+            self.seal_unsealed()
+
+    # ---- sealing ---------------------------------------------------------------------------
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        if positions:
+            # The library catches exceptions raised here and then commits; a failure must
+            # therefore also abort the transaction on the server, so no event goes unsealed.
+            try:
+                self._seal(
+                    curs,
+                    [
+                        (position, s.originator_id, s.originator_version, s.topic, s.state)
+                        for position, s in zip(sorted(positions), stored_events, strict=True)
+                    ],
+                )
+            except BaseException:
+                curs.execute(
+                    SQL(
+                        "DO $$BEGIN RAISE EXCEPTION 'audit chain: write refused, not sealed'; END$$"
+                    )
+                )
+                raise
+        return positions
+
+    def _seal(
+        self, curs: Cursor[DictRow], events: list[tuple[int, UUID | str, int, str, bytes]]
+    ) -> None:
+        last = self._last_link(curs)
+        previous, last_position = (last.link, last.position) if last else (GENESIS, 0)
+        links = seal_events(previous, last_position, events)
+        curs.executemany(
+            SQL("INSERT INTO {} ({}) VALUES (%s, %s, %s, %s, %s)").format(
+                self.chain_table, _COLUMNS
+            ),
+            [(k.position, k.originator_id, k.originator_version, k.digest, k.link) for k in links],
+        )
+
+    def seal_unsealed(self, page_size: int = 1000) -> Link | None:
+        """Seal events stored after the last link (adoption of an older store); the new head."""
+        with self.datastore.transaction(commit=True) as curs:
+            # The writers' lock: no event can be added while the tail is being sealed.
+            for statement in self.lock_table_statements:
+                curs.execute(statement)
+            head = self._last_link(curs)
+            while True:
+                curs.execute(
+                    SQL(
+                        "SELECT notification_id, originator_id, originator_version, topic, state "
+                        "FROM {} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+                    ).format(self.events_table),
+                    (head.position if head else 0, page_size),
+                )
+                rows = curs.fetchall()
+                if not rows:
+                    return head
+                self._seal(
+                    curs,
+                    [
+                        (
+                            r["notification_id"],
+                            r["originator_id"],
+                            r["originator_version"],
+                            r["topic"],
+                            bytes(r["state"]),
+                        )
+                        for r in rows
+                    ],
+                )
+                head = self._last_link(curs)
+
+    # ---- reading ---------------------------------------------------------------------------
+
+    def chain_head(self) -> Link | None:
+        with self.datastore.transaction(commit=False) as curs:
+            return self._last_link(curs)
+
+    def chain_links(self, after: int, upto: int, limit: int) -> list[Link]:
+        return self._select(
+            SQL("WHERE position > %s AND position <= %s ORDER BY position LIMIT %s"),
+            (after, upto, limit),
+        )
+
+    def chain_link_at_or_before(self, position: int) -> Link | None:
+        found = self._select(
+            SQL("WHERE position <= %s ORDER BY position DESC LIMIT 1"), (position,)
+        )
+        return found[0] if found else None
+
+    def chain_link_of(self, originator_id: UUID | str, version: int) -> Link | None:
+        found = self._select(
+            SQL("WHERE originator_id = %s AND originator_version = %s"), (originator_id, version)
+        )
+        return found[0] if found else None
+
+    def aggregate_notifications(self, originator_id: UUID | str) -> list[Notification]:
+        """One aggregate's stored events with their positions, in version order."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL(
+                    "SELECT notification_id, originator_id, originator_version, topic, state "
+                    "FROM {} WHERE originator_id = %s ORDER BY originator_version"
+                ).format(self.events_table),
+                (originator_id,),
+            )
+            return [
+                Notification(
+                    id=r["notification_id"],
+                    originator_id=r["originator_id"],
+                    originator_version=r["originator_version"],
+                    topic=r["topic"],
+                    state=bytes(r["state"]),
+                )
+                for r in curs.fetchall()
+            ]
+
+    def event_position(self, originator_id: UUID | str, version: int) -> int | None:
+        """Where an event is stored now (None when it is not stored at all)."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL(
+                    "SELECT notification_id FROM {} "
+                    "WHERE originator_id = %s AND originator_version = %s"
+                ).format(self.events_table),
+                (originator_id, version),
+            )
+            row = curs.fetchone()
+            return int(row["notification_id"]) if row else None
+
+    def chain_count(self, upto: int) -> int:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL("SELECT COUNT(*) AS n FROM {} WHERE position <= %s").format(self.chain_table),
+                (upto,),
+            )
+            row = curs.fetchone()
+            return int(row["n"]) if row else 0
+
+    def _select(self, where: Composed | SQL, params: tuple[Any, ...]) -> list[Link]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL("SELECT {} FROM {} ").format(_COLUMNS, self.chain_table) + where, params
+            )
+            return [_link(row) for row in curs.fetchall()]
+
+    def _last_link(self, curs: Cursor[DictRow]) -> Link | None:
+        curs.execute(
+            SQL("SELECT {} FROM {} ORDER BY position DESC LIMIT 1").format(
+                _COLUMNS, self.chain_table
+            )
+        )
+        row = curs.fetchone()
+        return _link(row) if row else None
+
+    def _chain_table_exists(self) -> bool:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                "SELECT to_regclass(%s) AS found",
+                (f"{self.datastore.schema}.{self.chain_table_name}",),
+            )
+            row = curs.fetchone()
+            return bool(row and row["found"])
+
+
+def _link(row: DictRow) -> Link:
+    return Link(
+        row["position"],
+        row["originator_id"],
+        row["originator_version"],
+        bytes(row["digest"]),
+        bytes(row["link"]),
+    )

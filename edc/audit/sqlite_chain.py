@@ -1,0 +1,192 @@
+"""The SQLite recorder that seals every write into the audit chain, in the same transaction.
+
+Sealing inside the insert transaction means a stored event without a link can only have been
+added behind the application's back: there is no window between commit and seal in which a
+genuine event is unsealed, whatever crashes or how many processes write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+
+from edc.audit.links import GENESIS, Link, seal_events
+
+CHAIN_TABLE = "audit_chain"
+_COLUMNS = "position, originator_id, originator_version, digest, link"
+
+
+class SealingSQLiteRecorder(SQLiteApplicationRecorder):
+    """`stored_events` plus the `audit_chain` table (one link per event) in the same file."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        statements = super().construct_create_table_statements()
+        statements.append(
+            f"CREATE TABLE IF NOT EXISTS {CHAIN_TABLE} ("
+            "position INTEGER PRIMARY KEY, originator_id TEXT NOT NULL, "
+            "originator_version INTEGER NOT NULL, digest BLOB NOT NULL, link BLOB NOT NULL)"
+        )
+        statements.append(
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {CHAIN_TABLE}_event "
+            f"ON {CHAIN_TABLE} (originator_id, originator_version)"
+        )
+        return statements
+
+    def create_table(self) -> None:
+        existed = self._chain_table_exists()
+        super().create_table()
+        if not existed:
+            # A store written before the chain existed is adopted once, when the table is made.
+            self.seal_unsealed()
+
+    # ---- sealing ---------------------------------------------------------------------------
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super()._insert_events(c, stored_events, **kwargs)
+        if positions:
+            self._seal(
+                c,
+                [
+                    (position, s.originator_id, s.originator_version, s.topic, s.state)
+                    for position, s in zip(positions, stored_events, strict=True)
+                ],
+            )
+        return positions
+
+    def _seal(self, c: SQLiteCursor, events: list[tuple[int, UUID | str, int, str, bytes]]) -> None:
+        last = self._last_link(c)
+        previous, last_position = (last.link, last.position) if last else (GENESIS, 0)
+        links = seal_events(previous, last_position, events)
+        c.executemany(
+            f"INSERT INTO {CHAIN_TABLE} ({_COLUMNS}) VALUES (?,?,?,?,?)",
+            [
+                (k.position, _text_id(k.originator_id), k.originator_version, k.digest, k.link)
+                for k in links
+            ],
+        )
+
+    def seal_unsealed(self, page_size: int = 1000) -> Link | None:
+        """Seal events stored after the last link (adoption of an older store); the new head."""
+        with self._immediate_transaction() as c:
+            head = self._last_link(c)
+            while True:
+                after = head.position if head else 0
+                c.execute(
+                    f"SELECT rowid, originator_id, originator_version, topic, state "
+                    f"FROM {self.events_table_name} WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                    (after, page_size),
+                )
+                rows = c.fetchall()
+                if not rows:
+                    return head
+                self._seal(
+                    c,
+                    [
+                        (row[0], self.convert_originator_id(row[1]), row[2], row[3], row[4])
+                        for row in rows
+                    ],
+                )
+                head = self._last_link(c)
+
+    @contextmanager
+    def _immediate_transaction(self) -> Iterator[SQLiteCursor]:
+        # The library begins deferred transactions; a read-then-write needs the write lock
+        # first, or a concurrent writer makes the upgrade fail instead of wait.
+        with self.datastore.get_connection(commit=True) as conn:
+            c = conn.cursor()
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                yield c
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+
+    # ---- reading ---------------------------------------------------------------------------
+
+    def chain_head(self) -> Link | None:
+        with self.datastore.transaction(commit=False) as c:
+            return self._last_link(c)
+
+    def chain_links(self, after: int, upto: int, limit: int) -> list[Link]:
+        return self._select(
+            "WHERE position > ? AND position <= ? ORDER BY position LIMIT ?", (after, upto, limit)
+        )
+
+    def chain_link_at_or_before(self, position: int) -> Link | None:
+        found = self._select("WHERE position <= ? ORDER BY position DESC LIMIT 1", (position,))
+        return found[0] if found else None
+
+    def chain_link_of(self, originator_id: UUID | str, version: int) -> Link | None:
+        found = self._select(
+            "WHERE originator_id = ? AND originator_version = ?", (_text_id(originator_id), version)
+        )
+        return found[0] if found else None
+
+    def aggregate_notifications(self, originator_id: UUID | str) -> list[Notification]:
+        """One aggregate's stored events with their positions, in version order."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT rowid, originator_id, originator_version, topic, state "
+                f"FROM {self.events_table_name} WHERE originator_id = ? "
+                "ORDER BY originator_version",
+                (_text_id(originator_id),),
+            )
+            return [
+                Notification(
+                    id=row[0],
+                    originator_id=self.convert_originator_id(row[1]),
+                    originator_version=row[2],
+                    topic=row[3],
+                    state=row[4],
+                )
+                for row in c.fetchall()
+            ]
+
+    def event_position(self, originator_id: UUID | str, version: int) -> int | None:
+        """Where an event is stored now (None when it is not stored at all)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT rowid FROM {self.events_table_name} "
+                "WHERE originator_id = ? AND originator_version = ?",
+                (_text_id(originator_id), version),
+            )
+            row = c.fetchone()
+            return int(row[0]) if row else None
+
+    def chain_count(self, upto: int) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT COUNT(*) FROM {CHAIN_TABLE} WHERE position <= ?", (upto,))
+            return int(c.fetchone()[0])
+
+    def _select(self, where: str, params: tuple[Any, ...]) -> list[Link]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT {_COLUMNS} FROM {CHAIN_TABLE} {where}", params)
+            return [self._link(row) for row in c.fetchall()]
+
+    def _last_link(self, c: SQLiteCursor) -> Link | None:
+        c.execute(f"SELECT {_COLUMNS} FROM {CHAIN_TABLE} ORDER BY position DESC LIMIT 1")
+        row = c.fetchone()
+        return self._link(row) if row else None
+
+    def _link(self, row: Any) -> Link:
+        return Link(
+            row[0], self.convert_originator_id(row[1]), row[2], bytes(row[3]), bytes(row[4])
+        )
+
+    def _chain_table_exists(self) -> bool:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (CHAIN_TABLE,))
+            return c.fetchone() is not None
+
+
+def _text_id(originator_id: UUID | str) -> str:
+    # The same text the library stores in `stored_events.originator_id`.
+    return originator_id.hex if isinstance(originator_id, UUID) else originator_id

@@ -1,0 +1,51 @@
+"""Which recorder seals the chain for which event store, and how to reach it from the app."""
+
+from __future__ import annotations
+
+from typing import Protocol, cast
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.utils import Environment
+
+from edc.audit.links import Link
+
+# The library builds the recorder named by this key; the chain needs a sealing one.
+RECORDER_KEY = "APPLICATION_RECORDER_TOPIC"
+SEALING_RECORDERS = {
+    "eventsourcing.sqlite": "edc.audit.sqlite_chain:SealingSQLiteRecorder",
+    "eventsourcing.postgres": "edc.audit.postgres_chain:SealingPostgresRecorder",
+}
+
+
+class ChainUnavailable(RuntimeError):
+    """Raised when the application's event store has no audit chain (e.g. in-memory)."""
+
+
+class ChainRecorder(Protocol):
+    """What the sealing recorders offer beyond the library's application recorder."""
+
+    def seal_unsealed(self, page_size: int = 1000) -> Link | None: ...
+    def chain_head(self) -> Link | None: ...
+    def chain_links(self, after: int, upto: int, limit: int) -> list[Link]: ...
+    def chain_link_at_or_before(self, position: int) -> Link | None: ...
+    def chain_link_of(self, originator_id: UUID | str, version: int) -> Link | None: ...
+    def event_position(self, originator_id: UUID | str, version: int) -> int | None: ...
+    def chain_count(self, upto: int) -> int: ...
+
+
+def use_sealing_recorder(env: Environment) -> None:
+    """Make SQLite and PostgreSQL stores record through the sealing recorder."""
+    topic = SEALING_RECORDERS.get(env.get("PERSISTENCE_MODULE") or "")
+    if topic and env.get(RECORDER_KEY) is None:
+        env[RECORDER_KEY] = topic
+
+
+def chain_recorder(app: Application) -> ChainRecorder:
+    recorder = app.recorder
+    if not hasattr(recorder, "chain_head"):
+        raise ChainUnavailable(
+            f"This event store ({type(recorder).__name__}) keeps no audit chain; "
+            "the chain needs SQLite or PostgreSQL."
+        )
+    return cast(ChainRecorder, recorder)

@@ -1,0 +1,256 @@
+"""Audit use cases: a participant's trail, an item's history, a record as it stood, the whole trail.
+
+All reading is from the stored event sequence itself (the event store is the audit trail), in
+notification order. Blinded readers get blinded-safe events only (domain.blinding), chosen by
+topic before anything is decoded, so nothing arm-revealing is even read on their behalf.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Notification
+from eventsourcing.utils import get_topic
+
+from domain.actor import Actor
+from domain.allocation import Allocation
+from domain.blinding import BLINDED_SAFE_TOPICS, CLASSIFICATION, is_blinded_safe
+from domain.crf import ITEMS
+from domain.errors import EdcError, NotFound, PermissionDenied
+from domain.participant import Participant
+from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, FORMS
+from domain.roles import SITE_ROLES, Role
+from edc.audit.reading import aggregate_notifications, participant_linked_topics, scan
+from edc.audit.rendering import event_type_name, render_event, utc_iso
+from edc.base import TrialBase
+from edc.permissions import Action, authorize
+from edc.presenters import participant_view
+
+MAX_PAGE = 1000
+# How many stored events one call of `global_trail` reads at most: a very selective filter
+# returns fewer rows with `next` set, and the caller continues from there.
+SCAN_BUDGET = 50_000
+_CONTEXT_FIELDS = ("form", "key")
+
+
+class AuditUseCases(TrialBase):
+    def participant_trail(self, actor: Actor, participant_id: UUID) -> list[dict[str, Any]]:
+        """Every event about one participant, in order, as audit rows."""
+        participant = self._participant(participant_id)
+        authorize(actor, Action.VIEW_AUDIT, site=participant.site)
+        return [
+            render_event(event, n.id, context)
+            for n, event, context in self._participant_events(actor, participant_id)
+        ]
+
+    def item_history(
+        self, actor: Actor, participant_id: UUID, form: str, item: str
+    ) -> list[dict[str, Any]]:
+        """Every value one item had: old -> new, who, role, site, UTC time and reason."""
+        if form not in FORMS:
+            raise NotFound(f"There is no form called {form!r}.")
+        if item not in {spec.name for spec in ITEMS.get(form, ())}:
+            raise NotFound(f"The {FORM_LABELS[form]} form has no item {item!r}.")
+        participant = self._participant(participant_id)
+        authorize(actor, Action.VIEW_AUDIT, site=participant.site)
+        if actor.blinded and form in ARM_REVEALING_FORMS:
+            raise PermissionDenied(
+                f"Blinded users may not see the {FORM_LABELS[form]} form or its history."
+            )
+        history: list[dict[str, Any]] = []
+        for n in self._visible(actor, aggregate_notifications(self, participant_id)):
+            row = render_event(self.mapper.to_domain_event(n), n.id)
+            for change in row["changes"]:
+                sheet = change["form"] or ""
+                if change["item"] != item or sheet.split(":")[0] != form:
+                    continue
+                if change["old"] is None and change["new"] is None:
+                    continue
+                history.append(
+                    {
+                        "position": row["position"],
+                        "time": row["time"],
+                        "type": row["type"],
+                        "form": sheet,
+                        "item": item,
+                        "old": change["old"],
+                        "new": change["new"],
+                        "user": row["user"],
+                        "role": row["role"],
+                        "site": row["site"],
+                        "reason": row["reason"],
+                    }
+                )
+        return history
+
+    def participant_as_of(
+        self,
+        actor: Actor,
+        participant_id: UUID,
+        at: datetime | None = None,
+        position: int | None = None,
+    ) -> dict[str, Any]:
+        """The participant as they stood at a UTC time and/or a notification position."""
+        if at is None and position is None:
+            raise EdcError("Say when: give a time or an event position.")
+        if at is not None and at.tzinfo is None:
+            raise EdcError("The time needs a time zone, e.g. 2024-01-15T10:00:00+01:00.")
+        if position is not None and position < 0:
+            raise EdcError("An event position is a whole number from 0.")
+        participant = self._participant(participant_id)
+        authorize(actor, Action.VIEW_AUDIT, site=participant.site)
+        chosen: Notification | None = None
+        chosen_time: datetime | None = None
+        for n in aggregate_notifications(self, participant_id):
+            moment: datetime = _event(self, n).timestamp
+            if (position is not None and n.id > position) or (at is not None and moment > at):
+                break
+            chosen, chosen_time = n, moment
+        if chosen is None or chosen_time is None:
+            raise NotFound("The participant had not been screened yet at that point.")
+        then: Participant = self.repository.get(participant_id, version=chosen.originator_version)
+        arm = None if actor.blinded else self._arm_as_of(participant_id, position, at)
+        view = participant_view(then, blinded=actor.blinded, arm=arm)
+        view["as_of"] = {
+            "position": chosen.id,
+            "version": chosen.originator_version,
+            "time": utc_iso(chosen_time),
+        }
+        return view
+
+    def global_trail(
+        self,
+        actor: Actor,
+        since: int = 0,
+        limit: int = 100,
+        user: str | None = None,
+        event_type: str | None = None,
+        date_from: datetime | None = None,
+        date_to: datetime | None = None,
+    ) -> dict[str, Any]:
+        """The whole trail after position `since`, filtered, in pages of at most `limit`.
+
+        `next` is the position to pass as `since` for the following page (None at the end).
+        """
+        authorize(actor, Action.VIEW_AUDIT)
+        if not 1 <= limit <= MAX_PAGE:
+            raise EdcError(f"A page holds 1 to {MAX_PAGE} events.")
+        if since < 0:
+            raise EdcError("`since` is an event position, a whole number from 0.")
+        for moment in (date_from, date_to):
+            if moment is not None and moment.tzinfo is None:
+                raise EdcError("Dates in a filter need a time zone.")
+        topics = self._trail_topics(actor, event_type)
+        site_ids = set(self.participant_ids(actor.site)) if Role(actor.role) in SITE_ROLES else None
+        rows: list[dict[str, Any]] = []
+        scanned, last, exhausted = 0, since, True
+        for n in scan(self, since, topics, page=min(max(limit * 2, 100), MAX_PAGE)):
+            scanned, last = scanned + 1, n.id
+            if not actor.blinded or is_blinded_safe(n.topic):
+                event = self.mapper.to_domain_event(n)
+                if _matches(event, user, date_from, date_to, actor, site_ids):
+                    rows.append(render_event(event, n.id))
+            if len(rows) >= limit or scanned >= SCAN_BUDGET:
+                exhausted = False
+                break
+        return {"events": rows, "next": None if exhausted else last}
+
+    # ---- internals ------------------------------------------------------------------------
+
+    def _participant_events(
+        self, actor: Actor, participant_id: UUID
+    ) -> list[tuple[Notification, Any, dict[str, Any]]]:
+        """The participant's own events and those of other aggregates that name them."""
+        found: dict[int, tuple[Notification, Any, dict[str, Any]]] = {}
+        for n in self._visible(actor, aggregate_notifications(self, participant_id)):
+            found[n.id] = (n, self.mapper.to_domain_event(n), {})
+        for n, event in self._naming(actor, participant_id):
+            found.setdefault(n.id, (n, event, {}))
+            if event.originator_version == 1 and event.originator_id != participant_id:
+                # An aggregate created about this participant (a query): all of it concerns
+                # them, and its later events inherit the form it is about.
+                context = {f: getattr(event, f) for f in _CONTEXT_FIELDS if hasattr(event, f)}
+                for later in self._visible(actor, aggregate_notifications(self, n.originator_id)):
+                    if later.id not in found:
+                        found[later.id] = (later, self.mapper.to_domain_event(later), context)
+        return [found[position] for position in sorted(found)]
+
+    def _naming(self, actor: Actor, participant_id: UUID) -> Iterator[tuple[Notification, Any]]:
+        topics = [t for t in participant_linked_topics() if not actor.blinded or is_blinded_safe(t)]
+        if not topics:
+            return
+        for n in scan(self, 0, topics):
+            event = self.mapper.to_domain_event(n)
+            if getattr(event, "participant_id", None) == participant_id:
+                yield n, event
+
+    @staticmethod
+    def _visible(actor: Actor, notifications: Sequence[Notification]) -> list[Notification]:
+        return [n for n in notifications if not actor.blinded or is_blinded_safe(n.topic)]
+
+    def _arm_as_of(
+        self, participant_id: UUID, position: int | None, at: datetime | None
+    ) -> str | None:
+        for n in scan(self, 0, [get_topic(Allocation.Allocated)]):
+            if position is not None and n.id > position:
+                return None
+            event = _event(self, n)
+            if event.participant_id == participant_id:
+                if at is not None and event.timestamp > at:
+                    return None
+                arm: str = event.decision["arm"]
+                return arm
+        return None
+
+    @staticmethod
+    def _trail_topics(actor: Actor, event_type: str | None) -> tuple[str, ...]:
+        """Topics to read: () means all, for unblinded readers without a type filter."""
+        if event_type is None:
+            return BLINDED_SAFE_TOPICS if actor.blinded else ()
+        wanted = event_type.strip().lower()
+        classes = [
+            cls
+            for cls in CLASSIFICATION
+            if wanted in (event_type_name(cls).lower(), cls.__name__.lower())
+        ]
+        if not classes:
+            known = ", ".join(sorted(event_type_name(cls) for cls in CLASSIFICATION))
+            raise EdcError(f"Unknown event type {event_type!r}; known types: {known}.")
+        topics = tuple(get_topic(cls) for cls in classes)
+        if actor.blinded:
+            topics = tuple(t for t in topics if is_blinded_safe(t))
+            if not topics:
+                raise PermissionDenied(
+                    f"Blinded users may not see {event_type} events: they reveal the arm."
+                )
+        return topics
+
+
+def _event(app: TrialBase, n: Notification) -> Any:
+    """The domain event of a stored one, typed loosely: audit reads attributes generically."""
+    return app.mapper.to_domain_event(n)
+
+
+def _matches(
+    event: Any,
+    user: str | None,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    reader: Actor,
+    site_ids: set[UUID] | None,
+) -> bool:
+    actor = getattr(event, "actor", None) or {}
+    if user is not None and actor.get("user") != user:
+        return False
+    if date_from is not None and event.timestamp < date_from:
+        return False
+    if date_to is not None and event.timestamp > date_to:
+        return False
+    if site_ids is not None:
+        # Site roles see what concerns their site's participants, or was done at their site.
+        concerns = {event.originator_id, getattr(event, "participant_id", None)}
+        return bool(concerns & site_ids) or actor.get("site") == reader.site
+    return True
