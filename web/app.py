@@ -23,7 +23,7 @@ from edc.config import Settings
 from web import routes
 from web.auth import auth_middleware
 from web.config import WebConfig
-from web.context import base_context, local_time
+from web.context import local_time
 from web.errors import error_middleware
 from web.keys import CONFIG, SETTINGS, TRIAL
 from web.security import csrf_middleware, security_headers
@@ -76,7 +76,6 @@ def init_app(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
-        context_processors=[base_context, aiohttp_jinja2.request_processor],
     )
     env.filters["localtime"] = local_time
     app[aiohttp_jinja2.static_root_key] = "/static"

@@ -37,12 +37,8 @@ def safe_next(target: str | None) -> str:
 
 async def _bearer_actor(request: web.Request, token: str) -> Actor:
     # Bearer tokens come from the accounts use cases (`edc users token NAME`).
-    lookup = getattr(request.app[TRIAL], "actor_for_token", None)
-    if lookup is None:
-        raise ApiError(401, "unauthorized", "API tokens are not available yet.")
     try:
-        actor: Actor = await run(lookup, token)
-        return actor
+        return await run(request.app[TRIAL].actor_for_token, token)
     except EdcError:
         raise ApiError(401, "unauthorized", "The API token is not valid.") from None
 
@@ -59,11 +55,14 @@ async def _session_actor(request: web.Request, session: Session) -> Actor | None
         raise _expired(request)
     trial = request.app[TRIAL]
     try:
-        actor = await run(trial.actor_for, name)
+        user = await run(trial.get_user, name)
     except EdcError:
-        # The account is gone or deactivated: the session ends with it.
+        user = None
+    if user is None or not user.active or user.locked_out:
+        # The account is gone, deactivated or locked: the session ends with it.
         session.invalidate()
         return None
+    actor = user.as_actor()
     session[SESSION_SEEN] = now
     return actor
 

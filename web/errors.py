@@ -14,7 +14,6 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from domain.errors import EdcError
@@ -91,10 +90,12 @@ def log_refusal(request: web.Request, message: str) -> None:
     refusals.warning("refused %s %s for %s: %s", request.method, request.path, who, message)
 
 
-def error_page(request: web.Request, status: int, message: str) -> web.Response:
+async def error_page(request: web.Request, status: int, message: str) -> web.Response:
+    from web.pages import render
+
     context: dict[str, Any] = {"status": status, "message": message}
     try:
-        return aiohttp_jinja2.render_template("error.html", request, context, status=status)
+        return await render(request, "error.html", context, status=status)
     except Exception:
         # The error page itself failed: still answer, plainly, without details.
         log.exception("error page failed on %s %s", request.method, request.path)
@@ -111,13 +112,13 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             log_refusal(request, error.message)
         if is_api(request):
             return json_error(status, error.code, error.message, fields_of(error))
-        return error_page(request, status, error.message)
+        return await error_page(request, status, error.message)
     except ApiError as error:
         if error.status == 403:
             log_refusal(request, error.message)
         if is_api(request):
             return json_error(error.status, error.code, error.message, error.fields)
-        return error_page(request, error.status, error.message)
+        return await error_page(request, error.status, error.message)
     except web.HTTPException as http:
         if http.status < 400:
             raise
@@ -130,14 +131,14 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             if http.status == 405:
                 response.headers["Allow"] = http.headers.get("Allow", "")
             return response
-        return error_page(request, http.status, message)
+        return await error_page(request, http.status, message)
     except Exception:
         # A fault of ours, never of the input: log it, answer without details.
         log.exception("unexpected error on %s %s", request.method, request.path)
         message = "Something went wrong on the server; the error has been logged."
         if is_api(request):
             return json_error(500, "server_error", message)
-        return error_page(request, 500, message)
+        return await error_page(request, 500, message)
 
 
 def _http_message(http: web.HTTPException) -> str:

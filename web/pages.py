@@ -12,10 +12,19 @@ from aiohttp_session import get_session
 FLASH_KEY = "flash"
 
 
-def render(
+async def render(
     request: web.Request, template: str, context: Mapping[str, Any], status: int = 200
 ) -> web.Response:
-    return aiohttp_jinja2.render_template(template, request, dict(context), status=status)
+    """Render a page with what every page needs (see `web.context`) plus its own context.
+
+    Computed here, only for HTML pages: a context processor would run for every request,
+    API calls included, and start sessions for them.
+    """
+    from web.context import base_context
+
+    full = await base_context(request)
+    full.update(context)
+    return aiohttp_jinja2.render_template(template, request, full, status=status)
 
 
 async def flash(request: web.Request, message: str, kind: str = "info") -> None:

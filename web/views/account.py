@@ -7,9 +7,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp_session import get_session, new_session
 
-from domain.actor import Actor
 from domain.errors import EdcError
-from edc.application import Trial
 from web.auth import SESSION_SEEN, SESSION_USER, safe_next
 from web.calls import actor_of, run, trial_of
 from web.keys import CONFIG
@@ -17,27 +15,9 @@ from web.pages import flash, form_text, render, see_other
 from web.security import csrf_token
 
 routes = web.RouteTableDef()
-LOGIN_REFUSED = "The name or password is not right, or the account cannot log in now."
 
 
-def authenticate(trial: Trial, name: str, password: str) -> Actor:
-    method = getattr(trial, "authenticate", None)
-    if method is not None:
-        actor: Actor = method(name, password)
-        return actor
-    # TEMPORARY until the accounts use case `authenticate` lands.
-    from edc.passwords import password_matches
-
-    try:
-        user = trial.get_user(name)
-    except EdcError:
-        raise EdcError(LOGIN_REFUSED) from None
-    if not password_matches(user.password_hash, password):
-        raise EdcError(LOGIN_REFUSED)
-    return trial.actor_for(name)
-
-
-def _login_page(request: web.Request, status: int = 200, **extra: Any) -> web.Response:
+async def _login_page(request: web.Request, status: int = 200, **extra: Any) -> web.Response:
     query = request.query
     context = {
         "next": safe_next(query.get("next")),
@@ -47,12 +27,12 @@ def _login_page(request: web.Request, status: int = 200, **extra: Any) -> web.Re
         "name": "",
         **extra,
     }
-    return render(request, "login.html", context, status=status)
+    return await render(request, "login.html", context, status=status)
 
 
 @routes.get("/login", name="login")
 async def login_form(request: web.Request) -> web.Response:
-    return _login_page(request)
+    return await _login_page(request)
 
 
 @routes.post("/login", name="login_post")
@@ -61,13 +41,10 @@ async def login(request: web.Request) -> web.Response:
     name, password = form_text(post, "name", 100).strip(), form_text(post, "password", 1000)
     target = safe_next(form_text(post, "next"))
     try:
-        actor = await run(authenticate, trial_of(request), name, password)
+        actor = await run(trial_of(request).authenticate, name, password)
     except EdcError as error:
-        # The accounts use case words its refusals so they tell a guesser nothing.
-        message = error.message if error.code != "unauthorized" else LOGIN_REFUSED
-        if "locked" in error.message or "deactivated" in error.message:
-            message = error.message
-        return _login_page(request, 401, error=message, name=name, next=target)
+        # The accounts use case words its refusals so that they tell a guesser nothing.
+        return await _login_page(request, 401, error=error.message, name=name, next=target)
     # A new session at login: whatever cookie the browser had before is worth nothing now.
     session = await new_session(request)
     session[SESSION_USER] = actor.user
@@ -85,7 +62,7 @@ async def logout(request: web.Request) -> web.Response:
 
 @routes.get("/password", name="password")
 async def password_form(request: web.Request) -> web.Response:
-    return render(request, "password.html", {"error": None})
+    return await render(request, "password.html", {"error": None})
 
 
 @routes.post("/password", name="password_post")
@@ -94,7 +71,7 @@ async def change_password(request: web.Request) -> web.Response:
     post = await request.post()
     current, new = form_text(post, "current", 1000), form_text(post, "new", 1000)
     if new != form_text(post, "repeat", 1000):
-        return render(
+        return await render(
             request,
             "password.html",
             {"error": "The new password and its repetition differ."},
@@ -105,6 +82,6 @@ async def change_password(request: web.Request) -> web.Response:
     except EdcError as error:
         if error.code == "forbidden":
             raise
-        return render(request, "password.html", {"error": error.message}, status=422)
+        return await render(request, "password.html", {"error": error.message}, status=422)
     await flash(request, "Your password is changed.")
     raise see_other(request, "dashboard")

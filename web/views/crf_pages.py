@@ -64,7 +64,7 @@ async def _load(
     return view, state
 
 
-def _page(
+async def _page(
     request: web.Request,
     view: dict[str, Any],
     form: str,
@@ -110,7 +110,7 @@ def _page(
         "reasons": [(code.value, label) for code, label in REASON_LABELS.items()],
         "action": url_for(request, "form_post", pid=view["id"], form=form),
     }
-    return render(request, "form.html", context, status=status)
+    return await render(request, "form.html", context, status=status)
 
 
 @routes.get("/participants/{pid}/forms/{form}", name="form")
@@ -121,7 +121,9 @@ async def form_page(request: web.Request) -> web.Response:
     values = _sheet(form, state, week)
     if form in REPEATING_FORM_KEY_ITEM and not values:
         values = {"WEEK": week or len(state["items"]) + 1}
-    return _page(request, view, form, state, values=values, week=week, version=state["version"])
+    return await _page(
+        request, view, form, state, values=values, week=week, version=state["version"]
+    )
 
 
 def _expected_version(post: Any) -> int:
@@ -158,7 +160,7 @@ async def save_form(request: web.Request) -> web.Response:
     items = crf.coerce_text_values(form, raw)
     week = items.get("WEEK") if isinstance(items.get("WEEK"), int) else _week(request)
 
-    def again(**extra: Any) -> web.Response:
+    async def again(**extra: Any) -> web.Response:
         page: dict[str, Any] = {
             "values": dict(raw),
             "week": week,
@@ -166,7 +168,7 @@ async def save_form(request: web.Request) -> web.Response:
             "reason": reason,
             **extra,
         }
-        return _page(request, view, form, state, **page)
+        return await _page(request, view, form, state, **page)
 
     confirmed = form_text(post, "confirm_warnings", 5) == "yes"
     if not confirmed:
@@ -175,7 +177,7 @@ async def save_form(request: web.Request) -> web.Response:
         )
         warnings = crf.soft_warnings(form, items, context)
         if warnings:
-            return again(
+            return await again(
                 warnings=warnings,
                 confirm=True,
                 message="Please check the highlighted items and confirm to save.",
@@ -185,14 +187,14 @@ async def save_form(request: web.Request) -> web.Response:
             trial.record_form, actor, pid, form, items, expected_version=version, reason=reason
         )
     except FormInvalid as error:
-        return again(
+        return await again(
             errors=error.fields,
             confirm=confirmed,
             status=422,
             message="The form was not saved: please correct the items marked below.",
         )
     except ReasonRequired as error:
-        return again(
+        return await again(
             errors=error.fields,
             confirm=confirmed,
             reason_needed=True,
@@ -202,7 +204,7 @@ async def save_form(request: web.Request) -> web.Response:
     except StaleVersion as error:
         view, state = await _load(request, pid, form)
         theirs = _sheet(form, state, week if isinstance(week, int) else None)
-        return again(
+        return await again(
             theirs=theirs,
             status=409,
             confirm=confirmed,
@@ -213,7 +215,7 @@ async def save_form(request: web.Request) -> web.Response:
     except EdcError as error:
         if error.code in ("forbidden", "not_found"):
             raise
-        return again(status=409 if error.code != "refused" else 422, message=error.message)
+        return await again(status=409 if error.code != "refused" else 422, message=error.message)
     await flash(request, f"{FORM_LABELS[form]} saved.")
     query = {"saved": "1"}
     if form in REPEATING_FORM_KEY_ITEM and isinstance(week, int):

@@ -45,4 +45,4 @@ async def dashboard(request: web.Request) -> web.Response:
             "active": sum(1 for u in users if u["active"]),
             "roles": sorted(Counter(u["role"] for u in users).items()),
         }
-    return render(request, "dashboard.html", context)
+    return await render(request, "dashboard.html", context)

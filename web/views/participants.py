@@ -56,10 +56,10 @@ async def participant_list(request: web.Request) -> web.Response:
             k: v for k, v in (("site", site), ("status", status), ("number", number)) if v
         },
     }
-    return render(request, "participants.html", context)
+    return await render(request, "participants.html", context)
 
 
-def _screening_page(
+async def _screening_page(
     request: web.Request,
     values: dict[str, Any],
     errors: dict[str, str] | None = None,
@@ -70,7 +70,7 @@ def _screening_page(
         "form_label": FORM_LABELS["screening"],
         "errors": errors or {},
     }
-    return render(request, "screen.html", context, status=status)
+    return await render(request, "screen.html", context, status=status)
 
 
 @routes.get("/participants/new", name="screen_form")
@@ -78,7 +78,7 @@ async def screen_form(request: web.Request) -> web.Response:
     actor = actor_of(request)
     if not may(actor, Action.SCREEN):
         raise web.HTTPForbidden(reason=f"Your role ({actor.role}) may not screen.")
-    return _screening_page(request, {"SITE": actor.site} if actor.site else {})
+    return await _screening_page(request, {"SITE": actor.site} if actor.site else {})
 
 
 @routes.post("/participants", name="screen")
@@ -90,7 +90,7 @@ async def screen(request: web.Request) -> web.Response:
         items = crf.coerce_text_values("screening", raw)
         result = await run(trial_of(request).screen, actor, items)
     except FormInvalid as error:
-        return _screening_page(request, dict(raw), error.fields, status=422)
+        return await _screening_page(request, dict(raw), error.fields, status=422)
     if result["mri_eligible"]:
         outcome = "eligible for MRI"
     else:
@@ -154,4 +154,4 @@ async def participant(request: web.Request) -> web.Response:
         "failed": [crf.describe_criterion(c) for c in view["failed_criteria"]],
         "may_randomise": may(actor, Action.RANDOMISE) and not actor.blinded,
     }
-    return render(request, "participant.html", context)
+    return await render(request, "participant.html", context)

@@ -53,7 +53,7 @@ async def _confirmation(
         "failed": [crf.describe_criterion(c) for c in view["failed_criteria"]],
         "error": error,
     }
-    return render(request, "randomise.html", context, status=status)
+    return await render(request, "randomise.html", context, status=status)
 
 
 @routes.get("/participants/{pid}/randomise", name="randomise_form")
@@ -81,4 +81,4 @@ async def randomise(request: web.Request) -> web.Response:
         "allocation": result["allocation"],
         "randomised_on": result.get("randomised_on"),
     }
-    return render(request, "randomised.html", context)
+    return await render(request, "randomised.html", context)

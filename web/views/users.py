@@ -30,7 +30,7 @@ async def _page(request: web.Request, status: int = 200, **extra: object) -> web
         "new": {"name": "", "role": "", "site": "", "blinding": "default"},
         **extra,
     }
-    return render(request, "users.html", context, status=status)
+    return await render(request, "users.html", context, status=status)
 
 
 @routes.get("/users", name="users")

@@ -1,0 +1,165 @@
+"""Security headers, CSRF on every state-changing route, size limits, no stack traces."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.web.conftest import Client, bearer, sign_in
+from tests.web.store import Seeded
+from web.config import WebConfig
+from web.security import CONTENT_SECURITY_POLICY
+
+
+def _check_headers(headers: object, *, no_store: bool = True) -> None:
+    assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY  # type: ignore[index]
+    assert "'unsafe-inline'" not in CONTENT_SECURITY_POLICY
+    assert headers["X-Frame-Options"] == "DENY"  # type: ignore[index]
+    assert headers["X-Content-Type-Options"] == "nosniff"  # type: ignore[index]
+    assert headers["Referrer-Policy"] == "no-referrer"  # type: ignore[index]
+    if no_store:
+        assert headers["Cache-Control"] == "no-store"  # type: ignore[index]
+
+
+async def test_every_kind_of_answer_carries_the_security_headers(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    _check_headers((await client.get("/login")).headers)
+    _check_headers((await client.get("/", allow_redirects=False)).headers)
+    _check_headers((await client.get("/api/v1/participants")).headers)
+    _check_headers((await client.get("/nowhere")).headers)
+    sign_in(client, web_config, "site_staff")
+    _check_headers((await client.get(f"/participants/{seeded.ready}")).headers)
+    _check_headers((await client.get("/api/v1/participants")).headers)
+    static = await client.get("/static/style.css")
+    assert static.status == 200
+    _check_headers(static.headers, no_store=False)
+
+
+async def test_pages_have_no_inline_script_or_style(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    sign_in(client, web_config, "site_staff")
+    for path in (
+        "/",
+        "/participants",
+        f"/participants/{seeded.ready}",
+        f"/participants/{seeded.ready}/forms/baseline",
+        "/participants/new",
+    ):
+        html = await (await client.get(path)).text()
+        assert "<script" not in html and "style=" not in html and "<style" not in html, path
+        assert not re.search(r"\son[a-z]+=", html), path
+
+
+def _unsafe_routes(client: Client, seeded: Seeded) -> list[tuple[str, str]]:
+    assert client.app is not None
+    parts = {
+        "pid": seeded.ready,
+        "form": "baseline",
+        "qid": "q-1",
+        "token": "t",
+        "name": "sara",
+        "view": "blinded",
+    }
+    routes = []
+    for route in client.app.router.routes():
+        if route.method not in ("POST", "PUT", "PATCH", "DELETE"):
+            continue
+        info = route.resource.get_info() if route.resource else {}
+        path = info.get("path") or info.get("formatter", "")
+        for key, value in parts.items():
+            path = path.replace("{" + key + "}", value)
+        if not path.startswith("/sms/"):
+            routes.append((route.method, path))
+    return routes
+
+
+async def test_every_state_changing_route_refuses_a_session_request_without_csrf_token(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    token = sign_in(client, web_config, "site_staff")
+    routes = _unsafe_routes(client, seeded)
+    assert len(routes) >= 6
+    for method, path in routes:
+        missing = await client.request(method, path, data={"x": "1"})
+        wrong = await client.request(method, path, data={"csrf_token": token[::-1]})
+        wrong_header = await client.request(method, path, json={}, headers={"X-CSRF-Token": "nope"})
+        for response in (missing, wrong, wrong_header):
+            assert response.status == 403, (method, path, response.status)
+
+
+async def test_login_itself_needs_the_token_served_with_the_login_page(client: Client) -> None:
+    response = await client.post("/login", data={"name": "sara", "password": "x" * 12})
+    assert response.status == 403
+
+
+async def test_api_with_a_session_needs_the_csrf_header_and_bearer_tokens_do_not(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    token = sign_in(client, web_config, "site_staff")
+    body = {"items": {}}
+    assert (await client.post("/api/v1/participants", json=body)).status == 403
+    with_header = await client.post(
+        "/api/v1/participants", json=body, headers={"X-CSRF-Token": token}
+    )
+    assert with_header.status == 422
+    client.session.cookie_jar.clear()
+    with_bearer = await client.post(
+        "/api/v1/participants", json=body, headers=bearer(seeded, "site_staff")
+    )
+    assert with_bearer.status == 422
+
+
+async def test_a_body_over_the_limit_is_refused_with_413(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    big = {"items": {"SCR_DATE": "x" * (web_config.max_body + 10)}}
+    response = await client.post(
+        "/api/v1/participants", json=big, headers=bearer(seeded, "site_staff")
+    )
+    assert response.status == 413
+    assert (await response.json())["error"] == "too_large"
+    token = sign_in(client, web_config, "site_staff")
+    page = await client.post(
+        "/participants", data={"csrf_token": token, "SCR_DATE": "x" * (web_config.max_body + 10)}
+    )
+    assert page.status == 413
+
+
+@pytest.mark.parametrize("body", [b"{", b"[1,", b"\xff\xfe", b"NaN", b"[" * 5000 + b"]" * 5000])
+async def test_malformed_json_is_400_never_500(client: Client, seeded: Seeded, body: bytes) -> None:
+    response = await client.post(
+        "/api/v1/participants",
+        data=body,
+        headers={**bearer(seeded, "site_staff"), "Content-Type": "application/json"},
+    )
+    assert response.status == 400
+    answer = await response.json()
+    assert answer["error"] == "malformed" and "Traceback" not in answer["message"]
+
+
+async def test_a_bad_bearer_token_is_401_even_with_a_valid_session(
+    client: Client, web_config: WebConfig
+) -> None:
+    sign_in(client, web_config, "monitor")
+    response = await client.get(
+        "/api/v1/participants", headers={"Authorization": "Bearer not-a-token"}
+    )
+    assert response.status == 401
+    basic = await client.get("/api/v1/participants", headers={"Authorization": "Basic eDp5"})
+    assert basic.status == 401
+
+
+async def test_refusals_are_logged(
+    client: Client, web_config: WebConfig, seeded: Seeded, caplog: pytest.LogCaptureFixture
+) -> None:
+    sign_in(client, web_config, "admin")
+    with caplog.at_level("WARNING", logger="edc.web.refusals"):
+        response = await client.get("/participants")
+    assert response.status == 403
+    assert any(
+        "adam" in record.getMessage() and "/participants" in record.getMessage()
+        for record in caplog.records
+    )
