@@ -1,0 +1,114 @@
+"""Each participant's casebook as it stood at a cut, rebuilt from that participant's events.
+
+Participants are read one at a time (their events up to the last version the cut includes), so
+memory holds one casebook plus a small index, however many events the store has. The domain's
+own `apply` methods rebuild the state, so the status and eligibility shown in exports are the
+ones the application computes. In a blinded cut, arm-revealing events are skipped unread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.utils import get_topic
+
+from domain.allocation import Allocation
+from domain.participant import Participant
+from projections.exports.source import Cut
+
+PARTICIPANT_TOPIC_PREFIX = get_topic(Participant) + "."
+ALLOCATED_TOPIC = get_topic(Allocation.Allocated)
+
+
+@dataclass(frozen=True)
+class Change:
+    """The audit facts of one event: which event, when, who, and why."""
+
+    event_id: str
+    at: datetime
+    actor: Mapping[str, Any]
+    reason: Mapping[str, str] | None = None
+
+    @classmethod
+    def of(cls, event: Any) -> Change:
+        return cls(
+            event_id=event_id(event),
+            at=event.timestamp,
+            actor=dict(getattr(event, "actor", None) or {}),
+            reason=getattr(event, "reason", None),
+        )
+
+
+def event_id(event: Any) -> str:
+    """An event's identity in the store: its aggregate id and version."""
+    return f"{event.originator_id}/{event.originator_version}"
+
+
+@dataclass
+class Casebook:
+    """One participant at the cut: the domain aggregate plus who changed what, and when."""
+
+    participant: Participant
+    screened: Change
+    randomised: Change | None = None
+    sheet_changes: dict[str, Change] = field(default_factory=dict)
+    # Unblinded cuts only: the arm and the allocation event.
+    arm: str | None = None
+    allocated: Change | None = None
+
+    @property
+    def id(self) -> UUID:
+        return self.participant.id
+
+    @property
+    def screening_number(self) -> str:
+        return self.participant.screening_number
+
+
+def is_participant_topic(topic: str) -> bool:
+    return topic.startswith(PARTICIPANT_TOPIC_PREFIX)
+
+
+def casebooks(cut: Cut) -> Iterator[Casebook]:
+    """Every participant screened up to the cut, in screening order."""
+    versions: dict[UUID, int] = {}
+    allocations: dict[UUID, tuple[str, Change]] = {}
+    for notification in cut.notifications():
+        if is_participant_topic(notification.topic):
+            participant_id = notification.originator_id
+            assert isinstance(participant_id, UUID)
+            versions[participant_id] = notification.originator_version
+        elif notification.topic == ALLOCATED_TOPIC:  # never reached in a blinded cut
+            allocated = cut.decode(notification)
+            allocations[allocated.participant_id] = (
+                allocated.decision["arm"],
+                Change.of(allocated),
+            )
+    for participant_id, version in versions.items():
+        casebook = rebuild(cut.aggregate_events(participant_id, version))
+        if participant_id in allocations:
+            casebook.arm, casebook.allocated = allocations[participant_id]
+        yield casebook
+
+
+def rebuild(events: Iterator[Any]) -> Casebook:
+    """Fold one participant's events (the first is `Screened`) into a casebook."""
+    screened = next(events)
+    if not isinstance(screened, Participant.Screened):
+        raise ValueError(f"A participant's first event is {type(screened).__qualname__}")
+    participant = screened.mutate(None)
+    assert isinstance(participant, Participant)
+    casebook = Casebook(participant, Change.of(screened))
+    casebook.sheet_changes["screening"] = casebook.screened
+    for event in events:
+        # `apply` rather than `mutate`: a blinded cut skips arm-revealing versions on purpose.
+        event.apply(participant)
+        if isinstance(event, Participant.FormEntered | Participant.FormCorrected):
+            casebook.sheet_changes[event.key] = Change.of(event)
+        elif isinstance(event, Participant.Randomised):
+            casebook.randomised = Change.of(event)
+    return casebook

@@ -1,0 +1,205 @@
+"""The data dictionary, generated from the protocol and the CRF item specifications.
+
+One row per column of the snapshot's files: the participants file, the columns every form file
+starts with, then each form's items and derived scores. A blinded dictionary leaves out the
+arm and the arm-revealing forms, so even the column list reveals nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from collections.abc import Iterator
+from dataclasses import astuple, dataclass, fields
+
+from domain.crf import DERIVED, ITEMS, ItemSpec
+from domain.protocol import (
+    ARM_LABELS,
+    ARM_REVEALING_FORMS,
+    FORM_LABELS,
+    FORMS,
+    SITES,
+    STUDY_NAME,
+    VISITS,
+)
+from projections.exports.view import View
+
+PARTICIPANTS = "participants"
+ALL_FORMS = "(every form file)"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One column of one file, described for analysts."""
+
+    file: str
+    item: str
+    label: str
+    type: str
+    codes: str
+    range: str
+    required: str
+    derivation: str
+    note: str
+
+
+COLUMNS = tuple(f.name for f in fields(Entry))
+
+
+def visible_forms(view: View) -> tuple[str, ...]:
+    return tuple(f for f in FORMS if not (view.blinded and f in ARM_REVEALING_FORMS))
+
+
+def codes_text(spec: ItemSpec) -> str:
+    return "; ".join(f"{code}={label}" for code, label in spec.codes)
+
+
+def range_text(spec: ItemSpec) -> str:
+    if spec.min is None and spec.max is None:
+        return ""
+    return f"{_number(spec.min)}..{_number(spec.max)}"
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def required_text(spec: ItemSpec) -> str:
+    if spec.required:
+        return "yes"
+    return f"when {spec.required_when}" if spec.required_when else "no"
+
+
+def item_entry(file: str, spec: ItemSpec, derived: bool = False) -> Entry:
+    return Entry(
+        file=file,
+        item=spec.name,
+        label=spec.label,
+        type=spec.datatype,
+        codes=codes_text(spec),
+        range=range_text(spec),
+        required="derived" if derived else required_text(spec),
+        derivation=spec.note if derived else "",
+        note="" if derived else spec.note,
+    )
+
+
+def participant_entries(view: View) -> Iterator[Entry]:
+    def entry(item: str, label: str, type_: str, codes: str = "", note: str = "") -> Entry:
+        return Entry(PARTICIPANTS, item, label, type_, codes, "", "yes", "", note)
+
+    yield entry("participant_id", "Participant identifier (pseudonymous)", "text", note="UUID")
+    yield entry("screening_number", "Screening number", "text", note="site code and number")
+    yield entry("site", "Site", "code", "; ".join(f"{s}={s.capitalize()}" for s in SITES))
+    yield entry(
+        "status",
+        "Status at the cut",
+        "text",
+        note="screen failure, awaiting MRI, excluded at MRI, awaiting consent, "
+        "awaiting baseline, ready to randomise, randomised, completed, ended: <status>",
+    )
+    yield Entry(
+        PARTICIPANTS,
+        "randomised_on",
+        "Date of randomisation",
+        "date",
+        "",
+        "",
+        "no",
+        "",
+        "empty until randomised",
+    )
+    if not view.blinded:
+        yield Entry(
+            PARTICIPANTS,
+            "ARM",
+            "Allocated arm",
+            "code",
+            "; ".join(f"{arm.value}={label}" for arm, label in ARM_LABELS.items()),
+            "",
+            "no",
+            "",
+            "unblinded view only; empty until randomised",
+        )
+
+
+def common_entries() -> Iterator[Entry]:
+    yield Entry(
+        ALL_FORMS,
+        "participant_id",
+        "Participant identifier",
+        "text",
+        "",
+        "",
+        "yes",
+        "",
+        "joins to participants.csv",
+    )
+    yield Entry(ALL_FORMS, "screening_number", "Screening number", "text", "", "", "yes", "", "")
+    yield Entry(
+        ALL_FORMS,
+        "visit",
+        "Visit",
+        "code",
+        "; ".join(f"{visit.key}={visit.label}" for visit in VISITS),
+        "",
+        "yes",
+        "",
+        "one row per participant and visit (weekly: per week)",
+    )
+
+
+def entries(view: View) -> Iterator[Entry]:
+    yield from participant_entries(view)
+    yield from common_entries()
+    for form in visible_forms(view):
+        for spec in ITEMS[form]:
+            yield item_entry(form, spec)
+        for spec in DERIVED[form]:
+            yield item_entry(form, spec, derived=True)
+
+
+def dictionary_csv(view: View) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for entry in entries(view):
+        writer.writerow(astuple(entry))
+    return buffer.getvalue()
+
+
+def dictionary_html(view: View) -> str:
+    """A self-contained HTML page: one table per file, in protocol order."""
+    title = f"Data dictionary ({view} view)"
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{html.escape(title)}</title>",
+        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;"
+        "margin-bottom:2em}th,td{border:1px solid #999;padding:.25em .5em;text-align:left;"
+        "vertical-align:top}th{background:#eee}</style>",
+        "</head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+        f"<p>{html.escape(STUDY_NAME)}</p>",
+    ]
+    current = None
+    for entry in entries(view):
+        if entry.file != current:
+            if current is not None:
+                parts.append("</tbody></table>")
+            current = entry.file
+            heading = FORM_LABELS.get(entry.file, entry.file)
+            file_name = entry.file if entry.file == ALL_FORMS else f"{entry.file}.csv"
+            parts.append(
+                f"<h2>{html.escape(heading)} <small>({html.escape(file_name)})</small></h2>"
+            )
+            parts.append("<table><thead><tr>")
+            parts.extend(f'<th scope="col">{html.escape(c)}</th>' for c in COLUMNS[1:])
+            parts.append("</tr></thead><tbody>")
+        cells = "".join(f"<td>{html.escape(value)}</td>" for value in astuple(entry)[1:])
+        parts.append(f"<tr>{cells}</tr>")
+    parts.append("</tbody></table></body></html>")
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,62 @@
+"""Shared pieces of ODM ClinicalData: audit records, item data, form data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from domain.crf import ItemSpec
+from projections.exports.casebook import Change
+from projections.exports.odm.admin import Directory
+from projections.exports.odm.names import form_oid, group_oid, item_oid
+from projections.exports.odm.xml import XmlOut
+from projections.exports.values import as_text, is_missing
+
+
+def reason_text(reason: Mapping[str, str] | None) -> str | None:
+    """The user's reason for change as text: the code, then their words if they gave any."""
+    if not reason:
+        return None
+    code, text = reason.get("code", ""), reason.get("text", "")
+    return f"{code}: {text}" if text else code
+
+
+class ClinicalOut:
+    """Writes the parts of ClinicalData that snapshot and transactional files share."""
+
+    def __init__(self, out: XmlOut, directory: Directory) -> None:
+        self.out = out
+        self.directory = directory
+
+    def audit_record(self, change: Change) -> None:
+        out = self.out
+        with out.element("AuditRecord"):
+            out.leaf("UserRef", UserOID=self.directory.user(change.actor))
+            out.leaf("LocationRef", LocationOID=self.directory.location(change.actor))
+            out.leaf("DateTimeStamp", change.at.isoformat())
+            reason = reason_text(change.reason)
+            if reason:
+                out.leaf("ReasonForChange", reason)
+            out.leaf("SourceID", change.event_id)
+
+    def item_values(self, specs: Iterable[ItemSpec], values: Mapping[str, Any]) -> None:
+        """ItemData for each item with a value, in form order (empty items are left out)."""
+        for spec in specs:
+            value = values.get(spec.name)
+            if not is_missing(value):
+                self.out.leaf("ItemData", ItemOID=item_oid(spec.name), Value=as_text(value))
+
+    def form_data(
+        self,
+        form: str,
+        specs: Iterable[ItemSpec],
+        values: Mapping[str, Any],
+        change: Change | None,
+        transaction: str | None = None,
+    ) -> None:
+        """One form with its single item group; `change` gives the form's AuditRecord."""
+        with self.out.element("FormData", FormOID=form_oid(form), TransactionType=transaction):
+            if change is not None:
+                self.audit_record(change)
+            with self.out.element("ItemGroupData", ItemGroupOID=group_oid(form)):
+                self.item_values(specs, values)

@@ -1,0 +1,73 @@
+"""ODM Snapshot ClinicalData: every participant's current values at the cut.
+
+Each SubjectData is an Insert with the AuditRecord of the screening; each FormData carries the
+AuditRecord of the last change to that form (who, when, why), so a reader of the snapshot
+knows where each current value came from without the whole history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from domain.protocol import REPEATING_FORM_KEY_ITEM, VisitDef
+from projections.exports.casebook import Casebook, Change
+from projections.exports.odm.clinical import ClinicalOut
+from projections.exports.odm.forms import ALLOCATION, RANDOMISATION, OdmForm, odm_visits
+from projections.exports.tables import derived_values
+from projections.exports.view import View
+
+Entry = tuple[OdmForm, dict[str, Any], Change | None]
+
+
+def write_snapshot_clinical(
+    clinical: ClinicalOut, casebooks: Iterable[Casebook], view: View
+) -> None:
+    out = clinical.out
+    visits = odm_visits(view)
+    for casebook in casebooks:
+        participant = casebook.participant
+        with out.element(
+            "SubjectData", SubjectKey=casebook.screening_number, TransactionType="Insert"
+        ):
+            clinical.audit_record(casebook.screened)
+            out.leaf("SiteRef", LocationOID=clinical.directory.location({"site": participant.site}))
+            for visit, forms in visits:
+                for repeat_key, entries in visit_entries(casebook, visit, forms):
+                    with out.element(
+                        "StudyEventData", StudyEventOID=visit.oid, StudyEventRepeatKey=repeat_key
+                    ):
+                        for form, values, change in entries:
+                            clinical.form_data(form.key, form.all_items, values, change)
+        out.newline()
+
+
+def visit_entries(
+    casebook: Casebook, visit: VisitDef, forms: tuple[OdmForm, ...]
+) -> Iterator[tuple[str | None, list[Entry]]]:
+    """The forms of one visit that have data, grouped by repeat key (the week, if weekly)."""
+    groups: dict[str | None, list[Entry]] = {}
+    for form in forms:
+        for repeat_key, values, change in form_entries(casebook, form):
+            groups.setdefault(repeat_key, []).append((form, values, change))
+    for repeat_key in sorted(groups, key=lambda key: int(key) if key else 0):
+        yield repeat_key, groups[repeat_key]
+
+
+def form_entries(
+    casebook: Casebook, form: OdmForm
+) -> Iterator[tuple[str | None, dict[str, Any], Change | None]]:
+    participant = casebook.participant
+    if form.key == RANDOMISATION:
+        if casebook.randomised is not None:
+            yield None, {"RANDOMISED_ON": participant.randomised_on}, casebook.randomised
+        return
+    if form.key == ALLOCATION:
+        if casebook.arm is not None:
+            yield None, {"ARM": casebook.arm}, casebook.allocated
+        return
+    key_item = REPEATING_FORM_KEY_ITEM.get(form.key)
+    for key, sheet in sorted(participant.sheets_of(form.key).items()):
+        values = {**sheet, **derived_values(casebook, form.key, sheet)}
+        repeat_key = str(int(sheet[key_item])) if key_item else None
+        yield repeat_key, values, casebook.sheet_changes.get(key)

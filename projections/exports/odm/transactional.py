@@ -1,0 +1,187 @@
+"""ODM Transactional ClinicalData: every data event of the cut, in order, each audited.
+
+- screening (Participant.Screened): SubjectData Insert, with the screening form;
+- first entry of a form: FormData Insert (its StudyEventData is an Insert the first time a form
+  of that visit arrives, and Context afterwards);
+- correction: ItemData Update (or Insert when an empty item is filled, Remove when cleared),
+  each with its own AuditRecord carrying the reason for change;
+- randomisation: FormData Insert of the randomisation form (date only);
+- allocation (unblinded view only): FormData Insert of the allocation form (the arm).
+
+Every element that sets Insert, Update or Remove has an AuditRecord whose SourceID is the
+event's identity in the store. Events that carry no clinical data (accounts, screening logs,
+deviations flagged, emergency unblinding) are in the NDJSON audit stream, not here. Memory
+holds only subject keys and the visits already opened, never the events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from uuid import UUID
+
+from domain.allocation import Allocation
+from domain.crf import ITEMS
+from domain.participant import Participant
+from domain.protocol import REPEATING_FORM_KEY_ITEM, VISIT_BY_KEY, VISIT_OF_FORM
+from projections.exports.casebook import Change
+from projections.exports.odm.clinical import ClinicalOut
+from projections.exports.odm.forms import (
+    ALLOCATION,
+    ARM,
+    RANDOMISATION,
+    RANDOMISATION_VISIT,
+    RANDOMISED_ON,
+)
+from projections.exports.odm.names import form_oid, group_oid, item_oid
+from projections.exports.values import as_text, is_missing
+
+
+class TransactionalClinical:
+    """Turns domain events into ODM transactions, one SubjectData element per event."""
+
+    def __init__(self, clinical: ClinicalOut) -> None:
+        self.clinical = clinical
+        self.out = clinical.out
+        self.subjects: dict[UUID, str] = {}
+        self.opened: set[tuple[UUID, str, str | None]] = set()
+
+    def write(self, event: Any) -> None:
+        if isinstance(event, Participant.Screened):
+            self.screened(event)
+        elif isinstance(event, Participant.FormCorrected):
+            self.corrected(event)
+        elif isinstance(event, Participant.FormEntered):
+            self.entered(event)
+        elif isinstance(event, Participant.Randomised):
+            self.insert_form(
+                event.originator_id,
+                RANDOMISATION_VISIT,
+                None,
+                RANDOMISATION,
+                {RANDOMISED_ON.name: event.randomised_on},
+                Change.of(event),
+            )
+        elif isinstance(event, Allocation.Allocated):
+            self.insert_form(
+                event.participant_id,
+                RANDOMISATION_VISIT,
+                None,
+                ALLOCATION,
+                {ARM.name: event.decision["arm"]},
+                Change.of(event),
+            )
+
+    # ---- events --------------------------------------------------------------------------------
+
+    def screened(self, event: Participant.Screened) -> None:
+        participant_id = event.originator_id
+        self.subjects[participant_id] = event.screening_number
+        visit = VISIT_OF_FORM["screening"]
+        self.opened.add((participant_id, visit.oid, None))
+        with self.out.element(
+            "SubjectData", SubjectKey=event.screening_number, TransactionType="Insert"
+        ):
+            self.clinical.audit_record(Change.of(event))
+            self.out.leaf(
+                "SiteRef", LocationOID=self.clinical.directory.location({"site": event.site})
+            )
+            with self.out.element("StudyEventData", StudyEventOID=visit.oid):
+                self.clinical.form_data("screening", ITEMS["screening"], event.items, None)
+        self.out.newline()
+
+    def entered(self, event: Participant.FormEntered) -> None:
+        self.insert_form(
+            event.originator_id,
+            VISIT_OF_FORM[event.form].key,
+            repeat_key(event.form, event.key),
+            event.form,
+            event.items,
+            Change.of(event),
+        )
+
+    def corrected(self, event: Participant.FormCorrected) -> None:
+        change = Change.of(event)
+        visit = VISIT_OF_FORM[event.form]
+        with (
+            self.subject(event.originator_id),
+            self.study_event(
+                event.originator_id, visit.oid, repeat_key(event.form, event.key), change
+            ),
+            self.out.element("FormData", FormOID=form_oid(event.form), TransactionType="Context"),
+            self.out.element(
+                "ItemGroupData", ItemGroupOID=group_oid(event.form), TransactionType="Context"
+            ),
+        ):
+            for item, (old, new) in event.changes.items():
+                self.changed_item(item, old, new, change)
+        self.out.newline()
+
+    def changed_item(self, item: str, old: Any, new: Any, change: Change) -> None:
+        if is_missing(old):
+            transaction, value = "Insert", as_text(new)
+        elif is_missing(new):
+            transaction, value = "Remove", None
+        else:
+            transaction, value = "Update", as_text(new)
+        with self.out.element(
+            "ItemData", ItemOID=item_oid(item), Value=value, TransactionType=transaction
+        ):
+            self.clinical.audit_record(change)
+
+    def insert_form(
+        self,
+        participant_id: UUID,
+        visit_key: str,
+        repeat: str | None,
+        form: str,
+        values: dict[str, Any],
+        change: Change,
+    ) -> None:
+        specs = ITEMS.get(form) or (RANDOMISED_ON if form == RANDOMISATION else ARM,)
+        visit = VISIT_BY_KEY[visit_key]
+        with (
+            self.subject(participant_id),
+            self.study_event(participant_id, visit.oid, repeat, change) as inserted,
+        ):
+            # Inside a study event inserted just now the form inherits Insert and its audit.
+            self.clinical.form_data(
+                form, specs, values, None if inserted else change, None if inserted else "Insert"
+            )
+        self.out.newline()
+
+    # ---- context ---------------------------------------------------------------------------------
+
+    @contextmanager
+    def subject(self, participant_id: UUID) -> Iterator[None]:
+        key = self.subjects.get(participant_id)
+        if key is None:
+            raise ValueError(f"Event for participant {participant_id} before their screening")
+        with self.out.element("SubjectData", SubjectKey=key, TransactionType="Context"):
+            yield
+
+    @contextmanager
+    def study_event(
+        self, participant_id: UUID, oid: str, repeat: str | None, change: Change
+    ) -> Iterator[bool]:
+        """StudyEventData: Insert (audited) the first time, Context afterwards; yields which."""
+        key = (participant_id, oid, repeat)
+        first = key not in self.opened
+        self.opened.add(key)
+        with self.out.element(
+            "StudyEventData",
+            StudyEventOID=oid,
+            StudyEventRepeatKey=repeat,
+            TransactionType="Insert" if first else "Context",
+        ):
+            if first:
+                self.clinical.audit_record(change)
+            yield first
+
+
+def repeat_key(form: str, sheet_key: str) -> str | None:
+    """The study event repeat key of a sheet: the week number for the weekly report."""
+    if form not in REPEATING_FORM_KEY_ITEM:
+        return None
+    return str(int(sheet_key.split(":")[1]))

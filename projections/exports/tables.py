@@ -1,0 +1,68 @@
+"""The rows of the snapshot's CSV files: participants, and one file per form.
+
+Form files are wide: one row per participant and visit (weekly: per participant and week),
+columns named by CRF item, derived scores after the items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from domain import crf
+from domain.protocol import VISIT_OF_FORM
+from projections.exports.casebook import Casebook
+from projections.exports.values import as_text
+from projections.exports.view import View
+
+FORM_KEY_COLUMNS = ("participant_id", "screening_number", "visit")
+
+
+def participant_columns(view: View) -> tuple[str, ...]:
+    columns = ("participant_id", "screening_number", "site", "status", "randomised_on")
+    return columns if view.blinded else (*columns, "ARM")
+
+
+def participant_row(casebook: Casebook, view: View) -> list[str]:
+    participant = casebook.participant
+    row = [
+        str(participant.id),
+        participant.screening_number,
+        participant.site,
+        participant.status,
+        as_text(participant.randomised_on),
+    ]
+    if not view.blinded:
+        row.append(as_text(casebook.arm))
+    return row
+
+
+def form_columns(form: str) -> tuple[str, ...]:
+    items = tuple(spec.name for spec in crf.ITEMS[form])
+    derived = tuple(spec.name for spec in crf.DERIVED[form])
+    return (*FORM_KEY_COLUMNS, *items, *derived)
+
+
+def derived_values(casebook: Casebook, form: str, sheet: dict[str, Any]) -> dict[str, Any]:
+    """A sheet's derived items; inclusion needs the screening sheet too, so the aggregate says."""
+    derived = crf.derive(form, sheet)
+    if form == "mri":
+        derived["INCLUDED"] = "Y" if casebook.participant.inclusion.eligible else "N"
+    return derived
+
+
+def form_rows(casebook: Casebook, form: str) -> Iterator[list[str]]:
+    participant = casebook.participant
+    visit = VISIT_OF_FORM[form].key
+    items = [spec.name for spec in crf.ITEMS[form]]
+    derived_items = [spec.name for spec in crf.DERIVED[form]]
+    # Sheet keys of the weekly form are zero-padded ("weekly:05"), so they sort by week.
+    for _key, sheet in sorted(participant.sheets_of(form).items()):
+        derived = derived_values(casebook, form, sheet)
+        yield [
+            str(participant.id),
+            participant.screening_number,
+            visit,
+            *(as_text(sheet.get(name)) for name in items),
+            *(as_text(derived.get(name)) for name in derived_items),
+        ]
