@@ -44,7 +44,8 @@ class Screened(Response):
 
 
 class ReasonBody(Request):
-    code: ReasonCode
+    # Checked by the domain (its message lists the codes); the enum documents them.
+    code: str = Field(json_schema_extra={"enum": [c.value for c in ReasonCode]})
     text: str = Field(default="", max_length=500)
 
 

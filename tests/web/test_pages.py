@@ -1,0 +1,197 @@
+"""Every page for every role: who sees what, filters, the timeline, randomisation, users."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.web.conftest import Client, sign_in
+from tests.web.store import Seeded
+from web.config import WebConfig
+
+ROLES = ("site_staff", "assessor", "investigator", "monitor", "data_manager", "analyst", "admin")
+CLINICAL = ("site_staff", "assessor", "investigator", "monitor", "data_manager", "analyst")
+
+
+def _labels_cover_inputs(html: str) -> None:
+    """Every visible input, select and textarea has a label tied to it by id."""
+    ids = re.findall(r'<(?:input|select|textarea)\b(?![^>]*type="hidden")[^>]*\bid="([^"]+)"', html)
+    fields = re.findall(r'<(?:input|select|textarea)\b(?![^>]*type="hidden")[^>]*>', html)
+    assert len(ids) == len(fields), "an input without an id"
+    labelled = set(re.findall(r'<label for="([^"]+)"', html))
+    assert set(ids) <= labelled, set(ids) - labelled
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_dashboard_for_every_role(client: Client, web_config: WebConfig, role: str) -> None:
+    sign_in(client, web_config, role)
+    response = await client.get("/")
+    html = await response.text()
+    assert response.status == 200
+    if role in CLINICAL:
+        assert 'id="count-screened">3<' in html
+    else:
+        assert "count-screened" not in html and "Manage users" in html
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_participant_pages_by_role(
+    client: Client, web_config: WebConfig, seeded: Seeded, role: str
+) -> None:
+    sign_in(client, web_config, role)
+    listing = await client.get("/participants")
+    timeline = await client.get(f"/participants/{seeded.randomised}")
+    if role not in CLINICAL:
+        assert listing.status == timeline.status == 403
+        return
+    assert listing.status == timeline.status == 200
+    html = await timeline.text()
+    assert "Timeline" in html and "Baseline" in html
+    assert ("Adherence" in html) == (role == "site_staff")
+    assert (f'class="arm">{seeded.arm}<' in html) == (role == "site_staff")
+
+
+async def test_participant_list_filters(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    sign_in(client, web_config, "monitor")
+    html = await (await client.get("/participants?status=randomised")).text()
+    assert "1 participant." in html and seeded.randomised in html and seeded.ready not in html
+    html = await (await client.get("/participants?site=RINGE&number=0002")).text()
+    assert "1 participant." in html and seeded.ready in html
+    html = await (await client.get("/participants?site=ELSEWHERE")).text()
+    assert "0 participants." in html
+    _labels_cover_inputs(html)
+    assert (await client.get("/participants?page=x")).status == 200
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_screening_page_only_for_those_who_screen(
+    client: Client, web_config: WebConfig, role: str
+) -> None:
+    sign_in(client, web_config, role)
+    response = await client.get("/participants/new")
+    assert response.status == (200 if role in ("site_staff", "investigator") else 403)
+
+
+async def test_screening_through_the_page(client: Client, web_config: WebConfig) -> None:
+    token = sign_in(client, web_config, "site_staff")
+    html = await (await client.get("/participants/new")).text()
+    _labels_cover_inputs(html)
+    assert 'value="RINGE" checked' in html  # the site is filled in from the account
+    bad = await client.post(
+        "/participants",
+        data={"csrf_token": token, "SCR_DATE": "2024-01-10", "AGE": "forty", "SITE": "RINGE"},
+    )
+    assert bad.status == 422
+    html = await bad.text()
+    assert 'value="forty"' in html and 'id="err-AGE"' in html and 'id="err-SEX"' in html
+    good = await client.post(
+        "/participants",
+        data={
+            "csrf_token": token,
+            "SCR_DATE": "2024-01-10",
+            "SITE": "RINGE",
+            "AGE": "70",
+            "SEX": "M",
+            "LBP_DURATION_MONTHS": "6",
+            "LBP_NOW_SCR": "6",
+            "SPEAKS_DANISH": "Y",
+            "WILLING": "Y",
+            "EXCL_DISORDER": "N",
+            "EXCL_PREGNANT": "NA",
+            "EXCL_SURGERY_REFERRAL": "N",
+        },
+    )
+    assert good.status == 200 and good.url.path.startswith("/participants/")
+    html = await good.text()
+    assert "Screened as RINGE-0004: not eligible for MRI" in html
+    assert "screen failure" in html
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_users_page_only_for_admins(client: Client, web_config: WebConfig, role: str) -> None:
+    sign_in(client, web_config, role)
+    assert (await client.get("/users")).status == (200 if role == "admin" else 403)
+
+
+async def test_admin_adds_a_user(client: Client, web_config: WebConfig) -> None:
+    token = sign_in(client, web_config, "admin")
+    html = await (await client.get("/users")).text()
+    _labels_cover_inputs(html)
+    assert "sara" in html and "site staff" in html
+    refused = await client.post(
+        "/users",
+        data={
+            "csrf_token": token,
+            "name": "bo",
+            "role": "assessor",
+            "site": "",
+            "blinding": "default",
+            "password": "long enough password",
+        },
+    )
+    assert refused.status == 422 and "needs a site" in await refused.text()
+    added = await client.post(
+        "/users",
+        data={
+            "csrf_token": token,
+            "name": "bo",
+            "role": "assessor",
+            "site": "RINGE",
+            "blinding": "default",
+            "password": "long enough password",
+        },
+    )
+    assert added.status == 200 and "Account bo added" in await added.text()
+
+
+@pytest.mark.parametrize("role", ["assessor", "investigator", "monitor", "admin"])
+async def test_randomise_page_refused_to_blinded_roles(
+    client: Client, web_config: WebConfig, seeded: Seeded, role: str
+) -> None:
+    token = sign_in(client, web_config, role)
+    page = await client.get(f"/participants/{seeded.ready}/randomise")
+    post = await client.post(
+        f"/participants/{seeded.ready}/randomise", data={"csrf_token": token, "confirm": "yes"}
+    )
+    assert page.status == post.status == 403
+
+
+async def test_randomise_with_confirmation(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    token = sign_in(client, web_config, "site_staff")
+    timeline = await (await client.get(f"/participants/{seeded.ready}")).text()
+    assert f"/participants/{seeded.ready}/randomise" in timeline
+    page = await client.get(f"/participants/{seeded.ready}/randomise")
+    html = await page.text()
+    assert html.count('class="ok"') == 6 and "I confirm" in html
+    unconfirmed = await client.post(
+        f"/participants/{seeded.ready}/randomise", data={"csrf_token": token}
+    )
+    assert unconfirmed.status == 422
+    done = await client.post(
+        f"/participants/{seeded.ready}/randomise", data={"csrf_token": token, "confirm": "yes"}
+    )
+    html = await done.text()
+    assert done.status == 200 and 'id="arm"' in html
+    again = await (await client.get(f"/participants/{seeded.ready}/randomise")).text()
+    assert "already randomised" in again and "I confirm" not in again
+    not_ready = await (await client.get(f"/participants/{seeded.screened}/randomise")).text()
+    assert 'class="fail"' in not_ready and "cannot be randomised" in not_ready
+
+
+async def test_unknown_pages_and_participants_are_404_pages(
+    client: Client, web_config: WebConfig
+) -> None:
+    sign_in(client, web_config, "monitor")
+    for path in (
+        "/nowhere",
+        "/participants/not-a-uuid",
+        "/participants/00000000-0000-4000-8000-000000000000",
+    ):
+        response = await client.get(path)
+        assert response.status == 404, path
+        assert "Not found" in await response.text()
