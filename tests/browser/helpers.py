@@ -1,0 +1,34 @@
+"""Steps a person takes in the browser: log in, fill a generated CRF form, open pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain import crf
+from tests.app.conftest import NAMES, PASSWORD
+
+
+def log_in(page: Any, base: str, role: str, password: str = PASSWORD) -> None:
+    page.goto(base + "/login")
+    page.get_by_label("User name").fill(NAMES[role])
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(base + "/")
+
+
+def fill_form(page: Any, form: str, items: dict[str, Any]) -> None:
+    """Fill the items the way a person would: typing, ticking boxes, choosing options."""
+    specs = {spec.name: spec for spec in crf.ITEMS[form]}
+    for name, value in items.items():
+        spec = specs[name]
+        wrap = page.locator(f"#wrap-{name}")
+        if spec.datatype in ("yesno", "code") and len(spec.codes) <= 7:
+            labels = {str(code): label for code, label in spec.codes}
+            wrap.get_by_label(labels[str(value)], exact=False).first.check()
+        elif spec.datatype == "code":
+            wrap.locator("select").select_option(str(value))
+        elif spec.datatype == "codes":
+            for code in value:
+                wrap.get_by_label(str(code), exact=False).first.check()
+        else:
+            page.locator(f"#item-{name}").fill(str(value))
