@@ -102,7 +102,7 @@ async def test_reading_participants_is_role_filtered(client: Client, seeded: See
         assert status == 200
         assert "arm" not in view and "adherence" not in view["forms"]
         assert view["randomised_on"] == staff["randomised_on"]
-    status, body = await _call(client, seeded, "admin", "GET", f"/participants/{seeded.randomised}")
+    status, _ = await _call(client, seeded, "admin", "GET", f"/participants/{seeded.randomised}")
     assert status == 403
     status, listed = await _call(client, seeded, "monitor", "GET", "/participants")
     assert status == 200 and [p["id"] for p in listed] == [
