@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from edc.base import SYSTEM, utc_now
 from edc.usecases.accounts import AccountUseCases
+from edc.usecases.audit import AuditUseCases
 from edc.usecases.enrolment import EnrolmentUseCases
 from edc.usecases.refusals import RefusalUseCases
 
 __all__ = ["SYSTEM", "Trial", "utc_now"]
 
 
-class Trial(EnrolmentUseCases, AccountUseCases, RefusalUseCases):
+class Trial(EnrolmentUseCases, AccountUseCases, RefusalUseCases, AuditUseCases):
     """The EDC for NCT00454792: screening to end of study, randomisation and accounts."""
 
     name = "trial"
