@@ -24,11 +24,11 @@ from schemathesis.checks import (
 )
 
 from domain import crf
-from web.api.openapi import openapi_document
-from web.api.routes import endpoints
 from tests.app.conftest import StepClock
 from tests.live_server import LiveServer
 from tests.web.store import Seeded, build_template
+from web.api.openapi import openapi_document
+from web.api.routes import endpoints
 
 CHECKS = [
     not_a_server_error,
@@ -99,7 +99,7 @@ def _item_text() -> st.SearchStrategy[str]:
 @given(
     form=st.sampled_from(sorted(crf.ITEMS)),
     values=st.dictionaries(
-        st.sampled_from(sorted({s.name for v in crf.ITEMS.values() for s in v}) + ["junk"]),
+        st.sampled_from([*sorted({s.name for v in crf.ITEMS.values() for s in v}), "junk"]),
         st.lists(_item_text(), min_size=1, max_size=2),
         max_size=12,
     ),
