@@ -93,9 +93,12 @@ def refusal_fields(command: str, arguments: Mapping[str, Any], error: EdcError) 
     arm_revealing = arguments.get("form") in ARM_REVEALING_FORMS or any(
         form in command for form in ARM_REVEALING_FORMS
     )
-    if arm_revealing and items:
+    if arm_revealing:
+        # Which adherence items were sent or rejected hints at the arm (each arm has its own).
+        target.pop("item", None)
+        if items or fields:
+            message = WITHHELD
         items = []
-        message = WITHHELD
     if _ARM_WORDS.search(message):
         message = WITHHELD
     return {
