@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 from cryptography.fernet import Fernet
 
@@ -77,9 +78,11 @@ def make_client(
     def factory(settings: Settings) -> Trial:
         return build_trial(settings, clock=web_clock, draw=random.Random(11).random)
 
-    async def make() -> TestClient:
+    async def make(customize: Callable[[web.Application], None] | None = None) -> TestClient:
         if not servers:
             app = init_app(web_settings, config=web_config, trial_factory=factory)
+            if customize is not None:
+                customize(app)
             client = await aiohttp_client(app)
             servers.append(client.server)
             return client
