@@ -7,11 +7,17 @@ database and the same transaction as the events they cover.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import Notification, ProgrammingError, StoredEvent
+from eventsourcing.persistence import (
+    Notification,
+    PersistenceError,
+    ProgrammingError,
+    StoredEvent,
+)
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -32,6 +38,7 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
         if datastore.enable_db_functions:
             # That path inserts through a server-side function this class cannot extend.
             raise ProgrammingError("The audit chain needs POSTGRES_ENABLE_DB_FUNCTIONS off.")
+        self._failure = threading.local()
         self.chain_table_name = events_table_name.removesuffix("_events") + "_audit_chain"
         self.check_identifier_length(self.chain_table_name + "_event")
         schema = Identifier(self.datastore.schema)
@@ -60,6 +67,19 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
 
     # ---- sealing ---------------------------------------------------------------------------
 
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        self._failure.error = None
+        try:
+            return super().insert_events(stored_events, **kwargs)
+        except PersistenceError as error:
+            # Report why sealing refused the write rather than the abort it caused.
+            failure, self._failure.error = self._failure.error, None
+            if failure is not None:
+                raise failure from error
+            raise
+
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
@@ -75,7 +95,8 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
                         for position, s in zip(sorted(positions), stored_events, strict=True)
                     ],
                 )
-            except BaseException:
+            except BaseException as error:
+                self._failure.error = error
                 curs.execute(
                     SQL(
                         "DO $$BEGIN RAISE EXCEPTION 'audit chain: write refused, not sealed'; END$$"

@@ -28,6 +28,7 @@ from edc.audit.rendering import event_type_name, render_event, utc_iso
 from edc.base import TrialBase
 from edc.permissions import Action, authorize
 from edc.presenters import participant_view
+from edc.refusals import logs_refusals
 
 MAX_PAGE = 1000
 # How many stored events one call of `global_trail` reads at most: a very selective filter
@@ -37,6 +38,7 @@ _CONTEXT_FIELDS = ("form", "key")
 
 
 class AuditUseCases(TrialBase):
+    @logs_refusals
     def participant_trail(self, actor: Actor, participant_id: UUID) -> list[dict[str, Any]]:
         """Every event about one participant, in order, as audit rows."""
         participant = self._participant(participant_id)
@@ -46,20 +48,21 @@ class AuditUseCases(TrialBase):
             for n, event, context in self._participant_events(actor, participant_id)
         ]
 
+    @logs_refusals
     def item_history(
         self, actor: Actor, participant_id: UUID, form: str, item: str
     ) -> list[dict[str, Any]]:
         """Every value one item had: old -> new, who, role, site, UTC time and reason."""
         if form not in FORMS:
             raise NotFound(f"There is no form called {form!r}.")
-        if item not in {spec.name for spec in ITEMS.get(form, ())}:
-            raise NotFound(f"The {FORM_LABELS[form]} form has no item {item!r}.")
         participant = self._participant(participant_id)
         authorize(actor, Action.VIEW_AUDIT, site=participant.site)
         if actor.blinded and form in ARM_REVEALING_FORMS:
             raise PermissionDenied(
                 f"Blinded users may not see the {FORM_LABELS[form]} form or its history."
             )
+        if item not in {spec.name for spec in ITEMS.get(form, ())}:
+            raise NotFound(f"The {FORM_LABELS[form]} form has no item {item!r}.")
         history: list[dict[str, Any]] = []
         for n in self._visible(actor, aggregate_notifications(self, participant_id)):
             row = render_event(self.mapper.to_domain_event(n), n.id)
@@ -86,6 +89,7 @@ class AuditUseCases(TrialBase):
                 )
         return history
 
+    @logs_refusals
     def participant_as_of(
         self,
         actor: Actor,
@@ -121,6 +125,7 @@ class AuditUseCases(TrialBase):
         }
         return view
 
+    @logs_refusals
     def global_trail(
         self,
         actor: Actor,
