@@ -15,7 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.actor import Actor
-from domain.errors import RandomisationRefused
+from domain.errors import ProtocolOrderViolated, RandomisationRefused
 from domain.minimisation import MarginalCounts, MinimisationDecision, minimise
 
 ALLOCATION_ID = uuid5(NAMESPACE_URL, "modic-edc/allocation-sequence")
@@ -50,12 +50,18 @@ class Allocation(Aggregate):
 
         def apply(self, aggregate: Allocation) -> None:
             aggregate.revealed.add(self.participant_id)
+            # Who broke the blind, when and why: listed for data managers without the arm.
+            aggregate.revelations.append({
+                "participant_id": self.participant_id, "reason": self.reason,
+                "actor": dict(self.actor), "at": self.timestamp,
+            })
 
     def __init__(self) -> None:
         self.arms: dict[UUID, str] = {}
         self.decisions: dict[UUID, dict[str, Any]] = {}
         self.counts = MarginalCounts.empty()
         self.revealed: set[UUID] = set()
+        self.revelations: list[dict[str, Any]] = []
 
     @classmethod
     def start(cls, at: datetime) -> Allocation:
@@ -84,6 +90,19 @@ class Allocation(Aggregate):
             actor=actor.as_dict(),
         )
         return decision
+
+    def reveal_arm(self, participant_id: UUID, reason: str, actor: Actor, at: datetime) -> str:
+        """Emergency unblinding of one participant: record who, when and why; return the arm."""
+        arm = self.arms.get(participant_id)
+        if arm is None:
+            raise ProtocolOrderViolated(
+                "The participant is not randomised, so there is no arm to reveal."
+            )
+        self.trigger_event(
+            self.ArmRevealed, timestamp=at, participant_id=participant_id, arm=arm,
+            reason=reason, actor=actor.as_dict(),
+        )
+        return arm
 
     def arm_of(self, participant_id: UUID) -> str | None:
         return self.arms.get(participant_id)

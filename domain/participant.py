@@ -23,6 +23,7 @@ from domain.errors import (
     ReasonRequired,
     StaleVersion,
 )
+from domain.locking import LockingMixin
 from domain.protocol import (
     ARM_REVEALING_FORMS,
     FORM_LABELS,
@@ -34,12 +35,19 @@ from domain.protocol import (
     window_status,
 )
 from domain.reasons import Reason, changed_items, items_needing_reason
+from domain.signing import SignatureRecord, SigningMixin
+from domain.verification import VerificationMixin
 
 Items = dict[str, Any]
 
 
-class Participant(Aggregate):
-    """A screened person and everything recorded about them, except their arm."""
+class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
+    """A screened person and everything recorded about them, except their arm.
+
+    Signatures, locks and source data verification are mixins (domain.signing, .locking,
+    .verification); the library re-defines their events on this class, so their stored topics
+    are `domain.participant:Participant.<Event>`.
+    """
 
     class Screened(Aggregate.Created):
         screening_number: str
@@ -56,6 +64,7 @@ class Participant(Aggregate):
         def apply(self, aggregate: Participant) -> None:
             aggregate.sheets[self.key] = dict(self.items)
             aggregate.bump_form_version(self.form)
+            aggregate.invalidate_signatures(self)
 
     class FormCorrected(Aggregate.Event):
         form: str
@@ -69,6 +78,7 @@ class Participant(Aggregate):
             for item, (_old, new) in self.changes.items():
                 sheet[item] = new
             aggregate.bump_form_version(self.form)
+            aggregate.invalidate_signatures(self)
 
     # Adherence reveals the arm, so it has event types of its own (classified in domain.blinding).
     class AdherenceEntered(FormEntered):
@@ -106,6 +116,10 @@ class Participant(Aggregate):
         self.form_versions: dict[str, int] = {"screening": 1}
         self.deviations: dict[str, str] = {}
         self.randomised_on: date | None = None
+        self.signatures: list[SignatureRecord] = []
+        self.form_locks: dict[str, dict[str, Any]] = {}
+        self.participant_lock: dict[str, Any] | None = None
+        self.verified_forms: dict[str, dict[str, Any]] = {}
 
     # ---- commands -------------------------------------------------------------------------
 
@@ -142,8 +156,10 @@ class Participant(Aggregate):
         """Enter or correct one form from validated items; returns False when nothing changed.
 
         `expected_version` is the form version the writer last saw (None only for channels
-        without one, such as the patient's own weekly report).
+        without one, such as the patient's own weekly report). A locked form or participant
+        refuses (Locked); a change clears the form's source data verification with an event.
         """
+        self.check_form_unlocked(form)
         if expected_version is not None and expected_version != self.form_version(form):
             raise StaleVersion(
                 f"{FORM_LABELS[form]} was changed by someone else since you opened it "
@@ -173,11 +189,13 @@ class Participant(Aggregate):
                 corrected, timestamp=at, form=form, key=key, changes=changes,
                 reason=reason.as_dict() if reason else None, actor=actor.as_dict(),
             )
+        self.clear_verification(form, self._last_change(), actor, at)
         self._flag_window_deviation(form, actor, at)
         return True
 
     def check_can_randomise(self) -> None:
         """Refuse unless included, consented, baseline complete, not ended and not randomised."""
+        self.check_participant_unlocked()
         problems = self.randomisation_blockers()
         if problems:
             raise RandomisationRefused("Cannot randomise: " + "; ".join(problems) + ".")
@@ -286,6 +304,11 @@ class Participant(Aggregate):
         if form in ARM_REVEALING_FORMS:
             return self.AdherenceEntered, self.AdherenceCorrected
         return self.FormEntered, self.FormCorrected
+
+    def _last_change(self) -> dict[str, Any]:
+        """The change just triggered, named for the trail (type and participant version)."""
+        return {"event": type(self.pending_events[-1]).__name__,
+                "participant_version": self.version}
 
     def _flag_window_deviation(self, form: str, actor: Actor, at: datetime) -> None:
         date_item = VISIT_DATE_ITEM.get(form)

@@ -12,12 +12,23 @@ from edc.base import SYSTEM, utc_now
 from edc.usecases.accounts import AccountUseCases
 from edc.usecases.audit import AuditUseCases
 from edc.usecases.enrolment import EnrolmentUseCases
+from edc.usecases.queries import QueryUseCases
 from edc.usecases.refusals import RefusalUseCases
+from edc.usecases.review import ReviewUseCases
+from edc.usecases.unblinding import UnblindingUseCases
 
 __all__ = ["SYSTEM", "Trial", "utc_now"]
 
 
-class Trial(EnrolmentUseCases, AccountUseCases, RefusalUseCases, AuditUseCases):
+class Trial(
+    EnrolmentUseCases,
+    AccountUseCases,
+    RefusalUseCases,
+    ReviewUseCases,
+    QueryUseCases,
+    UnblindingUseCases,
+    AuditUseCases,
+):
     """The EDC for NCT00454792: screening to end of study, randomisation and accounts."""
 
     name = "trial"

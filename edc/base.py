@@ -19,6 +19,7 @@ from eventsourcing.utils import Environment, EnvType, get_topic
 
 from domain.actor import Actor
 from domain.allocation import ALLOCATION_ID, Allocation
+from domain.database_lock import DATABASE_LOCK_ID, DatabaseLock
 from domain.errors import NotFound
 from domain.participant import Participant
 from domain.protocol import TIME_ZONE
@@ -87,6 +88,19 @@ class TrialBase(Application):
         except AggregateNotFoundError:
             return None
         return allocation
+
+    def load_database_lock(self) -> DatabaseLock | None:
+        try:
+            lock: DatabaseLock = self.repository.get(DATABASE_LOCK_ID)
+        except AggregateNotFoundError:
+            return None
+        return lock
+
+    def check_database_open(self) -> None:
+        """Refuse any change to clinical data while the database is locked."""
+        lock = self.load_database_lock()
+        if lock is not None:
+            lock.check_open()
 
     def _participant(self, participant_id: UUID) -> Participant:
         try:

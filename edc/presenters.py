@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from domain import crf
@@ -9,8 +10,9 @@ from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, FORMS, REPEATING_FORM_KEY_ITEM
 
 
-def form_view(participant: Participant, form: str) -> dict[str, Any]:
-    """One form as the API shows it: version, status, items and derived scores."""
+def form_view(participant: Participant, form: str, open_queries: int = 0) -> dict[str, Any]:
+    """One form as the API shows it: version, status, items, derived scores and badges
+    (locked, signed by a still-valid signature, source-verified, count of unclosed queries)."""
     version = participant.form_version(form)
     if form in REPEATING_FORM_KEY_ITEM:
         sheets = participant.sheets_of(form)
@@ -28,11 +30,19 @@ def form_view(participant: Participant, form: str) -> dict[str, Any]:
         "items": items,
         "derived": derived,
         "deviation": participant.deviations.get(form),
+        "locked": participant.is_form_locked(form),
+        "signed": bool(version and participant.valid_signatures_of(form)),
+        "verified": participant.is_verified(form),
+        "open_queries": open_queries,
     }
 
 
 def participant_view(
-    participant: Participant, *, blinded: bool, arm: str | None = None
+    participant: Participant,
+    *,
+    blinded: bool,
+    arm: str | None = None,
+    open_queries: Mapping[str, int] | None = None,
 ) -> dict[str, Any]:
     """A participant as the API shows it; blinded views never contain arm-revealing forms."""
     eligibility = participant.mri_eligibility
@@ -48,7 +58,11 @@ def participant_view(
         "randomised_on": (
             participant.randomised_on.isoformat() if participant.randomised_on else None
         ),
-        "forms": {form: form_view(participant, form) for form in visible},
+        "locked": participant.participant_lock is not None,
+        "forms": {
+            form: form_view(participant, form, (open_queries or {}).get(form, 0))
+            for form in visible
+        },
     }
     if not blinded:
         view["arm"] = arm

@@ -23,6 +23,7 @@ from domain.protocol import SITES
 from edc.application import Trial
 from edc.demo import people
 from edc.demo.clock import SimulatedClock
+from edc.demo.users import demo_password
 
 TRIAL_START = datetime(2007, 4, 2, 8, 0, tzinfo=UTC)
 Step = Callable[["Person"], None]
@@ -131,6 +132,7 @@ class DemoTrial:
         self.enter(person, "site_staff", "baseline", items)
         if person.rng.random() < 0.12:
             self.correct(person, "site_staff", "baseline", items, "LBP_NOW")
+        self.plan_review(person)
         self.randomise(person)
 
     def randomise(self, person: Person) -> None:
@@ -189,7 +191,65 @@ class DemoTrial:
     def complete(self, person: Person) -> None:
         self.enter(person, "site_staff", "end_of_study", {
             "EOS_DATE": self.today().isoformat(), "EOS_STATUS": "completed"})
+        if person.rng.random() < 0.25:
+            self.sign(person, None)
         person.stopped = True
+
+    # ---- monitoring: queries, source data verification, signatures -------------------------
+
+    def plan_review(self, person: Person) -> None:
+        """Some baselines get a monitor's query, source data verification or a signature."""
+        if person.rng.random() < 0.3:
+            self.later(person, person.rng.uniform(5, 20), self.raise_query)
+        if person.rng.random() < 0.5:
+            self.later(person, person.rng.uniform(10, 40), self.verify)
+        if person.rng.random() < 0.2:
+            self.later(person, person.rng.uniform(2, 30),
+                       lambda p: self.sign(p, "baseline"))
+
+    def raise_query(self, person: Person) -> None:
+        assert person.participant_id is not None
+        item = person.rng.choice(["LBP_NOW", "LEG_NOW", "EQ5D_VAS"])
+        query = self.trial.raise_query(
+            self.actors["monitor"], person.participant_id, "baseline", item,
+            f"Please check {item} against the source document.")
+        # Some queries are still waiting for the site when the demo ends.
+        if person.rng.random() < 0.85:
+            self.later(person, person.rng.uniform(1, 10), self.answer_query(query["id"], item))
+
+    def answer_query(self, query_id: str, item: str) -> Step:
+        def answer(person: Person) -> None:
+            assert person.participant_id is not None
+            staff = self.actors["site_staff"]
+            value = self.trial.load_participant(person.participant_id).sheets["baseline"][item]
+            if isinstance(value, int) and person.rng.random() < 0.4:
+                corrected = value - 1 if value > 0 else value + 1
+                self.trial.answer_query(staff, query_id, "Corrected from the source document.",
+                                        {item: corrected})
+                person.versions["baseline"] = self.trial.load_participant(
+                    person.participant_id).form_version("baseline")
+            else:
+                self.trial.answer_query(staff, query_id, "Checked: the value matches the source.")
+            if person.rng.random() < 0.8:
+                self.later(person, person.rng.uniform(1, 7), self.close_query(query_id))
+        return answer
+
+    def close_query(self, query_id: str) -> Step:
+        def close(person: Person) -> None:
+            self.trial.close_query(self.actors["monitor"], query_id, "Resolved.")
+        return close
+
+    def verify(self, person: Person) -> None:
+        assert person.participant_id is not None
+        for form in ("consent", "baseline"):
+            self.trial.verify_form(self.actors["monitor"], person.participant_id, form)
+
+    def sign(self, person: Person, form: str | None) -> None:
+        """The investigator signs the baseline form, or the whole casebook (form None)."""
+        assert person.participant_id is not None
+        investigator = self.actors["investigator"]
+        self.trial.sign(investigator, person.participant_id, demo_password(investigator.user),
+                        "approval", form=form)
 
     def withdraw(self, person: Person) -> None:
         status = person.rng.choice(["withdrew consent", "lost to follow-up"])

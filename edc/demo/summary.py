@@ -7,12 +7,35 @@ from collections import Counter
 from domain.minimisation import FACTOR_LEVELS, FACTORS
 from domain.protocol import ARMS
 from edc.application import Trial
+from edc.query_lookup import queries_of
+
+
+def review_summary(trial: Trial) -> str:
+    """Counts of queries (by status), signatures (by validity) and source-verified forms."""
+    queries: Counter[str] = Counter()
+    signatures: Counter[str] = Counter()
+    verified = 0
+    for pid in trial.participant_ids():
+        participant = trial.load_participant(pid)
+        queries.update(query.status.value for query in queries_of(trial, pid))
+        signatures.update(
+            "valid" if participant.signature_is_valid(s) else "invalidated"
+            for s in participant.signatures
+        )
+        verified += len(participant.verified_forms)
+    return (
+        f"Queries: {sum(queries.values())} ("
+        + ", ".join(f"{status} {queries[status]}" for status in ("open", "answered", "closed"))
+        + f"); signatures: {signatures['valid']} valid, {signatures['invalidated']} invalidated;"
+        f" source-verified forms: {verified}"
+    )
 
 
 def trial_summary(trial: Trial) -> str:
     statuses = Counter(trial.load_participant(pid).status for pid in trial.participant_ids())
     lines = [f"Participants screened: {sum(statuses.values())}"]
     lines += [f"  {status:<28} {count:>6}" for status, count in sorted(statuses.items())]
+    lines.append(review_summary(trial))
     allocation = trial.load_allocation()
     if allocation is None:
         lines.append("No participant randomised yet.")

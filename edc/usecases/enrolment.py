@@ -18,6 +18,7 @@ from edc.base import TrialBase
 from edc.concurrency import retry_on_conflict
 from edc.permissions import Action, authorize, check_site
 from edc.presenters import form_view, participant_view
+from edc.query_lookup import open_query_counts
 from edc.refusals import logs_refusals
 
 
@@ -31,6 +32,7 @@ class EnrolmentUseCases(TrialBase):
         context = crf.FormContext(today=self.local_date(at))
         screening = crf.validate_form("screening", items, context)
         authorize(actor, Action.SCREEN, site=screening["SITE"], form="screening")
+        self.check_database_open()
         register = self._site_register(screening["SITE"], at)
         participant_id = self.new_id()
         number = register.issue_number(participant_id, actor.as_dict(), at)
@@ -63,6 +65,7 @@ class EnrolmentUseCases(TrialBase):
             raise NotFound(f"There is no form called {form!r}.")
         participant = self._participant(participant_id)
         authorize(actor, Action.ENTER_FORM, site=participant.site, form=form)
+        self.check_database_open()
         parsed_reason = Reason.parse(reason)
         context = crf.FormContext(
             today=self.local_date(at),
@@ -76,7 +79,7 @@ class EnrolmentUseCases(TrialBase):
             actor=actor, at=at,
         )
         self.save(participant)
-        view = form_view(participant, form)
+        view = form_view(participant, form, open_query_counts(self, participant.id).get(form, 0))
         view["warnings"] = crf.soft_warnings(form, validated, context)
         return view
 
@@ -115,6 +118,7 @@ class EnrolmentUseCases(TrialBase):
         at = self.clock()
         participant = self._participant(participant_id)
         authorize(actor, Action.RANDOMISE, site=participant.site)
+        self.check_database_open()
         participant.check_can_randomise()
         allocation = self._allocation(at)
         levels = factor_levels(
@@ -136,7 +140,8 @@ class EnrolmentUseCases(TrialBase):
         authorize(actor, Action.VIEW_CLINICAL)
         check_site(actor, participant.site)
         arm = None if actor.blinded else self._arm(participant_id)
-        return participant_view(participant, blinded=actor.blinded, arm=arm)
+        return participant_view(participant, blinded=actor.blinded, arm=arm,
+                                open_queries=open_query_counts(self, participant.id))
 
     @logs_refusals
     def list_participants(self, actor: Actor, site: str | None = None) -> list[dict[str, Any]]:

@@ -1,0 +1,145 @@
+"""Locks on a participant's forms and whole casebook, set and lifted by data managers.
+
+A locked form (or a locked participant) refuses every change until it is unlocked, and an
+unlock needs a reason, so the trail shows why locked data was opened again. Signing and
+source data verification do not change data, so they are allowed on locked forms.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.domain import Aggregate
+
+from domain import errors
+from domain.actor import Actor
+from domain.protocol import FORM_LABELS
+
+if TYPE_CHECKING:
+    _AggregateBase = Aggregate
+else:
+    _AggregateBase = object
+
+MAX_UNLOCK_REASON = 500
+
+
+def lock_record(actor: dict[str, Any], at: datetime) -> dict[str, Any]:
+    return {"user": actor["user"], "role": actor["role"], "at": at}
+
+
+def describe_lock(lock: dict[str, Any]) -> str:
+    when = lock["at"].strftime("%Y-%m-%d %H:%M UTC")
+    return f"by {lock['user']} ({lock['role']}) on {when}"
+
+
+def check_unlock_reason(reason: str | None) -> str:
+    """An unlock must say why; the text is stored in the unlock event."""
+    text = reason.strip() if isinstance(reason, str) else ""
+    if not text:
+        raise errors.ReasonRequired(
+            "Unlocking needs a reason.", fields={"reason": "Give the reason for unlocking"}
+        )
+    if len(text) > MAX_UNLOCK_REASON:
+        raise errors.ReasonRequired(
+            f"The reason must be at most {MAX_UNLOCK_REASON} characters.",
+            fields={"reason": "Too long"},
+        )
+    return text
+
+
+class LockingMixin(_AggregateBase):
+    """Form and participant locks of a Participant."""
+
+    if TYPE_CHECKING:
+        screening_number: str
+        form_locks: dict[str, dict[str, Any]]
+        participant_lock: dict[str, Any] | None
+
+    class FormLocked(Aggregate.Event):
+        form: str
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: LockingMixin) -> None:
+            aggregate.form_locks[self.form] = lock_record(self.actor, self.timestamp)
+
+    class FormUnlocked(Aggregate.Event):
+        form: str
+        reason: str
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: LockingMixin) -> None:
+            aggregate.form_locks.pop(self.form, None)
+
+    class Locked(Aggregate.Event):
+        """The whole participant (every form, randomisation) is locked."""
+
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: LockingMixin) -> None:
+            aggregate.participant_lock = lock_record(self.actor, self.timestamp)
+
+    class Unlocked(Aggregate.Event):
+        reason: str
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: LockingMixin) -> None:
+            aggregate.participant_lock = None
+
+    # ---- commands -------------------------------------------------------------------------
+
+    def lock_form(self, form: str, actor: Actor, at: datetime) -> None:
+        if form in self.form_locks:
+            raise errors.EdcError(
+                f"The {FORM_LABELS[form]} form of {self.screening_number} is already locked "
+                f"{describe_lock(self.form_locks[form])}."
+            )
+        self.trigger_event(self.FormLocked, timestamp=at, form=form, actor=actor.as_dict())
+
+    def unlock_form(self, form: str, reason: str | None, actor: Actor, at: datetime) -> None:
+        text = check_unlock_reason(reason)
+        if form not in self.form_locks:
+            raise errors.EdcError(
+                f"The {FORM_LABELS[form]} form of {self.screening_number} is not locked."
+            )
+        self.trigger_event(
+            self.FormUnlocked, timestamp=at, form=form, reason=text, actor=actor.as_dict()
+        )
+
+    def lock_participant(self, actor: Actor, at: datetime) -> None:
+        if self.participant_lock is not None:
+            raise errors.EdcError(
+                f"Participant {self.screening_number} is already locked "
+                f"{describe_lock(self.participant_lock)}."
+            )
+        self.trigger_event(self.Locked, timestamp=at, actor=actor.as_dict())
+
+    def unlock_participant(self, reason: str | None, actor: Actor, at: datetime) -> None:
+        text = check_unlock_reason(reason)
+        if self.participant_lock is None:
+            raise errors.EdcError(f"Participant {self.screening_number} is not locked.")
+        self.trigger_event(self.Unlocked, timestamp=at, reason=text, actor=actor.as_dict())
+
+    # ---- rules ----------------------------------------------------------------------------
+
+    def check_participant_unlocked(self) -> None:
+        if self.participant_lock is not None:
+            raise errors.Locked(
+                f"Participant {self.screening_number} is locked "
+                f"{describe_lock(self.participant_lock)}; a data manager must unlock it, "
+                "with a reason, before anything can change."
+            )
+
+    def check_form_unlocked(self, form: str) -> None:
+        """Refuse a change to a locked form or to any form of a locked participant."""
+        self.check_participant_unlocked()
+        lock = self.form_locks.get(form)
+        if lock is not None:
+            raise errors.Locked(
+                f"The {FORM_LABELS[form]} form of {self.screening_number} is locked "
+                f"{describe_lock(lock)}; a data manager must unlock it, with a reason, "
+                "before it can change."
+            )
+
+    def is_form_locked(self, form: str) -> bool:
+        return self.participant_lock is not None or form in self.form_locks

@@ -1,0 +1,224 @@
+"""The Query aggregate: a data clarification raised on one item of one participant's form.
+
+Raised by a monitor or data manager, answered by the site (optionally with a correction of the
+item, saved in the same atomic write as the answer), then closed or re-opened by whoever raised
+it. Queries are never raised on arm-revealing forms, so nothing here reveals the arm.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain.actor import Actor
+from domain.crf.items import ITEM_BY_NAME
+from domain.errors import EdcError, FormInvalid, NotFound, PermissionDenied
+from domain.participant import Participant
+from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, FORMS, REPEATING_FORM_KEY_ITEM
+
+MAX_QUERY_TEXT = 2000
+
+
+class QueryStatus(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
+def query_text(text: object, what: str, *, required: bool = True) -> str:
+    """Free text of a query step: trimmed, bounded, and present when required."""
+    value = text.strip() if isinstance(text, str) else ""
+    if required and not value:
+        raise FormInvalid({"text": f"Write {what}."}, f"Write {what}.")
+    if len(value) > MAX_QUERY_TEXT:
+        message = f"The text must be at most {MAX_QUERY_TEXT} characters."
+        raise FormInvalid({"text": message}, message)
+    return value
+
+
+def query_sheet_key(participant: Participant, form: str, item: str, week: int | None) -> str:
+    """Check the form and item exist and return the sheet the query is about."""
+    if form not in FORMS:
+        raise NotFound(f"There is no form called {form!r}.")
+    if form in ARM_REVEALING_FORMS:
+        raise EdcError(f"The {FORM_LABELS[form]} form reveals the arm: it is not queried here.")
+    if item not in ITEM_BY_NAME[form]:
+        raise FormInvalid(
+            {"item": f"The {FORM_LABELS[form]} form has no item called {item!r}."},
+            f"The {FORM_LABELS[form]} form has no item called {item!r}.",
+        )
+    key_item = REPEATING_FORM_KEY_ITEM.get(form)
+    if key_item is None:
+        return form
+    if isinstance(week, bool) or not isinstance(week, int):
+        raise FormInvalid(
+            {"week": "Say which week's report the query is about."},
+            "Say which week's report the query is about.",
+        )
+    key = Participant.sheet_key(form, {key_item: week})
+    if key not in participant.sheets:
+        raise NotFound(f"There is no {FORM_LABELS[form]} for week {week}.")
+    return key
+
+
+class Query(Aggregate):
+    """One question about one item, and its conversation until it is closed."""
+
+    class Raised(Aggregate.Created):
+        participant_id: UUID
+        screening_number: str
+        site: str
+        form: str
+        key: str
+        item: str
+        text: str
+        actor: dict[str, Any]
+
+    class Answered(Aggregate.Event):
+        """The site's answer; `changes` (item -> [old, new]) when it came with a correction."""
+
+        text: str
+        changes: dict[str, list[Any]] | None
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: Query) -> None:
+            aggregate.status = QueryStatus.ANSWERED
+            aggregate.note("answered", self.actor, self.timestamp, self.text, self.changes)
+
+    class Closed(Aggregate.Event):
+        text: str
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: Query) -> None:
+            aggregate.status = QueryStatus.CLOSED
+            aggregate.note("closed", self.actor, self.timestamp, self.text)
+
+    class Reopened(Aggregate.Event):
+        text: str
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: Query) -> None:
+            aggregate.status = QueryStatus.OPEN
+            aggregate.note("reopened", self.actor, self.timestamp, self.text)
+
+    def __init__(
+        self,
+        participant_id: UUID,
+        screening_number: str,
+        site: str,
+        form: str,
+        key: str,
+        item: str,
+        text: str,
+        actor: dict[str, Any],
+    ) -> None:
+        self.participant_id = participant_id
+        self.screening_number = screening_number
+        self.site = site
+        self.form = form
+        self.key = key
+        self.item = item
+        self.text = text
+        self.raised_by = dict(actor)
+        self.status = QueryStatus.OPEN
+        self.history: list[dict[str, Any]] = []
+        # The library sets created_on (the event's time) before calling __init__.
+        self.note("raised", actor, self.created_on, text)
+
+    # ---- commands -------------------------------------------------------------------------
+
+    @classmethod
+    def raise_on(
+        cls,
+        query_id: UUID,
+        participant: Participant,
+        form: str,
+        item: str,
+        text: str,
+        actor: Actor,
+        at: datetime,
+        *,
+        week: int | None = None,
+    ) -> Query:
+        """Raise a query on an item of a participant's form (and week, for weekly reports)."""
+        key = query_sheet_key(participant, form, item, week)
+        return cls._create(
+            cls.Raised,
+            id=query_id,
+            timestamp=at,
+            participant_id=participant.id,
+            screening_number=participant.screening_number,
+            site=participant.site,
+            form=form,
+            key=key,
+            item=item,
+            text=query_text(text, "the question"),
+            actor=actor.as_dict(),
+        )
+
+    def answer(
+        self, text: str, changes: dict[str, list[Any]] | None, actor: Actor, at: datetime
+    ) -> None:
+        self.check_answerable()
+        self.trigger_event(
+            self.Answered,
+            timestamp=at,
+            text=query_text(text, "the answer"),
+            changes=changes or None,
+            actor=actor.as_dict(),
+        )
+
+    def close(self, text: str | None, actor: Actor, at: datetime) -> None:
+        self.check_raiser(actor, "close")
+        if self.status is QueryStatus.CLOSED:
+            raise EdcError("This query is already closed.")
+        self.trigger_event(
+            self.Closed,
+            timestamp=at,
+            text=query_text(text, "a comment", required=False),
+            actor=actor.as_dict(),
+        )
+
+    def reopen(self, text: str, actor: Actor, at: datetime) -> None:
+        self.check_raiser(actor, "re-open")
+        if self.status is QueryStatus.OPEN:
+            raise EdcError("This query is already open.")
+        self.trigger_event(
+            self.Reopened,
+            timestamp=at,
+            text=query_text(text, "why the query is re-opened"),
+            actor=actor.as_dict(),
+        )
+
+    # ---- rules and state --------------------------------------------------------------------
+
+    def check_answerable(self) -> None:
+        if self.status is not QueryStatus.OPEN:
+            raise EdcError(f"This query is {self.status.value}: only an open query is answered.")
+
+    def check_raiser(self, actor: Actor, verb: str) -> None:
+        if actor.user != self.raised_by["user"]:
+            raise PermissionDenied(
+                f"Only {self.raised_by['user']}, who raised this query, may {verb} it."
+            )
+
+    def note(
+        self,
+        step: str,
+        actor: dict[str, Any],
+        at: datetime,
+        text: str,
+        changes: dict[str, list[Any]] | None = None,
+    ) -> None:
+        entry = {"step": step, "user": actor["user"], "role": actor["role"], "at": at, "text": text}
+        if changes:
+            entry["changes"] = {item: list(change) for item, change in changes.items()}
+        self.history.append(entry)
+
+    @property
+    def week(self) -> int | None:
+        return int(self.key.split(":")[1]) if ":" in self.key else None

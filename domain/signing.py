@@ -1,0 +1,185 @@
+"""Electronic signatures on a form or a whole casebook (21 CFR 11.50, 11.70, 11.200).
+
+A signature stores the printed name, the time, the meaning and a sha256 of a canonical JSON of
+exactly what was signed, so it stays linked to that content (11.70): whenever the content
+changes afterwards the signature shows as invalidated, naming the change that did it. The
+invalidation is computed on replay, never stored, so it cannot be forgotten or forged.
+
+Casebook signatures cover every sheet except arm-revealing forms (adherence), so neither the
+hash nor the "invalidated by" of a signature can tell a blinded reader anything about the arm.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.domain import Aggregate
+
+from domain.actor import Actor
+from domain.errors import EdcError, FormInvalid
+from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS
+
+if TYPE_CHECKING:
+    _AggregateBase = Aggregate
+else:
+    _AggregateBase = object
+
+CASEBOOK = "casebook"
+FORM = "form"
+
+
+class SignatureMeaning(StrEnum):
+    APPROVAL = "approval"
+    REVIEW = "review"
+    AUTHORSHIP = "authorship"
+
+
+def canonical_json(content: Any) -> bytes:
+    """One byte string per content: sorted keys, no spaces, UTF-8, dates as ISO text."""
+    return json.dumps(
+        content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_iso
+    ).encode("utf-8")
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    raise TypeError(f"Cannot sign a value of type {type(value).__name__}")
+
+
+def content_hash(content: Any) -> str:
+    return hashlib.sha256(canonical_json(content)).hexdigest()
+
+
+@dataclass
+class SignatureRecord:
+    """A signature as it stands: what it covers and, once the content changed, what changed it."""
+
+    number: int
+    scope: str
+    form: str | None
+    meaning: str
+    printed_name: str
+    signer: dict[str, Any]
+    signed_at: datetime
+    participant_version: int
+    content_hash: str
+    invalidated_by: dict[str, Any] | None = None
+
+    def covers(self, form: str) -> bool:
+        if form in ARM_REVEALING_FORMS:
+            return False
+        return self.scope == CASEBOOK or self.form == form
+
+
+def describe_change(event: Any) -> dict[str, Any]:
+    """The event that changed signed content: its type, position in the stream, who, when, why."""
+    return {
+        "event": type(event).__name__,
+        "participant_version": event.originator_version,
+        "form": event.form,
+        "at": event.timestamp.isoformat(),
+        "user": event.actor["user"],
+        "role": event.actor["role"],
+        "reason": getattr(event, "reason", None),
+    }
+
+
+class SigningMixin(_AggregateBase):
+    """Signatures of a Participant's forms and casebook."""
+
+    if TYPE_CHECKING:
+        sheets: dict[str, dict[str, Any]]
+        signatures: list[SignatureRecord]
+
+        def sheets_of(self, form: str) -> dict[str, dict[str, Any]]: ...
+
+    class Signed(Aggregate.Event):
+        """An investigator signed a form or the casebook; the hash is of exactly that content."""
+
+        scope: str
+        form: str | None
+        meaning: str
+        printed_name: str
+        content_hash: str
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: SigningMixin) -> None:
+            aggregate.signatures.append(
+                SignatureRecord(
+                    number=len(aggregate.signatures) + 1,
+                    scope=self.scope,
+                    form=self.form,
+                    meaning=self.meaning,
+                    printed_name=self.printed_name,
+                    signer=dict(self.actor),
+                    signed_at=self.timestamp,
+                    participant_version=self.originator_version,
+                    content_hash=self.content_hash,
+                )
+            )
+
+    def sign(
+        self, form: str | None, meaning: str, printed_name: str, actor: Actor, at: datetime
+    ) -> SignatureRecord:
+        """Sign one entered form, or the whole casebook when `form` is None."""
+        try:
+            parsed = SignatureMeaning(meaning)
+        except ValueError:
+            allowed = ", ".join(m.value for m in SignatureMeaning)
+            message = f"Choose the meaning of the signature: {allowed}."
+            raise FormInvalid({"meaning": message}, message) from None
+        if form is not None:
+            if form in ARM_REVEALING_FORMS:
+                raise EdcError(
+                    f"The {FORM_LABELS[form]} form reveals the arm, so it is not signed here."
+                )
+            if not self.sheets_of(form):
+                raise EdcError(f"The {FORM_LABELS[form]} form is not entered: nothing to sign.")
+        self.trigger_event(
+            self.Signed,
+            timestamp=at,
+            scope=CASEBOOK if form is None else FORM,
+            form=form,
+            meaning=parsed.value,
+            printed_name=printed_name,
+            content_hash=content_hash(self.signed_content(form)),
+            actor=actor.as_dict(),
+        )
+        return self.signatures[-1]
+
+    def signed_content(self, form: str | None) -> dict[str, Any]:
+        """Exactly what a signature covers, including whose record it is (no transfer, 11.70)."""
+        if form is None:
+            sheets = {
+                key: items
+                for key, items in self.sheets.items()
+                if key.split(":")[0] not in ARM_REVEALING_FORMS
+            }
+        else:
+            sheets = self.sheets_of(form)
+        return {
+            "participant_id": str(self.id),
+            "scope": CASEBOOK if form is None else FORM,
+            "form": form,
+            "sheets": sheets,
+        }
+
+    def invalidate_signatures(self, event: Any) -> None:
+        """Called when a sheet changes: the first change after signing invalidates a signature."""
+        for signature in self.signatures:
+            if signature.invalidated_by is None and signature.covers(event.form):
+                signature.invalidated_by = describe_change(event)
+
+    def signature_is_valid(self, signature: SignatureRecord) -> bool:
+        """Valid while nothing changed since signing and the content still has the signed hash."""
+        current = content_hash(self.signed_content(signature.form))
+        return signature.invalidated_by is None and current == signature.content_hash
+
+    def valid_signatures_of(self, form: str) -> list[SignatureRecord]:
+        return [s for s in self.signatures if s.covers(form) and self.signature_is_valid(s)]

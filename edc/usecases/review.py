@@ -1,0 +1,179 @@
+"""Use cases of data review: electronic signatures, locks (form, participant, database), SDV."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from domain.actor import Actor
+from domain.database_lock import DatabaseLock
+from domain.errors import NotFound, PermissionDenied
+from domain.participant import Participant
+from domain.protocol import FORMS
+from domain.user import User, user_id
+from edc.base import TrialBase
+from edc.concurrency import retry_on_conflict
+from edc.passwords import password_matches
+from edc.permissions import Action, authorize, check_site
+from edc.refusals import logs_refusals
+from edc.review_presenters import lock_view, signature_view, verification_view
+
+WRONG_PASSWORD = "The password is not correct: nothing was signed."
+
+
+def check_form_name(form: str) -> None:
+    if form not in FORMS:
+        raise NotFound(f"There is no form called {form!r}.")
+
+
+class ReviewUseCases(TrialBase):
+    # ---- electronic signatures (21 CFR 11.50, 11.70, 11.200) ---------------------------------
+
+    @logs_refusals
+    @retry_on_conflict
+    def sign(
+        self,
+        actor: Actor,
+        participant_id: UUID,
+        password: str,
+        meaning: str,
+        form: str | None = None,
+    ) -> dict[str, Any]:
+        """Sign one form, or the whole casebook when `form` is None, re-entering the password.
+
+        The user name comes from the session (the actor) and the password is entered again:
+        the two components of 11.200(a)(1). A wrong password stores no signature.
+        """
+        at = self.clock()
+        participant = self._participant(participant_id)
+        authorize(actor, Action.SIGN, site=participant.site)
+        if form is not None:
+            check_form_name(form)
+        self.check_database_open()
+        printed_name = self._signer_name(actor, password)
+        signature = participant.sign(form, meaning, printed_name, actor, at)
+        self.save(participant)
+        return signature_view(participant, signature)
+
+    @logs_refusals
+    def signatures(self, actor: Actor, participant_id: UUID) -> list[dict[str, Any]]:
+        """Every signature of the participant, each shown as valid or invalidated (and by what)."""
+        participant = self._viewable_participant(actor, participant_id)
+        return [signature_view(participant, s) for s in participant.signatures]
+
+    def _signer_name(self, actor: Actor, password: object) -> str:
+        """Check the re-entered password against the account; return the printed name."""
+        try:
+            user: User = self.repository.get(user_id(actor.user))
+        except AggregateNotFoundError:
+            raise PermissionDenied(WRONG_PASSWORD) from None
+        if not isinstance(password, str) or not password_matches(user.password_hash, password):
+            raise PermissionDenied(WRONG_PASSWORD)
+        if not user.active:
+            raise PermissionDenied("This account is deactivated: it cannot sign.")
+        return getattr(user, "full_name", "") or user.name
+
+    # ---- form and participant locks --------------------------------------------------------
+
+    @logs_refusals
+    @retry_on_conflict
+    def lock_form(self, actor: Actor, participant_id: UUID, form: str) -> dict[str, Any]:
+        participant = self._participant_to_lock(actor, participant_id, form)
+        participant.lock_form(form, actor, self.clock())
+        self.save(participant)
+        return lock_view(participant, form)
+
+    @logs_refusals
+    @retry_on_conflict
+    def unlock_form(
+        self, actor: Actor, participant_id: UUID, form: str, reason: str
+    ) -> dict[str, Any]:
+        participant = self._participant_to_lock(actor, participant_id, form)
+        participant.unlock_form(form, reason, actor, self.clock())
+        self.save(participant)
+        return lock_view(participant, form)
+
+    @logs_refusals
+    @retry_on_conflict
+    def lock_participant(self, actor: Actor, participant_id: UUID) -> dict[str, Any]:
+        participant = self._participant_to_lock(actor, participant_id, None)
+        participant.lock_participant(actor, self.clock())
+        self.save(participant)
+        return lock_view(participant, None)
+
+    @logs_refusals
+    @retry_on_conflict
+    def unlock_participant(self, actor: Actor, participant_id: UUID, reason: str) -> dict[str, Any]:
+        participant = self._participant_to_lock(actor, participant_id, None)
+        participant.unlock_participant(reason, actor, self.clock())
+        self.save(participant)
+        return lock_view(participant, None)
+
+    def _participant_to_lock(
+        self, actor: Actor, participant_id: UUID, form: str | None
+    ) -> Participant:
+        participant = self._participant(participant_id)
+        authorize(actor, Action.LOCK, site=participant.site)
+        if form is not None:
+            check_form_name(form)
+        self.check_database_open()
+        return participant
+
+    # ---- database lock ---------------------------------------------------------------------
+
+    @logs_refusals
+    @retry_on_conflict
+    def lock_database(self, actor: Actor) -> dict[str, Any]:
+        """Freeze the whole trial database (end of study)."""
+        at = self.clock()
+        authorize(actor, Action.LOCK_DATABASE)
+        lock = self.load_database_lock() or DatabaseLock.start(at)
+        lock.lock_database(actor, at)
+        self.save(lock)
+        return self.database_lock_status()
+
+    @logs_refusals
+    @retry_on_conflict
+    def unlock_database(self, actor: Actor, reason: str) -> dict[str, Any]:
+        at = self.clock()
+        authorize(actor, Action.LOCK_DATABASE)
+        lock = self.load_database_lock() or DatabaseLock.start(at)
+        lock.unlock_database(reason, actor, at)
+        self.save(lock)
+        return self.database_lock_status()
+
+    def database_locked(self) -> bool:
+        lock = self.load_database_lock()
+        return lock is not None and lock.locked
+
+    def database_lock_status(self) -> dict[str, Any]:
+        lock = self.load_database_lock()
+        held = lock.lock if lock is not None else None
+        return {
+            "locked": held is not None,
+            "locked_by": held["user"] if held else None,
+            "locked_at": held["at"].isoformat() if held else None,
+        }
+
+    # ---- source data verification ----------------------------------------------------------
+
+    @logs_refusals
+    @retry_on_conflict
+    def verify_form(self, actor: Actor, participant_id: UUID, form: str) -> dict[str, Any]:
+        """A monitor marks one entered form as verified against the source documents."""
+        at = self.clock()
+        participant = self._participant(participant_id)
+        authorize(actor, Action.VERIFY, site=participant.site)
+        check_form_name(form)
+        self.check_database_open()
+        participant.verify_form(form, actor, at)
+        self.save(participant)
+        return verification_view(participant, form)
+
+    def _viewable_participant(self, actor: Actor, participant_id: UUID) -> Participant:
+        participant = self._participant(participant_id)
+        authorize(actor, Action.VIEW_CLINICAL)
+        check_site(actor, participant.site)
+        return participant
