@@ -23,6 +23,7 @@ NAVIGATION: tuple[tuple[str, str, Action | None], ...] = (
     ("Dashboard", "dashboard", None),
     ("Participants", "participants", Action.VIEW_CLINICAL),
     ("Screen a person", "screen_form", Action.SCREEN),
+    ("Audit trail", "audit", Action.VIEW_AUDIT),
     ("Users", "users", Action.MANAGE_USERS),
 )
 

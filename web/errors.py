@@ -23,6 +23,7 @@ log = logging.getLogger("edc.web")
 refusals = logging.getLogger("edc.web.refusals")
 
 STATUS_BY_CODE: dict[str, int] = {
+    "unavailable": 503,  # edc.storage: the database is read-only, full or busy; nothing saved
     "invalid": 422,
     "reason_required": 422,
     "refused": 422,

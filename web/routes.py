@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from web.api import routes as api_routes
-from web.views import account, crf_pages, dashboard, participants, randomise, users
+from web.views import account, audit, crf_pages, dashboard, participants, randomise, users
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -21,6 +21,7 @@ def add_routes(app: web.Application) -> None:
         crf_pages.routes,
         randomise.routes,
         users.routes,
+        audit.routes,
     ):
         app.router.add_routes(table)
     api_routes.add_api_routes(app)

@@ -130,3 +130,31 @@ class Empty(Request):
 
 class Document(Response):
     """A JSON answer whose shape is described in the contract's prose."""
+
+
+class AuditChange(Response):
+    form: str | None = None
+    item: str | None = None
+    old: Any = None
+    new: Any = None
+
+
+class AuditRow(Response):
+    position: int
+    time: str
+    type: str
+    user: str | None
+    role: str | None
+    site: str | None
+    reason: dict[str, Any] | None
+    changes: list[AuditChange]
+    summary: str
+
+
+class AuditTrail(RootModel[list[AuditRow]]):
+    """A participant's events in the order they were stored."""
+
+
+class AuditPage(Response):
+    events: list[AuditRow]
+    next: int | None

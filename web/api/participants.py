@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from aiohttp import web
 
 from domain.errors import NotFound
@@ -10,6 +12,7 @@ from web.api import models
 from web.api.body import parse_body, respond
 from web.api.endpoints import Endpoint, Param
 from web.calls import actor_of, participant_id, run, trial_of
+from web.errors import ApiError
 
 PID = Param("pid", "path", "Participant id (UUID)", {"type": "string", "format": "uuid"}, True)
 FORM = Param("form", "path", "Form name", {"type": "string", "enum": [f for f in FORMS]}, True)
@@ -28,9 +31,23 @@ async def list_participants(request: web.Request) -> web.Response:
 
 
 async def get_participant(request: web.Request) -> web.Response:
-    result = await run(
-        trial_of(request).get_participant, actor_of(request), participant_id(request)
-    )
+    actor, pid, trial = actor_of(request), participant_id(request), trial_of(request)
+    as_of = request.query.get("as_of")
+    if not as_of:
+        return respond(models.Participant, await run(trial.get_participant, actor, pid))
+    if as_of.isdigit():
+        result = await run(trial.participant_as_of, actor, pid, position=int(as_of))
+    else:
+        try:
+            at = datetime.fromisoformat(as_of)
+        except ValueError:
+            raise ApiError(
+                422,
+                "invalid",
+                "as_of is an event position or an ISO 8601 time.",
+                {"as_of": "an event position or an ISO 8601 time with a zone"},
+            ) from None
+        result = await run(trial.participant_as_of, actor, pid, at=at)
     return respond(models.Participant, result)
 
 
@@ -95,8 +112,16 @@ ENDPOINTS = (
         "api_participant",
         "One participant with the forms the caller's role may see",
         answer=models.Participant,
-        errors=(401, 403, 404),
-        params=(PID,),
+        errors=(401, 403, 404, 422),
+        params=(
+            PID,
+            Param(
+                "as_of",
+                "query",
+                "Show the participant as they stood at this event "
+                "position or ISO 8601 time (needs the audit permission)",
+            ),
+        ),
     ),
     Endpoint(
         "PUT",

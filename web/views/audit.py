@@ -1,0 +1,210 @@
+"""Audit pages: a participant's trail, one item's history, the record as it stood at a time,
+the whole trail (filtered, paged) and the tamper check of the hash chain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from domain import crf
+from domain.blinding import CLASSIFICATION, Blinding
+from domain.errors import EdcError, PermissionDenied
+from domain.protocol import FORM_LABELS, FORMS
+from domain.roles import Role
+from edc.audit import chain
+from edc.audit.rendering import event_type_name
+from edc.permissions import Action, may
+from web.calls import actor_of, participant_id, run, trial_of
+from web.context import ZONE
+from web.crf_fields import display
+from web.pages import render
+from web.views.participants import timeline
+
+routes = web.RouteTableDef()
+PAGE = 50
+
+
+def _check_audit(request: web.Request) -> None:
+    actor = actor_of(request)
+    if not may(actor, Action.VIEW_AUDIT):
+        raise PermissionDenied(f"Your role ({actor.role}) may not view the audit trail.")
+
+
+def local_input(value: str) -> datetime | None:
+    """A `datetime-local` field (site time, no zone) as an aware time; None when empty."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise EdcError(f"{value!r} is not a date and time (use YYYY-MM-DDTHH:MM).") from None
+    return moment.replace(tzinfo=ZONE) if moment.tzinfo is None else moment
+
+
+def _rows(rows: list[dict[str, Any]], pid: str | None) -> list[dict[str, Any]]:
+    """Audit rows with item-history links where an item of a known form changed."""
+    for row in rows:
+        for change in row.get("changes") or []:
+            form = (change.get("form") or "").split(":")[0]
+            change["history"] = bool(pid and form in FORMS and change.get("item"))
+            change["form_name"] = form
+            change["old_text"] = display(_spec(form, change.get("item")), change.get("old"))
+            change["new_text"] = display(_spec(form, change.get("item")), change.get("new"))
+    return rows
+
+
+def _spec(form: str, item: str | None) -> crf.ItemSpec | None:
+    return next((s for s in crf.ITEMS.get(form, ()) if s.name == item), None)
+
+
+@routes.get("/participants/{pid}/audit", name="participant_audit")
+async def participant_audit(request: web.Request) -> web.Response:
+    _check_audit(request)
+    actor, pid = actor_of(request), participant_id(request)
+    trial = trial_of(request)
+    view = await run(trial.get_participant, actor, pid)
+    rows = await run(trial.participant_trail, actor, pid)
+    context = {"p": view, "rows": _rows(rows, str(pid)), "pid": str(pid)}
+    return await render(request, "audit_participant.html", context)
+
+
+@routes.get("/participants/{pid}/forms/{form}/items/{item}/history", name="item_history")
+async def item_history(request: web.Request) -> web.Response:
+    _check_audit(request)
+    actor, pid = actor_of(request), participant_id(request)
+    form, item = request.match_info["form"], request.match_info["item"]
+    trial = trial_of(request)
+    view = await run(trial.get_participant, actor, pid)
+    rows = await run(trial.item_history, actor, pid, form, item)
+    spec = _spec(form, item)
+    for row in rows:
+        row["old_text"], row["new_text"] = display(spec, row["old"]), display(spec, row["new"])
+    context = {
+        "p": view,
+        "rows": rows,
+        "form": form,
+        "item": item,
+        "form_label": FORM_LABELS.get(form, form),
+        "label": spec.label if spec else item,
+    }
+    return await render(request, "audit_item.html", context)
+
+
+@routes.get("/participants/{pid}/as-of", name="as_of")
+async def as_of(request: web.Request) -> web.Response:
+    _check_audit(request)
+    actor, pid = actor_of(request), participant_id(request)
+    trial = trial_of(request)
+    current = await run(trial.get_participant, actor, pid)
+    at_text = request.query.get("at", "")[:40]
+    position_text = request.query.get("position", "")[:20]
+    then: dict[str, Any] | None = None
+    error = None
+    if at_text or position_text:
+        try:
+            position = int(position_text) if position_text else None
+        except ValueError:
+            position = None
+            error = "The event position is a whole number."
+        if error is None:
+            try:
+                then = await run(
+                    trial.participant_as_of, actor, pid, at=local_input(at_text), position=position
+                )
+            except EdcError as refused:
+                if isinstance(refused, PermissionDenied):
+                    raise
+                error = refused.message
+    forms: list[dict[str, Any]] = []
+    if then is not None:
+        for visit in timeline(then, Role(actor.role)):
+            for form in visit["forms"]:
+                state = form["state"]
+                items = state["items"]
+                form["rows"] = (
+                    [
+                        (s.label, s.name, display(s, items.get(s.name)))
+                        for s in crf.ITEMS[form["form"]]
+                    ]
+                    if form["form"] != "weekly"
+                    else [
+                        (f"Week {week}", "WEEK", ", ".join(f"{k}={v}" for k, v in sheet.items()))
+                        for week, sheet in sorted(items.items(), key=lambda kv: int(kv[0]))
+                    ]
+                )
+                forms.append(form)
+    context = {
+        "p": current,
+        "then": then,
+        "forms": forms,
+        "at": at_text,
+        "position": position_text,
+        "error": error,
+    }
+    return await render(request, "audit_as_of.html", context, status=422 if error else 200)
+
+
+def event_types(blinded: bool) -> list[str]:
+    """The event types a reader may filter by (blinded readers: blinded-safe types only)."""
+    return sorted(
+        event_type_name(cls)
+        for cls, kind in CLASSIFICATION.items()
+        if not blinded or kind is Blinding.BLINDED_SAFE
+    )
+
+
+@routes.get("/audit", name="audit")
+async def global_audit(request: web.Request) -> web.Response:
+    _check_audit(request)
+    actor = actor_of(request)
+    query = request.query
+    filters = {key: query.get(key, "")[:60] for key in ("user", "type", "from", "to")}
+    try:
+        since = max(0, int(query.get("since", "0") or 0))
+        limit = min(200, max(10, int(query.get("limit", str(PAGE)) or PAGE)))
+    except ValueError:
+        since, limit = 0, PAGE
+    error = None
+    page: dict[str, Any] = {"events": [], "next": None}
+    try:
+        page = await run(
+            trial_of(request).global_trail,
+            actor,
+            since=since,
+            limit=limit,
+            user=filters["user"] or None,
+            event_type=filters["type"] or None,
+            date_from=local_input(filters["from"]),
+            date_to=local_input(filters["to"]),
+        )
+    except EdcError as refused:
+        if isinstance(refused, PermissionDenied):
+            raise
+        error = refused.message
+    next_query = {k: v for k, v in filters.items() if v}
+    if limit != PAGE:
+        next_query["limit"] = str(limit)
+    if page["next"] is not None:
+        next_query["since"] = str(page["next"])
+    context = {
+        "rows": _rows(page["events"], None),
+        "filters": filters,
+        "types": event_types(actor.blinded),
+        "next_query": next_query if page["next"] is not None else None,
+        "first_query": {k: v for k, v in filters.items() if v},
+        "since": since,
+        "error": error,
+    }
+    return await render(request, "audit.html", context, status=422 if error else 200)
+
+
+@routes.get("/audit/verify", name="audit_verify")
+async def verify(request: web.Request) -> web.Response:
+    """Recompute the hash chain over the whole store (reads every event: on demand only)."""
+    _check_audit(request)
+    trial = trial_of(request)
+    result = await run(chain.verify, trial)
+    context = {"result": result}
+    return await render(request, "audit_verify.html", context, status=200)
