@@ -30,12 +30,15 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain.errors import EdcError
 from edc.config import Settings
 from edc.pgbin import pg_program
 from edc.pgurl import postgres_env
+
+if TYPE_CHECKING:
+    from edc.application import Trial
 
 MANIFEST = "backup.json"
 FORMAT = "modic-edc-backup/1"
@@ -255,13 +258,20 @@ def _dump_postgres(settings: Settings, staging: Path) -> list[str]:
 def _position(settings: Settings) -> tuple[int, str]:
     """The last event position of the store `settings` names, and its audit chain head."""
     from edc.audit.chain import head
-    from edc.bootstrap import build_trial
 
-    trial = build_trial(settings)
+    trial = _open_existing(settings)
     try:
         return trial.recorder.max_notification_id() or 0, str(head(trial))
     finally:
         trial.close()
+
+
+def _open_existing(settings: Settings) -> Trial:
+    """The trial on a store whose tables exist, without the library's CREATE statements:
+    on PostgreSQL those race with other processes starting at the same moment."""
+    from edc.application import Trial
+
+    return Trial({**settings.event_store_env(), "CREATE_TABLE": "n"})
 
 
 def _seal_copy(path: Path) -> None:
@@ -323,9 +333,8 @@ def _check_restored(settings: Settings, manifest: Manifest) -> None:
     just before the dump, which the dump holds at least.
     """
     from edc.audit.chain import ChainHead, head_at
-    from edc.bootstrap import build_trial
 
-    trial = build_trial(settings)
+    trial = _open_existing(settings)
     try:
         events = trial.recorder.max_notification_id() or 0
         expected = ChainHead.parse(manifest.chain_head) if manifest.chain_head else None

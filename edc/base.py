@@ -10,10 +10,11 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
+from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Recording
 from eventsourcing.persistence import JSONTranscoder
 from eventsourcing.utils import Environment, EnvType, get_topic
 
@@ -25,6 +26,7 @@ from domain.participant import Participant
 from domain.protocol import TIME_ZONE
 from domain.site_register import SiteRegister, site_register_id
 from edc.audit.store import use_sealing_recorder
+from edc.storage import storage_errors
 from edc.transcodings import DateAsISO
 
 SYSTEM = Actor(user="system", role="admin", site=None)
@@ -62,6 +64,11 @@ class TrialBase(Application):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        # A read-only database or a full disk is a clear refusal, never a bare exception.
+        with storage_errors():
+            return super().save(*objs, **kwargs)
 
     def local_date(self, at: datetime) -> date:
         return at.astimezone(self.zone).date()
