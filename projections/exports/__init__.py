@@ -62,9 +62,10 @@ def export(
         return write_odm(cut, out, OdmKind.SNAPSHOT, name)
     if kind is ExportKind.AUDIT:
         return write_audit_ndjson(cut, out, name)
-    text = (
-        dictionary_html(cut.view) if name.endswith((".html", ".htm")) else dictionary_csv(cut.view)
-    )
+    if not name.lower().endswith((".csv", ".html")):
+        raise ExportError(f"The data dictionary is written as .csv or .html; {name!r} is neither.")
+    html = name.lower().endswith(".html")
+    text = dictionary_html(cut.view) if html else dictionary_csv(cut.view)
     target = DigestingWriter(out)
     target.write(text.encode("utf-8"))
     return build_manifest(cut, "dictionary", {name: target.digest})

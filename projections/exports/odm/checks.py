@@ -6,8 +6,8 @@
 - every element that sets Insert, Update or Remove has an AuditRecord, every element without a
   TransactionType of its own inherits one from an audited ancestor (transactional files), and
   every Update or Remove gives a ReasonForChange;
-- a Snapshot only inserts; an Archival file has no Upsert; audit times never run backwards in
-  a transactional file and never pass the file's CreationDateTime.
+- a Snapshot only inserts; an Archival file has no Upsert; audit and signature times never run
+  backwards in a transactional file and never pass the file's CreationDateTime.
 
 The file is read with `iterparse` and elements are dropped once checked, so big files are fine.
 """
@@ -93,6 +93,7 @@ class OdmCheck:
     last_audit_time: datetime | None = None
     stack: list[_Open] = field(default_factory=list)
     audit_records: int = 0
+    signatures: int = 0
     changes: int = 0
 
     def problem(self, text: str) -> None:
@@ -147,6 +148,9 @@ class OdmCheck:
         parent = self.stack[-1] if self.stack else None
         if name == "AuditRecord" and parent is not None:
             self._audit_record(element, parent)
+        elif name == "Signature" and parent is not None and parent.name in CLINICAL:
+            self.signatures += 1
+            self._in_time_order(f"Signature of {parent.name}", element)
         elif name in CONTAINMENT and parent is not None:
             self._containment(current, parent)
         if name == "ItemData":
@@ -158,17 +162,21 @@ class OdmCheck:
         self.audit_records += 1
         parent.audited = True
         parent.reasoned = element.find(f"{{{NS}}}ReasonForChange") is not None
-        stamp = _time(element.findtext(f"{{{NS}}}DateTimeStamp") or "")
-        if stamp is None:
-            self.problem(f"AuditRecord of {parent.name}: DateTimeStamp is not a full time")
-            return
         if element.find(f"{{{NS}}}SourceID") is None:
             self.problem(f"AuditRecord of {parent.name}: no SourceID (event id)")
+        self._in_time_order(f"AuditRecord of {parent.name}", element)
+
+    def _in_time_order(self, what: str, element: etree._Element) -> None:
+        """Full timestamps, never after the file's creation, in order in a transactional file."""
+        stamp = _time(element.findtext(f"{{{NS}}}DateTimeStamp") or "")
+        if stamp is None:
+            self.problem(f"{what}: DateTimeStamp is not a full time")
+            return
         if self.created is not None and stamp > self.created:
-            self.problem(f"AuditRecord at {stamp.isoformat()} is after CreationDateTime")
+            self.problem(f"{what} at {stamp.isoformat()} is after CreationDateTime")
         if self.file_type == "Transactional":
             if self.last_audit_time is not None and stamp < self.last_audit_time:
-                self.problem(f"AuditRecord at {stamp.isoformat()} runs backwards")
+                self.problem(f"{what} at {stamp.isoformat()} runs backwards in time")
             self.last_audit_time = stamp
 
     def _containment(self, current: _Open, parent: _Open) -> None:

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from domain.crf import ItemSpec
 from projections.exports.casebook import Change
 from projections.exports.odm.admin import Directory
 from projections.exports.odm.names import form_oid, group_oid, item_oid
-from projections.exports.odm.xml import XmlOut
+from projections.exports.odm.xml import Out
 from projections.exports.values import as_text, is_missing
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A signature as ODM shows it, from a `Signed` event or a signature record."""
+
+    meaning: str
+    actor: Mapping[str, Any]
+    at: datetime
+    content_hash: str
 
 
 def reason_text(reason: Mapping[str, str] | None) -> str | None:
@@ -24,7 +36,7 @@ def reason_text(reason: Mapping[str, str] | None) -> str | None:
 class ClinicalOut:
     """Writes the parts of ClinicalData that snapshot and transactional files share."""
 
-    def __init__(self, out: XmlOut, directory: Directory) -> None:
+    def __init__(self, out: Out, directory: Directory) -> None:
         self.out = out
         self.directory = directory
 
@@ -38,6 +50,16 @@ class ClinicalOut:
             if reason:
                 out.leaf("ReasonForChange", reason)
             out.leaf("SourceID", change.event_id)
+
+    def signature(self, signed: Signed) -> None:
+        """An electronic signature: who, where, which meaning, when, and the hash signed."""
+        out = self.out
+        with out.element("Signature"):
+            out.leaf("UserRef", UserOID=self.directory.user(signed.actor))
+            out.leaf("LocationRef", LocationOID=self.directory.location(signed.actor))
+            out.leaf("SignatureRef", SignatureOID=self.directory.signature(signed.meaning))
+            out.leaf("DateTimeStamp", signed.at.isoformat())
+            out.leaf("CryptoBindingManifest", f"sha256:{signed.content_hash}")
 
     def item_values(self, specs: Iterable[ItemSpec], values: Mapping[str, Any]) -> None:
         """ItemData for each item with a value, in form order (empty items are left out)."""
@@ -53,10 +75,13 @@ class ClinicalOut:
         values: Mapping[str, Any],
         change: Change | None,
         transaction: str | None = None,
+        signed: Signed | None = None,
     ) -> None:
         """One form with its single item group; `change` gives the form's AuditRecord."""
         with self.out.element("FormData", FormOID=form_oid(form), TransactionType=transaction):
             if change is not None:
                 self.audit_record(change)
+            if signed is not None:
+                self.signature(signed)
             with self.out.element("ItemGroupData", ItemGroupOID=group_oid(form)):
                 self.item_values(specs, values)

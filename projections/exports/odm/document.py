@@ -2,7 +2,8 @@
 
 ClinicalData is written first, to a temporary file, because AdminData (which comes before it
 in the schema's order) must define every user and location the clinical data refers to; the
-file is then assembled in schema order. Both passes stream with `lxml.etree.xmlfile`.
+file is then assembled in schema order with `lxml.etree.xmlfile`, the clinical data's bytes
+copied in. Memory holds one subject element at a time, never the document.
 
 CreationDateTime and AsOfDateTime are the time of the last event included, never the wall
 clock, so the same cut gives the same bytes.
@@ -25,7 +26,7 @@ from projections.exports.odm.metadata import write_study
 from projections.exports.odm.names import MDV_OID
 from projections.exports.odm.snapshot import write_snapshot_clinical
 from projections.exports.odm.transactional import TransactionalClinical
-from projections.exports.odm.xml import XmlOut
+from projections.exports.odm.xml import TreeOut, XmlOut
 from projections.exports.source import Cut
 
 SOURCE_SYSTEM = "Modic EDC"
@@ -42,17 +43,13 @@ def write_odm(
     """Write an ODM file of the cut to `out`; returns the manifest."""
     directory = Directory.load(cut)
     with tempfile.TemporaryFile() as clinical_file:
-        with etree.xmlfile(clinical_file, encoding="UTF-8") as xf:
-            out_xml = XmlOut(xf)
-            with out_xml.root("ClinicalData", StudyOID=STUDY_OID, MetaDataVersionOID=MDV_OID):
-                out_xml.newline()
-                clinical = ClinicalOut(out_xml, directory)
-                if kind is OdmKind.SNAPSHOT:
-                    write_snapshot_clinical(clinical, casebooks(cut), cut.view)
-                else:
-                    transactional = TransactionalClinical(clinical)
-                    for _position, event in cut.events():
-                        transactional.write(event)
+        clinical = ClinicalOut(TreeOut(clinical_file), directory)
+        if kind is OdmKind.SNAPSHOT:
+            write_snapshot_clinical(clinical, casebooks(cut), cut.view)
+        else:
+            transactional = TransactionalClinical(clinical)
+            for _position, event in cut.events():
+                transactional.write(event)
         clinical_file.seek(0)
         target = DigestingWriter(out)
         as_of_time = cut.last_event_time().isoformat()
@@ -79,9 +76,13 @@ def write_odm(
                 xml.newline()
                 write_admin(xml, directory, cut.first_event_time().date())
                 xml.newline()
-                xf.flush()
-                while chunk := clinical_file.read(CHUNK):
-                    target.write(chunk)
+                with xml.element("ClinicalData", StudyOID=STUDY_OID, MetaDataVersionOID=MDV_OID):
+                    xml.newline()
+                    # The subjects' bytes go straight into the file between two flushes of
+                    # the xmlfile writer, inside the ClinicalData element it has opened.
+                    xf.flush()
+                    while chunk := clinical_file.read(CHUNK):
+                        target.write(chunk)
                 xml.newline()
     kind_name = "odm-snapshot" if kind is OdmKind.SNAPSHOT else "odm"
     return build_manifest(cut, kind_name, {file_name: target.digest})

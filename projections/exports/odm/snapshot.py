@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from domain.participant import Participant
 from domain.protocol import REPEATING_FORM_KEY_ITEM, VisitDef
 from projections.exports.casebook import Casebook, Change
-from projections.exports.odm.clinical import ClinicalOut
+from projections.exports.odm.clinical import ClinicalOut, Signed
 from projections.exports.odm.forms import ALLOCATION, RANDOMISATION, OdmForm, odm_visits
 from projections.exports.tables import derived_values
 from projections.exports.view import View
@@ -31,6 +32,9 @@ def write_snapshot_clinical(
             "SubjectData", SubjectKey=casebook.screening_number, TransactionType="Insert"
         ):
             clinical.audit_record(casebook.screened)
+            casebook_signature = latest_valid_signature(participant, None)
+            if casebook_signature is not None:
+                clinical.signature(casebook_signature)
             out.leaf("SiteRef", LocationOID=clinical.directory.location({"site": participant.site}))
             for visit, forms in visits:
                 for repeat_key, entries in visit_entries(casebook, visit, forms):
@@ -38,8 +42,27 @@ def write_snapshot_clinical(
                         "StudyEventData", StudyEventOID=visit.oid, StudyEventRepeatKey=repeat_key
                     ):
                         for form, values, change in entries:
-                            clinical.form_data(form.key, form.all_items, values, change)
+                            clinical.form_data(
+                                form.key,
+                                form.all_items,
+                                values,
+                                change,
+                                signed=latest_valid_signature(participant, form.key),
+                            )
         out.newline()
+
+
+def latest_valid_signature(participant: Participant, form: str | None) -> Signed | None:
+    """The last signature of a form (None: of the casebook) still valid at the cut.
+
+    ODM allows one Signature per element; an invalidated signature no longer covers the
+    current values, so the snapshot shows the latest one that does (the history of all
+    signatures is in the transactional file).
+    """
+    for record in reversed(participant.signatures):
+        if record.form == form and participant.signature_is_valid(record):
+            return Signed(record.meaning, record.signer, record.signed_at, record.content_hash)
+    return None
 
 
 def visit_entries(

@@ -6,12 +6,15 @@
 - correction: ItemData Update (or Insert when an empty item is filled, Remove when cleared),
   each with its own AuditRecord carrying the reason for change;
 - randomisation: FormData Insert of the randomisation form (date only);
-- allocation (unblinded view only): FormData Insert of the allocation form (the arm).
+- allocation (unblinded view only): FormData Insert of the allocation form (the arm);
+- signature: a Signature on the FormData signed (each week's, for the weekly report) or, for a
+  casebook signature, on the SubjectData, with the hash of the content signed.
 
 Every element that sets Insert, Update or Remove has an AuditRecord whose SourceID is the
 event's identity in the store. Events that carry no clinical data (accounts, screening logs,
 deviations flagged, emergency unblinding) are in the NDJSON audit stream, not here. Memory
-holds only subject keys and the visits already opened, never the events.
+holds only each participant's subject key and which study events were already inserted (a
+few bytes each; weekly reports as bits of one number), never the events.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from domain.crf import ITEMS
 from domain.participant import Participant
 from domain.protocol import REPEATING_FORM_KEY_ITEM, VISIT_BY_KEY, VISIT_OF_FORM
 from projections.exports.casebook import Change
-from projections.exports.odm.clinical import ClinicalOut
+from projections.exports.odm.clinical import ClinicalOut, Signed
 from projections.exports.odm.forms import (
     ALLOCATION,
     ARM,
@@ -45,7 +48,10 @@ class TransactionalClinical:
         self.clinical = clinical
         self.out = clinical.out
         self.subjects: dict[UUID, str] = {}
-        self.opened: set[tuple[UUID, str, str | None]] = set()
+        # Study events inserted so far: per participant the non-repeating ones, and per
+        # participant and repeating study event a bit mask of the repeat keys (weeks).
+        self.opened: dict[UUID, set[str]] = {}
+        self.repeats: dict[tuple[UUID, str], int] = {}
 
     def write(self, event: Any) -> None:
         if isinstance(event, Participant.Screened):
@@ -63,7 +69,13 @@ class TransactionalClinical:
                 {RANDOMISED_ON.name: event.randomised_on},
                 Change.of(event),
             )
+        elif isinstance(event, Participant.Signed):
+            self.signed(event)
         elif isinstance(event, Allocation.Allocated):
+            # Events of several aggregates saved in one transaction are stored in the order
+            # the aggregates were given, so an allocation can precede the screening it
+            # belongs to; it names the subject itself.
+            self.subjects.setdefault(event.participant_id, event.screening_number)
             self.insert_form(
                 event.participant_id,
                 RANDOMISATION_VISIT,
@@ -79,7 +91,7 @@ class TransactionalClinical:
         participant_id = event.originator_id
         self.subjects[participant_id] = event.screening_number
         visit = VISIT_OF_FORM["screening"]
-        self.opened.add((participant_id, visit.oid, None))
+        self.opened.setdefault(participant_id, set()).add(visit.oid)
         with self.out.element(
             "SubjectData", SubjectKey=event.screening_number, TransactionType="Insert"
         ):
@@ -116,6 +128,29 @@ class TransactionalClinical:
         ):
             for item, (old, new) in event.changes.items():
                 self.changed_item(item, old, new, change)
+        self.out.newline()
+
+    def signed(self, event: Participant.Signed) -> None:
+        signed = Signed(event.meaning, event.actor, event.timestamp, event.content_hash)
+        participant_id = event.originator_id
+        with self.subject(participant_id):
+            if event.form is None:
+                self.clinical.signature(signed)
+            else:
+                visit = VISIT_OF_FORM[event.form]
+                for repeat in self.inserted(participant_id, visit.oid):
+                    with (
+                        self.out.element(
+                            "StudyEventData",
+                            StudyEventOID=visit.oid,
+                            StudyEventRepeatKey=repeat,
+                            TransactionType="Context",
+                        ),
+                        self.out.element(
+                            "FormData", FormOID=form_oid(event.form), TransactionType="Context"
+                        ),
+                    ):
+                        self.clinical.signature(signed)
         self.out.newline()
 
     def changed_item(self, item: str, old: Any, new: Any, change: Change) -> None:
@@ -166,9 +201,7 @@ class TransactionalClinical:
         self, participant_id: UUID, oid: str, repeat: str | None, change: Change
     ) -> Iterator[bool]:
         """StudyEventData: Insert (audited) the first time, Context afterwards; yields which."""
-        key = (participant_id, oid, repeat)
-        first = key not in self.opened
-        self.opened.add(key)
+        first = self.first_insert(participant_id, oid, repeat)
         with self.out.element(
             "StudyEventData",
             StudyEventOID=oid,
@@ -178,6 +211,25 @@ class TransactionalClinical:
             if first:
                 self.clinical.audit_record(change)
             yield first
+
+    def first_insert(self, participant_id: UUID, oid: str, repeat: str | None) -> bool:
+        """Record a study event as inserted; True if it was not before."""
+        if repeat is None:
+            opened = self.opened.setdefault(participant_id, set())
+            first = oid not in opened
+            opened.add(oid)
+            return first
+        bit = 1 << int(repeat)
+        mask = self.repeats.get((participant_id, oid), 0)
+        self.repeats[(participant_id, oid)] = mask | bit
+        return not mask & bit
+
+    def inserted(self, participant_id: UUID, oid: str) -> list[str | None]:
+        """The repeat keys of a study event inserted so far (None for a non-repeating one)."""
+        if oid in self.opened.get(participant_id, ()):
+            return [None]
+        mask = self.repeats.get((participant_id, oid), 0)
+        return [str(n) for n in range(mask.bit_length()) if mask >> n & 1]
 
 
 def repeat_key(form: str, sheet_key: str) -> str | None:

@@ -1,14 +1,20 @@
-"""A thin streaming XML writer over `lxml.etree.xmlfile`, for the ODM namespace.
+"""Streaming XML writers for the ODM namespace.
 
-Every element is opened with `xmlfile.element`, so nothing is held in memory beyond the
-element being written and the default namespace is declared once, on the root.
+`XmlOut` opens every element with `lxml.etree.xmlfile.element`: used for the document and its
+metadata. `TreeOut` builds one top-level element at a time (one SubjectData: one event, or one
+participant of a snapshot) as a small lxml tree and writes its bytes as soon as it is closed:
+much faster than an `xmlfile` call per element, and memory still holds one element at a time.
+Its elements carry no namespace of their own; they are written inside ClinicalData, whose
+default namespace they take when read, so no element repeats the namespace declaration.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
+from contextlib import AbstractContextManager, contextmanager
+from typing import IO, Any, Protocol
+
+from lxml import etree
 
 NS = "http://www.cdisc.org/ns/odm/v1.3"
 
@@ -52,3 +58,44 @@ class XmlOut:
 
     def newline(self) -> None:
         self.xf.write("\n")
+
+
+class Out(Protocol):
+    """What the ODM writers need from an XML writer."""
+
+    def element(self, tag: str, **attrs: Any) -> AbstractContextManager[None]: ...
+
+    def leaf(self, tag: str, text: str | None = None, **attrs: Any) -> None: ...
+
+    def newline(self) -> None: ...
+
+
+class TreeOut:
+    """Builds each top-level element as a small tree and writes it when it closes."""
+
+    def __init__(self, target: IO[bytes]) -> None:
+        self.target = target
+        self.stack: list[etree._Element] = []
+
+    @contextmanager
+    def element(self, tag: str, **attrs: Any) -> Iterator[None]:
+        attrib = _attrib(attrs)
+        node = (
+            etree.SubElement(self.stack[-1], tag, attrib)
+            if self.stack
+            else etree.Element(tag, attrib)
+        )
+        self.stack.append(node)
+        yield
+        self.stack.pop()
+        if not self.stack:
+            self.target.write(etree.tostring(node, encoding="UTF-8", xml_declaration=False))
+
+    def leaf(self, tag: str, text: str | None = None, **attrs: Any) -> None:
+        node = etree.SubElement(self.stack[-1], tag, _attrib(attrs))
+        if text is not None:
+            node.text = text
+
+    def newline(self) -> None:
+        if not self.stack:
+            self.target.write(b"\n")
