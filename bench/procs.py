@@ -103,21 +103,25 @@ class Server:
     def url(self) -> str:
         return f"http://{HOST}:{self.port}"
 
+    def launch(self) -> None:
+        """Start the process without waiting for it (a process that answers no HTTP)."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                self.argv,
+                env=self.env,
+                cwd=ROOT,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
     def start(self, probe: str = "/login", timeout: float = 120.0) -> float:
         """Start and wait until `probe` answers; the seconds that took."""
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("ab")
         started = time.perf_counter()
-        self.process = subprocess.Popen(
-            self.argv,
-            env=self.env,
-            cwd=ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        log.close()
+        self.launch()
+        assert self.process is not None
         deadline = started + timeout
         while time.perf_counter() < deadline:
             if self.process.poll() is not None:
