@@ -20,12 +20,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import Notification
 
-from edc.audit.links import GENESIS, Link, event_digest, next_link
+from edc.audit.links import GENESIS, Link, LinkRow, StoredRow, digest_of, next_link
 from edc.audit.store import ChainRecorder, chain_recorder
 
 Problem = Literal["altered", "deleted", "inserted", "reordered"]
@@ -90,6 +89,7 @@ def head_at(app: Application, position: int) -> str:
 
 @dataclass
 class _Walk:
+    store: ChainRecorder
     previous: bytes = GENESIS
     position: int = 0
     checked: int = 0
@@ -110,7 +110,7 @@ def verify(
     checks that the chain still contains that head (one published earlier).
     """
     store = chain_recorder(app)
-    walk = _Walk()
+    walk = _Walk(store)
     while True:
         # Everything at or below the current last link was committed with it, so this
         # segment can be read in pages without racing concurrent writers.
@@ -118,25 +118,18 @@ def verify(
         stop = last.position if last else 0
         if stop > walk.position:
             walk.total = walk.checked + store.chain_count(stop) - store.chain_count(walk.position)
-            _walk_segment(app, store, walk, stop, page_size, progress)
+            _walk_segment(walk, stop, page_size, progress)
             if walk.bad:
                 return walk.bad
             continue
         # Nothing sealed after this point, so any stored event here was never sealed.
-        tail = app.recorder.select_notifications(start=walk.position + 1, limit=1)
+        tail = store.stored_rows(walk.position, _END, 1)
         if not tail:
             break
         latest = store.chain_head()
-        if latest and latest.position >= tail[0].id:
+        if latest and latest.position >= tail[0][0]:
             continue  # a writer committed (and sealed) it after we looked
-        return _bad(
-            walk,
-            tail[0].id,
-            "inserted",
-            tail[0],
-            f"{_describe(tail[0])} at position {tail[0].id} was never sealed: "
-            "it was added behind the application's back.",
-        )
+        return _inserted(walk, tail[0])
     final = ChainHead(walk.position, walk.previous.hex())
     if expect is not None:
         mismatch = _check_expected(store, expect)
@@ -149,96 +142,89 @@ def verify(
     )
 
 
-def _walk_segment(
-    app: Application,
-    store: ChainRecorder,
-    walk: _Walk,
-    stop: int,
-    page_size: int,
-    progress: Progress | None,
-) -> None:
-    events = _events(app, walk.position, stop, page_size)
-    links = _links(store, walk.position, stop, page_size)
+_END = 2**63 - 1  # beyond any position
+
+
+def _walk_segment(walk: _Walk, stop: int, page_size: int, progress: Progress | None) -> None:
+    store = walk.store
+    events = _pages(store.stored_rows, walk.position, stop, page_size)
+    links = _pages(store.chain_rows, walk.position, stop, page_size)
     event, link = next(events, None), next(links, None)
-    while event is not None or link is not None:
-        if link is not None and (event is None or link.position < event.id):
-            walk.bad = _bad(
-                walk,
-                link.position,
-                "deleted",
-                link,
-                f"{_describe(link)} sealed at position {link.position} is missing "
-                "from the event store: it was deleted.",
-            )
-            return
-        assert event is not None
-        if link is None or event.id < link.position:
-            walk.bad = _bad(
-                walk,
-                event.id,
-                "inserted",
-                event,
-                f"{_describe(event)} at position {event.id} was never sealed: "
-                "it was added behind the application's back.",
-            )
-            return
-        walk.bad = _compare(store, walk, event, link)
-        if walk.bad:
-            return
-        walk.previous, walk.position = link.link, link.position
-        walk.checked += 1
-        if progress and walk.checked % page_size == 0:
-            progress(walk.checked, walk.total)
+    previous, checked, position = walk.previous, walk.checked, walk.position
+    # The common case, kept tight: the same event at the same position with the same bytes,
+    # and the stored link following from the one before.
+    while event is not None and link is not None and event[0] == link[0]:
+        at, raw_id, version, topic, state = event
+        digest = digest_of(raw_id, version, topic, state)
+        if (
+            raw_id != link[1]
+            or version != link[2]
+            or digest != link[3]
+            or next_link(previous, at, digest) != link[4]
+        ):
+            break
+        previous, position, checked = link[4], at, checked + 1
+        if progress and checked % page_size == 0:
+            progress(checked, walk.total)
         event, link = next(events, None), next(links, None)
-    walk.position = stop
-    if progress:
-        progress(walk.checked, walk.total)
+    walk.previous, walk.checked, walk.position = previous, checked, position
+    if event is None and link is None:
+        walk.position = stop
+        if progress:
+            progress(checked, walk.total)
+        return
+    walk.bad = _diagnose(walk, event, link)
 
 
-def _compare(
-    store: ChainRecorder, walk: _Walk, event: Notification, link: Link
-) -> VerifyResult | None:
-    position = event.id
-    if (event.originator_id, event.originator_version) != (
-        link.originator_id,
-        link.originator_version,
-    ):
-        return _misplaced(store, walk, event, link)
-    digest = event_digest(event.originator_id, event.originator_version, event.topic, event.state)
-    if digest != link.digest:
+def _diagnose(walk: _Walk, event: StoredRow | None, link: LinkRow | None) -> VerifyResult:
+    if link is not None and (event is None or link[0] < event[0]):
+        return _bad(
+            walk,
+            link[0],
+            "deleted",
+            link,
+            f"{_describe(walk, link)} sealed at position {link[0]} is missing "
+            "from the event store: it was deleted.",
+        )
+    assert event is not None
+    if link is None or event[0] < link[0]:
+        return _inserted(walk, event)
+    position, raw_id, version, topic, state = event
+    if (raw_id, version) != (link[1], link[2]):
+        return _misplaced(walk, event, link)
+    digest = digest_of(raw_id, version, topic, state)
+    if digest != link[3]:
         return _bad(
             walk,
             position,
             "altered",
             event,
-            f"The stored bytes of {_describe(event)} at position {position} changed "
+            f"The stored bytes of {_describe(walk, event)} at position {position} changed "
             "after it was sealed: the event was altered.",
         )
-    if next_link(walk.previous, position, digest) != link.link:
-        return _bad(
-            walk,
-            position,
-            "altered",
-            event,
-            f"The chain link stored for {_describe(event)} at position {position} does "
-            "not follow from the link before it: the audit chain itself was altered.",
-        )
-    return None
+    return _bad(
+        walk,
+        position,
+        "altered",
+        event,
+        f"The chain link stored for {_describe(walk, event)} at position {position} does "
+        "not follow from the link before it: the audit chain itself was altered.",
+    )
 
 
-def _misplaced(store: ChainRecorder, walk: _Walk, event: Notification, link: Link) -> VerifyResult:
+def _misplaced(walk: _Walk, event: StoredRow, link: LinkRow) -> VerifyResult:
     """A position holds another event than the one sealed there: say how that came about."""
-    position = event.id
-    sealed_at = store.chain_link_of(event.originator_id, event.originator_version)
-    stored_at = store.event_position(link.originator_id, link.originator_version)
+    store, position = walk.store, event[0]
+    sealed_at = store.chain_link_of(store.id_value(event[1]), event[2])
+    stored_at = store.event_position(store.id_value(link[1]), link[2])
     if sealed_at is not None and stored_at is not None:
         return _bad(
             walk,
             position,
             "reordered",
             event,
-            f"Position {position} holds {_describe(event)}, which was sealed at "
-            f"position {sealed_at.position}, while {_describe(link)} sealed here is "
+            f"Position {position} holds {_describe(walk, event)}, which was sealed at "
+            f"position {sealed_at.position}, while {_describe(walk, link)} sealed here is "
             f"stored at position {stored_at}: stored events were reordered.",
         )
     if sealed_at is not None:
@@ -248,7 +234,7 @@ def _misplaced(store: ChainRecorder, walk: _Walk, event: Notification, link: Lin
             position,
             "deleted",
             link,
-            f"{_describe(link)} sealed at position {position} is missing from the "
+            f"{_describe(walk, link)} sealed at position {position} is missing from the "
             "event store (later events were renumbered): it was deleted.",
         )
     if stored_at is not None:
@@ -258,7 +244,7 @@ def _misplaced(store: ChainRecorder, walk: _Walk, event: Notification, link: Lin
             position,
             "inserted",
             event,
-            f"{_describe(event)} at position {position} was never sealed (the event "
+            f"{_describe(walk, event)} at position {position} was never sealed (the event "
             f"sealed here now stands at position {stored_at}): it was inserted behind "
             "the application's back.",
         )
@@ -267,8 +253,19 @@ def _misplaced(store: ChainRecorder, walk: _Walk, event: Notification, link: Lin
         position,
         "altered",
         event,
-        f"Position {position} holds {_describe(event)}, but the chain sealed "
-        f"{_describe(link)} there: the stored event was altered.",
+        f"Position {position} holds {_describe(walk, event)}, but the chain sealed "
+        f"{_describe(walk, link)} there: the stored event was altered.",
+    )
+
+
+def _inserted(walk: _Walk, event: StoredRow) -> VerifyResult:
+    return _bad(
+        walk,
+        event[0],
+        "inserted",
+        event,
+        f"{_describe(walk, event)} at position {event[0]} was never sealed: "
+        "it was added behind the application's back.",
     )
 
 
@@ -288,33 +285,30 @@ def _check_expected(store: ChainRecorder, expect: ChainHead) -> str | None:
     return None
 
 
-def _events(app: Application, after: int, stop: int, page_size: int) -> Iterator[Notification]:
+Row = TypeVar("Row", StoredRow, LinkRow)
+
+
+def _pages(
+    read: Callable[[int, int, int], list[Row]], after: int, stop: int, page_size: int
+) -> Iterator[Row]:
     while True:
-        page = app.recorder.select_notifications(start=after + 1, limit=page_size, stop=stop)
+        page = read(after, stop, page_size)
         yield from page
         if len(page) < page_size:
             return
-        after = page[-1].id
+        after = page[-1][0]
 
 
-def _links(store: ChainRecorder, after: int, stop: int, page_size: int) -> Iterator[Link]:
-    while True:
-        page = store.chain_links(after, stop, page_size)
-        yield from page
-        if len(page) < page_size:
-            return
-        after = page[-1].position
-
-
-def _describe(row: Notification | Link) -> str:
-    if isinstance(row, Notification):
-        kind = row.topic.rpartition(":")[2] or row.topic
-        return f"{kind} of aggregate {row.originator_id} version {row.originator_version}"
-    return f"aggregate {row.originator_id} version {row.originator_version}"
+def _describe(walk: _Walk, row: StoredRow | LinkRow) -> str:
+    identity = f"aggregate {walk.store.id_value(row[1])} version {row[2]}"
+    topic = row[3]
+    if isinstance(topic, str):
+        return f"{topic.rpartition(':')[2] or topic} of {identity}"
+    return identity
 
 
 def _bad(
-    walk: _Walk, position: int, problem: Problem, row: Notification | Link, message: str
+    walk: _Walk, position: int, problem: Problem, row: StoredRow | LinkRow, message: str
 ) -> VerifyResult:
     return VerifyResult(
         ok=False,
@@ -322,8 +316,8 @@ def _bad(
         head=ChainHead(walk.position, walk.previous.hex()),
         first_bad_position=position,
         problem=problem,
-        originator_id=str(row.originator_id),
-        originator_version=row.originator_version,
+        originator_id=str(walk.store.id_value(row[1])),
+        originator_version=row[2],
         message=message,
     )
 

@@ -31,22 +31,37 @@ class Link:
     link: bytes
 
 
-def _field(data: bytes) -> bytes:
-    return len(data).to_bytes(8, "big") + data
+# Raw rows as verify reads them: (position, originator id bytes, version, topic, state) for
+# stored events, (position, originator id bytes, version, digest, link) for links.
+StoredRow = tuple[int, bytes, int, str, bytes]
+LinkRow = tuple[int, bytes, int, bytes, bytes]
 
 
 def id_bytes(originator_id: UUID | str) -> bytes:
+    """The canonical bytes of an originator id: a UUID's 16 bytes, or a text id's UTF-8."""
     return originator_id.bytes if isinstance(originator_id, UUID) else originator_id.encode()
 
 
-def event_digest(originator_id: UUID | str, version: int, topic: str, state: bytes) -> bytes:
+def digest_of(raw_id: bytes, version: int, topic: str, state: bytes) -> bytes:
     """sha256 of the canonical bytes of one stored event (without its position)."""
+    raw_topic = topic.encode()
     return hashlib.sha256(
-        _field(id_bytes(originator_id))
-        + version.to_bytes(8, "big", signed=True)
-        + _field(topic.encode())
-        + _field(bytes(state))
+        b"".join(
+            (
+                len(raw_id).to_bytes(8, "big"),
+                raw_id,
+                version.to_bytes(8, "big", signed=True),
+                len(raw_topic).to_bytes(8, "big"),
+                raw_topic,
+                len(state).to_bytes(8, "big"),
+                state,
+            )
+        )
     ).digest()
+
+
+def event_digest(originator_id: UUID | str, version: int, topic: str, state: bytes) -> bytes:
+    return digest_of(id_bytes(originator_id), version, topic, bytes(state))
 
 
 def next_link(previous: bytes, position: int, digest: bytes) -> bytes:

@@ -23,7 +23,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from edc.audit.links import GENESIS, Link, seal_events
+from edc.audit.links import GENESIS, Link, LinkRow, StoredRow, seal_events
 
 _COLUMNS = SQL("position, originator_id, originator_version, digest, link")
 
@@ -153,15 +153,61 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
 
     # ---- reading ---------------------------------------------------------------------------
 
+    def stored_rows(self, after: int, upto: int, limit: int) -> list[StoredRow]:
+        """Stored events as raw tuples, for verifying at speed (no objects per row)."""
+        return [
+            (
+                r["position"],
+                bytes(r["raw_id"]),
+                r["originator_version"],
+                r["topic"] or "",
+                bytes(r["state"] or b""),
+            )
+            for r in self._raw(
+                self.events_table, SQL("notification_id"), SQL("topic, state"), after, upto, limit
+            )
+        ]
+
+    def chain_rows(self, after: int, upto: int, limit: int) -> list[LinkRow]:
+        return [
+            (
+                r["position"],
+                bytes(r["raw_id"]),
+                r["originator_version"],
+                bytes(r["digest"]),
+                bytes(r["link"]),
+            )
+            for r in self._raw(
+                self.chain_table, SQL("position"), SQL("digest, link"), after, upto, limit
+            )
+        ]
+
+    def id_value(self, raw: bytes) -> UUID | str:
+        if self.datastore.originator_id_type == "uuid" and len(raw) == 16:
+            return UUID(bytes=raw)
+        return raw.decode(errors="replace")
+
+    def _raw(
+        self, table: Composed, position: SQL, rest: SQL, after: int, upto: int, limit: int
+    ) -> list[DictRow]:
+        raw_id = (
+            SQL("uuid_send(originator_id)")
+            if self.datastore.originator_id_type == "uuid"
+            else SQL("convert_to(originator_id, 'UTF8')")
+        )
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL(
+                    "SELECT {pos} AS position, {raw_id} AS raw_id, originator_version, {rest} "
+                    "FROM {table} WHERE {pos} > %s AND {pos} <= %s ORDER BY {pos} LIMIT %s"
+                ).format(pos=position, raw_id=raw_id, rest=rest, table=table),
+                (after, upto, limit),
+            )
+            return curs.fetchall()
+
     def chain_head(self) -> Link | None:
         with self.datastore.transaction(commit=False) as curs:
             return self._last_link(curs)
-
-    def chain_links(self, after: int, upto: int, limit: int) -> list[Link]:
-        return self._select(
-            SQL("WHERE position > %s AND position <= %s ORDER BY position LIMIT %s"),
-            (after, upto, limit),
-        )
 
     def chain_link_at_or_before(self, position: int) -> Link | None:
         found = self._select(

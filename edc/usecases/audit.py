@@ -22,11 +22,12 @@ from domain.crf import ITEMS
 from domain.errors import EdcError, NotFound, PermissionDenied
 from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, FORMS
+from domain.refusal_log import CommandRefused
 from domain.roles import SITE_ROLES, Role
 from edc.audit.reading import aggregate_notifications, participant_linked_topics, scan
 from edc.audit.rendering import event_type_name, render_event, utc_iso
 from edc.base import TrialBase
-from edc.permissions import Action, authorize
+from edc.permissions import Action, authorize, may
 from edc.presenters import participant_view
 from edc.refusals import logs_refusals
 
@@ -35,6 +36,7 @@ MAX_PAGE = 1000
 # returns fewer rows with `next` set, and the caller continues from there.
 SCAN_BUDGET = 50_000
 _CONTEXT_FIELDS = ("form", "key")
+REFUSAL_TOPIC = get_topic(CommandRefused)
 
 
 class AuditUseCases(TrialBase):
@@ -154,7 +156,7 @@ class AuditUseCases(TrialBase):
         scanned, last, exhausted = 0, since, True
         for n in scan(self, since, topics, page=min(max(limit * 2, 100), MAX_PAGE)):
             scanned, last = scanned + 1, n.id
-            if not actor.blinded or is_blinded_safe(n.topic):
+            if _readable(actor, n.topic):
                 event = self.mapper.to_domain_event(n)
                 if _matches(event, user, date_from, date_to, actor, site_ids):
                     rows.append(render_event(event, n.id))
@@ -184,7 +186,7 @@ class AuditUseCases(TrialBase):
         return [found[position] for position in sorted(found)]
 
     def _naming(self, actor: Actor, participant_id: UUID) -> Iterator[tuple[Notification, Any]]:
-        topics = [t for t in participant_linked_topics() if not actor.blinded or is_blinded_safe(t)]
+        topics = [t for t in participant_linked_topics() if _readable(actor, t)]
         if not topics:
             return
         for n in scan(self, 0, topics):
@@ -194,7 +196,7 @@ class AuditUseCases(TrialBase):
 
     @staticmethod
     def _visible(actor: Actor, notifications: Sequence[Notification]) -> list[Notification]:
-        return [n for n in notifications if not actor.blinded or is_blinded_safe(n.topic)]
+        return [n for n in notifications if _readable(actor, n.topic)]
 
     def _arm_as_of(
         self, participant_id: UUID, position: int | None, at: datetime | None
@@ -214,7 +216,9 @@ class AuditUseCases(TrialBase):
     def _trail_topics(actor: Actor, event_type: str | None) -> tuple[str, ...]:
         """Topics to read: () means all, for unblinded readers without a type filter."""
         if event_type is None:
-            return BLINDED_SAFE_TOPICS if actor.blinded else ()
+            if actor.blinded:
+                return tuple(t for t in BLINDED_SAFE_TOPICS if _readable(actor, t))
+            return ()
         wanted = event_type.strip().lower()
         classes = [
             cls
@@ -225,13 +229,21 @@ class AuditUseCases(TrialBase):
             known = ", ".join(sorted(event_type_name(cls) for cls in CLASSIFICATION))
             raise EdcError(f"Unknown event type {event_type!r}; known types: {known}.")
         topics = tuple(get_topic(cls) for cls in classes)
-        if actor.blinded:
-            topics = tuple(t for t in topics if is_blinded_safe(t))
-            if not topics:
-                raise PermissionDenied(
-                    f"Blinded users may not see {event_type} events: they reveal the arm."
-                )
+        if actor.blinded and not any(is_blinded_safe(t) for t in topics):
+            raise PermissionDenied(
+                f"Blinded users may not see {event_type} events: they reveal the arm."
+            )
+        topics = tuple(t for t in topics if _readable(actor, t))
+        if not topics:
+            raise PermissionDenied(f"Your role ({actor.role}) may not see {event_type} events.")
         return topics
+
+
+def _readable(actor: Actor, topic: str) -> bool:
+    """Blinded readers get blinded-safe events only; the refusal log needs its own right."""
+    if actor.blinded and not is_blinded_safe(topic):
+        return False
+    return topic != REFUSAL_TOPIC or may(actor, Action.VIEW_REFUSALS)
 
 
 def _event(app: TrialBase, n: Notification) -> Any:

@@ -139,7 +139,10 @@ def test_as_of_a_moment_between_two_corrections_shows_the_first_correction(
     assert before["forms"]["baseline"]["items"]["LBP_NOW"] == 6
     now = trial.participant_as_of(monitor, pid, at=T_SECOND)
     assert now["forms"]["baseline"]["items"]["LBP_NOW"] == 9
-    assert now["forms"] == trial.get_participant(actors["investigator"], pid)["forms"]
+    current = trial.get_participant(actors["investigator"], pid)["forms"]
+    assert {f: (v["version"], v["items"]) for f, v in now["forms"].items()} == {
+        f: (v["version"], v["items"]) for f, v in current.items()
+    }
 
 
 def test_as_of_refuses_what_it_cannot_answer_with_a_message(
@@ -296,5 +299,9 @@ def test_who_may_read_the_audit_trail(
         trial.participant_trail(elsewhere, pid)
     with pytest.raises(PermissionDenied, match="own site"):
         trial.participant_as_of(elsewhere, pid, at=T_SECOND)
+    # Their own refused attempts are in the refusal log, which only monitors and data
+    # managers read, so even those stay out of an investigator's trail.
     assert trial.global_trail(elsewhere)["events"] == []
+    refusals = trial.global_trail(actors["monitor"], event_type="CommandRefused")["events"]
+    assert {r["details"]["command"] for r in refusals} >= {"participant_trail", "global_trail"}
     assert trial.global_trail(actors["investigator"])["events"]
