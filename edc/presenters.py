@@ -10,9 +10,12 @@ from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, FORMS, REPEATING_FORM_KEY_ITEM
 
 
-def form_view(participant: Participant, form: str, open_queries: int = 0) -> dict[str, Any]:
+def form_view(
+    participant: Participant, form: str, open_queries: int | None = None
+) -> dict[str, Any]:
     """One form as the API shows it: version, status, items, derived scores and badges
-    (locked, signed by a still-valid signature, source-verified, count of unclosed queries)."""
+    (locked, signed by a still-valid signature, source-verified, and, when the caller counted
+    them, the number of queries not yet closed)."""
     version = participant.form_version(form)
     if form in REPEATING_FORM_KEY_ITEM:
         sheets = participant.sheets_of(form)
@@ -24,7 +27,7 @@ def form_view(participant: Participant, form: str, open_queries: int = 0) -> dic
         values = participant.sheets.get(form)
         items = dict(values) if values is not None else {}
         derived = crf.derive(form, values) if values is not None else {}
-    return {
+    view: dict[str, Any] = {
         "version": version,
         "status": "entered" if version else "not started",
         "items": items,
@@ -33,8 +36,10 @@ def form_view(participant: Participant, form: str, open_queries: int = 0) -> dic
         "locked": participant.is_form_locked(form),
         "signed": bool(version and participant.valid_signatures_of(form)),
         "verified": participant.is_verified(form),
-        "open_queries": open_queries,
     }
+    if open_queries is not None:
+        view["open_queries"] = open_queries
+    return view
 
 
 def participant_view(
@@ -60,7 +65,9 @@ def participant_view(
         ),
         "locked": participant.participant_lock is not None,
         "forms": {
-            form: form_view(participant, form, (open_queries or {}).get(form, 0))
+            form: form_view(
+                participant, form, None if open_queries is None else open_queries.get(form, 0)
+            )
             for form in visible
         },
     }

@@ -79,7 +79,7 @@ class EnrolmentUseCases(TrialBase):
             actor=actor, at=at,
         )
         self.save(participant)
-        view = form_view(participant, form, open_query_counts(self, participant.id).get(form, 0))
+        view = form_view(participant, form)
         view["warnings"] = crf.soft_warnings(form, validated, context)
         return view
 
