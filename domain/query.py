@@ -46,7 +46,7 @@ def query_sheet_key(participant: Participant, form: str, item: str, week: int | 
         raise NotFound(f"There is no form called {form!r}.")
     if form in ARM_REVEALING_FORMS:
         raise EdcError(f"The {FORM_LABELS[form]} form reveals the arm: it is not queried here.")
-    if item not in ITEM_BY_NAME[form]:
+    if not isinstance(item, str) or item not in ITEM_BY_NAME[form]:
         raise FormInvalid(
             {"item": f"The {FORM_LABELS[form]} form has no item called {item!r}."},
             f"The {FORM_LABELS[form]} form has no item called {item!r}.",

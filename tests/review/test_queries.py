@@ -158,6 +158,9 @@ def test_queries_on_unknown_forms_items_or_arm_revealing_forms_are_refused(
         ),
         (FormInvalid, "question", lambda: trial.raise_query(monitor, pid, "mri", "MRI_DATE", "")),
         (NotFound, "No such query", lambda: trial.answer_query(staff, "not-an-id", "x")),
+        # Malformed input from a client is refused with a message, never a bare exception.
+        (FormInvalid, "no item", lambda: trial.raise_query(monitor, pid, "mri", ["X"], "?")),  # type: ignore[arg-type]
+        (FormInvalid, "question", lambda: trial.raise_query(monitor, pid, "mri", "MRI_DATE", 5)),  # type: ignore[arg-type]
     ]
     for error, message, command in refusals:
         with pytest.raises(error, match=message):
