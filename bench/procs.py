@@ -98,6 +98,7 @@ class Server:
         self.argv, self.env, self.port, self.log_path = list(argv), dict(env), port, log
         self.process: subprocess.Popen[bytes] | None = None
         self.startup_seconds = 0.0
+        self.launched: float | None = None
 
     @property
     def url(self) -> str:
@@ -106,6 +107,7 @@ class Server:
     def launch(self) -> None:
         """Start the process without waiting for it (a process that answers no HTTP)."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.launched = time.perf_counter()
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 self.argv,
@@ -119,10 +121,13 @@ class Server:
 
     def start(self, probe: str = "/login", timeout: float = 120.0) -> float:
         """Start and wait until `probe` answers; the seconds that took."""
-        started = time.perf_counter()
         self.launch()
-        assert self.process is not None
-        deadline = started + timeout
+        return self.wait_until_answering(probe, timeout)
+
+    def wait_until_answering(self, probe: str = "/login", timeout: float = 120.0) -> float:
+        """Wait for the launched server; the seconds from its launch until `probe` answered."""
+        assert self.process is not None and self.launched is not None
+        deadline = self.launched + timeout
         while time.perf_counter() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(
@@ -130,7 +135,7 @@ class Server:
                     + self.log_tail()
                 )
             if answers(self.url + probe, timeout=2.0):
-                self.startup_seconds = time.perf_counter() - started
+                self.startup_seconds = time.perf_counter() - self.launched
                 return self.startup_seconds
             time.sleep(0.02)
         self.kill()
