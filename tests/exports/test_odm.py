@@ -12,6 +12,8 @@ from projections.exports import ExportKind, View
 from projections.exports.casebook import is_participant_topic
 from projections.exports.odm.checks import check_odm
 from projections.exports.odm.xml import q
+from tests import factories
+from tests.app.conftest import PASSWORD
 from tests.exports.conftest import Built, export_bytes
 
 ODM_KINDS = (ExportKind.ODM, ExportKind.ODM_SNAPSHOT)
@@ -164,3 +166,50 @@ def test_our_checks_catch_what_the_schema_cannot(
     assert odm_schema.validate(root), "the schema alone would have caught this"
     problems = check_odm(io.BytesIO(etree.tostring(root))).problems
     assert any(expected in problem for problem in problems), problems
+
+
+def test_signatures_appear_where_signed_and_only_valid_ones_in_the_snapshot(
+    fresh: Built, odm_schema: etree.XMLSchema
+) -> None:
+    trial, ids = fresh.trial, fresh.small.ids
+    investigator = fresh.actors["investigator"]
+    trial.sign(investigator, ids["F"], PASSWORD, "approval", form="baseline")
+    trial.sign(investigator, ids["F"], PASSWORD, "review", form="weekly")
+    # A later correction invalidates the baseline signature (21 CFR 11.70).
+    trial.correct_form(
+        fresh.actors["site_staff"],
+        ids["F"],
+        "baseline",
+        factories.outcomes(LBP_NOW=5),
+        expected_version=1,
+        reason={"code": "late_source", "text": "from the source notes"},
+    )
+    for kind in ODM_KINDS:
+        data = export_bytes(fresh.reader, kind, View.BLINDED)
+        assert odm_schema.validate(etree.fromstring(data)), odm_schema.error_log
+        assert check_odm(io.BytesIO(data)).problems == []
+    transactional = etree.fromstring(export_bytes(fresh.reader, ExportKind.ODM, View.BLINDED))
+    signed = [
+        (
+            form.get("FormOID"),
+            form.getparent().get("StudyEventRepeatKey"),  # type: ignore[union-attr]
+            form.find(f"{q('Signature')}/{q('SignatureRef')}").get("SignatureOID"),
+        )  # type: ignore[union-attr]
+        for form in transactional.iter(q("FormData"))
+        if form.find(q("Signature")) is not None
+    ]
+    assert signed == [
+        ("F.BASELINE", None, "SD.APPROVAL"),
+        ("F.WEEKLY", "1", "SD.REVIEW"),
+        ("F.WEEKLY", "2", "SD.REVIEW"),
+    ]
+    signature = transactional.find(f".//{q('Signature')}")
+    assert signature.find(q("UserRef")).get("UserOID") == "USR.ivan"  # type: ignore[union-attr]
+    assert signature.findtext(q("CryptoBindingManifest")).startswith("sha256:")  # type: ignore[union-attr]
+    snapshot = etree.fromstring(export_bytes(fresh.reader, ExportKind.ODM_SNAPSHOT, View.BLINDED))
+    still_signed = [
+        form.get("FormOID")
+        for form in snapshot.iter(q("FormData"))
+        if form.find(q("Signature")) is not None
+    ]
+    assert still_signed == ["F.WEEKLY", "F.WEEKLY"]
