@@ -23,7 +23,9 @@ NAVIGATION: tuple[tuple[str, str, Action | None], ...] = (
     ("Dashboard", "dashboard", None),
     ("Participants", "participants", Action.VIEW_CLINICAL),
     ("Screen a person", "screen_form", Action.SCREEN),
+    ("Queries", "queries", Action.VIEW_CLINICAL),
     ("Audit trail", "audit", Action.VIEW_AUDIT),
+    ("Database lock", "database", Action.LOCK_DATABASE),
     ("Users", "users", Action.MANAGE_USERS),
 )
 

@@ -47,6 +47,7 @@ CODE_BY_STATUS: dict[int, str] = {
     413: "too_large",
     415: "unsupported_media_type",
     422: "invalid",
+    503: "unavailable",
 }
 API_PREFIX = "/api/"
 

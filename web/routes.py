@@ -5,7 +5,18 @@ from __future__ import annotations
 from aiohttp import web
 
 from web.api import routes as api_routes
-from web.views import account, audit, crf_pages, dashboard, participants, randomise, users
+from web.views import (
+    account,
+    audit,
+    crf_pages,
+    dashboard,
+    participants,
+    queries,
+    randomise,
+    review,
+    unblind,
+    users,
+)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -22,6 +33,9 @@ def add_routes(app: web.Application) -> None:
         randomise.routes,
         users.routes,
         audit.routes,
+        review.routes,
+        queries.routes,
+        unblind.routes,
     ):
         app.router.add_routes(table)
     api_routes.add_api_routes(app)

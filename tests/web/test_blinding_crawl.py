@@ -19,7 +19,7 @@ from aiohttp import web
 from edc.bootstrap import build_trial
 from edc.config import Settings
 from tests import factories
-from tests.app.conftest import NAMES, StepClock
+from tests.app.conftest import NAMES, PASSWORD, StepClock
 from tests.web.conftest import MakeClient, sign_in
 from tests.web.crawl import api_read_paths, arm_leaks, crawl
 from tests.web.store import Seeded
@@ -67,6 +67,14 @@ def fill_store(settings: Settings, seeded: Seeded) -> None:
             expected_version=1,
             reason={"code": "transcription_error", "text": "typed 6, source 7"},
         )
+        monitor = trial.actor_for(NAMES["monitor"])
+        investigator = trial.actor_for(NAMES["investigator"])
+        query = trial.raise_query(monitor, pid, "week10", "LBP_NOW", "Please check")
+        trial.answer_query(staff, query["id"], "Checked, correct")
+        trial.verify_form(monitor, pid, "baseline")
+        trial.sign(investigator, pid, PASSWORD, "approval", form="baseline")
+        trial.unblind(investigator, pid, "serious adverse event")
+        trial.lock_form(trial.actor_for(NAMES["data_manager"]), pid, "mri")
         trial.record_form(
             staff,
             UUID(seeded.screened),

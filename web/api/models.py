@@ -103,6 +103,7 @@ class Unblinded(Response):
 class QueryRequest(Request):
     item: str = Field(max_length=100)
     text: str = Field(min_length=1, max_length=2000)
+    week: int | None = Field(default=None, ge=1, le=52, description="For the weekly report")
 
 
 class AnswerRequest(Request):
@@ -128,8 +129,49 @@ class Empty(Request):
     pass
 
 
-class Document(Response):
-    """A JSON answer whose shape is described in the contract's prose."""
+class QueryOut(Response):
+    id: str
+    participant_id: str
+    screening_number: str
+    form: str
+    week: int | None
+    item: str
+    text: str
+    status: str
+    raised_by: str
+    raised_at: str | None
+    history: list[dict[str, Any]]
+
+
+class QueryList(RootModel[list[QueryOut]]):
+    """Queries not yet closed, in screening order."""
+
+
+class Signature(Response):
+    participant_id: str
+    form: str | None
+    meaning: str
+    printed_name: str
+    user: str
+    signed_at: str | None
+    content_hash: str
+    status: str
+
+
+class LockState(Response):
+    participant_id: str
+    form: str | None
+    locked: bool
+    locked_by: str | None
+    locked_at: str | None
+
+
+class Verification(Response):
+    participant_id: str
+    form: str
+    verified: bool
+    verified_by: str | None
+    verified_at: str | None
 
 
 class AuditChange(Response):

@@ -85,6 +85,11 @@ async def _page(
     actor = actor_of(request)
     repeating = form in REPEATING_FORM_KEY_ITEM
     entered = bool(_sheet(form, state, week)) if repeating else bool(state["version"])
+    queries = [
+        q
+        for q in await run(trial_of(request).open_queries, actor, UUID(view["id"]))
+        if q["form"] == form and (not repeating or q["week"] == week)
+    ]
     context = {
         "p": view,
         "form": form,
@@ -101,6 +106,9 @@ async def _page(
         "weeks": sorted(int(w) for w in state["items"]) if repeating else [],
         "derived": [] if repeating else derived_rows(form, state.get("derived") or {}),
         "deviation": state.get("deviation"),
+        "locked": bool(state.get("locked")),
+        "signed": bool(state.get("signed")),
+        "verified": bool(state.get("verified")),
         "saved": "saved" in request.query,
         "message": message,
         "confirm": confirm,
@@ -109,6 +117,12 @@ async def _page(
         "reason_needed": reason_needed,
         "reasons": [(code.value, label) for code, label in REASON_LABELS.items()],
         "action": url_for(request, "form_post", pid=view["id"], form=form),
+        "queries": queries,
+        "may_sign": may(actor, Action.SIGN),
+        "may_lock": may(actor, Action.LOCK),
+        "may_verify": may(actor, Action.VERIFY) and entered,
+        "may_raise": may(actor, Action.RAISE_QUERY) and entered,
+        "items": [(spec.name, spec.label) for spec in crf.ITEMS[form]],
     }
     return await render(request, "form.html", context, status=status)
 

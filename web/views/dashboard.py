@@ -27,7 +27,7 @@ def enrolment_series(participants: list[dict[str, Any]]) -> list[tuple[str, int]
 async def dashboard(request: web.Request) -> web.Response:
     actor = actor_of(request)
     trial = trial_of(request)
-    context: dict[str, Any] = {"clinical": False, "users": None}
+    context: dict[str, Any] = {"clinical": False, "users": None, "unblindings": None}
     if may(actor, Action.VIEW_CLINICAL):
         participants = await run(trial.list_participants, actor)
         statuses = Counter(p["status"] for p in participants)
@@ -37,7 +37,11 @@ async def dashboard(request: web.Request) -> web.Response:
             randomised=sum(1 for p in participants if p.get("randomised_on")),
             statuses=sorted(statuses.items()),
             chart=bars(enrolment_series(participants)),
+            open_queries=len(await run(trial.open_queries, actor)),
+            database=await run(trial.database_lock_status),
         )
+    if may(actor, Action.LIST_UNBLINDINGS):
+        context["unblindings"] = await run(trial.list_unblindings, actor)
     if may(actor, Action.MANAGE_USERS):
         users = await run(trial.list_users)
         context["users"] = {

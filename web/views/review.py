@@ -1,0 +1,201 @@
+"""Data review in the browser: electronic signatures, locks (form, participant, database) and
+source data verification. Each action is a small POST form with the CSRF token; refusals the
+user can fix (a wrong password, a missing reason) come back on the page, not as error pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from domain.errors import EdcError, PermissionDenied
+from domain.protocol import FORM_LABELS, FORMS
+from domain.signing import SignatureMeaning
+from edc.permissions import Action, may
+from web.calls import actor_of, participant_id, run, trial_of
+from web.pages import flash, form_text, render, url_for
+
+routes = web.RouteTableDef()
+MEANING_TEXT = {
+    "approval": "Approval: I approve the data as correct and complete",
+    "review": "Review: I have reviewed the data",
+    "authorship": "Authorship: I am responsible for entering these data",
+}
+
+
+def _form_of(request: web.Request, source: Any) -> str | None:
+    form = form_text(source, "form", 40) or None
+    if form is not None and form not in FORMS:
+        raise web.HTTPNotFound()
+    return form
+
+
+def _back(request: web.Request, pid: str, form: str | None) -> web.HTTPSeeOther:
+    if form:
+        return web.HTTPSeeOther(url_for(request, "form", pid=pid, form=form))
+    return web.HTTPSeeOther(url_for(request, "participant", pid=pid))
+
+
+async def _sign_page(
+    request: web.Request,
+    form: str | None,
+    error: str | None = None,
+    status: int = 200,
+    meaning: str = "",
+) -> web.Response:
+    actor, pid = actor_of(request), participant_id(request)
+    trial = trial_of(request)
+    view = await run(trial.get_participant, actor, pid)
+    signatures = await run(trial.signatures, actor, pid)
+    context = {
+        "p": view,
+        "form": form,
+        "form_label": FORM_LABELS.get(form, "") if form else "the whole casebook",
+        "meanings": [(m.value, MEANING_TEXT.get(m.value, m.value)) for m in SignatureMeaning],
+        "meaning": meaning,
+        "signatures": signatures,
+        "error": error,
+    }
+    return await render(request, "sign.html", context, status=status)
+
+
+@routes.get("/participants/{pid}/sign", name="sign_form")
+async def sign_form(request: web.Request) -> web.Response:
+    actor = actor_of(request)
+    if not may(actor, Action.SIGN):
+        raise PermissionDenied(f"Your role ({actor.role}) may not sign.")
+    return await _sign_page(request, _form_of(request, request.query))
+
+
+@routes.post("/participants/{pid}/sign", name="sign")
+async def sign(request: web.Request) -> web.Response:
+    actor, pid = actor_of(request), participant_id(request)
+    post = await request.post()
+    form = _form_of(request, post)
+    meaning = form_text(post, "meaning", 20)
+    try:
+        await run(
+            trial_of(request).sign,
+            actor,
+            pid,
+            form_text(post, "password", 1000),
+            meaning,
+            form=form,
+        )
+    except EdcError as error:
+        if error.code in ("not_found",) or (
+            error.code == "forbidden" and not may(actor, Action.SIGN)
+        ):
+            raise
+        status = (
+            403
+            if error.code == "forbidden"
+            else 409
+            if error.code in ("locked", "conflict")
+            else 422
+        )
+        return await _sign_page(request, form, error.message, status, meaning)
+    await flash(
+        request, f"Signed ({meaning}): {FORM_LABELS.get(form, '') if form else 'casebook'}."
+    )
+    raise _back(request, str(pid), form)
+
+
+@routes.post("/participants/{pid}/forms/{form}/lock", name="lock_form")
+async def lock_form(request: web.Request) -> web.Response:
+    actor, pid, form = actor_of(request), participant_id(request), request.match_info["form"]
+    await run(trial_of(request).lock_form, actor, pid, form)
+    await flash(request, f"{FORM_LABELS.get(form, form)} locked.")
+    raise _back(request, str(pid), form)
+
+
+@routes.post("/participants/{pid}/forms/{form}/unlock", name="unlock_form")
+async def unlock_form(request: web.Request) -> web.Response:
+    actor, pid, form = actor_of(request), participant_id(request), request.match_info["form"]
+    post = await request.post()
+    try:
+        await run(trial_of(request).unlock_form, actor, pid, form, form_text(post, "reason", 600))
+    except EdcError as error:
+        if error.code in ("forbidden", "not_found"):
+            raise
+        await flash(request, error.message, "error")
+        raise _back(request, str(pid), form) from None
+    await flash(request, f"{FORM_LABELS.get(form, form)} unlocked.")
+    raise _back(request, str(pid), form)
+
+
+@routes.post("/participants/{pid}/lock", name="lock_participant")
+async def lock_participant(request: web.Request) -> web.Response:
+    actor, pid = actor_of(request), participant_id(request)
+    await run(trial_of(request).lock_participant, actor, pid)
+    await flash(request, "Participant locked.")
+    raise _back(request, str(pid), None)
+
+
+@routes.post("/participants/{pid}/unlock", name="unlock_participant")
+async def unlock_participant(request: web.Request) -> web.Response:
+    actor, pid = actor_of(request), participant_id(request)
+    post = await request.post()
+    try:
+        await run(trial_of(request).unlock_participant, actor, pid, form_text(post, "reason", 600))
+    except EdcError as error:
+        if error.code in ("forbidden", "not_found"):
+            raise
+        await flash(request, error.message, "error")
+        raise _back(request, str(pid), None) from None
+    await flash(request, "Participant unlocked.")
+    raise _back(request, str(pid), None)
+
+
+@routes.post("/participants/{pid}/forms/{form}/verify", name="verify_form")
+async def verify_form(request: web.Request) -> web.Response:
+    actor, pid, form = actor_of(request), participant_id(request), request.match_info["form"]
+    try:
+        await run(trial_of(request).verify_form, actor, pid, form)
+    except EdcError as error:
+        if error.code in ("forbidden", "not_found"):
+            raise
+        await flash(request, error.message, "error")
+        raise _back(request, str(pid), form) from None
+    await flash(request, f"{FORM_LABELS.get(form, form)} marked as source-verified.")
+    raise _back(request, str(pid), form)
+
+
+def _check_database_role(request: web.Request) -> None:
+    actor = actor_of(request)
+    if not may(actor, Action.LOCK_DATABASE):
+        raise PermissionDenied(f"Your role ({actor.role}) may not lock the database.")
+
+
+@routes.get("/database", name="database")
+async def database(request: web.Request) -> web.Response:
+    _check_database_role(request)
+    status = await run(trial_of(request).database_lock_status)
+    return await render(request, "database.html", {"status": status, "error": None})
+
+
+@routes.post("/database", name="database_post")
+async def database_post(request: web.Request) -> web.Response:
+    _check_database_role(request)
+    actor, trial = actor_of(request), trial_of(request)
+    post = await request.post()
+    action = form_text(post, "action", 10)
+    try:
+        if action == "lock":
+            if form_text(post, "confirm", 5) != "yes":
+                raise EdcError("Tick the confirmation box to lock the database.")
+            await run(trial.lock_database, actor)
+            await flash(request, "The database is locked.")
+        elif action == "unlock":
+            await run(trial.unlock_database, actor, form_text(post, "reason", 600))
+            await flash(request, "The database is unlocked.")
+        else:
+            raise web.HTTPBadRequest(text="Unknown action.")
+    except EdcError as error:
+        if error.code == "forbidden":
+            raise
+        status = await run(trial.database_lock_status)
+        return await render(
+            request, "database.html", {"status": status, "error": error.message}, status=422
+        )
+    raise web.HTTPSeeOther(url_for(request, "database"))
