@@ -139,22 +139,14 @@ def count_bare_rows(write_db: Path) -> int:
         db.close()
 
 
-def latency_summary(latencies: list[float], errors: int) -> dict[str, Any]:
+def sample(url: str, path: str, count: int, token: str | None) -> dict[str, Any]:
+    """p50/p95 of `count` sequential GETs of `path` (after a short warm-up)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    latencies, errors = asyncio.run(sample_gets(url, path, count, headers))
     return {
+        "path": path,
         "samples": len(latencies),
         "errors": errors,
         "p50_ms": round(percentile(latencies, 50), 2),
         "p95_ms": round(percentile(latencies, 95), 2),
     }
-
-
-def sample(url: str, path: str, count: int, token: str | None) -> dict[str, Any]:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    latencies, errors = asyncio.run(sample_gets(url, path, count, headers))
-    return latencies_summary_checked(latencies, errors, path)
-
-
-def latencies_summary_checked(latencies: list[float], errors: int, path: str) -> dict[str, Any]:
-    summary = latency_summary(latencies, errors)
-    summary["path"] = path
-    return summary
