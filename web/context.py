@@ -26,6 +26,7 @@ NAVIGATION: tuple[tuple[str, str, Action | None], ...] = (
     ("Queries", "queries", Action.VIEW_CLINICAL),
     ("Audit trail", "audit", Action.VIEW_AUDIT),
     ("Database lock", "database", Action.LOCK_DATABASE),
+    ("Exports", "exports", Action.EXPORT),
     ("Users", "users", Action.MANAGE_USERS),
 )
 

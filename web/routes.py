@@ -10,6 +10,7 @@ from web.views import (
     audit,
     crf_pages,
     dashboard,
+    exports,
     participants,
     queries,
     randomise,
@@ -36,6 +37,7 @@ def add_routes(app: web.Application) -> None:
         review.routes,
         queries.routes,
         unblind.routes,
+        exports.routes,
     ):
         app.router.add_routes(table)
     api_routes.add_api_routes(app)

@@ -129,6 +129,13 @@ class Empty(Request):
     pass
 
 
+class SnapshotJson(Response):
+    """The snapshot as JSON: its manifest and every CSV file of the zip as rows."""
+
+    manifest: dict[str, Any]
+    files: dict[str, list[dict[str, str]]]
+
+
 class QueryOut(Response):
     id: str
     participant_id: str

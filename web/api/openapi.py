@@ -55,10 +55,13 @@ def _operation(endpoint: Endpoint, refs: dict[Any, Any]) -> dict[str, Any]:
             "content": {"application/json": {"schema": refs[(endpoint.body, "validation")]}},
         }
     ok: dict[str, Any] = {"description": "OK" if endpoint.ok == 200 else "Created"}
+    content: dict[str, Any] = {}
     if endpoint.answer is not None:
-        ok["content"] = {"application/json": {"schema": refs[(endpoint.answer, "serialization")]}}
-    elif endpoint.media_type:
-        ok["content"] = {endpoint.media_type: {"schema": {"type": "string", "format": "binary"}}}
+        content["application/json"] = {"schema": refs[(endpoint.answer, "serialization")]}
+    if endpoint.media_type:
+        content[endpoint.media_type] = {"schema": {"type": "string", "format": "binary"}}
+    if content:
+        ok["content"] = content
     responses: dict[str, Any] = {str(endpoint.ok): ok}
     error_schema = refs[(ErrorBody, "serialization")]
     for status in endpoint.errors:

@@ -1,0 +1,132 @@
+"""Exports: who gets which view, reproducible bytes at a position, streaming downloads."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pytest
+
+from tests.web.conftest import Client, bearer, sign_in
+from tests.web.crawl import arm_leaks
+from tests.web.store import Seeded
+from web.config import WebConfig
+from web.keys import TRIAL
+
+KINDS = ("csv", "odm", "odm-snapshot", "audit", "dictionary")
+
+
+@pytest.mark.parametrize("role", ["site_staff", "assessor", "investigator", "monitor", "admin"])
+async def test_exports_are_for_analysts_and_data_managers(
+    client: Client, web_config: WebConfig, seeded: Seeded, role: str
+) -> None:
+    sign_in(client, web_config, role)
+    assert (await client.get("/exports")).status == 403
+    assert (await client.get("/exports/csv?view=blinded")).status == 403
+    response = await client.get("/api/v1/snapshots/blinded", headers=bearer(seeded, role))
+    assert response.status == 403
+
+
+@pytest.mark.parametrize("role", ["analyst", "data_manager"])
+async def test_blinded_exports_download_and_hold_no_arm(
+    client: Client, web_config: WebConfig, role: str
+) -> None:
+    sign_in(client, web_config, role)
+    page = await (await client.get("/exports")).text()
+    assert "Blinded view" in page and "Unblinded view" not in page
+    for kind in KINDS:
+        response = await client.get(f"/exports/{kind}?view=blinded")
+        assert response.status == 200, kind
+        assert response.headers["Content-Disposition"].startswith("attachment")
+        assert response.headers["X-EDC-View"] == "blinded"
+        body = await response.read()
+        texts = (
+            [
+                zipfile.ZipFile(io.BytesIO(body)).read(n).decode()
+                for n in zipfile.ZipFile(io.BytesIO(body)).namelist()
+            ]
+            if kind == "csv"
+            else [body.decode()]
+        )
+        for text in texts:
+            assert not arm_leaks(text), (kind, arm_leaks(text)[:3])
+    refused = await client.get("/exports/csv?view=unblinded")
+    assert refused.status == 403
+
+
+async def test_the_same_position_gives_the_same_bytes(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    sign_in(client, web_config, "analyst")
+    first = await (await client.get("/exports/csv?view=blinded&as_of=30")).read()
+    assert client.app is not None
+    trial = client.app[TRIAL]
+    from uuid import UUID
+
+    from tests import factories
+    from tests.app.conftest import NAMES
+
+    trial.record_form(
+        trial.actor_for(NAMES["site_staff"]),
+        UUID(seeded.screened),
+        "mri",
+        factories.mri(),
+        expected_version=0,
+    )
+    again = await (await client.get("/exports/csv?view=blinded&as_of=30")).read()
+    assert again == first
+    manifest = json.loads(zipfile.ZipFile(io.BytesIO(first)).read("manifest.json"))
+    assert manifest["as_of"] == 30 and manifest["view"] == "blinded"
+    latest = await (await client.get("/exports/csv?view=blinded")).read()
+    assert latest != first
+    assert (await client.get("/exports/csv?view=blinded&as_of=999999")).status == 422
+    assert (await client.get("/exports/csv?view=blinded&as_of=x")).status == 422
+    assert (await client.get("/exports/nothing")).status == 404
+
+
+async def test_analysts_get_the_unblinded_view_after_database_lock(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    assert client.app is not None
+    trial = client.app[TRIAL]
+    from tests.app.conftest import NAMES
+
+    sign_in(client, web_config, "analyst")
+    assert (await client.get("/exports/csv?view=unblinded")).status == 403
+    trial.lock_database(trial.actor_for(NAMES["data_manager"]))
+    page = await (await client.get("/exports")).text()
+    assert "Unblinded view" in page
+    response = await client.get("/exports/csv?view=unblinded")
+    assert response.status == 200
+    archive = zipfile.ZipFile(io.BytesIO(await response.read()))
+    participants = archive.read("participants.csv").decode()
+    assert participants.splitlines()[0].split(",")[-1] == "ARM" or ",ARM" in participants
+    assert seeded.arm in participants
+    # The data manager stays blinded, lock or not.
+    sign_in(client, web_config, "data_manager")
+    assert (await client.get("/exports/csv?view=unblinded")).status == 403
+
+
+async def test_snapshot_and_odm_api(client: Client, seeded: Seeded) -> None:
+    headers = bearer(seeded, "analyst")
+    zipped = await client.get("/api/v1/snapshots/blinded?as_of=25", headers=headers)
+    assert zipped.status == 200 and zipped.content_type == "application/zip"
+    as_json = await client.get("/api/v1/snapshots/blinded?as_of=25&format=json", headers=headers)
+    body = await as_json.json()
+    assert body["manifest"]["as_of"] == 25 and "participants.csv" in body["files"]
+    assert {"participant_id", "screening_number", "status"} <= set(
+        body["files"]["participants.csv"][0]
+    )
+    assert "ARM" not in body["files"]["participants.csv"][0]
+    again = await client.get("/api/v1/snapshots/blinded?as_of=25", headers=headers)
+    assert await again.read() == await zipped.read()
+    for bad in ("format=xml", "as_of=0", "as_of=x"):
+        assert (
+            await client.get(f"/api/v1/snapshots/blinded?{bad}", headers=headers)
+        ).status == 422, bad
+    assert (await client.get("/api/v1/snapshots/unblinded", headers=headers)).status == 403
+    assert (await client.get("/api/v1/snapshots/sideways", headers=headers)).status == 422
+    xml = await client.get("/api/v1/exports/odm?type=transactional", headers=headers)
+    assert xml.status == 200 and (await xml.read()).startswith(b"<?xml")
+    assert (await client.get("/api/v1/exports/odm?type=other", headers=headers)).status == 422

@@ -1,0 +1,146 @@
+"""API handlers for snapshots and ODM exports (reproducible at a position `as_of`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from typing import Any
+
+from aiohttp import web
+
+from projections.exports import ExportKind, default_file_name, export
+from web.api import models
+from web.api.body import respond
+from web.api.endpoints import Endpoint, Param
+from web.calls import actor_of, run, trial_of
+from web.downloads import export_view, log, make_cut, stream_file
+from web.errors import ApiError
+
+AS_OF = Param(
+    "as_of",
+    "query",
+    "Last event position included (default: the latest)",
+    {"type": "integer", "minimum": 1},
+)
+VIEW = Param(
+    "view",
+    "path",
+    "blinded or unblinded",
+    {"type": "string", "enum": ["blinded", "unblinded"]},
+    True,
+)
+
+
+def _as_of(request: web.Request) -> int | None:
+    text = request.query.get("as_of", "")
+    if not text:
+        return None
+    if not text.isdigit():
+        raise ApiError(422, "invalid", "as_of is an event position.", {"as_of": "a whole number"})
+    return int(text)
+
+
+def snapshot_json(zipped: bytes) -> dict[str, Any]:
+    """The snapshot zip as JSON: the manifest and each CSV file as a list of rows."""
+    with zipfile.ZipFile(io.BytesIO(zipped)) as archive:
+        files = {
+            name: list(csv.DictReader(io.StringIO(archive.read(name).decode("utf-8"))))
+            for name in archive.namelist()
+            if name.endswith(".csv")
+        }
+        manifest = json.loads(archive.read("manifest.json"))
+    return {"manifest": manifest, "files": files}
+
+
+async def snapshot(request: web.Request) -> web.StreamResponse:
+    actor, trial = actor_of(request), trial_of(request)
+    fmt = request.query.get("format", "csv")
+    if fmt not in ("csv", "json"):
+        raise ApiError(422, "invalid", "format is csv or json.", {"format": "csv or json"})
+    view = await run(export_view, trial, actor, request.match_info["view"])
+    cut = await run(make_cut, trial, view, _as_of(request))
+    if not view.blinded:
+        log.warning("unblinded snapshot at %s by %s", cut.as_of, actor.label)
+    if fmt == "json":
+
+        def build() -> dict[str, Any]:
+            out = io.BytesIO()
+            export(ExportKind.CSV, cut, out)
+            return snapshot_json(out.getvalue())
+
+        return respond(models.SnapshotJson, await run(build))
+    name = default_file_name(ExportKind.CSV, cut)
+    return await stream_file(
+        request, lambda out: export(ExportKind.CSV, cut, out, name), name, "application/zip"
+    )
+
+
+async def odm(request: web.Request) -> web.StreamResponse:
+    actor, trial = actor_of(request), trial_of(request)
+    kind = {"snapshot": ExportKind.ODM_SNAPSHOT, "transactional": ExportKind.ODM}.get(
+        request.query.get("type", "snapshot")
+    )
+    if kind is None:
+        raise ApiError(
+            422,
+            "invalid",
+            "type is snapshot or transactional.",
+            {"type": "snapshot or transactional"},
+        )
+    view = await run(export_view, trial, actor, request.query.get("view", "blinded"))
+    cut = await run(make_cut, trial, view, _as_of(request))
+    name = default_file_name(kind, cut)
+    return await stream_file(
+        request, lambda out: export(kind, cut, out, name), name, "application/xml"
+    )
+
+
+ENDPOINTS = (
+    Endpoint(
+        "GET",
+        "/snapshots/{view}",
+        snapshot,
+        "api_snapshot",
+        "The analysis snapshot at `as_of`: a zip (CSV per form, data dictionary, "
+        "manifest.json) or the same as JSON; the same as_of always gives the same bytes",
+        answer=models.SnapshotJson,
+        media_type="application/zip",
+        errors=(401, 403, 422),
+        params=(
+            VIEW,
+            AS_OF,
+            Param(
+                "format",
+                "query",
+                "csv (a zip) or json",
+                {"type": "string", "enum": ["csv", "json"]},
+            ),
+        ),
+    ),
+    Endpoint(
+        "GET",
+        "/exports/odm",
+        odm,
+        "api_odm",
+        "CDISC ODM 1.3.2 XML at `as_of`: Snapshot, or Transactional with audit records",
+        media_type="application/xml",
+        errors=(401, 403, 422),
+        params=(
+            Param(
+                "view",
+                "query",
+                "blinded (default) or unblinded",
+                {"type": "string", "enum": ["blinded", "unblinded"]},
+            ),
+            AS_OF,
+            Param(
+                "type",
+                "query",
+                "snapshot (default) or transactional",
+                {"type": "string", "enum": ["snapshot", "transactional"]},
+            ),
+        ),
+    ),
+)

@@ -1,0 +1,95 @@
+"""The exports page: reproducible snapshots, ODM, the data dictionary and the audit stream,
+each at a chosen event position (`as_of`), blinded unless the account may see the arm."""
+
+from __future__ import annotations
+
+import functools
+from typing import IO, Any
+
+from aiohttp import web
+
+from domain.errors import EdcError, PermissionDenied
+from edc.audit import chain
+from edc.permissions import Action, may
+from projections.exports import ExportKind, default_file_name, export
+from projections.exports.dictionary import dictionary_html
+from projections.exports.manifest import DigestingWriter, build_manifest
+from web.calls import actor_of, run, trial_of
+from web.downloads import export_view, log, make_cut, stream_file, unblinded_views_allowed
+from web.pages import render
+
+routes = web.RouteTableDef()
+MEDIA = {
+    ExportKind.CSV: "application/zip",
+    ExportKind.ODM: "application/xml",
+    ExportKind.ODM_SNAPSHOT: "application/xml",
+    ExportKind.AUDIT: "application/x-ndjson",
+    ExportKind.DICTIONARY: "text/csv; charset=utf-8",
+}
+LABELS = {
+    ExportKind.CSV: "Analysis snapshot (zip: CSV per form, dictionary, manifest)",
+    ExportKind.ODM_SNAPSHOT: "CDISC ODM 1.3.2 Snapshot (XML)",
+    ExportKind.ODM: "CDISC ODM 1.3.2 Transactional, with audit records and signatures (XML)",
+    ExportKind.AUDIT: "Audit trail stream (NDJSON)",
+    ExportKind.DICTIONARY: "Data dictionary (CSV)",
+}
+
+
+def as_of_param(request: web.Request) -> int | None:
+    text = request.query.get("as_of", "")
+    if not text:
+        return None
+    if not text.isdigit():
+        raise EdcError("as_of is an event position: a whole number.")
+    return int(text)
+
+
+def _check(request: web.Request) -> None:
+    actor = actor_of(request)
+    if not may(actor, Action.EXPORT):
+        raise PermissionDenied(f"Your role ({actor.role}) may not export.")
+
+
+@routes.get("/exports", name="exports")
+async def exports_page(request: web.Request) -> web.Response:
+    _check(request)
+    actor, trial = actor_of(request), trial_of(request)
+    head = await run(trial.recorder.max_notification_id) or 0
+    chain_head = await run(chain.head, trial)
+    views = ["blinded"]
+    if await run(unblinded_views_allowed, trial, actor):
+        views.append("unblinded")
+    context = {
+        "head": head,
+        "chain_head": str(chain_head),
+        "kinds": [(kind.value, label) for kind, label in LABELS.items()],
+        "views": views,
+    }
+    return await render(request, "exports.html", context)
+
+
+@routes.get("/exports/{kind}", name="export")
+async def download(request: web.Request) -> web.StreamResponse:
+    _check(request)
+    actor, trial = actor_of(request), trial_of(request)
+    try:
+        kind = ExportKind(request.match_info["kind"])
+    except ValueError:
+        raise web.HTTPNotFound() from None
+    view = await run(export_view, trial, actor, request.query.get("view", ""))
+    cut = await run(make_cut, trial, view, as_of_param(request))
+    if not view.blinded:
+        log.warning("unblinded %s export at %s by %s", kind.value, cut.as_of, actor.label)
+    html = kind is ExportKind.DICTIONARY and request.query.get("format") == "html"
+    name = default_file_name(kind, cut)
+    if html:
+        name = name.removesuffix(".csv") + ".html"
+
+        def write_html(out: IO[bytes]) -> dict[str, Any]:
+            target = DigestingWriter(out)
+            target.write(dictionary_html(cut.view).encode("utf-8"))
+            return build_manifest(cut, "dictionary", {name: target.digest})
+
+        return await stream_file(request, write_html, name, "text/html; charset=utf-8")
+    writer = functools.partial(export, kind, cut, file_name=name)
+    return await stream_file(request, lambda out: writer(out=out), name, MEDIA[kind])
