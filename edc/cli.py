@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from domain.errors import EdcError
-from edc import backup_cli, serve_cli, users_cli
+from edc import backup_cli, export_cli, serve_cli, users_cli
 from edc.audit import cli as audit_cli
 from edc.config import Settings
 
@@ -43,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve_cli.register(commands)
     backup_cli.register(commands)
     audit_cli.register(commands)
+    export_cli.register(commands)
     return parser
 
 

@@ -39,13 +39,20 @@ class ClinicalOut:
     def __init__(self, out: Out, directory: Directory) -> None:
         self.out = out
         self.directory = directory
+        # The latest time written: the file cannot be created before it (ODM 1.3.2, 2.10).
+        self.latest: datetime | None = None
+
+    def stamp(self, at: datetime) -> None:
+        self.out.leaf("DateTimeStamp", at.isoformat())
+        if self.latest is None or at > self.latest:
+            self.latest = at
 
     def audit_record(self, change: Change) -> None:
         out = self.out
         with out.element("AuditRecord"):
             out.leaf("UserRef", UserOID=self.directory.user(change.actor))
             out.leaf("LocationRef", LocationOID=self.directory.location(change.actor))
-            out.leaf("DateTimeStamp", change.at.isoformat())
+            self.stamp(change.at)
             reason = reason_text(change.reason)
             if reason:
                 out.leaf("ReasonForChange", reason)
@@ -58,7 +65,7 @@ class ClinicalOut:
             out.leaf("UserRef", UserOID=self.directory.user(signed.actor))
             out.leaf("LocationRef", LocationOID=self.directory.location(signed.actor))
             out.leaf("SignatureRef", SignatureOID=self.directory.signature(signed.meaning))
-            out.leaf("DateTimeStamp", signed.at.isoformat())
+            self.stamp(signed.at)
             out.leaf("CryptoBindingManifest", f"sha256:{signed.content_hash}")
 
     def item_values(self, specs: Iterable[ItemSpec], values: Mapping[str, Any]) -> None:

@@ -5,8 +5,9 @@ in the schema's order) must define every user and location the clinical data ref
 file is then assembled in schema order with `lxml.etree.xmlfile`, the clinical data's bytes
 copied in. Memory holds one subject element at a time, never the document.
 
-CreationDateTime and AsOfDateTime are the time of the last event included, never the wall
-clock, so the same cut gives the same bytes.
+AsOfDateTime is the time of the last event included and CreationDateTime the same (or the
+latest time stamp inside, if a writer's clock ran ahead), never the wall clock, so the same cut
+gives the same bytes.
 """
 
 from __future__ import annotations
@@ -52,7 +53,10 @@ def write_odm(
                 transactional.write(event)
         clinical_file.seek(0)
         target = DigestingWriter(out)
-        as_of_time = cut.last_event_time().isoformat()
+        as_of = cut.last_event_time()
+        # Clocks of concurrent writers may disagree by a little: never claim a creation time
+        # before a time stamp inside the file.
+        created = max(as_of, clinical.latest) if clinical.latest else as_of
         # A blinded file lacks the arm-revealing transactions by design, so it cannot claim
         # to be a complete archive; only the unblinded transactional file is Archival.
         archival = "Yes" if kind is OdmKind.TRANSACTIONAL and not cut.view.blinded else None
@@ -66,8 +70,8 @@ def write_odm(
                 Granularity="All",
                 Archival=archival,
                 FileOID=f"{STUDY_OID}.{kind.value}.{cut.view}.{cut.as_of}",
-                CreationDateTime=as_of_time,
-                AsOfDateTime=as_of_time,
+                CreationDateTime=created.isoformat(),
+                AsOfDateTime=as_of.isoformat(),
                 ODMVersion="1.3.2",
                 SourceSystem=SOURCE_SYSTEM,
             ):

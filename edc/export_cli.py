@@ -1,0 +1,103 @@
+"""`edc export csv|odm|odm-snapshot|audit|dictionary --view ... [--as-of N] --out PATH`.
+
+Exports read the events up to a position and print the manifest (position, time of the last
+event included, view, chain head, sha256 of each file). The file is written beside `--out`
+under a temporary name and renamed when complete, so a failed export never leaves a
+half-written file under the asked name. `edc report` (edc.report_cli) writes the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import os
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from tqdm import tqdm
+
+from domain.errors import EdcError
+from edc.bootstrap import build_trial
+from edc.config import Settings
+from edc.exports import store_reader
+from projections.exports import Cut, ExportKind, View, export, manifest_json
+from projections.exports.source import Progress
+
+Writer = Callable[[Cut, IO[bytes], str], dict[str, Any]]
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    exports = commands.add_parser(
+        "export",
+        help="reproducible exports at an event position (prints the manifest)",
+        description="Exports read only the events up to --as-of (default: the last one), so "
+        "the same position always gives the same bytes.",
+    )
+    exports.add_argument(
+        "kind",
+        choices=[kind.value for kind in ExportKind],
+        help="csv: snapshot zip; odm: ODM 1.3.2 Transactional; odm-snapshot: ODM Snapshot; "
+        "audit: NDJSON audit trail; dictionary: CSV (HTML when --out ends in .html)",
+    )
+    common_arguments(exports)
+    exports.set_defaults(handler=cmd_export)
+
+
+def common_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--view",
+        choices=[view.value for view in View],
+        default=View.BLINDED.value,
+        help="blinded (the default) leaves out everything that reveals the arm",
+    )
+    parser.add_argument("--as-of", type=int, metavar="N", help="last event position included")
+    parser.add_argument("--out", type=Path, required=True, metavar="PATH")
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    kind = ExportKind(args.kind)
+    return write_file(
+        args, settings, f"Exporting {kind}", lambda cut, out, name: export(kind, cut, out, name)
+    )
+
+
+def write_file(
+    args: argparse.Namespace, settings: Settings, description: str, writer: Writer
+) -> int:
+    # Opening a directory that holds no store would quietly create an empty one.
+    if settings.backend == "sqlite" and not settings.sqlite_path("trial").exists():
+        raise EdcError(f"There is no event store at {settings.sqlite_path('trial')}.")
+    out = Path(args.out)
+    if out.is_dir():
+        raise EdcError(f"{out} is a directory; give the path of the file to write.")
+    trial = build_trial(settings)
+    try:
+        cut = Cut.of(store_reader(trial), View(args.view), args.as_of)
+        partial = out.with_name(f".{out.name}.partial")
+        try:
+            with _progress_bar(cut.as_of, description) as progress, partial.open("wb") as f:
+                manifest = writer(dataclasses.replace(cut, progress=progress), f, out.name)
+            os.replace(partial, out)
+        finally:
+            partial.unlink(missing_ok=True)
+    finally:
+        trial.close()
+    sys.stdout.write(manifest_json(manifest))
+    return 0
+
+
+@contextlib.contextmanager
+def _progress_bar(total: int, description: str) -> Iterator[Progress | None]:
+    """A tqdm bar over event positions on a terminal; nothing when stderr is redirected."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with tqdm(total=total, desc=description, unit=" events", file=sys.stderr) as bar:
+
+        def update(position: int) -> None:
+            bar.update(max(0, position - bar.n))
+
+        yield update
