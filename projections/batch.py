@@ -1,0 +1,318 @@
+"""The rows a page of events touches: read once, changed in memory, written back in one go.
+
+A runner keeps participants it has seen (their row, sheets and visits) in a bounded cache
+between pages, so a page costs a few `executemany` statements rather than reads and writes per
+event. The cache is trusted only while the stored tracking is exactly what this runner last
+committed: anyone else writing in between (another runner, a rebuild) empties it, and so does
+any failure inside a page, whose transaction rolls back.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.protocol import REPEATING_FORM_KEY_ITEM
+from projections.db import Cursor
+from projections.schema import (
+    PRIMARY_KEYS,
+    columns,
+    insert_sql,
+    table_name,
+    upsert_sql,
+)
+from projections.spec import ViewSpec
+from projections.tracking import Tracking
+
+Row = dict[str, Any]
+Key = tuple[Any, ...]
+
+# Columns holding JSON, decoded while in memory.
+JSON_COLUMNS = frozenset(
+    {
+        "failed_criteria",
+        "form_versions",
+        "deviations",
+        "consort",
+        "arm_revealed",
+        "items",
+        "derived",
+        "detail",
+        "record",
+        "thread",
+    }
+)
+# Item values keep the form's own order; everything else is written with sorted keys so that
+# two builds of the same events give the same bytes. (Encoders are made once: json.dumps with
+# options builds a new encoder on every call.)
+_SORTED = json.JSONEncoder(separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+_ORDERED = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+_CHUNK = 500
+# Participants kept in memory between pages (least recently used ones are dropped first).
+CACHE_PARTICIPANTS = 5000
+# Sheets of repeating forms (the weekly report) are many and rarely read again: not cached.
+_REPEATING = tuple(f"{form}:" for form in REPEATING_FORM_KEY_ITEM)
+
+
+def encode(column: str, value: Any) -> Any:
+    if value is None or column not in JSON_COLUMNS:
+        return value
+    if not value:  # most derived-item sets and deviation lists are empty: skip the encoder
+        return "{}" if isinstance(value, dict) else "[]"
+    return (_ORDERED if column == "items" else _SORTED).encode(value)
+
+
+def _encoders(cols: tuple[str, ...]) -> list[tuple[str, bool]]:
+    return [(col, col in JSON_COLUMNS) for col in cols]
+
+
+def _encoded(row: Row, encoders: list[tuple[str, bool]]) -> tuple[Any, ...]:
+    return tuple(
+        encode(col, row.get(col)) if is_json else row.get(col) for col, is_json in encoders
+    )
+
+
+def decode(column: str, value: Any) -> Any:
+    if value is None or column not in JSON_COLUMNS:
+        return value
+    return json.loads(value)
+
+
+def _row(cols: tuple[str, ...], values: Iterable[Any]) -> Row:
+    return {col: decode(col, value) for col, value in zip(cols, values, strict=True)}
+
+
+@dataclass
+class Entry:
+    """One participant as far as the read model knows: row (None if unknown), sheets, visits."""
+
+    row: Row | None
+    sheets: dict[str, Row] = field(default_factory=dict)
+    visits: dict[str, Row] = field(default_factory=dict)
+
+
+class ParticipantCache:
+    """Participants read or written by recent pages, valid for one tracking state only."""
+
+    def __init__(self, limit: int = CACHE_PARTICIPANTS) -> None:
+        self.limit = limit
+        self.entries: OrderedDict[str, Entry] = OrderedDict()
+        self.tracking: Tracking | None = None
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.tracking = None
+
+    def trust(self, tracking: Tracking) -> None:
+        """Use the cache for a page starting at `tracking`, or drop it if it is stale."""
+        if self.tracking != tracking:
+            self.entries.clear()
+        self.tracking = None  # until the page commits
+
+    def committed(self, tracking: Tracking) -> None:
+        while len(self.entries) > self.limit:
+            self.entries.popitem(last=False)
+        self.tracking = tracking
+
+
+class RowCache:
+    """Rows of a small table (queries, signatures, locks...) read or written in one page."""
+
+    def __init__(self, cur: Cursor, view: ViewSpec, table: str) -> None:
+        self.cur = cur
+        self.view = view
+        self.table = table
+        self.columns = columns(view, table)
+        self.key_columns = PRIMARY_KEYS[table]
+        self.rows: dict[Key, Row | None] = {}
+        self.dirty: set[Key] = set()
+        self._select = (
+            f"SELECT {', '.join(self.columns)} FROM {table_name(view, table)} WHERE "
+            + " AND ".join(f"{col} = ?" for col in self.key_columns)
+        )
+
+    def get(self, key: Key) -> Row | None:
+        if key not in self.rows:
+            found = self.cur.execute(self._select, key).fetchone()
+            self.rows[key] = None if found is None else _row(self.columns, found)
+        return self.rows[key]
+
+    def select(self, where: str, params: tuple[Any, ...]) -> list[Row]:
+        """Rows matching a condition, as cached rows (so changes to them are written back)."""
+        sql = f"SELECT {', '.join(self.columns)} FROM {table_name(self.view, self.table)}"
+        found = []
+        for values in self.cur.execute(f"{sql} WHERE {where}", params).fetchall():
+            row = _row(self.columns, values)
+            key = tuple(row[col] for col in self.key_columns)
+            if key not in self.rows:
+                self.rows[key] = row
+            cached = self.rows[key]
+            if cached is not None:
+                found.append(cached)
+        return found
+
+    def put(self, row: Row) -> Row:
+        key = tuple(row[col] for col in self.key_columns)
+        self.rows[key] = row
+        self.dirty.add(key)
+        return row
+
+    def touch(self, row: Row) -> None:
+        self.dirty.add(tuple(row[col] for col in self.key_columns))
+
+    def flush(self) -> None:
+        rows = [
+            tuple(encode(col, row.get(col)) for col in self.columns)
+            for key in sorted(self.dirty, key=repr)
+            if (row := self.rows[key]) is not None
+        ]
+        self.cur.executemany(upsert_sql(self.view, self.table), rows)
+        self.dirty.clear()
+
+
+class Batch:
+    """Everything one page of events changes, written in the page's transaction."""
+
+    def __init__(self, cur: Cursor, view: ViewSpec, cache: ParticipantCache) -> None:
+        self.cur = cur
+        self.view = view
+        self.cache = cache
+        self.queries = RowCache(cur, view, "queries")
+        self.signatures = RowCache(cur, view, "signatures")
+        self.locks = RowCache(cur, view, "locks")
+        self.sdv = RowCache(cur, view, "sdv")
+        self.audit: list[tuple[Any, ...]] = []
+        self.consort: list[tuple[Any, ...]] = []
+        self._dirty_participants: set[str] = set()
+        self._dirty_sheets: set[tuple[str, str]] = set()
+        self._dirty_visits: set[tuple[str, str]] = set()
+        self._cols = {t: columns(view, t) for t in ("participants", "forms", "visits")}
+        self._encoders = {t: _encoders(cols) for t, cols in self._cols.items()}
+
+    # ---- reading ------------------------------------------------------------------------------
+
+    def load(self, participant_ids: Iterable[str]) -> None:
+        """Read participants (row, sheets of non-repeating forms, visits) not cached yet."""
+        wanted = [pid for pid in dict.fromkeys(participant_ids) if pid not in self.cache.entries]
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            entries = {pid: Entry(None) for pid in chunk}
+            for table, where in (
+                ("participants", f"id IN ({marks})"),
+                ("forms", f"participant_id IN ({marks}) AND form NOT IN ({self._repeating})"),
+                ("visits", f"participant_id IN ({marks})"),
+            ):
+                cols = self._cols[table]
+                sql = f"SELECT {', '.join(cols)} FROM {table_name(self.view, table)} WHERE {where}"
+                for values in self.cur.execute(sql, chunk).fetchall():
+                    row = _row(cols, values)
+                    if table == "participants":
+                        entries[row["id"]].row = row
+                    elif table == "forms":
+                        entries[row["participant_id"]].sheets[row["sheet_key"]] = row
+                    else:
+                        entries[row["participant_id"]].visits[row["visit"]] = row
+            self.cache.entries.update(entries)
+
+    @property
+    def _repeating(self) -> str:
+        return ", ".join(f"'{form}'" for form in REPEATING_FORM_KEY_ITEM)
+
+    def entry(self, participant_id: str) -> Entry:
+        # Eviction is first in, first out: an active participant dropped from the cache is
+        # simply read again by the next page that needs it.
+        try:
+            return self.cache.entries[participant_id]
+        except KeyError:
+            self.load([participant_id])
+            return self.cache.entries[participant_id]
+
+    def participant(self, participant_id: str) -> Row | None:
+        return self.entry(participant_id).row
+
+    def sheet(self, participant_id: str, key: str) -> Row | None:
+        entry = self.entry(participant_id)
+        found = entry.sheets.get(key)
+        if found is None and key.startswith(_REPEATING):
+            cols = self._cols["forms"]
+            values = self.cur.execute(
+                f"SELECT {', '.join(cols)} FROM {table_name(self.view, 'forms')} "
+                "WHERE participant_id = ? AND sheet_key = ?",
+                (participant_id, key),
+            ).fetchone()
+            if values is not None:
+                found = entry.sheets[key] = _row(cols, values)
+        return found
+
+    def sheet_items(self, participant_id: str, key: str) -> dict[str, Any] | None:
+        row = self.sheet(participant_id, key)
+        return None if row is None else row["items"]
+
+    def visit(self, participant_id: str, visit: str) -> Row | None:
+        return self.entry(participant_id).visits.get(visit)
+
+    # ---- writing ------------------------------------------------------------------------------
+
+    def put_participant(self, row: Row) -> None:
+        self.cache.entries[row["id"]] = Entry(row)
+        self._dirty_participants.add(row["id"])
+
+    def touch_participant(self, row: Row) -> None:
+        self._dirty_participants.add(row["id"])
+
+    def put_sheet(self, row: Row) -> None:
+        self.entry(row["participant_id"]).sheets[row["sheet_key"]] = row
+        self._dirty_sheets.add((row["participant_id"], row["sheet_key"]))
+
+    def put_visit(self, row: Row) -> None:
+        self.entry(row["participant_id"]).visits[row["visit"]] = row
+        self._dirty_visits.add((row["participant_id"], row["visit"]))
+
+    def touch_visit(self, row: Row) -> None:
+        self._dirty_visits.add((row["participant_id"], row["visit"]))
+
+    def add_audit(self, row: tuple[Any, ...]) -> None:
+        self.audit.append(row)
+
+    def add_consort(self, participant_id: str, position: int, record: Row) -> None:
+        self.consort.append((participant_id, position, _SORTED.encode(record)))
+
+    def flush(self) -> None:
+        entries = self.cache.entries
+        self._write("participants", (entries[pid].row for pid in sorted(self._dirty_participants)))
+        forms = []
+        for pid, key in sorted(self._dirty_sheets):
+            sheet = entries[pid].sheets[key]
+            derived = sheet["derived"]
+            forms.append(
+                (
+                    pid,
+                    key,
+                    sheet["form"],
+                    _ORDERED.encode(sheet["items"]),
+                    _SORTED.encode(derived) if derived else "{}",
+                    sheet["position"],
+                    sheet["updated_at"],
+                )
+            )
+        self.cur.executemany(upsert_sql(self.view, "forms"), forms)
+        self._write("visits", (entries[pid].visits[key] for pid, key in sorted(self._dirty_visits)))
+        for cache in (self.queries, self.signatures, self.locks, self.sdv):
+            cache.flush()
+        self.cur.executemany(insert_sql(self.view, "audit"), self.audit)
+        self.cur.executemany(insert_sql(self.view, "consort"), self.consort)
+        # Weekly sheets are written; keeping them would only fill memory.
+        for pid, key in self._dirty_sheets:
+            if key.startswith(_REPEATING):
+                entries[pid].sheets.pop(key, None)
+
+    def _write(self, table: str, rows: Iterable[Row | None]) -> None:
+        encoders = self._encoders[table]
+        self.cur.executemany(
+            upsert_sql(self.view, table),
+            [_encoded(row, encoders) for row in rows if row is not None],
+        )

@@ -1,0 +1,189 @@
+"""Where read models live: a SQLite file of their own, or the trial's PostgreSQL database.
+
+Plain SQL through `sqlite3` or `psycopg`, written once with `?` placeholders and translated for
+PostgreSQL. Connections come from a small pool so the web server's worker threads can read
+while a runner writes. Writes go through `transaction()`, which takes the writer's lock first:
+`BEGIN IMMEDIATE` on SQLite (one writer per file), a row lock on the tracking row on
+PostgreSQL (see `projections.tracking`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Protocol
+
+SQLITE_CACHE_KIB = 65536
+
+
+class Dialect(StrEnum):
+    SQLITE = "sqlite"
+    POSTGRES = "postgres"
+
+
+class _Cursor(Protocol):
+    rowcount: int
+    description: Any
+
+    def execute(self, sql: Any, params: Any = ...) -> Any: ...
+    def executemany(self, sql: Any, params_seq: Any) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def fetchone(self) -> Any: ...
+    def close(self) -> Any: ...
+
+
+class Cursor:
+    """A cursor that takes `?` placeholders on both back ends."""
+
+    def __init__(self, cursor: _Cursor, dialect: Dialect) -> None:
+        self._cursor = cursor
+        self.dialect = dialect
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", "%s") if self.dialect is Dialect.POSTGRES else sql
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        self._cursor.execute(self._sql(sql), tuple(params))
+        return self
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        rows = list(rows)
+        if rows:
+            self._cursor.executemany(self._sql(sql), rows)
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in self._cursor.fetchall()]
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        row = self._cursor.fetchone()
+        return None if row is None else tuple(row)
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    @property
+    def description(self) -> Any:
+        return self._cursor.description
+
+
+class ViewDatabase:
+    """A pool of connections to the read-model database, for reads and for one writer."""
+
+    def __init__(self, dialect: Dialect, target: str) -> None:
+        self.dialect = dialect
+        self._target = target
+        self._idle: list[Any] = []
+        self._all: list[Any] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @classmethod
+    def sqlite(cls, path: Path | str) -> ViewDatabase:
+        """Read models in their own SQLite file, apart from the event store's writer lock."""
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return cls(Dialect.SQLITE, str(path))
+
+    @classmethod
+    def postgres(cls, url: str) -> ViewDatabase:
+        """Read models in the trial's PostgreSQL database, in tables of their own."""
+        return cls(Dialect.POSTGRES, url)
+
+    def _connect(self) -> Any:
+        if self.dialect is Dialect.SQLITE:
+            conn = sqlite3.connect(
+                self._target, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode keeps every commit atomic when the process is killed; only a
+            # power cut can lose the last commits, and a read model can always be rebuilt.
+            conn.execute("PRAGMA synchronous=NORMAL")
+            # Read models are updated all over their indexes (by participant, by user): a
+            # page cache larger than the 2 MB default saves most of the disk reads.
+            conn.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+            return conn
+        import psycopg
+
+        return psycopg.connect(self._target, autocommit=True)
+
+    @contextmanager
+    def connection(self) -> Iterator[Any]:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("The read-model database is closed.")
+            conn = self._idle.pop() if self._idle else None
+        if conn is None:
+            conn = self._connect()
+            with self._lock:
+                self._all.append(conn)
+        try:
+            yield conn
+        except BaseException:
+            self._discard_if_broken(conn)
+            raise
+        else:
+            with self._lock:
+                self._idle.append(conn)
+
+    def _discard_if_broken(self, conn: Any) -> None:
+        broken = self.dialect is Dialect.POSTGRES and (conn.closed or conn.broken)
+        with self._lock:
+            if broken:
+                self._all.remove(conn)
+            else:
+                self._idle.append(conn)
+
+    @contextmanager
+    def cursor(self) -> Iterator[Cursor]:
+        """A cursor for reads, outside any explicit transaction (autocommit)."""
+        with self.connection() as conn:
+            raw = conn.cursor()
+            try:
+                yield Cursor(raw, self.dialect)
+            finally:
+                raw.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Cursor]:
+        """One atomic write: everything in the block commits together or not at all."""
+        with self.connection() as conn:
+            if self.dialect is Dialect.SQLITE:
+                raw = conn.cursor()
+                raw.execute("BEGIN IMMEDIATE")
+                try:
+                    yield Cursor(raw, self.dialect)
+                except BaseException:
+                    conn.rollback()
+                    raise
+                else:
+                    raw.execute("COMMIT")
+                finally:
+                    raw.close()
+            else:
+                with conn.transaction(), conn.cursor() as raw:
+                    yield Cursor(raw, self.dialect)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self.cursor() as cur:
+            return cur.execute(sql, params).fetchall()
+
+    def tables(self) -> list[str]:
+        if self.dialect is Dialect.SQLITE:
+            sql = "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+        else:
+            sql = (
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = current_schema() ORDER BY table_name"
+            )
+        return [row[0] for row in self.query(sql)]
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            conns, self._all, self._idle = self._all, [], []
+        for conn in conns:
+            conn.close()

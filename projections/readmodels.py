@@ -1,0 +1,301 @@
+"""Reading the read models: what the web pages, the JSON API and reports ask for.
+
+Every method takes the view to read, "blinded" or "unblinded"; the caller chooses it from the
+actor (`actor.blinded`), and the blinded tables hold nothing arm-revealing to begin with.
+Site filtering is offered here; who may see which site is the caller's permission check.
+Results are plain dicts and lists.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from domain.protocol import ARM_REVEALING_FORMS, FORMS, REPEATING_FORM_KEY_ITEM
+from projections.batch import decode
+from projections.consort import check_consort, count_consort
+from projections.db import ViewDatabase
+from projections.schema import SCHEMA_VERSION, TRACKING_TABLE, columns, table_name
+from projections.spec import VIEW_NAMES, view_spec
+from projections.visits import OPEN_STATUSES, visit_status
+
+MAX_AUDIT_PAGE = 10_000
+
+
+def _view(view: str) -> str:
+    if view not in VIEW_NAMES:
+        raise ValueError(f"Unknown read model {view!r}; use one of: {', '.join(VIEW_NAMES)}.")
+    return view
+
+
+class ReadModels:
+    """Queries over both read models in one database."""
+
+    def __init__(self, db: ViewDatabase, head: Callable[[], int] | None = None) -> None:
+        self.db = db
+        self._head = head
+
+    def _rows(
+        self,
+        view: str,
+        table: str,
+        where: str = "",
+        params: tuple[Any, ...] = (),
+        order: str = "",
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        cols = columns(view_spec(_view(view)), table)
+        sql = f"SELECT {', '.join(cols)} FROM {table_name(view, table)}"
+        if where:
+            sql += f" WHERE {where}"
+        if order:
+            sql += f" ORDER BY {order}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [
+            {col: decode(col, value) for col, value in zip(cols, row, strict=True)}
+            for row in self.db.query(sql, params)
+        ]
+
+    # ---- participants ---------------------------------------------------------------------
+
+    @staticmethod
+    def _summary(row: dict[str, Any]) -> dict[str, Any]:
+        summary = dict(row)
+        summary.pop("consort", None)
+        summary.pop("seq", None)
+        summary.pop("last_position", None)
+        summary["mri_eligible"] = bool(row["mri_eligible"])
+        summary["included"] = bool(row["included"])
+        return summary
+
+    def participants(
+        self,
+        view: str,
+        site: str | None = None,
+        status: str | None = None,
+        visit_due: date | None = None,
+    ) -> list[dict[str, Any]]:
+        """Participants in screening order; `visit_due` keeps those with a visit due or
+        overdue on that day."""
+        clauses, params = [], []
+        if site is not None:
+            clauses.append("site = ?")
+            params.append(site)
+        if status is not None:
+            clauses.append("status = ?")
+            params.append(status)
+        rows = self._rows(view, "participants", " AND ".join(clauses), tuple(params), "seq")
+        if visit_due is not None:
+            due = {
+                v["participant_id"]
+                for v in self.visits(view, visit_due, site=site)
+                if v["status"] in OPEN_STATUSES
+            }
+            rows = [row for row in rows if row["id"] in due]
+        return [self._summary(row) for row in rows]
+
+    def participant(self, view: str, participant_id: str) -> dict[str, Any] | None:
+        """One participant with their forms, shaped like the application's participant view."""
+        found = self._rows(view, "participants", "id = ?", (str(participant_id),))
+        if not found:
+            return None
+        row = found[0]
+        sheets = self._rows(view, "forms", "participant_id = ?", (row["id"],), "sheet_key")
+        by_form: dict[str, list[dict[str, Any]]] = {}
+        for sheet in sheets:
+            by_form.setdefault(sheet["form"], []).append(sheet)
+        result = self._summary(row)
+        visible = [f for f in FORMS if not (view == "blinded" and f in ARM_REVEALING_FORMS)]
+        result["forms"] = {form: self._form(form, by_form.get(form, []), row) for form in visible}
+        return result
+
+    @staticmethod
+    def _form(form: str, sheets: list[dict[str, Any]], row: dict[str, Any]) -> dict[str, Any]:
+        version = row["form_versions"].get(form, 0)
+        if form in REPEATING_FORM_KEY_ITEM:
+            items: dict[str, Any] = {
+                s["sheet_key"].split(":")[1].lstrip("0"): s["items"] for s in sheets
+            }
+            derived: dict[str, Any] = {}
+        else:
+            items = sheets[0]["items"] if sheets else {}
+            derived = sheets[0]["derived"] if sheets else {}
+        return {
+            "version": version,
+            "status": "entered" if version else "not started",
+            "items": items,
+            "derived": derived,
+            "deviation": row["deviations"].get(form),
+        }
+
+    # ---- visits ---------------------------------------------------------------------------
+
+    def visits(
+        self,
+        view: str,
+        reference_date: date,
+        site: str | None = None,
+        participant: str | None = None,
+        status: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Scheduled visits of randomised participants with their status on `reference_date`."""
+        v, p = table_name(_view(view), "visits"), table_name(view, "participants")
+        sql = (
+            f"SELECT v.participant_id, p.screening_number, p.site, v.visit, v.target_on, "
+            f"v.window_start, v.window_end, v.done_on, v.deviation, p.ended_on "
+            f"FROM {v} v JOIN {p} p ON p.id = v.participant_id"
+        )
+        clauses, params = [], []
+        if site is not None:
+            clauses.append("p.site = ?")
+            params.append(site)
+        if participant is not None:
+            clauses.append("v.participant_id = ?")
+            params.append(str(participant))
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        sql += " ORDER BY v.target_on, p.seq, v.visit"
+        keys = (
+            "participant_id",
+            "screening_number",
+            "site",
+            "visit",
+            "target_on",
+            "window_start",
+            "window_end",
+            "done_on",
+            "deviation",
+            "ended_on",
+        )
+        result = []
+        for values in self.db.query(sql, tuple(params)):
+            visit = dict(zip(keys, values, strict=True))
+            visit["status"] = visit_status(
+                reference_date,
+                target_on=visit["target_on"],
+                window_start=visit["window_start"],
+                window_end=visit["window_end"],
+                done_on=visit["done_on"],
+                ended_on=visit["ended_on"],
+            )
+            if status is None or visit["status"] == status:
+                result.append(visit)
+        return result
+
+    # ---- review: queries, signatures, locks, verification ---------------------------------
+
+    def open_queries(
+        self, view: str, site: str | None = None, participant: str | None = None
+    ) -> list[dict[str, Any]]:
+        clauses, params = ["status <> ?"], ["closed"]
+        if site is not None:
+            clauses.append("site = ?")
+            params.append(site)
+        if participant is not None:
+            clauses.append("participant_id = ?")
+            params.append(str(participant))
+        return self._rows(view, "queries", " AND ".join(clauses), tuple(params), "position")
+
+    def signatures(self, view: str, participant: str) -> list[dict[str, Any]]:
+        return self._rows(view, "signatures", "participant_id = ?", (str(participant),), "position")
+
+    def locks(self, view: str, participant: str | None = None) -> list[dict[str, Any]]:
+        if participant is None:
+            return self._rows(view, "locks", "locked = ?", (1,), "position")
+        return self._rows(
+            view, "locks", "participant_id = ? AND locked = ?", (str(participant), 1), "position"
+        )
+
+    def verification(self, view: str, participant: str) -> list[dict[str, Any]]:
+        return self._rows(view, "sdv", "participant_id = ?", (str(participant),), "form")
+
+    # ---- audit index ----------------------------------------------------------------------
+
+    def audit_index(
+        self,
+        view: str,
+        participant: str | None = None,
+        user: str | None = None,
+        event_type: str | None = None,
+        since: int = 0,
+        limit: int = 100,
+        *,
+        form: str | None = None,
+        item: str | None = None,
+        site: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Audit index rows after position `since`, oldest first. An `item` filter also keeps
+        whole-form entries (item ""), since a first entry sets every item of the form."""
+        clauses: list[str] = ["position > ?"]
+        params: list[Any] = [int(since)]
+        for column, value in (
+            ("participant_id", participant),
+            ("user_name", user),
+            ("event_type", event_type),
+            ("form", form),
+            ("site", site),
+        ):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(str(value))
+        if item is not None:
+            clauses.append("(item = ? OR item = ?)")
+            params += [item, ""]
+        limit = max(1, min(int(limit), MAX_AUDIT_PAGE))
+        return self._rows(
+            view, "audit", " AND ".join(clauses), tuple(params), "position, item", limit
+        )
+
+    # ---- CONSORT --------------------------------------------------------------------------
+
+    def consort(self, view: str, cutoff_position: int | None = None) -> dict[str, Any]:
+        """CONSORT flow counts at a cut-off (default: everything applied so far)."""
+        position = self.position(view)
+        as_of = position if cutoff_position is None else min(int(cutoff_position), position)
+        c = table_name(_view(view), "consort")
+        sql = (
+            f"SELECT c.record FROM {c} c JOIN (SELECT participant_id, MAX(position) AS latest "
+            f"FROM {c} WHERE position <= ? GROUP BY participant_id) m "
+            "ON c.participant_id = m.participant_id AND c.position = m.latest"
+        )
+        records = [json.loads(row[0]) for row in self.db.query(sql, (as_of,))]
+        counts = count_consort(records, blinded=view_spec(view).blinded)
+        counts |= {"view": view, "cutoff_position": cutoff_position, "as_of_position": as_of}
+        counts["problems"] = check_consort(counts)
+        return counts
+
+    # ---- positions and dumps --------------------------------------------------------------
+
+    def position(self, view: str) -> int:
+        rows = self.db.query(
+            f"SELECT position FROM {TRACKING_TABLE} WHERE name = ?", (_view(view),)
+        )
+        return int(rows[0][0]) if rows else 0
+
+    def status(self) -> dict[str, dict[str, Any]]:
+        """Position of each read model against the head of the event store."""
+        head = self._head() if self._head else None
+        rows = self.db.query(
+            f"SELECT name, position, schema_version FROM {TRACKING_TABLE} ORDER BY name"
+        )
+        return {
+            name: {
+                "position": int(position),
+                "head": head,
+                "lag": None if head is None else max(0, head - int(position)),
+                "schema_ok": schema == SCHEMA_VERSION,
+            }
+            for name, position, schema in rows
+        }
+
+    def dump(self, view: str) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every table of a read model, sorted: for comparing two builds."""
+        prefix = f"{_view(view)}_"
+        return {
+            table: sorted(self.db.query(f"SELECT * FROM {table}"), key=repr)
+            for table in self.db.tables()
+            if table.startswith(prefix)
+        }

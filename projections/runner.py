@@ -1,0 +1,249 @@
+"""Catching a read model up with the event store, exactly once, by polling in pages.
+
+SQLite has no subscriptions and PostgreSQL's LISTEN/NOTIFY runner can hang when a
+notification is lost (eventsourcing #305), so both back ends poll: read the head position, read
+the notifications after our position in pages (only the view's topics), decode them with the
+application's mapper, and apply each page in ONE transaction together with the new position.
+The transaction first checks that the stored position is still the one the page was read from;
+if not (a replayed page, another runner, a rebuild), nothing is written.
+
+A page that comes back short has reached the head read at the start, so the position moves to
+that head even when the last events were of topics this view does not read: the blinded view
+thus reports the same position as the unblinded one once both are caught up.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
+
+from projections.batch import Batch, ParticipantCache
+from projections.db import Dialect, ViewDatabase
+from projections.projector import Projector
+from projections.schema import SCHEMA_VERSION, create_statements, drop_statements
+from projections.spec import ViewSpec
+from projections.tracking import (
+    Tracking,
+    TrackingConflict,
+    advance,
+    ensure_tracking_table,
+    read_tracking,
+    reset_tracking,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PAGE_SIZE = 5000
+# Called after each committed page with (events applied so far, position, head).
+Progress = Callable[[int, int, int], None]
+Decoded = tuple[int, str, Any]
+
+
+class EventSource(Protocol):
+    """What a runner needs of the application: its recorder and its mapper (the Trial)."""
+
+    @property
+    def recorder(self) -> ApplicationRecorder: ...
+
+    @property
+    def mapper(self) -> Mapper[Any]: ...
+
+
+@dataclass(frozen=True)
+class Status:
+    name: str
+    position: int
+    head: int
+    schema_ok: bool
+
+    @property
+    def lag(self) -> int:
+        return max(0, self.head - self.position)
+
+
+class ProjectionRunner:
+    """Keeps one read model caught up with the event store."""
+
+    def __init__(
+        self,
+        db: ViewDatabase,
+        source: EventSource,
+        view: ViewSpec,
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+    ) -> None:
+        if page_size < 1:
+            raise ValueError("The page size must be at least 1.")
+        self.db = db
+        self.source = source
+        self.view = view
+        self.page_size = page_size
+        self.projector = Projector(view)
+        self.cache = ParticipantCache()
+        # One catch-up at a time in this process; other processes are kept out by tracking.
+        self._lock = threading.RLock()
+
+    @property
+    def name(self) -> str:
+        return self.view.name
+
+    # ---- schema ---------------------------------------------------------------------------
+
+    def ensure_schema(self) -> None:
+        """Create the tables; rebuild from scratch if they were made by another schema."""
+        ensure_tracking_table(self.db)
+        with self.db.transaction() as cur:
+            if self.db.dialect is Dialect.POSTGRES:
+                cur.execute("SELECT pg_advisory_xact_lock(?)", (7_004_793,))
+            tracking = read_tracking(cur, self.name, for_update=True)
+            if tracking is not None and tracking.schema_version == SCHEMA_VERSION:
+                for statement in create_statements(self.view, self.db.dialect):
+                    cur.execute(statement)
+                return
+            if tracking is not None:
+                log.warning(
+                    "%s: tables built by schema %s, now %s: rebuilding from the events",
+                    self.name,
+                    tracking.schema_version,
+                    SCHEMA_VERSION,
+                )
+            self._reset(cur)
+
+    def _reset(self, cur: Any) -> None:
+        for statement in drop_statements(self.view):
+            cur.execute(statement)
+        for statement in create_statements(self.view, self.db.dialect):
+            cur.execute(statement)
+        reset_tracking(cur, self.name, SCHEMA_VERSION)
+
+    # ---- positions ------------------------------------------------------------------------
+
+    def tracking(self) -> Tracking:
+        with self.db.cursor() as cur:
+            found = read_tracking(cur, self.name)
+        if found is None:
+            raise RuntimeError(f"The {self.name} read model has no tables yet.")
+        return found
+
+    def position(self) -> int:
+        return self.tracking().position
+
+    def head(self) -> int:
+        return self.source.recorder.max_notification_id() or 0
+
+    def status(self) -> Status:
+        tracking = self.tracking()
+        return Status(
+            self.name, tracking.position, self.head(), tracking.schema_version == SCHEMA_VERSION
+        )
+
+    # ---- catching up ----------------------------------------------------------------------
+
+    def read_page(self, after: int, head: int) -> tuple[list[Decoded], int]:
+        """The decoded events after `after` (one page), and the position the page reaches."""
+        notifications: Sequence[Notification] = self.source.recorder.select_notifications(
+            start=after,
+            limit=self.page_size,
+            stop=head,
+            topics=self.view.topics,
+            inclusive_of_start=False,
+        )
+        to_event = self.source.mapper.to_domain_event
+        events = [(n.id, n.topic, to_event(n)) for n in notifications]
+        full = len(notifications) == self.page_size
+        return events, notifications[-1].id if full else head
+
+    def apply_page(self, expected: Tracking, events: list[Decoded], position: int) -> Tracking:
+        """Apply decoded events and move to `position`, in one transaction, exactly once.
+
+        Raises TrackingConflict, writing nothing, unless the stored tracking is `expected`.
+        """
+        with self.db.transaction() as cur:
+            current = read_tracking(cur, self.name, for_update=True)
+            if current != expected:
+                raise TrackingConflict(
+                    f"{self.name}: the page was read at position {expected.position}, "
+                    f"but the stored position is {current.position if current else None}."
+                )
+            self.cache.trust(expected)
+            try:
+                batch = Batch(cur, self.view, self.cache)
+                pids = [self.projector.participant_of(event) for _, _, event in events]
+                batch.load(pid for pid in pids if pid)
+                apply = self.projector.apply
+                for (event_position, topic, event), pid in zip(events, pids, strict=True):
+                    apply(batch, event_position, topic, event, pid)
+                batch.flush()
+                tracking = advance(cur, expected, position)
+            except BaseException:
+                # The transaction rolls back: rows changed in memory are not in the database.
+                self.cache.clear()
+                raise
+        self.cache.committed(tracking)
+        return tracking
+
+    def catch_up(
+        self,
+        *,
+        target: int | None = None,
+        progress: Progress | None = None,
+        stop: threading.Event | None = None,
+    ) -> int:
+        """Apply everything up to the current head (or `target`); return the events applied."""
+        with self._lock:
+            head = self.head()
+            tracking = self.tracking()
+            applied = 0
+            while tracking.position < head:
+                if stop is not None and stop.is_set():
+                    break
+                if target is not None and tracking.position >= target:
+                    break
+                events, reached = self.read_page(tracking.position, head)
+                try:
+                    tracking = self.apply_page(tracking, events, reached)
+                except TrackingConflict:
+                    # Another runner moved on (or a rebuild started): continue from there.
+                    tracking = self.tracking()
+                    continue
+                applied += len(events)
+                if progress is not None:
+                    progress(applied, tracking.position, head)
+            return applied
+
+    def rebuild(self, *, progress: Progress | None = None) -> int:
+        """Drop the read model's tables and build them again from the first event."""
+        with self._lock:
+            ensure_tracking_table(self.db)
+            with self.db.transaction() as cur:
+                read_tracking(cur, self.name, for_update=True)
+                self._reset(cur)
+            self.cache.clear()
+            return self.catch_up(progress=progress)
+
+    def wait_for(self, position: int, timeout: float) -> bool:
+        """Read-your-writes: return once this view has applied `position` (False on timeout).
+
+        Catches up in the calling thread when no one else is doing it, so a page served right
+        after a save shows that save without waiting for a poll interval.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.position() >= position:
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            if self._lock.acquire(timeout=min(remaining, 0.05)):
+                try:
+                    self.catch_up(target=position)
+                finally:
+                    self._lock.release()
+            else:
+                time.sleep(0.005)

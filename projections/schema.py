@@ -1,0 +1,223 @@
+"""The tables of each read model, prefixed with the model's name (`blinded_participants`...).
+
+The same DDL runs on SQLite and PostgreSQL: TEXT for ids, dates, times and JSON, INTEGER for
+flags, BIGINT for event positions. Bump SCHEMA_VERSION whenever a table or what a handler
+writes changes: a read model built by older code is then rebuilt from the events.
+"""
+
+from __future__ import annotations
+
+from projections.db import Dialect
+from projections.spec import ViewSpec
+
+SCHEMA_VERSION = "2"
+
+TRACKING_TABLE = "projection_tracking"
+TRACKING_DDL = (
+    f"CREATE TABLE IF NOT EXISTS {TRACKING_TABLE} ("
+    "name TEXT PRIMARY KEY, position BIGINT NOT NULL, generation BIGINT NOT NULL, "
+    "schema_version TEXT NOT NULL)"
+)
+
+# Columns of each table, in order (the first ones form the primary key).
+PARTICIPANT_COLUMNS: tuple[str, ...] = (
+    "id",
+    "seq",
+    "screening_number",
+    "site",
+    "status",
+    "mri_eligible",
+    "failed_criteria",
+    "included",
+    "screened_on",
+    "mri_on",
+    "consent_on",
+    "randomised_on",
+    "ended_on",
+    "eos_status",
+    "eos_reason",
+    "form_versions",
+    "deviations",
+    "consort",
+    "last_position",
+    "last_event_at",
+)
+UNBLINDED_PARTICIPANT_COLUMNS: tuple[str, ...] = ("arm", "arm_revealed")
+FORM_COLUMNS: tuple[str, ...] = (
+    "participant_id",
+    "sheet_key",
+    "form",
+    "items",
+    "derived",
+    "position",
+    "updated_at",
+)
+VISIT_COLUMNS: tuple[str, ...] = (
+    "participant_id",
+    "visit",
+    "target_on",
+    "window_start",
+    "window_end",
+    "done_on",
+    "deviation",
+)
+AUDIT_COLUMNS: tuple[str, ...] = (
+    "position",
+    "item",
+    "at",
+    "participant_id",
+    "site",
+    "form",
+    "sheet_key",
+    "user_name",
+    "role",
+    "event_type",
+    "originator_id",
+    "originator_version",
+    "detail",
+)
+CONSORT_COLUMNS: tuple[str, ...] = ("participant_id", "position", "record")
+QUERY_COLUMNS: tuple[str, ...] = (
+    "id",
+    "participant_id",
+    "site",
+    "form",
+    "item",
+    "status",
+    "text",
+    "raised_by",
+    "raised_at",
+    "position",
+    "thread",
+)
+SIGNATURE_COLUMNS: tuple[str, ...] = (
+    "participant_id",
+    "form",
+    "signed_by",
+    "role",
+    "meaning",
+    "signed_at",
+    "content_hash",
+    "valid",
+    "position",
+)
+LOCK_COLUMNS: tuple[str, ...] = (
+    "scope",
+    "participant_id",
+    "form",
+    "locked",
+    "by_user",
+    "at",
+    "reason",
+    "position",
+)
+SDV_COLUMNS: tuple[str, ...] = (
+    "participant_id",
+    "form",
+    "verified",
+    "by_user",
+    "at",
+    "position",
+)
+
+PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
+    "participants": ("id",),
+    "forms": ("participant_id", "sheet_key"),
+    "visits": ("participant_id", "visit"),
+    "audit": ("position", "item"),
+    "consort": ("participant_id", "position"),
+    "queries": ("id",),
+    "signatures": ("participant_id", "form"),
+    "locks": ("scope",),
+    "sdv": ("participant_id", "form"),
+}
+_TYPES = {
+    "seq": "BIGINT",
+    "position": "BIGINT",
+    "last_position": "BIGINT",
+    "originator_version": "BIGINT",
+    "mri_eligible": "INTEGER",
+    "included": "INTEGER",
+    "valid": "INTEGER",
+    "locked": "INTEGER",
+    "verified": "INTEGER",
+}
+_NOT_NULL = {"item"}
+# Indexes for the query API: list pages, history pages and dashboards.
+_INDEXES: dict[str, tuple[tuple[str, ...], ...]] = {
+    "participants": (("site", "seq"), ("seq",), ("status",)),
+    # Item history reads a participant's rows (few) and filters form and item; a filter by
+    # event type alone walks the log by position. Each index costs time on every event.
+    "audit": (("participant_id", "position"), ("user_name", "position")),
+    "consort": (("position",),),
+    "queries": (("participant_id",), ("status",)),
+}
+
+
+def columns(view: ViewSpec, table: str) -> tuple[str, ...]:
+    base = {
+        "participants": PARTICIPANT_COLUMNS,
+        "forms": FORM_COLUMNS,
+        "visits": VISIT_COLUMNS,
+        "audit": AUDIT_COLUMNS,
+        "consort": CONSORT_COLUMNS,
+        "queries": QUERY_COLUMNS,
+        "signatures": SIGNATURE_COLUMNS,
+        "locks": LOCK_COLUMNS,
+        "sdv": SDV_COLUMNS,
+    }[table]
+    if table == "participants" and not view.blinded:
+        return base + UNBLINDED_PARTICIPANT_COLUMNS
+    return base
+
+
+def table_name(view: ViewSpec | str, table: str) -> str:
+    prefix = view if isinstance(view, str) else view.name
+    return f"{prefix}_{table}"
+
+
+def create_statements(view: ViewSpec, dialect: Dialect) -> list[str]:
+    # On SQLite, tables keyed by several columns are stored in key order (WITHOUT ROWID): no
+    # separate key index to maintain on every insert.
+    clustered = " WITHOUT ROWID" if dialect is Dialect.SQLITE else ""
+    statements = []
+    for table, key in PRIMARY_KEYS.items():
+        cols = ", ".join(
+            f"{col} {_TYPES.get(col, 'TEXT')}{' NOT NULL' if col in _NOT_NULL else ''}"
+            for col in columns(view, table)
+        )
+        name = table_name(view, table)
+        statements.append(
+            f"CREATE TABLE IF NOT EXISTS {name} ({cols}, PRIMARY KEY ({', '.join(key)}))"
+            + (clustered if len(key) > 1 else "")
+        )
+        for index in _INDEXES.get(table, ()):
+            index_name = f"{name}_{'_'.join(index)}"
+            statements.append(
+                f"CREATE INDEX IF NOT EXISTS {index_name} ON {name} ({', '.join(index)})"
+            )
+    return statements
+
+
+def drop_statements(view: ViewSpec) -> list[str]:
+    return [f"DROP TABLE IF EXISTS {table_name(view, table)}" for table in PRIMARY_KEYS]
+
+
+def upsert_sql(view: ViewSpec, table: str) -> str:
+    """Insert a whole row, replacing the row with the same primary key (both back ends)."""
+    cols = columns(view, table)
+    key = PRIMARY_KEYS[table]
+    updates = ", ".join(f"{col} = excluded.{col}" for col in cols if col not in key)
+    return (
+        f"INSERT INTO {table_name(view, table)} ({', '.join(cols)}) "
+        f"VALUES ({', '.join('?' for _ in cols)}) "
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+    )
+
+
+def insert_sql(view: ViewSpec, table: str) -> str:
+    cols = columns(view, table)
+    return (
+        f"INSERT INTO {table_name(view, table)} ({', '.join(cols)}) "
+        f"VALUES ({', '.join('?' for _ in cols)})"
+    )

@@ -1,0 +1,86 @@
+"""The read models show what the application shows, for every participant of a demo trial."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from domain.participant import Participant
+from edc.presenters import participant_view
+from projections.db import ViewDatabase
+from projections.visits import VISIT_STATUSES
+from tests.projections.conftest import DEMO_PARTICIPANTS, DemoStore, demo_projections
+
+SUMMARY_KEYS = (
+    "id",
+    "screening_number",
+    "site",
+    "status",
+    "mri_eligible",
+    "failed_criteria",
+    "included",
+    "randomised_on",
+)
+FORM_KEYS = ("version", "status", "items", "derived", "deviation")
+
+
+def _comparable(view: dict[str, object]) -> dict[str, object]:
+    forms = view["forms"]
+    assert isinstance(forms, dict)
+    return {
+        **{key: view[key] for key in SUMMARY_KEYS},
+        "forms": {form: {key: shown[key] for key in FORM_KEYS} for form, shown in forms.items()},
+        **({"arm": view["arm"]} if "arm" in view else {}),
+    }
+
+
+def test_every_participant_matches_the_application_view_in_both_read_models(
+    demo_store: DemoStore, view_db: ViewDatabase
+) -> None:
+    trial = demo_store.trial
+    projections = demo_projections(demo_store, view_db, page_size=97)
+    projections.catch_up()
+    models = projections.read_models()
+    allocation = trial.load_allocation()
+    assert allocation is not None
+    ids = trial.participant_ids()
+    assert len(ids) == DEMO_PARTICIPANTS
+    assert [row["id"] for row in models.participants("unblinded")] == [str(i) for i in ids]
+    randomised = 0
+    for pid in ids:
+        participant: Participant = trial.load_participant(pid)
+        randomised += participant.randomised_on is not None
+        arm = allocation.arm_of(pid)
+        unblinded = models.participant("unblinded", str(pid))
+        blinded = models.participant("blinded", str(pid))
+        assert unblinded is not None and blinded is not None
+        assert _comparable(unblinded) == _comparable(
+            participant_view(participant, blinded=False, arm=arm)
+        )
+        assert _comparable(blinded) == _comparable(participant_view(participant, blinded=True))
+        assert "arm" not in blinded and "adherence" not in blinded["forms"]
+    assert randomised > 20
+    assert models.participant("blinded", "00000000-0000-0000-0000-000000000000") is None
+
+
+def test_visits_of_randomised_participants_have_dates_and_a_status(
+    demo_store: DemoStore, view_db: ViewDatabase
+) -> None:
+    projections = demo_projections(demo_store, view_db)
+    projections.catch_up()
+    models = projections.read_models()
+    randomised = [p for p in models.participants("blinded") if p["randomised_on"]]
+    later = date(2030, 1, 1)
+    visits = models.visits("blinded", later)
+    assert len(visits) == 3 * len(randomised)
+    assert {v["visit"] for v in visits} == {"baseline", "week10", "month12"}
+    # Long after the trial every visit is settled: done (in or out of window), missed or
+    # cancelled by the end of the participant's study.
+    assert {v["status"] for v in visits} <= {"done", "done out of window", "missed", "cancelled"}
+    assert {"done", "done out of window", "missed"} <= {v["status"] for v in visits}
+    assert visits == models.visits("unblinded", later)
+    # Before anyone's week 10 window opened, nothing was due yet unless already done.
+    early = {
+        v["status"] for v in models.visits("blinded", date(2007, 4, 1)) if v["visit"] != "baseline"
+    }
+    assert early <= {"not due", "done", "done out of window", "cancelled"}
+    assert set(VISIT_STATUSES) >= {v["status"] for v in models.visits("blinded", date(2008, 6, 1))}
