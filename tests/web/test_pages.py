@@ -195,3 +195,31 @@ async def test_unknown_pages_and_participants_are_404_pages(
         response = await client.get(path)
         assert response.status == 404, path
         assert "Not found" in await response.text()
+
+
+async def test_admin_manages_an_account(client: Client, web_config: WebConfig) -> None:
+    token = sign_in(client, web_config, "admin")
+    page = await client.get("/users/mona")
+    html = await page.text()
+    assert page.status == 200 and 'id="user-active">yes<' in html
+    _labels_cover_inputs(html)
+    issued = await (
+        await client.post("/users/mona/token", data={"csrf_token": token, "label": "laptop"})
+    ).text()
+    assert 'id="new-token">edc_' in issued
+    assert "laptop" in await (await client.get("/users/mona")).text()
+    assert 'id="new-token"' not in await (await client.get("/users/mona")).text()
+    refused = await client.post("/users/mona/deactivate", data={"csrf_token": token})
+    assert refused.status == 422
+    done = await client.post(
+        "/users/mona/deactivate", data={"csrf_token": token, "reason": "left the trial"}
+    )
+    assert 'id="user-active">no<' in await done.text()
+    named = await client.post(
+        "/users/mona/name", data={"csrf_token": token, "full_name": "Mona <b>Monitor</b>"}
+    )
+    assert "Mona &lt;b&gt;Monitor&lt;/b&gt;" in await named.text()
+    own = await client.post("/users/adam/deactivate", data={"csrf_token": token, "reason": "x"})
+    assert own.status in (403, 422)
+    assert (await client.get("/users/nobody")).status == 404
+    assert (await client.post("/users/mona/explode", data={"csrf_token": token})).status == 404

@@ -65,3 +65,72 @@ async def add_user(request: web.Request) -> web.Response:
         return await _page(request, 422, error=error.message, new=new)
     await flash(request, f"Account {name} added.")
     raise see_other(request, "users")
+
+
+async def _user_page(request: web.Request, status: int = 200, **extra: object) -> web.Response:
+    actor = actor_of(request)
+    user = await run(trial_of(request).show_user, actor, request.match_info["name"])
+    context = {
+        "user": user,
+        "roles": [r.value for r in Role],
+        "sites": SITES,
+        "error": None,
+        "token": None,
+        **extra,
+    }
+    return await render(request, "user.html", context, status=status)
+
+
+@routes.get("/users/{name}", name="user")
+async def user_page(request: web.Request) -> web.Response:
+    _check_admin(request)
+    return await _user_page(request)
+
+
+ACTIONS = ("deactivate", "reactivate", "unlock", "token", "revoke", "role", "password", "name")
+
+
+@routes.post("/users/{name}/{action}", name="user_action")
+async def user_action(request: web.Request) -> web.Response:
+    _check_admin(request)
+    actor, trial = actor_of(request), trial_of(request)
+    name, action = request.match_info["name"], request.match_info["action"]
+    if action not in ACTIONS:
+        raise web.HTTPNotFound()
+    post = await request.post()
+    reason = form_text(post, "reason", 600)
+    token = None
+    try:
+        if action == "deactivate":
+            await run(trial.deactivate_user, actor, name, reason)
+        elif action == "reactivate":
+            await run(trial.reactivate_user, actor, name, reason)
+        elif action == "unlock":
+            await run(trial.unlock_user, actor, name)
+        elif action == "token":
+            token = await run(trial.issue_token, actor, name, form_text(post, "label", 100))
+        elif action == "revoke":
+            await run(trial.revoke_all_tokens, actor, name)
+        elif action == "role":
+            blinding = form_text(post, "blinding", 20)
+            await run(
+                trial.change_role,
+                actor,
+                name,
+                form_text(post, "role", 40),
+                form_text(post, "site", 40) or None,
+                blinded={"blinded": True, "unblinded": False}.get(blinding),
+            )
+        elif action == "password":
+            await run(trial.set_password, actor, name, form_text(post, "password", 1000))
+        else:
+            await run(trial.set_full_name, actor, name, form_text(post, "full_name", 200))
+    except EdcError as error:
+        if error.code in ("forbidden", "not_found"):
+            raise
+        return await _user_page(request, 422, error=error.message)
+    if token is not None:
+        # The token is shown on this answer only: the account keeps just its hash.
+        return await _user_page(request, token=token)
+    await flash(request, f"{name}: done ({action}).")
+    raise web.HTTPSeeOther(str(request.app.router["user"].url_for(name=name)))
