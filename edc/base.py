@@ -14,7 +14,12 @@ from typing import Any
 from uuid import UUID, uuid4
 from zoneinfo import ZoneInfo
 
-from eventsourcing.application import AggregateNotFoundError, Application, Recording
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    Recording,
+)
 from eventsourcing.persistence import JSONTranscoder
 from eventsourcing.utils import Environment, EnvType, get_topic
 
@@ -26,6 +31,7 @@ from domain.participant import Participant
 from domain.protocol import TIME_ZONE
 from domain.site_register import SiteRegister, site_register_id
 from edc.audit.store import use_sealing_recorder
+from edc.audit.subjects import note_subjects
 from edc.storage import storage_errors
 from edc.transcodings import DateAsISO
 
@@ -69,6 +75,11 @@ class TrialBase(Application):
         # A read-only database or a full disk is a clear refusal, never a bare exception.
         with storage_errors():
             return super().save(*objs, **kwargs)
+
+    def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        # The recorder notes, with each event's chain link, which participant it concerns.
+        note_subjects(processing_event)
+        return super()._record(processing_event)
 
     def local_date(self, at: datetime) -> date:
         return at.astimezone(self.zone).date()
@@ -134,7 +145,6 @@ class TrialBase(Application):
 
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, limit=1))
-
 
 
 def topic_of(cls: type) -> str:

@@ -24,8 +24,11 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 from edc.audit.links import GENESIS, Link, LinkRow, StoredRow, seal_events
+from edc.audit.subjects import SUBJECTS_KEY
 
 _COLUMNS = SQL("position, originator_id, originator_version, digest, link")
+# Any fixed number, the same in every process: the key of the table set-up lock.
+_SETUP_LOCK = 0x6564_6361_7564_6974  # "edcaudit"
 
 
 class SealingPostgresRecorder(PostgresApplicationRecorder):
@@ -48,7 +51,7 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
             SQL(
                 "CREATE TABLE IF NOT EXISTS {table} (position bigint PRIMARY KEY, "
                 "originator_id {id_type} NOT NULL, originator_version bigint NOT NULL, "
-                "digest bytea NOT NULL, link bytea NOT NULL)"
+                "digest bytea NOT NULL, link bytea NOT NULL, participant_id uuid)"
             ).format(table=self.chain_table, id_type=Identifier(datastore.originator_id_type))
         )
         self.sql_create_statements.append(
@@ -57,13 +60,29 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
                 "ON {table} (originator_id, originator_version)"
             ).format(index=Identifier(self.chain_table_name + "_event"), table=self.chain_table)
         )
+        self.sql_create_statements.append(
+            SQL("CREATE INDEX IF NOT EXISTS {} ON {} (participant_id, position)").format(
+                Identifier(self.chain_table_name + "_participant"), self.chain_table
+            )
+        )
 
     def create_table(self) -> None:
-        existed = self._chain_table_exists()
-        super().create_table()
-        if not existed:
-            # A store written before the chain existed is adopted once, when the table is made.
-            self.seal_unsealed()
+        # Processes starting together would run the same DDL at once, which PostgreSQL can
+        # refuse ("tuple concurrently updated", e.g. the library's CREATE OR REPLACE
+        # FUNCTION): one process at a time sets the tables up.
+        with self.datastore.get_connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK,))
+            try:
+                existed = self._chain_table_exists()
+                if existed:
+                    self._add_participant_column()
+                super().create_table()
+                if not existed:
+                    # A store written before the chain existed is adopted once, when the
+                    # table is made.
+                    self.seal_unsealed()
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK,))
 
     # ---- sealing ---------------------------------------------------------------------------
 
@@ -90,6 +109,7 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
             try:
                 self._seal(
                     curs,
+                    kwargs.get(SUBJECTS_KEY),
                     [
                         (position, s.originator_id, s.originator_version, s.topic, s.state)
                         for position, s in zip(sorted(positions), stored_events, strict=True)
@@ -106,16 +126,22 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
         return positions
 
     def _seal(
-        self, curs: Cursor[DictRow], events: list[tuple[int, UUID | str, int, str, bytes]]
+        self,
+        curs: Cursor[DictRow],
+        subjects: list[UUID | None] | None,
+        events: list[tuple[int, UUID | str, int, str, bytes]],
     ) -> None:
         last = self._last_link(curs)
         previous, last_position = (last.link, last.position) if last else (GENESIS, 0)
         links = seal_events(previous, last_position, events)
         curs.executemany(
-            SQL("INSERT INTO {} ({}) VALUES (%s, %s, %s, %s, %s)").format(
+            SQL("INSERT INTO {} ({}, participant_id) VALUES (%s, %s, %s, %s, %s, %s)").format(
                 self.chain_table, _COLUMNS
             ),
-            [(k.position, k.originator_id, k.originator_version, k.digest, k.link) for k in links],
+            [
+                (k.position, k.originator_id, k.originator_version, k.digest, k.link, subject)
+                for k, subject in zip(links, subjects or [None] * len(links), strict=True)
+            ],
         )
 
     def seal_unsealed(self, page_size: int = 1000) -> Link | None:
@@ -138,6 +164,7 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
                     return head
                 self._seal(
                     curs,
+                    None,
                     [
                         (
                             r["notification_id"],
@@ -242,6 +269,37 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
                 for r in curs.fetchall()
             ]
 
+    def positions_concerning(self, participant_id: UUID) -> list[int]:
+        """Positions of events recorded as concerning a participant (see edc.audit.subjects)."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL("SELECT position FROM {} WHERE participant_id = %s ORDER BY position").format(
+                    self.chain_table
+                ),
+                (participant_id,),
+            )
+            return [row["position"] for row in curs.fetchall()]
+
+    def notifications_at(self, positions: Sequence[int]) -> list[Notification]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL(
+                    "SELECT notification_id, originator_id, originator_version, topic, state "
+                    "FROM {} WHERE notification_id = ANY(%s) ORDER BY notification_id"
+                ).format(self.events_table),
+                (list(positions),),
+            )
+            return [
+                Notification(
+                    id=r["notification_id"],
+                    originator_id=r["originator_id"],
+                    originator_version=r["originator_version"],
+                    topic=r["topic"],
+                    state=bytes(r["state"]),
+                )
+                for r in curs.fetchall()
+            ]
+
     def event_position(self, originator_id: UUID | str, version: int) -> int | None:
         """Where an event is stored now (None when it is not stored at all)."""
         with self.datastore.transaction(commit=False) as curs:
@@ -279,6 +337,19 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
         )
         row = curs.fetchone()
         return _link(row) if row else None
+
+    def _add_participant_column(self) -> None:
+        # Chains made before the participant locator existed get the column (empty).
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                "SELECT 1 FROM information_schema.columns WHERE table_schema = %s "
+                "AND table_name = %s AND column_name = 'participant_id'",
+                (self.datastore.schema, self.chain_table_name),
+            )
+            if curs.fetchone() is None:
+                curs.execute(
+                    SQL("ALTER TABLE {} ADD COLUMN participant_id uuid").format(self.chain_table)
+                )
 
     def _chain_table_exists(self) -> bool:
         with self.datastore.transaction(commit=False) as curs:

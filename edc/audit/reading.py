@@ -12,6 +12,7 @@ from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
 from domain.blinding import CLASSIFICATION
+from edc.audit.store import chain_recorder
 
 SCAN_PAGE = 1000
 
@@ -24,6 +25,18 @@ def aggregate_notifications(app: Application, originator_id: UUID | str) -> list
         return found
     # Stores without the sealing recorder (in memory): scan, which is fine at their size.
     return [n for n in scan(app, 0) if n.originator_id == originator_id]
+
+
+def notifications_concerning(app: Application, participant_id: UUID) -> list[Notification] | None:
+    """Events recorded as concerning a participant (the chain's locator), in order.
+
+    None when the store keeps no chain. Events of a store adopted from before the locator
+    existed are not located; a participant's own events are always found by aggregate id.
+    """
+    if not hasattr(app.recorder, "positions_concerning"):
+        return None
+    recorder = chain_recorder(app)
+    return recorder.notifications_at(recorder.positions_concerning(participant_id))
 
 
 def scan(

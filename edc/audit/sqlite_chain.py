@@ -16,6 +16,7 @@ from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from edc.audit.links import GENESIS, Link, LinkRow, StoredRow, seal_events
+from edc.audit.subjects import SUBJECTS_KEY
 
 CHAIN_TABLE = "audit_chain"
 _COLUMNS = "position, originator_id, originator_version, digest, link"
@@ -29,16 +30,23 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
         statements.append(
             f"CREATE TABLE IF NOT EXISTS {CHAIN_TABLE} ("
             "position INTEGER PRIMARY KEY, originator_id TEXT NOT NULL, "
-            "originator_version INTEGER NOT NULL, digest BLOB NOT NULL, link BLOB NOT NULL)"
+            "originator_version INTEGER NOT NULL, digest BLOB NOT NULL, link BLOB NOT NULL, "
+            "participant_id TEXT)"
         )
         statements.append(
             f"CREATE UNIQUE INDEX IF NOT EXISTS {CHAIN_TABLE}_event "
             f"ON {CHAIN_TABLE} (originator_id, originator_version)"
         )
+        statements.append(
+            f"CREATE INDEX IF NOT EXISTS {CHAIN_TABLE}_participant "
+            f"ON {CHAIN_TABLE} (participant_id, position)"
+        )
         return statements
 
     def create_table(self) -> None:
         existed = self._chain_table_exists()
+        if existed:
+            self._add_participant_column()
         super().create_table()
         if not existed:
             # A store written before the chain existed is adopted once, when the table is made.
@@ -53,6 +61,7 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
         if positions:
             self._seal(
                 c,
+                kwargs.get(SUBJECTS_KEY),
                 [
                     (position, s.originator_id, s.originator_version, s.topic, s.state)
                     for position, s in zip(positions, stored_events, strict=True)
@@ -60,15 +69,27 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
             )
         return positions
 
-    def _seal(self, c: SQLiteCursor, events: list[tuple[int, UUID | str, int, str, bytes]]) -> None:
+    def _seal(
+        self,
+        c: SQLiteCursor,
+        subjects: list[UUID | None] | None,
+        events: list[tuple[int, UUID | str, int, str, bytes]],
+    ) -> None:
         last = self._last_link(c)
         previous, last_position = (last.link, last.position) if last else (GENESIS, 0)
         links = seal_events(previous, last_position, events)
         c.executemany(
-            f"INSERT INTO {CHAIN_TABLE} ({_COLUMNS}) VALUES (?,?,?,?,?)",
+            f"INSERT INTO {CHAIN_TABLE} ({_COLUMNS}, participant_id) VALUES (?,?,?,?,?,?)",
             [
-                (k.position, _text_id(k.originator_id), k.originator_version, k.digest, k.link)
-                for k in links
+                (
+                    k.position,
+                    _text_id(k.originator_id),
+                    k.originator_version,
+                    k.digest,
+                    k.link,
+                    _text_id(subject) if subject else None,
+                )
+                for k, subject in zip(links, subjects or [None] * len(links), strict=True)
             ],
         )
 
@@ -88,6 +109,7 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
                     return head
                 self._seal(
                     c,
+                    None,
                     [
                         (row[0], self.convert_originator_id(row[1]), row[2], row[3], row[4])
                         for row in rows
@@ -183,6 +205,38 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
                 for row in c.fetchall()
             ]
 
+    def positions_concerning(self, participant_id: UUID) -> list[int]:
+        """Positions of events recorded as concerning a participant (see edc.audit.subjects)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT position FROM {CHAIN_TABLE} WHERE participant_id = ? ORDER BY position",
+                (_text_id(participant_id),),
+            )
+            return [row[0] for row in c.fetchall()]
+
+    def notifications_at(self, positions: Sequence[int]) -> list[Notification]:
+        found: list[Notification] = []
+        for start in range(0, len(positions), 500):
+            chunk = list(positions[start : start + 500])
+            with self.datastore.transaction(commit=False) as c:
+                c.execute(
+                    f"SELECT rowid, originator_id, originator_version, topic, state "
+                    f"FROM {self.events_table_name} WHERE rowid IN ({','.join('?' * len(chunk))})"
+                    " ORDER BY rowid",
+                    chunk,
+                )
+                found += [
+                    Notification(
+                        id=row[0],
+                        originator_id=self.convert_originator_id(row[1]),
+                        originator_version=row[2],
+                        topic=row[3],
+                        state=row[4],
+                    )
+                    for row in c.fetchall()
+                ]
+        return found
+
     def event_position(self, originator_id: UUID | str, version: int) -> int | None:
         """Where an event is stored now (None when it is not stored at all)."""
         with self.datastore.transaction(commit=False) as c:
@@ -213,6 +267,13 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
         return Link(
             row[0], self.convert_originator_id(row[1]), row[2], bytes(row[3]), bytes(row[4])
         )
+
+    def _add_participant_column(self) -> None:
+        # Chains made before the participant locator existed get the column (empty).
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(f"PRAGMA table_info({CHAIN_TABLE})")
+            if "participant_id" not in {row[1] for row in c.fetchall()}:
+                c.execute(f"ALTER TABLE {CHAIN_TABLE} ADD COLUMN participant_id TEXT")
 
     def _chain_table_exists(self) -> bool:
         with self.datastore.transaction(commit=False) as c:

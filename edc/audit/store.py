@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol, cast
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.persistence import Notification
 from eventsourcing.utils import Environment
 
 from edc.audit.links import Link, LinkRow, StoredRow
@@ -33,6 +35,8 @@ class ChainRecorder(Protocol):
     def chain_link_at_or_before(self, position: int) -> Link | None: ...
     def chain_link_of(self, originator_id: UUID | str, version: int) -> Link | None: ...
     def event_position(self, originator_id: UUID | str, version: int) -> int | None: ...
+    def positions_concerning(self, participant_id: UUID) -> list[int]: ...
+    def notifications_at(self, positions: Sequence[int]) -> list[Notification]: ...
     def chain_count(self, upto: int) -> int: ...
 
 

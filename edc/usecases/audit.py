@@ -7,7 +7,7 @@ topic before anything is decoded, so nothing arm-revealing is even read on their
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -24,7 +24,12 @@ from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, FORMS
 from domain.refusal_log import CommandRefused
 from domain.roles import SITE_ROLES, Role
-from edc.audit.reading import aggregate_notifications, participant_linked_topics, scan
+from edc.audit.reading import (
+    aggregate_notifications,
+    notifications_concerning,
+    participant_linked_topics,
+    scan,
+)
 from edc.audit.rendering import event_type_name, render_event, utc_iso
 from edc.base import TrialBase
 from edc.permissions import Action, authorize, may
@@ -186,10 +191,16 @@ class AuditUseCases(TrialBase):
         return [found[position] for position in sorted(found)]
 
     def _naming(self, actor: Actor, participant_id: UUID) -> Iterator[tuple[Notification, Any]]:
-        topics = [t for t in participant_linked_topics() if _readable(actor, t)]
-        if not topics:
-            return
-        for n in scan(self, 0, topics):
+        """Events of other aggregates that name the participant (allocation, screening log...)."""
+        located = notifications_concerning(self, participant_id)
+        if located is not None:
+            candidates: Iterable[Notification] = (n for n in located if _readable(actor, n.topic))
+        else:
+            topics = [t for t in participant_linked_topics() if _readable(actor, t)]
+            candidates = scan(self, 0, topics) if topics else iter(())
+        for n in candidates:
+            if n.originator_id == participant_id:
+                continue
             event = self.mapper.to_domain_event(n)
             if getattr(event, "participant_id", None) == participant_id:
                 yield n, event

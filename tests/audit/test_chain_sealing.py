@@ -161,3 +161,25 @@ def _table_exists(settings: Settings) -> str:
     if settings.database_url:
         return "SELECT 1 FROM pg_tables WHERE tablename = 'trial_audit_chain'"
     return "SELECT 1 FROM sqlite_master WHERE name = 'audit_chain'"
+
+
+def test_a_chain_made_before_the_participant_locator_gets_the_column_when_opened(
+    trial: Trial, actors: dict[str, Actor], settings: Settings
+) -> None:
+    staff = actors["site_staff"]
+    screened(trial, staff)
+    trial.close()
+    raw = RawStore(settings)
+    raw.execute(f"DROP INDEX {raw.chain_table}_participant")
+    raw.execute(f"ALTER TABLE {raw.chain_table} DROP COLUMN participant_id")
+    reopened = build_trial(settings)
+    try:
+        pid = screened(reopened, staff)
+        assert audit.verify(reopened).ok
+        located = raw.execute(
+            f"SELECT COUNT(*) FROM {raw.chain_table} WHERE participant_id IS NOT NULL"
+        )[0][0]
+        assert located == 2  # the new participant's screening: number issued + screened
+        assert pid in reopened.participant_ids()
+    finally:
+        reopened.close()
