@@ -27,7 +27,8 @@ from tests.reliability.helpers import (
     stored_events,
 )
 
-pytestmark = pytest.mark.timeout(300)
+# Each scenario runs several `edc` processes: slow by the suite's measure (> 10 s).
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 
 def fresh_target(settings: Settings, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
@@ -48,7 +49,6 @@ def snapshot_bytes(settings: Settings, as_of: int, out: Path) -> str:
     return hashlib.sha256(out.read_bytes()).hexdigest()
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("form", ["directory", "archive"])
 def test_a_restored_store_has_the_same_events_chain_views_and_snapshots(
     trial: Trial,

@@ -101,6 +101,7 @@ def fill(disk: Path) -> Path:
     return filler
 
 
+@pytest.mark.slow
 def test_a_read_only_database_refuses_commands_clearly_and_stores_nothing(
     tmp_path: Path,
 ) -> None:
