@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from domain.errors import EdcError
-from edc import backup_cli, export_cli, serve_cli, users_cli
+from edc import backup_cli, export_cli, projections_cli, report_cli, serve_cli, users_cli
 from edc.audit import cli as audit_cli
 from edc.config import Settings
 
@@ -41,9 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     users_cli.register(commands)
     serve_cli.register(commands)
+    projections_cli.register(commands)
     backup_cli.register(commands)
     audit_cli.register(commands)
     export_cli.register(commands)
+    report_cli.register(commands)
     return parser
 
 

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.crf import ItemSpec
+from lxml import etree
+
+from domain.crf import DERIVED, ITEMS, ItemSpec
 from projections.exports.casebook import Change
 from projections.exports.odm.admin import Directory
 from projections.exports.odm.names import form_oid, group_oid, item_oid
-from projections.exports.odm.xml import Out
+from projections.exports.odm.xml import TreeOut
 from projections.exports.values import as_text, is_missing
 
 
@@ -25,6 +27,14 @@ class Signed:
     content_hash: str
 
 
+# Item OIDs of the CRF, made once (the snapshot writes one per value).
+ITEM_OIDS = {
+    spec.name: item_oid(spec.name)
+    for specs in (*ITEMS.values(), *DERIVED.values())
+    for spec in specs
+}
+
+
 def reason_text(reason: Mapping[str, str] | None) -> str | None:
     """The user's reason for change as text: the code, then their words if they gave any."""
     if not reason:
@@ -36,27 +46,29 @@ def reason_text(reason: Mapping[str, str] | None) -> str | None:
 class ClinicalOut:
     """Writes the parts of ClinicalData that snapshot and transactional files share."""
 
-    def __init__(self, out: Out, directory: Directory) -> None:
+    def __init__(self, out: TreeOut, directory: Directory) -> None:
         self.out = out
         self.directory = directory
         # The latest time written: the file cannot be created before it (ODM 1.3.2, 2.10).
         self.latest: datetime | None = None
 
-    def stamp(self, at: datetime) -> None:
-        self.out.leaf("DateTimeStamp", at.isoformat())
+    def stamp(self, parent: etree._Element, at: datetime) -> None:
+        etree.SubElement(parent, "DateTimeStamp").text = at.isoformat()
         if self.latest is None or at > self.latest:
             self.latest = at
 
     def audit_record(self, change: Change) -> None:
-        out = self.out
-        with out.element("AuditRecord"):
-            out.leaf("UserRef", UserOID=self.directory.user(change.actor))
-            out.leaf("LocationRef", LocationOID=self.directory.location(change.actor))
-            self.stamp(change.at)
-            reason = reason_text(change.reason)
-            if reason:
-                out.leaf("ReasonForChange", reason)
-            out.leaf("SourceID", change.event_id)
+        """Who, where, when, why and which event: built directly (one per transaction)."""
+        record = etree.SubElement(self.out.current, "AuditRecord")
+        etree.SubElement(record, "UserRef", {"UserOID": self.directory.user(change.actor)})
+        etree.SubElement(
+            record, "LocationRef", {"LocationOID": self.directory.location(change.actor)}
+        )
+        self.stamp(record, change.at)
+        reason = reason_text(change.reason)
+        if reason:
+            etree.SubElement(record, "ReasonForChange").text = reason
+        etree.SubElement(record, "SourceID").text = change.event_id
 
     def signature(self, signed: Signed) -> None:
         """An electronic signature: who, where, which meaning, when, and the hash signed."""
@@ -65,15 +77,22 @@ class ClinicalOut:
             out.leaf("UserRef", UserOID=self.directory.user(signed.actor))
             out.leaf("LocationRef", LocationOID=self.directory.location(signed.actor))
             out.leaf("SignatureRef", SignatureOID=self.directory.signature(signed.meaning))
-            self.stamp(signed.at)
+            self.stamp(self.out.current, signed.at)
             out.leaf("CryptoBindingManifest", f"sha256:{signed.content_hash}")
 
     def item_values(self, specs: Iterable[ItemSpec], values: Mapping[str, Any]) -> None:
         """ItemData for each item with a value, in form order (empty items are left out)."""
-        for spec in specs:
-            value = values.get(spec.name)
-            if not is_missing(value):
-                self.out.leaf("ItemData", ItemOID=item_oid(spec.name), Value=as_text(value))
+        self.out.leaves(
+            "ItemData",
+            (
+                {
+                    "ItemOID": ITEM_OIDS.get(spec.name) or item_oid(spec.name),
+                    "Value": as_text(value),
+                }
+                for spec in specs
+                if not is_missing(value := values.get(spec.name))
+            ),
+        )
 
     def form_data(
         self,

@@ -32,9 +32,9 @@ def write_snapshot_clinical(
             "SubjectData", SubjectKey=casebook.screening_number, TransactionType="Insert"
         ):
             clinical.audit_record(casebook.screened)
-            casebook_signature = latest_valid_signature(participant, None)
-            if casebook_signature is not None:
-                clinical.signature(casebook_signature)
+            signatures = latest_valid_signatures(participant)
+            if None in signatures:
+                clinical.signature(signatures[None])
             out.leaf("SiteRef", LocationOID=clinical.directory.location({"site": participant.site}))
             for visit, forms in visits:
                 for repeat_key, entries in visit_entries(casebook, visit, forms):
@@ -47,22 +47,25 @@ def write_snapshot_clinical(
                                 form.all_items,
                                 values,
                                 change,
-                                signed=latest_valid_signature(participant, form.key),
+                                signed=signatures.get(form.key),
                             )
         out.newline()
 
 
-def latest_valid_signature(participant: Participant, form: str | None) -> Signed | None:
-    """The last signature of a form (None: of the casebook) still valid at the cut.
+def latest_valid_signatures(participant: Participant) -> dict[str | None, Signed]:
+    """Per form (None: the casebook), its last signature still valid at the cut.
 
     ODM allows one Signature per element; an invalidated signature no longer covers the
     current values, so the snapshot shows the latest one that does (the history of all
-    signatures is in the transactional file).
+    signatures is in the transactional file). Each signature is checked at most once.
     """
+    found: dict[str | None, Signed] = {}
     for record in reversed(participant.signatures):
-        if record.form == form and participant.signature_is_valid(record):
-            return Signed(record.meaning, record.signer, record.signed_at, record.content_hash)
-    return None
+        if record.form not in found and participant.signature_is_valid(record):
+            found[record.form] = Signed(
+                record.meaning, record.signer, record.signed_at, record.content_hash
+            )
+    return found
 
 
 def visit_entries(

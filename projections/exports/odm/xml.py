@@ -10,9 +10,9 @@ default namespace they take when read, so no element repeats the namespace decla
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
-from typing import IO, Any, Protocol
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import IO, Any
 
 from lxml import etree
 
@@ -60,14 +60,19 @@ class XmlOut:
         self.xf.write("\n")
 
 
-class Out(Protocol):
-    """What the ODM writers need from an XML writer."""
+class _Opened:
+    """Closes a TreeOut element on leaving the `with` block (cheaper than a generator)."""
 
-    def element(self, tag: str, **attrs: Any) -> AbstractContextManager[None]: ...
+    __slots__ = ("node", "out")
 
-    def leaf(self, tag: str, text: str | None = None, **attrs: Any) -> None: ...
+    def __init__(self, out: TreeOut, node: etree._Element) -> None:
+        self.out, self.node = out, node
 
-    def newline(self) -> None: ...
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        self.out.close(self.node)
 
 
 class TreeOut:
@@ -77,8 +82,7 @@ class TreeOut:
         self.target = target
         self.stack: list[etree._Element] = []
 
-    @contextmanager
-    def element(self, tag: str, **attrs: Any) -> Iterator[None]:
+    def element(self, tag: str, **attrs: Any) -> _Opened:
         attrib = _attrib(attrs)
         node = (
             etree.SubElement(self.stack[-1], tag, attrib)
@@ -86,15 +90,27 @@ class TreeOut:
             else etree.Element(tag, attrib)
         )
         self.stack.append(node)
-        yield
+        return _Opened(self, node)
+
+    def close(self, node: etree._Element) -> None:
         self.stack.pop()
         if not self.stack:
             self.target.write(etree.tostring(node, encoding="UTF-8", xml_declaration=False))
+
+    @property
+    def current(self) -> etree._Element:
+        return self.stack[-1]
 
     def leaf(self, tag: str, text: str | None = None, **attrs: Any) -> None:
         node = etree.SubElement(self.stack[-1], tag, _attrib(attrs))
         if text is not None:
             node.text = text
+
+    def leaves(self, tag: str, attribs: Iterable[dict[str, str]]) -> None:
+        """Empty elements with the given attributes (all text): the fast path for ItemData."""
+        parent = self.stack[-1]
+        for attrib in attribs:
+            etree.SubElement(parent, tag, attrib)
 
     def newline(self) -> None:
         if not self.stack:

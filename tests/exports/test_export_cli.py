@@ -1,0 +1,146 @@
+"""`edc export` and `edc report`, run as a user would: a real process on the real store."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from edc.cli import main
+from edc.config import Settings
+from projections.exports import ExportKind
+from tests import factories
+from tests.exports.conftest import Built
+
+SUFFIX = {
+    "csv": "zip",
+    "odm": "xml",
+    "odm-snapshot": "xml",
+    "audit": "ndjson",
+    "dictionary": "html",
+}
+
+
+def edc(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "EDC_DATA_DIR": str(settings.data_dir)}
+    env.pop("EDC_DATABASE_URL", None)
+    if settings.database_url:
+        env["EDC_DATABASE_URL"] = settings.database_url
+    return subprocess.run(
+        [sys.executable, "-m", "edc.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def in_process(
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    *args: str,
+) -> tuple[int, str, str]:
+    """The same command line in this process (fast: no interpreter start-up)."""
+    monkeypatch.setenv("EDC_DATA_DIR", str(settings.data_dir))
+    if settings.database_url:
+        monkeypatch.setenv("EDC_DATABASE_URL", settings.database_url)
+    else:
+        monkeypatch.delenv("EDC_DATABASE_URL", raising=False)
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize("kind", [kind.value for kind in ExportKind])
+def test_each_export_writes_its_file_and_prints_the_manifest(
+    built: Built,
+    tmp_path: Path,
+    kind: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = tmp_path / f"export.{SUFFIX[kind]}"
+    code, stdout, stderr = in_process(
+        built.settings,
+        monkeypatch,
+        capsys,
+        "export",
+        kind,
+        "--view",
+        "unblinded",
+        "--out",
+        str(out),
+    )
+    assert code == 0, stderr
+    manifest = json.loads(stdout)
+    head = built.trial.recorder.max_notification_id()
+    assert (manifest["as_of"], manifest["view"]) == (head, "unblinded")
+    assert manifest["chain_head"].startswith(f"{head}:")
+    data = out.read_bytes()
+    if kind == "csv":
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = {n: archive.read(n) for n in archive.namelist() if n != "manifest.json"}
+            assert json.loads(archive.read("manifest.json")) == manifest
+        assert {n: f["sha256"] for n, f in manifest["files"].items()} == {
+            n: sha256(content) for n, content in members.items()
+        }
+    else:
+        assert manifest["files"] == {out.name: {"sha256": sha256(data), "bytes": len(data)}}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]  # no partial file left
+
+
+def test_an_export_at_a_position_is_the_same_file_after_more_data_arrived(
+    fresh: Built, tmp_path: Path
+) -> None:
+    as_of = str(fresh.trial.recorder.max_notification_id())
+    first, second = tmp_path / "first.zip", tmp_path / "second.zip"
+    done = edc(fresh.settings, "export", "csv", "--as-of", as_of, "--out", str(first))
+    assert done.returncode == 0, done.stderr
+    fresh.trial.correct_form(
+        fresh.actors["site_staff"],
+        fresh.small.ids["F"],
+        "baseline",
+        factories.outcomes(LBP_NOW=1),
+        expected_version=1,
+        reason={"code": "other", "text": "checked again"},
+    )
+    again = edc(fresh.settings, "export", "csv", "--as-of", as_of, "--out", str(second))
+    assert again.returncode == 0, again.stderr
+    assert second.read_bytes() == first.read_bytes()
+    assert again.stdout == done.stdout
+
+
+def test_a_bad_position_is_refused_with_a_message_and_no_file(built: Built, tmp_path: Path) -> None:
+    out = tmp_path / "never.zip"
+    done = edc(built.settings, "export", "csv", "--as-of", "999999", "--out", str(out))
+    assert done.returncode == 2
+    assert "out of range" in done.stderr and "Traceback" not in done.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_report_draws_the_consort_diagram(
+    built: Built,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = tmp_path / "consort.svg"
+    code, stdout, stderr = in_process(
+        built.settings, monkeypatch, capsys, "report", "consort", "--out", str(out)
+    )
+    assert code == 0, stderr
+    assert "Randomised (n=3)" in out.read_text()
+    assert json.loads(stdout)["view"] == "blinded"  # the default view
