@@ -12,6 +12,7 @@ from edc.base import SYSTEM, utc_now
 from edc.usecases.accounts import AccountUseCases
 from edc.usecases.audit import AuditUseCases
 from edc.usecases.enrolment import EnrolmentUseCases
+from edc.usecases.patient_reports import PatientReportUseCases
 from edc.usecases.queries import QueryUseCases
 from edc.usecases.refusals import RefusalUseCases
 from edc.usecases.review import ReviewUseCases
@@ -28,6 +29,7 @@ class Trial(
     QueryUseCases,
     UnblindingUseCases,
     AuditUseCases,
+    PatientReportUseCases,
 ):
     """The EDC for NCT00454792: screening to end of study, randomisation and accounts."""
 

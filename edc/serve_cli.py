@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 
 from edc.config import Settings
 
@@ -47,13 +48,18 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from web.app import init_app
     from web.config import WebConfig
-    from web.session_key import session_key
+    from web.session_key import phone_key, session_key
 
     if args.demo:
         seeded = _seed_demo(settings)
         if not seeded:
             print("The store already holds data: serving it without seeding the demo.")
-    config = WebConfig(session_key=session_key(settings.data_dir), demo=args.demo)
+    config = WebConfig(
+        session_key=session_key(settings.data_dir),
+        phone_key=phone_key(settings.data_dir),
+        sms_secret=os.environ.get("EDC_SMS_SECRET") or None,
+        demo=args.demo,
+    )
     app = init_app(settings, config=config)
     url = f"http://{args.host}:{args.port}/"
     print(f"Modic EDC serving on {url}", flush=True)

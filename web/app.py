@@ -27,7 +27,7 @@ from web.context import local_time
 from web.errors import error_middleware
 from web.keys import CONFIG, SETTINGS, TRIAL
 from web.security import csrf_middleware, security_headers
-from web.session_key import session_key
+from web.session_key import phone_key, session_key
 
 HERE = Path(__file__).parent
 COOKIE_NAME = "edc_session"
@@ -54,7 +54,9 @@ def init_app(
     config: WebConfig | None = None,
     trial_factory: TrialFactory = _default_factory,
 ) -> web.Application:
-    config = config or WebConfig(session_key=session_key(settings.data_dir))
+    config = config or WebConfig(
+        session_key=session_key(settings.data_dir), phone_key=phone_key(settings.data_dir)
+    )
     app = web.Application(client_max_size=config.max_body)
     app[SETTINGS] = settings
     app[CONFIG] = config

@@ -20,5 +20,8 @@ class WebConfig:
     idle_timeout_s: int = DEFAULT_IDLE_TIMEOUT
     max_body: int = DEFAULT_MAX_BODY
     secure_cookies: bool = False
+    # Shared with the SMS gateway; without it the inbound-SMS endpoint is switched off.
     sms_secret: str | None = None
+    # Keys the digests of phone numbers (never stored); kept like the session key.
+    phone_key: str = ""
     now: Callable[[], float] = field(default=time.time)

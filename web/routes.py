@@ -12,6 +12,7 @@ from web.views import (
     dashboard,
     exports,
     participants,
+    patient_reports,
     queries,
     randomise,
     review,
@@ -38,6 +39,7 @@ def add_routes(app: web.Application) -> None:
         queries.routes,
         unblind.routes,
         exports.routes,
+        patient_reports.routes,
     ):
         app.router.add_routes(table)
     api_routes.add_api_routes(app)

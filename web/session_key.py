@@ -15,6 +15,7 @@ from cryptography.fernet import Fernet
 from domain.errors import EdcError
 
 KEY_FILE = "session.key"
+PHONE_KEY_FILE = "phone.key"
 
 
 def _checked(key: str, origin: str) -> str:
@@ -31,11 +32,23 @@ def _checked(key: str, origin: str) -> str:
 
 def session_key(data_dir: Path, environ: Mapping[str, str] | None = None) -> str:
     """The session secret from EDC_SESSION_KEY, else from (or newly written to) the data dir."""
+    return secret_key(data_dir, "EDC_SESSION_KEY", KEY_FILE, environ)
+
+
+def phone_key(data_dir: Path, environ: Mapping[str, str] | None = None) -> str:
+    """The key of the phone-number digests (EDC_PHONE_KEY or phone.key in the data dir)."""
+    return secret_key(data_dir, "EDC_PHONE_KEY", PHONE_KEY_FILE, environ)
+
+
+def secret_key(
+    data_dir: Path, variable: str, file_name: str, environ: Mapping[str, str] | None = None
+) -> str:
+    """A Fernet-format secret from the environment, else from (or newly made in) the data dir."""
     environ = os.environ if environ is None else environ
-    given = environ.get("EDC_SESSION_KEY")
+    given = environ.get(variable)
     if given:
-        return _checked(given.strip(), "EDC_SESSION_KEY")
-    path = data_dir / KEY_FILE
+        return _checked(given.strip(), variable)
+    path = data_dir / file_name
     if path.exists():
         return _checked(path.read_text().strip(), str(path))
     data_dir.mkdir(parents=True, exist_ok=True)

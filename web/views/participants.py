@@ -153,5 +153,7 @@ async def participant(request: web.Request) -> web.Response:
         "visits": timeline(view, Role(actor.role)),
         "failed": [crf.describe_criterion(c) for c in view["failed_criteria"]],
         "may_randomise": may(actor, Action.RANDOMISE) and not actor.blinded,
+        "may_report_links": may(actor, Action.ENTER_FORM)
+        and Role(actor.role) in FORM_WRITERS["weekly"],
     }
     return await render(request, "participant.html", context)
