@@ -39,9 +39,16 @@ TARGET_PARAMETERS = (
     "scope",
     "blinded",
     "expected_version",
+    "week",
     "since",
     "limit",
+    "position",
+    "at",
+    "user",
+    "event_type",
 )
+# Arguments that map item names to submitted values: only the names are kept.
+ITEM_ARGUMENTS = ("items", "correction")
 MAX_FIELD = 100
 MAX_MESSAGE = 500
 MAX_ITEMS = 200
@@ -82,13 +89,11 @@ def refusal_fields(command: str, arguments: Mapping[str, Any], error: EdcError) 
         if arguments.get(name) is not None
     }
     fields = getattr(error, "fields", None)
-    submitted = arguments.get("items")
+    submitted = [arguments.get(name) for name in ITEM_ARGUMENTS]
     if isinstance(fields, Mapping) and fields:
         items = _item_names(fields)
-    elif isinstance(submitted, Mapping):
-        items = _item_names(submitted)
     else:
-        items = []
+        items = _item_names(name for m in submitted if isinstance(m, Mapping) for name in m)
     message = _short(error.message, MAX_MESSAGE)
     arm_revealing = arguments.get("form") in ARM_REVEALING_FORMS or any(
         form in command for form in ARM_REVEALING_FORMS

@@ -71,9 +71,23 @@ def logs_refusals(command: Callable[P, R]) -> Callable[P, R]:
     For methods `(self, actor, ...)` of a TrialBase; put it above `@retry_on_conflict`, so a
     command that gave up after repeated write conflicts is logged too.
     """
+    return _logged(command, None)
+
+
+def logs_refusals_as(who: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """`@logs_refusals` for commands made without an account (a participant's report link):
+    `who` says who it was in the log, e.g. "participant (report link)"."""
+
+    def decorate(command: Callable[P, R]) -> Callable[P, R]:
+        return _logged(command, who)
+
+    return decorate
+
+
+def _logged(command: Callable[P, R], anonymous_who: str | None) -> Callable[P, R]:
     signature = inspect.signature(command)
     parameters = list(signature.parameters)
-    if parameters[:2] != ["self", "actor"]:
+    if parameters[:1] != ["self"] or (anonymous_who is None and parameters[1:2] != ["actor"]):
         raise TypeError(f"@logs_refusals needs (self, actor, ...), not {command.__qualname__}")
 
     @functools.wraps(command)
@@ -86,7 +100,10 @@ def logs_refusals(command: Callable[P, R]) -> Callable[P, R]:
         except EdcError as error:
             bound = signature.bind_partial(*args, **kwargs)
             app, actor = bound.arguments["self"], bound.arguments.get("actor")
-            who = actor.as_dict() if isinstance(actor, Actor) else anonymous("?")
+            if isinstance(actor, Actor) and anonymous_who is None:
+                who = actor.as_dict()
+            else:
+                who = anonymous(anonymous_who or "?")
             record_refusal(app, who, command.__name__, bound.arguments, error)
             raise
         finally:

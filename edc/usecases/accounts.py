@@ -178,19 +178,38 @@ class AccountUseCases(TrialBase):
             raise
         return user.as_actor()
 
+    @logs_refusals
+    @retry_on_conflict
+    def confirm_password(self, actor: Actor, password: str) -> User:
+        """The actor re-enters their password, e.g. to sign (§11.200(a)(1)).
+
+        A wrong password counts towards lock-out like a failed login (§11.300(d)); a locked-out
+        or deactivated account is refused. Returns the account (for the printed name).
+        """
+        return self._checked_password(actor, password, "The password is wrong.")
+
+    def _checked_password(self, actor: Actor, password: str, wrong: str) -> User:
+        at = self.clock()
+        try:
+            user = self.get_user(actor.user)
+        except NotFound:
+            spend_verification_time(password)
+            raise AuthenticationFailed(wrong) from None
+        if not password_matches(user.password_hash, password):
+            user.record_failed_login(SYSTEM, at)
+            self.save(user)
+            raise AuthenticationFailed(wrong)
+        user.check_may_log_in()
+        return user
+
     # ---- passwords -----------------------------------------------------------------------------
 
     @logs_refusals
     @retry_on_conflict
     def change_password(self, actor: Actor, old_password: str, new_password: str) -> None:
         """The account holder changes their password; a wrong old one counts as a failed login."""
+        user = self._checked_password(actor, old_password, "The current password is wrong.")
         at = self.clock()
-        user = self.get_user(actor.user)
-        if not password_matches(user.password_hash, old_password):
-            user.record_failed_login(SYSTEM, at)
-            self.save(user)
-            raise AuthenticationFailed("The current password is wrong.")
-        user.check_may_log_in()
         if new_password == old_password:
             raise EdcError("The new password must differ from the current one.")
         user.change_password(hash_password(new_password), actor, at)

@@ -65,3 +65,25 @@ def test_an_administrator_sets_a_password_and_others_may_not(
     [reset] = events_of(trial, "sune", User.PasswordReset)
     assert reset.actor == actors["admin"].as_dict()
     assert trial.authenticate("sune", NEW).user == "sune"
+
+
+def test_re_entering_a_password_counts_failures_towards_lock_out(
+    trial: Trial, actors: dict[str, Actor]
+) -> None:
+    add_staff(trial)
+    sune = trial.actor_for("sune")
+    assert trial.confirm_password(sune, STAFF_PASSWORD).name == "sune"
+    for _ in range(5):
+        with pytest.raises(AuthenticationFailed, match="password is wrong"):
+            trial.confirm_password(sune, "not my password")
+    with pytest.raises(AuthenticationFailed, match="locked"):
+        trial.confirm_password(sune, STAFF_PASSWORD)
+    refused = trial.list_refusals(actors["monitor"])
+    assert [r["command"] for r in refused] == ["confirm_password"] * 6
+    assert trial.get_user("sune").locked_out
+
+
+def test_a_stranger_re_entering_a_password_is_refused(trial: Trial) -> None:
+    ghost = Actor("ghost", "investigator", "RINGE")
+    with pytest.raises(AuthenticationFailed, match="password is wrong"):
+        trial.confirm_password(ghost, STAFF_PASSWORD)

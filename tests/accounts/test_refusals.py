@@ -8,9 +8,17 @@ import pytest
 from eventsourcing.utils import get_topic
 
 from domain.actor import Actor
-from domain.errors import AuthenticationFailed, FormInvalid, PermissionDenied, StaleVersion
+from domain.errors import (
+    AuthenticationFailed,
+    EdcError,
+    FormInvalid,
+    PermissionDenied,
+    StaleVersion,
+)
 from domain.refusal_log import WITHHELD, CommandRefused
 from edc.application import Trial
+from edc.config import Settings
+from edc.refusals import logs_refusals, logs_refusals_as
 from tests import factories
 from tests.accounts.helpers import stored_bytes
 from tests.app.conftest import StepClock
@@ -198,3 +206,48 @@ def test_a_refused_adherence_entry_keeps_nothing_that_reveals_the_arm(
     logged = refusal_bytes(trial).lower()
     for word in (b"exercise", b"rest_", b"rest arm", b"sessions", b"belt"):
         assert word not in logged
+
+
+class Probe(Trial):
+    """A trial with two extra commands, to test the decorators on their own."""
+
+    name = "trial"
+
+    @logs_refusals_as("participant (report link)")
+    def report(self, token: str, items: dict[str, object]) -> None:
+        raise FormInvalid({name: "Not valid" for name in items})
+
+    @logs_refusals
+    def poke(self, actor: Actor, participant_id: str, secret: str) -> None:
+        raise EdcError("Refused.")
+
+
+def test_commands_without_an_account_are_logged_under_a_stated_name(
+    settings: Settings, clock: StepClock
+) -> None:
+    probe = Probe(settings.event_store_env(), clock=clock)
+    try:
+        with pytest.raises(FormInvalid):
+            probe.report("link-token-zq", {"LBP_DAYS": "nine-zq"})
+        monitor = Actor("mona", "monitor")
+        with pytest.raises(EdcError):
+            probe.poke(monitor, participant_id="p-7", secret="secret-zq")
+        first, second = probe.list_refusals(monitor)
+        assert (first["user"], first["role"], first["command"]) == (
+            "participant (report link)",
+            None,
+            "report",
+        )
+        assert first["items"] == ["LBP_DAYS"] and first["target"] == {}
+        assert (second["user"], second["target"]) == ("mona", {"participant_id": "p-7"})
+        raw = stored_bytes(probe)
+        assert b"link-token-zq" not in raw and b"nine-zq" not in raw and b"secret-zq" not in raw
+    finally:
+        probe.close()
+
+
+def test_the_decorator_insists_on_an_actor_parameter() -> None:
+    def no_actor(self: object, name: str) -> None: ...
+
+    with pytest.raises(TypeError, match="actor"):
+        logs_refusals(no_actor)
