@@ -26,6 +26,7 @@ import hashlib
 import json
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -186,10 +187,12 @@ def measure(settings: Settings, events: int, seed: int) -> dict[str, Any]:
         sample = min(events, 50_000)
         results["write_plain_events_per_s"] = write(plain, sample, seed)
         plain.close()
+        shutil.rmtree(plain_dir, ignore_errors=True)
         sealed_dir = Path(tempfile.mkdtemp(prefix="chain-bench-sealed-"))
         sealed = Trial(Settings(data_dir=sealed_dir).event_store_env())
         results["write_sealed_events_per_s"] = write(sealed, sample, seed)
         sealed.close()
+        shutil.rmtree(sealed_dir, ignore_errors=True)
     trial = Trial(settings.event_store_env())
     try:
         results["write_events_per_s"] = write(trial, events, seed)
@@ -253,7 +256,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         child(args.child, settings)
         return 0
-    results = measure(settings, args.events, args.seed)
+    try:
+        results = measure(settings, args.events, args.seed)
+    finally:
+        if args.dir is None:
+            shutil.rmtree(data_dir, ignore_errors=True)
     print("\n".join(report(results)))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n")

@@ -20,13 +20,14 @@ SUBJECTS_KEY = "audit_subjects"
 
 
 def subject_of(event: Any, aggregate: Any) -> UUID | None:
-    """The participant an event concerns: named in the event, by its aggregate, or its own."""
-    named = getattr(event, "participant_id", None) or getattr(aggregate, "participant_id", None)
-    if isinstance(named, UUID):
-        return named
+    """The participant an event of another aggregate concerns: named in it or by its aggregate.
+
+    None for the participant's own events: those are found by aggregate id.
+    """
     if isinstance(aggregate, Participant):
-        return aggregate.id
-    return None
+        return None
+    named = getattr(event, "participant_id", None) or getattr(aggregate, "participant_id", None)
+    return named if isinstance(named, UUID) else None
 
 
 def note_subjects(processing_event: ProcessingEvent[Any]) -> None:

@@ -212,7 +212,12 @@ class AuditUseCases(TrialBase):
     def _arm_as_of(
         self, participant_id: UUID, position: int | None, at: datetime | None
     ) -> str | None:
-        for n in scan(self, 0, [get_topic(Allocation.Allocated)]):
+        topic = get_topic(Allocation.Allocated)
+        located = notifications_concerning(self, participant_id)
+        candidates = located if located is not None else scan(self, 0, [topic])
+        for n in candidates:
+            if n.topic != topic:
+                continue
             if position is not None and n.id > position:
                 return None
             event = _event(self, n)
