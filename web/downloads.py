@@ -104,3 +104,20 @@ async def stream_file(
         return response
     finally:
         spool.close()
+
+
+def report_view(trial: Trial, actor: Actor, requested: str) -> View:
+    """Reports (CONSORT, enrolment, visits, missing data) are for everyone who reads clinical
+    data; their unblinded view (counts per arm) only for those who may see the arm."""
+    try:
+        view = View(requested or View.BLINDED.value)
+    except ValueError:
+        raise EdcError(f"Unknown view {requested!r}; use blinded or unblinded.") from None
+    try:
+        authorize(actor, Action.VIEW_CLINICAL)
+        if view is View.UNBLINDED and not unblinded_views_allowed(trial, actor):
+            raise PermissionDenied("Counts per arm are only for those who may see the arm.")
+    except PermissionDenied as error:
+        record_refusal(trial, actor.as_dict(), "report", {"scope": view.value}, error)
+        raise
+    return view

@@ -15,6 +15,7 @@ from web.views import (
     patient_reports,
     queries,
     randomise,
+    reports,
     review,
     unblind,
     users,
@@ -40,6 +41,7 @@ def add_routes(app: web.Application) -> None:
         unblind.routes,
         exports.routes,
         patient_reports.routes,
+        reports.routes,
     ):
         app.router.add_routes(table)
     api_routes.add_api_routes(app)

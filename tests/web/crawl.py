@@ -33,7 +33,9 @@ ARM_EVENT_NAMES = tuple(
     for cls, blinding in CLASSIFICATION.items()
     if blinding is Blinding.ARM_REVEALING
     for name in (cls.__qualname__, cls.__name__)
-    if name != "Started"  # too common a word on its own; "Allocation.Started" still counts
+    # A bare one-word name ("Allocated", "Started") is ordinary English (CONSORT's "Allocated
+    # (n=34)"); qualified names and compound ones ("ArmRevealed") are event types.
+    if "." in name or sum(c.isupper() for c in name) > 1
 )
 UUID_IN_PATH = re.compile(r"/participants/([0-9a-f-]{36})")
 # Pages that differ only by item (item histories) are sampled, not all read: a few per form

@@ -149,6 +149,7 @@ def test_the_detector_tells_arm_content_from_ordinary_words() -> None:
     assert arm_leaks("participant_id,ARM\n1,x\n")
     assert arm_leaks("EXERCISE_SESSIONS,REST_HOURS_PER_DAY")
     assert arm_leaks("Allocation.Allocated") and arm_leaks("ArmRevealed")
+    assert not arm_leaks("Allocated (n=34), all arms together")
     assert not arm_leaks("<p>Restored interest; arms and ARMS; restless</p>")
 
 

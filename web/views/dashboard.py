@@ -10,6 +10,7 @@ from aiohttp import web
 from edc.permissions import Action, may
 from web.calls import actor_of, run, trial_of
 from web.charts import bars, months_between
+from web.downloads import unblinded_views_allowed
 from web.pages import render
 
 routes = web.RouteTableDef()
@@ -38,6 +39,9 @@ async def dashboard(request: web.Request) -> web.Response:
             statuses=sorted(statuses.items()),
             chart=bars(enrolment_series(participants)),
             open_queries=len(await run(trial.open_queries, actor)),
+            consort_view="unblinded"
+            if await run(unblinded_views_allowed, trial, actor)
+            else "blinded",
             database=await run(trial.database_lock_status),
         )
     if may(actor, Action.LIST_UNBLINDINGS):
