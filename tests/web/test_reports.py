@@ -6,7 +6,6 @@ import pytest
 
 from tests.web.conftest import Client, sign_in
 from tests.web.crawl import arm_leaks
-from tests.web.store import Seeded
 from web.config import WebConfig
 
 CLINICAL = ("site_staff", "assessor", "investigator", "monitor", "data_manager", "analyst")
