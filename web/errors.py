@@ -10,14 +10,15 @@ can produce a 500 or a stack trace: unexpected exceptions are logged and answere
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiohttp import web
 
-from domain.errors import EdcError
-from web.keys import ACTOR
+from domain.errors import EdcError, PermissionDenied
+from web.keys import ACTOR, TRIAL
 
 log = logging.getLogger("edc.web")
 refusals = logging.getLogger("edc.web.refusals")
@@ -52,6 +53,11 @@ CODE_BY_STATUS: dict[int, str] = {
 API_PREFIX = "/api/"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class WebRefusal(PermissionDenied):
+    """Raised by a page or route that the actor's role may not use at all (checked in the web
+    layer before any use case runs); recorded in the refusal log like the use cases' own."""
 
 
 class ApiError(Exception):
@@ -92,6 +98,27 @@ def log_refusal(request: web.Request, message: str) -> None:
     refusals.warning("refused %s %s for %s: %s", request.method, request.path, who, message)
 
 
+async def record_web_refusal(request: web.Request, error: EdcError) -> None:
+    """Put a refusal made by the web layer itself into the trial's refusal log."""
+    from edc.refusals import anonymous, record_refusal
+
+    actor = request.get(ACTOR)
+    who = actor.as_dict() if actor else anonymous("?")
+    # The route's pattern, never the path: a weekly-report path holds its secret token.
+    resource = request.match_info.route.resource
+    pattern = resource.canonical if resource is not None else "(no route)"
+    target = {
+        "participant_id": request.match_info.get("pid"),
+        "form": request.match_info.get("form"),
+    }
+    command = f"web {request.method} {pattern}"
+    try:
+        await asyncio.to_thread(record_refusal, request.app[TRIAL], who, command, target, error)
+    except Exception:
+        # The log is best effort here: the refusal itself still stands (and is logged above).
+        log.exception("could not record a refusal of %s %s", request.method, request.path)
+
+
 async def error_page(request: web.Request, status: int, message: str) -> web.Response:
     from web.pages import render
 
@@ -112,12 +139,15 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         status = status_of(error)
         if status == 403:
             log_refusal(request, error.message)
+            if isinstance(error, WebRefusal):
+                await record_web_refusal(request, error)
         if is_api(request):
             return json_error(status, error.code, error.message, fields_of(error))
         return await error_page(request, status, error.message)
     except ApiError as error:
         if error.status == 403:
             log_refusal(request, error.message)
+            await record_web_refusal(request, WebRefusal(error.message))
         if is_api(request):
             return json_error(error.status, error.code, error.message, error.fields)
         return await error_page(request, error.status, error.message)
@@ -126,6 +156,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             raise
         if http.status == 403:
             log_refusal(request, http.reason)
+            await record_web_refusal(request, WebRefusal(http.reason))
         message = _http_message(http)
         if is_api(request):
             code = CODE_BY_STATUS.get(http.status, "error")

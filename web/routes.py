@@ -15,6 +15,7 @@ from web.views import (
     patient_reports,
     queries,
     randomise,
+    refusals,
     reports,
     review,
     unblind,
@@ -42,6 +43,7 @@ def add_routes(app: web.Application) -> None:
         exports.routes,
         patient_reports.routes,
         reports.routes,
+        refusals.routes,
     ):
         app.router.add_routes(table)
     api_routes.add_api_routes(app)

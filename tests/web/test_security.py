@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tests.web.conftest import Client, bearer, sign_in
+from tests.web.conftest import Client, MakeClient, bearer, sign_in
 from tests.web.store import Seeded
 from web.config import WebConfig
 from web.security import CONTENT_SECURITY_POLICY
@@ -163,3 +163,18 @@ async def test_refusals_are_logged(
         "adam" in record.getMessage() and "/participants" in record.getMessage()
         for record in caplog.records
     )
+
+
+async def test_pages_a_role_may_not_use_are_refused_into_the_refusal_log(
+    make_client: MakeClient, web_config: WebConfig, seeded: Seeded
+) -> None:
+    admin, monitor = await make_client(), await make_client()
+    sign_in(admin, web_config, "admin")
+    assert (await admin.get(f"/participants/{seeded.ready}/audit")).status == 403
+    assert (await admin.post("/participants", data={"csrf_token": "forged"})).status == 403
+    sign_in(monitor, web_config, "monitor")
+    html = await (await monitor.get("/refusals")).text()
+    assert "web GET /participants/{pid}/audit" in html
+    assert "web POST /participants" in html and "adam" in html
+    assert seeded.ready not in html.split("<tbody>")[0]
+    assert (await admin.get("/refusals")).status == 403

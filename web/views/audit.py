@@ -19,6 +19,7 @@ from edc.permissions import Action, may
 from web.calls import actor_of, participant_id, run, trial_of
 from web.context import ZONE
 from web.crf_fields import display
+from web.errors import WebRefusal
 from web.pages import render
 from web.views.participants import timeline
 
@@ -29,7 +30,7 @@ PAGE = 50
 def _check_audit(request: web.Request) -> None:
     actor = actor_of(request)
     if not may(actor, Action.VIEW_AUDIT):
-        raise PermissionDenied(f"Your role ({actor.role}) may not view the audit trail.")
+        raise WebRefusal(f"Your role ({actor.role}) may not view the audit trail.")
 
 
 def local_input(value: str) -> datetime | None:

@@ -8,7 +8,7 @@ from typing import IO, Any
 
 from aiohttp import web
 
-from domain.errors import EdcError, PermissionDenied
+from domain.errors import EdcError
 from edc.audit import chain
 from edc.permissions import Action, may
 from projections.exports import ExportKind, default_file_name, export
@@ -16,6 +16,7 @@ from projections.exports.dictionary import dictionary_html
 from projections.exports.manifest import DigestingWriter, build_manifest
 from web.calls import actor_of, run, trial_of
 from web.downloads import export_view, log, make_cut, stream_file, unblinded_views_allowed
+from web.errors import WebRefusal
 from web.pages import render
 
 routes = web.RouteTableDef()
@@ -47,7 +48,7 @@ def as_of_param(request: web.Request) -> int | None:
 def _check(request: web.Request) -> None:
     actor = actor_of(request)
     if not may(actor, Action.EXPORT):
-        raise PermissionDenied(f"Your role ({actor.role}) may not export.")
+        raise WebRefusal(f"Your role ({actor.role}) may not export.")
 
 
 @routes.get("/exports", name="exports")

@@ -13,6 +13,7 @@ from domain.roles import SITE_ROLES, Role
 from edc.permissions import FORM_WRITERS, Action, may
 from web.calls import actor_of, participant_id, run, trial_of
 from web.crf_fields import fields, posted_text
+from web.errors import WebRefusal
 from web.pages import flash, render, url_for
 
 routes = web.RouteTableDef()
@@ -77,7 +78,7 @@ async def _screening_page(
 async def screen_form(request: web.Request) -> web.Response:
     actor = actor_of(request)
     if not may(actor, Action.SCREEN):
-        raise web.HTTPForbidden(reason=f"Your role ({actor.role}) may not screen.")
+        raise WebRefusal(f"Your role ({actor.role}) may not screen.")
     return await _screening_page(request, {"SITE": actor.site} if actor.site else {})
 
 

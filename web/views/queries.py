@@ -13,6 +13,7 @@ from domain.protocol import FORM_LABELS, FORMS
 from edc.permissions import Action, may
 from web.calls import actor_of, participant_id, run, trial_of
 from web.crf_fields import display, fields, posted_text
+from web.errors import WebRefusal
 from web.pages import flash, form_text, render, url_for
 
 routes = web.RouteTableDef()
@@ -53,7 +54,7 @@ async def raise_query(request: web.Request) -> web.Response:
 async def inbox(request: web.Request) -> web.Response:
     actor = actor_of(request)
     if not may(actor, Action.VIEW_CLINICAL):
-        raise web.HTTPForbidden(reason="Your role does not work with queries.")
+        raise WebRefusal("Your role does not work with queries.")
     rows = await run(trial_of(request).open_queries, actor)
     for row in rows:
         row["form_label"] = FORM_LABELS.get(row["form"], row["form"])

@@ -8,10 +8,10 @@ from uuid import UUID
 from aiohttp import web
 
 from domain import crf
-from domain.errors import PermissionDenied
 from domain.protocol import ARM_LABELS, Arm
 from edc.permissions import Action, may
 from web.calls import actor_of, participant_id, run, trial_of
+from web.errors import WebRefusal
 from web.pages import form_text, render
 
 routes = web.RouteTableDef()
@@ -20,7 +20,7 @@ routes = web.RouteTableDef()
 def _check_may(request: web.Request) -> None:
     actor = actor_of(request)
     if not may(actor, Action.RANDOMISE) or actor.blinded:
-        raise PermissionDenied(f"Your role ({actor.role}) may not randomise.")
+        raise WebRefusal(f"Your role ({actor.role}) may not randomise.")
 
 
 def checks(view: dict[str, Any]) -> list[tuple[str, bool]]:

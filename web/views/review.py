@@ -8,11 +8,12 @@ from typing import Any
 
 from aiohttp import web
 
-from domain.errors import EdcError, PermissionDenied
+from domain.errors import EdcError
 from domain.protocol import FORM_LABELS, FORMS
 from domain.signing import SignatureMeaning
 from edc.permissions import Action, may
 from web.calls import actor_of, participant_id, run, trial_of
+from web.errors import WebRefusal
 from web.pages import flash, form_text, render, url_for
 
 routes = web.RouteTableDef()
@@ -63,7 +64,7 @@ async def _sign_page(
 async def sign_form(request: web.Request) -> web.Response:
     actor = actor_of(request)
     if not may(actor, Action.SIGN):
-        raise PermissionDenied(f"Your role ({actor.role}) may not sign.")
+        raise WebRefusal(f"Your role ({actor.role}) may not sign.")
     return await _sign_page(request, _form_of(request, request.query))
 
 
@@ -164,7 +165,7 @@ async def verify_form(request: web.Request) -> web.Response:
 def _check_database_role(request: web.Request) -> None:
     actor = actor_of(request)
     if not may(actor, Action.LOCK_DATABASE):
-        raise PermissionDenied(f"Your role ({actor.role}) may not lock the database.")
+        raise WebRefusal(f"Your role ({actor.role}) may not lock the database.")
 
 
 @routes.get("/database", name="database")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from domain.errors import EdcError, PermissionDenied
+from domain.errors import EdcError
 from domain.protocol import ARM_LABELS, Arm
 from edc.permissions import Action, may
 from web.calls import actor_of, participant_id, run, trial_of
+from web.errors import WebRefusal
 from web.pages import form_text, render
 
 routes = web.RouteTableDef()
@@ -16,7 +17,7 @@ routes = web.RouteTableDef()
 def _check(request: web.Request) -> None:
     actor = actor_of(request)
     if not may(actor, Action.UNBLIND):
-        raise PermissionDenied(f"Your role ({actor.role}) may not break the blind.")
+        raise WebRefusal(f"Your role ({actor.role}) may not break the blind.")
 
 
 @routes.get("/participants/{pid}/unblind", name="unblind_form")
