@@ -114,6 +114,12 @@ class AccountUseCases(TrialBase):
         return sorted((self.user_view(u) for u in users), key=lambda u: u["name"])
 
     @logs_refusals
+    def list_accounts(self, actor: Actor) -> list[dict[str, Any]]:
+        """`list_users` for a person: administrators only, a denial is logged."""
+        authorize(actor, Action.MANAGE_USERS)
+        return self.list_users()
+
+    @logs_refusals
     def show_user(self, actor: Actor, name: str) -> dict[str, Any]:
         """One account: for administrators, or for its own holder."""
         if actor.user.lower() != name.lower():

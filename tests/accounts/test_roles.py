@@ -92,3 +92,13 @@ def test_people_see_their_own_account_and_only_administrators_see_others(
     with pytest.raises(PermissionDenied):
         trial.show_user(sune, actors["monitor"].user)
     assert trial.show_user(actors["admin"], "sune")["role"] == "site_staff"
+
+
+def test_only_administrators_list_accounts(trial: Trial, actors: dict[str, Actor]) -> None:
+    add_staff(trial)
+    names = [u["name"] for u in trial.list_accounts(actors["admin"])]
+    assert names == ["adam", "sune"]
+    with pytest.raises(PermissionDenied):
+        trial.list_accounts(actors["monitor"])
+    [refused] = trial.list_refusals(actors["monitor"])
+    assert refused["command"] == "list_accounts" and refused["user"] == "mona"
