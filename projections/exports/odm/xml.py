@@ -3,7 +3,8 @@
 `XmlOut` opens every element with `lxml.etree.xmlfile.element`: used for the document and its
 metadata. `TreeOut` builds one top-level element at a time (one SubjectData: one event, or one
 participant of a snapshot) as a small lxml tree and writes its bytes as soon as it is closed:
-much faster than an `xmlfile` call per element, and memory still holds one element at a time.
+fewer Python calls per element than an `xmlfile` context each, empty elements written as
+`<X/>`, and memory still holds one element at a time.
 Its elements carry no namespace of their own; they are written inside ClinicalData, whose
 default namespace they take when read, so no element repeats the namespace declaration.
 """
