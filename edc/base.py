@@ -19,6 +19,7 @@ from eventsourcing.application import (
     Application,
     ProcessingEvent,
     Recording,
+    Repository,
 )
 from eventsourcing.persistence import JSONTranscoder
 from eventsourcing.utils import Environment, EnvType, get_topic
@@ -32,6 +33,7 @@ from domain.protocol import TIME_ZONE
 from domain.site_register import SiteRegister, site_register_id
 from edc.audit.store import use_sealing_recorder
 from edc.audit.subjects import note_subjects
+from edc.repository import construct_copy_safe_repository
 from edc.storage import storage_errors
 from edc.transcodings import DateAsISO
 
@@ -60,6 +62,9 @@ class TrialBase(Application):
         self.draw = draw or random.SystemRandom().random
         self.new_id = new_id
         self.zone = ZoneInfo(TIME_ZONE)
+
+    def construct_repository(self) -> Repository[UUID]:
+        return construct_copy_safe_repository(self)
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         environment = super().construct_env(name, env)
