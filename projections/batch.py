@@ -18,9 +18,9 @@ from typing import Any
 from domain.protocol import REPEATING_FORM_KEY_ITEM
 from projections.db import Cursor
 from projections.schema import (
-    PRIMARY_KEYS,
     columns,
     insert_sql,
+    primary_key,
     table_name,
     upsert_sql,
 )
@@ -37,7 +37,6 @@ JSON_COLUMNS = frozenset(
         "form_versions",
         "deviations",
         "consort",
-        "arm_revealed",
         "items",
         "derived",
         "detail",
@@ -126,7 +125,7 @@ class RowCache:
         self.view = view
         self.table = table
         self.columns = columns(view, table)
-        self.key_columns = PRIMARY_KEYS[table]
+        self.key_columns = primary_key(view, table)
         self.rows: dict[Key, Row | None] = {}
         self.dirty: set[Key] = set()
         self._select = (
@@ -275,13 +274,14 @@ class Batch:
     def touch_visit(self, row: Row) -> None:
         self._dirty_visits.add((row["participant_id"], row["visit"]))
 
-    def add_audit(self, row: tuple[Any, ...]) -> None:
-        self.audit.append(row)
-
     def add_consort(self, participant_id: str, position: int, record: Row) -> None:
         self.consort.append((participant_id, position, _SORTED.encode(record)))
 
     def flush(self) -> None:
+        with self.cur.pipeline():
+            self._flush()
+
+    def _flush(self) -> None:
         entries = self.cache.entries
         self._write("participants", (entries[pid].row for pid in sorted(self._dirty_participants)))
         forms = []

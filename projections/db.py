@@ -70,6 +70,16 @@ class Cursor:
     def description(self) -> Any:
         return self._cursor.description
 
+    @contextmanager
+    def pipeline(self) -> Iterator[None]:
+        """Send many statements without waiting for each answer (PostgreSQL; a no-op on
+        SQLite, which has no round trips)."""
+        if self.dialect is Dialect.POSTGRES:
+            with self._cursor.connection.pipeline():  # type: ignore[attr-defined]
+                yield
+        else:
+            yield
+
 
 class ViewDatabase:
     """A pool of connections to the read-model database, for reads and for one writer."""

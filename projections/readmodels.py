@@ -1,9 +1,10 @@
 """Reading the read models: what the web pages, the JSON API and reports ask for.
 
 Every method takes the view to read, "blinded" or "unblinded"; the caller chooses it from the
-actor (`actor.blinded`), and the blinded tables hold nothing arm-revealing to begin with.
-Site filtering is offered here; who may see which site is the caller's permission check.
-Results are plain dicts and lists.
+actor (`actor.blinded`). A blinded read touches only the blinded tables, which hold nothing
+arm-revealing. An unblinded read combines the blinded tables with the unblinded model's own
+(arm, emergency unblinding, adherence). Site filtering is offered here; who may see which site
+is the caller's permission check. Results are plain dicts and lists.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from projections.batch import decode
 from projections.consort import check_consort, count_consort
 from projections.db import ViewDatabase
 from projections.schema import SCHEMA_VERSION, TRACKING_TABLE, columns, table_name
-from projections.spec import VIEW_NAMES, view_spec
+from projections.spec import BLINDED, UNBLINDED, VIEW_NAMES, view_spec
 from projections.visits import OPEN_STATUSES, visit_status
 
 MAX_AUDIT_PAGE = 10_000
+_NO_ARM: dict[str, Any] = {"arm": None, "arm_revealed": None}
 
 
 def _view(view: str) -> str:
@@ -87,7 +89,7 @@ class ReadModels:
         if status is not None:
             clauses.append("status = ?")
             params.append(status)
-        rows = self._rows(view, "participants", " AND ".join(clauses), tuple(params), "seq")
+        rows = self._rows(BLINDED, "participants", " AND ".join(clauses), tuple(params), "seq")
         if visit_due is not None:
             due = {
                 v["participant_id"]
@@ -95,21 +97,55 @@ class ReadModels:
                 if v["status"] in OPEN_STATUSES
             }
             rows = [row for row in rows if row["id"] in due]
-        return [self._summary(row) for row in rows]
+        summaries = [self._summary(row) for row in rows]
+        if _view(view) == UNBLINDED:
+            arms = self._arms()
+            for summary in summaries:
+                summary.update(arms.get(summary["id"], _NO_ARM))
+        return summaries
+
+    def _arms(self, participant_id: str | None = None) -> dict[str, dict[str, Any]]:
+        """Arm and emergency unblinding per participant (unblinded tables only)."""
+        where, params = ("participant_id = ?", (participant_id,)) if participant_id else ("", ())
+        arms: dict[str, dict[str, Any]] = {
+            row["participant_id"]: {"arm": row["arm"], "arm_revealed": None}
+            for row in self._rows(UNBLINDED, "allocations", where, params)
+        }
+        for row in self._rows(UNBLINDED, "revelations", where, params, "position"):
+            arms.setdefault(row["participant_id"], dict(_NO_ARM))["arm_revealed"] = {
+                "at": row["at"],
+                "by": row["user_name"],
+                "reason": row["reason"],
+            }
+        return arms
 
     def participant(self, view: str, participant_id: str) -> dict[str, Any] | None:
         """One participant with their forms, shaped like the application's participant view."""
-        found = self._rows(view, "participants", "id = ?", (str(participant_id),))
+        found = self._rows(BLINDED, "participants", "id = ?", (str(participant_id),))
         if not found:
             return None
         row = found[0]
-        sheets = self._rows(view, "forms", "participant_id = ?", (row["id"],), "sheet_key")
+        sheets = self._rows(BLINDED, "forms", "participant_id = ?", (row["id"],), "sheet_key")
+        if _view(view) == UNBLINDED:
+            adherence = self._rows(
+                UNBLINDED, "adherence", "participant_id = ?", (row["id"],), "sheet_key"
+            )
+            sheets += adherence
+            row = {
+                **row,
+                "form_versions": {
+                    **row["form_versions"],
+                    **{s["form"]: s["version"] for s in adherence},
+                },
+            }
         by_form: dict[str, list[dict[str, Any]]] = {}
         for sheet in sheets:
             by_form.setdefault(sheet["form"], []).append(sheet)
         result = self._summary(row)
-        visible = [f for f in FORMS if not (view == "blinded" and f in ARM_REVEALING_FORMS)]
+        visible = [f for f in FORMS if not (view == BLINDED and f in ARM_REVEALING_FORMS)]
         result["forms"] = {form: self._form(form, by_form.get(form, []), row) for form in visible}
+        if view == UNBLINDED:
+            result.update(self._arms(row["id"]).get(row["id"], _NO_ARM))
         return result
 
     @staticmethod
@@ -142,7 +178,8 @@ class ReadModels:
         status: str | None = None,
     ) -> list[dict[str, Any]]:
         """Scheduled visits of randomised participants with their status on `reference_date`."""
-        v, p = table_name(_view(view), "visits"), table_name(view, "participants")
+        _view(view)  # visits reveal nothing about the arm: both views read the blinded tables
+        v, p = table_name(BLINDED, "visits"), table_name(BLINDED, "participants")
         sql = (
             f"SELECT v.participant_id, p.screening_number, p.site, v.visit, v.target_on, "
             f"v.window_start, v.window_end, v.done_on, v.deviation, p.ended_on "
@@ -255,17 +292,24 @@ class ReadModels:
         """CONSORT flow counts at a cut-off (default: everything applied so far)."""
         position = self.position(view)
         as_of = position if cutoff_position is None else min(int(cutoff_position), position)
-        c = table_name(_view(view), "consort")
-        sql = (
-            f"SELECT c.record FROM {c} c JOIN (SELECT participant_id, MAX(position) AS latest "
-            f"FROM {c} WHERE position <= ? GROUP BY participant_id) m "
-            "ON c.participant_id = m.participant_id AND c.position = m.latest"
-        )
-        records = [json.loads(row[0]) for row in self.db.query(sql, (as_of,))]
-        counts = count_consort(records, blinded=view_spec(view).blinded)
+        records = self._consort_records(BLINDED, as_of)
+        if _view(view) == UNBLINDED:
+            arms = self._consort_records(UNBLINDED, as_of)
+            records = {pid: {**record, **arms.get(pid, {})} for pid, record in records.items()}
+        counts = count_consort(records.values(), blinded=view_spec(view).blinded)
         counts |= {"view": view, "cutoff_position": cutoff_position, "as_of_position": as_of}
         counts["problems"] = check_consort(counts)
         return counts
+
+    def _consort_records(self, model: str, as_of: int) -> dict[str, dict[str, Any]]:
+        """Each participant's latest CONSORT record at or before `as_of`, in one model."""
+        c = table_name(model, "consort")
+        sql = (
+            f"SELECT c.participant_id, c.record FROM {c} c JOIN (SELECT participant_id, "
+            f"MAX(position) AS latest FROM {c} WHERE position <= ? GROUP BY participant_id) m "
+            "ON c.participant_id = m.participant_id AND c.position = m.latest"
+        )
+        return {pid: json.loads(record) for pid, record in self.db.query(sql, (as_of,))}
 
     # ---- positions and dumps --------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from projections.db import Dialect
 from projections.spec import ViewSpec
 
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 
 TRACKING_TABLE = "projection_tracking"
 TRACKING_DDL = (
@@ -42,7 +42,6 @@ PARTICIPANT_COLUMNS: tuple[str, ...] = (
     "last_position",
     "last_event_at",
 )
-UNBLINDED_PARTICIPANT_COLUMNS: tuple[str, ...] = ("arm", "arm_revealed")
 FORM_COLUMNS: tuple[str, ...] = (
     "participant_id",
     "sheet_key",
@@ -120,16 +119,45 @@ SDV_COLUMNS: tuple[str, ...] = (
     "position",
 )
 
-PRIMARY_KEYS: dict[str, tuple[str, ...]] = {
-    "participants": ("id",),
-    "forms": ("participant_id", "sheet_key"),
-    "visits": ("participant_id", "visit"),
-    "audit": ("position", "item"),
-    "consort": ("participant_id", "position"),
-    "queries": ("id",),
-    "signatures": ("participant_id", "form"),
-    "locks": ("scope",),
-    "sdv": ("participant_id", "form"),
+# The unblinded model's own tables (arm-revealing facts only).
+ALLOCATION_COLUMNS: tuple[str, ...] = (
+    "participant_id",
+    "arm",
+    "sequence_number",
+    "screening_number",
+    "received",
+    "position",
+    "at",
+    "user_name",
+)
+REVELATION_COLUMNS: tuple[str, ...] = (
+    "position",
+    "participant_id",
+    "at",
+    "user_name",
+    "role",
+    "reason",
+)
+ADHERENCE_COLUMNS: tuple[str, ...] = (*FORM_COLUMNS, "version")
+
+# Each model's tables: name -> (columns, primary key).
+BLINDED_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "participants": (PARTICIPANT_COLUMNS, ("id",)),
+    "forms": (FORM_COLUMNS, ("participant_id", "sheet_key")),
+    "visits": (VISIT_COLUMNS, ("participant_id", "visit")),
+    "audit": (AUDIT_COLUMNS, ("position", "item")),
+    "consort": (CONSORT_COLUMNS, ("participant_id", "position")),
+    "queries": (QUERY_COLUMNS, ("id",)),
+    "signatures": (SIGNATURE_COLUMNS, ("participant_id", "form")),
+    "locks": (LOCK_COLUMNS, ("scope",)),
+    "sdv": (SDV_COLUMNS, ("participant_id", "form")),
+}
+UNBLINDED_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "allocations": (ALLOCATION_COLUMNS, ("participant_id",)),
+    "revelations": (REVELATION_COLUMNS, ("position",)),
+    "adherence": (ADHERENCE_COLUMNS, ("participant_id", "sheet_key")),
+    "audit": (AUDIT_COLUMNS, ("position", "item")),
+    "consort": (CONSORT_COLUMNS, ("participant_id", "position")),
 }
 _TYPES = {
     "seq": "BIGINT",
@@ -141,6 +169,9 @@ _TYPES = {
     "valid": "INTEGER",
     "locked": "INTEGER",
     "verified": "INTEGER",
+    "received": "INTEGER",
+    "sequence_number": "INTEGER",
+    "version": "INTEGER",
 }
 _NOT_NULL = {"item"}
 # Indexes for the query API: list pages, history pages and dashboards.
@@ -154,21 +185,17 @@ _INDEXES: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 
 
-def columns(view: ViewSpec, table: str) -> tuple[str, ...]:
-    base = {
-        "participants": PARTICIPANT_COLUMNS,
-        "forms": FORM_COLUMNS,
-        "visits": VISIT_COLUMNS,
-        "audit": AUDIT_COLUMNS,
-        "consort": CONSORT_COLUMNS,
-        "queries": QUERY_COLUMNS,
-        "signatures": SIGNATURE_COLUMNS,
-        "locks": LOCK_COLUMNS,
-        "sdv": SDV_COLUMNS,
-    }[table]
-    if table == "participants" and not view.blinded:
-        return base + UNBLINDED_PARTICIPANT_COLUMNS
-    return base
+def tables(view: ViewSpec | str) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
+    blinded = view.blinded if isinstance(view, ViewSpec) else view == "blinded"
+    return BLINDED_TABLES if blinded else UNBLINDED_TABLES
+
+
+def columns(view: ViewSpec | str, table: str) -> tuple[str, ...]:
+    return tables(view)[table][0]
+
+
+def primary_key(view: ViewSpec | str, table: str) -> tuple[str, ...]:
+    return tables(view)[table][1]
 
 
 def table_name(view: ViewSpec | str, table: str) -> str:
@@ -181,7 +208,7 @@ def create_statements(view: ViewSpec, dialect: Dialect) -> list[str]:
     # separate key index to maintain on every insert.
     clustered = " WITHOUT ROWID" if dialect is Dialect.SQLITE else ""
     statements = []
-    for table, key in PRIMARY_KEYS.items():
+    for table, (_cols, key) in tables(view).items():
         cols = ", ".join(
             f"{col} {_TYPES.get(col, 'TEXT')}{' NOT NULL' if col in _NOT_NULL else ''}"
             for col in columns(view, table)
@@ -200,13 +227,13 @@ def create_statements(view: ViewSpec, dialect: Dialect) -> list[str]:
 
 
 def drop_statements(view: ViewSpec) -> list[str]:
-    return [f"DROP TABLE IF EXISTS {table_name(view, table)}" for table in PRIMARY_KEYS]
+    return [f"DROP TABLE IF EXISTS {table_name(view, table)}" for table in tables(view)]
 
 
 def upsert_sql(view: ViewSpec, table: str) -> str:
     """Insert a whole row, replacing the row with the same primary key (both back ends)."""
     cols = columns(view, table)
-    key = PRIMARY_KEYS[table]
+    key = primary_key(view, table)
     updates = ", ".join(f"{col} = excluded.{col}" for col in cols if col not in key)
     return (
         f"INSERT INTO {table_name(view, table)} ({', '.join(cols)}) "

@@ -1,0 +1,118 @@
+"""A rebuild from scratch gives exactly the content built up bit by bit, whatever the pages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from domain.actor import Actor
+from edc.application import Trial
+from projections.readmodels import ReadModels
+from projections.service import Projections
+from projections.spec import VIEW_NAMES
+from tests import factories
+from tests.app.conftest import StepClock
+from tests.app.journeys import randomised, ready_to_randomise, screened
+from tests.projections.conftest import DemoStore, demo_projections, fresh_view_db
+
+
+def _dumps(models: ReadModels) -> dict[str, object]:
+    return {view: models.dump(view) for view in VIEW_NAMES}
+
+
+def test_content_built_while_data_arrives_equals_a_rebuild(
+    trial: Trial,
+    actors: dict[str, Actor],
+    clock: StepClock,
+    projections: Projections,
+    read_models: ReadModels,
+) -> None:
+    staff, assessor = actors["site_staff"], actors["assessor"]
+    projections.catch_up()
+    first, _ = randomised(trial, staff)
+    screened(trial, staff, AGE=80)
+    projections.catch_up()
+    second = ready_to_randomise(trial, staff)
+    trial.correct_form(
+        staff,
+        second,
+        "baseline",
+        factories.outcomes(LBP_NOW=2),
+        expected_version=1,
+        reason={"code": "late_source", "text": ""},
+    )
+    projections.catch_up()
+    trial.randomise(staff, second)
+    clock.current = datetime(2024, 4, 20, 9, 0, tzinfo=UTC)  # week 10 late: out of window
+    trial.record_form(
+        assessor,
+        first,
+        "week10",
+        factories.outcomes("week10", ASSESS_DATE="2024-04-19"),
+        expected_version=0,
+    )
+    projections.catch_up()
+    trial.record_form(
+        staff,
+        second,
+        "weekly",
+        {"WEEK": 3, "LBP_DAYS": 2, "SICK_LEAVE_DAYS": 0},
+        expected_version=None,
+    )
+    trial.record_form(
+        staff,
+        second,
+        "weekly",
+        {"WEEK": 3, "LBP_DAYS": 4, "SICK_LEAVE_DAYS": 1},
+        expected_version=None,
+        reason={"code": "transcription_error", "text": ""},
+    )
+    trial.record_end_of_study(
+        staff,
+        first,
+        {
+            "EOS_DATE": "2024-04-20",
+            "EOS_STATUS": "withdrew consent",
+            "EOS_REASON": "No longer wishes to take part",
+        },
+    )
+    projections.catch_up()
+    built = _dumps(read_models)
+    assert projections.rebuild() == {
+        "blinded": pytest.approx(0, abs=10_000),
+        "unblinded": pytest.approx(0, abs=10_000),
+    }
+    assert _dumps(read_models) == built
+    shown = read_models.participant("blinded", str(first))
+    assert shown is not None and shown["forms"]["week10"]["deviation"] is not None
+    assert shown["status"] == "ended: withdrew consent"
+    weekly = read_models.participant("unblinded", str(second))
+    assert weekly is not None
+    assert weekly["forms"]["weekly"]["items"] == {
+        "3": {"WEEK": 3, "LBP_DAYS": 4, "SICK_LEAVE_DAYS": 1}
+    }
+    assert weekly["forms"]["weekly"]["version"] == 2
+
+
+def test_page_size_and_cache_size_do_not_change_the_content(
+    demo_store: DemoStore,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    """Pages of 13 events with a cache of 3 participants (reads and evictions all the time)
+    against pages of 5,000 with the default cache."""
+    small = fresh_view_db(demo_store, tmp_path, request)
+    (tmp_path / "big").mkdir()
+    large = fresh_view_db(demo_store, tmp_path / "big", request)
+    try:
+        tiny = demo_projections(demo_store, small, page_size=13)
+        for runner in tiny.runners.values():
+            runner.cache.limit = 3
+        tiny.catch_up()
+        demo_projections(demo_store, large, page_size=5000).catch_up()
+        assert _dumps(ReadModels(small)) == _dumps(ReadModels(large))
+    finally:
+        small.close()
+        large.close()
