@@ -26,6 +26,7 @@ from web.config import WebConfig
 from web.context import local_time
 from web.errors import error_middleware
 from web.keys import CONFIG, SETTINGS, TRIAL
+from web.read_side import read_models_context
 from web.security import csrf_middleware, security_headers
 from web.session_key import phone_key, session_key
 
@@ -82,6 +83,7 @@ def init_app(
     env.filters["localtime"] = local_time
     app[aiohttp_jinja2.static_root_key] = "/static"
     app.cleanup_ctx.append(_trial_context(trial_factory))
+    app.cleanup_ctx.append(read_models_context)
     routes.add_routes(app)
     app.router.add_static("/static", HERE / "static", name="static")
     return app

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 
+from tests.app.conftest import StepClock
 from tests.web.conftest import Client, sign_in
 from tests.web.store import Seeded
 from web.config import WebConfig
@@ -223,3 +225,46 @@ async def test_admin_manages_an_account(client: Client, web_config: WebConfig) -
     assert own.status in (403, 422)
     assert (await client.get("/users/nobody")).status == 404
     assert (await client.post("/users/mona/explode", data={"csrf_token": token})).status == 404
+
+
+async def test_visits_due_on_the_dashboard_and_as_a_filter(
+    client: Client, web_config: WebConfig, web_clock: StepClock, seeded: Seeded
+) -> None:
+    # Randomised on 2024-01-15: the week 10 window opens on day 63 (2024-03-18).
+    web_clock.current = datetime(2024, 3, 20, 9, 0, tzinfo=UTC)
+    sign_in(client, web_config, "monitor")
+    dashboard = await (await client.get("/")).text()
+    assert "Visits due or overdue today (2024-03-20)" in dashboard
+    row = dashboard.split("Visits due or overdue")[1].split("</table>")[0]
+    assert "RINGE-0003" in row and "week10" in row and ">due<" in row
+    due = await (await client.get("/participants?due=today")).text()
+    assert "1 participant." in due and seeded.randomised in due
+    web_clock.current = datetime(2024, 1, 20, 9, 0, tzinfo=UTC)
+    none = await (await client.get("/participants?due=today")).text()
+    assert "0 participants." in none
+
+
+async def test_lists_show_a_save_at_once(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    token = sign_in(client, web_config, "site_staff")
+    assert "3 participants." in await (await client.get("/participants")).text()
+    await client.post(
+        "/participants",
+        data={
+            "csrf_token": token,
+            "SCR_DATE": "2024-01-10",
+            "SITE": "RINGE",
+            "AGE": "40",
+            "SEX": "F",
+            "LBP_DURATION_MONTHS": "6",
+            "LBP_NOW_SCR": "6",
+            "SPEAKS_DANISH": "Y",
+            "WILLING": "Y",
+            "EXCL_DISORDER": "N",
+            "EXCL_PREGNANT": "N",
+            "EXCL_SURGERY_REFERRAL": "N",
+        },
+    )
+    listing = await (await client.get("/participants")).text()
+    assert "4 participants." in listing and "RINGE-0004" in listing

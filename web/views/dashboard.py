@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from edc.permissions import Action, may
+from web import read_side
 from web.calls import actor_of, run, trial_of
 from web.charts import bars, months_between
 from web.downloads import unblinded_views_allowed
@@ -30,8 +31,9 @@ async def dashboard(request: web.Request) -> web.Response:
     trial = trial_of(request)
     context: dict[str, Any] = {"clinical": False, "users": None, "unblindings": None}
     if may(actor, Action.VIEW_CLINICAL):
-        participants = await run(trial.list_participants, actor)
+        participants, _ = await read_side.participants(request, actor, None)
         statuses = Counter(p["status"] for p in participants)
+        today = trial.local_date(trial.clock())
         context.update(
             clinical=True,
             screened=len(participants),
@@ -43,11 +45,13 @@ async def dashboard(request: web.Request) -> web.Response:
             if await run(unblinded_views_allowed, trial, actor)
             else "blinded",
             database=await run(trial.database_lock_status),
+            visits=await read_side.open_visits(request, actor, today),
+            today=today.isoformat(),
         )
     if may(actor, Action.LIST_UNBLINDINGS):
         context["unblindings"] = await run(trial.list_unblindings, actor)
     if may(actor, Action.MANAGE_USERS):
-        users = await run(trial.list_users)
+        users = await run(trial.list_accounts, actor)
         context["users"] = {
             "total": len(users),
             "active": sum(1 for u in users if u["active"]),

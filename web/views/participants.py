@@ -11,6 +11,7 @@ from domain.errors import FormInvalid
 from domain.protocol import FORM_LABELS, SITES, VISITS
 from domain.roles import SITE_ROLES, Role
 from edc.permissions import FORM_WRITERS, Action, may
+from web import read_side
 from web.calls import actor_of, participant_id, run, trial_of
 from web.crf_fields import fields, posted_text
 from web.errors import WebRefusal
@@ -36,7 +37,12 @@ async def participant_list(request: web.Request) -> web.Response:
     trial_wide = Role(actor.role) not in SITE_ROLES
     site = query.get("site", "") if trial_wide else ""
     status, number = query.get("status", ""), query.get("number", "").strip()[:40]
-    participants = await run(trial_of(request).list_participants, actor, site or None)
+    due = query.get("due", "") == "today"
+    trial = trial_of(request)
+    today = trial.local_date(trial.clock())
+    participants, filtered = await read_side.participants(
+        request, actor, site or None, today if due else None
+    )
     rows = _filtered(participants, status, number)
     try:
         page = max(1, int(query.get("page", "1")))
@@ -52,9 +58,17 @@ async def participant_list(request: web.Request) -> web.Response:
         "pages": pages,
         "sites": SITES if trial_wide else (),
         "statuses": sorted({p["status"] for p in participants}),
-        "filters": {"site": site, "status": status, "number": number},
+        "filters": {"site": site, "status": status, "number": number, "due": due},
+        "visit_filter_missing": due and not filtered,
         "page_query": {
-            k: v for k, v in (("site", site), ("status", status), ("number", number)) if v
+            k: v
+            for k, v in (
+                ("site", site),
+                ("status", status),
+                ("number", number),
+                ("due", "today" if due else ""),
+            )
+            if v
         },
     }
     return await render(request, "participants.html", context)

@@ -22,7 +22,7 @@ def _check_admin(request: web.Request) -> None:
 
 
 async def _page(request: web.Request, status: int = 200, **extra: object) -> web.Response:
-    users = await run(trial_of(request).list_users)
+    users = await run(trial_of(request).list_accounts, actor_of(request))
     context = {
         "users": users,
         "roles": [r.value for r in Role],
