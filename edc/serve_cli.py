@@ -58,6 +58,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         session_key=session_key(settings.data_dir),
         phone_key=phone_key(settings.data_dir),
         sms_secret=os.environ.get("EDC_SMS_SECRET") or None,
+        # Behind TLS (a reverse proxy), the session cookie must only travel over HTTPS.
+        secure_cookies=os.environ.get("EDC_SECURE_COOKIES", "") in ("1", "yes", "true"),
         demo=args.demo,
     )
     app = init_app(settings, config=config)
