@@ -261,7 +261,7 @@ async def test_randomise(client: Client, seeded: Seeded) -> None:
     status, body = await _call(client, seeded, "site_staff", "POST", path)
     assert status == 200
     assert body["arm"] in ("exercise", "rest")
-    assert {"imbalance", "draw"} <= set(body["allocation"])
+    assert {"factors", "imbalance", "draw"} <= set(body["allocation"])
     status, body = await _call(client, seeded, "site_staff", "POST", path)
     assert status == 409 and body["error"] == "randomisation_refused"
     status, body = await _call(
