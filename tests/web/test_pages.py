@@ -268,3 +268,43 @@ async def test_lists_show_a_save_at_once(
     )
     listing = await (await client.get("/participants")).text()
     assert "4 participants." in listing and "RINGE-0004" in listing
+
+
+@pytest.mark.parametrize(
+    ("role", "paths"),
+    [
+        (
+            "investigator",
+            [
+                "/participants/{ready}/sign?form=baseline",
+                "/participants/{randomised}/unblind",
+                "/participants/{ready}/audit",
+                "/participants/{ready}/as-of",
+                "/audit",
+                "/password",
+            ],
+        ),
+        (
+            "data_manager",
+            [
+                "/database",
+                "/exports",
+                "/participants/{ready}",
+                "/participants/{ready}/forms/baseline",
+                "/queries",
+                "/refusals",
+            ],
+        ),
+        ("monitor", ["/participants/{ready}/forms/mri", "/audit?type=Participant.Screened"]),
+        ("site_staff", ["/participants/{randomised}", "/participants/{randomised}/forms/weekly"]),
+        ("admin", ["/users", "/users/sara"]),
+    ],
+)
+async def test_every_input_on_every_page_has_a_label(
+    client: Client, web_config: WebConfig, seeded: Seeded, role: str, paths: list[str]
+) -> None:
+    sign_in(client, web_config, role)
+    for path in paths:
+        response = await client.get(path.format(ready=seeded.ready, randomised=seeded.randomised))
+        assert response.status == 200, path
+        _labels_cover_inputs(await response.text())
