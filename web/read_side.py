@@ -96,3 +96,15 @@ async def open_visits(request: web.Request, actor: Actor, today: date) -> list[d
     models = projections.read_models()
     visits = await run(models.visits, view_of(actor), today, scope)
     return [visit for visit in visits if visit["status"] in OPEN_STATUSES]
+
+
+async def participant_visits(
+    request: web.Request, actor: Actor, participant_id: str, today: date
+) -> dict[str, dict[str, Any]]:
+    """The participant's scheduled visits by visit key, with their status today."""
+    projections = await fresh(request)
+    if projections is None:
+        return {}
+    models = projections.read_models()
+    visits = await run(models.visits, view_of(actor), today, None, participant_id)
+    return {visit["visit"]: visit for visit in visits}

@@ -239,6 +239,8 @@ async def test_visits_due_on_the_dashboard_and_as_a_filter(
     assert "RINGE-0003" in row and "week10" in row and ">due<" in row
     due = await (await client.get("/participants?due=today")).text()
     assert "1 participant." in due and seeded.randomised in due
+    timeline = await (await client.get(f"/participants/{seeded.randomised}")).text()
+    assert 'id="visit-week10">due<' in timeline and 'id="visit-month12">not due<' in timeline
     web_clock.current = datetime(2024, 1, 20, 9, 0, tzinfo=UTC)
     none = await (await client.get("/participants?due=today")).text()
     assert "0 participants." in none

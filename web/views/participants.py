@@ -134,7 +134,9 @@ def timeline(view: dict[str, Any], role: Role) -> list[dict[str, Any]]:
                 }
             )
         if forms:
-            visits.append({"label": visit.label, "forms": forms, "window": visit.window})
+            visits.append(
+                {"key": visit.key, "label": visit.label, "forms": forms, "window": visit.window}
+            )
     return visits
 
 
@@ -162,10 +164,17 @@ def badges(state: dict[str, Any]) -> list[tuple[str, str]]:
 async def participant(request: web.Request) -> web.Response:
     actor = actor_of(request)
     pid = participant_id(request)
-    view = await run(trial_of(request).get_participant, actor, pid)
+    trial = trial_of(request)
+    view = await run(trial.get_participant, actor, pid)
+    scheduled = await read_side.participant_visits(
+        request, actor, str(pid), trial.local_date(trial.clock())
+    )
+    visits = timeline(view, Role(actor.role))
+    for visit in visits:
+        visit["scheduled"] = scheduled.get(visit["key"])
     context = {
         "p": view,
-        "visits": timeline(view, Role(actor.role)),
+        "visits": visits,
         "failed": [crf.describe_criterion(c) for c in view["failed_criteria"]],
         "may_randomise": may(actor, Action.RANDOMISE) and not actor.blinded,
         "may_report_links": may(actor, Action.ENTER_FORM)
