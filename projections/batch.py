@@ -42,6 +42,9 @@ JSON_COLUMNS = frozenset(
         "detail",
         "record",
         "thread",
+        "valid_signatures",
+        "invalidated_by",
+        "cleared_by",
     }
 )
 # Item values keep the form's own order; everything else is written with sorted keys so that

@@ -19,7 +19,6 @@ from domain.protocol import (
     VISIT_DATE_ITEM,
     VISIT_OF_FORM,
 )
-from projections import review
 from projections.audit_rows import EventKind, index_rows, participant_of
 from projections.batch import Batch, ParticipantCache, Row
 from projections.db import Cursor
@@ -33,6 +32,7 @@ from projections.participant_state import (
     status_of,
     visit_rows,
 )
+from projections.review import ReviewProjection
 from projections.spec import ViewSpec
 
 Handler = Callable[[Batch, int, Any], None]
@@ -46,7 +46,7 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
-class Projector:
+class Projector(ReviewProjection):
     """Turns blinded-safe domain events into rows of the blinded read model."""
 
     def __init__(self, view: ViewSpec) -> None:
@@ -60,7 +60,7 @@ class Projector:
             Participant.VisitOutOfWindow: self._out_of_window,
             Participant.Randomised: self._randomised,
         }
-        self.handlers.update(review.handlers())
+        self.handlers.update(self.review_handlers())
         self._kinds: dict[type, EventKind] = {}
         self._admitted: set[str] = set()
         # The event being applied: its time as stored in rows, and its participant.
@@ -92,14 +92,15 @@ class Projector:
             kind = self._kinds[type(event)] = EventKind.of(type(event), self.handlers)
         if kind.handler is not None:
             kind.handler(batch, position, event)
-        participant = batch.participant(participant_id) if participant_id else None
+        pid = self._pid  # a handler may have named the participant (query steps do)
+        participant = batch.participant(pid) if pid else None
         index_rows(
             batch.audit.append,
             kind,
             event,
             position,
             self._at,
-            participant_id if participant else None,
+            pid if participant else None,
             participant["site"] if participant else None,
         )
 
@@ -121,6 +122,9 @@ class Projector:
             "form_versions": {"screening": 1},
             "deviations": {},
             "consort": None,
+            "locked": 0,
+            "signature_count": 0,
+            "valid_signatures": {},
         }
         batch.put_participant(participant)
         self._put_sheet(batch, pid, "screening", "screening", event.items, position)
@@ -156,6 +160,8 @@ class Projector:
         participant["last_position"] = position
         participant["last_event_at"] = self._at
         batch.touch_participant(participant)
+        if participant["valid_signatures"]:
+            self.invalidate_signatures(batch, participant, form, event)
         if form in _PLAIN_FORMS:  # the weekly report: most events, nothing more to do
             return
         if form in VISIT_DATE_ITEM:

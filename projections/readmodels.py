@@ -66,11 +66,11 @@ class ReadModels:
     @staticmethod
     def _summary(row: dict[str, Any]) -> dict[str, Any]:
         summary = dict(row)
-        summary.pop("consort", None)
-        summary.pop("seq", None)
-        summary.pop("last_position", None)
+        for internal in ("consort", "seq", "last_position", "signature_count", "valid_signatures"):
+            summary.pop(internal, None)
         summary["mri_eligible"] = bool(row["mri_eligible"])
         summary["included"] = bool(row["included"])
+        summary["locked"] = bool(row["locked"])
         return summary
 
     def participants(
@@ -143,10 +143,47 @@ class ReadModels:
             by_form.setdefault(sheet["form"], []).append(sheet)
         result = self._summary(row)
         visible = [f for f in FORMS if not (view == BLINDED and f in ARM_REVEALING_FORMS)]
-        result["forms"] = {form: self._form(form, by_form.get(form, []), row) for form in visible}
+        badges = self._badges(row)
+        result["forms"] = {
+            form: {**self._form(form, by_form.get(form, []), row), **badges(form)}
+            for form in visible
+        }
         if view == UNBLINDED:
             result.update(self._arms(row["id"]).get(row["id"], _NO_ARM))
         return result
+
+    def _badges(self, row: dict[str, Any]) -> Callable[[str], dict[str, Any]]:
+        """Per form: locked, signed (by a still-valid signature), verified, open queries."""
+        pid = row["id"]
+        locked_forms = {
+            r["form"]
+            for r in self._rows(
+                BLINDED, "locks", "participant_id = ? AND locked = ? AND form IS NOT NULL", (pid, 1)
+            )
+        }
+        verified = {
+            r["form"]
+            for r in self._rows(BLINDED, "sdv", "participant_id = ? AND verified = ?", (pid, 1))
+        }
+        open_queries: dict[str, int] = {}
+        for query in self._rows(
+            BLINDED, "queries", "participant_id = ? AND status <> ?", (pid, "closed")
+        ):
+            open_queries[query["form"]] = open_queries.get(query["form"], 0) + 1
+        signed = set(row["valid_signatures"].values())  # None stands for the whole casebook
+
+        def badges(form: str) -> dict[str, Any]:
+            entered = bool(row["form_versions"].get(form))
+            return {
+                "locked": bool(row["locked"]) or form in locked_forms,
+                "signed": entered
+                and form not in ARM_REVEALING_FORMS
+                and (None in signed or form in signed),
+                "verified": form in verified,
+                "open_queries": open_queries.get(form, 0),
+            }
+
+        return badges
 
     @staticmethod
     def _form(form: str, sheets: list[dict[str, Any]], row: dict[str, Any]) -> dict[str, Any]:

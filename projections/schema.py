@@ -10,7 +10,7 @@ from __future__ import annotations
 from projections.db import Dialect
 from projections.spec import ViewSpec
 
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 
 TRACKING_TABLE = "projection_tracking"
 TRACKING_DDL = (
@@ -41,6 +41,9 @@ PARTICIPANT_COLUMNS: tuple[str, ...] = (
     "consort",
     "last_position",
     "last_event_at",
+    "locked",
+    "signature_count",
+    "valid_signatures",
 )
 FORM_COLUMNS: tuple[str, ...] = (
     "participant_id",
@@ -81,23 +84,29 @@ QUERY_COLUMNS: tuple[str, ...] = (
     "participant_id",
     "site",
     "form",
+    "sheet_key",
     "item",
     "status",
     "text",
     "raised_by",
     "raised_at",
+    "updated_at",
     "position",
     "thread",
 )
 SIGNATURE_COLUMNS: tuple[str, ...] = (
     "participant_id",
+    "number",
+    "scope",
     "form",
+    "meaning",
+    "printed_name",
     "signed_by",
     "role",
-    "meaning",
     "signed_at",
     "content_hash",
     "valid",
+    "invalidated_by",
     "position",
 )
 LOCK_COLUMNS: tuple[str, ...] = (
@@ -106,6 +115,7 @@ LOCK_COLUMNS: tuple[str, ...] = (
     "form",
     "locked",
     "by_user",
+    "role",
     "at",
     "reason",
     "position",
@@ -116,6 +126,8 @@ SDV_COLUMNS: tuple[str, ...] = (
     "verified",
     "by_user",
     "at",
+    "form_version",
+    "cleared_by",
     "position",
 )
 
@@ -148,7 +160,7 @@ BLINDED_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "audit": (AUDIT_COLUMNS, ("position", "item")),
     "consort": (CONSORT_COLUMNS, ("participant_id", "position")),
     "queries": (QUERY_COLUMNS, ("id",)),
-    "signatures": (SIGNATURE_COLUMNS, ("participant_id", "form")),
+    "signatures": (SIGNATURE_COLUMNS, ("participant_id", "number")),
     "locks": (LOCK_COLUMNS, ("scope",)),
     "sdv": (SDV_COLUMNS, ("participant_id", "form")),
 }
@@ -172,6 +184,9 @@ _TYPES = {
     "received": "INTEGER",
     "sequence_number": "INTEGER",
     "version": "INTEGER",
+    "number": "INTEGER",
+    "signature_count": "INTEGER",
+    "form_version": "INTEGER",
 }
 _NOT_NULL = {"item"}
 # Indexes for the query API: list pages, history pages and dashboards.
@@ -182,6 +197,7 @@ _INDEXES: dict[str, tuple[tuple[str, ...], ...]] = {
     "audit": (("participant_id", "position"), ("user_name", "position")),
     "consort": (("position",),),
     "queries": (("participant_id",), ("status",)),
+    "locks": (("participant_id",),),
 }
 
 

@@ -84,12 +84,13 @@ def test_a_runner_killed_in_the_middle_of_catch_up_resumes_exactly_once(
         after_kill = _positions(deployed)
         assert head // 4 < after_kill[BLINDED] < head, "the kill came too late to test anything"
         assert after_kill[BLINDED] >= killed_at
-        # Second kill: halfway through the unblinded one (the blinded one finished first).
-        runner = _run_edc(demo_store, "run", "--page-size", "3", "--interval", "0.05")
-        _kill_when(runner, deployed, UNBLINDED, head // 2)
+        # Second kill: in the middle of the unblinded one (the blinded one finishes first). It
+        # reads only the arm-revealing events (a few dozen here): one per page.
+        runner = _run_edc(demo_store, "run", "--page-size", "1", "--interval", "0.05")
+        _kill_when(runner, deployed, UNBLINDED, 0)
         after_second = _positions(deployed)
         assert after_second[BLINDED] == head
-        assert head // 2 < after_second[UNBLINDED] < head, "the kill came too late"
+        assert 0 < after_second[UNBLINDED] < head, f"the kill came too late: {after_second}"
         # Restart, catch up and exit.
         finished = _run_edc(demo_store, "run", "--once")
         _out, err = finished.communicate(timeout=KILL_TIMEOUT)

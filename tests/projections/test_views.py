@@ -19,8 +19,9 @@ SUMMARY_KEYS = (
     "failed_criteria",
     "included",
     "randomised_on",
+    "locked",
 )
-FORM_KEYS = ("version", "status", "items", "derived", "deviation")
+FORM_KEYS = ("version", "status", "items", "derived", "deviation", "locked", "signed", "verified")
 
 
 def _comparable(view: dict[str, object]) -> dict[str, object]:
