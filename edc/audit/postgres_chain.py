@@ -208,7 +208,10 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
             else SQL("convert_to(originator_id, 'UTF8')")
         )
         # Plain tuples, straight from the driver: verify reads every row of the store.
-        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+        with (
+            self.datastore.get_connection() as conn,
+            conn.cursor(row_factory=tuple_row, binary=True) as curs,
+        ):
             curs.execute(
                 SQL(
                     "SELECT {pos}, {raw_id}, originator_version, {rest} "
