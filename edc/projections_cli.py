@@ -17,7 +17,7 @@ from edc.config import Settings
 from edc.read_models import build_projections
 from projections.runner import DEFAULT_PAGE_SIZE, Progress
 from projections.service import DEFAULT_POLL_INTERVAL, Projections
-from projections.spec import VIEW_NAMES
+from projections.spec import VIEW_NAMES, BlindingViolation
 
 
 @contextmanager
@@ -104,7 +104,11 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
                 f"Following the event store every {args.interval:g} s (SIGTERM or Ctrl-C to stop).",
                 file=sys.stderr,
             )
-            projections.follow(stop, args.interval)
+            try:
+                projections.follow(stop, args.interval)
+            except BlindingViolation as error:
+                print(f"edc: stopped: {error}", file=sys.stderr)
+                return 1
             print("Stopped.", file=sys.stderr)
             return 0
     finally:

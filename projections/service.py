@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from projections.db import ViewDatabase
 from projections.readmodels import ReadModels
 from projections.runner import DEFAULT_PAGE_SIZE, EventSource, Progress, ProjectionRunner, Status
-from projections.spec import ViewSpec, blinded_view, unblinded_view
+from projections.spec import BlindingViolation, ViewSpec, blinded_view, unblinded_view
 
 log = logging.getLogger(__name__)
 
@@ -97,11 +97,15 @@ class Projections:
         )
 
     def follow(self, stop: threading.Event, interval: float = DEFAULT_POLL_INTERVAL) -> None:
-        """Keep catching up until `stop` is set; a failure is logged and retried with backoff."""
+        """Keep catching up until `stop` is set. A failure is logged and retried with backoff
+        (the database may come back); a blinding violation stops it."""
         backoff = interval
         while not stop.is_set():
             try:
                 self.catch_up(stop=stop)
+            except BlindingViolation:
+                # A classification or filter error: retrying cannot help, stop loudly.
+                raise
             except Exception as error:
                 self.last_error = error
                 log.exception("read models: catch-up failed; retrying in %.1f s", backoff)
