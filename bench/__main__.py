@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import sys
 import time
 from datetime import UTC, datetime
@@ -56,6 +57,8 @@ class Plan:
         self.startups = 1 if self.quick else 3
         self.skip_postgres = args.no_postgres
         self.workdir: Path = args.workdir.absolute()
+        self.scratch: Path = self.workdir / "run"
+        self.keep = bool(args.keep)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -72,13 +75,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workdir", type=Path, default=DEFAULT_WORKDIR, help="where stores are kept (var/bench)"
     )
+    parser.add_argument("--keep", action="store_true", help="keep this run's copy and logs")
     args = parser.parse_args(argv)
     plan = Plan(args)
     started = time.perf_counter()
 
     plan.workdir.mkdir(parents=True, exist_ok=True)
     store_dir, info = generated_store(plan.workdir, plan.events, plan.seed, args.rebuild_store)
-    settings = working_copy(plan.workdir, store_dir)
+    # This run's own directory: other benches may use the same workdir at the same time.
+    plan.scratch = plan.workdir / f"run-{os.getpid()}"
+    settings = working_copy(plan.scratch, store_dir, "data")
     people = Participants.split(info, plan.form_save_participants, plan.http_participants)
     sections = {key: Section(key, title) for key, title in SECTIONS}
     shared: dict[str, Any] = {}
@@ -94,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     step("reads", lambda s: measure_reads(s, settings, people, plan, shared))
     stop_servers(shared)
     run_section(sections["http_writes"], lambda s: check_lost_writes(s, settings, shared))
-    step("exports", lambda s: measure_exports(s, settings, info.events, plan.workdir))
+    step("exports", lambda s: measure_exports(s, settings, info.events, plan.scratch))
     step("postgres", lambda s: measure_postgres(s, plan, shared))
 
     ordered = [sections[key] for key, _ in SECTIONS]
@@ -119,6 +125,10 @@ def main(argv: list[str] | None = None) -> int:
     }
     write_json(args.out, meta, ordered)
     print(f"\n{args.out} written; the whole run took {meta['seconds']:.0f} s.")
+    if plan.keep:
+        print(f"This run's copy of the store and the server logs: {plan.scratch}")
+    else:
+        shutil.rmtree(plan.scratch, ignore_errors=True)
     return 0
 
 
@@ -127,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def measure_form_save(s: Section, settings: Settings, people: Participants, plan: Plan) -> None:
     edc = form_save.measure_app(settings, people.form_save, plan.form_saves)
-    raw = form_save.measure_raw_sqlite(plan.workdir, plan.form_saves)
+    raw = form_save.measure_raw_sqlite(plan.scratch, plan.form_saves)
     s.figures = {"edc": edc, "raw_insert": raw}
     s.row(
         "median, weekly report correction + audit event",
@@ -174,8 +184,8 @@ def measure_catch_up(s: Section, settings: Settings, events: int) -> None:
 
 
 def measure_startup(s: Section, settings: Settings, plan: Plan, shared: dict[str, Any]) -> None:
-    logs = plan.workdir / "logs"
-    write_db = plan.workdir / "bare-writes.sqlite"
+    logs = plan.scratch / "logs"
+    write_db = plan.scratch / "bare-writes.sqlite"
     read_db = settings.data_dir / "trial.sqlite"
     edc = http_bench.startup(lambda: http_bench.edc_server(settings, logs), plan.startups)
     raw = http_bench.startup(lambda: http_bench.bare_server(write_db, read_db, logs), 1)
@@ -283,10 +293,13 @@ def measure_reads(
         figures = http_bench.sample(edc_url, path, n, token)
         s.figures[key] = figures
         if figures["errors"]:
+            statuses = ", ".join(map(str, figures["error_statuses"]))
+            label = "not available" if figures["error_statuses"] == [404] else "failed"
             s.row(
                 f"GET {path.replace(pid, '{id}')}",
-                "not available",
-                bar=f"{figures['errors']} of {n} requests failed",
+                label,
+                bar=f"{figures['errors']} of {n} answered {statuses}",
+                meets=False if label == "failed" else None,
             )
             continue
         s.row(
@@ -383,7 +396,7 @@ def measure_postgres(s: Section, plan: Plan, shared: dict[str, Any]) -> None:
                 rebuild["events_per_s"] >= 0.5 * decode["events_per_s"],
             )
 
-        logs = plan.workdir / "logs"
+        logs = plan.scratch / "logs"
         server = http_bench.edc_server(settings, logs, "edc-serve-pg")
         s.figures["startup_s"] = round(server.start(), 3)
         try:

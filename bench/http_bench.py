@@ -146,7 +146,8 @@ def sample(url: str, path: str, count: int, token: str | None) -> dict[str, Any]
     return {
         "path": path,
         "samples": len(latencies),
-        "errors": errors,
+        "errors": len(errors),
+        "error_statuses": sorted(set(errors)),
         "p50_ms": round(percentile(latencies, 50), 2),
         "p95_ms": round(percentile(latencies, 95), 2),
     }

@@ -140,10 +140,10 @@ async def run_writers(
 
 async def sample_gets(
     base_url: str, path: str, count: int, headers: dict[str, str], warmup: int = 3
-) -> tuple[list[float], int]:
-    """Latencies (ms) of `count` sequential GETs of `path`, after a warm-up; and the errors."""
+) -> tuple[list[float], list[int]]:
+    """Latencies (ms) of `count` sequential GETs of `path` after a warm-up; the error statuses."""
     latencies: list[float] = []
-    errors = 0
+    errors: list[int] = []
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
         for n in range(warmup + count):
             began = time.perf_counter()
@@ -152,7 +152,8 @@ async def sample_gets(
                 status = response.status
             if n >= warmup:
                 latencies.append((time.perf_counter() - began) * 1000)
-                errors += status >= 400
+                if status >= 400:
+                    errors.append(status)
     return latencies, errors
 
 

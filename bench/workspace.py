@@ -8,6 +8,7 @@ so its writes and read models never leak into the next run.
 from __future__ import annotations
 
 import shutil
+import sqlite3
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,12 +70,19 @@ def generated_store(workdir: Path, events: int, seed: int, rebuild: bool) -> tup
     return directory, info
 
 
-def working_copy(workdir: Path, store: Path) -> Settings:
+def working_copy(workdir: Path, store: Path, name: str = "run") -> Settings:
     """A fresh copy of the generated store to measure on (the store itself stays as built)."""
-    target = workdir / "run"
+    target = workdir / name
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    shutil.copy2(store / "trial.sqlite", target / "trial.sqlite")
+    # SQLite's backup API, not a file copy: it includes anything still in the write-ahead log.
+    source = sqlite3.connect(f"file:{store / 'trial.sqlite'}?mode=ro", uri=True)
+    copy = sqlite3.connect(target / "trial.sqlite")
+    try:
+        source.backup(copy)
+    finally:
+        copy.close()
+        source.close()
     return Settings(data_dir=target)
 
 
