@@ -61,7 +61,9 @@ def live_server(
     server.stop()
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop running in this thread
+# while it is open, which would break every asyncio test collected after the browser tests.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     executable = chromium_path()
     from playwright.sync_api import sync_playwright
