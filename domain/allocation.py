@@ -51,10 +51,14 @@ class Allocation(Aggregate):
         def apply(self, aggregate: Allocation) -> None:
             aggregate.revealed.add(self.participant_id)
             # Who broke the blind, when and why: listed for data managers without the arm.
-            aggregate.revelations.append({
-                "participant_id": self.participant_id, "reason": self.reason,
-                "actor": dict(self.actor), "at": self.timestamp,
-            })
+            aggregate.revelations.append(
+                {
+                    "participant_id": self.participant_id,
+                    "reason": self.reason,
+                    "actor": dict(self.actor),
+                    "at": self.timestamp,
+                }
+            )
 
     def __init__(self) -> None:
         self.arms: dict[UUID, str] = {}
@@ -99,8 +103,12 @@ class Allocation(Aggregate):
                 "The participant is not randomised, so there is no arm to reveal."
             )
         self.trigger_event(
-            self.ArmRevealed, timestamp=at, participant_id=participant_id, arm=arm,
-            reason=reason, actor=actor.as_dict(),
+            self.ArmRevealed,
+            timestamp=at,
+            participant_id=participant_id,
+            arm=arm,
+            reason=reason,
+            actor=actor.as_dict(),
         )
         return arm
 

@@ -172,7 +172,11 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
         if existing is None:
             self.check_form_allowed(form)
             self.trigger_event(
-                entered, timestamp=at, form=form, key=key, items=dict(items),
+                entered,
+                timestamp=at,
+                form=form,
+                key=key,
+                items=dict(items),
                 actor=actor.as_dict(),
             )
         else:
@@ -186,8 +190,13 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
                     fields={item: "Changed: give a reason for change" for item in needing},
                 )
             self.trigger_event(
-                corrected, timestamp=at, form=form, key=key, changes=changes,
-                reason=reason.as_dict() if reason else None, actor=actor.as_dict(),
+                corrected,
+                timestamp=at,
+                form=form,
+                key=key,
+                changes=changes,
+                reason=reason.as_dict() if reason else None,
+                actor=actor.as_dict(),
             )
         self.clear_verification(form, self._last_change(), actor, at)
         self._flag_window_deviation(form, actor, at)
@@ -202,9 +211,7 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
 
     def mark_randomised(self, on: date, actor: Actor, at: datetime) -> None:
         self.check_can_randomise()
-        self.trigger_event(
-            self.Randomised, timestamp=at, randomised_on=on, actor=actor.as_dict()
-        )
+        self.trigger_event(self.Randomised, timestamp=at, randomised_on=on, actor=actor.as_dict())
 
     # ---- rules ----------------------------------------------------------------------------
 
@@ -256,9 +263,7 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
 
     def sheets_of(self, form: str) -> dict[str, Items]:
         """The sheets of one form: one for ordinary forms, one per week for repeating ones."""
-        return {
-            key: items for key, items in self.sheets.items() if key.split(":")[0] == form
-        }
+        return {key: items for key, items in self.sheets.items() if key.split(":")[0] == form}
 
     @property
     def mri_eligibility(self) -> crf.Eligibility:
@@ -307,8 +312,10 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
 
     def _last_change(self) -> dict[str, Any]:
         """The change just triggered, named for the trail (type and participant version)."""
-        return {"event": type(self.pending_events[-1]).__name__,
-                "participant_version": self.version}
+        return {
+            "event": type(self.pending_events[-1]).__name__,
+            "participant_version": self.version,
+        }
 
     def _flag_window_deviation(self, form: str, actor: Actor, at: datetime) -> None:
         date_item = VISIT_DATE_ITEM.get(form)
@@ -321,6 +328,10 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
         deviation = window_status(VISIT_OF_FORM[form], study_day)
         if deviation is not None and self.deviations.get(form) != deviation:
             self.trigger_event(
-                self.VisitOutOfWindow, timestamp=at, form=form, study_day=study_day,
-                description=deviation, actor=actor.as_dict(),
+                self.VisitOutOfWindow,
+                timestamp=at,
+                form=form,
+                study_day=study_day,
+                description=deviation,
+                actor=actor.as_dict(),
             )

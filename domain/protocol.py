@@ -115,6 +115,5 @@ def window_status(visit: VisitDef, study_day: int) -> str | None:
         return None
     side = "early" if study_day < low else "late"
     return (
-        f"{visit.label} on study day {study_day} is {side}: "
-        f"the window is day {low} to day {high}"
+        f"{visit.label} on study day {study_day} is {side}: the window is day {low} to day {high}"
     )

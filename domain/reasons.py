@@ -44,9 +44,7 @@ class Reason:
 
 def changed_items(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, list[Any]]:
     """Items whose value differs, as item -> [old, new], in the new form's item order."""
-    return {
-        item: [old.get(item), value] for item, value in new.items() if old.get(item) != value
-    }
+    return {item: [old.get(item), value] for item, value in new.items() if old.get(item) != value}
 
 
 def items_needing_reason(changes: Mapping[str, list[Any]]) -> list[str]:

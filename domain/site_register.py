@@ -38,7 +38,10 @@ class SiteRegister(Aggregate):
     def issue_number(self, participant_id: UUID, actor: dict[str, Any], at: datetime) -> str:
         number = f"{self.site}-{len(self.participants) + 1:04d}"
         self.trigger_event(
-            self.NumberIssued, timestamp=at, participant_id=participant_id,
-            screening_number=number, actor=actor,
+            self.NumberIssued,
+            timestamp=at,
+            participant_id=participant_id,
+            screening_number=number,
+            actor=actor,
         )
         return number

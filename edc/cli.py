@@ -34,8 +34,12 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     demo = commands.add_parser("demo", help="build a synthetic trial through the use cases")
-    demo.add_argument("--participants", type=int, default=200,
-                      help="number of people screened (about 40%% end up randomised)")
+    demo.add_argument(
+        "--participants",
+        type=int,
+        default=200,
+        help="number of people screened (about 40%% end up randomised)",
+    )
     demo.add_argument("--seed", type=int, default=1)
     demo.set_defaults(handler=cmd_demo)
 

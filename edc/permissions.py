@@ -36,13 +36,27 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.ASSESSOR: frozenset({Action.ENTER_FORM, Action.VIEW_CLINICAL}),
     Role.INVESTIGATOR: frozenset(_SITE_ENTRY | {Action.SIGN, Action.UNBLIND, Action.VIEW_AUDIT}),
     Role.MONITOR: frozenset(
-        {Action.VIEW_CLINICAL, Action.VIEW_AUDIT, Action.RAISE_QUERY, Action.CLOSE_QUERY,
-         Action.VERIFY, Action.VIEW_REFUSALS}
+        {
+            Action.VIEW_CLINICAL,
+            Action.VIEW_AUDIT,
+            Action.RAISE_QUERY,
+            Action.CLOSE_QUERY,
+            Action.VERIFY,
+            Action.VIEW_REFUSALS,
+        }
     ),
     Role.DATA_MANAGER: frozenset(
-        {Action.VIEW_CLINICAL, Action.VIEW_AUDIT, Action.RAISE_QUERY, Action.CLOSE_QUERY,
-         Action.LOCK, Action.LOCK_DATABASE, Action.EXPORT, Action.VIEW_REFUSALS,
-         Action.LIST_UNBLINDINGS}
+        {
+            Action.VIEW_CLINICAL,
+            Action.VIEW_AUDIT,
+            Action.RAISE_QUERY,
+            Action.CLOSE_QUERY,
+            Action.LOCK,
+            Action.LOCK_DATABASE,
+            Action.EXPORT,
+            Action.VIEW_REFUSALS,
+            Action.LIST_UNBLINDINGS,
+        }
     ),
     Role.ANALYST: frozenset({Action.VIEW_CLINICAL, Action.EXPORT}),
     Role.ADMIN: frozenset({Action.MANAGE_USERS}),

@@ -33,8 +33,12 @@ def build_demo(settings: Settings, participants: int, seed: int, progress: bool 
     actors = ensure_demo_users(trial)
     demo = DemoTrial(trial, clock, actors, seed)
     demo.plan(participants)
-    bar = tqdm(total=None, unit=" steps", disable=not progress or not sys.stderr.isatty(),
-               desc="Building demo trial")
+    bar = tqdm(
+        total=None,
+        unit=" steps",
+        disable=not progress or not sys.stderr.isatty(),
+        desc="Building demo trial",
+    )
     for _ in demo.run():
         bar.update()
     bar.close()

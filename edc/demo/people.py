@@ -50,9 +50,7 @@ def consent_items(on: date) -> dict[str, Any]:
     return {"CONSENT_DATE": on.isoformat(), "CONSENT_VERSION": "2.1", "CONSENT_OBTAINED": "Y"}
 
 
-def outcome_items(
-    rng: random.Random, form: str, on: date, severity: float
-) -> dict[str, Any]:
+def outcome_items(rng: random.Random, form: str, on: date, severity: float) -> dict[str, Any]:
     """Pain, RMDQ and EQ-5D answers consistent with a severity between 0 and 1."""
 
     def pain() -> int:
@@ -60,8 +58,12 @@ def outcome_items(
 
     items: dict[str, Any] = {
         "ASSESS_DATE": on.isoformat(),
-        "LBP_NOW": pain(), "LBP_WORST_2W": pain(), "LBP_TYPICAL_2W": pain(),
-        "LEG_NOW": pain() // 2, "LEG_WORST_2W": pain() // 2, "LEG_TYPICAL_2W": pain() // 2,
+        "LBP_NOW": pain(),
+        "LBP_WORST_2W": pain(),
+        "LBP_TYPICAL_2W": pain(),
+        "LEG_NOW": pain() // 2,
+        "LEG_WORST_2W": pain() // 2,
+        "LEG_TYPICAL_2W": pain() // 2,
     }
     for item in RMDQ_ITEMS:
         items[item] = "Y" if rng.random() < severity else "N"
@@ -82,14 +84,21 @@ def outcome_items(
 
 def adherence_items(rng: random.Random, arm: str) -> dict[str, Any]:
     if arm == Arm.EXERCISE:
-        return {"EXERCISE_SESSIONS": rng.randint(3, 10),
-                "HOME_EXERCISE_DAYS_PER_WEEK": rng.randint(0, 7)}
-    return {"REST_HOURS_PER_DAY": round(rng.uniform(0.5, 2.5), 1),
-            "BELT_USE": rng.choice(["never", "sometimes", "daily"]),
-            "REST_MEETINGS": rng.randint(0, 5)}
+        return {
+            "EXERCISE_SESSIONS": rng.randint(3, 10),
+            "HOME_EXERCISE_DAYS_PER_WEEK": rng.randint(0, 7),
+        }
+    return {
+        "REST_HOURS_PER_DAY": round(rng.uniform(0.5, 2.5), 1),
+        "BELT_USE": rng.choice(["never", "sometimes", "daily"]),
+        "REST_MEETINGS": rng.randint(0, 5),
+    }
 
 
 def weekly_items(rng: random.Random, week: int, severity: float) -> dict[str, Any]:
     days = min(7, max(0, round(rng.gauss(7 * severity, 1.5))))
-    return {"WEEK": week, "LBP_DAYS": days,
-            "SICK_LEAVE_DAYS": min(days, rng.choice([0, 0, 0, 0, 1, 2, 5, 7]))}
+    return {
+        "WEEK": week,
+        "LBP_DAYS": days,
+        "SICK_LEAVE_DAYS": min(days, rng.choice([0, 0, 0, 0, 1, 2, 5, 7])),
+    }

@@ -92,12 +92,22 @@ class DemoTrial:
     def today(self) -> Any:
         return self.trial.local_date(self.clock())
 
-    def enter(self, person: Person, role: str, form: str, items: dict[str, Any],
-              reason: dict[str, str] | None = None) -> None:
+    def enter(
+        self,
+        person: Person,
+        role: str,
+        form: str,
+        items: dict[str, Any],
+        reason: dict[str, str] | None = None,
+    ) -> None:
         assert person.participant_id is not None
         answer = self.trial.record_form(
-            self.actors[role], person.participant_id, form, items,
-            expected_version=person.versions.get(form, 0), reason=reason,
+            self.actors[role],
+            person.participant_id,
+            form,
+            items,
+            expected_version=person.versions.get(form, 0),
+            reason=reason,
         )
         person.versions[form] = answer["version"]
 
@@ -119,9 +129,16 @@ class DemoTrial:
                 self.later(person, person.rng.uniform(1, 7), self.consent)
 
     def decline(self, person: Person) -> None:
-        self.enter(person, "site_staff", "end_of_study", {
-            "EOS_DATE": self.today().isoformat(), "EOS_STATUS": "withdrew consent",
-            "EOS_REASON": "Declined to take part after the MRI result"})
+        self.enter(
+            person,
+            "site_staff",
+            "end_of_study",
+            {
+                "EOS_DATE": self.today().isoformat(),
+                "EOS_STATUS": "withdrew consent",
+                "EOS_REASON": "Declined to take part after the MRI result",
+            },
+        )
 
     def consent(self, person: Person) -> None:
         self.enter(person, "site_staff", "consent", people.consent_items(self.today()))
@@ -145,13 +162,17 @@ class DemoTrial:
                 self.at_day(person, 7 * week + person.rng.uniform(0, 2), self.weekly(week))
         self.at_day(person, 70 + person.rng.uniform(-2, 3), self.adherence)
         # About one follow-up in ten is out of window and one in twelve is missed.
-        week10_day = 70 + (person.rng.uniform(15, 25) if person.rng.random() < 0.1
-                           else person.rng.uniform(-5, 10))
+        week10_day = 70 + (
+            person.rng.uniform(15, 25) if person.rng.random() < 0.1 else person.rng.uniform(-5, 10)
+        )
         if person.rng.random() > 0.08:
             self.at_day(person, week10_day, self.follow_up("week10"))
         if person.rng.random() > 0.05:
-            month12_day = 365 + (person.rng.uniform(31, 60) if person.rng.random() < 0.08
-                                 else person.rng.uniform(-25, 25))
+            month12_day = 365 + (
+                person.rng.uniform(31, 60)
+                if person.rng.random() < 0.08
+                else person.rng.uniform(-25, 25)
+            )
             self.at_day(person, month12_day, self.follow_up("month12"))
         self.at_day(person, 430, self.complete)
         if withdraw_day is not None:
@@ -163,8 +184,13 @@ class DemoTrial:
 
     def weekly(self, week: int) -> Step:
         def report(person: Person) -> None:
-            self.enter(person, "site_staff", "weekly",
-                       people.weekly_items(person.rng, week, person.severity))
+            self.enter(
+                person,
+                "site_staff",
+                "weekly",
+                people.weekly_items(person.rng, week, person.severity),
+            )
+
         return report
 
     def adherence(self, person: Person) -> None:
@@ -179,18 +205,29 @@ class DemoTrial:
             self.enter(person, "assessor", form, items)
             if person.rng.random() < 0.1:
                 self.correct(person, "assessor", form, items, "BOTHER")
+
         return assess
 
-    def correct(self, person: Person, role: str, form: str, items: dict[str, Any],
-                item: str) -> None:
+    def correct(
+        self, person: Person, role: str, form: str, items: dict[str, Any], item: str
+    ) -> None:
         corrected = dict(items)
         corrected[item] = items[item] - 1 if items[item] > 1 else items[item] + 1
-        self.enter(person, role, form, corrected, reason={
-            "code": "transcription_error", "text": f"{item} misread from the paper form"})
+        self.enter(
+            person,
+            role,
+            form,
+            corrected,
+            reason={"code": "transcription_error", "text": f"{item} misread from the paper form"},
+        )
 
     def complete(self, person: Person) -> None:
-        self.enter(person, "site_staff", "end_of_study", {
-            "EOS_DATE": self.today().isoformat(), "EOS_STATUS": "completed"})
+        self.enter(
+            person,
+            "site_staff",
+            "end_of_study",
+            {"EOS_DATE": self.today().isoformat(), "EOS_STATUS": "completed"},
+        )
         if person.rng.random() < 0.25:
             self.sign(person, None)
         person.stopped = True
@@ -204,15 +241,18 @@ class DemoTrial:
         if person.rng.random() < 0.5:
             self.later(person, person.rng.uniform(10, 40), self.verify)
         if person.rng.random() < 0.2:
-            self.later(person, person.rng.uniform(2, 30),
-                       lambda p: self.sign(p, "baseline"))
+            self.later(person, person.rng.uniform(2, 30), lambda p: self.sign(p, "baseline"))
 
     def raise_query(self, person: Person) -> None:
         assert person.participant_id is not None
         item = person.rng.choice(["LBP_NOW", "LEG_NOW", "EQ5D_VAS"])
         query = self.trial.raise_query(
-            self.actors["monitor"], person.participant_id, "baseline", item,
-            f"Please check {item} against the source document.")
+            self.actors["monitor"],
+            person.participant_id,
+            "baseline",
+            item,
+            f"Please check {item} against the source document.",
+        )
         # Some queries are still waiting for the site when the demo ends.
         if person.rng.random() < 0.85:
             self.later(person, person.rng.uniform(1, 10), self.answer_query(query["id"], item))
@@ -224,19 +264,23 @@ class DemoTrial:
             value = self.trial.load_participant(person.participant_id).sheets["baseline"][item]
             if isinstance(value, int) and person.rng.random() < 0.4:
                 corrected = value - 1 if value > 0 else value + 1
-                self.trial.answer_query(staff, query_id, "Corrected from the source document.",
-                                        {item: corrected})
+                self.trial.answer_query(
+                    staff, query_id, "Corrected from the source document.", {item: corrected}
+                )
                 person.versions["baseline"] = self.trial.load_participant(
-                    person.participant_id).form_version("baseline")
+                    person.participant_id
+                ).form_version("baseline")
             else:
                 self.trial.answer_query(staff, query_id, "Checked: the value matches the source.")
             if person.rng.random() < 0.8:
                 self.later(person, person.rng.uniform(1, 7), self.close_query(query_id))
+
         return answer
 
     def close_query(self, query_id: str) -> Step:
         def close(person: Person) -> None:
             self.trial.close_query(self.actors["monitor"], query_id, "Resolved.")
+
         return close
 
     def verify(self, person: Person) -> None:
@@ -248,13 +292,26 @@ class DemoTrial:
         """The investigator signs the baseline form, or the whole casebook (form None)."""
         assert person.participant_id is not None
         investigator = self.actors["investigator"]
-        self.trial.sign(investigator, person.participant_id, demo_password(investigator.user),
-                        "approval", form=form)
+        self.trial.sign(
+            investigator,
+            person.participant_id,
+            demo_password(investigator.user),
+            "approval",
+            form=form,
+        )
 
     def withdraw(self, person: Person) -> None:
         status = person.rng.choice(["withdrew consent", "lost to follow-up"])
-        self.enter(person, "site_staff", "end_of_study", {
-            "EOS_DATE": self.today().isoformat(), "EOS_STATUS": status,
-            "EOS_REASON": "No longer wishes to take part" if status == "withdrew consent"
-            else "Does not answer letters or calls"})
+        self.enter(
+            person,
+            "site_staff",
+            "end_of_study",
+            {
+                "EOS_DATE": self.today().isoformat(),
+                "EOS_STATUS": status,
+                "EOS_REASON": "No longer wishes to take part"
+                if status == "withdrew consent"
+                else "Does not answer letters or calls",
+            },
+        )
         person.stopped = True

@@ -75,8 +75,12 @@ class EnrolmentUseCases(TrialBase):
         )
         validated = crf.validate_form(form, items, context)
         participant.record_form(
-            form, validated, expected_version=expected_version, reason=parsed_reason,
-            actor=actor, at=at,
+            form,
+            validated,
+            expected_version=expected_version,
+            reason=parsed_reason,
+            actor=actor,
+            at=at,
         )
         self.save(participant)
         view = form_view(participant, form)
@@ -84,30 +88,55 @@ class EnrolmentUseCases(TrialBase):
         return view
 
     @logs_refusals
-    def record_mri(self, actor: Actor, participant_id: UUID, items: Mapping[str, Any],
-                   expected_version: int = 0) -> dict[str, Any]:
-        return self.record_form(actor, participant_id, "mri", items,
-                                expected_version=expected_version)
+    def record_mri(
+        self,
+        actor: Actor,
+        participant_id: UUID,
+        items: Mapping[str, Any],
+        expected_version: int = 0,
+    ) -> dict[str, Any]:
+        return self.record_form(
+            actor, participant_id, "mri", items, expected_version=expected_version
+        )
 
     @logs_refusals
-    def record_consent(self, actor: Actor, participant_id: UUID, items: Mapping[str, Any],
-                       expected_version: int = 0) -> dict[str, Any]:
-        return self.record_form(actor, participant_id, "consent", items,
-                                expected_version=expected_version)
+    def record_consent(
+        self,
+        actor: Actor,
+        participant_id: UUID,
+        items: Mapping[str, Any],
+        expected_version: int = 0,
+    ) -> dict[str, Any]:
+        return self.record_form(
+            actor, participant_id, "consent", items, expected_version=expected_version
+        )
 
     @logs_refusals
-    def record_end_of_study(self, actor: Actor, participant_id: UUID,
-                            items: Mapping[str, Any],
-                            expected_version: int = 0) -> dict[str, Any]:
-        return self.record_form(actor, participant_id, "end_of_study", items,
-                                expected_version=expected_version)
+    def record_end_of_study(
+        self,
+        actor: Actor,
+        participant_id: UUID,
+        items: Mapping[str, Any],
+        expected_version: int = 0,
+    ) -> dict[str, Any]:
+        return self.record_form(
+            actor, participant_id, "end_of_study", items, expected_version=expected_version
+        )
 
     @logs_refusals
-    def correct_form(self, actor: Actor, participant_id: UUID, form: str,
-                     items: Mapping[str, Any], *, expected_version: int,
-                     reason: Mapping[str, Any]) -> dict[str, Any]:
-        return self.record_form(actor, participant_id, form, items,
-                                expected_version=expected_version, reason=reason)
+    def correct_form(
+        self,
+        actor: Actor,
+        participant_id: UUID,
+        form: str,
+        items: Mapping[str, Any],
+        *,
+        expected_version: int,
+        reason: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        return self.record_form(
+            actor, participant_id, form, items, expected_version=expected_version, reason=reason
+        )
 
     # ---- randomisation --------------------------------------------------------------------
 
@@ -122,7 +151,8 @@ class EnrolmentUseCases(TrialBase):
         participant.check_can_randomise()
         allocation = self._allocation(at)
         levels = factor_levels(
-            participant.sheets["screening"], participant.sheets["mri"],
+            participant.sheets["screening"],
+            participant.sheets["mri"],
             participant.sheets["baseline"],
         )
         decision = allocation.allocate(
@@ -130,9 +160,13 @@ class EnrolmentUseCases(TrialBase):
         )
         participant.mark_randomised(self.local_date(at), actor, at)
         self.save(allocation, participant)
-        return {"arm": decision.arm, "allocation": decision.as_dict(),
-                "randomised_on": participant.randomised_on.isoformat()
-                if participant.randomised_on else None}
+        return {
+            "arm": decision.arm,
+            "allocation": decision.as_dict(),
+            "randomised_on": participant.randomised_on.isoformat()
+            if participant.randomised_on
+            else None,
+        }
 
     @logs_refusals
     def get_participant(self, actor: Actor, participant_id: UUID) -> dict[str, Any]:
@@ -140,8 +174,12 @@ class EnrolmentUseCases(TrialBase):
         authorize(actor, Action.VIEW_CLINICAL)
         check_site(actor, participant.site)
         arm = None if actor.blinded else self._arm(participant_id)
-        return participant_view(participant, blinded=actor.blinded, arm=arm,
-                                open_queries=open_query_counts(self, participant.id))
+        return participant_view(
+            participant,
+            blinded=actor.blinded,
+            arm=arm,
+            open_queries=open_query_counts(self, participant.id),
+        )
 
     @logs_refusals
     def list_participants(self, actor: Actor, site: str | None = None) -> list[dict[str, Any]]:
@@ -150,4 +188,3 @@ class EnrolmentUseCases(TrialBase):
             site = actor.site
         check_site(actor, site)
         return [self.get_participant(actor, pid) for pid in self.participant_ids(site)]
-

@@ -48,8 +48,13 @@ def trial(settings: Settings, clock: StepClock) -> Iterator[Trial]:
 
 
 NAMES = {
-    "site_staff": "sara", "assessor": "anna", "investigator": "ivan", "monitor": "mona",
-    "data_manager": "dana", "analyst": "alex", "admin": "adam",
+    "site_staff": "sara",
+    "assessor": "anna",
+    "investigator": "ivan",
+    "monitor": "mona",
+    "data_manager": "dana",
+    "analyst": "alex",
+    "admin": "adam",
 }
 SITE_ROLES = {"site_staff", "assessor", "investigator"}
 
@@ -64,8 +69,9 @@ class Accounts(dict[str, Actor]):
 
     def __missing__(self, role: str) -> Actor:
         name = NAMES[role]
-        self.trial.add_user(SYSTEM, name, role, PASSWORD,
-                            site="RINGE" if role in SITE_ROLES else None)
+        self.trial.add_user(
+            SYSTEM, name, role, PASSWORD, site="RINGE" if role in SITE_ROLES else None
+        )
         self[role] = actor = self.trial.actor_for(name)
         return actor
 

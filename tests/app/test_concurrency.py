@@ -40,8 +40,11 @@ def test_twenty_threads_randomising_twenty_participants_at_once(
     assert allocation.arms == arms and len(arms) == 20
     # The allocation events form one gap-free sequence; each decision re-checks against the
     # counts of the allocations before it, so no two were decided from the same state.
-    allocated = [e for e in trial.repository.event_store.get(allocation.id)
-                 if type(e).__name__ == "Allocated"]
+    allocated = [
+        e
+        for e in trial.repository.event_store.get(allocation.id)
+        if type(e).__name__ == "Allocated"
+    ]
     assert [e.sequence_number for e in allocated] == list(range(1, 21))
     counts = MarginalCounts.empty()
     for event in allocated:

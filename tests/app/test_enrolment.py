@@ -43,7 +43,10 @@ def test_site_staff_take_a_participant_from_screening_to_randomisation(
     result = trial.randomise(staff, pid)
     assert result["arm"] in {"exercise", "rest"}
     assert result["allocation"]["levels"] == {
-        "sex": "F", "age": "40-60", "smoking": "no", "physical_load": "light",
+        "sex": "F",
+        "age": "40-60",
+        "smoking": "no",
+        "physical_load": "light",
         "modic_type": "1 or 1/2",
     }
     assert set(result["allocation"]["imbalance"]) == {"exercise", "rest"}
@@ -124,8 +127,11 @@ def test_a_participant_who_ended_the_study_cannot_be_randomised(
 ) -> None:
     staff = actors["site_staff"]
     pid = ready_to_randomise(trial, staff)
-    trial.record_end_of_study(staff, pid, {
-        "EOS_DATE": "2024-01-15", "EOS_STATUS": "withdrew consent", "EOS_REASON": "Moved away"})
+    trial.record_end_of_study(
+        staff,
+        pid,
+        {"EOS_DATE": "2024-01-15", "EOS_STATUS": "withdrew consent", "EOS_REASON": "Moved away"},
+    )
     with pytest.raises(RandomisationRefused, match="ended the study"):
         trial.randomise(staff, pid)
 
@@ -135,8 +141,9 @@ def test_follow_up_outcomes_are_refused_before_randomisation(
 ) -> None:
     pid = ready_to_randomise(trial, actors["site_staff"])
     with pytest.raises(ProtocolOrderViolated, match="before randomisation"):
-        trial.record_form(actors["assessor"], pid, "week10", factories.outcomes("week10"),
-                          expected_version=0)
+        trial.record_form(
+            actors["assessor"], pid, "week10", factories.outcomes("week10"), expected_version=0
+        )
 
 
 def test_an_out_of_window_visit_is_accepted_and_flagged_as_a_deviation(
@@ -145,9 +152,13 @@ def test_an_out_of_window_visit_is_accepted_and_flagged_as_a_deviation(
     pid, _arm = randomised(trial, actors["site_staff"])
     clock.current = datetime(2024, 4, 21, 9, 0, tzinfo=UTC)
     # Randomised on 2024-01-15: day 70 is 2024-03-25, the window ends at day 84 (2024-04-08).
-    late = trial.record_form(actors["assessor"], pid, "week10",
-                             factories.outcomes("week10", ASSESS_DATE="2024-04-20"),
-                             expected_version=0)
+    late = trial.record_form(
+        actors["assessor"],
+        pid,
+        "week10",
+        factories.outcomes("week10", ASSESS_DATE="2024-04-20"),
+        expected_version=0,
+    )
     assert late["version"] == 1
     assert "day 96" in late["deviation"] and "late" in late["deviation"]
     assert "ASSESS_DATE" in late["warnings"]

@@ -22,9 +22,7 @@ def test_only_site_staff_and_investigators_screen(
 
 
 @pytest.mark.parametrize("role", ["investigator", "assessor", "monitor", "data_manager"])
-def test_blinded_roles_may_not_randomise(
-    trial: Trial, actors: dict[str, Actor], role: str
-) -> None:
+def test_blinded_roles_may_not_randomise(trial: Trial, actors: dict[str, Actor], role: str) -> None:
     pid = ready_to_randomise(trial, actors["site_staff"])
     with pytest.raises(PermissionDenied):
         trial.randomise(actors[role], pid)
@@ -36,11 +34,13 @@ def test_outcomes_are_entered_only_by_assessors_and_adherence_only_by_site_staff
 ) -> None:
     pid, _arm = randomised(trial, actors["site_staff"])
     with pytest.raises(PermissionDenied, match="Week 10"):
-        trial.record_form(actors["site_staff"], pid, "week10", factories.outcomes("week10"),
-                          expected_version=0)
+        trial.record_form(
+            actors["site_staff"], pid, "week10", factories.outcomes("week10"), expected_version=0
+        )
     with pytest.raises(PermissionDenied, match="Adherence"):
-        trial.record_form(actors["assessor"], pid, "adherence", {"EXERCISE_SESSIONS": 3},
-                          expected_version=0)
+        trial.record_form(
+            actors["assessor"], pid, "adherence", {"EXERCISE_SESSIONS": 3}, expected_version=0
+        )
 
 
 def test_site_roles_work_only_with_their_own_site(trial: Trial, actors: dict[str, Actor]) -> None:
@@ -59,8 +59,19 @@ def test_admins_manage_accounts_but_see_no_clinical_data(
     with pytest.raises(PermissionDenied):
         trial.get_participant(actors["admin"], pid)
     created = trial.add_user(actors["admin"], "nina", "assessor", PASSWORD, site="RINGE")
-    assert created | {"name": "nina", "role": "assessor", "site": "RINGE", "blinded": True,
-                      "active": True, "locked_out": False, "tokens": []} == created
+    assert (
+        created
+        | {
+            "name": "nina",
+            "role": "assessor",
+            "site": "RINGE",
+            "blinded": True,
+            "active": True,
+            "locked_out": False,
+            "tokens": [],
+        }
+        == created
+    )
     with pytest.raises(PermissionDenied):
         trial.add_user(actors["monitor"], "mads", "assessor", PASSWORD, site="RINGE")
 
@@ -76,8 +87,13 @@ def test_admins_manage_accounts_but_see_no_clinical_data(
     ],
 )
 def test_bad_account_requests_are_refused_clearly(
-    trial: Trial, actors: dict[str, Actor], name: str, role: str, password: str,
-    site: str | None, message: str,
+    trial: Trial,
+    actors: dict[str, Actor],
+    name: str,
+    role: str,
+    password: str,
+    site: str | None,
+    message: str,
 ) -> None:
     admin, _existing = actors["admin"], actors["site_staff"]
     before = len(trial.list_users())

@@ -18,14 +18,28 @@ def edc(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProc
     env = {**os.environ, "EDC_DATA_DIR": str(data_dir)}
     env.pop("EDC_DATABASE_URL", None)
     return subprocess.run(
-        [sys.executable, "-m", "edc.cli", *args], input=stdin, env=env,
-        capture_output=True, text=True, timeout=300, check=False,
+        [sys.executable, "-m", "edc.cli", *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
 def test_users_add_reads_the_password_from_stdin_and_lists_accounts(tmp_path: Path) -> None:
-    added = edc(tmp_path, "users", "add", "sara", "--role", "site_staff", "--site", "RINGE",
-                stdin="a long enough password\n")
+    added = edc(
+        tmp_path,
+        "users",
+        "add",
+        "sara",
+        "--role",
+        "site_staff",
+        "--site",
+        "RINGE",
+        stdin="a long enough password\n",
+    )
     assert added.returncode == 0, added.stderr
     assert "sara: site_staff, site RINGE, unblinded" in added.stdout
     listed = edc(tmp_path, "users", "list")
@@ -76,8 +90,17 @@ def test_demo_is_deterministic_for_a_seed_and_prints_balance(tmp_path: Path) -> 
 
 
 def test_demo_refuses_a_store_that_is_not_empty(tmp_path: Path) -> None:
-    edc(tmp_path, "users", "add", "sara", "--role", "site_staff", "--site", "RINGE",
-        stdin="a long enough password\n")
+    edc(
+        tmp_path,
+        "users",
+        "add",
+        "sara",
+        "--role",
+        "site_staff",
+        "--site",
+        "RINGE",
+        stdin="a long enough password\n",
+    )
     refused = edc(tmp_path, "demo", "--participants", "5")
     assert refused.returncode != 0
     assert "not empty" in refused.stderr

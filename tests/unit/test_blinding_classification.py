@@ -20,11 +20,14 @@ def domain_event_classes() -> set[type]:
         module = importlib.import_module(module_info.name)
         for _name, value in inspect.getmembers(module, inspect.isclass):
             for candidate in [value, *vars(value).values()]:
-                if (inspect.isclass(candidate) and issubclass(candidate, CanMutateAggregate)
-                        and candidate.__module__.startswith("domain")
-                        # The library generates a default `Created` class per aggregate;
-                        # ours use explicit creation events, so those are never stored.
-                        and candidate.__name__ not in {"Event", "Created"}):
+                if (
+                    inspect.isclass(candidate)
+                    and issubclass(candidate, CanMutateAggregate)
+                    and candidate.__module__.startswith("domain")
+                    # The library generates a default `Created` class per aggregate;
+                    # ours use explicit creation events, so those are never stored.
+                    and candidate.__name__ not in {"Event", "Created"}
+                ):
                     found.add(candidate)
     return found
 
