@@ -121,9 +121,12 @@ class TrialBase(Application):
 
     def check_database_open(self) -> None:
         """Refuse any change to clinical data while the database is locked."""
-        lock = self.load_database_lock()
-        if lock is not None:
-            lock.check_open()
+        try:
+            # Only read (every write asks), so the cached lock itself rather than a copy.
+            lock: DatabaseLock = self.repository.get(DATABASE_LOCK_ID, deepcopy_from_cache=False)
+        except AggregateNotFoundError:
+            return
+        lock.check_open()
 
     def _participant(self, participant_id: UUID) -> Participant:
         try:

@@ -167,7 +167,8 @@ class AccountUseCases(TrialBase):
         user: User | None = None
         if parts is not None:
             try:
-                user = self.repository.get(parts.user_id)
+                # Only read (every API request asks), so the cached user rather than a copy.
+                user = self.repository.get(parts.user_id, deepcopy_from_cache=False)
             except AggregateNotFoundError:
                 user = None
         try:
