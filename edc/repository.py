@@ -27,7 +27,8 @@ class CopySafeRepository(Repository):
     def get(self, aggregate_id: Any, *args: Any, **kwargs: Any) -> Any:
         if self.cache is None or kwargs.get("version") is not None:
             return super().get(aggregate_id, *args, **kwargs)
-        wants_copy = self.deepcopy_from_cache and kwargs.pop("deepcopy_from_cache", True)
+        asked_for_copy = kwargs.pop("deepcopy_from_cache", True)
+        wants_copy = self.deepcopy_from_cache and asked_for_copy
         aggregate = super().get(aggregate_id, *args, deepcopy_from_cache=False, **kwargs)
         if not wants_copy:
             return aggregate
