@@ -159,3 +159,35 @@ async def test_participant_as_of_in_the_api(client: Client, seeded: Seeded) -> N
         assert (await client.get(path + f"?as_of={bad}", headers=headers)).status == 422
     staff = await client.get(path + "?as_of=1", headers=bearer(seeded, "site_staff"))
     assert staff.status == 403
+
+
+HUGE = str(2**63)  # one past the largest integer SQLite and PostgreSQL store
+TOO_LONG = "9" * 4400  # beyond the 4,300 digits Python converts by default
+
+
+@pytest.mark.parametrize("number", [HUGE, TOO_LONG, "-1", "١٢"])
+async def test_numbers_beyond_what_the_database_stores_are_refused_in_the_api(
+    client: Client, seeded: Seeded, number: str
+) -> None:
+    monitor, analyst = bearer(seeded, "monitor"), bearer(seeded, "analyst")
+    for path, headers in (
+        (f"/api/v1/audit?since={number}", monitor),
+        (f"/api/v1/audit?limit={number}", monitor),
+        (f"/api/v1/participants/{seeded.ready}?as_of={number}", monitor),
+        (f"/api/v1/snapshots/blinded?as_of={number}", analyst),
+    ):
+        response = await client.get(path, headers=headers)
+        assert response.status == 422, path
+        assert (await response.json())["error"] == "invalid", path
+
+
+@pytest.mark.parametrize("number", [HUGE, TOO_LONG])
+async def test_numbers_beyond_what_the_database_stores_are_answered_in_the_pages(
+    client: Client, web_config: WebConfig, seeded: Seeded, number: str
+) -> None:
+    sign_in(client, web_config, "monitor")
+    trail = await client.get(f"/participants/{seeded.ready}/as-of?position={number}")
+    assert trail.status == 422  # the page again, with the message next to the field
+    assert "The event position is a whole number." in await trail.text()
+    for query in (f"/audit?since={number}", f"/audit?limit={number}", f"/refusals?since={number}"):
+        assert (await client.get(query)).status == 200, query

@@ -13,18 +13,17 @@ from web.api.endpoints import Endpoint, Param
 from web.api.participants import PID
 from web.calls import actor_of, participant_id, run, trial_of
 from web.errors import ApiError
+from web.numbers import whole_number
 
 
 def int_param(request: web.Request, name: str, default: int) -> int:
     text = request.query.get(name)
     if text is None or text == "":
         return default
-    try:
-        return int(text)
-    except ValueError:
-        raise ApiError(
-            422, "invalid", f"{name} must be a whole number.", {name: "a whole number"}
-        ) from None
+    value = whole_number(text)
+    if value is None:
+        raise ApiError(422, "invalid", f"{name} must be a whole number.", {name: "a whole number"})
+    return value
 
 
 def time_param(request: web.Request, name: str) -> datetime | None:

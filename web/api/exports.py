@@ -17,6 +17,7 @@ from web.api.endpoints import Endpoint, Param
 from web.calls import actor_of, run, trial_of
 from web.downloads import export_view, log, make_cut, stream_file
 from web.errors import ApiError
+from web.numbers import whole_number
 
 AS_OF = Param(
     "as_of",
@@ -37,9 +38,10 @@ def _as_of(request: web.Request) -> int | None:
     text = request.query.get("as_of", "")
     if not text:
         return None
-    if not text.isdigit():
+    position = whole_number(text)
+    if position is None:
         raise ApiError(422, "invalid", "as_of is an event position.", {"as_of": "a whole number"})
-    return int(text)
+    return position
 
 
 def snapshot_json(zipped: bytes) -> dict[str, Any]:

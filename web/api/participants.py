@@ -13,6 +13,7 @@ from web.api.body import parse_body, respond
 from web.api.endpoints import Endpoint, Param
 from web.calls import actor_of, participant_id, run, trial_of
 from web.errors import ApiError
+from web.numbers import whole_number
 
 PID = Param("pid", "path", "Participant id (UUID)", {"type": "string", "format": "uuid"}, True)
 FORM = Param("form", "path", "Form name", {"type": "string", "enum": [f for f in FORMS]}, True)
@@ -35,8 +36,9 @@ async def get_participant(request: web.Request) -> web.Response:
     as_of = request.query.get("as_of")
     if not as_of:
         return respond(models.Participant, await run(trial.get_participant, actor, pid))
-    if as_of.isdigit():
-        result = await run(trial.participant_as_of, actor, pid, position=int(as_of))
+    position = whole_number(as_of)
+    if position is not None:
+        result = await run(trial.participant_as_of, actor, pid, position=position)
     else:
         try:
             at = datetime.fromisoformat(as_of)

@@ -20,6 +20,7 @@ from web.calls import actor_of, participant_id, run, trial_of
 from web.context import ZONE
 from web.crf_fields import display
 from web.errors import WebRefusal
+from web.numbers import whole_number
 from web.pages import render
 from web.views.participants import timeline
 
@@ -104,10 +105,8 @@ async def as_of(request: web.Request) -> web.Response:
     then: dict[str, Any] | None = None
     error = None
     if at_text or position_text:
-        try:
-            position = int(position_text) if position_text else None
-        except ValueError:
-            position = None
+        position = whole_number(position_text) if position_text else None
+        if position_text and position is None:
             error = "The event position is a whole number."
         if error is None:
             try:
@@ -162,11 +161,8 @@ async def global_audit(request: web.Request) -> web.Response:
     actor = actor_of(request)
     query = request.query
     filters = {key: query.get(key, "")[:60] for key in ("user", "type", "from", "to")}
-    try:
-        since = max(0, int(query.get("since", "0") or 0))
-        limit = min(200, max(10, int(query.get("limit", str(PAGE)) or PAGE)))
-    except ValueError:
-        since, limit = 0, PAGE
+    since = whole_number(query.get("since", "")) or 0
+    limit = min(200, max(10, whole_number(query.get("limit", "")) or PAGE))
     error = None
     page: dict[str, Any] = {"events": [], "next": None}
     try:

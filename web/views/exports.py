@@ -17,6 +17,7 @@ from projections.exports.manifest import DigestingWriter, build_manifest
 from web.calls import actor_of, run, trial_of
 from web.downloads import export_view, log, make_cut, stream_file, unblinded_views_allowed
 from web.errors import WebRefusal
+from web.numbers import whole_number
 from web.pages import render
 
 routes = web.RouteTableDef()
@@ -40,9 +41,10 @@ def as_of_param(request: web.Request) -> int | None:
     text = request.query.get("as_of", "")
     if not text:
         return None
-    if not text.isdigit():
+    position = whole_number(text)
+    if position is None:
         raise EdcError("as_of is an event position: a whole number.")
-    return int(text)
+    return position
 
 
 def _check(request: web.Request) -> None:

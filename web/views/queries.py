@@ -14,13 +14,14 @@ from edc.permissions import Action, may
 from web.calls import actor_of, participant_id, run, trial_of
 from web.crf_fields import display, fields, posted_text
 from web.errors import WebRefusal
+from web.numbers import whole_number
 from web.pages import flash, form_text, render, url_for
 
 routes = web.RouteTableDef()
 
 
 def _week(text: str) -> int | None:
-    return int(text) if text.isdigit() else None
+    return whole_number(text)
 
 
 @routes.post("/participants/{pid}/forms/{form}/queries", name="raise_query")

@@ -7,6 +7,7 @@ from aiohttp import web
 from edc.permissions import Action, may
 from web.calls import actor_of, run, trial_of
 from web.errors import WebRefusal
+from web.numbers import whole_number
 from web.pages import render
 
 routes = web.RouteTableDef()
@@ -19,7 +20,7 @@ async def refusals(request: web.Request) -> web.Response:
     if not may(actor, Action.VIEW_REFUSALS):
         raise WebRefusal(f"Your role ({actor.role}) may not read the refusal log.")
     text = request.query.get("since", "0")
-    since = int(text) if text.isdigit() else 0
+    since = whole_number(text) or 0
     rows = await run(trial_of(request).list_refusals, actor, since, PAGE)
     following = rows[-1]["position"] if len(rows) == PAGE else None
     return await render(request, "refusals.html", {"rows": rows, "next": following})
