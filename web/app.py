@@ -1,8 +1,9 @@
 """The composition root of the web UI and JSON API: `init_app(settings)`.
 
 One Trial per process, built in `cleanup_ctx` and closed at shutdown; every library call from a
-handler goes through `asyncio.to_thread`. Middlewares run in this order: session (must be first,
-see STACK.md), security headers, errors, authentication, CSRF.
+handler goes through `web.calls.run`: a worker thread, the single writer thread for requests
+that change state on SQLite (web.writer). Middlewares run in this order: session (must be
+first, see STACK.md), security headers, errors, writer, authentication, CSRF.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from web.keys import CONFIG, SETTINGS, TRIAL
 from web.read_side import read_models_context
 from web.security import csrf_middleware, security_headers
 from web.session_key import phone_key, session_key
+from web.writer import writer_context, writes_in_one_thread
 
 HERE = Path(__file__).parent
 COOKIE_NAME = "edc_session"
@@ -73,7 +75,9 @@ def init_app(
             max_age=config.idle_timeout_s * 2,
         ),
     )
-    app.middlewares.extend([security_headers, error_middleware, auth_middleware, csrf_middleware])
+    app.middlewares.extend(
+        [security_headers, error_middleware, writes_in_one_thread, auth_middleware, csrf_middleware]
+    )
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -83,6 +87,7 @@ def init_app(
     env.filters["localtime"] = local_time
     app[aiohttp_jinja2.static_root_key] = "/static"
     app.cleanup_ctx.append(_trial_context(trial_factory))
+    app.cleanup_ctx.append(writer_context)
     app.cleanup_ctx.append(read_models_context)
     routes.add_routes(app)
     app.router.add_static("/static", HERE / "static", name="static")

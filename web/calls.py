@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 from collections.abc import Callable
 from typing import ParamSpec, TypeVar
 from uuid import UUID
@@ -13,14 +15,23 @@ from domain.actor import Actor
 from domain.errors import NotFound
 from edc.application import Trial
 from web.keys import ACTOR, TRIAL
+from web.writer import current_executor
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 
 async def run(fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-    """Run a library call in a worker thread: eventsourcing is synchronous, the loop is not."""
-    return await asyncio.to_thread(fn, *args, **kwargs)
+    """Run a library call in a worker thread: eventsourcing is synchronous, the loop is not.
+
+    State-changing requests on SQLite use the writer thread (web.writer), the rest the default
+    pool. The call sees this request's context variables, as with `asyncio.to_thread`.
+    """
+    executor = current_executor.get()
+    if executor is None:
+        return await asyncio.to_thread(fn, *args, **kwargs)
+    call = functools.partial(contextvars.copy_context().run, fn, *args, **kwargs)
+    return await asyncio.get_running_loop().run_in_executor(executor, call)
 
 
 def trial_of(request: web.Request) -> Trial:
