@@ -9,7 +9,7 @@ from aiohttp import web
 from aiohttp_session import Session, get_session
 
 from web.errors import ApiError, Handler
-from web.keys import AUTH
+from web.keys import AUTH, CONFIG
 
 # No inline script or style anywhere: everything comes from /static.
 CONTENT_SECURITY_POLICY = (
@@ -32,9 +32,16 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_EXEMPT_PREFIXES = ("/sms/",)
 
 
-def _secure(response: web.StreamResponse, path: str) -> None:
+# Sent only when the site says it is served over TLS (EDC_SECURE_COOKIES): over plain HTTP on
+# loopback the header would be ignored, and behind TLS it keeps browsers from ever going back.
+HSTS = "max-age=31536000"
+
+
+def _secure(response: web.StreamResponse, path: str, tls: bool) -> None:
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    if tls:
+        response.headers["Strict-Transport-Security"] = HSTS
     # Clinical pages and API answers must not linger in caches; static assets may.
     if not path.startswith("/static/"):
         response.headers["Cache-Control"] = "no-store"
@@ -43,12 +50,13 @@ def _secure(response: web.StreamResponse, path: str) -> None:
 
 @web.middleware
 async def security_headers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    tls = request.app[CONFIG].secure_cookies
     try:
         response = await handler(request)
     except web.HTTPException as http:
-        _secure(http, request.path)
+        _secure(http, request.path, tls)
         raise
-    _secure(response, request.path)
+    _secure(response, request.path, tls)
     return response
 
 

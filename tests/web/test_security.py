@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 import pytest
+from aiohttp.test_utils import TestClient
 
+from edc.config import Settings
 from tests.web.conftest import Client, MakeClient, bearer, sign_in
 from tests.web.store import Seeded
+from web.app import init_app
 from web.config import WebConfig
-from web.security import CONTENT_SECURITY_POLICY
+from web.security import CONTENT_SECURITY_POLICY, HSTS
 
 
 def _check_headers(headers: object, *, no_store: bool = True) -> None:
@@ -35,6 +40,19 @@ async def test_every_kind_of_answer_carries_the_security_headers(
     static = await client.get("/static/style.css")
     assert static.status == 200
     _check_headers(static.headers, no_store=False)
+
+
+async def test_strict_transport_security_only_when_served_over_tls(
+    aiohttp_client: Callable[..., Awaitable[TestClient]],
+    web_settings: Settings,
+    web_config: WebConfig,
+) -> None:
+    plain = await aiohttp_client(init_app(web_settings, config=web_config))
+    assert "Strict-Transport-Security" not in (await plain.get("/login")).headers
+    behind_tls = replace(web_config, secure_cookies=True)
+    secure = await aiohttp_client(init_app(web_settings, config=behind_tls))
+    for path in ("/login", "/nowhere", "/static/style.css"):
+        assert (await secure.get(path)).headers["Strict-Transport-Security"] == HSTS
 
 
 async def test_pages_have_no_inline_script_or_style(
