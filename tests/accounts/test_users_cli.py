@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from domain.errors import AuthenticationFailed
@@ -13,17 +9,7 @@ from edc.application import SYSTEM
 from edc.bootstrap import build_trial
 from edc.config import Settings
 from tests.accounts.helpers import STAFF_PASSWORD, stored_bytes
-
-
-def edc(settings: Settings, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "EDC_DATA_DIR": str(settings.data_dir)}
-    env.pop("EDC_DATABASE_URL", None)
-    if settings.database_url:
-        env["EDC_DATABASE_URL"] = settings.database_url
-    return subprocess.run(
-        [sys.executable, "-m", "edc.cli", *args], input=stdin, env=env,
-        capture_output=True, text=True, timeout=300, check=False,
-    )  # fmt: skip
+from tests.edc_process import edc
 
 
 def test_users_token_prints_a_working_token_once_and_revoke_tokens_ends_it(

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,21 +13,7 @@ from edc.cli import main
 from edc.config import Settings
 from tests.audit import scenario
 from tests.audit.tamper import RawStore
-
-
-def edc(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "EDC_DATA_DIR": str(settings.data_dir)}
-    env.pop("EDC_DATABASE_URL", None)
-    if settings.database_url:
-        env["EDC_DATABASE_URL"] = settings.database_url
-    return subprocess.run(
-        [sys.executable, "-m", "edc.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+from tests.edc_process import edc
 
 
 @pytest.fixture

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,20 +10,11 @@ import pytest
 from edc.application import Trial
 from edc.bootstrap import build_trial
 from edc.config import Settings
+from tests.edc_process import edc as run_edc
 
 
 def edc(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "EDC_DATA_DIR": str(data_dir)}
-    env.pop("EDC_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "edc.cli", *args],
-        input=stdin,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_edc(Settings(data_dir=data_dir), *args, stdin=stdin)
 
 
 def test_users_add_reads_the_password_from_stdin_and_lists_accounts(tmp_path: Path) -> None:

@@ -5,9 +5,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -17,6 +14,7 @@ from edc.cli import main
 from edc.config import Settings
 from projections.exports import ExportKind
 from tests import factories
+from tests.edc_process import edc
 from tests.exports.conftest import Built
 
 SUFFIX = {
@@ -26,21 +24,6 @@ SUFFIX = {
     "audit": "ndjson",
     "dictionary": "html",
 }
-
-
-def edc(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "EDC_DATA_DIR": str(settings.data_dir)}
-    env.pop("EDC_DATABASE_URL", None)
-    if settings.database_url:
-        env["EDC_DATABASE_URL"] = settings.database_url
-    return subprocess.run(
-        [sys.executable, "-m", "edc.cli", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
 
 
 def sha256(data: bytes) -> str:

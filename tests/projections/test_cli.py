@@ -15,19 +15,11 @@ from edc.read_models import open_view_database
 from projections.readmodels import ReadModels
 from tests.app.conftest import NAMES, PASSWORD
 from tests.app.journeys import randomised
+from tests.edc_process import edc as run_edc
 
 
 def edc(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "EDC_DATA_DIR": str(data_dir)}
-    env.pop("EDC_DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "edc.cli", "projections", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_edc(Settings(data_dir=data_dir), "projections", *args)
 
 
 def _small_store(data_dir: Path) -> int:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-import subprocess
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from bench.procs import edc_command, edc_env
 from domain.actor import Actor
 from edc.application import Trial
 from edc.bootstrap import build_trial
@@ -25,21 +23,6 @@ TRACKING_COLUMNS = "name, position, schema_version"
 def _select_all(table: str) -> str:
     columns = TRACKING_COLUMNS if table == TRACKING_TABLE else "*"
     return f'SELECT {columns} FROM "{table}"'
-
-
-def edc(
-    settings: Settings, *args: str, stdin: str = "", timeout: float = 300
-) -> subprocess.CompletedProcess[str]:
-    """Run `edc ARGS` as a user would: its own process, the store from the environment."""
-    return subprocess.run(
-        edc_command(*args),
-        input=stdin,
-        env=edc_env(settings),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
 
 
 def populate(trial: Trial, actors: dict[str, Actor]) -> list[UUID]:

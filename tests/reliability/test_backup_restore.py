@@ -17,10 +17,10 @@ from edc.application import Trial
 from edc.backup import backup
 from edc.bootstrap import build_trial
 from edc.config import Settings
+from tests.edc_process import edc
 from tests.factories import screening
 from tests.reliability.helpers import (
     data_files,
-    edc,
     participant_views,
     populate,
     read_model_rows,

@@ -28,7 +28,8 @@ from edc.application import SYSTEM, Trial
 from edc.bootstrap import build_trial
 from edc.config import Settings
 from tests.app.journeys import randomised
-from tests.reliability.helpers import edc, read_model_rows
+from tests.edc_process import edc
+from tests.reliability.helpers import read_model_rows
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 

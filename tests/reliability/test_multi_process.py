@@ -30,7 +30,8 @@ from edc.config import Settings
 from edc.read_models import build_projections
 from tests.app.conftest import Accounts, StepClock
 from tests.app.journeys import randomised, ready_to_randomise
-from tests.reliability.helpers import edc, read_model_rows
+from tests.edc_process import edc
+from tests.reliability.helpers import read_model_rows
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(300)]
 

@@ -27,7 +27,8 @@ from edc.config import Settings
 from edc.storage import DISK_FULL, READ_ONLY, StorageUnavailable
 from tests.app.conftest import Accounts, StepClock
 from tests.app.journeys import randomised
-from tests.reliability.helpers import edc, stored_events
+from tests.edc_process import edc
+from tests.reliability.helpers import stored_events
 
 pytestmark = pytest.mark.timeout(180)
 
