@@ -112,21 +112,19 @@ class TrialBase(Application):
             return None
         return allocation
 
-    def load_database_lock(self) -> DatabaseLock | None:
+    def load_database_lock(self, *, copy: bool = True) -> DatabaseLock | None:
+        """The database lock; `copy=False` gives the cached one itself, only for reading."""
         try:
-            lock: DatabaseLock = self.repository.get(DATABASE_LOCK_ID)
+            lock: DatabaseLock = self.repository.get(DATABASE_LOCK_ID, deepcopy_from_cache=copy)
         except AggregateNotFoundError:
             return None
         return lock
 
     def check_database_open(self) -> None:
         """Refuse any change to clinical data while the database is locked."""
-        try:
-            # Only read (every write asks), so the cached lock itself rather than a copy.
-            lock: DatabaseLock = self.repository.get(DATABASE_LOCK_ID, deepcopy_from_cache=False)
-        except AggregateNotFoundError:
-            return
-        lock.check_open()
+        lock = self.load_database_lock(copy=False)  # every write asks: no copy
+        if lock is not None:
+            lock.check_open()
 
     def _participant(self, participant_id: UUID) -> Participant:
         try:

@@ -248,16 +248,7 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
                 ).format(self.events_table),
                 (originator_id,),
             )
-            return [
-                Notification(
-                    id=r["notification_id"],
-                    originator_id=r["originator_id"],
-                    originator_version=r["originator_version"],
-                    topic=r["topic"],
-                    state=bytes(r["state"]),
-                )
-                for r in curs.fetchall()
-            ]
+            return [_notification(row) for row in curs.fetchall()]
 
     def positions_concerning(self, participant_id: UUID) -> list[int]:
         """Positions of events recorded as concerning a participant (see edc.audit.subjects)."""
@@ -279,16 +270,7 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
                 ).format(self.events_table),
                 (list(positions),),
             )
-            return [
-                Notification(
-                    id=r["notification_id"],
-                    originator_id=r["originator_id"],
-                    originator_version=r["originator_version"],
-                    topic=r["topic"],
-                    state=bytes(r["state"]),
-                )
-                for r in curs.fetchall()
-            ]
+            return [_notification(row) for row in curs.fetchall()]
 
     def event_position(self, originator_id: UUID | str, version: int) -> int | None:
         """Where an event is stored now (None when it is not stored at all)."""
@@ -358,4 +340,14 @@ def _link(row: DictRow) -> Link:
         row["originator_version"],
         bytes(row["digest"]),
         bytes(row["link"]),
+    )
+
+
+def _notification(row: DictRow) -> Notification:
+    return Notification(
+        id=row["notification_id"],
+        originator_id=row["originator_id"],
+        originator_version=row["originator_version"],
+        topic=row["topic"],
+        state=bytes(row["state"]),
     )

@@ -185,6 +185,16 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
         )
         return found[0] if found else None
 
+    def _notification(self, row: Any) -> Notification:
+        """A row of (rowid, originator_id, originator_version, topic, state)."""
+        return Notification(
+            id=row[0],
+            originator_id=self.convert_originator_id(row[1]),
+            originator_version=row[2],
+            topic=row[3],
+            state=row[4],
+        )
+
     def aggregate_notifications(self, originator_id: UUID | str) -> list[Notification]:
         """One aggregate's stored events with their positions, in version order."""
         with self.datastore.transaction(commit=False) as c:
@@ -194,16 +204,7 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
                 "ORDER BY originator_version",
                 (_text_id(originator_id),),
             )
-            return [
-                Notification(
-                    id=row[0],
-                    originator_id=self.convert_originator_id(row[1]),
-                    originator_version=row[2],
-                    topic=row[3],
-                    state=row[4],
-                )
-                for row in c.fetchall()
-            ]
+            return [self._notification(row) for row in c.fetchall()]
 
     def positions_concerning(self, participant_id: UUID) -> list[int]:
         """Positions of events recorded as concerning a participant (see edc.audit.subjects)."""
@@ -225,16 +226,7 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
                     " ORDER BY rowid",
                     chunk,
                 )
-                found += [
-                    Notification(
-                        id=row[0],
-                        originator_id=self.convert_originator_id(row[1]),
-                        originator_version=row[2],
-                        topic=row[3],
-                        state=row[4],
-                    )
-                    for row in c.fetchall()
-                ]
+                found += [self._notification(row) for row in c.fetchall()]
         return found
 
     def event_position(self, originator_id: UUID | str, version: int) -> int | None:
