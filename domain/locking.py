@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate
 from domain import errors
 from domain.actor import Actor
 from domain.protocol import FORM_LABELS
+from domain.text import normalise_line_breaks, text_problem
 
 if TYPE_CHECKING:
     _AggregateBase = Aggregate
@@ -45,7 +46,10 @@ def check_unlock_reason(reason: str | None) -> str:
             f"The reason must be at most {MAX_UNLOCK_REASON} characters.",
             fields={"reason": "Too long"},
         )
-    return text
+    problem = text_problem(text, multiline=True)
+    if problem is not None:
+        raise errors.ReasonRequired(f"The reason: {problem}", fields={"reason": problem})
+    return normalise_line_breaks(text)
 
 
 class LockingMixin(_AggregateBase):
@@ -90,7 +94,7 @@ class LockingMixin(_AggregateBase):
 
     def lock_form(self, form: str, actor: Actor, at: datetime) -> None:
         if form in self.form_locks:
-            raise errors.EdcError(
+            raise errors.StateConflict(
                 f"The {FORM_LABELS[form]} form of {self.screening_number} is already locked "
                 f"{describe_lock(self.form_locks[form])}."
             )
@@ -99,7 +103,7 @@ class LockingMixin(_AggregateBase):
     def unlock_form(self, form: str, reason: str | None, actor: Actor, at: datetime) -> None:
         text = check_unlock_reason(reason)
         if form not in self.form_locks:
-            raise errors.EdcError(
+            raise errors.StateConflict(
                 f"The {FORM_LABELS[form]} form of {self.screening_number} is not locked."
             )
         self.trigger_event(
@@ -108,7 +112,7 @@ class LockingMixin(_AggregateBase):
 
     def lock_participant(self, actor: Actor, at: datetime) -> None:
         if self.participant_lock is not None:
-            raise errors.EdcError(
+            raise errors.StateConflict(
                 f"Participant {self.screening_number} is already locked "
                 f"{describe_lock(self.participant_lock)}."
             )
@@ -117,7 +121,7 @@ class LockingMixin(_AggregateBase):
     def unlock_participant(self, reason: str | None, actor: Actor, at: datetime) -> None:
         text = check_unlock_reason(reason)
         if self.participant_lock is None:
-            raise errors.EdcError(f"Participant {self.screening_number} is not locked.")
+            raise errors.StateConflict(f"Participant {self.screening_number} is not locked.")
         self.trigger_event(self.Unlocked, timestamp=at, reason=text, actor=actor.as_dict())
 
     # ---- rules ----------------------------------------------------------------------------

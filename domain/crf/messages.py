@@ -49,7 +49,10 @@ def item_message(spec: ItemSpec) -> str:
         case "date":
             return f"{spec.label} must be a date written as YYYY-MM-DD"
         case "text":
-            return f"{spec.label} must be text of at most {TEXT_MAX_LENGTH} characters"
+            return (
+                f"{spec.label} must be text of at most {TEXT_MAX_LENGTH} characters, on one line"
+                " and without control characters or bidirectional overrides"
+            )
         case "codes":
             return f"{spec.label} must be a list of {_choices(spec)}, each at most once"
         case _ if spec.numeric_codes:

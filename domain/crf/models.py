@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from domain.crf.items import ITEMS
 from domain.crf.messages import TEXT_MAX_LENGTH
 from domain.crf.spec import Code, ItemSpec
+from domain.text import checked_text
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -60,7 +61,8 @@ def field_type(spec: ItemSpec) -> Any:
         case "date":
             return Annotated[date, BeforeValidator(_iso_date)]
         case "text":
-            return Annotated[str, Field(max_length=TEXT_MAX_LENGTH)]
+            # The free-text rule (domain.text) is part of the type: every text item has it.
+            return Annotated[str, Field(max_length=TEXT_MAX_LENGTH), AfterValidator(checked_text)]
         case "codes":
             unique = AfterValidator(_unique_in_code_order(spec.code_values))
             return Annotated[list[_code_type(spec)], unique]  # type: ignore[misc]

@@ -19,7 +19,7 @@ from domain.actor import Actor
 from domain.allocation import Allocation
 from domain.blinding import BLINDED_SAFE_TOPICS, CLASSIFICATION, is_blinded_safe
 from domain.crf import ITEMS
-from domain.errors import EdcError, NotFound, PermissionDenied
+from domain.errors import EdcError, FormInvalid, NotFound, PermissionDenied
 from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, FORMS
 from domain.refusal_log import CommandRefused
@@ -111,6 +111,7 @@ class AuditUseCases(TrialBase):
             raise EdcError("The time needs a time zone, e.g. 2024-01-15T10:00:00+01:00.")
         if position is not None and position < 0:
             raise EdcError("An event position is a whole number from 0.")
+        check_as_of_not_ahead(self, position, at)
         participant = self._participant(participant_id)
         authorize(actor, Action.VIEW_AUDIT, site=participant.site)
         chosen: Notification | None = None
@@ -287,3 +288,16 @@ def _matches(
         concerns = {event.originator_id, getattr(event, "participant_id", None)}
         return bool(concerns & site_ids) or actor.get("site") == reader.site
     return True
+
+
+def check_as_of_not_ahead(app: Any, position: int | None, at: datetime | None) -> None:
+    """An `as_of` beyond the latest event (or in the future) is refused, not answered with
+    the current state: the answer would silently change as events arrive."""
+    if position is not None:
+        head = app.recorder.max_notification_id() or 0
+        if position > head:
+            message = f"as_of {position} is beyond the latest event position ({head})."
+            raise FormInvalid({"as_of": message}, message)
+    if at is not None and at > app.clock():
+        message = "as_of is in the future: the latest state is the current one."
+        raise FormInvalid({"as_of": message}, message)

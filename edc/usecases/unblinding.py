@@ -14,6 +14,7 @@ from uuid import UUID
 from domain.actor import Actor
 from domain.errors import ProtocolOrderViolated, ReasonRequired
 from domain.reasons import MAX_REASON_TEXT
+from domain.text import normalise_line_breaks, text_problem
 from edc.base import TrialBase
 from edc.concurrency import retry_on_conflict
 from edc.permissions import Action, authorize
@@ -32,7 +33,10 @@ def unblinding_reason(reason: object) -> str:
             f"The reason must be at most {MAX_REASON_TEXT} characters.",
             fields={"reason": "Too long"},
         )
-    return text
+    problem = text_problem(text, multiline=True)
+    if problem is not None:
+        raise ReasonRequired(f"The reason: {problem}", fields={"reason": problem})
+    return normalise_line_breaks(text)
 
 
 class UnblindingUseCases(TrialBase):
