@@ -36,7 +36,9 @@ def describe_lock(lock: dict[str, Any]) -> str:
 
 def check_unlock_reason(reason: str | None) -> str:
     """An unlock must say why; the text is stored in the unlock event."""
-    text = reason.strip() if isinstance(reason, str) else ""
+    if isinstance(reason, str) and (problem := text_problem(reason, multiline=True)):
+        raise errors.ReasonRequired(f"The reason: {problem}", fields={"reason": problem})
+    text = normalise_line_breaks(reason).strip() if isinstance(reason, str) else ""
     if not text:
         raise errors.ReasonRequired(
             "Unlocking needs a reason.", fields={"reason": "Give the reason for unlocking"}
@@ -46,10 +48,7 @@ def check_unlock_reason(reason: str | None) -> str:
             f"The reason must be at most {MAX_UNLOCK_REASON} characters.",
             fields={"reason": "Too long"},
         )
-    problem = text_problem(text, multiline=True)
-    if problem is not None:
-        raise errors.ReasonRequired(f"The reason: {problem}", fields={"reason": problem})
-    return normalise_line_breaks(text)
+    return text
 
 
 class LockingMixin(_AggregateBase):

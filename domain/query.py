@@ -32,13 +32,13 @@ class QueryStatus(StrEnum):
 
 def query_text(text: object, what: str, *, required: bool = True) -> str:
     """Free text of a query step: trimmed, bounded, and present when required."""
-    value = text.strip() if isinstance(text, str) else ""
+    value = require_text(text, "text", multiline=True).strip() if isinstance(text, str) else ""
     if required and not value:
         raise FormInvalid({"text": f"Write {what}."}, f"Write {what}.")
     if len(value) > MAX_QUERY_TEXT:
         message = f"The text must be at most {MAX_QUERY_TEXT} characters."
         raise FormInvalid({"text": message}, message)
-    return require_text(value, "text", multiline=True)
+    return value
 
 
 def query_sheet_key(participant: Participant, form: str, item: str, week: int | None) -> str:

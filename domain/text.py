@@ -81,7 +81,8 @@ def require_text(text: str, field: str, *, multiline: bool = False) -> str:
     """`checked_text` for a use case: FormInvalid naming `field` when the text is refused."""
     problem = text_problem(text, multiline=multiline)
     if problem is not None:
-        raise FormInvalid({field: problem}, f"The {field.replace('_', ' ')}: {problem}")
+        what = field.replace("_", " ")
+        raise FormInvalid({field: problem}, f"{what[0].upper()}{what[1:]}: {problem}")
     return normalise_line_breaks(text) if multiline else text
 
 

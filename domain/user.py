@@ -40,19 +40,19 @@ class ApiToken:
 
 
 def _text(value: str, what: str, *, required: bool) -> str:
-    value = value.strip()
+    value = _plain_text(value, what).strip()
     if required and not value:
         raise EdcError(f"Please give {what}.")
     if len(value) > MAX_TEXT:
         raise EdcError(f"The {what} must be at most {MAX_TEXT} characters.")
-    return _plain_text(value, what)
+    return value
 
 
 def _plain_text(value: str, what: str) -> str:
     """The free-text rule (domain.text) on one account field."""
     problem = text_problem(value)
     if problem is not None:
-        raise FormInvalid({what: problem}, f"The {what}: {problem}")
+        raise FormInvalid({what: problem}, f"{what[0].upper()}{what[1:]}: {problem}")
     return value
 
 

@@ -28,6 +28,10 @@ def _iso_date(value: Any) -> date:
     return date.fromisoformat(value)  # still refuses 2024-02-30
 
 
+def _free_text(value: Any) -> Any:
+    return checked_text(value) if isinstance(value, str) else value
+
+
 def _member_of(allowed: tuple[Code, ...]) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
         if value not in allowed:
@@ -61,8 +65,10 @@ def field_type(spec: ItemSpec) -> Any:
         case "date":
             return Annotated[date, BeforeValidator(_iso_date)]
         case "text":
-            # The free-text rule (domain.text) is part of the type: every text item has it.
-            return Annotated[str, Field(max_length=TEXT_MAX_LENGTH), AfterValidator(checked_text)]
+            # The free-text rule (domain.text) is part of the type: every text item has it,
+            # checked before surrounding whitespace (which includes some controls) is trimmed.
+            free_text = BeforeValidator(_free_text)
+            return Annotated[str, Field(max_length=TEXT_MAX_LENGTH), free_text]
         case "codes":
             unique = AfterValidator(_unique_in_code_order(spec.code_values))
             return Annotated[list[_code_type(spec)], unique]  # type: ignore[misc]

@@ -22,7 +22,9 @@ from edc.refusals import logs_refusals
 
 
 def unblinding_reason(reason: object) -> str:
-    text = reason.strip() if isinstance(reason, str) else ""
+    if isinstance(reason, str) and (problem := text_problem(reason, multiline=True)):
+        raise ReasonRequired(f"The reason: {problem}", fields={"reason": problem})
+    text = normalise_line_breaks(reason).strip() if isinstance(reason, str) else ""
     if not text:
         raise ReasonRequired(
             "An emergency unblinding needs a reason.",
@@ -33,10 +35,7 @@ def unblinding_reason(reason: object) -> str:
             f"The reason must be at most {MAX_REASON_TEXT} characters.",
             fields={"reason": "Too long"},
         )
-    problem = text_problem(text, multiline=True)
-    if problem is not None:
-        raise ReasonRequired(f"The reason: {problem}", fields={"reason": problem})
-    return normalise_line_breaks(text)
+    return text
 
 
 class UnblindingUseCases(TrialBase):

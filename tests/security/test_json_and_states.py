@@ -6,17 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests import factories
-from tests.web.conftest import (  # noqa: F401 (fixtures)
-    Client,
-    bearer,
-    client,
-    make_client,
-    now,
-    seeded,
-    web_clock,
-    web_config,
-    web_settings,
-)
+from tests.web.conftest import Client, bearer
 from tests.web.store import Seeded
 
 API = "/api/v1"
