@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -10,6 +11,7 @@ from collections.abc import Callable, Sequence
 from domain.errors import EdcError
 from edc import backup_cli, export_cli, projections_cli, report_cli, serve_cli, users_cli
 from edc.audit import cli as audit_cli
+from edc.audit.links import ChainBroken
 from edc.config import Settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -54,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Whatever the store, exports or backups write is for the owner only (any local user
+    # could otherwise read every arm).
+    os.umask(0o077)
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
     try:
@@ -61,6 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EdcError as error:
         print(f"edc: {error.message}", file=sys.stderr)
         return 2
+    except ChainBroken as error:
+        print(f"edc: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
