@@ -86,7 +86,6 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     if result.ok:
         print(f"OK: {result.events_checked} events verified.")
         print(f"Chain head: {result.head}")
-        print(f"Anchored heads checked: {len(found)} (head log {anchors.log_for(settings).path}).")
         return EXIT_OK
     print(
         f"TAMPERED: {result.problem} event at position {result.first_bad_position}"
