@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 from domain.crf.items import ITEMS
-from domain.crf.messages import TEXT_MAX_LENGTH
+from domain.crf.messages import text_limit
 from domain.crf.spec import Code, ItemSpec
 from domain.text import checked_text
 
@@ -68,7 +68,7 @@ def field_type(spec: ItemSpec) -> Any:
             # The free-text rule (domain.text) is part of the type: every text item has it,
             # checked before surrounding whitespace (which includes some controls) is trimmed.
             free_text = BeforeValidator(_free_text)
-            return Annotated[str, Field(max_length=TEXT_MAX_LENGTH), free_text]
+            return Annotated[str, Field(max_length=text_limit(spec)), free_text]
         case "codes":
             unique = AfterValidator(_unique_in_code_order(spec.code_values))
             return Annotated[list[_code_type(spec)], unique]  # type: ignore[misc]
