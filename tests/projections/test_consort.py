@@ -9,8 +9,12 @@ from uuid import UUID
 
 from domain.actor import Actor
 from edc.application import Trial
+from edc.exports import store_reader
 from projections.consort import check_consort
+from projections.exports import Cut, View
 from projections.readmodels import ReadModels
+from projections.reports.consort import consort_counts
+from projections.reports.consort_svg import consort_svg
 from projections.service import Projections
 from tests import factories
 from tests.app.conftest import StepClock
@@ -65,6 +69,15 @@ def build_small_trial(
     trial.record_form(staff, p8, "adherence", SOME_RECEIVED[arm8], expected_version=0)
     trial.record_form(staff, p9, "adherence", NONE_RECEIVED[arm9], expected_version=0)
     clock.current = datetime(2024, 3, 26, 9, 0, tzinfo=UTC)
+    # Harms: p8 has two adverse events, one of them serious; p9 has one.
+    sae = factories.adverse_event(
+        AE_SERIOUS="Y", AE_SAE_CRITERIA=["hospitalisation"], AE_SEVERITY="severe"
+    )
+    trial.record_form(staff, p8, "adverse_event", factories.adverse_event(), expected_version=0)
+    trial.record_form(staff, p8, "adverse_event", sae, expected_version=1)
+    trial.record_form(staff, p9, "adverse_event", factories.adverse_event(), expected_version=0)
+    # p6 stops the intervention and stays in follow-up (completes the study below).
+    trial.record_form(staff, p6, "discontinuation", factories.discontinuation(), expected_version=0)
     for pid in (p6, p7):
         trial.record_form(
             assessor,
@@ -145,18 +158,18 @@ def _expected_arm(arms: dict[str, str], arm: str) -> dict[str, Any]:
             **follow_up,
             "left_study": {"total": lost, "by_reason": {LOST: lost} if lost else {}},
             "discontinued": {
-                "total": 0,
-                "by_reason": {},
-                "follow_up_continues": 0,
+                "total": n("p6"),
+                "by_reason": {"participant_wish": n("p6")} if n("p6") else {},
+                "follow_up_continues": n("p6"),
                 "follow_up_stopped": 0,
             },
         },
         "analysis": analysis,
         "harms": {
-            "adverse_events": 0,
-            "serious_adverse_events": 0,
-            "participants_with_ae": 0,
-            "participants_with_sae": 0,
+            "adverse_events": 2 * n("p8") + n("p9"),
+            "serious_adverse_events": n("p8"),
+            "participants_with_ae": n("p8", "p9"),
+            "participants_with_sae": n("p8"),
         },
     }
 
@@ -256,3 +269,30 @@ def test_the_self_check_names_each_broken_identity(
         "all randomised: reasons for exclusion at week10 != reasons for not being assessed"
         in problems
     )
+
+
+def test_the_diagram_from_the_event_store_counts_the_same_in_both_views(
+    trial: Trial,
+    actors: dict[str, Actor],
+    clock: StepClock,
+    projections: Projections,
+    read_models: ReadModels,
+) -> None:
+    """The dashboard's diagram (a cut of the store) and the read models agree, and the
+    blinded diagram shows none of the arm-revealing boxes."""
+    build_small_trial(trial, actors, clock)
+    projections.catch_up()
+    reader = store_reader(trial)
+    for view in (View.BLINDED, View.UNBLINDED):
+        from_store = consort_counts(Cut.of(reader, view))
+        from_models = read_models.consort(view.value)
+        assert from_store == {key: from_models[key] for key in from_store}
+    blinded_svg = consort_svg(
+        consort_counts(Cut.of(reader, View.BLINDED)), blinded=True, caption=""
+    )
+    assert "Randomised (n=4)" in blinded_svg and "Discontinued" not in blinded_svg
+    assert "Harms" not in blinded_svg and "Received allocated" not in blinded_svg
+    unblinded_svg = consort_svg(
+        consort_counts(Cut.of(reader, View.UNBLINDED)), blinded=False, caption=""
+    )
+    assert "Discontinued intervention" in unblinded_svg and "Harms" in unblinded_svg
