@@ -30,7 +30,7 @@ from web.errors import error_middleware
 from web.keys import ANALYSES, CONFIG, SETTINGS, TRIAL
 from web.read_side import read_models_context
 from web.security import csrf_middleware, security_headers
-from web.session_key import phone_key, session_key
+from web.session_key import key_directory, phone_key, session_key
 from web.writer import writer_context, writes_in_one_thread
 
 HERE = Path(__file__).parent
@@ -65,7 +65,8 @@ def init_app(
     trial_factory: TrialFactory = _default_factory,
 ) -> web.Application:
     config = config or WebConfig(
-        session_key=session_key(settings.data_dir), phone_key=phone_key(settings.data_dir)
+        session_key=session_key(key_directory(settings)),
+        phone_key=phone_key(key_directory(settings)),
     )
     app = web.Application(client_max_size=config.max_body)
     app[SETTINGS] = settings
