@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -18,6 +19,7 @@ from edc import (
     users_cli,
 )
 from edc.audit import cli as audit_cli
+from edc.audit.links import ChainBroken
 from edc.config import Settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -63,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Whatever the store, exports or backups write is for the owner only (any local user
+    # could otherwise read every arm).
+    os.umask(0o077)
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
     try:
@@ -70,6 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EdcError as error:
         print(f"edc: {error.message}", file=sys.stderr)
         return 2
+    except ChainBroken as error:
+        print(f"edc: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":
