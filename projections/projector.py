@@ -61,6 +61,7 @@ class Projector(ReviewProjection):
             Participant.AdherenceCorrected: self._form_corrected,
             Participant.VisitOutOfWindow: self._out_of_window,
             Participant.Randomised: self._randomised,
+            Participant.RandomisationDeviationFound: self._randomisation_deviation,
         }
         self.handlers.update(self.review_handlers())
         self._kinds: dict[type, EventKind] = {}
@@ -208,6 +209,13 @@ class Projector(ReviewProjection):
         if visit is not None:
             visit["deviation"] = event.description
             batch.touch_visit(visit)
+
+    def _randomisation_deviation(
+        self, batch: Batch, position: int, event: Participant.RandomisationDeviationFound
+    ) -> None:
+        participant = self._participant(batch, event)
+        participant["deviations"][event.kind] = event.description
+        self._touch(batch, participant, position, event)
 
     def _randomised(self, batch: Batch, position: int, event: Participant.Randomised) -> None:
         participant = self._participant(batch, event)

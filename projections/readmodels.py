@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.protocol import ARM_REVEALING_FORMS, FORMS, REPEATING_FORM_KEY_ITEM, TIME_ZONE
+from domain.randomisation_deviation import randomisation_deviations_of
 from projections.batch import decode
 from projections.consort import check_consort, count_consort
 from projections.db import ViewDatabase
@@ -72,6 +73,7 @@ class ReadModels:
         summary["mri_eligible"] = bool(row["mri_eligible"])
         summary["included"] = bool(row["included"])
         summary["locked"] = bool(row["locked"])
+        summary["randomisation_deviations"] = randomisation_deviations_of(row["deviations"] or {})
         return summary
 
     def participants(
