@@ -7,6 +7,7 @@ from aiohttp import web
 from web.api import routes as api_routes
 from web.views import (
     account,
+    analysis,
     audit,
     crf_pages,
     dashboard,
@@ -41,6 +42,7 @@ def add_routes(app: web.Application) -> None:
         queries.routes,
         unblind.routes,
         exports.routes,
+        analysis.routes,
         patient_reports.routes,
         reports.routes,
         refusals.routes,
