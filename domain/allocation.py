@@ -21,6 +21,11 @@ from domain.minimisation import MarginalCounts, MinimisationDecision, minimise
 ALLOCATION_ID = uuid5(NAMESPACE_URL, "modic-edc/allocation-sequence")
 
 
+def randomisation_number(sequence_number: int) -> str:
+    """The number the person randomising is told (`R-007`): the place in the sequence only."""
+    return f"R-{sequence_number:03d}"
+
+
 class Allocation(Aggregate):
     """The allocation list of the trial: who got which arm, and how minimisation decided."""
 
@@ -38,6 +43,7 @@ class Allocation(Aggregate):
             arm = self.decision["arm"]
             aggregate.arms[self.participant_id] = arm
             aggregate.decisions[self.participant_id] = dict(self.decision)
+            aggregate.sequence_numbers[self.participant_id] = self.sequence_number
             aggregate.counts = aggregate.counts.add(self.decision["levels"], arm)
 
     class ArmRevealed(Aggregate.Event):
@@ -63,6 +69,7 @@ class Allocation(Aggregate):
     def __init__(self) -> None:
         self.arms: dict[UUID, str] = {}
         self.decisions: dict[UUID, dict[str, Any]] = {}
+        self.sequence_numbers: dict[UUID, int] = {}
         self.counts = MarginalCounts.empty()
         self.revealed: set[UUID] = set()
         self.revelations: list[dict[str, Any]] = []
@@ -114,3 +121,7 @@ class Allocation(Aggregate):
 
     def arm_of(self, participant_id: UUID) -> str | None:
         return self.arms.get(participant_id)
+
+    def randomisation_number_of(self, participant_id: UUID) -> str | None:
+        number = self.sequence_numbers.get(participant_id)
+        return None if number is None else randomisation_number(number)

@@ -261,7 +261,9 @@ async def test_randomise(client: Client, seeded: Seeded) -> None:
     status, body = await _call(client, seeded, "site_staff", "POST", path)
     assert status == 200
     assert body["arm"] in ("exercise", "rest")
-    assert {"factors", "imbalance", "draw"} <= set(body["allocation"])
+    # The decision record (levels, imbalance, draw) is not told to the person randomising.
+    assert set(body) == {"arm", "randomised_on", "randomisation_number"}
+    assert body["randomisation_number"].startswith("R-")
     status, body = await _call(client, seeded, "site_staff", "POST", path)
     assert status == 409 and body["error"] == "randomisation_refused"
     status, body = await _call(
