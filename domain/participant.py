@@ -223,15 +223,16 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
         self._flag_randomisation_deviation(form, actor, at)
         return True
 
-    def check_can_randomise(self) -> None:
-        """Refuse unless included, consented, baseline complete, not ended and not randomised."""
+    def check_can_randomise(self, on: date | None = None) -> None:
+        """Refuse unless included, consented, baseline complete, not ended and not randomised
+        (and, given the day of randomisation `on`, the baseline recent enough)."""
         self.check_participant_unlocked()
-        problems = self.randomisation_blockers()
+        problems = self.randomisation_blockers(on)
         if problems:
             raise RandomisationRefused("Cannot randomise: " + "; ".join(problems) + ".")
 
     def mark_randomised(self, on: date, actor: Actor, at: datetime) -> None:
-        self.check_can_randomise()
+        self.check_can_randomise(on)
         self.trigger_event(self.Randomised, timestamp=at, randomised_on=on, actor=actor.as_dict())
 
     # ---- rules ----------------------------------------------------------------------------
@@ -261,7 +262,7 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
                 f"{FORM_LABELS[form]} cannot be recorded before randomisation."
             )
 
-    def randomisation_blockers(self) -> list[str]:
+    def randomisation_blockers(self, on: date | None = None) -> list[str]:
         problems = []
         if self.randomised_on is not None:
             problems.append("the participant is already randomised")
@@ -271,7 +272,7 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
             problems.append("consent is not recorded")
         if "baseline" not in self.sheets:
             problems.append("the baseline form is not complete")
-        problems.extend(crf.form_readiness_problems(self.sheets))
+        problems.extend(crf.form_readiness_problems(self.sheets, on))
         if self.ended:
             problems.append("the participant has ended the study")
         return problems

@@ -32,8 +32,12 @@ def text_limit(spec: ItemSpec) -> int:
     return int(spec.max) if spec.max is not None else TEXT_MAX_LENGTH
 
 
-def on_or_after_screening(screening_date: str) -> str:
-    return f"Must be on or after the screening date ({screening_date})"
+def on_or_after(what: str, day: str) -> str:
+    return f"Must be on or after {what} ({day})"
+
+
+def before_trial_start(start: str) -> str:
+    return f"Must not be before the trial started ({start})"
 
 
 def _number(value: float | None) -> str:

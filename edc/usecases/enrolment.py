@@ -155,7 +155,7 @@ class EnrolmentUseCases(TrialBase):
         participant = self._participant(participant_id)
         authorize(actor, Action.RANDOMISE, site=participant.site)
         self.check_database_open()
-        participant.check_can_randomise()
+        participant.check_can_randomise(self.local_date(at))
         allocation = self._allocation(at)
         levels = factor_levels(
             participant.sheets["screening"],

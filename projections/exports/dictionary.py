@@ -13,7 +13,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import astuple, dataclass, fields, replace
 
-from domain.crf import DERIVED, ITEMS, ItemSpec
+from domain.crf import DERIVED, ItemSpec, export_items
 from domain.crf.short_names import short_names
 from domain.protocol import (
     ARM_LABELS,
@@ -159,7 +159,7 @@ def entries(view: View) -> Iterator[Entry]:
     yield from participant_entries(view)
     yield from common_entries()
     for form in visible_forms(view):
-        for spec in ITEMS[form]:
+        for spec in export_items(form):
             yield item_entry(form, spec)
         for spec in DERIVED[form]:
             yield item_entry(form, spec, derived=True)

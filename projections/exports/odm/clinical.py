@@ -9,7 +9,7 @@ from typing import Any
 
 from lxml import etree
 
-from domain.crf import DERIVED, ITEMS, ItemSpec
+from domain.crf import DERIVED, ITEMS, ItemSpec, export_items
 from projections.exports.casebook import Change
 from projections.exports.odm.admin import Directory
 from projections.exports.odm.names import form_oid, group_oid, item_oid
@@ -30,7 +30,7 @@ class Signed:
 # Item OIDs of the CRF, made once (the snapshot writes one per value).
 ITEM_OIDS = {
     spec.name: item_oid(spec.name)
-    for specs in (*ITEMS.values(), *DERIVED.values())
+    for specs in (*(export_items(form) for form in ITEMS), *DERIVED.values())
     for spec in specs
 }
 
