@@ -168,7 +168,7 @@ class PatientReportUseCases(TrialBase):
 
     def _link(self, link_id: UUID) -> ReportLink | None:
         try:
-            link = self.repository.get(link_id)
+            link: object = self.repository.get(link_id)
         except AggregateNotFoundError:
             return None
         return link if isinstance(link, ReportLink) else None
@@ -187,7 +187,7 @@ class PatientReportUseCases(TrialBase):
 
     def _load_access(self, participant_id: UUID) -> ReportAccess | None:
         try:
-            access = self.repository.get(report_access_id(participant_id))
+            access: object = self.repository.get(report_access_id(participant_id))
         except AggregateNotFoundError:
             return None
         return access if isinstance(access, ReportAccess) else None
