@@ -170,6 +170,10 @@ class ArmRevealingRecord(LockingMixin, Aggregate):
     def sheets_of(self, form: str) -> dict[str, Items]:
         return {key: items for key, items in self.sheets.items() if key.split(":")[0] == form}
 
+    def repeat_numbers(self, form: str) -> list[int]:
+        """The repeat keys entered so far of a repeating form (adverse event numbers)."""
+        return [int(key.split(":")[1]) for key in self.sheets_of(form) if ":" in key]
+
 
 # The first entry of each arm-revealing form, named in the trial's words.
 _ENTRY_EVENTS: dict[str, type[ArmRevealingRecord.FormEntered]] = {

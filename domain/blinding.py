@@ -40,6 +40,8 @@ CLASSIFICATION: dict[type, Blinding] = {
     Participant.FormCorrected: Blinding.BLINDED_SAFE,
     Participant.VisitOutOfWindow: Blinding.BLINDED_SAFE,
     Participant.Randomised: Blinding.BLINDED_SAFE,
+    # Worked out from the participant's own values, never from the allocation.
+    Participant.RandomisationDeviationFound: Blinding.BLINDED_SAFE,
     # The arm-revealing record: every event of it, its locks included, reveals the arm.
     ArmRevealingRecord.Started: Blinding.ARM_REVEALING,
     ArmRevealingRecord.FormEntered: Blinding.ARM_REVEALING,

@@ -22,6 +22,7 @@ from domain.actor import Actor
 from domain.errors import ProtocolOrderViolated, RandomisationRefused
 from domain.locking import LockingMixin
 from domain.protocol import (
+    AFTER_CONSENT_FORMS,
     ARM_REVEALING_FORMS,
     FORM_LABELS,
     POST_RANDOMISATION_FORMS,
@@ -31,6 +32,7 @@ from domain.protocol import (
     EosStatus,
     window_status,
 )
+from domain.randomisation_deviation import RANDOMISATION_FORMS, randomisation_deviations
 from domain.reasons import Reason
 from domain.sheets import check_expected_version, correction_of
 from domain.signing import SignatureRecord, SigningMixin
@@ -97,6 +99,23 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
 
         def apply(self, aggregate: Participant) -> None:
             aggregate.randomised_on = self.randomised_on
+            # The values randomisation decided on, so that a later correction can be judged
+            # against them (domain.randomisation_deviation) without reading the allocation.
+            aggregate.as_randomised = {
+                form: dict(aggregate.sheets.get(form, {})) for form in RANDOMISATION_FORMS
+            }
+
+    class RandomisationDeviationFound(Aggregate.Event):
+        """A correction after randomisation shows the randomisation was a protocol deviation
+        (randomised while ineligible, or on a wrong factor level); the allocation stands."""
+
+        kind: str
+        description: str
+        form: str
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: Participant) -> None:
+            aggregate.deviations[self.kind] = self.description
 
     def __init__(
         self, screening_number: str, site: str, items: dict[str, Any], actor: dict[str, Any]
@@ -106,6 +125,7 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
         self.sheets: dict[str, Items] = {"screening": dict(items)}
         self.form_versions: dict[str, int] = {"screening": 1}
         self.deviations: dict[str, str] = {}
+        self.as_randomised: dict[str, Items] = {}
         self.randomised_on: date | None = None
         self.signatures: list[SignatureRecord] = []
         self.form_locks: dict[str, dict[str, Any]] = {}
@@ -184,17 +204,19 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
             )
         self.clear_verification(form, self._last_change(), actor, at)
         self._flag_window_deviation(form, actor, at)
+        self._flag_randomisation_deviation(form, actor, at)
         return True
 
-    def check_can_randomise(self) -> None:
-        """Refuse unless included, consented, baseline complete, not ended and not randomised."""
+    def check_can_randomise(self, on: date | None = None) -> None:
+        """Refuse unless included, consented, baseline complete, not ended and not randomised
+        (and, given the day of randomisation `on`, the baseline recent enough)."""
         self.check_participant_unlocked()
-        problems = self.randomisation_blockers()
+        problems = self.randomisation_blockers(on)
         if problems:
             raise RandomisationRefused("Cannot randomise: " + "; ".join(problems) + ".")
 
     def mark_randomised(self, on: date, actor: Actor, at: datetime) -> None:
-        self.check_can_randomise()
+        self.check_can_randomise(on)
         self.trigger_event(self.Randomised, timestamp=at, randomised_on=on, actor=actor.as_dict())
 
     # ---- rules ----------------------------------------------------------------------------
@@ -207,18 +229,24 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
             raise ProtocolOrderViolated(
                 "MRI cannot be recorded: the participant is not eligible for MRI."
             )
-        if form == "consent" and not self.inclusion.eligible:
+        # Willingness is a criterion for the MRI, so consent may come before or after it; an
+        # MRI without Modic changes excludes the participant either way.
+        if form == "consent" and not self.mri_eligibility.eligible:
             raise ProtocolOrderViolated(
-                "Consent cannot be recorded before an MRI showing Modic changes."
+                "Consent cannot be recorded: the participant is not eligible for MRI."
             )
-        if form == "baseline" and "consent" not in self.sheets:
-            raise ProtocolOrderViolated("Baseline cannot be recorded before consent.")
+        if form == "consent" and "mri" in self.sheets and not self.inclusion.eligible:
+            raise ProtocolOrderViolated(
+                "Consent cannot be recorded: the MRI shows no Modic changes."
+            )
+        if form in AFTER_CONSENT_FORMS and "consent" not in self.sheets:
+            raise ProtocolOrderViolated(f"{FORM_LABELS[form]} cannot be recorded before consent.")
         if form in POST_RANDOMISATION_FORMS and self.randomised_on is None:
             raise ProtocolOrderViolated(
                 f"{FORM_LABELS[form]} cannot be recorded before randomisation."
             )
 
-    def randomisation_blockers(self) -> list[str]:
+    def randomisation_blockers(self, on: date | None = None) -> list[str]:
         problems = []
         if self.randomised_on is not None:
             problems.append("the participant is already randomised")
@@ -228,6 +256,7 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
             problems.append("consent is not recorded")
         if "baseline" not in self.sheets:
             problems.append("the baseline form is not complete")
+        problems.extend(crf.form_readiness_problems(self.sheets, on))
         if self.ended:
             problems.append("the participant has ended the study")
         return problems
@@ -249,6 +278,10 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
         """The sheets of one form: one for ordinary forms, one per week for repeating ones."""
         return {key: items for key, items in self.sheets.items() if key.split(":")[0] == form}
 
+    def repeat_numbers(self, form: str) -> list[int]:
+        """The repeat keys entered so far of a repeating form (weeks, adverse event numbers)."""
+        return [int(key.split(":")[1]) for key in self.sheets_of(form) if ":" in key]
+
     @property
     def mri_eligibility(self) -> crf.Eligibility:
         return crf.mri_eligibility(self.sheets["screening"])
@@ -262,6 +295,11 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
     @property
     def screening_date(self) -> date:
         return date.fromisoformat(self.sheets["screening"]["SCR_DATE"])
+
+    @property
+    def consent_date(self) -> date | None:
+        value = self.sheets.get("consent", {}).get("CONSENT_DATE")
+        return date.fromisoformat(value) if isinstance(value, str) else None
 
     @property
     def ended(self) -> bool:
@@ -295,6 +333,22 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
             "event": type(self.pending_events[-1]).__name__,
             "participant_version": self.version,
         }
+
+    def _flag_randomisation_deviation(self, form: str, actor: Actor, at: datetime) -> None:
+        as_randomised = getattr(self, "as_randomised", None)
+        if form not in RANDOMISATION_FORMS or self.randomised_on is None or not as_randomised:
+            return
+        corrected = {name: self.sheets.get(name, {}) for name in RANDOMISATION_FORMS}
+        for kind, description in randomisation_deviations(as_randomised, corrected).items():
+            if self.deviations.get(kind) != description:
+                self.trigger_event(
+                    self.RandomisationDeviationFound,
+                    timestamp=at,
+                    kind=kind.value,
+                    description=description,
+                    form=form,
+                    actor=actor.as_dict(),
+                )
 
     def _flag_window_deviation(self, form: str, actor: Actor, at: datetime) -> None:
         date_item = VISIT_DATE_ITEM.get(form)

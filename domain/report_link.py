@@ -17,7 +17,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.actor import Actor
-from domain.errors import EdcError, FormInvalid
+from domain.errors import FormInvalid, StateConflict
+from domain.protocol import LAST_REPORT_WEEK
 
 CHANNELS = ("link", "sms")
 
@@ -63,14 +64,14 @@ class ReportLink(Aggregate):
 
     def revoke(self, actor: Actor, at: datetime) -> None:
         if not self.active:
-            raise EdcError("This report link is already revoked.")
+            raise StateConflict("This report link is already revoked.")
         self.trigger_event(self.Revoked, timestamp=at, actor=actor.as_dict())
 
 
 def report_week(randomised_on: date, today: date) -> int:
     """The week a report sent today is about: the last completed week since randomisation
     (days 0-6 are week 1, reported from day 7); before that, week 1."""
-    return min(52, max(1, (today - randomised_on).days // 7))
+    return min(LAST_REPORT_WEEK, max(1, (today - randomised_on).days // 7))
 
 
 _NUMBER = re.compile(r"\d+")

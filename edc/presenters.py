@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from domain import crf
 from domain.arm_revealing import ArmRevealingRecord
 from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, FORMS, REPEATING_FORM_KEY_ITEM
+from domain.randomisation_deviation import randomisation_deviations_of
+
+# Completeness does not depend on dates, so any day will do.
+_ANY_DAY = crf.FormContext(today=date.max)
 
 
 def form_view(
@@ -34,13 +39,18 @@ def form_view(
             key.split(":")[1].lstrip("0"): dict(values) for key, values in sorted(sheets.items())
         }
         derived: dict[str, Any] = {}
+        missing: dict[str, str] = {}
     else:
         values = source.sheets.get(form)
         items = dict(values) if values is not None else {}
         derived = crf.derive(form, values) if values is not None else {}
+        missing = crf.missing_items(form, values, _ANY_DAY) if values is not None else {}
     view: dict[str, Any] = {
         "version": version,
         "status": "entered" if version else "not started",
+        # A draft saved incomplete lists the required items still empty (CRF.md).
+        "complete": bool(version) and not missing,
+        "missing": list(missing),
         "items": items,
         "derived": derived,
         "deviation": source.deviations.get(form),
@@ -67,14 +77,18 @@ def _arm_revealing_form_view(
             key.split(":")[1].lstrip("0"): dict(sheet)
             for key, sheet in sorted(record.sheets_of(form).items())
         }
+        missing: dict[str, str] = {}
     else:
         items = dict(values) if values is not None else {}
+        missing = crf.missing_items(form, values, _ANY_DAY) if values is not None else {}
     locked = (participant is not None and participant.participant_lock is not None) or (
         record is not None and record.is_form_locked(form)
     )
     view: dict[str, Any] = {
         "version": version,
         "status": "entered" if version else "not started",
+        "complete": bool(version) and not missing,
+        "missing": list(missing),
         "items": items,
         "derived": crf.derive(form, values) if values is not None else {},
         "deviation": None,
@@ -111,6 +125,7 @@ def participant_view(
             participant.randomised_on.isoformat() if participant.randomised_on else None
         ),
         "locked": participant.participant_lock is not None,
+        "randomisation_deviations": randomisation_deviations_of(participant.deviations),
         "forms": {
             form: _arm_revealing_form_view(
                 arm_revealing, form, participant, None if open_queries is None else 0

@@ -60,8 +60,13 @@ class EnrolmentUseCases(TrialBase):
         *,
         expected_version: int | None,
         reason: Mapping[str, Any] | None = None,
+        complete: bool = True,
     ) -> dict[str, Any]:
-        """First entry or correction of one form (a changed value needs a reason)."""
+        """First entry or correction of one form (a changed value needs a reason).
+
+        With `complete` False the form is saved as a draft: required items may stay empty, and
+        the answer's `missing` lists them.
+        """
         at = self.clock()
         if form not in FORMS:
             raise NotFound(f"There is no form called {form!r}.")
@@ -72,13 +77,19 @@ class EnrolmentUseCases(TrialBase):
         context = crf.FormContext(
             today=self.local_date(at),
             screening_date=participant.screening_date,
+            consent_date=participant.consent_date,
             randomised_on=participant.randomised_on,
             arm=self._arm(participant_id) if form in ARM_REVEALING_FORMS else None,
         )
-        validated = crf.validate_form(form, items, context)
+        record = (
+            self.load_arm_revealing_record(participant_id) if form in ARM_REVEALING_FORMS else None
+        )
+        holder: Participant | ArmRevealingRecord = record or participant
+        items = crf.with_assigned_key(form, items, holder.repeat_numbers(form))
+        validated = crf.validate_form(form, items, context, complete=complete)
         if form in ARM_REVEALING_FORMS:
             view = self._record_arm_revealing(
-                participant, form, validated, expected_version, parsed_reason, actor, at
+                participant, record, form, validated, expected_version, parsed_reason, actor, at
             )
         else:
             participant.record_form(
@@ -97,6 +108,7 @@ class EnrolmentUseCases(TrialBase):
     def _record_arm_revealing(
         self,
         participant: Participant,
+        record: ArmRevealingRecord | None,
         form: str,
         items: Mapping[str, Any],
         expected_version: int | None,
@@ -108,9 +120,10 @@ class EnrolmentUseCases(TrialBase):
         participant version counts it; the protocol's preconditions are the participant's."""
         participant.check_participant_unlocked()
         participant.check_form_allowed(form)
-        record = self.load_arm_revealing_record(participant.id) or ArmRevealingRecord.start(
-            participant.id, participant.screening_number, participant.site, at
-        )
+        if record is None:
+            record = ArmRevealingRecord.start(
+                participant.id, participant.screening_number, participant.site, at
+            )
         record.record_form(
             form,
             items,
@@ -184,7 +197,7 @@ class EnrolmentUseCases(TrialBase):
         participant = self._participant(participant_id)
         authorize(actor, Action.RANDOMISE, site=participant.site)
         self.check_database_open()
-        participant.check_can_randomise()
+        participant.check_can_randomise(self.local_date(at))
         allocation = self._allocation(at)
         levels = factor_levels(
             participant.sheets["screening"],
@@ -196,12 +209,14 @@ class EnrolmentUseCases(TrialBase):
         )
         participant.mark_randomised(self.local_date(at), actor, at)
         self.save(allocation, participant)
+        # The decision record (levels, imbalance, draw) stays out of this answer: whoever
+        # randomises could otherwise predict the next allocation (allocation concealment).
         return {
             "arm": decision.arm,
-            "allocation": decision.as_dict(),
             "randomised_on": participant.randomised_on.isoformat()
             if participant.randomised_on
             else None,
+            "randomisation_number": allocation.randomisation_number_of(participant.id),
         }
 
     @logs_refusals

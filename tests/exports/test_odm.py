@@ -43,7 +43,7 @@ def test_each_data_event_is_one_audited_transaction_with_the_event_id(built: Bui
         if (is_participant_topic(n.topic) and not n.topic.endswith(NOT_ODM))
         or n.topic.endswith("Allocation.Allocated")
         # Arm-revealing forms, kept in the participant's record of their own.
-        or n.topic.startswith(RECORD_TOPIC_PREFIX) and n.topic.endswith(ARM_REVEALING_DATA)
+        or (n.topic.startswith(RECORD_TOPIC_PREFIX) and n.topic.endswith(ARM_REVEALING_DATA))
     }
     source_ids = {element.text for element in root.iter(q("SourceID"))}
     assert source_ids == data_events
