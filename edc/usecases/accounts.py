@@ -216,7 +216,7 @@ class AccountUseCases(TrialBase):
         recorded by any process counts at once.
         """
         try:
-            user = self.repository.get(user_id(name), deepcopy_from_cache=False)
+            user: object = self.repository.get(user_id(name), deepcopy_from_cache=False)
         except AggregateNotFoundError:
             return None
         if not isinstance(user, User) or not user.session_is_open(session_id, epoch):
