@@ -25,6 +25,7 @@ from domain.errors import (
 )
 from domain.locking import LockingMixin
 from domain.protocol import (
+    AFTER_CONSENT_FORMS,
     ARM_REVEALING_FORMS,
     FORM_LABELS,
     POST_RANDOMISATION_FORMS,
@@ -223,12 +224,18 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
             raise ProtocolOrderViolated(
                 "MRI cannot be recorded: the participant is not eligible for MRI."
             )
-        if form == "consent" and not self.inclusion.eligible:
+        # Willingness is a criterion for the MRI, so consent may come before or after it; an
+        # MRI without Modic changes excludes the participant either way.
+        if form == "consent" and not self.mri_eligibility.eligible:
             raise ProtocolOrderViolated(
-                "Consent cannot be recorded before an MRI showing Modic changes."
+                "Consent cannot be recorded: the participant is not eligible for MRI."
             )
-        if form == "baseline" and "consent" not in self.sheets:
-            raise ProtocolOrderViolated("Baseline cannot be recorded before consent.")
+        if form == "consent" and "mri" in self.sheets and not self.inclusion.eligible:
+            raise ProtocolOrderViolated(
+                "Consent cannot be recorded: the MRI shows no Modic changes."
+            )
+        if form in AFTER_CONSENT_FORMS and "consent" not in self.sheets:
+            raise ProtocolOrderViolated(f"{FORM_LABELS[form]} cannot be recorded before consent.")
         if form in POST_RANDOMISATION_FORMS and self.randomised_on is None:
             raise ProtocolOrderViolated(
                 f"{FORM_LABELS[form]} cannot be recorded before randomisation."
@@ -244,6 +251,7 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
             problems.append("consent is not recorded")
         if "baseline" not in self.sheets:
             problems.append("the baseline form is not complete")
+        problems.extend(crf.form_readiness_problems(self.sheets))
         if self.ended:
             problems.append("the participant has ended the study")
         return problems
@@ -265,6 +273,10 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
         """The sheets of one form: one for ordinary forms, one per week for repeating ones."""
         return {key: items for key, items in self.sheets.items() if key.split(":")[0] == form}
 
+    def repeat_numbers(self, form: str) -> list[int]:
+        """The repeat keys entered so far of a repeating form (weeks, adverse event numbers)."""
+        return [int(key.split(":")[1]) for key in self.sheets_of(form) if ":" in key]
+
     @property
     def mri_eligibility(self) -> crf.Eligibility:
         return crf.mri_eligibility(self.sheets["screening"])
@@ -278,6 +290,11 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
     @property
     def screening_date(self) -> date:
         return date.fromisoformat(self.sheets["screening"]["SCR_DATE"])
+
+    @property
+    def consent_date(self) -> date | None:
+        value = self.sheets.get("consent", {}).get("CONSENT_DATE")
+        return date.fromisoformat(value) if isinstance(value, str) else None
 
     @property
     def ended(self) -> bool:

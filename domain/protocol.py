@@ -7,6 +7,7 @@ Choices marked *assumed* in CRF.md are made here, in one place.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
 STUDY_OID = "ST.NCT00454792"
@@ -44,8 +45,13 @@ VISITS: tuple[VisitDef, ...] = (
     VisitDef("screening", "SE.SCREENING", "Screening", ("screening", "mri", "consent")),
     VisitDef("baseline", "SE.BASELINE", "Baseline", ("baseline",), 0, (-30, 0)),
     VisitDef("week10", "SE.WEEK10", "Week 10", ("week10", "adherence"), 70, (63, 84)),
-    VisitDef("month12", "SE.MONTH12", "Month 12", ("month12",), 365, (335, 395)),
+    # 52 weeks after the 10-week intervention (TRIAL-FACTS.md section 3), not 12 months after
+    # baseline: the OID keeps its stable name `month12`. The window is *assumed* (CRF.md).
+    VisitDef("month12", "SE.MONTH12", "1-year follow-up (week 62)", ("month12",), 434, (413, 455)),
     VisitDef("weekly", "SE.WEEKLY", "Weekly reports", ("weekly",), repeating=True),
+    VisitDef(
+        "anytime", "SE.ANYTIME", "Any time after consent", ("adverse_event", "discontinuation")
+    ),
     VisitDef("eos", "SE.EOS", "End of study", ("end_of_study",)),
 )
 VISIT_BY_KEY = {visit.key: visit for visit in VISITS}
@@ -60,18 +66,30 @@ FORM_LABELS = {
     "baseline": "Baseline",
     "week10": "Week 10 outcomes",
     "adherence": "Adherence to intervention",
-    "month12": "Month 12 outcomes",
+    "month12": "1-year follow-up (week 62) outcomes",
     "weekly": "Weekly patient report",
+    "adverse_event": "Adverse event",
+    "discontinuation": "Discontinuation of the intervention",
     "end_of_study": "End of study",
 }
 # Forms whose very existence or content reveals the arm.
-ARM_REVEALING_FORMS = frozenset({"adherence"})
+# Adverse events and discontinuation name the intervention in their text and relatedness, so
+# each is arm-revealing as a whole (CRF.md).
+ARM_REVEALING_FORMS = frozenset({"adherence", "adverse_event", "discontinuation"})
 # Outcome forms that blinded assessors enter.
 FOLLOW_UP_FORMS = frozenset({"week10", "month12"})
 # Forms that may only be entered once the participant is randomised.
-POST_RANDOMISATION_FORMS = frozenset({"week10", "adherence", "month12", "weekly"})
-# The repeating form, keyed by its WEEK item.
-REPEATING_FORM_KEY_ITEM = {"weekly": "WEEK"}
+POST_RANDOMISATION_FORMS = frozenset(
+    {"week10", "adherence", "month12", "weekly", "discontinuation"}
+)
+# Forms that may only be entered once consent is recorded.
+AFTER_CONSENT_FORMS = frozenset({"baseline", "adverse_event"})
+# Repeating forms, keyed by one of their items (WEEK, AE_NO).
+REPEATING_FORM_KEY_ITEM = {"weekly": "WEEK", "adverse_event": "AE_NO"}
+# Weekly reports run from week 1 to the 1-year follow-up (week 62).
+LAST_REPORT_WEEK = 62
+# The registry's study start: no date of the trial lies before it (CRF.md, dates).
+TRIAL_START = date(2007, 3, 1)
 # The date item that places a form on the study calendar (for the visit window).
 VISIT_DATE_ITEM = {
     "baseline": "ASSESS_DATE",

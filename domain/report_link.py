@@ -18,6 +18,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.actor import Actor
 from domain.errors import EdcError, FormInvalid
+from domain.protocol import LAST_REPORT_WEEK
 
 CHANNELS = ("link", "sms")
 
@@ -70,7 +71,7 @@ class ReportLink(Aggregate):
 def report_week(randomised_on: date, today: date) -> int:
     """The week a report sent today is about: the last completed week since randomisation
     (days 0-6 are week 1, reported from day 7); before that, week 1."""
-    return min(52, max(1, (today - randomised_on).days // 7))
+    return min(LAST_REPORT_WEEK, max(1, (today - randomised_on).days // 7))
 
 
 _NUMBER = re.compile(r"\d+")

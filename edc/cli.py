@@ -8,7 +8,15 @@ import time
 from collections.abc import Callable, Sequence
 
 from domain.errors import EdcError
-from edc import backup_cli, export_cli, projections_cli, report_cli, serve_cli, users_cli
+from edc import (
+    analysis_cli,
+    backup_cli,
+    export_cli,
+    projections_cli,
+    report_cli,
+    serve_cli,
+    users_cli,
+)
 from edc.audit import cli as audit_cli
 from edc.config import Settings
 
@@ -50,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit_cli.register(commands)
     export_cli.register(commands)
     report_cli.register(commands)
+    analysis_cli.register(commands)
     return parser
 
 

@@ -40,7 +40,8 @@ def register(commands: argparse._SubParsersAction) -> None:
         "kind",
         choices=[kind.value for kind in ExportKind],
         help="csv: snapshot zip; odm: ODM 1.3.2 Transactional; odm-snapshot: ODM Snapshot; "
-        "audit: NDJSON audit trail; dictionary: CSV (HTML when --out ends in .html)",
+        "audit: NDJSON audit trail; dictionary: CSV (HTML when --out ends in .html); "
+        "analysis: the snapshot with Stata, SPSS, SAS transport, Parquet and an R reader",
     )
     common_arguments(exports)
     exports.set_defaults(handler=cmd_export)

@@ -63,13 +63,16 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
 }
 
 # Which roles enter which form. Outcomes are entered only by blinded assessors; adherence
-# reveals the arm, so only unblinded site staff enter it.
+# reveals the arm, and so do adverse events and discontinuation, so only unblinded site staff
+# enter them.
 _SITE_FORMS = ("screening", "mri", "consent", "baseline", "weekly", "end_of_study")
 FORM_WRITERS: dict[str, frozenset[Role]] = {
     **{form: frozenset({Role.SITE_STAFF, Role.INVESTIGATOR}) for form in _SITE_FORMS},
     "week10": frozenset({Role.ASSESSOR}),
     "month12": frozenset({Role.ASSESSOR}),
     "adherence": frozenset({Role.SITE_STAFF}),
+    "adverse_event": frozenset({Role.SITE_STAFF}),
+    "discontinuation": frozenset({Role.SITE_STAFF}),
 }
 
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from domain import crf
 from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, FORMS, REPEATING_FORM_KEY_ITEM
+
+# Completeness does not depend on dates, so any day will do.
+_ANY_DAY = crf.FormContext(today=date.max)
 
 
 def form_view(
@@ -23,13 +27,18 @@ def form_view(
             key.split(":")[1].lstrip("0"): dict(values) for key, values in sorted(sheets.items())
         }
         derived: dict[str, Any] = {}
+        missing: dict[str, str] = {}
     else:
         values = participant.sheets.get(form)
         items = dict(values) if values is not None else {}
         derived = crf.derive(form, values) if values is not None else {}
+        missing = crf.missing_items(form, values, _ANY_DAY) if values is not None else {}
     view: dict[str, Any] = {
         "version": version,
         "status": "entered" if version else "not started",
+        # A draft saved incomplete lists the required items still empty (CRF.md).
+        "complete": bool(version) and not missing,
+        "missing": list(missing),
         "items": items,
         "derived": derived,
         "deviation": participant.deviations.get(form),

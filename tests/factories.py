@@ -62,8 +62,33 @@ def outcomes(form: str = "baseline", **overrides: Any) -> dict[str, Any]:
         "EQ5D_VAS": 60,
         "BOTHER": 3,
     }
+    items |= {"WORK_STATUS": "working", "SICK_LEAVE_DAYS_4W": 0, "PAIN_MEDICATION": ["none"]}
     if form == "baseline":
-        items |= {"SMOKER": "N", "PHYSICAL_LOAD": 2, "WORK_STATUS": "working"}
+        items |= {"SMOKER": "N", "PHYSICAL_LOAD": 2, "HEIGHT_CM": 172, "WEIGHT_KG": 74.5}
     else:
-        items["GLOBAL_TRANSITION"] = 3
+        items |= {"GLOBAL_TRANSITION": 3, "CO_INTERVENTION": "N", "SURGERY_SINCE_LAST": "N"}
+    return {**items, **overrides}
+
+
+def adverse_event(**overrides: Any) -> dict[str, Any]:
+    items: dict[str, Any] = {
+        "AE_TERM": "Low back pain flare after a session",
+        "AE_ONSET": "2024-02-01",
+        "AE_ONGOING": "N",
+        "AE_END": "2024-02-05",
+        "AE_SEVERITY": "mild",
+        "AE_SERIOUS": "N",
+        "AE_RELATED": "possible",
+        "AE_ACTION": "none",
+        "AE_OUTCOME": "recovered",
+    }
+    return {**items, **overrides}
+
+
+def discontinuation(**overrides: Any) -> dict[str, Any]:
+    items: dict[str, Any] = {
+        "DISC_DATE": "2024-02-10",
+        "DISC_REASON_CODE": "participant_wish",
+        "FOLLOW_UP_CONTINUES": "Y",
+    }
     return {**items, **overrides}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from multidict import MultiMapping
@@ -123,6 +124,15 @@ def derived_rows(form: str, derived: Mapping[str, Any]) -> list[tuple[str, str, 
     """Derived scores with their labels, for the page after saving."""
     specs = {spec.name: spec for spec in crf.DERIVED.get(form, ())}
     return [
-        (name, specs[name].label if name in specs else name, display(None, value))
+        (name, specs[name].label if name in specs else name, _shown(specs.get(name), value))
         for name, value in derived.items()
     ]
+
+
+def _shown(spec: ItemSpec | None, value: Any) -> str:
+    """A derived value as a page shows it: rounded half up where the item says so."""
+    decimals = spec.shown_decimals if spec is not None else None
+    if decimals is None or not isinstance(value, float):
+        return display(None, value)
+    step = Decimal(1).scaleb(-decimals)
+    return str(Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP))

@@ -10,12 +10,13 @@ from datetime import date
 class FormContext:
     """Facts from outside the form, passed in so that validation stays pure.
 
-    `today` is the server's date ("not in the future"); `screening_date` is SCR_DATE ("on or
-    after" checks); `randomised_on` is day 0 of the visit windows (soft checks); `arm`
-    ("exercise" or "rest") decides which adherence items apply.
+    `today` is the server's date ("not in the future"); `screening_date` is SCR_DATE and
+    `consent_date` is CONSENT_DATE ("on or after" checks); `randomised_on` is day 0 of the visit
+    windows; `arm` ("exercise" or "rest") decides which adherence items apply.
     """
 
     today: date
     screening_date: date | None = None
+    consent_date: date | None = None
     randomised_on: date | None = None
     arm: str | None = None

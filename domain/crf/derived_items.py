@@ -21,8 +21,10 @@ _OUTCOME_DERIVED = (
         min=0,
         max=10,
         required=False,
+        shown_decimals=1,
         note=(
-            "mean of LBP_NOW, LBP_WORST_2W and LBP_TYPICAL_2W, one decimal; empty if any is missing"
+            "mean of LBP_NOW, LBP_WORST_2W and LBP_TYPICAL_2W at full precision (shown with "
+            "one decimal); empty (undefined) if any of the three is missing"
         ),
     ),
     ItemSpec(
@@ -32,7 +34,11 @@ _OUTCOME_DERIVED = (
         min=0,
         max=23,
         required=False,
-        note="number of Y among RMDQ_01..RMDQ_23; empty if any item is missing",
+        note=(
+            "number of Y among RMDQ_01..RMDQ_23; with 1 or 2 items missing, prorated to 23 "
+            "items (Y count x 23 / items answered, rounded half up); empty (undefined) if 3 or "
+            "more are missing"
+        ),
     ),
     ItemSpec(
         "EQ5D_INDEX_DK",
@@ -44,7 +50,7 @@ _OUTCOME_DERIVED = (
         note=(
             f"Danish TTO value set (Wittrup-Jensen et al. 2009): 11111 = 1; otherwise "
             f"1 - {EQ5D_DK_CONSTANT / 1000:.3f} - decrements (level 2/level 3: {_DECREMENTS}); "
-            "no N3 term; three decimals; empty if a dimension is missing"
+            "no N3 term; three decimals; empty (undefined) if any dimension is missing"
         ),
     ),
 )
@@ -72,7 +78,18 @@ DERIVED.update(
                 note="Y when MRI_ELIGIBLE = Y and MODIC_PRESENT = Y",
             ),
         ),
-        "baseline": _OUTCOME_DERIVED,
+        "baseline": (
+            *_OUTCOME_DERIVED,
+            ItemSpec(
+                "BMI",
+                "Body mass index (kg/m2)",
+                "float",
+                min=0,
+                max=200,
+                required=False,
+                note="WEIGHT_KG / (HEIGHT_CM / 100)^2, one decimal rounded half up",
+            ),
+        ),
         "week10": _OUTCOME_DERIVED,
         "month12": _OUTCOME_DERIVED,
     }

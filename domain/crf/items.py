@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from domain.crf.eligibility import AGE_RANGE, LBP_DURATION_RANGE, LBP_NOW_MIN
 from domain.crf.spec import Code, ItemSpec, code, codes, date_item, decimal, integer, text, yes_no
-from domain.protocol import SITES, EosStatus
+from domain.protocol import LAST_REPORT_WEEK, SITES, EosStatus
 
 # Every date is "not in the future": an EDC records what has happened, so a future date is a
 # typing error (checked against the server's date passed in).
@@ -58,6 +58,52 @@ WORK_STATUS_CODES: tuple[tuple[Code, str], ...] = (
 EOS_STATUS_CODES: tuple[tuple[Code, str], ...] = tuple(
     (status.value, status.value.capitalize()) for status in EosStatus
 )
+PAIN_MEDICATION_CODES: tuple[tuple[Code, str], ...] = (
+    ("none", "None"),
+    ("paracetamol", "Paracetamol"),
+    ("nsaid", "NSAID"),
+    ("opioid", "Opioid"),
+    ("other", "Other"),
+)
+AE_SEVERITY_CODES: tuple[tuple[Code, str], ...] = (
+    ("mild", "Mild"),
+    ("moderate", "Moderate"),
+    ("severe", "Severe"),
+)
+AE_SAE_CRITERIA_CODES: tuple[tuple[Code, str], ...] = (
+    ("death", "Death"),
+    ("life_threatening", "Life-threatening"),
+    ("hospitalisation", "Hospitalisation or its prolongation"),
+    ("disability", "Persistent or significant disability"),
+    ("congenital_anomaly", "Congenital anomaly"),
+    ("important_medical_event", "Important medical event"),
+)
+AE_RELATED_CODES: tuple[tuple[Code, str], ...] = (
+    ("not_related", "Not related"),
+    ("unlikely", "Unlikely"),
+    ("possible", "Possible"),
+    ("probable", "Probable"),
+    ("definite", "Definite"),
+)
+AE_ACTION_CODES: tuple[tuple[Code, str], ...] = (
+    ("none", "None"),
+    ("paused", "Intervention paused"),
+    ("stopped", "Intervention stopped"),
+)
+AE_OUTCOME_CODES: tuple[tuple[Code, str], ...] = (
+    ("recovered", "Recovered"),
+    ("recovering", "Recovering"),
+    ("not_recovered", "Not recovered"),
+    ("recovered_with_sequelae", "Recovered with sequelae"),
+    ("fatal", "Fatal"),
+    ("unknown", "Unknown"),
+)
+DISC_REASON_CODES: tuple[tuple[Code, str], ...] = (
+    ("adverse_event", "Adverse event"),
+    ("lack_of_effect", "Lack of effect"),
+    ("participant_wish", "Participant's wish"),
+    ("other", "Other"),
+)
 BELT_USE_CODES: tuple[tuple[Code, str], ...] = (
     ("never", "Never"),
     ("sometimes", "Sometimes"),
@@ -94,6 +140,7 @@ EQ5D_DIMENSIONS: dict[str, tuple[str, tuple[str, str, str]]] = {
         ),
     ),
 }
+OUTCOME_FORMS = frozenset({"baseline", "week10", "month12"})
 RMDQ_ITEMS = tuple(f"RMDQ_{number:02d}" for number in range(1, 24))
 LBP_ITEMS = ("LBP_NOW", "LBP_WORST_2W", "LBP_TYPICAL_2W")
 
@@ -166,12 +213,43 @@ GLOBAL_TRANSITION = code(
     GLOBAL_TRANSITION_CODES,
     note="follow-up only",
 )
+WORKING_OR_SICK_LISTED = "WORK_STATUS is working or sick-listed"
+WORKING_OR_SICK_LISTED_CODES = ("working", "sick-listed")
 _BASELINE_ONLY = (
     yes_no("SMOKER", "Smoker"),
     code("PHYSICAL_LOAD", "Physical load at work", PHYSICAL_LOAD_CODES),
-    code("WORK_STATUS", "Work status", WORK_STATUS_CODES),
+    integer("HEIGHT_CM", "Height (cm)", 120, 220),
+    decimal("WEIGHT_KG", "Weight (kg)", 30, 250),
 )
-FOLLOW_UP = (*_OUTCOMES_BEFORE_GLOBAL, GLOBAL_TRANSITION)
+# *assumed* (CRF.md): asked at baseline and at both follow-ups.
+_WORK_AND_MEDICATION = (
+    code("WORK_STATUS", "Work status", WORK_STATUS_CODES),
+    integer(
+        "SICK_LEAVE_DAYS_4W",
+        "Days off work for back pain in the last 4 weeks",
+        0,
+        28,
+        when=WORKING_OR_SICK_LISTED,
+    ),
+    codes(
+        "PAIN_MEDICATION",
+        "Pain medication",
+        PAIN_MEDICATION_CODES,
+        note="none excludes the others",
+    ),
+)
+_SINCE_LAST_VISIT = (
+    yes_no("CO_INTERVENTION", "Other treatment for the back since the last visit"),
+    text("CO_INTERVENTION_TEXT", "Other treatment: what", when="CO_INTERVENTION = Y"),
+    yes_no("SURGERY_SINCE_LAST", "Back surgery since the last visit"),
+)
+BASELINE = (*_OUTCOMES_BEFORE_GLOBAL, *_BASELINE_ONLY, *_WORK_AND_MEDICATION)
+FOLLOW_UP = (
+    *_OUTCOMES_BEFORE_GLOBAL,
+    GLOBAL_TRANSITION,
+    *_WORK_AND_MEDICATION,
+    *_SINCE_LAST_VISIT,
+)
 
 EXERCISE_ARM, REST_ARM = "arm = exercise", "arm = rest"
 ADHERENCE = (
@@ -190,7 +268,7 @@ ADHERENCE = (
 )
 
 WEEKLY = (
-    integer("WEEK", "Week number", 1, 52),
+    integer("WEEK", "Week number", 1, LAST_REPORT_WEEK),
     integer("LBP_DAYS", "Days with low back pain this week", 0, 7),
     integer("SICK_LEAVE_DAYS", "Days on sick leave this week", 0, 7),
 )
@@ -201,15 +279,45 @@ END_OF_STUDY = (
     text("EOS_REASON", "Reason for ending the study", when="EOS_STATUS is not completed"),
 )
 
+AE_TERM_MAX_LENGTH = 200
+AE_NOT_ONGOING = "AE_ONGOING = N"
+AE_SERIOUS_Y = "AE_SERIOUS = Y"
+ADVERSE_EVENT = (
+    integer("AE_NO", "Adverse event number", 1, 999, note="assigned in order; the repeat key"),
+    text("AE_TERM", "What happened", max_length=AE_TERM_MAX_LENGTH),
+    date_item("AE_ONSET", "Onset date", note="on or after CONSENT_DATE; not in the future"),
+    yes_no("AE_ONGOING", "Ongoing"),
+    date_item("AE_END", "End date", when=AE_NOT_ONGOING, note="on or after AE_ONSET"),
+    code("AE_SEVERITY", "Severity", AE_SEVERITY_CODES),
+    yes_no("AE_SERIOUS", "Serious adverse event"),
+    codes("AE_SAE_CRITERIA", "Seriousness criteria", AE_SAE_CRITERIA_CODES, when=AE_SERIOUS_Y),
+    code("AE_RELATED", "Related to the allocated intervention", AE_RELATED_CODES),
+    code("AE_ACTION", "Action taken with the intervention", AE_ACTION_CODES),
+    code("AE_OUTCOME", "Outcome", AE_OUTCOME_CODES),
+)
+DISC_REASON_OTHER = "other"
+DISCONTINUATION = (
+    date_item("DISC_DATE", "Date the intervention stopped", note="on or after CONSENT_DATE"),
+    code("DISC_REASON_CODE", "Reason for stopping", DISC_REASON_CODES),
+    text("DISC_REASON", "Reason in words", when="DISC_REASON_CODE = other"),
+    yes_no(
+        "FOLLOW_UP_CONTINUES",
+        "Follow-up continues",
+        note="if N, record the end of study too",
+    ),
+)
+
 ITEMS: dict[str, tuple[ItemSpec, ...]] = {
     "screening": SCREENING,
     "mri": MRI,
     "consent": CONSENT,
-    "baseline": (*_OUTCOMES_BEFORE_GLOBAL, *_BASELINE_ONLY),
+    "baseline": BASELINE,
     "week10": FOLLOW_UP,
     "month12": FOLLOW_UP,
     "adherence": ADHERENCE,
     "weekly": WEEKLY,
+    "adverse_event": ADVERSE_EVENT,
+    "discontinuation": DISCONTINUATION,
     "end_of_study": END_OF_STUDY,
 }
 ITEM_BY_NAME: dict[str, dict[str, ItemSpec]] = {

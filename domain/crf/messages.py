@@ -10,11 +10,26 @@ from domain.crf.spec import Code, ItemSpec
 
 TEXT_MAX_LENGTH = 1000
 
+
+class Missing(str):
+    """A message saying that a required item is empty: a draft may be saved with it."""
+
+    __slots__ = ()
+
+
+def is_missing(message: str) -> bool:
+    return isinstance(message, Missing)
+
+
 REQUIRED = "Required"
 UNKNOWN_ITEM = "Unknown item"
 NOT_IN_FUTURE = "Must not be in the future"
 NOT_APPLICABLE_ONLY_MALE = "Not applicable is only allowed for male participants"
 NOT_ITEMS = "Items must be given as item names with their values"
+
+
+def text_limit(spec: ItemSpec) -> int:
+    return int(spec.max) if spec.max is not None else TEXT_MAX_LENGTH
 
 
 def on_or_after_screening(screening_date: str) -> str:
@@ -49,7 +64,7 @@ def item_message(spec: ItemSpec) -> str:
         case "date":
             return f"{spec.label} must be a date written as YYYY-MM-DD"
         case "text":
-            return f"{spec.label} must be text of at most {TEXT_MAX_LENGTH} characters"
+            return f"{spec.label} must be text of at most {text_limit(spec)} characters"
         case "codes":
             return f"{spec.label} must be a list of {_choices(spec)}, each at most once"
         case _ if spec.numeric_codes:

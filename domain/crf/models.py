@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 from domain.crf.items import ITEMS
-from domain.crf.messages import TEXT_MAX_LENGTH
+from domain.crf.messages import text_limit
 from domain.crf.spec import Code, ItemSpec
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -60,7 +60,7 @@ def field_type(spec: ItemSpec) -> Any:
         case "date":
             return Annotated[date, BeforeValidator(_iso_date)]
         case "text":
-            return Annotated[str, Field(max_length=TEXT_MAX_LENGTH)]
+            return Annotated[str, Field(max_length=text_limit(spec))]
         case "codes":
             unique = AfterValidator(_unique_in_code_order(spec.code_values))
             return Annotated[list[_code_type(spec)], unique]  # type: ignore[misc]

@@ -15,10 +15,13 @@ from domain.crf.context import FormContext
 from domain.crf.items import (
     ARM_ITEMS,
     ARM_REQUIRED_ITEM,
+    DISC_REASON_OTHER,
     ITEMS,
     MODIC_DETAIL_ITEMS,
     ON_OR_AFTER_SCREENING,
+    WORKING_OR_SICK_LISTED_CODES,
 )
+from domain.crf.messages import Missing
 from domain.protocol import EosStatus
 
 Errors = dict[str, str]
@@ -49,7 +52,7 @@ def _mri(values: Mapping[str, Any], context: FormContext) -> Errors:
     present = values.get("MODIC_PRESENT")
     if present == "Y":
         return {
-            name: "Required when Modic changes are present"
+            name: Missing("Required when Modic changes are present")
             for name in ("MODIC_TYPE", "MODIC_LEVELS")
             if values.get(name) is None
         }
@@ -75,7 +78,7 @@ def _adherence(values: Mapping[str, Any], context: FormContext) -> Errors:
     errors: Errors = {}
     required = ARM_REQUIRED_ITEM[arm]
     if values.get(required) is None:
-        errors[required] = f"Required for the {arm} arm"
+        errors[required] = Missing(f"Required for the {arm} arm")
     for other, names in ARM_ITEMS.items():
         for name in names:
             if other != arm and values.get(name) is not None:
@@ -86,11 +89,84 @@ def _adherence(values: Mapping[str, Any], context: FormContext) -> Errors:
 def _end_of_study(values: Mapping[str, Any], context: FormContext) -> Errors:
     status = values.get("EOS_STATUS")
     if status not in (None, EosStatus.COMPLETED) and values.get("EOS_REASON") is None:
-        return {"EOS_REASON": "Required unless the status is completed"}
+        return {"EOS_REASON": Missing("Required unless the status is completed")}
+    return {}
+
+
+def _required_exactly_when(
+    condition: bool | None, name: str, values: Mapping[str, Any], required: str, empty: str
+) -> Errors:
+    """`name` is required when `condition` holds and must stay empty when it does not.
+
+    None means the condition's own item is not known yet: nothing is said about `name`.
+    """
+    if condition is True and values.get(name) is None:
+        return {name: Missing(required)}
+    if condition is False and values.get(name) is not None:
+        return {name: empty}
+    return {}
+
+
+def _known(values: Mapping[str, Any], name: str, *matching: Any) -> bool | None:
+    value = values.get(name)
+    return None if value is None else value in matching
+
+
+def _outcomes(values: Mapping[str, Any], context: FormContext) -> Errors:
+    errors = _required_exactly_when(
+        _known(values, "WORK_STATUS", *WORKING_OR_SICK_LISTED_CODES),
+        "SICK_LEAVE_DAYS_4W",
+        values,
+        "Required when working or sick-listed",
+        "Leave empty: only for participants working or sick-listed",
+    )
+    medication = values.get("PAIN_MEDICATION")
+    if isinstance(medication, list) and "none" in medication and len(medication) > 1:
+        errors["PAIN_MEDICATION"] = "None cannot be combined with a medication"
+    errors.update(
+        _required_exactly_when(
+            _known(values, "CO_INTERVENTION", "Y"),
+            "CO_INTERVENTION_TEXT",
+            values,
+            "Required when there was another treatment",
+            "Leave empty: there was no other treatment",
+        )
+    )
+    return errors
+
+
+def _adverse_event(values: Mapping[str, Any], context: FormContext) -> Errors:
+    errors = _required_exactly_when(
+        _known(values, "AE_ONGOING", "N"),
+        "AE_END",
+        values,
+        "Required when the event is not ongoing",
+        "Leave empty: the event is ongoing",
+    )
+    errors.update(
+        _required_exactly_when(
+            _known(values, "AE_SERIOUS", "Y"),
+            "AE_SAE_CRITERIA",
+            values,
+            "Required for a serious adverse event",
+            "Leave empty: the event is not serious",
+        )
+    )
+    return errors
+
+
+def _discontinuation(values: Mapping[str, Any], context: FormContext) -> Errors:
+    if values.get("DISC_REASON_CODE") == DISC_REASON_OTHER and values.get("DISC_REASON") is None:
+        return {"DISC_REASON": Missing("Required when the reason is other")}
     return {}
 
 
 FORM_RULES: dict[str, Rule] = {
+    "baseline": _outcomes,
+    "week10": _outcomes,
+    "month12": _outcomes,
+    "adverse_event": _adverse_event,
+    "discontinuation": _discontinuation,
     "screening": _screening,
     "mri": _mri,
     "consent": _consent,

@@ -29,6 +29,8 @@ class ItemSpec:
     required: bool = True
     required_when: str | None = None
     note: str = ""
+    # Decimals a page shows; stores and exports keep full precision (LBP_MEAN3).
+    shown_decimals: int | None = None
 
     def __post_init__(self) -> None:
         if self.datatype not in DATATYPES:
@@ -69,12 +71,20 @@ def decimal(
     return _spec(name, label, "float", False, when, note, min=low, max=high)
 
 
-def date_item(name: str, label: str, *, note: str = "") -> ItemSpec:
-    return _spec(name, label, "date", False, None, note)
+def date_item(name: str, label: str, *, when: str | None = None, note: str = "") -> ItemSpec:
+    return _spec(name, label, "date", False, when, note)
 
 
-def text(name: str, label: str, *, when: str | None = None, note: str = "") -> ItemSpec:
-    return _spec(name, label, "text", False, when, note)
+def text(
+    name: str,
+    label: str,
+    *,
+    when: str | None = None,
+    note: str = "",
+    max_length: int | None = None,
+) -> ItemSpec:
+    """A text item; `max_length` (characters) is kept in `max`, else the general limit holds."""
+    return _spec(name, label, "text", False, when, note, max=max_length)
 
 
 def yes_no(

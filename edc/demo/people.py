@@ -79,6 +79,31 @@ def outcome_items(rng: random.Random, form: str, on: date, severity: float) -> d
         )[0]
     else:
         items["GLOBAL_TRANSITION"] = min(7, max(1, round(4 - 3 * (0.7 - severity))))
+    return {**items, **_newer_items(form, on, severity, items.get("WORK_STATUS"))}
+
+
+def _newer_items(form: str, on: date, severity: float, work_status: Any) -> dict[str, Any]:
+    """Items added by the corrected CRF, drawn from a generator of their own, so that the
+    answers drawn before them (and every later participant's) stay as they were."""
+    rng = random.Random(f"{form}:{on.isoformat()}:{severity!r}")
+    status = work_status or rng.choices(["working", "sick-listed", "retired"], [70, 25, 5])[0]
+    items: dict[str, Any] = {
+        "WORK_STATUS": status,
+        "PAIN_MEDICATION": ["none"]
+        if rng.random() > severity
+        else sorted(rng.sample(["paracetamol", "nsaid", "opioid"], rng.randint(1, 2))),
+    }
+    if status in ("working", "sick-listed"):
+        items["SICK_LEAVE_DAYS_4W"] = min(28, max(0, round(rng.gauss(20 * severity - 6, 4))))
+    if form == "baseline":
+        items["HEIGHT_CM"] = rng.randint(155, 195)
+        items["WEIGHT_KG"] = round(rng.uniform(52, 110), 1)
+    else:
+        other = rng.random() < 0.2
+        items["CO_INTERVENTION"] = "Y" if other else "N"
+        if other:
+            items["CO_INTERVENTION_TEXT"] = rng.choice(["Chiropractor", "Physiotherapy"])
+        items["SURGERY_SINCE_LAST"] = "N"
     return items
 
 

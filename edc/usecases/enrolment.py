@@ -58,8 +58,13 @@ class EnrolmentUseCases(TrialBase):
         *,
         expected_version: int | None,
         reason: Mapping[str, Any] | None = None,
+        complete: bool = True,
     ) -> dict[str, Any]:
-        """First entry or correction of one form (a changed value needs a reason)."""
+        """First entry or correction of one form (a changed value needs a reason).
+
+        With `complete` False the form is saved as a draft: required items may stay empty, and
+        the answer's `missing` lists them.
+        """
         at = self.clock()
         if form not in FORMS:
             raise NotFound(f"There is no form called {form!r}.")
@@ -70,10 +75,12 @@ class EnrolmentUseCases(TrialBase):
         context = crf.FormContext(
             today=self.local_date(at),
             screening_date=participant.screening_date,
+            consent_date=participant.consent_date,
             randomised_on=participant.randomised_on,
             arm=self._arm(participant_id) if form == "adherence" else None,
         )
-        validated = crf.validate_form(form, items, context)
+        items = crf.with_assigned_key(form, items, participant.repeat_numbers(form))
+        validated = crf.validate_form(form, items, context, complete=complete)
         participant.record_form(
             form,
             validated,

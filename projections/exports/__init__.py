@@ -2,7 +2,9 @@
 
 `export(kind, cut, out, file_name)` writes one of: the analyst snapshot zip (`csv`), CDISC ODM
 1.3.2 Transactional (`odm`) or Snapshot (`odm-snapshot`), the NDJSON audit trail (`audit`),
-or the data dictionary (`dictionary`, CSV or HTML by the file name), and returns the manifest.
+the data dictionary (`dictionary`, CSV or HTML by the file name), or the analysis-ready files
+(`analysis`: the snapshot with Stata, SPSS, SAS transport, Parquet and an R reader), and
+returns the manifest.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class ExportKind(StrEnum):
     ODM_SNAPSHOT = "odm-snapshot"
     AUDIT = "audit"
     DICTIONARY = "dictionary"
+    ANALYSIS = "analysis"
 
 
 def default_file_name(kind: ExportKind, cut: Cut) -> str:
@@ -45,6 +48,7 @@ def default_file_name(kind: ExportKind, cut: Cut) -> str:
         ExportKind.ODM_SNAPSHOT: "xml",
         ExportKind.AUDIT: "ndjson",
         ExportKind.DICTIONARY: "csv",
+        ExportKind.ANALYSIS: "zip",
     }[kind]
     return f"{kind.value}-{cut.view}-{cut.as_of}.{suffix}"
 
@@ -62,6 +66,11 @@ def export(
         return write_odm(cut, out, OdmKind.SNAPSHOT, name)
     if kind is ExportKind.AUDIT:
         return write_audit_ndjson(cut, out, name)
+    if kind is ExportKind.ANALYSIS:
+        # The statistical file libraries load only when analysis files are asked for.
+        from projections.exports.analysis_files import write_analysis_files
+
+        return write_analysis_files(cut, out)
     if not name.lower().endswith((".csv", ".html")):
         raise ExportError(f"The data dictionary is written as .csv or .html; {name!r} is neither.")
     html = name.lower().endswith(".html")

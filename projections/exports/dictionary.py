@@ -11,9 +11,10 @@ import csv
 import html
 import io
 from collections.abc import Iterator
-from dataclasses import astuple, dataclass, fields
+from dataclasses import astuple, dataclass, fields, replace
 
 from domain.crf import DERIVED, ITEMS, ItemSpec
+from domain.crf.short_names import short_names
 from domain.protocol import (
     ARM_LABELS,
     ARM_REVEALING_FORMS,
@@ -42,6 +43,8 @@ class Entry:
     required: str
     derivation: str
     note: str
+    # The column's name in SAS transport files (8 characters at most), unique within its file.
+    short_name: str = ""
 
 
 COLUMNS = tuple(f.name for f in fields(Entry))
@@ -162,11 +165,24 @@ def entries(view: View) -> Iterator[Entry]:
             yield item_entry(form, spec, derived=True)
 
 
+def named_entries(view: View) -> Iterator[Entry]:
+    """The entries with their SAS transport short names, unique within each file."""
+    listed = list(entries(view))
+    common = [e.item for e in listed if e.file == ALL_FORMS]
+    by_file: dict[str, list[str]] = {}
+    for entry in listed:
+        by_file.setdefault(entry.file, [] if entry.file in (PARTICIPANTS, ALL_FORMS) else common[:])
+        by_file[entry.file].append(entry.item)
+    names = {file: short_names(items) for file, items in by_file.items()}
+    for entry in listed:
+        yield replace(entry, short_name=names[entry.file][entry.item])
+
+
 def dictionary_csv(view: View) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for entry in entries(view):
+    for entry in named_entries(view):
         writer.writerow(astuple(entry))
     return buffer.getvalue()
 
@@ -186,7 +202,7 @@ def dictionary_html(view: View) -> str:
         f"<p>{html.escape(STUDY_NAME)}</p>",
     ]
     current = None
-    for entry in entries(view):
+    for entry in named_entries(view):
         if entry.file != current:
             if current is not None:
                 parts.append("</tbody></table>")

@@ -92,8 +92,9 @@ def build_small_trial(trial: Trial, clock: StepClock, actors: dict[str, Actor]) 
     trial.record_end_of_study(
         staff, ids["G"], eos("2024-03-26", "lost to follow-up", "Does not answer calls")
     )
-    clock.current = datetime(2025, 1, 15, 9, 0, tzinfo=UTC)  # day 366
-    month12 = factories.outcomes("month12", ASSESS_DATE="2025-01-14", LBP_NOW=3)
+    # CRF.md changed: the 1-year follow-up is at day 434 (week 62).
+    clock.current = datetime(2025, 3, 25, 9, 0, tzinfo=UTC)  # day 435
+    month12 = factories.outcomes("month12", ASSESS_DATE="2025-03-24", LBP_NOW=3)
     trial.record_form(assessor, ids["F"], "month12", month12, expected_version=0)
     trial.correct_form(
         assessor,

@@ -32,7 +32,7 @@ def test_the_unblinded_stream_is_every_event_in_order_without_hashes(built: Buil
         "text": "LBP now misread",
     }
     assert corrected[-1]["actor"] == {"user": "anna", "role": "assessor", "site": "RINGE"}
-    assert corrected[-1]["time"] == "2025-01-15T09:00:02+00:00"
+    assert corrected[-1]["time"] == "2025-03-25T09:00:02+00:00"  # CRF.md: 1-year visit day 434
 
 
 def test_the_blinded_stream_leaves_out_arm_revealing_events(built: Built) -> None:

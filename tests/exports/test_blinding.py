@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
+import pyarrow.parquet as pq
 import pytest
 
 from domain.blinding import is_blinded_safe
@@ -12,6 +13,14 @@ from projections.exports import Cut, ExportKind, View
 from projections.reports.output import SUFFIXES, ReportKind, render_report
 from tests.exports.conftest import Built, export_bytes
 from tests.exports.leaks import arm_revealing
+
+
+def readable(member: str, data: bytes) -> bytes:
+    """A zip member as text to search: Parquet pages are compressed, so they are decoded."""
+    if not member.endswith(".parquet"):
+        return data
+    table = pq.read_table(io.BytesIO(data))
+    return (repr(table.schema) + repr(table.schema.metadata) + repr(table.to_pylist())).encode()
 
 
 def outputs(built: Built, view: View) -> dict[str, bytes]:
@@ -22,10 +31,10 @@ def outputs(built: Built, view: View) -> dict[str, bytes]:
         for name in names:
             data = export_bytes(built.reader, kind, view, file_name=name)
             found[f"{kind}:{name or ''}"] = data
-            if kind is ExportKind.CSV:
+            if kind in (ExportKind.CSV, ExportKind.ANALYSIS):
                 with zipfile.ZipFile(io.BytesIO(data)) as archive:
                     for member in archive.namelist():
-                        found[f"csv/{member}"] = archive.read(member)
+                        found[f"{kind}/{member}"] = readable(member, archive.read(member))
     cut = Cut.of(built.reader, view)
     for report in ReportKind:
         for suffix in SUFFIXES[report]:
@@ -54,6 +63,11 @@ def test_the_check_finds_the_arm_in_unblinded_exports(built: Built) -> None:
         "csv/participants.csv",
         "csv/adherence.csv",
         "csv/dictionary.csv",
+        "analysis/stata/participants.dta",
+        "analysis/spss/adherence.sav",
+        "analysis/sas/adherence.xpt",
+        "analysis/parquet/participants.parquet",
+        "analysis/read_snapshot.R",
         "odm:",
         "odm-snapshot:",
         "audit:",

@@ -23,6 +23,7 @@ SUFFIX = {
     "odm-snapshot": "xml",
     "audit": "ndjson",
     "dictionary": "html",
+    "analysis": "zip",
 }
 
 
@@ -73,7 +74,7 @@ def test_each_export_writes_its_file_and_prints_the_manifest(
     assert (manifest["as_of"], manifest["view"]) == (head, "unblinded")
     assert manifest["chain_head"].startswith(f"{head}:")
     data = out.read_bytes()
-    if kind == "csv":
+    if kind in ("csv", "analysis"):
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = {n: archive.read(n) for n in archive.namelist() if n != "manifest.json"}
             assert json.loads(archive.read("manifest.json")) == manifest

@@ -30,14 +30,14 @@ def test_visit_status_on_the_cut_off_date(built: Built) -> None:
     assert by_person == {
         ("RINGE-0006", "baseline"): ("done", "2024-01-14"),
         ("RINGE-0006", "week10"): ("done", "2024-03-25"),
-        ("RINGE-0006", "month12"): ("done", "2025-01-14"),
+        ("RINGE-0006", "month12"): ("done", "2025-03-24"),
         ("RINGE-0007", "baseline"): ("done", "2024-01-14"),
         # G ended (lost to follow-up) before these windows closed.
         ("RINGE-0007", "week10"): ("cancelled", None),
         ("RINGE-0007", "month12"): ("cancelled", None),
         ("RINGE-0008", "baseline"): ("done", "2024-01-14"),
         ("RINGE-0008", "week10"): ("done", "2024-03-25"),
-        # The cut-off is 2025-01-15: past the target day (2025-01-14), window still open.
+        # The cut-off is 2025-03-25: past the target day 434 (2025-03-24), window still open.
         ("RINGE-0008", "month12"): ("overdue", None),
     }
     summary = {row[0]: row for row in visit_summary(lines)}

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from domain.protocol import FORMS
+from domain.protocol import ARM_REVEALING_FORMS, FORMS
 from edc.audit.chain import head_at
 from edc.bootstrap import build_trial
 from edc.config import Settings
@@ -68,7 +68,8 @@ def test_the_snapshot_holds_participants_forms_dictionary_and_manifest(
     built: Built, view: View
 ) -> None:
     files = unzip(export_bytes(built.reader, ExportKind.CSV, view))
-    forms = [f for f in FORMS if not (view is View.BLINDED and f == "adherence")]
+    # CRF.md changed: adverse events and discontinuation are arm-revealing too.
+    forms = [f for f in FORMS if not (view is View.BLINDED and f in ARM_REVEALING_FORMS)]
     assert list(files) == [
         "participants.csv",
         *(f"{form}.csv" for form in forms),

@@ -75,28 +75,44 @@ class TestRmdqScore:
         seven = dict.fromkeys(RMDQ[:7], "Y")
         assert derive("baseline", outcome_items(**seven))["RMDQ_SCORE"] == 7
 
-    @pytest.mark.parametrize("answer", [None, "NA", "y", True, 1])
-    def test_a_missing_or_impossible_answer_gives_no_score(self, answer: Any) -> None:
+    # CRF.md changed: one or two missing items are prorated (was: any missing gives no score).
+    @pytest.mark.parametrize("answer", ["NA", "y", True, 1])
+    def test_an_impossible_answer_gives_no_score(self, answer: Any) -> None:
         assert derive("week10", outcome_items(RMDQ_17=answer))["RMDQ_SCORE"] is None
-        items = outcome_items()
-        del items["RMDQ_23"]
-        assert derive("week10", items)["RMDQ_SCORE"] is None
+
+    def test_one_missing_item_is_prorated_to_23_rounded_half_up(self) -> None:
+        # 11 Y of 22 answered: 11 * 23 / 22 = 11.5, rounded half up to 12.
+        items = outcome_items(**dict.fromkeys(RMDQ[:11], "Y"), RMDQ_23=None)
+        assert derive("week10", items)["RMDQ_SCORE"] == 12
+        items = outcome_items(**dict.fromkeys(RMDQ[:10], "Y"))
+        del items["RMDQ_23"]  # 10 * 23 / 22 = 10.45
+        assert derive("week10", items)["RMDQ_SCORE"] == 10
+
+    def test_two_missing_items_are_prorated(self) -> None:
+        # 7 Y of 21 answered: 7 * 23 / 21 = 7.67 -> 8.
+        items = outcome_items(**dict.fromkeys(RMDQ[:7], "Y"), RMDQ_22=None, RMDQ_23=None)
+        assert derive("baseline", items)["RMDQ_SCORE"] == 8
+
+    def test_three_missing_items_give_no_score(self) -> None:
+        items = outcome_items(RMDQ_21=None, RMDQ_22=None, RMDQ_23=None)
+        assert derive("month12", items)["RMDQ_SCORE"] is None
 
 
 class TestLbpMean3:
     @pytest.mark.parametrize(
         ("now", "worst", "typical", "mean"),
         [
-            (5, 7, 4, 5.3),  # 16/3 = 5.333
-            (3, 4, 4, 3.7),  # 11/3 = 3.667 rounds up
-            (1, 0, 0, 0.3),  # 1/3
-            (0, 1, 1, 0.7),  # 2/3
+            # CRF.md changed: full precision in the store (pages round to one decimal).
+            (5, 7, 4, 16 / 3),
+            (3, 4, 4, 11 / 3),
+            (1, 0, 0, 1 / 3),
+            (0, 1, 1, 2 / 3),
             (2, 4, 6, 4.0),
             (0, 0, 0, 0.0),
             (10, 10, 10, 10.0),
         ],
     )
-    def test_mean_rounded_to_one_decimal(
+    def test_mean_kept_at_full_precision(
         self, now: int, worst: int, typical: int, mean: float
     ) -> None:
         items = outcome_items(LBP_NOW=now, LBP_WORST_2W=worst, LBP_TYPICAL_2W=typical)
@@ -111,9 +127,22 @@ class TestLbpMean3:
 class TestDerive:
     @pytest.mark.parametrize("form", ["baseline", "week10", "month12"])
     def test_outcome_forms_derive_the_documented_scores(self, form: str) -> None:
-        derived = derive(form, outcome_items())
+        derived = derive(form, outcome_items(HEIGHT_CM=180, WEIGHT_KG=81.0))
         assert list(derived) == [spec.name for spec in DERIVED[form]]
-        assert derived == {"LBP_MEAN3": 5.3, "RMDQ_SCORE": 0, "EQ5D_INDEX_DK": 1.0}
+        expected = {"LBP_MEAN3": 16 / 3, "RMDQ_SCORE": 0, "EQ5D_INDEX_DK": 1.0}
+        if form == "baseline":
+            expected["BMI"] = 25.0  # 81 / 1.8^2
+        assert derived == expected
+
+    @pytest.mark.parametrize(
+        ("height", "weight", "bmi"), [(172, 74.5, 25.2), (200, 61.0, 15.3), (150, 39.15, 17.4)]
+    )
+    def test_bmi_has_one_decimal_rounded_half_up(
+        self, height: int, weight: float, bmi: float
+    ) -> None:
+        # 39.15 / 1.5^2 = 17.4 exactly; 74.5 / 1.72^2 = 25.18; 61 / 4 = 15.25 -> 15.3.
+        items = outcome_items(HEIGHT_CM=height, WEIGHT_KG=weight)
+        assert derive("baseline", items)["BMI"] == bmi
 
     def test_screening_derives_mri_eligibility(self) -> None:
         screening = {

@@ -45,6 +45,13 @@ OUTCOMES: dict[str, Any] = {
     "EQ5D_VAS": 55,
     "BOTHER": 4,
 }
+# New in the corrected CRF.md: asked at every outcome visit, and at follow-up only.
+WORK: dict[str, Any] = {
+    "WORK_STATUS": "working",
+    "SICK_LEAVE_DAYS_4W": 2,
+    "PAIN_MEDICATION": ["paracetamol", "nsaid"],
+}
+SINCE: dict[str, Any] = {**WORK, "CO_INTERVENTION": "N", "SURGERY_SINCE_LAST": "N"}
 VALID: dict[str, dict[str, Any]] = {
     "screening": {
         "SCR_DATE": "2024-03-01",
@@ -72,13 +79,32 @@ VALID: dict[str, dict[str, Any]] = {
         **OUTCOMES,
         "SMOKER": "N",
         "PHYSICAL_LOAD": 2,
-        "WORK_STATUS": "working",
+        "HEIGHT_CM": 168,
+        "WEIGHT_KG": 70.5,
+        **WORK,
     },
-    "week10": {"ASSESS_DATE": "2024-06-10", **OUTCOMES, "GLOBAL_TRANSITION": 2},
-    "month12": {"ASSESS_DATE": "2025-04-01", **OUTCOMES, "GLOBAL_TRANSITION": 4},
+    "week10": {"ASSESS_DATE": "2024-06-10", **OUTCOMES, "GLOBAL_TRANSITION": 2, **SINCE},
+    "month12": {"ASSESS_DATE": "2025-06-01", **OUTCOMES, "GLOBAL_TRANSITION": 4, **SINCE},
     "adherence": {"EXERCISE_SESSIONS": 8, "HOME_EXERCISE_DAYS_PER_WEEK": 3},
     "weekly": {"WEEK": 3, "LBP_DAYS": 4, "SICK_LEAVE_DAYS": 0},
     "end_of_study": {"EOS_DATE": "2025-04-02", "EOS_STATUS": "completed"},
+    "adverse_event": {
+        "AE_NO": 1,
+        "AE_TERM": "Sciatica worse after a session",
+        "AE_ONSET": "2024-05-01",
+        "AE_ONGOING": "N",
+        "AE_END": "2024-05-09",
+        "AE_SEVERITY": "moderate",
+        "AE_SERIOUS": "N",
+        "AE_RELATED": "possible",
+        "AE_ACTION": "paused",
+        "AE_OUTCOME": "recovered",
+    },
+    "discontinuation": {
+        "DISC_DATE": "2024-05-10",
+        "DISC_REASON_CODE": "adverse_event",
+        "FOLLOW_UP_CONTINUES": "Y",
+    },
 }
 REST_ARM_ITEMS = {"REST_HOURS_PER_DAY", "BELT_USE", "REST_MEETINGS"}
 ALL_ITEMS = [(form, spec) for form, specs in ITEMS.items() for spec in specs]
@@ -120,7 +146,7 @@ def wrong_values(spec: ItemSpec) -> list[Any]:
         case _ if spec.numeric_codes:
             return [*common, "1", 1.0, 0, len(spec.codes) + 1]
         case _:
-            return [*common, 1, "unknown", str(spec.codes[0][0]).lower() + "x"]
+            return [*common, 1, "no-such-code", str(spec.codes[0][0]).lower() + "x"]
 
 
 class TestItemSpecifications:
@@ -147,7 +173,8 @@ class TestItemSpecifications:
         names = {form: {spec.name for spec in ITEMS[form]} for form in ITEMS}
         assert "GLOBAL_TRANSITION" not in names["baseline"]
         assert {"GLOBAL_TRANSITION"} <= names["week10"] & names["month12"]
-        baseline_only = {"SMOKER", "PHYSICAL_LOAD", "WORK_STATUS"}
+        # CRF.md changed: WORK_STATUS is asked at every outcome visit; height and weight are new.
+        baseline_only = {"SMOKER", "PHYSICAL_LOAD", "HEIGHT_CM", "WEIGHT_KG"}
         assert baseline_only <= names["baseline"]
         assert not baseline_only & (names["week10"] | names["month12"])
 
@@ -160,7 +187,9 @@ class TestValidForms:
     @pytest.mark.parametrize("form", FORMS)
     def test_a_valid_form_returns_every_item_in_crf_order(self, form: str) -> None:
         result = validate_form(form, VALID[form], CONTEXT)
-        assert list(result) == [spec.name for spec in ITEMS[form]]
+        # CRF.md changed: questionnaire items carry their missing-code companion (<ITEM>_NC).
+        items = [name for name in result if not name.endswith("_NC")]
+        assert items == [spec.name for spec in ITEMS[form]]
         for name, value in VALID[form].items():
             if name != "MODIC_LEVELS":
                 assert result[name] == value
@@ -297,7 +326,8 @@ class TestRefusals:
                 "Levels with Modic changes must be a list of L1/L2, L2/L3, L3/L4, L4/L5 or "
                 "L5/S1, each at most once",
             ),
-            ("weekly", "WEEK", 53, "Week number must be a whole number from 1 to 52"),
+            # CRF.md changed: weekly reports run to week 62.
+            ("weekly", "WEEK", 63, "Week number must be a whole number from 1 to 62"),
         ],
     )
     def test_messages_a_site_nurse_understands(
@@ -362,7 +392,7 @@ class TestConditionalRequirements:
         fields = errors_of("baseline", with_("baseline", GLOBAL_TRANSITION=2))
         assert fields == {"GLOBAL_TRANSITION": "Unknown item"}
 
-    @pytest.mark.parametrize("name", ["SMOKER", "PHYSICAL_LOAD", "WORK_STATUS"])
+    @pytest.mark.parametrize("name", ["SMOKER", "PHYSICAL_LOAD", "HEIGHT_CM", "WEIGHT_KG"])
     def test_baseline_only_items_are_unknown_at_follow_up(self, name: str) -> None:
         value = VALID["baseline"][name]
         assert errors_of("week10", with_("week10", **{name: value})) == {name: "Unknown item"}
@@ -415,18 +445,22 @@ class TestSoftWarnings:
             ("week10", 63, False),
             ("week10", 84, False),
             ("week10", 85, True),
-            ("month12", 334, True),
-            ("month12", 335, False),
-            ("month12", 395, False),
-            ("month12", 396, True),
+            # CRF.md changed: the 1-year visit is at day 434 (week 62), window 413..455.
+            ("month12", 412, True),
+            ("month12", 413, False),
+            ("month12", 455, False),
+            ("month12", 456, True),
         ],
     )
     def test_assessment_date_outside_the_visit_window(
         self, form: str, day: int, warned: bool
     ) -> None:
         assessed = date.fromordinal(RANDOMISED.toordinal() + day).isoformat()
-        canonical = validate_form(form, with_(form, ASSESS_DATE=assessed), CONTEXT)
-        warnings = soft_warnings(form, canonical, CONTEXT)
+        later = FormContext(
+            today=date(2026, 1, 1), screening_date=SCREENED, randomised_on=RANDOMISED
+        )
+        canonical = validate_form(form, with_(form, ASSESS_DATE=assessed), later)
+        warnings = soft_warnings(form, canonical, later)
         assert set(warnings) == ({"ASSESS_DATE"} if warned else set())
         if warned:
             assert f"study day {day}" in warnings["ASSESS_DATE"]
@@ -562,7 +596,8 @@ def test_any_json_input_is_either_valid_or_refused_with_messages(
         assert all(isinstance(message, str) and message for message in refused.fields.values())
         assert not any("Input should" in message for message in refused.fields.values())
         return
-    assert list(result) == [spec.name for spec in ITEMS[form]]
+    # CRF.md changed: questionnaire items carry their missing-code companion (<ITEM>_NC).
+    assert [n for n in result if not n.endswith("_NC")] == [spec.name for spec in ITEMS[form]]
     assert validate_form(form, result, context) == result
     soft_warnings(form, result, context)
 

@@ -243,12 +243,24 @@ def _text_items() -> list[tuple[str, str]]:
 async def test_free_text_is_rendered_escaped_everywhere(
     client: Client, web_config: WebConfig, seeded: Seeded, form: str, item: str
 ) -> None:
-    token = sign_in(client, web_config, "site_staff")
+    writer = "assessor" if form in ("week10", "month12") else "site_staff"
+    token = sign_in(client, web_config, writer)
+    # The seeded participant was randomised on 2024-01-15; follow-ups are confirmed out of window.
+    follow_up = {"ASSESS_DATE": "2024-01-20", "CO_INTERVENTION": "Y", "confirm_warnings": "yes"}
     items = {
         "consent": factories.consent(),
         "end_of_study": {"EOS_DATE": "2024-01-20", "EOS_STATUS": "withdrew consent"},
+        "week10": factories.outcomes("week10", **follow_up),
+        "month12": factories.outcomes("month12", **follow_up),
+        "adverse_event": factories.adverse_event(AE_ONSET="2024-01-16", AE_END="2024-01-18"),
+        "discontinuation": factories.discontinuation(
+            DISC_DATE="2024-01-20", DISC_REASON_CODE="other"
+        ),
     }[form]
-    pid = seeded.ready if form == "end_of_study" else seeded.screened
+    pid = {
+        "end_of_study": seeded.ready,
+        "consent": seeded.screened,
+    }.get(form, seeded.randomised)
     if form == "consent":
         await client.post(
             f"/participants/{pid}/forms/mri",
@@ -260,10 +272,11 @@ async def test_free_text_is_rendered_escaped_everywhere(
         data=as_post(items, csrf_token=token, expected_version="0"),
     )
     assert saved.status == 200, await saved.text()
-    for path in (f"/participants/{pid}/forms/{form}", f"/participants/{pid}"):
+    page = f"/participants/{pid}/forms/{form}" + ("?week=1" if form == "adverse_event" else "")
+    for path in (page, f"/participants/{pid}"):
         html = await (await client.get(path)).text()
         assert "<script>alert" not in html and "<img src=x" not in html
-    html = await (await client.get(f"/participants/{pid}/forms/{form}")).text()
+    html = await (await client.get(page)).text()
     assert str(escape(XSS)) in html
 
 

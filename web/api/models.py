@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
-from domain.protocol import ReasonCode
+from domain.protocol import LAST_REPORT_WEEK, ReasonCode
 
 Items = dict[str, Any]
 
@@ -55,11 +55,21 @@ class FormRequest(Request):
     reason: ReasonBody | None = Field(
         default=None, description="Required when an existing value changes"
     )
+    complete: bool = Field(
+        default=True,
+        description=(
+            "false saves a draft: required items may stay empty and the answer lists them in "
+            '`missing`. A skipped question is given as {"missing": "ANS" | "ND" | "UNK"} '
+            "(or the code in the item's companion <ITEM>_NC)"
+        ),
+    )
 
 
 class FormState(Response):
     version: int
     status: str
+    complete: bool = False
+    missing: list[str] = Field(default_factory=list)
     items: Items
     derived: dict[str, Any]
     deviation: str | None = None
@@ -67,6 +77,8 @@ class FormState(Response):
 
 class FormSaved(Response):
     version: int
+    complete: bool = True
+    missing: list[str] = Field(default_factory=list)
     items: Items
     derived: dict[str, Any]
 
@@ -103,7 +115,9 @@ class Unblinded(Response):
 class QueryRequest(Request):
     item: str = Field(max_length=100)
     text: str = Field(min_length=1, max_length=2000)
-    week: int | None = Field(default=None, ge=1, le=52, description="For the weekly report")
+    week: int | None = Field(
+        default=None, ge=1, le=LAST_REPORT_WEEK, description="For the weekly report"
+    )
 
 
 class AnswerRequest(Request):

@@ -68,6 +68,7 @@ async def put_form(request: web.Request) -> web.Response:
         body.items,
         expected_version=body.expected_version,
         reason=reason,
+        complete=body.complete,
     )
     return respond(models.FormSaved, result)
 

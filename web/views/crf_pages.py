@@ -27,6 +27,9 @@ from web.pages import flash, form_text, render, url_for
 
 routes = web.RouteTableDef()
 
+# The largest repeat key of any repeating form (weeks run to 62, adverse events further).
+MAX_REPEAT_KEY = 999
+
 
 def _form_name(request: web.Request) -> str:
     form = request.match_info["form"]
@@ -36,11 +39,12 @@ def _form_name(request: web.Request) -> str:
 
 
 def _week(request: web.Request) -> int | None:
+    """The repeat key shown (a week, an adverse event number), from `?week=`."""
     try:
         week = int(request.query.get("week", ""))
     except ValueError:
         return None
-    return week if 1 <= week <= 52 else None
+    return week if 1 <= week <= MAX_REPEAT_KEY else None
 
 
 def _sheet(form: str, state: dict[str, Any], week: int | None) -> dict[str, Any]:
@@ -50,6 +54,10 @@ def _sheet(form: str, state: dict[str, Any], week: int | None) -> dict[str, Any]
             return {}
         return dict(state["items"].get(str(week), {}))
     return dict(state["items"])
+
+
+# What one repeat of a repeating form is called on its page: (one, several).
+_REPEAT_WORDS = {"weekly": ("week", "weeks"), "adverse_event": ("event", "events")}
 
 
 async def _load(
@@ -103,6 +111,7 @@ async def _page(
         "entered": entered,
         "repeating": repeating,
         "week": week,
+        "repeat_words": _REPEAT_WORDS.get(form, ("", "")),
         "weeks": sorted(int(w) for w in state["items"]) if repeating else [],
         "derived": [] if repeating else derived_rows(form, state.get("derived") or {}),
         "deviation": state.get("deviation"),
@@ -134,7 +143,7 @@ async def form_page(request: web.Request) -> web.Response:
     week = _week(request)
     values = _sheet(form, state, week)
     if form in REPEATING_FORM_KEY_ITEM and not values:
-        values = {"WEEK": week or len(state["items"]) + 1}
+        values = {REPEATING_FORM_KEY_ITEM[form]: week or len(state["items"]) + 1}
     return await _page(
         request, view, form, state, values=values, week=week, version=state["version"]
     )
@@ -172,7 +181,8 @@ async def save_form(request: web.Request) -> web.Response:
     version = _expected_version(post)
     reason = _reason(post)
     items = crf.coerce_text_values(form, raw)
-    week = items.get("WEEK") if isinstance(items.get("WEEK"), int) else _week(request)
+    key = items.get(REPEATING_FORM_KEY_ITEM.get(form, ""))
+    week = key if isinstance(key, int) else _week(request)
 
     async def again(**extra: Any) -> web.Response:
         page: dict[str, Any] = {

@@ -27,6 +27,7 @@ MEDIA = {
     ExportKind.ODM_SNAPSHOT: "application/xml",
     ExportKind.AUDIT: "application/x-ndjson",
     ExportKind.DICTIONARY: "text/csv; charset=utf-8",
+    ExportKind.ANALYSIS: "application/zip",
 }
 LABELS = {
     ExportKind.CSV: "Analysis snapshot (zip: CSV per form, dictionary, manifest)",
@@ -34,6 +35,8 @@ LABELS = {
     ExportKind.ODM: "CDISC ODM 1.3.2 Transactional, with audit records and signatures (XML)",
     ExportKind.AUDIT: "Audit trail stream (NDJSON)",
     ExportKind.DICTIONARY: "Data dictionary (CSV)",
+    ExportKind.ANALYSIS: "Analysis files (zip: the snapshot as Stata, SPSS, SAS transport and "
+    "Parquet files, with an R reader)",
 }
 
 

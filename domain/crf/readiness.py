@@ -1,0 +1,31 @@
+"""What randomisation needs from the forms: a complete baseline whose minimisation factors and
+primary outcome are values, not missing codes (CRF.md, "Missing answers")."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from domain.crf.context import FormContext
+from domain.crf.validation import missing_items
+
+# Baseline items randomisation needs as values: the minimisation factors and LBP_NOW.
+NEEDED_AS_VALUES = {"baseline": ("SMOKER", "PHYSICAL_LOAD", "LBP_NOW"), "mri": ("MODIC_TYPE",)}
+
+
+def form_readiness_problems(sheets: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Why the baseline and MRI sheets do not allow randomisation yet (empty: they do)."""
+    problems = []
+    context = FormContext(today=date.max)  # completeness does not depend on dates
+    for form, names in NEEDED_AS_VALUES.items():
+        sheet = sheets.get(form)
+        if sheet is None:
+            continue
+        missing = missing_items(form, sheet, context)
+        if missing:
+            problems.append(f"the {form} form is incomplete (missing: {', '.join(missing)})")
+        coded = [name for name in names if sheet.get(name) is None and name not in missing]
+        if coded:
+            problems.append(f"{', '.join(coded)} must be a value, not a missing code")
+    return problems
