@@ -221,7 +221,10 @@ class AccountUseCases(TrialBase):
             return None
         if not isinstance(user, User) or not user.session_is_open(session_id, epoch):
             return None
-        if not user.active or user.one_time_password or user.is_locked(self.clock()):
+        if not user.active or user.one_time_password:
+            return None
+        # A lock-out ends the sessions (a new epoch); the clock is only read for a locked one.
+        if user.locked_out and user.is_locked(self.clock()):
             return None
         return replace(user.as_actor(), via="session")
 
