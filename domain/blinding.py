@@ -39,6 +39,8 @@ CLASSIFICATION: dict[type, Blinding] = {
     Participant.FormCorrected: Blinding.BLINDED_SAFE,
     Participant.VisitOutOfWindow: Blinding.BLINDED_SAFE,
     Participant.Randomised: Blinding.BLINDED_SAFE,
+    # Worked out from the participant's own values, never from the allocation.
+    Participant.RandomisationDeviationFound: Blinding.BLINDED_SAFE,
     Participant.AdherenceEntered: Blinding.ARM_REVEALING,
     Participant.AdherenceCorrected: Blinding.ARM_REVEALING,
     # Review events carry no arm-revealing content: signatures, queries and SDV are refused on

@@ -35,6 +35,7 @@ from domain.protocol import (
     EosStatus,
     window_status,
 )
+from domain.randomisation_deviation import RANDOMISATION_FORMS, randomisation_deviations
 from domain.reasons import Reason, changed_items, items_needing_reason
 from domain.signing import SignatureRecord, SigningMixin
 from domain.verification import VerificationMixin
@@ -107,6 +108,23 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
 
         def apply(self, aggregate: Participant) -> None:
             aggregate.randomised_on = self.randomised_on
+            # The values randomisation decided on, so that a later correction can be judged
+            # against them (domain.randomisation_deviation) without reading the allocation.
+            aggregate.as_randomised = {
+                form: dict(aggregate.sheets.get(form, {})) for form in RANDOMISATION_FORMS
+            }
+
+    class RandomisationDeviationFound(Aggregate.Event):
+        """A correction after randomisation shows the randomisation was a protocol deviation
+        (randomised while ineligible, or on a wrong factor level); the allocation stands."""
+
+        kind: str
+        description: str
+        form: str
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: Participant) -> None:
+            aggregate.deviations[self.kind] = self.description
 
     def __init__(
         self, screening_number: str, site: str, items: dict[str, Any], actor: dict[str, Any]
@@ -116,6 +134,7 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
         self.sheets: dict[str, Items] = {"screening": dict(items)}
         self.form_versions: dict[str, int] = {"screening": 1}
         self.deviations: dict[str, str] = {}
+        self.as_randomised: dict[str, Items] = {}
         self.randomised_on: date | None = None
         self.signatures: list[SignatureRecord] = []
         self.form_locks: dict[str, dict[str, Any]] = {}
@@ -201,17 +220,19 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
             )
         self.clear_verification(form, self._last_change(), actor, at)
         self._flag_window_deviation(form, actor, at)
+        self._flag_randomisation_deviation(form, actor, at)
         return True
 
-    def check_can_randomise(self) -> None:
-        """Refuse unless included, consented, baseline complete, not ended and not randomised."""
+    def check_can_randomise(self, on: date | None = None) -> None:
+        """Refuse unless included, consented, baseline complete, not ended and not randomised
+        (and, given the day of randomisation `on`, the baseline recent enough)."""
         self.check_participant_unlocked()
-        problems = self.randomisation_blockers()
+        problems = self.randomisation_blockers(on)
         if problems:
             raise RandomisationRefused("Cannot randomise: " + "; ".join(problems) + ".")
 
     def mark_randomised(self, on: date, actor: Actor, at: datetime) -> None:
-        self.check_can_randomise()
+        self.check_can_randomise(on)
         self.trigger_event(self.Randomised, timestamp=at, randomised_on=on, actor=actor.as_dict())
 
     # ---- rules ----------------------------------------------------------------------------
@@ -241,7 +262,7 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
                 f"{FORM_LABELS[form]} cannot be recorded before randomisation."
             )
 
-    def randomisation_blockers(self) -> list[str]:
+    def randomisation_blockers(self, on: date | None = None) -> list[str]:
         problems = []
         if self.randomised_on is not None:
             problems.append("the participant is already randomised")
@@ -251,7 +272,7 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
             problems.append("consent is not recorded")
         if "baseline" not in self.sheets:
             problems.append("the baseline form is not complete")
-        problems.extend(crf.form_readiness_problems(self.sheets))
+        problems.extend(crf.form_readiness_problems(self.sheets, on))
         if self.ended:
             problems.append("the participant has ended the study")
         return problems
@@ -333,6 +354,22 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
             "event": type(self.pending_events[-1]).__name__,
             "participant_version": self.version,
         }
+
+    def _flag_randomisation_deviation(self, form: str, actor: Actor, at: datetime) -> None:
+        as_randomised = getattr(self, "as_randomised", None)
+        if form not in RANDOMISATION_FORMS or self.randomised_on is None or not as_randomised:
+            return
+        corrected = {name: self.sheets.get(name, {}) for name in RANDOMISATION_FORMS}
+        for kind, description in randomisation_deviations(as_randomised, corrected).items():
+            if self.deviations.get(kind) != description:
+                self.trigger_event(
+                    self.RandomisationDeviationFound,
+                    timestamp=at,
+                    kind=kind.value,
+                    description=description,
+                    form=form,
+                    actor=actor.as_dict(),
+                )
 
     def _flag_window_deviation(self, form: str, actor: Actor, at: datetime) -> None:
         date_item = VISIT_DATE_ITEM.get(form)

@@ -17,7 +17,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.actor import Actor
-from domain.errors import EdcError, FormInvalid
+from domain.errors import FormInvalid, StateConflict
 from domain.protocol import LAST_REPORT_WEEK
 
 CHANNELS = ("link", "sms")
@@ -64,7 +64,7 @@ class ReportLink(Aggregate):
 
     def revoke(self, actor: Actor, at: datetime) -> None:
         if not self.active:
-            raise EdcError("This report link is already revoked.")
+            raise StateConflict("This report link is already revoked.")
         self.trigger_event(self.Revoked, timestamp=at, actor=actor.as_dict())
 
 

@@ -4,7 +4,8 @@ SQLite: every `*.sqlite` file in EDC_DATA_DIR (the event store and the read mode
 with SQLite's online backup API, which reads one consistent state of each file while servers
 keep writing. Read models go first and the event store last, so a restored read model is
 never ahead of the restored events (the projections catch up from where they stand). Other
-small files of the data directory (the session key) are copied as they are.
+small files of the data directory are copied as they are, except key files: no backup carries
+a key (they live in the key directory, see `web.session_key`).
 
 PostgreSQL: `pg_dump --format=custom` of the whole database (one consistent snapshot, events
 and read models alike), restored with `pg_restore`.
@@ -12,7 +13,12 @@ and read models alike), restored with `pg_restore`.
 A backup is a directory, or a tar archive when PATH ends in .tar, .tar.gz or .tgz. Its
 `backup.json` names the back end, the event position and audit chain head it was made at,
 and the sha256 of every file; restore checks all of it, refuses a non-empty target unless
-forced, and checks the restored store against the manifest.
+forced, and checks the restored store against the manifest and against the heads anchored
+outside the store (`edc.audit.anchors`): every backup's head is anchored when it is made, so a
+backup rewritten afterwards (events, links and manifest alike) is refused. A backup older than
+the newest anchor restores, and says that `edc audit accept-restore` must record it.
+
+Every file and directory of a backup, and of a restored store, is for the owner only.
 """
 
 from __future__ import annotations
@@ -33,9 +39,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from domain.errors import EdcError
+from edc.audit.store import chain_recorder
 from edc.config import Settings
 from edc.pgbin import pg_program
 from edc.pgurl import postgres_env
+from edc.private_files import FILE_MODE, private_directory, tighten_tree
 
 if TYPE_CHECKING:
     from edc.application import Trial
@@ -47,6 +55,8 @@ PG_DUMP = "trial.pgdump"
 ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz")
 # SQLite's side files belong to a live database file, never to a copy.
 _SIDE_FILES = ("-wal", "-shm", "-journal")
+# Keys never go into a backup (an older data directory may still hold them).
+_KEY_SUFFIX = ".key"
 _CHUNK = 1 << 20
 
 
@@ -93,6 +103,7 @@ class Outcome:
 
     path: Path
     manifest: Manifest
+    notice: str = ""
 
 
 def is_archive(path: Path) -> bool:
@@ -128,7 +139,13 @@ def backup(
             files={name: _describe(staging / name) for name in files},
         )
         (staging / MANIFEST).write_text(manifest.to_json())
+        tighten_tree(staging)
         _publish(staging, target)
+    if chain:
+        from edc.audit import anchors
+        from edc.audit.chain import ChainHead
+
+        anchors.record(settings, "backup", ChainHead.parse(chain), f"backup {target}")
     return Outcome(target, manifest)
 
 
@@ -147,6 +164,7 @@ def _publish(staging: Path, target: Path) -> None:
     if is_archive(target):
         mode = "w:gz" if target.name.endswith(("gz", ".tgz")) else "w"
         partial = target.with_name(target.name + ".partial")
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE))
         with tarfile.open(partial, mode) as archive:  # type: ignore[call-overload]
             for item in sorted(staging.iterdir()):
                 archive.add(item, arcname=item.name)
@@ -171,6 +189,7 @@ def _other_files(data_dir: Path) -> list[Path]:
         if p.is_file()
         and p.suffix != ".sqlite"
         and not p.name.endswith(_SIDE_FILES)
+        and not p.name.endswith(_KEY_SUFFIX)
         and not p.name.startswith(".")
     )
 
@@ -322,8 +341,46 @@ def restore(settings: Settings, source: Path, *, force: bool = False) -> Outcome
             _restore_postgres(settings, directory, force)
         else:
             _restore_sqlite(settings, directory, manifest, force)
+    if settings.backend == "sqlite":
+        tighten_tree(settings.data_dir)
     _check_restored(settings, manifest)
-    return Outcome(source, manifest)
+    return Outcome(source, manifest, _check_anchors(settings))
+
+
+def _check_anchors(settings: Settings) -> str:
+    """Refuse a restored store that contradicts an anchored head; say if it is older."""
+    from edc.audit import anchors
+    from edc.audit.chain import head
+
+    found, _ = anchors.anchors_for(settings)
+    trial = _open_existing(settings)
+    try:
+        current = head(trial)
+        store = chain_recorder(trial)
+        within = anchors.highest([a for a in found if a.head.position <= current.position])
+        if within is not None and within.head.position:
+            link = store.chain_link_at_or_before(within.head.position)
+            if (
+                link is None
+                or link.position != within.head.position
+                or link.link.hex() != within.head.link
+            ):
+                raise BackupError(
+                    f"The restored store does not contain the head {within.head} recorded in "
+                    f"{within.origin}: the backup was altered after that head was anchored. "
+                    "Do not use it; `edc audit verify` reports it too."
+                )
+    finally:
+        trial.close()
+    newer = anchors.highest(found)
+    if newer is not None and newer.head.position > current.position:
+        return (
+            f"This backup ends at position {current.position}, before the head {newer.head} "
+            f"recorded in {newer.origin}. If restoring this older backup is deliberate, "
+            "record it with `edc audit accept-restore --reason ...`; until then "
+            "`edc audit verify` reports the newer events as deleted."
+        )
+    return ""
 
 
 def _check_restored(settings: Settings, manifest: Manifest) -> None:
@@ -383,7 +440,7 @@ def _restore_sqlite(settings: Settings, directory: Path, manifest: Manifest, for
             f"{data_dir} is not empty: restore into a new data directory, or give --force "
             "to replace everything in it."
         )
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(data_dir)
     if force:
         for old in present:
             if old.is_file() and (

@@ -25,8 +25,15 @@ def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
-    print(_summary("Restored from", restore(settings, Path(args.path), force=args.force)))
+    outcome = restore(settings, Path(args.path), force=args.force)
+    print(_summary("Restored from", outcome))
+    if outcome.notice:
+        print(outcome.notice)
     print("Run `edc audit verify` to check the whole chain; read models catch up on start.")
+    print(
+        "Keys are not in backups: put the key files back into the key directory "
+        "(EDC_KEY_DIR) or set EDC_SESSION_KEY and EDC_PHONE_KEY as before."
+    )
     return 0
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from edc.application import Trial, utc_now
+from edc.audit import anchors
 from edc.config import Settings
 
 
@@ -19,4 +20,7 @@ def build_trial(
 ) -> Trial:
     settings = settings or Settings.from_environ()
     kwargs = {"new_id": new_id} if new_id else {}
-    return Trial(settings.event_store_env(), clock=clock, draw=draw, **kwargs)
+    trial = Trial(settings.event_store_env(), clock=clock, draw=draw, **kwargs)
+    # Every head it commits is also anchored outside the store.
+    anchors.attach(trial, settings)
+    return trial

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
 
 from domain.errors import EdcError
 from edc import (
+    allocation_cli,
     analysis_cli,
     backup_cli,
     export_cli,
@@ -18,6 +20,7 @@ from edc import (
     users_cli,
 )
 from edc.audit import cli as audit_cli
+from edc.audit.links import ChainBroken
 from edc.config import Settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
@@ -59,10 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
     export_cli.register(commands)
     report_cli.register(commands)
     analysis_cli.register(commands)
+    allocation_cli.register(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Whatever the store, exports or backups write is for the owner only (any local user
+    # could otherwise read every arm).
+    os.umask(0o077)
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
     try:
@@ -70,6 +77,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EdcError as error:
         print(f"edc: {error.message}", file=sys.stderr)
         return 2
+    except ChainBroken as error:
+        print(f"edc: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from edc.pgurl import postgres_env
+from edc.private_files import private_directory, private_file
 
 DEFAULT_DATA_DIR = "./var"
 
@@ -19,6 +20,9 @@ class Settings:
     data_dir: Path
     database_url: str | None = None
     cipher_key: str | None = None
+    # Outside the data directory and its backups (see `anchor_path` and `key_path`).
+    anchor_dir: Path | None = None
+    key_dir: Path | None = None
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -27,6 +31,8 @@ class Settings:
             data_dir=Path(environ.get("EDC_DATA_DIR") or DEFAULT_DATA_DIR),
             database_url=environ.get("EDC_DATABASE_URL") or None,
             cipher_key=environ.get("EDC_CIPHER_KEY") or None,
+            anchor_dir=_path(environ.get("EDC_ANCHOR_DIR")),
+            key_dir=_path(environ.get("EDC_KEY_DIR")),
         )
 
     @property
@@ -36,12 +42,26 @@ class Settings:
     def sqlite_path(self, name: str) -> Path:
         return self.data_dir / f"{name}.sqlite"
 
+    @property
+    def anchor_path(self) -> Path:
+        """Where chain heads are anchored: EDC_ANCHOR_DIR, else `<data dir>.anchors` beside
+        the data directory (outside it, so no restore into it replaces the anchors)."""
+        return self.anchor_dir or _beside(self.data_dir, "anchors")
+
+    @property
+    def key_path(self) -> Path:
+        """Where key files are kept: EDC_KEY_DIR, else `<data dir>.keys` beside the data
+        directory (outside it, so no backup of it carries them)."""
+        return self.key_dir or _beside(self.data_dir, "keys")
+
     def event_store_env(self) -> dict[str, str]:
         """The eventsourcing settings for the trial's event store."""
         if self.database_url:
             env = postgres_env(self.database_url)
         else:
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            private_directory(self.data_dir)
+            # Created owner-only before SQLite opens it; its side files take its mode.
+            private_file(self.sqlite_path("trial"))
             env = {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.sqlite_path("trial")),
@@ -52,3 +72,12 @@ class Settings:
             env["CIPHER_TOPIC"] = "eventsourcing.cryptography:AESCipher"
             env["CIPHER_KEY"] = self.cipher_key
         return env
+
+
+def _path(text: str | None) -> Path | None:
+    return Path(text) if text else None
+
+
+def _beside(data_dir: Path, what: str) -> Path:
+    absolute = data_dir.absolute()
+    return absolute.with_name(f"{absolute.name}.{what}")

@@ -9,6 +9,7 @@ from typing import Any
 from domain import crf
 from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, FORMS, REPEATING_FORM_KEY_ITEM
+from domain.randomisation_deviation import randomisation_deviations_of
 
 # Completeness does not depend on dates, so any day will do.
 _ANY_DAY = crf.FormContext(today=date.max)
@@ -73,6 +74,7 @@ def participant_view(
             participant.randomised_on.isoformat() if participant.randomised_on else None
         ),
         "locked": participant.participant_lock is not None,
+        "randomisation_deviations": randomisation_deviations_of(participant.deviations),
         "forms": {
             form: form_view(
                 participant, form, None if open_queries is None else open_queries.get(form, 0)

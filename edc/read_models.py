@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from edc.application import Trial
 from edc.config import Settings
+from edc.private_files import private_directory, private_file
 from projections.db import ViewDatabase
 from projections.runner import DEFAULT_PAGE_SIZE
 from projections.service import Projections
@@ -19,7 +20,8 @@ READ_MODELS_FILE = "readmodels"
 def open_view_database(settings: Settings) -> ViewDatabase:
     if settings.database_url:
         return ViewDatabase.postgres(settings.database_url)
-    return ViewDatabase.sqlite(settings.sqlite_path(READ_MODELS_FILE))
+    private_directory(settings.data_dir)
+    return ViewDatabase.sqlite(private_file(settings.sqlite_path(READ_MODELS_FILE)))
 
 
 def build_projections(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
 
 from edc.config import Settings
 
@@ -34,6 +35,18 @@ def _seed_demo(settings: Settings) -> bool:
     return True
 
 
+def _store_finding(settings: Settings) -> str | None:
+    """What makes the store untrustworthy at a glance (counts and anchors, not a verify)."""
+    from edc.audit.anchors import quick_check
+    from edc.bootstrap import build_trial
+
+    probe = build_trial(settings)
+    try:
+        return quick_check(probe, settings)
+    finally:
+        probe.close()
+
+
 def _demo_logins() -> list[str]:
     from edc.demo.users import DEMO_USERS, demo_password
 
@@ -48,15 +61,22 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from web.app import init_app
     from web.config import WebConfig, security_settings_from_environ
-    from web.session_key import phone_key, session_key
+    from web.session_key import key_directory, phone_key, session_key
 
+    finding = _store_finding(settings)
+    if finding:
+        print(
+            f"edc serve: refusing to start: {finding}. Run `edc audit verify` for the details.",
+            file=sys.stderr,
+        )
+        return 1
     if args.demo:
         seeded = _seed_demo(settings)
         if not seeded:
             print("The store already holds data: serving it without seeding the demo.")
     config = WebConfig(
-        session_key=session_key(settings.data_dir),
-        phone_key=phone_key(settings.data_dir),
+        session_key=session_key(key_directory(settings)),
+        phone_key=phone_key(key_directory(settings)),
         sms_secret=os.environ.get("EDC_SMS_SECRET") or None,
         # Behind TLS (a reverse proxy), the session cookie must only travel over HTTPS.
         secure_cookies=os.environ.get("EDC_SECURE_COOKIES", "") in ("1", "yes", "true"),

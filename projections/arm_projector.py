@@ -15,7 +15,7 @@ from domain.allocation import Allocation
 from domain.participant import Participant
 from projections.audit_rows import EventKind, index_rows, participant_of
 from projections.batch import _SORTED, ParticipantCache, Row, RowCache
-from projections.consort import adherence_received
+from projections.consort import adherence_received, arm_record
 from projections.db import Cursor
 from projections.schema import insert_sql
 from projections.spec import ViewSpec
@@ -97,7 +97,7 @@ class ArmProjector:
                 "user_name": event.actor.get("user"),
             }
         )
-        batch.consort.append((pid, position, _SORTED.encode({"arm": arm})))
+        self._record_arm(batch, pid, position, arm)
 
     def _revealed(self, batch: ArmBatch, position: int, event: Allocation.ArmRevealed) -> None:
         batch.revelations.append(
@@ -135,9 +135,19 @@ class ArmProjector:
         allocation: Row | None = batch.allocations.get((pid,))
         if allocation is None:
             return
-        received = int(adherence_received(allocation["arm"], items))
-        if received != allocation["received"]:
-            allocation["received"] = received
-            batch.allocations.touch(allocation)
-            record = {"arm": allocation["arm"], "received": bool(received)}
-            batch.consort.append((pid, position, _SORTED.encode(record)))
+        if event.form == "adherence":
+            received = int(adherence_received(allocation["arm"], items))
+            if received != allocation["received"]:
+                allocation["received"] = received
+                batch.allocations.touch(allocation)
+        self._record_arm(batch, pid, position, allocation["arm"])
+
+    def _record_arm(self, batch: ArmBatch, pid: str, position: int, arm: str) -> None:
+        """The participant's arm-revealing CONSORT record (arm, receipt, stopping, harms)."""
+        batch.adherence.select("participant_id = ?", (pid,))
+        sheets = {
+            key[1]: row["items"]
+            for key, row in batch.adherence.rows.items()
+            if key[0] == pid and row is not None
+        }
+        batch.consort.append((pid, position, _SORTED.encode(arm_record(arm, sheets))))

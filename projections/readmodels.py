@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from domain.protocol import ARM_REVEALING_FORMS, FORMS, REPEATING_FORM_KEY_ITEM
+from domain.protocol import ARM_REVEALING_FORMS, FORMS, REPEATING_FORM_KEY_ITEM, TIME_ZONE
+from domain.randomisation_deviation import randomisation_deviations_of
 from projections.batch import decode
 from projections.consort import check_consort, count_consort
 from projections.db import ViewDatabase
@@ -71,6 +73,7 @@ class ReadModels:
         summary["mri_eligible"] = bool(row["mri_eligible"])
         summary["included"] = bool(row["included"])
         summary["locked"] = bool(row["locked"])
+        summary["randomisation_deviations"] = randomisation_deviations_of(row["deviations"] or {})
         return summary
 
     def participants(
@@ -333,10 +336,22 @@ class ReadModels:
         if _view(view) == UNBLINDED:
             arms = self._consort_records(UNBLINDED, as_of)
             records = {pid: {**record, **arms.get(pid, {})} for pid, record in records.items()}
-        counts = count_consort(records.values(), blinded=view_spec(view).blinded)
+        counts = count_consort(
+            records.values(), blinded=view_spec(view).blinded, cut_off=self._date_at(as_of)
+        )
         counts |= {"view": view, "cutoff_position": cutoff_position, "as_of_position": as_of}
         counts["problems"] = check_consort(counts)
         return counts
+
+    def _date_at(self, as_of: int) -> date | None:
+        """The local date of the last event at or before `as_of` (the cut-off's date)."""
+        rows = self.db.query(
+            f"SELECT MAX(at) FROM {table_name(BLINDED, 'audit')} WHERE position <= ?", (as_of,)
+        )
+        at = rows[0][0] if rows else None
+        if at is None:
+            return None
+        return datetime.fromisoformat(at).astimezone(ZoneInfo(TIME_ZONE)).date()
 
     def _consort_records(self, model: str, as_of: int) -> dict[str, dict[str, Any]]:
         """Each participant's latest CONSORT record at or before `as_of`, in one model."""

@@ -18,6 +18,7 @@ import jinja2
 from aiohttp import web
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
+from edc.analysis_jobs import AnalysisJobs
 from edc.application import Trial
 from edc.bootstrap import build_trial
 from edc.config import Settings
@@ -26,7 +27,7 @@ from web.auth import auth_middleware
 from web.config import WebConfig
 from web.context import local_time
 from web.errors import error_middleware
-from web.keys import CONFIG, SETTINGS, TRIAL
+from web.keys import ANALYSES, CONFIG, SETTINGS, TRIAL
 from web.ratelimit import (
     LIMITS,
     RequestLimits,
@@ -35,7 +36,7 @@ from web.ratelimit import (
 )
 from web.read_side import read_models_context
 from web.security import csrf_middleware, security_headers
-from web.session_key import phone_key, session_key
+from web.session_key import key_directory, phone_key, session_key
 from web.writer import writer_context, writes_in_one_thread
 
 HERE = Path(__file__).parent
@@ -53,6 +54,12 @@ def _trial_context(factory: TrialFactory) -> Callable[[web.Application], AsyncIt
     return trial_context
 
 
+async def analysis_jobs_context(app: web.Application) -> AsyncIterator[None]:
+    app[ANALYSES] = AnalysisJobs()
+    yield
+    app[ANALYSES].close()
+
+
 def _default_factory(settings: Settings) -> Trial:
     return build_trial(settings)
 
@@ -64,7 +71,8 @@ def init_app(
     trial_factory: TrialFactory = _default_factory,
 ) -> web.Application:
     config = config or WebConfig(
-        session_key=session_key(settings.data_dir), phone_key=phone_key(settings.data_dir)
+        session_key=session_key(key_directory(settings)),
+        phone_key=phone_key(key_directory(settings)),
     )
     app = web.Application(client_max_size=config.max_body)
     app[SETTINGS] = settings
@@ -105,6 +113,7 @@ def init_app(
     app.cleanup_ctx.append(refusal_summaries_context)
     app.cleanup_ctx.append(writer_context)
     app.cleanup_ctx.append(read_models_context)
+    app.cleanup_ctx.append(analysis_jobs_context)
     routes.add_routes(app)
     app.router.add_static("/static", HERE / "static", name="static")
     return app

@@ -1,7 +1,11 @@
-"""The secret that encrypts session cookies: EDC_SESSION_KEY, or a key kept in EDC_DATA_DIR.
+"""The secrets of the web application: EDC_SESSION_KEY / EDC_PHONE_KEY, or key files.
 
-A key generated once and stored next to the data means a restart keeps everyone logged in;
-several processes sharing one PostgreSQL database should set EDC_SESSION_KEY to the same value.
+Key files live in the key directory (`Settings.key_path`: EDC_KEY_DIR, else `<data dir>.keys`
+beside the data directory), never in the data directory: a backup of the data must not carry
+the keys that forge a session or recover a phone number. A key generated once and kept means a
+restart keeps everyone logged in; several processes sharing one PostgreSQL database should set
+EDC_SESSION_KEY (and EDC_PHONE_KEY) to the same values. Keep a copy of the key directory apart
+from the backups: a restore needs the same phone key for the phone digests to match.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 
 from domain.errors import EdcError
+from edc.config import Settings
+from edc.private_files import private_directory, private_file
 
 KEY_FILE = "session.key"
 PHONE_KEY_FILE = "phone.key"
@@ -28,6 +34,17 @@ def _checked(key: str, origin: str) -> str:
             "print(Fernet.generate_key().decode())')."
         ) from None
     return key
+
+
+def key_directory(settings: Settings) -> Path:
+    """The key directory, with key files an older version kept in the data dir moved in."""
+    keys = private_directory(settings.key_path)
+    for name in (KEY_FILE, PHONE_KEY_FILE):
+        legacy, kept = settings.data_dir / name, keys / name
+        if legacy.is_file() and not kept.exists():
+            os.replace(legacy, kept)
+            private_file(kept)
+    return keys
 
 
 def session_key(data_dir: Path, environ: Mapping[str, str] | None = None) -> str:
@@ -50,8 +67,9 @@ def secret_key(
         return _checked(given.strip(), variable)
     path = data_dir / file_name
     if path.exists():
+        private_file(path)
         return _checked(path.read_text().strip(), str(path))
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(data_dir)
     key = Fernet.generate_key().decode()
     # Create with owner-only permissions; O_EXCL so two starting processes cannot race.
     try:

@@ -331,5 +331,3 @@ ARM_ITEMS: dict[str, tuple[str, ...]] = {
 }
 ARM_REQUIRED_ITEM = {"exercise": "EXERCISE_SESSIONS", "rest": "REST_HOURS_PER_DAY"}
 MODIC_DETAIL_ITEMS = ("MODIC_TYPE", "MODIC_LEVELS", "MODIC_LARGE")
-# Dates that cannot come before screening.
-ON_OR_AFTER_SCREENING = frozenset({"MRI_DATE", "CONSENT_DATE"})

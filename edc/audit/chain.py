@@ -11,14 +11,20 @@ the store and the chain disagree:
 - *inserted*: an event that was never sealed (every genuine write is sealed atomically);
 - *reordered*: the event at a position was sealed at a different position.
 
+- *unsealed*: the store holds events but the chain is missing (dropped, or never made);
+- *rewritten*: the chain no longer holds a head anchored outside the store (`anchors`) or
+  given with `expect`: the store was rewritten and the links recomputed;
+- *truncated*: the store ends before an anchored head: the newest events were deleted
+  together with their links.
+
 The chain proves the store is as it was written *given the head*: someone able to rewrite both
-tables can recompute every link, so heads are published in exports and snapshot manifests
-(`head_at`) and can be checked later (`verify(..., expect=...)`).
+tables can recompute every link, so heads are anchored outside the store (`edc.audit.anchors`),
+published in exports and snapshot manifests (`head_at`), and checked here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
@@ -27,7 +33,9 @@ from eventsourcing.application import Application
 from edc.audit.links import GENESIS, Link, LinkRow, StoredRow, digest_of, next_link
 from edc.audit.store import ChainRecorder, chain_recorder
 
-Problem = Literal["altered", "deleted", "inserted", "reordered"]
+Problem = Literal[
+    "altered", "deleted", "inserted", "reordered", "unsealed", "rewritten", "truncated"
+]
 Progress = Callable[[int, int], None]
 DEFAULT_PAGE_SIZE = 1000
 
@@ -56,10 +64,18 @@ class ChainHead:
 
 
 @dataclass(frozen=True)
+class Anchor:
+    """A head recorded outside the store, and where it was found (for the message)."""
+
+    head: ChainHead
+    origin: str
+
+
+@dataclass(frozen=True)
 class VerifyResult:
     ok: bool
     events_checked: int
-    head: ChainHead
+    head: ChainHead  # when not ok: the last head known good (never one found rewritten)
     first_bad_position: int | None = None
     problem: Problem | None = None
     originator_id: str | None = None
@@ -95,6 +111,9 @@ class _Walk:
     checked: int = 0
     total: int = 0
     bad: VerifyResult | None = field(default=None)
+    # Anchors by position, still to be met by the walk; the highest one met so far.
+    anchored: dict[int, list[Anchor]] = field(default_factory=dict)
+    good: ChainHead = field(default_factory=lambda: ChainHead(0, GENESIS.hex()))
 
 
 def verify(
@@ -102,15 +121,21 @@ def verify(
     page_size: int = DEFAULT_PAGE_SIZE,
     progress: Progress | None = None,
     expect: ChainHead | None = None,
+    anchors: Sequence[Anchor] = (),
 ) -> VerifyResult:
     """Recompute the chain from the stored events and compare it with the stored links.
 
     Reads both in pages of `page_size` (memory stays flat), calls `progress(checked, total)`
-    after each page, and follows writers that commit while it runs. With `expect`, also
-    checks that the chain still contains that head (one published earlier).
+    after each page, and follows writers that commit while it runs. Checks that the chain
+    still contains every head in `anchors` and `expect` (ones recorded or published earlier).
     """
     store = chain_recorder(app)
     walk = _Walk(store)
+    for anchor in [*anchors, *([Anchor(expect, "the expected head")] if expect else [])]:
+        walk.anchored.setdefault(anchor.head.position, []).append(anchor)
+    missing = _missing_chain(walk)
+    if missing:
+        return missing
     while True:
         # Everything at or below the current last link was committed with it, so this
         # segment can be read in pages without racing concurrent writers.
@@ -131,12 +156,9 @@ def verify(
             continue  # a writer committed (and sealed) it after we looked
         return _inserted(walk, tail[0])
     final = ChainHead(walk.position, walk.previous.hex())
-    if expect is not None:
-        mismatch = _check_expected(store, expect)
-        if mismatch:
-            return VerifyResult(
-                False, walk.checked, final, expect.position, "altered", message=mismatch
-            )
+    unmet = _unmet_anchor(walk, final)
+    if unmet:
+        return unmet
     return VerifyResult(
         True, walk.checked, final, message=f"{walk.checked} events verified; chain head {final}."
     )
@@ -153,6 +175,7 @@ def _walk_segment(walk: _Walk, stop: int, page_size: int, progress: Progress | N
     previous, checked, position = walk.previous, walk.checked, walk.position
     # The common case, kept tight: the same event at the same position with the same bytes,
     # and the stored link following from the one before.
+    anchored = walk.anchored
     while event is not None and link is not None and event[0] == link[0]:
         at, raw_id, version, topic, state = event
         digest = digest_of(raw_id, version, topic, state)
@@ -160,9 +183,13 @@ def _walk_segment(walk: _Walk, stop: int, page_size: int, progress: Progress | N
             raw_id != link[1]
             or version != link[2]
             or digest != link[3]
-            or next_link(previous, at, digest) != link[4]
+            or next_link(previous, at, digest, link[5]) != link[4]
         ):
             break
+        if anchored and at in anchored:
+            walk.previous, walk.checked, walk.position = previous, checked, position
+            if not _meets_anchors(walk, at, link[4]):
+                return
         previous, position, checked = link[4], at, checked + 1
         if progress and checked % page_size == 0:
             progress(checked, walk.total)
@@ -208,7 +235,9 @@ def _diagnose(walk: _Walk, event: StoredRow | None, link: LinkRow | None) -> Ver
         "altered",
         event,
         f"The chain link stored for {_describe(walk, event)} at position {position} does "
-        "not follow from the link before it: the audit chain itself was altered.",
+        "not follow from the link before it and the participant locator stored with it "
+        "(which participant trails look up): the audit chain itself or the locator was "
+        "altered.",
     )
 
 
@@ -265,24 +294,90 @@ def _inserted(walk: _Walk, event: StoredRow) -> VerifyResult:
         "inserted",
         event,
         f"{_describe(walk, event)} at position {event[0]} was never sealed: "
-        "it was added behind the application's back.",
+        "it was added behind the application's back, or its link was deleted (the chain "
+        "is shorter than the store).",
     )
 
 
-def _check_expected(store: ChainRecorder, expect: ChainHead) -> str | None:
-    link = store.chain_link_at_or_before(expect.position) if expect.position else None
-    found = (link.link if link else GENESIS).hex()
-    if link is not None and link.position != expect.position:
-        return (
-            f"The expected head names position {expect.position}, which the chain does not "
-            "contain: the store was rewritten since that head was published."
+def _missing_chain(walk: _Walk) -> VerifyResult | None:
+    """Events stored and no link at all: the chain was dropped (or the store predates it)."""
+    store = walk.store
+    if store.chain_head() is not None or not store.stored_rows(0, _END, 1):
+        return None
+    events = store.event_count()
+    return VerifyResult(
+        ok=False,
+        events_checked=0,
+        head=walk.good,
+        first_bad_position=store.stored_rows(0, _END, 1)[0][0],
+        problem="unsealed",
+        message=(
+            f"The store holds {events} events but the audit chain is missing: it was "
+            "removed, or the store predates it. Nothing in it is tamper-evident; if the "
+            "store really predates the chain, adopt it with `edc audit adopt --reason ...`."
+        ),
+    )
+
+
+def _meets_anchors(walk: _Walk, position: int, link: bytes) -> bool:
+    """Check the anchors at `position` against the verified link there."""
+    found = link.hex()
+    for anchor in walk.anchored.pop(position):
+        if anchor.head.link != found:
+            walk.bad = _rewritten(
+                walk,
+                position,
+                f"The chain's link at position {position} is {found}, not {anchor.head.link} "
+                f"as recorded in {anchor.origin}: the store was rewritten at or before "
+                f"position {position} since that head was recorded.",
+            )
+            return False
+    walk.good = ChainHead(position, found)
+    return True
+
+
+def _unmet_anchor(walk: _Walk, final: ChainHead) -> VerifyResult | None:
+    """Anchors the walk never reached: beyond the end (truncated) or at no link (rewritten)."""
+    if not walk.anchored:
+        return None
+    position = min(walk.anchored)
+    anchor = walk.anchored[position][0]
+    if position == 0:
+        if anchor.head.link == GENESIS.hex():
+            del walk.anchored[0]
+            return _unmet_anchor(walk, final)
+        return _rewritten(walk, 0, f"{anchor.origin} is not a head of this chain.")
+    if position > final.position:
+        return VerifyResult(
+            ok=False,
+            events_checked=walk.checked,
+            head=walk.good,
+            first_bad_position=final.position + 1,
+            problem="truncated",
+            message=(
+                f"The store ends at position {final.position}, but {anchor.origin} names "
+                f"head {anchor.head}: the events after position {final.position} were "
+                "deleted together with their links. (If an older backup was restored on "
+                "purpose, record it with `edc audit accept-restore --reason ...`.)"
+            ),
         )
-    if found != expect.link:
-        return (
-            f"The chain's link at position {expect.position} is {found}, not the expected "
-            f"{expect.link}: the store was rewritten since that head was published."
-        )
-    return None
+    return _rewritten(
+        walk,
+        position,
+        f"The chain has no link at position {position}, which {anchor.origin} names "
+        f"(head {anchor.head}): the store was rewritten since that head was recorded.",
+    )
+
+
+def _rewritten(walk: _Walk, position: int, message: str) -> VerifyResult:
+    return VerifyResult(
+        ok=False,
+        events_checked=walk.checked,
+        head=walk.good,
+        first_bad_position=position,
+        problem="rewritten",
+        message=message,
+    )
 
 
 Row = TypeVar("Row", StoredRow, LinkRow)

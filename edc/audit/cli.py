@@ -1,4 +1,10 @@
-"""`edc audit verify` and `edc audit head`: check and show the audit trail's hash chain."""
+"""`edc audit verify|head|adopt|accept-restore`: check, show and (explicitly) amend the chain.
+
+`verify` checks the chain against every head anchored outside the store (the head log of
+`EDC_ANCHOR_DIR`, which also holds the heads of backups) and any `--expect`. `adopt` seals
+events the chain does not cover (a store older than the chain) and `accept-restore` records
+that an older backup was restored on purpose; both say who, when and why in the head log.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from domain.errors import EdcError
-from edc.audit.chain import DEFAULT_PAGE_SIZE, ChainHead, head, head_at, verify
+from edc.audit import anchors
+from edc.audit.chain import DEFAULT_PAGE_SIZE, ChainHead, head, head_at, seal, verify
 from edc.bootstrap import build_trial
 from edc.config import Settings
 
@@ -37,16 +44,45 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--at", type=int, metavar="POSITION", help="the head as of this event position"
     )
     show.set_defaults(handler=cmd_head)
+    adopt = actions.add_parser(
+        "adopt",
+        help="seal stored events the chain does not cover (a store older than the chain)",
+        description="Seal the events stored after the chain's last link, as they are now, and "
+        "record who did it, when and why in the head log. Only for a store written before the "
+        "chain existed: on any other store the missing links are a finding.",
+    )
+    adopt.add_argument("--reason", required=True, type=_reason, help="why (recorded)")
+    adopt.set_defaults(handler=cmd_adopt)
+    accept = actions.add_parser(
+        "accept-restore",
+        help="record that an older backup was restored on purpose",
+        description="After `edc restore` of a backup older than the newest anchored head: "
+        "check the store against every anchor up to its own head, then record that the "
+        "newer heads are given up on purpose (who, when, why), so verify no longer reports "
+        "them as deleted events.",
+    )
+    accept.add_argument("--reason", required=True, type=_reason, help="why (recorded)")
+    accept.set_defaults(handler=cmd_accept_restore)
 
 
 def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     _require_store(settings)
     trial = build_trial(settings)
+    found, damaged = anchors.anchors_for(settings)
     try:
         with _progress_bar() as progress:
-            result = verify(trial, page_size=args.page_size, progress=progress, expect=args.expect)
+            result = verify(
+                trial,
+                page_size=args.page_size,
+                progress=progress,
+                expect=args.expect,
+                anchors=found,
+            )
     finally:
         trial.close()
+    if result.ok and damaged:
+        print(f"TAMPERED: {'; '.join(damaged)}.")
+        return EXIT_TAMPERED
     if result.ok:
         print(f"OK: {result.events_checked} events verified.")
         print(f"Chain head: {result.head}")
@@ -61,8 +97,59 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
         + "."
     )
     print(result.message)
-    print(f"{result.events_checked} events before it verified; last good head: {result.head}")
+    if result.head.position:
+        good = f"last good head: {result.head}"
+    else:
+        good = "no head after the empty chain is known good"
+    print(f"{result.events_checked} events before it verified; {good}")
     return EXIT_TAMPERED
+
+
+def cmd_adopt(args: argparse.Namespace, settings: Settings) -> int:
+    _require_store(settings)
+    trial = build_trial(settings)
+    try:
+        before = head(trial)
+        after = seal(trial)
+        sealed = trial.recorder.max_notification_id() or 0
+    finally:
+        trial.close()
+    if after == before:
+        print(f"Nothing to adopt: every stored event is sealed (chain head {after}).")
+        return EXIT_OK
+    note = f"sealed the events after position {before.position} as stored; reason: {args.reason}"
+    anchors.record(settings, "adopted", after, note)
+    print(f"Adopted: the events after position {before.position} up to {sealed} are sealed.")
+    print(f"Chain head: {after}")
+    print(f"Recorded in {anchors.log_for(settings).path}: {note}")
+    return EXIT_OK
+
+
+def cmd_accept_restore(args: argparse.Namespace, settings: Settings) -> int:
+    _require_store(settings)
+    trial = build_trial(settings)
+    try:
+        current = head(trial)
+        found, damaged = anchors.anchors_for(settings)
+        within = [a for a in found if a.head.position <= current.position]
+        result = verify(trial, anchors=within)
+    finally:
+        trial.close()
+    if damaged or not result.ok:
+        print(
+            "REFUSED: the restored store does not verify against the heads anchored up to "
+            f"its own ({'; '.join(damaged) or result.message})"
+        )
+        return EXIT_TAMPERED
+    given_up = [a for a in found if a.head.position > current.position]
+    note = f"restored store at {current}; reason: {args.reason}"
+    anchors.record(settings, "restore-accepted", current, note)
+    print(
+        f"Restore accepted at chain head {current}: {len(given_up)} newer anchored heads "
+        "are superseded."
+    )
+    print(f"Recorded in {anchors.log_for(settings).path}: {note}")
+    return EXIT_OK
 
 
 def cmd_head(args: argparse.Namespace, settings: Settings) -> int:
@@ -106,6 +193,13 @@ def _head_argument(text: str) -> ChainHead:
         return ChainHead.parse(text)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _reason(text: str) -> str:
+    reason = " ".join(text.split())
+    if not reason:
+        raise argparse.ArgumentTypeError("give a reason: it is recorded")
+    return reason
 
 
 def _page_size(text: str) -> int:

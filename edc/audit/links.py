@@ -3,10 +3,14 @@
 Each stored event gets a *digest* of its stored bytes (originator id and version, topic, and the
 state exactly as stored, ciphertext included when encryption is on) and a *link*:
 
-    link_n = sha256(link_{n-1} || position_n || digest_n)
+    link_n = sha256(link_{n-1} || position_n || digest_n [|| "P" || participant_n])
 
-where the position is the event's notification id. The digest is kept with the link so that
-`verify` can tell an event whose bytes changed from one that moved to another position.
+where the position is the event's notification id, and `participant_n` (16 bytes) is the
+participant an event of another aggregate concerns (the locator that participant trails look
+up, see `edc.audit.subjects`), present only for such events: so the locator is covered by the
+chain like the event itself, and links of events without one are unchanged. The digest is
+kept with the link so that `verify` can tell an event whose bytes changed from one that moved
+to another position.
 Every field is length-prefixed, so no two different events have the same canonical bytes.
 """
 
@@ -29,12 +33,14 @@ class Link:
     originator_version: int
     digest: bytes
     link: bytes
+    participant_id: UUID | None = None
 
 
 # Raw rows as verify reads them: (position, originator id bytes, version, topic, state) for
-# stored events, (position, originator id bytes, version, digest, link) for links.
+# stored events, (position, originator id bytes, version, digest, link, locator bytes or None)
+# for links.
 StoredRow = tuple[int, bytes, int, str, bytes]
-LinkRow = tuple[int, bytes, int, bytes, bytes]
+LinkRow = tuple[int, bytes, int, bytes, bytes, bytes | None]
 
 
 def id_bytes(originator_id: UUID | str) -> bytes:
@@ -64,14 +70,18 @@ def event_digest(originator_id: UUID | str, version: int, topic: str, state: byt
     return digest_of(id_bytes(originator_id), version, topic, bytes(state))
 
 
-def next_link(previous: bytes, position: int, digest: bytes) -> bytes:
-    return hashlib.sha256(previous + position.to_bytes(8, "big") + digest).digest()
+def next_link(previous: bytes, position: int, digest: bytes, locator: bytes | None = None) -> bytes:
+    covered = previous + position.to_bytes(8, "big") + digest
+    if locator is not None:
+        covered += b"P" + locator
+    return hashlib.sha256(covered).digest()
 
 
 def seal_events(
     previous: bytes,
     last_position: int,
     events: list[tuple[int, UUID | str, int, str, bytes]],
+    subjects: list[UUID | None] | None = None,
 ) -> list[Link]:
     """Links for (position, originator id, version, topic, state) tuples after a given link.
 
@@ -79,7 +89,9 @@ def seal_events(
     numbering was rewound behind the application's back, and sealing would fork the chain.
     """
     links: list[Link] = []
-    for position, originator_id, version, topic, state in events:
+    for (position, originator_id, version, topic, state), subject in zip(
+        events, subjects or [None] * len(events), strict=True
+    ):
         if position <= last_position:
             raise ChainBroken(
                 f"Position {position} is already covered by the audit chain (sealed up to "
@@ -87,10 +99,18 @@ def seal_events(
                 "back. Nothing was saved; run `edc audit verify`."
             )
         digest = event_digest(originator_id, version, topic, state)
-        previous = next_link(previous, position, digest)
-        links.append(Link(position, originator_id, version, digest, previous))
+        previous = next_link(previous, position, digest, subject.bytes if subject else None)
+        links.append(Link(position, originator_id, version, digest, previous, subject))
         last_position = position
     return links
+
+
+def unsealed_events_message(count: int, last_position: int) -> str:
+    return (
+        f"{count} stored events after position {last_position} are not in the audit chain "
+        "(the chain is missing or shorter than the store): nothing was saved. Run "
+        "`edc audit verify`; a store that predates the chain is adopted with `edc audit adopt`."
+    )
 
 
 class ChainBroken(RuntimeError):

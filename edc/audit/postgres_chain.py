@@ -23,7 +23,16 @@ from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
-from edc.audit.links import GENESIS, Link, LinkRow, StoredRow, seal_events
+from edc.audit.links import (
+    GENESIS,
+    ChainBroken,
+    Link,
+    LinkRow,
+    StoredRow,
+    seal_events,
+    unsealed_events_message,
+)
+from edc.audit.store import HeadNoter
 from edc.audit.subjects import SUBJECTS_KEY
 
 _COLUMNS = SQL("position, originator_id, originator_version, digest, link")
@@ -42,6 +51,7 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
             # That path inserts through a server-side function this class cannot extend.
             raise ProgrammingError("The audit chain needs POSTGRES_ENABLE_DB_FUNCTIONS off.")
         self._failure = threading.local()
+        self._sealed = threading.local()
         self.chain_table_name = events_table_name.removesuffix("_events") + "_audit_chain"
         self.check_identifier_length(self.chain_table_name + "_event")
         schema = Identifier(self.datastore.schema)
@@ -73,25 +83,30 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn:
             conn.execute("SELECT pg_advisory_lock(%s)", (_SETUP_LOCK,))
             try:
-                existed = self._chain_table_exists()
-                if existed:
+                # A missing chain is never made up again here: events without links stay
+                # a finding for `verify` until someone adopts them with `edc audit adopt`.
+                if self._chain_table_exists():
                     self._add_participant_column()
                 super().create_table()
-                if not existed:
-                    # A store written before the chain existed is adopted once, when the
-                    # table is made.
-                    self.seal_unsealed()
             finally:
                 conn.execute("SELECT pg_advisory_unlock(%s)", (_SETUP_LOCK,))
 
     # ---- sealing ---------------------------------------------------------------------------
 
+    anchor_writer: HeadNoter | None = None
+
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         self._failure.error = None
+        self._sealed.head = None
         try:
-            return super().insert_events(stored_events, **kwargs)
+            positions = super().insert_events(stored_events, **kwargs)
+            # Committed: only now may the head be anchored outside the store.
+            sealed, self._sealed.head = self._sealed.head, None
+            if sealed is not None and self.anchor_writer is not None:
+                self.anchor_writer.note(sealed.position, sealed.link)
+            return positions
         except PersistenceError as error:
             # Report why sealing refused the write rather than the abort it caused.
             failure, self._failure.error = self._failure.error, None
@@ -130,17 +145,39 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
         curs: Cursor[DictRow],
         subjects: list[UUID | None] | None,
         events: list[tuple[int, UUID | str, int, str, bytes]],
+        adopting: bool = False,
     ) -> None:
         last = self._last_link(curs)
         previous, last_position = (last.link, last.position) if last else (GENESIS, 0)
-        links = seal_events(previous, last_position, events)
+        links = seal_events(previous, last_position, events, subjects)
+        if events and last is None and not adopting:
+            # Events stored before these and no chain at all: it was removed (or the store
+            # predates it). Sealing on from the start would hide that behind a fresh chain.
+            curs.execute(
+                SQL(
+                    "SELECT COUNT(*) AS n FROM {} WHERE notification_id > %s "
+                    "AND notification_id < %s"
+                ).format(self.events_table),
+                (last_position, events[0][0]),
+            )
+            row = curs.fetchone()
+            if row and row["n"]:
+                raise ChainBroken(unsealed_events_message(int(row["n"]), last_position))
+        self._sealed.head = links[-1] if links else None
         curs.executemany(
             SQL("INSERT INTO {} ({}, participant_id) VALUES (%s, %s, %s, %s, %s, %s)").format(
                 self.chain_table, _COLUMNS
             ),
             [
-                (k.position, k.originator_id, k.originator_version, k.digest, k.link, subject)
-                for k, subject in zip(links, subjects or [None] * len(links), strict=True)
+                (
+                    k.position,
+                    k.originator_id,
+                    k.originator_version,
+                    k.digest,
+                    k.link,
+                    k.participant_id,
+                )
+                for k in links
             ],
         )
 
@@ -175,6 +212,7 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
                         )
                         for r in rows
                     ],
+                    adopting=True,
                 )
                 head = self._last_link(curs)
 
@@ -192,7 +230,14 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
         )
 
     def chain_rows(self, after: int, upto: int, limit: int) -> list[LinkRow]:
-        return self._raw(self.chain_table, SQL("position"), SQL("digest, link"), after, upto, limit)
+        return self._raw(
+            self.chain_table,
+            SQL("position"),
+            SQL("digest, link, uuid_send(participant_id)"),
+            after,
+            upto,
+            limit,
+        )
 
     def id_value(self, raw: bytes) -> UUID | str:
         if self.datastore.originator_id_type == "uuid" and len(raw) == 16:
@@ -284,6 +329,12 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
             )
             row = curs.fetchone()
             return int(row["notification_id"]) if row else None
+
+    def event_count(self) -> int:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL("SELECT COUNT(*) AS n FROM {}").format(self.events_table))
+            row = curs.fetchone()
+            return int(row["n"]) if row else 0
 
     def chain_count(self, upto: int) -> int:
         with self.datastore.transaction(commit=False) as curs:

@@ -7,6 +7,7 @@ genuine event is unsealed, whatever crashes or how many processes write.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -15,7 +16,16 @@ from uuid import UUID
 from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
-from edc.audit.links import GENESIS, Link, LinkRow, StoredRow, seal_events
+from edc.audit.links import (
+    GENESIS,
+    ChainBroken,
+    Link,
+    LinkRow,
+    StoredRow,
+    seal_events,
+    unsealed_events_message,
+)
+from edc.audit.store import HeadNoter
 from edc.audit.subjects import SUBJECTS_KEY
 
 CHAIN_TABLE = "audit_chain"
@@ -24,6 +34,10 @@ _COLUMNS = "position, originator_id, originator_version, digest, link"
 
 class SealingSQLiteRecorder(SQLiteApplicationRecorder):
     """`stored_events` plus the `audit_chain` table (one link per event) in the same file."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sealed = threading.local()
 
     def construct_create_table_statements(self) -> list[str]:
         statements = super().construct_create_table_statements()
@@ -44,15 +58,26 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
         return statements
 
     def create_table(self) -> None:
-        existed = self._chain_table_exists()
-        if existed:
+        # A missing chain is never made up again here: events without links stay a finding
+        # for `verify` until someone adopts them with `edc audit adopt`.
+        if self._chain_table_exists():
             self._add_participant_column()
         super().create_table()
-        if not existed:
-            # A store written before the chain existed is adopted once, when the table is made.
-            self.seal_unsealed()
 
     # ---- sealing ---------------------------------------------------------------------------
+
+    anchor_writer: HeadNoter | None = None
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        self._sealed.head = None
+        positions = super().insert_events(stored_events, **kwargs)
+        # Committed: only now may the head be anchored outside the store.
+        sealed, self._sealed.head = getattr(self._sealed, "head", None), None
+        if sealed is not None and self.anchor_writer is not None:
+            self.anchor_writer.note(sealed.position, sealed.link)
+        return positions
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -74,10 +99,22 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
         c: SQLiteCursor,
         subjects: list[UUID | None] | None,
         events: list[tuple[int, UUID | str, int, str, bytes]],
+        adopting: bool = False,
     ) -> None:
         last = self._last_link(c)
         previous, last_position = (last.link, last.position) if last else (GENESIS, 0)
-        links = seal_events(previous, last_position, events)
+        links = seal_events(previous, last_position, events, subjects)
+        if events and last is None and not adopting:
+            # Events stored before these and no chain at all: it was removed (or the store
+            # predates it). Sealing on from the start would hide that behind a fresh chain.
+            c.execute(
+                f"SELECT COUNT(*) FROM {self.events_table_name} WHERE rowid > ? AND rowid < ?",
+                (last_position, events[0][0]),
+            )
+            unsealed = int(c.fetchone()[0])
+            if unsealed:
+                raise ChainBroken(unsealed_events_message(unsealed, last_position))
+        self._sealed.head = links[-1] if links else None
         c.executemany(
             f"INSERT INTO {CHAIN_TABLE} ({_COLUMNS}, participant_id) VALUES (?,?,?,?,?,?)",
             [
@@ -87,9 +124,9 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
                     k.originator_version,
                     k.digest,
                     k.link,
-                    _text_id(subject) if subject else None,
+                    _text_id(k.participant_id) if k.participant_id else None,
                 )
-                for k, subject in zip(links, subjects or [None] * len(links), strict=True)
+                for k in links
             ],
         )
 
@@ -114,6 +151,7 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
                         (row[0], self.convert_originator_id(row[1]), row[2], row[3], row[4])
                         for row in rows
                     ],
+                    adopting=True,
                 )
                 head = self._last_link(c)
 
@@ -151,12 +189,15 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
     def chain_rows(self, after: int, upto: int, limit: int) -> list[LinkRow]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(
-                f"SELECT {_COLUMNS} FROM {CHAIN_TABLE} WHERE position > ? AND position <= ? "
-                "ORDER BY position LIMIT ?",
+                f"SELECT {_COLUMNS}, participant_id FROM {CHAIN_TABLE} "
+                "WHERE position > ? AND position <= ? ORDER BY position LIMIT ?",
                 (after, upto, limit),
             )
             raw_id = self._raw_id
-            return [(row[0], raw_id(row[1]), row[2], row[3], row[4]) for row in c.fetchall()]
+            return [
+                (row[0], raw_id(row[1]), row[2], row[3], row[4], _locator(row[5]))
+                for row in c.fetchall()
+            ]
 
     def id_value(self, raw: bytes) -> UUID | str:
         if self.datastore.originator_id_type == "uuid" and len(raw) == 16:
@@ -240,6 +281,11 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
             row = c.fetchone()
             return int(row[0]) if row else None
 
+    def event_count(self) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT COUNT(*) FROM {self.events_table_name}")
+            return int(c.fetchone()[0])
+
     def chain_count(self, upto: int) -> int:
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT COUNT(*) FROM {CHAIN_TABLE} WHERE position <= ?", (upto,))
@@ -271,6 +317,16 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (CHAIN_TABLE,))
             return c.fetchone() is not None
+
+
+def _locator(text: str | None) -> bytes | None:
+    """The locator's bytes as the chain covers them; text that is not a UUID still counts."""
+    if text is None:
+        return None
+    try:
+        return UUID(hex=text).bytes
+    except (TypeError, ValueError):
+        return str(text).encode()
 
 
 def _text_id(originator_id: UUID | str) -> str:

@@ -24,6 +24,12 @@ class ChainUnavailable(RuntimeError):
     """Raised when the application's event store has no audit chain (e.g. in-memory)."""
 
 
+class HeadNoter(Protocol):
+    """Told each committed head (position, link), to anchor it outside the store."""
+
+    def note(self, position: int, link: bytes) -> None: ...
+
+
 class ChainRecorder(Protocol):
     """What the sealing recorders offer beyond the library's application recorder."""
 
@@ -38,6 +44,7 @@ class ChainRecorder(Protocol):
     def positions_concerning(self, participant_id: UUID) -> list[int]: ...
     def notifications_at(self, positions: Sequence[int]) -> list[Notification]: ...
     def chain_count(self, upto: int) -> int: ...
+    def event_count(self) -> int: ...
 
 
 def use_sealing_recorder(env: Environment) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.actor import SYSTEM_USER, Actor
-from domain.errors import AuthenticationFailed, EdcError, NotFound, PermissionDenied
+from domain.errors import AuthenticationFailed, EdcError, NotFound, PermissionDenied, StateConflict
 from domain.roles import BLINDED_BY_DEFAULT, Role
 from domain.user import PasswordChangeRequired, User, user_id
 from edc.base import SYSTEM, TrialBase, topic_of
@@ -87,7 +87,7 @@ class AccountUseCases(TrialBase):
         if name.lower() == SYSTEM_USER:
             raise EdcError(f"{name!r} is the name of the system itself, not of an account.")
         if self._exists(user_id(name)):
-            raise EdcError(f"A user called {name!r} already exists.")
+            raise StateConflict(f"A user called {name!r} already exists.")
         user = User.register(
             name,
             parsed_role,

@@ -155,7 +155,7 @@ class EnrolmentUseCases(TrialBase):
         participant = self._participant(participant_id)
         authorize(actor, Action.RANDOMISE, site=participant.site)
         self.check_database_open()
-        participant.check_can_randomise()
+        participant.check_can_randomise(self.local_date(at))
         allocation = self._allocation(at)
         levels = factor_levels(
             participant.sheets["screening"],
@@ -167,12 +167,14 @@ class EnrolmentUseCases(TrialBase):
         )
         participant.mark_randomised(self.local_date(at), actor, at)
         self.save(allocation, participant)
+        # The decision record (levels, imbalance, draw) stays out of this answer: whoever
+        # randomises could otherwise predict the next allocation (allocation concealment).
         return {
             "arm": decision.arm,
-            "allocation": decision.as_dict(),
             "randomised_on": participant.randomised_on.isoformat()
             if participant.randomised_on
             else None,
+            "randomisation_number": allocation.randomisation_number_of(participant.id),
         }
 
     @logs_refusals

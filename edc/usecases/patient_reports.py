@@ -21,7 +21,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from domain import crf
 from domain.actor import Actor
-from domain.errors import EdcError, FormInvalid, NotFound
+from domain.errors import EdcError, FormInvalid, NotFound, StateConflict
 from domain.participant import Participant
 from domain.report_link import ReportLink, parse_sms_reply, report_link_id, report_week
 from edc.base import TrialBase
@@ -71,7 +71,7 @@ class PatientReportUseCases(TrialBase):
         participant.check_form_allowed("weekly")
         digest = phone_digest(phone, pepper)
         if self._exists(report_link_id("sms", digest)):
-            raise EdcError("This phone number is already registered for weekly reports.")
+            raise StateConflict("This phone number is already registered for weekly reports.")
         self.save(ReportLink.issue("sms", digest, participant.id, actor, at))
 
     @logs_refusals_as("participant (report link)")

@@ -139,6 +139,33 @@ class RawStore:
             f"UPDATE {self.chain_table} SET link = ? WHERE position = ?", (bytes(link), position)
         )
 
+    def locators(self) -> dict[int, bytes | None]:
+        """Each link's participant locator as the chain covers it (16 bytes), by position."""
+        rows = self.execute(f"SELECT position, participant_id FROM {self.chain_table}")
+        return {
+            position: (
+                None
+                if locator is None
+                else (locator.bytes if self.postgres else uuid.UUID(hex=locator).bytes)
+            )
+            for position, locator in rows
+        }
+
+    def relink(self, with_locators: bool = True) -> None:
+        """Recompute every stored link from the stored digests, as one who can write the
+        chain table can (without the locators: a chain made before they existed)."""
+        from edc.audit.links import GENESIS, next_link
+
+        locators = self.locators() if with_locators else {}
+        link = GENESIS
+        for position, digest in self.execute(
+            f"SELECT position, digest FROM {self.chain_table} ORDER BY position"
+        ):
+            link = next_link(link, position, bytes(digest), locators.get(position))
+            self.execute(
+                f"UPDATE {self.chain_table} SET link = ? WHERE position = ?", (link, position)
+            )
+
     def rewind_numbering(self) -> None:
         """Make the next event reuse the last position (the last event deleted, or the
         PostgreSQL sequence set back), as a clumsy cover-up would."""

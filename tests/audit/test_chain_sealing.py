@@ -13,7 +13,7 @@ import pytest
 from domain.actor import Actor
 from edc import audit
 from edc.application import SYSTEM, Trial
-from edc.audit.links import GENESIS
+from edc.audit.links import GENESIS, ChainBroken
 from edc.bootstrap import build_trial
 from edc.config import Settings
 from tests.app.conftest import PASSWORD
@@ -87,7 +87,7 @@ def test_processes_writing_the_same_store_at_once_are_all_sealed(
     assert result.events_checked == len(RawStore(settings).rows())
 
 
-def test_a_store_written_before_the_chain_existed_is_adopted_when_first_opened(
+def test_a_store_written_before_the_chain_existed_is_a_finding_until_adopted_explicitly(
     settings: Settings,
 ) -> None:
     library_recorder = (
@@ -103,6 +103,13 @@ def test_a_store_written_before_the_chain_existed_is_adopted_when_first_opened(
 
     trial = build_trial(settings)
     try:
+        # Opening it never seals it: an unsealed store is a finding until someone adopts it
+        # (`edc audit adopt`, which calls `seal` and records who and why).
+        result = audit.verify(trial)
+        assert not result.ok and result.problem == "unsealed"
+        with pytest.raises(ChainBroken, match="not in the audit chain"):
+            screened(trial, trial.actor_for("sara"))
+        audit.seal(trial)
         result = audit.verify(trial)
         assert result.ok and result.events_checked == len(RawStore(settings).rows())
         screened(trial, trial.actor_for("sara"))
@@ -172,6 +179,7 @@ def test_a_chain_made_before_the_participant_locator_gets_the_column_when_opened
     raw = RawStore(settings)
     raw.execute(f"DROP INDEX {raw.chain_table}_participant")
     raw.execute(f"ALTER TABLE {raw.chain_table} DROP COLUMN participant_id")
+    raw.relink(with_locators=False)  # links then covered no locator
     reopened = build_trial(settings)
     try:
         pid = screened(reopened, staff)

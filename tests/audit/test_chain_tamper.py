@@ -49,10 +49,12 @@ def test_the_chain_is_the_documented_hash_of_the_stored_bytes(
     trial: Trial, store: RawStore
 ) -> None:
     # Anyone can recompute the head from the raw rows without our code's help beyond the
-    # two documented formulas: this is what a third-party auditor would do.
-    link = GENESIS
+    # two documented formulas: this is what a third-party auditor would do. The participant
+    # locator stored with a link is part of it (so nulling it is evident).
+    link, locators = GENESIS, store.locators()
     for position, originator_id, version, topic, state in store.rows():
-        link = next_link(link, position, event_digest(_uuid(originator_id), version, topic, state))
+        digest = event_digest(_uuid(originator_id), version, topic, state)
+        link = next_link(link, position, digest, locators[position])
     assert audit.head(trial).link == link.hex()
 
 
@@ -143,10 +145,13 @@ def test_a_consistent_rewrite_of_both_tables_is_caught_against_a_published_head(
     position = store.position_of("FormCorrected")
     store.change_one_byte(position)
     # The intruder also recomputes every link after the edit with the public formulas.
-    link = GENESIS
+    link, locators = GENESIS, store.locators()
     for row_position, originator_id, version, topic, state in store.rows():
         link = next_link(
-            link, row_position, event_digest(_uuid(originator_id), version, topic, state)
+            link,
+            row_position,
+            event_digest(_uuid(originator_id), version, topic, state),
+            locators[row_position],
         )
         store.execute(
             f"UPDATE {store.chain_table} SET link = ?, digest = ? WHERE position = ?",

@@ -114,6 +114,12 @@ def test_restore_refuses_a_store_that_holds_data_unless_forced(
     forced = edc(settings, "restore", "--force", str(tmp_path / "backup"))
     assert forced.returncode == 0, forced.stderr
     assert stored_events(settings) == backed_up
+    # An older backup over newer data: the newer anchored head says events are gone until the
+    # restore is recorded as deliberate.
+    assert "accept-restore" in forced.stdout
+    assert edc(settings, "audit", "verify").returncode == 1
+    accepted = edc(settings, "audit", "accept-restore", "--reason", "back to the backup")
+    assert accepted.returncode == 0, accepted.stdout
     assert edc(settings, "audit", "verify").returncode == 0
 
 

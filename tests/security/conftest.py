@@ -1,6 +1,8 @@
-"""Attack tests run against the real web application on a copy of the seeded SQLite store."""
+"""Attack tests reuse the application, export and web fixtures (a real store each)."""
 
-from tests.web.conftest import (
+from tests.app.conftest import actors, clock, settings, trial  # noqa: F401
+from tests.exports.conftest import fresh, odm_schema  # noqa: F401
+from tests.web.conftest import (  # noqa: F401
     client,
     make_client,
     now,
@@ -9,5 +11,3 @@ from tests.web.conftest import (
     web_config,
     web_settings,
 )
-
-__all__ = ["client", "make_client", "now", "seeded", "web_clock", "web_config", "web_settings"]

@@ -4,12 +4,12 @@ makes the link or registers a phone, and the inbound-SMS endpoint for the SMS ga
 from __future__ import annotations
 
 import hmac
-import json
 
 from aiohttp import web
 
 from domain import crf
 from domain.errors import EdcError, FormInvalid
+from web.api.body import strict_loads
 from web.calls import actor_of, participant_id, run, trial_of
 from web.crf_fields import fields, posted_text
 from web.keys import CONFIG
@@ -100,9 +100,9 @@ async def sms_inbound(request: web.Request) -> web.Response:
         raise web.HTTPForbidden(reason="The SMS gateway secret is not right.")
     if request.content_type == "application/json":
         try:
-            body = json.loads(await request.text())
-        except ValueError:
-            raise web.HTTPBadRequest(text="The body is not JSON.") from None
+            body = strict_loads(await request.text())
+        except ValueError as error:
+            raise web.HTTPBadRequest(text=f"The body is not valid JSON: {error}") from None
         if not isinstance(body, dict):
             raise web.HTTPBadRequest(text="The body is not a JSON object.")
         sender, text = str(body.get("from", "")), str(body.get("text", ""))

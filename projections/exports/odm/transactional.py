@@ -25,7 +25,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.allocation import Allocation
-from domain.crf import ITEMS
+from domain.crf import ITEMS, export_items
 from domain.participant import Participant
 from domain.protocol import REPEATING_FORM_KEY_ITEM, VISIT_BY_KEY, VISIT_OF_FORM
 from projections.exports.casebook import Change
@@ -174,7 +174,11 @@ class TransactionalClinical:
         values: dict[str, Any],
         change: Change,
     ) -> None:
-        specs = ITEMS.get(form) or (RANDOMISED_ON if form == RANDOMISATION else ARM,)
+        specs = (
+            export_items(form)
+            if form in ITEMS
+            else ((RANDOMISED_ON,) if form == RANDOMISATION else (ARM,))
+        )
         visit = VISIT_BY_KEY[visit_key]
         with (
             self.subject(participant_id),

@@ -1,0 +1,276 @@
+"""Chain heads anchored outside the store: the head log, which `verify` and `edc serve` check.
+
+The chain proves the store is as it was written *given a head*: someone who deletes the newest
+events together with their links, or rewrites the store and recomputes every link, leaves a
+chain that agrees with itself. So heads are also written to an append-only log in a directory
+of its own (`Settings.anchor_path`, `EDC_ANCHOR_DIR`), one JSON line per entry:
+
+- `commit`: a head the application committed, noted after each write and written at most once
+  per `INTERVAL` seconds per process (off the request path: a timer writes the newest one);
+- `backup`: the head a backup was made at;
+- `adopted`: `edc audit adopt` sealed events the chain did not cover;
+- `restore-accepted`: `edc audit accept-restore` recorded that an older backup was restored on
+  purpose, so heads logged before it beyond its position are superseded, not a finding.
+
+Every anchor that still applies must be in the chain: the link at its position must be the
+anchored one, and the store must reach its position.
+"""
+
+from __future__ import annotations
+
+import atexit
+import getpass
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from eventsourcing.application import Application
+
+from edc.audit.chain import Anchor, ChainHead
+from edc.audit.store import chain_recorder
+from edc.config import Settings
+from edc.private_files import private_directory
+
+LOG_FILE = "heads.log"
+INTERVAL = 2.0  # seconds between two commit entries of one process
+
+Kind = str  # "commit" | "backup" | "adopted" | "restore-accepted"
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: Kind
+    head: ChainHead
+    at: str
+    line: int
+    note: str = ""
+
+
+class HeadLog:
+    """The append-only head log in one directory."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.path = directory / LOG_FILE
+
+    def append(self, kind: Kind, head: ChainHead, note: str = "", *, sync: bool = True) -> None:
+        private_directory(self.directory)
+        record = {
+            "at": datetime.now(tz=UTC).isoformat(timespec="milliseconds"),
+            "kind": kind,
+            "head": str(head),
+            "pid": os.getpid(),
+            "user": _user(),
+        }
+        if note:
+            record["note"] = note
+        line = (json.dumps(record, sort_keys=True) + "\n").encode()
+        # One write() on an O_APPEND file: lines of several processes never interleave.
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(fd, line)
+            if sync:
+                os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def entries(self) -> tuple[list[Entry], list[str]]:
+        """The entries in order, and a problem for each line that is not one."""
+        if not self.path.is_file():
+            return [], []
+        entries: list[Entry] = []
+        problems: list[str] = []
+        with self.path.open("rb") as file:
+            for number, raw in enumerate(file, start=1):
+                try:
+                    data = json.loads(raw)
+                    entries.append(
+                        Entry(
+                            str(data["kind"]),
+                            ChainHead.parse(str(data["head"])),
+                            str(data["at"]),
+                            number,
+                            str(data.get("note", "")),
+                        )
+                    )
+                except (ValueError, KeyError, TypeError):
+                    problems.append(f"line {number} of the head log {self.path} is damaged")
+        return entries, problems
+
+    def anchors(self) -> tuple[list[Anchor], list[str]]:
+        """The anchors that still apply (see `applying`), and the damaged lines."""
+        entries, problems = self.entries()
+        return [
+            Anchor(e.head, f"the head log {self.path} (line {e.line}, {e.kind} at {e.at})")
+            for e in applying(entries)
+        ], problems
+
+
+def applying(entries: list[Entry]) -> list[Entry]:
+    """The entries the store must still agree with.
+
+    A `restore-accepted` entry supersedes every earlier entry beyond its position: those
+    events were given up on purpose. Read from the newest entry back, the lowest accepted
+    position so far is the ceiling for everything older.
+    """
+    ceiling: int | None = None
+    kept: list[Entry] = []
+    for entry in reversed(entries):
+        if ceiling is None or entry.head.position <= ceiling:
+            kept.append(entry)
+        if entry.kind == "restore-accepted":
+            position = entry.head.position
+            ceiling = position if ceiling is None else min(ceiling, position)
+    kept.reverse()
+    return kept
+
+
+def highest(anchors: list[Anchor]) -> Anchor | None:
+    return max(anchors, key=lambda a: a.head.position, default=None)
+
+
+class HeadWriter:
+    """Writes the newest committed head to the log, batched: at most one line per interval.
+
+    The first commit after a quiet interval is written at once (a command line tool that
+    writes once and exits); later ones within the interval are written by a timer thread
+    and at exit, so a burst of saves costs one line.
+    """
+
+    def __init__(self, log: HeadLog, interval: float = INTERVAL) -> None:
+        self.log = log
+        self.interval = interval
+        self._lock = threading.Lock()
+        self._pending: ChainHead | None = None
+        self._written = -1
+        self._last_write = float("-inf")
+        self._timer: threading.Timer | None = None
+
+    def note(self, position: int, link: bytes) -> None:
+        with self._lock:
+            if self._pending is None or position > self._pending.position:
+                self._pending = ChainHead(position, link.hex())
+            wait = self._last_write + self.interval - time.monotonic()
+            if wait <= 0:
+                self._write_locked()
+            elif self._timer is None:
+                self._timer = threading.Timer(wait, self.flush)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def flush(self) -> None:
+        with self._lock:
+            self._timer = None
+            self._write_locked()
+
+    def _write_locked(self) -> None:
+        head, self._pending = self._pending, None
+        if head is None or head.position <= self._written:
+            return
+        try:
+            self.log.append("commit", head, sync=False)
+        except OSError:
+            # The commit stands; a later one (or exit) tries again.
+            self._pending = head
+            return
+        self._written, self._last_write = head.position, time.monotonic()
+
+
+_writers: dict[Path, HeadWriter] = {}
+_writers_lock = threading.Lock()
+
+
+def _flush_all() -> None:
+    for writer in list(_writers.values()):
+        writer.flush()
+
+
+atexit.register(_flush_all)
+
+
+def attach(app: Application, settings: Settings) -> None:
+    """Anchor the heads this application commits in the log of `settings`."""
+    recorder = app.recorder
+    if not hasattr(recorder, "anchor_writer"):
+        return  # a store without a chain (in memory)
+    directory = settings.anchor_path.absolute()
+    with _writers_lock:
+        writer = _writers.get(directory)
+        if writer is None:
+            writer = _writers[directory] = HeadWriter(HeadLog(directory))
+    recorder.anchor_writer = writer
+
+
+def flush(settings: Settings) -> None:
+    """Write this process's newest committed head now (before checking the log)."""
+    writer = _writers.get(settings.anchor_path.absolute())
+    if writer is not None:
+        writer.flush()
+
+
+def log_for(settings: Settings) -> HeadLog:
+    return HeadLog(settings.anchor_path)
+
+
+def record(settings: Settings, kind: Kind, head: ChainHead, note: str = "") -> None:
+    log_for(settings).append(kind, head, note)
+
+
+def anchors_for(settings: Settings) -> tuple[list[Anchor], list[str]]:
+    flush(settings)
+    return log_for(settings).anchors()
+
+
+def quick_check(app: Application, settings: Settings) -> str | None:
+    """What is wrong with the store at a glance (counts, the newest anchor), else None.
+
+    Not a verify: it reads two counts and one link, so it is cheap on any store.
+    """
+    from edc.audit.chain import head
+
+    store = chain_recorder(app)
+    events = store.event_count()
+    current = head(app)
+    links = store.chain_count(current.position)
+    if events and not links:
+        return (
+            f"the store holds {events} events but no audit chain (it was removed, or the "
+            "store predates it: adopt it explicitly with `edc audit adopt --reason ...`)"
+        )
+    if links < events:
+        return f"the audit chain covers {links} events but the store holds {events}"
+    if links > events:
+        return (
+            f"the audit chain sealed {links} events but the store holds only {events}: "
+            "events were deleted"
+        )
+    anchors, problems = anchors_for(settings)
+    if problems:
+        return problems[0]
+    newest = highest(anchors)
+    if newest is None:
+        return None
+    if newest.head.position > current.position:
+        return (
+            f"the store ends at position {current.position}, but {newest.origin} names "
+            f"position {newest.head.position}: the newest events were deleted with their links "
+            "(after a deliberate restore, record it with `edc audit accept-restore --reason ...`)"
+        )
+    link = store.chain_link_at_or_before(newest.head.position)
+    if link is None or link.position != newest.head.position or link.link.hex() != newest.head.link:
+        return (
+            f"the chain does not contain the head {newest.head} of {newest.origin}: "
+            "the store was rewritten"
+        )
+    return None
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return str(os.getuid())
