@@ -19,6 +19,7 @@ from domain.participant import Participant
 from domain.query import Query
 from domain.query_index import QueryIndex
 from domain.refusal_log import CommandRefused
+from domain.report_access import ReportAccess
 from domain.report_link import ReportLink
 from domain.signing import SigningMixin
 from domain.site_register import SiteRegister
@@ -35,6 +36,10 @@ CLASSIFICATION: dict[type, Blinding] = {
     # Weekly-report links and SMS numbers: which participant, never the secret or the arm.
     ReportLink.Issued: Blinding.BLINDED_SAFE,
     ReportLink.Revoked: Blinding.BLINDED_SAFE,
+    ReportLink.Reinstated: Blinding.BLINDED_SAFE,
+    ReportAccess.Opened: Blinding.BLINDED_SAFE,
+    ReportAccess.Granted: Blinding.BLINDED_SAFE,
+    ReportAccess.Withdrawn: Blinding.BLINDED_SAFE,
     Participant.Screened: Blinding.BLINDED_SAFE,
     Participant.FormEntered: Blinding.BLINDED_SAFE,
     Participant.FormCorrected: Blinding.BLINDED_SAFE,
@@ -93,6 +98,7 @@ CLASSIFICATION: dict[type, Blinding] = {
     User.FullNameChanged: Blinding.BLINDED_SAFE,
     User.LoginSucceeded: Blinding.BLINDED_SAFE,
     User.LoginFailed: Blinding.BLINDED_SAFE,
+    User.LoggedOut: Blinding.BLINDED_SAFE,
     User.LockedOut: Blinding.BLINDED_SAFE,
     User.Unlocked: Blinding.BLINDED_SAFE,
     User.Deactivated: Blinding.BLINDED_SAFE,

@@ -170,12 +170,17 @@ async def participant(request: web.Request) -> web.Response:
     visits = timeline(view, Role(actor.role))
     for visit in visits:
         visit["scheduled"] = scheduled.get(visit["key"])
+    may_report_links = may(actor, Action.ENTER_FORM) and Role(actor.role) in FORM_WRITERS["weekly"]
     context = {
         "p": view,
+        "report_access": (
+            await run(trial.report_access, actor, pid)
+            if may_report_links and view.get("randomised_on")
+            else None
+        ),
         "visits": visits,
         "failed": [crf.describe_criterion(c) for c in view["failed_criteria"]],
         "may_randomise": may(actor, Action.RANDOMISE) and not actor.blinded,
-        "may_report_links": may(actor, Action.ENTER_FORM)
-        and Role(actor.role) in FORM_WRITERS["weekly"],
+        "may_report_links": may_report_links,
     }
     return await render(request, "participant.html", context)

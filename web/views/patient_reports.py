@@ -47,7 +47,32 @@ async def report_phone(request: web.Request) -> web.Response:
             raise
         await flash(request, error.message, "error")
     else:
-        await flash(request, "The phone number is registered for SMS replies.")
+        await flash(
+            request, "The phone number is registered for SMS replies (it replaces any before it)."
+        )
+    raise web.HTTPSeeOther(url_for(request, "participant", pid=str(pid)))
+
+
+@routes.post("/participants/{pid}/report-link/revoke", name="report_link_revoke")
+async def report_link_revoke(request: web.Request) -> web.Response:
+    return await _withdraw(request, "revoke_report_link", "The weekly report link is revoked.")
+
+
+@routes.post("/participants/{pid}/report-phone/remove", name="report_phone_remove")
+async def report_phone_remove(request: web.Request) -> web.Response:
+    return await _withdraw(request, "remove_report_phone", "The phone number is removed.")
+
+
+async def _withdraw(request: web.Request, command: str, done: str) -> web.Response:
+    actor, pid = actor_of(request), participant_id(request)
+    try:
+        await run(getattr(trial_of(request), command), actor, pid)
+    except EdcError as error:
+        if error.code in ("forbidden", "not_found"):
+            raise
+        await flash(request, error.message, "error")
+    else:
+        await flash(request, done)
     raise web.HTTPSeeOther(url_for(request, "participant", pid=str(pid)))
 
 
@@ -114,6 +139,6 @@ async def sms_inbound(request: web.Request) -> web.Response:
             trial_of(request).record_sms_report, sender, text, config.phone_key.encode()
         )
     except EdcError as error:
-        status = 404 if error.code == "not_found" else 422
+        status = {"not_found": 404, "conflict": 409}.get(error.code, 422)
         return web.Response(status=status, text=error.message)
     return web.Response(text=f"Thank you: week {result['week']} is recorded.")
