@@ -14,6 +14,7 @@ from domain.protocol import SITES
 from edc.application import SYSTEM, Trial
 
 DEMO_PASSWORD_SUFFIX = "-demo-2007"
+UNBLINDING_REASON = "Handles harms: single-blind trial (outcome assessor masked)"
 
 
 @dataclass(frozen=True)
@@ -63,5 +64,6 @@ def ensure_demo_users(trial: Trial) -> dict[str, Actor]:
                 demo_password(user.name),
                 site=user.site,
                 blinded=user.blinded,
+                blinding_reason=UNBLINDING_REASON if user.blinded is False else "",
             )
     return {user.key: trial.actor_for(user.name) for user in DEMO_USERS}
