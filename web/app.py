@@ -27,6 +27,7 @@ from web.auth import auth_middleware
 from web.config import WebConfig
 from web.context import local_time
 from web.errors import error_middleware
+from web.instruments import INSTRUMENT_WORDING, wording_from_environ
 from web.keys import ANALYSES, CONFIG, SETTINGS, TRIAL
 from web.read_side import read_models_context
 from web.security import csrf_middleware, security_headers
@@ -71,6 +72,7 @@ def init_app(
     app = web.Application(client_max_size=config.max_body)
     app[SETTINGS] = settings
     app[CONFIG] = config
+    app[INSTRUMENT_WORDING] = wording_from_environ()
     aiohttp_session.setup(
         app,
         EncryptedCookieStorage(

@@ -185,7 +185,7 @@ class TestMissingCodes:
     def test_an_unknown_code_is_refused_with_the_items_message(self) -> None:
         fields = errors_of("week10", follow_up("week10", RMDQ_05={"missing": "NA"}))
         assert set(fields) == {"RMDQ_05"}
-        assert fields["RMDQ_05"].startswith("Roland-Morris item 5 must be")
+        assert fields["RMDQ_05"].startswith("Roland-Morris item 5: uses a handrail on stairs must")
         assert '"missing"' in fields["RMDQ_05"]
 
     def test_value_and_code_together_are_refused(self) -> None:
