@@ -18,6 +18,7 @@ from domain.participant import Participant
 from domain.query import Query
 from domain.query_index import QueryIndex
 from domain.refusal_log import CommandRefused
+from domain.report_access import ReportAccess
 from domain.report_link import ReportLink
 from domain.signing import SigningMixin
 from domain.site_register import SiteRegister
@@ -34,6 +35,10 @@ CLASSIFICATION: dict[type, Blinding] = {
     # Weekly-report links and SMS numbers: which participant, never the secret or the arm.
     ReportLink.Issued: Blinding.BLINDED_SAFE,
     ReportLink.Revoked: Blinding.BLINDED_SAFE,
+    ReportLink.Reinstated: Blinding.BLINDED_SAFE,
+    ReportAccess.Opened: Blinding.BLINDED_SAFE,
+    ReportAccess.Granted: Blinding.BLINDED_SAFE,
+    ReportAccess.Withdrawn: Blinding.BLINDED_SAFE,
     Participant.Screened: Blinding.BLINDED_SAFE,
     Participant.FormEntered: Blinding.BLINDED_SAFE,
     Participant.FormCorrected: Blinding.BLINDED_SAFE,

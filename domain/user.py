@@ -15,8 +15,9 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.actor import Actor
-from domain.errors import AuthenticationFailed, EdcError, NotFound
+from domain.errors import AuthenticationFailed, EdcError, FormInvalid, NotFound, StateConflict
 from domain.roles import SITE_ROLES, Role
+from domain.text import text_problem
 
 # Consecutive failed logins that lock an account until an administrator unlocks it.
 MAX_FAILED_LOGINS = 5
@@ -39,11 +40,19 @@ class ApiToken:
 
 
 def _text(value: str, what: str, *, required: bool) -> str:
-    value = value.strip()
+    value = _plain_text(value, what).strip()
     if required and not value:
         raise EdcError(f"Please give {what}.")
     if len(value) > MAX_TEXT:
         raise EdcError(f"The {what} must be at most {MAX_TEXT} characters.")
+    return value
+
+
+def _plain_text(value: str, what: str) -> str:
+    """The free-text rule (domain.text) on one account field."""
+    problem = text_problem(value)
+    if problem is not None:
+        raise FormInvalid({what: problem}, f"{what[0].upper()}{what[1:]}: {problem}")
     return value
 
 
@@ -204,6 +213,7 @@ class User(Aggregate):
         at: datetime,
     ) -> User:
         site = _site_for(role, site)
+        _plain_text(name, "account name")
         return cls._create(
             cls.Registered,
             id=user_id(name),
@@ -254,7 +264,7 @@ class User(Aggregate):
 
     def unlock(self, actor: Actor, at: datetime) -> None:
         if not self.locked_out:
-            raise EdcError(f"The account {self.name!r} is not locked.")
+            raise StateConflict(f"The account {self.name!r} is not locked.")
         self.trigger_event(self.Unlocked, timestamp=at, actor=actor.as_dict())
 
     def issue_token(
@@ -291,7 +301,7 @@ class User(Aggregate):
     def change_role(self, role: Role, site: str | None, actor: Actor, at: datetime) -> None:
         site = _site_for(role, site)
         if role is self.role and site == self.site:
-            raise EdcError(f"{self.name!r} already has that role and site.")
+            raise StateConflict(f"{self.name!r} already has that role and site.")
         self.trigger_event(
             self.RoleChanged,
             timestamp=at,
@@ -305,7 +315,7 @@ class User(Aggregate):
     def set_blinded(self, blinded: bool, actor: Actor, at: datetime) -> None:
         if blinded == self.blinded:
             state = "blinded" if blinded else "unblinded"
-            raise EdcError(f"{self.name!r} is already {state}.")
+            raise StateConflict(f"{self.name!r} is already {state}.")
         self.trigger_event(
             self.BlindingChanged, timestamp=at, blinded=blinded, actor=actor.as_dict()
         )
@@ -320,7 +330,7 @@ class User(Aggregate):
     def deactivate(self, reason: str, actor: Actor, at: datetime) -> None:
         reason = _text(reason, "a reason for deactivating the account", required=True)
         if not self.active:
-            raise EdcError(f"The account {self.name!r} is already deactivated.")
+            raise StateConflict(f"The account {self.name!r} is already deactivated.")
         # A deactivated account's tokens are lost credentials (§11.300(c)): revoke them too,
         # so reactivating the account does not bring old tokens back to life.
         self.revoke_all_tokens(actor, at)
@@ -329,7 +339,7 @@ class User(Aggregate):
     def reactivate(self, reason: str, actor: Actor, at: datetime) -> None:
         reason = _text(reason, "reason", required=False)
         if self.active:
-            raise EdcError(f"The account {self.name!r} is active.")
+            raise StateConflict(f"The account {self.name!r} is active.")
         self.trigger_event(self.Reactivated, timestamp=at, reason=reason, actor=actor.as_dict())
 
     def check_active(self) -> None:
@@ -343,4 +353,6 @@ class User(Aggregate):
 def _site_for(role: Role, site: str | None) -> str | None:
     if role in SITE_ROLES and not site:
         raise EdcError(f"A {role.value} account needs a site.")
+    if site and role in SITE_ROLES:
+        _plain_text(site, "site")
     return site if role in SITE_ROLES else None

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 from domain.errors import EdcError
 from edc import (
+    allocation_cli,
     analysis_cli,
     backup_cli,
     export_cli,
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     export_cli.register(commands)
     report_cli.register(commands)
     analysis_cli.register(commands)
+    allocation_cli.register(commands)
     return parser
 
 

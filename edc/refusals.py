@@ -23,6 +23,7 @@ from eventsourcing.application import EventSourcedLog
 from domain.actor import Actor
 from domain.errors import EdcError
 from domain.refusal_log import REFUSAL_LOG_ID, CommandRefused, refusal_fields
+from domain.text import for_export
 from edc.base import TrialBase
 from edc.concurrency import retry_on_conflict
 
@@ -62,7 +63,7 @@ def record_refusal(
 
 def anonymous(attempted_user: str) -> dict[str, Any]:
     """The 'who' of a refusal made before anyone was authenticated."""
-    return {"user": attempted_user[:100], "role": None, "site": None}
+    return {"user": for_export(attempted_user[:100]), "role": None, "site": None}
 
 
 def logs_refusals(command: Callable[P, R]) -> Callable[P, R]:

@@ -17,7 +17,7 @@ from aiohttp import web
 from domain.crf.instruments import WordingInvalid, parse_wording
 
 WORDING_SETTING = "EDC_INSTRUMENT_WORDING"
-INSTRUMENT_WORDING = web.AppKey("instrument_wording", dict)
+INSTRUMENT_WORDING: web.AppKey[dict[str, str]] = web.AppKey("instrument_wording", dict)
 
 
 def load_wording(path: Path) -> dict[str, str]:
@@ -38,5 +38,4 @@ def wording_from_environ(environ: Mapping[str, str] | None = None) -> dict[str, 
 
 
 def instrument_wording(request: web.Request) -> Mapping[str, str]:
-    wording: Mapping[str, str] = request.app.get(INSTRUMENT_WORDING, {})
-    return wording
+    return request.app.get(INSTRUMENT_WORDING) or {}

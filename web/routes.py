@@ -7,6 +7,7 @@ from aiohttp import web
 from web.api import routes as api_routes
 from web.views import (
     account,
+    allocation,
     analysis,
     audit,
     crf_pages,
@@ -46,6 +47,7 @@ def add_routes(app: web.Application) -> None:
         patient_reports.routes,
         reports.routes,
         refusals.routes,
+        allocation.routes,
     ):
         app.router.add_routes(table)
     api_routes.add_api_routes(app)

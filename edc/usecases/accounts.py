@@ -13,7 +13,7 @@ from typing import Any
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.actor import Actor
-from domain.errors import AuthenticationFailed, EdcError, NotFound, PermissionDenied
+from domain.errors import AuthenticationFailed, EdcError, NotFound, PermissionDenied, StateConflict
 from domain.roles import BLINDED_BY_DEFAULT, Role
 from domain.user import User, user_id
 from edc.base import SYSTEM, TrialBase, topic_of
@@ -63,7 +63,7 @@ class AccountUseCases(TrialBase):
         if not name or not name.replace(".", "").replace("_", "").replace("-", "").isalnum():
             raise EdcError("A user name is letters, digits, dots, dashes and underscores.")
         if self._exists(user_id(name)):
-            raise EdcError(f"A user called {name!r} already exists.")
+            raise StateConflict(f"A user called {name!r} already exists.")
         user = User.register(
             name,
             parsed_role,

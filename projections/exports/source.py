@@ -32,6 +32,17 @@ class ExportError(EdcError):
     code = "export"
 
 
+class AsOfOutOfRange(ExportError):
+    """An `as_of` before the first or beyond the latest event: refused, never answered with
+    the current state (which would change as events arrive)."""
+
+    code = "invalid"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.fields = {"as_of": message}
+
+
 @dataclass(frozen=True)
 class StoreReader:
     """What exports need from the application: its recorder, its mapper, the chain head."""
@@ -66,8 +77,9 @@ class Cut:
         if as_of is None:
             as_of = head
         if not 1 <= as_of <= head:
-            raise ExportError(
-                f"Position {as_of} is out of range: the store holds events 1 to {head}."
+            raise AsOfOutOfRange(
+                f"as_of {as_of} is out of range: the store holds events 1 to {head}"
+                f" (the latest is {head})."
             )
         return cls(reader, as_of, view, progress)
 

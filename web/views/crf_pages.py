@@ -24,6 +24,7 @@ from web.calls import actor_of, participant_id, run, trial_of
 from web.crf_fields import derived_rows, fields, posted_text
 from web.errors import ApiError
 from web.instruments import instrument_wording
+from web.numbers import whole_number
 from web.pages import flash, form_text, render, url_for
 
 routes = web.RouteTableDef()
@@ -41,11 +42,8 @@ def _form_name(request: web.Request) -> str:
 
 def _week(request: web.Request) -> int | None:
     """The repeat key shown (a week, an adverse event number), from `?week=`."""
-    try:
-        week = int(request.query.get("week", ""))
-    except ValueError:
-        return None
-    return week if 1 <= week <= MAX_REPEAT_KEY else None
+    week = whole_number(request.query.get("week", ""))
+    return week if week is not None and 1 <= week <= MAX_REPEAT_KEY else None
 
 
 def _sheet(form: str, state: dict[str, Any], week: int | None) -> dict[str, Any]:
@@ -163,12 +161,9 @@ async def form_page(request: web.Request) -> web.Response:
 
 
 def _expected_version(post: Any) -> int:
-    try:
-        version = int(form_text(post, "expected_version", 10))
-    except ValueError:
-        raise ApiError(400, "malformed", "The form is missing its version; reload it.") from None
-    if version < 0:
-        raise ApiError(400, "malformed", "The form's version is not valid; reload it.")
+    version = whole_number(form_text(post, "expected_version", 10))
+    if version is None:
+        raise ApiError(400, "malformed", "The form is missing its version; reload it.")
     return version
 
 
