@@ -286,7 +286,8 @@ class TestAdverseEventAndDiscontinuation:
 
     def test_term_is_at_most_200_characters(self) -> None:
         fields = errors_of("adverse_event", factories.adverse_event(AE_NO=1, AE_TERM="x" * 201))
-        assert fields == {"AE_TERM": "What happened must be text of at most 200 characters"}
+        assert set(fields) == {"AE_TERM"}
+        assert fields["AE_TERM"].startswith("What happened must be text of at most 200 characters")
 
     def test_discontinuation_reason_text_required_for_other(self) -> None:
         items = factories.discontinuation(DISC_REASON_CODE="other")
