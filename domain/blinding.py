@@ -88,6 +88,7 @@ CLASSIFICATION: dict[type, Blinding] = {
     User.FullNameChanged: Blinding.BLINDED_SAFE,
     User.LoginSucceeded: Blinding.BLINDED_SAFE,
     User.LoginFailed: Blinding.BLINDED_SAFE,
+    User.LoggedOut: Blinding.BLINDED_SAFE,
     User.LockedOut: Blinding.BLINDED_SAFE,
     User.Unlocked: Blinding.BLINDED_SAFE,
     User.Deactivated: Blinding.BLINDED_SAFE,

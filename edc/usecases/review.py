@@ -5,20 +5,17 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-
 from domain.actor import Actor
 from domain.database_lock import DatabaseLock
-from domain.errors import NotFound, PermissionDenied
+from domain.errors import AuthenticationFailed, NotFound, PermissionDenied
 from domain.participant import Participant
 from domain.protocol import FORMS
-from domain.user import User, user_id
 from edc.base import TrialBase
 from edc.concurrency import retry_on_conflict
-from edc.passwords import password_matches
 from edc.permissions import Action, authorize, check_site
 from edc.refusals import logs_refusals
 from edc.review_presenters import lock_view, signature_view, verification_view
+from edc.usecases.accounts import check_password
 
 WRONG_PASSWORD = "The password is not correct: nothing was signed."
 
@@ -64,15 +61,14 @@ class ReviewUseCases(TrialBase):
         return [signature_view(participant, s) for s in participant.signatures]
 
     def _signer_name(self, actor: Actor, password: object) -> str:
-        """Check the re-entered password against the account; return the printed name."""
-        try:
-            user: User = self.repository.get(user_id(actor.user))
-        except AggregateNotFoundError:
-            raise PermissionDenied(WRONG_PASSWORD) from None
-        if not isinstance(password, str) or not password_matches(user.password_hash, password):
+        """Check the re-entered password (the accounts' one password check, so a wrong one
+        counts towards lock-out); return the printed name."""
+        if not isinstance(password, str):
             raise PermissionDenied(WRONG_PASSWORD)
-        if not user.active:
-            raise PermissionDenied("This account is deactivated: it cannot sign.")
+        try:
+            user = check_password(self, actor.user, password, wrong=WRONG_PASSWORD)
+        except AuthenticationFailed as error:
+            raise PermissionDenied(error.message) from None
         return getattr(user, "full_name", "") or user.name
 
     # ---- form and participant locks --------------------------------------------------------

@@ -61,7 +61,9 @@ def corrected_twice(trial: Trial, actors: dict[str, Actor], clock: StepClock) ->
 
 
 def unblinded_data_manager(trial: Trial) -> Actor:
-    trial.add_user(SYSTEM, "ulla", "data_manager", PASSWORD, blinded=False)
+    trial.add_user(
+        SYSTEM, "ulla", "data_manager", PASSWORD, blinded=False, blinding_reason="unblinded review"
+    )
     return trial.actor_for("ulla")
 
 
