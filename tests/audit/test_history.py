@@ -28,8 +28,9 @@ ARM_REVEALING_TYPES = {
     "Allocation.Started",
     "Allocation.Allocated",
     "Allocation.ArmRevealed",
-    "Participant.AdherenceEntered",
-    "Participant.AdherenceCorrected",
+    "ArmRevealingRecord.Started",
+    "ArmRevealingRecord.AdherenceRecorded",
+    "ArmRevealingRecord.ItemsCorrected",
 }
 
 
@@ -61,7 +62,9 @@ def corrected_twice(trial: Trial, actors: dict[str, Actor], clock: StepClock) ->
 
 
 def unblinded_data_manager(trial: Trial) -> Actor:
-    trial.add_user(SYSTEM, "ulla", "data_manager", PASSWORD, blinded=False)
+    trial.add_user(
+        SYSTEM, "ulla", "data_manager", PASSWORD, blinded=False, blinding_reason="unblinded review"
+    )
     return trial.actor_for("ulla")
 
 
