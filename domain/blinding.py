@@ -12,6 +12,7 @@ from enum import StrEnum
 from eventsourcing.utils import get_topic
 
 from domain.allocation import Allocation
+from domain.arm_revealing import ArmRevealingRecord
 from domain.database_lock import DatabaseLock
 from domain.locking import LockingMixin
 from domain.participant import Participant
@@ -46,8 +47,17 @@ CLASSIFICATION: dict[type, Blinding] = {
     Participant.Randomised: Blinding.BLINDED_SAFE,
     # Worked out from the participant's own values, never from the allocation.
     Participant.RandomisationDeviationFound: Blinding.BLINDED_SAFE,
-    Participant.AdherenceEntered: Blinding.ARM_REVEALING,
-    Participant.AdherenceCorrected: Blinding.ARM_REVEALING,
+    # The arm-revealing record: every event of it, its locks included, reveals the arm.
+    ArmRevealingRecord.Started: Blinding.ARM_REVEALING,
+    ArmRevealingRecord.FormEntered: Blinding.ARM_REVEALING,
+    ArmRevealingRecord.AdherenceRecorded: Blinding.ARM_REVEALING,
+    ArmRevealingRecord.AdverseEventReported: Blinding.ARM_REVEALING,
+    ArmRevealingRecord.InterventionDiscontinued: Blinding.ARM_REVEALING,
+    ArmRevealingRecord.ItemsCorrected: Blinding.ARM_REVEALING,
+    ArmRevealingRecord.FormLocked: Blinding.ARM_REVEALING,
+    ArmRevealingRecord.FormUnlocked: Blinding.ARM_REVEALING,
+    ArmRevealingRecord.Locked: Blinding.ARM_REVEALING,
+    ArmRevealingRecord.Unlocked: Blinding.ARM_REVEALING,
     # Review events carry no arm-revealing content: signatures, queries and SDV are refused on
     # arm-revealing forms, and a casebook signature's hash leaves adherence out.
     Participant.Signed: Blinding.BLINDED_SAFE,

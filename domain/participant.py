@@ -3,7 +3,9 @@
 A participant is pseudonymous (a screening number and a UUID). Their forms live in the casebook
 as sheets keyed by form (or by form and week for the repeating weekly report). Each form has
 its own version, so two people entering different forms never conflict. The arm is not here:
-it lives only in the `Allocation` aggregate, so nothing in this aggregate reveals it.
+it lives only in the `Allocation` aggregate, and forms that reveal it live in the
+`ArmRevealingRecord` (domain.arm_revealing), so nothing in this aggregate, not even its
+version numbers, reveals the arm.
 """
 
 from __future__ import annotations
@@ -17,12 +19,7 @@ from eventsourcing.domain import Aggregate
 
 from domain import crf
 from domain.actor import Actor
-from domain.errors import (
-    ProtocolOrderViolated,
-    RandomisationRefused,
-    ReasonRequired,
-    StaleVersion,
-)
+from domain.errors import ProtocolOrderViolated, RandomisationRefused
 from domain.locking import LockingMixin
 from domain.protocol import (
     AFTER_CONSENT_FORMS,
@@ -36,7 +33,8 @@ from domain.protocol import (
     window_status,
 )
 from domain.randomisation_deviation import RANDOMISATION_FORMS, randomisation_deviations
-from domain.reasons import Reason, changed_items, items_needing_reason
+from domain.reasons import Reason
+from domain.sheets import check_expected_version, correction_of
 from domain.signing import SignatureRecord, SigningMixin
 from domain.verification import VerificationMixin
 
@@ -81,13 +79,6 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
                 sheet[item] = new
             aggregate.bump_form_version(self.form)
             aggregate.invalidate_signatures(self)
-
-    # Adherence reveals the arm, so it has event types of its own (classified in domain.blinding).
-    class AdherenceEntered(FormEntered):
-        pass
-
-    class AdherenceCorrected(FormCorrected):
-        pass
 
     class VisitOutOfWindow(Aggregate.Event):
         """A protocol deviation: the visit happened outside its window (accepted, flagged)."""
@@ -179,16 +170,15 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
         without one, such as the patient's own weekly report). A locked form or participant
         refuses (Locked); a change clears the form's source data verification with an event.
         """
-        self.check_form_unlocked(form)
-        if expected_version is not None and expected_version != self.form_version(form):
-            raise StaleVersion(
-                f"{FORM_LABELS[form]} was changed by someone else since you opened it "
-                f"(you saw version {expected_version}, it is now {self.form_version(form)}).",
-                current_version=self.form_version(form),
+        if form in ARM_REVEALING_FORMS:
+            raise ProtocolOrderViolated(
+                f"{FORM_LABELS[form]} reveals the arm: it is kept in the arm-revealing record."
             )
+        self.check_form_unlocked(form)
+        check_expected_version(form, expected_version, self.form_version(form))
         key = self.sheet_key(form, items)
         existing = self.sheets.get(key)
-        entered, corrected = self._event_types(form)
+        entered, corrected = self.FormEntered, self.FormCorrected
         if existing is None:
             self.check_form_allowed(form)
             self.trigger_event(
@@ -200,15 +190,9 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
                 actor=actor.as_dict(),
             )
         else:
-            changes = changed_items(existing, items)
+            changes = correction_of(existing, items, reason)
             if not changes:
                 return False
-            needing = items_needing_reason(changes)
-            if needing and reason is None:
-                raise ReasonRequired(
-                    "Changing a value that was already entered needs a reason for change.",
-                    fields={item: "Changed: give a reason for change" for item in needing},
-                )
             self.trigger_event(
                 corrected,
                 timestamp=at,
@@ -342,11 +326,6 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
         return "ready to randomise"
 
     # ---- internals ------------------------------------------------------------------------
-
-    def _event_types(self, form: str) -> tuple[type[FormEntered], type[FormCorrected]]:
-        if form in ARM_REVEALING_FORMS:
-            return self.AdherenceEntered, self.AdherenceCorrected
-        return self.FormEntered, self.FormCorrected
 
     def _last_change(self) -> dict[str, Any]:
         """The change just triggered, named for the trail (type and participant version)."""

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from domain.allocation import Allocation
-from domain.participant import Participant
+from domain.arm_revealing import ArmRevealingRecord
 from projections.audit_rows import EventKind, index_rows, participant_of
 from projections.batch import _SORTED, ParticipantCache, Row, RowCache
 from projections.consort import adherence_received, arm_record
@@ -55,8 +55,8 @@ class ArmProjector:
         self.handlers: dict[type, ArmHandler] = {
             Allocation.Allocated: self._allocated,
             Allocation.ArmRevealed: self._revealed,
-            Participant.AdherenceEntered: self._adherence,
-            Participant.AdherenceCorrected: self._adherence,
+            ArmRevealingRecord.FormEntered: self._adherence,
+            ArmRevealingRecord.ItemsCorrected: self._adherence,
         }
         self._kinds: dict[type, EventKind] = {}
         self._at = ""
@@ -111,10 +111,15 @@ class ArmProjector:
             )
         )
 
-    def _adherence(self, batch: ArmBatch, position: int, event: Participant.FormEntered) -> None:
-        pid = str(event.originator_id)
+    def _adherence(
+        self,
+        batch: ArmBatch,
+        position: int,
+        event: ArmRevealingRecord.FormEntered | ArmRevealingRecord.ItemsCorrected,
+    ) -> None:
+        pid = str(event.participant_id)
         sheet = batch.adherence.get((pid, event.key))
-        if isinstance(event, Participant.FormCorrected):
+        if isinstance(event, ArmRevealingRecord.ItemsCorrected):
             items = dict(sheet["items"]) if sheet else {}
             for item, (_old, new) in event.changes.items():
                 items[item] = new

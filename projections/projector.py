@@ -1,8 +1,7 @@
 """Applying events to the blinded read model: one handler per event type, reshaping only.
 
 This model is fed only blinded-safe events (and checks each one), so arm-revealing facts never
-arrive; its tables have no place for an arm. (Were adherence ever let in by a wrong filter, it
-would be stored like any form, where the leak check finds it.) Event types without a handler
+arrive; its tables have no place for an arm. Event types without a handler
 still get an audit index row, and the position still moves past them.
 """
 
@@ -13,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from domain import crf
+from domain.arm_revealing import ArmRevealingRecord
 from domain.itt import FOLLOW_UP_VISITS
 from domain.participant import Participant
 from domain.protocol import (
@@ -56,9 +56,11 @@ class Projector(ReviewProjection):
         self.handlers: dict[type, Handler] = {
             Participant.Screened: self._screened,
             Participant.FormEntered: self._form_entered,
-            Participant.AdherenceEntered: self._form_entered,
             Participant.FormCorrected: self._form_corrected,
-            Participant.AdherenceCorrected: self._form_corrected,
+            # Never fed to a blinded model; were one let in by a wrong filter, it would be
+            # stored like any form, where the leak check finds it.
+            ArmRevealingRecord.FormEntered: self._form_entered,
+            ArmRevealingRecord.ItemsCorrected: self._form_corrected,
             Participant.VisitOutOfWindow: self._out_of_window,
             Participant.Randomised: self._randomised,
             Participant.RandomisationDeviationFound: self._randomisation_deviation,

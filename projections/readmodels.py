@@ -134,13 +134,12 @@ class ReadModels:
                 UNBLINDED, "adherence", "participant_id = ?", (row["id"],), "sheet_key"
             )
             sheets += adherence
-            row = {
-                **row,
-                "form_versions": {
-                    **row["form_versions"],
-                    **{s["form"]: s["version"] for s in adherence},
-                },
-            }
+            # Each sheet counts its own entries and corrections; a repeating form's version
+            # (adverse events) counts those of all its sheets.
+            arm_versions: dict[str, int] = {}
+            for sheet in adherence:
+                arm_versions[sheet["form"]] = arm_versions.get(sheet["form"], 0) + sheet["version"]
+            row = {**row, "form_versions": {**row["form_versions"], **arm_versions}}
         by_form: dict[str, list[dict[str, Any]]] = {}
         for sheet in sheets:
             by_form.setdefault(sheet["form"], []).append(sheet)

@@ -17,6 +17,7 @@ from eventsourcing.utils import get_topic
 
 from domain.actor import Actor
 from domain.allocation import Allocation
+from domain.arm_revealing import arm_revealing_record_id
 from domain.blinding import BLINDED_SAFE_TOPICS, CLASSIFICATION, is_blinded_safe
 from domain.crf import ITEMS
 from domain.errors import EdcError, FormInvalid, NotFound, PermissionDenied
@@ -71,7 +72,12 @@ class AuditUseCases(TrialBase):
         if item not in {spec.name for spec in ITEMS.get(form, ())}:
             raise NotFound(f"The {FORM_LABELS[form]} form has no item {item!r}.")
         history: list[dict[str, Any]] = []
-        for n in self._visible(actor, aggregate_notifications(self, participant_id)):
+        holder = (
+            arm_revealing_record_id(participant_id)
+            if form in ARM_REVEALING_FORMS
+            else participant_id
+        )
+        for n in self._visible(actor, aggregate_notifications(self, holder)):
             row = render_event(self.mapper.to_domain_event(n), n.id)
             for change in row["changes"]:
                 sheet = change["form"] or ""

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from domain.actor import Actor
+from domain.arm_revealing import ArmRevealingRecord
 from domain.database_lock import DatabaseLock
 from domain.errors import AuthenticationFailed, NotFound, PermissionDenied
 from domain.participant import Participant
-from domain.protocol import FORMS
+from domain.protocol import ARM_REVEALING_FORMS, FORMS
 from edc.base import TrialBase
 from edc.concurrency import retry_on_conflict
 from edc.permissions import Action, authorize, check_site
@@ -76,20 +78,22 @@ class ReviewUseCases(TrialBase):
     @logs_refusals
     @retry_on_conflict
     def lock_form(self, actor: Actor, participant_id: UUID, form: str) -> dict[str, Any]:
-        participant = self._participant_to_lock(actor, participant_id, form)
-        participant.lock_form(form, actor, self.clock())
-        self.save(participant)
-        return lock_view(participant, form)
+        at = self.clock()
+        holder = self._form_holder(self._participant_to_lock(actor, participant_id, form), form, at)
+        holder.lock_form(form, actor, at)
+        self.save(holder)
+        return lock_view(holder, form)
 
     @logs_refusals
     @retry_on_conflict
     def unlock_form(
         self, actor: Actor, participant_id: UUID, form: str, reason: str
     ) -> dict[str, Any]:
-        participant = self._participant_to_lock(actor, participant_id, form)
-        participant.unlock_form(form, reason, actor, self.clock())
-        self.save(participant)
-        return lock_view(participant, form)
+        at = self.clock()
+        holder = self._form_holder(self._participant_to_lock(actor, participant_id, form), form, at)
+        holder.unlock_form(form, reason, actor, at)
+        self.save(holder)
+        return lock_view(holder, form)
 
     @logs_refusals
     @retry_on_conflict
@@ -116,6 +120,16 @@ class ReviewUseCases(TrialBase):
             check_form_name(form)
         self.check_database_open()
         return participant
+
+    def _form_holder(
+        self, participant: Participant, form: str, at: datetime
+    ) -> Participant | ArmRevealingRecord:
+        """The aggregate holding a form: arm-revealing forms are in a record of their own."""
+        if form not in ARM_REVEALING_FORMS:
+            return participant
+        return self.load_arm_revealing_record(participant.id) or ArmRevealingRecord.start(
+            participant.id, participant.screening_number, participant.site, at
+        )
 
     # ---- database lock ---------------------------------------------------------------------
 

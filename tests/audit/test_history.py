@@ -28,8 +28,9 @@ ARM_REVEALING_TYPES = {
     "Allocation.Started",
     "Allocation.Allocated",
     "Allocation.ArmRevealed",
-    "Participant.AdherenceEntered",
-    "Participant.AdherenceCorrected",
+    "ArmRevealingRecord.Started",
+    "ArmRevealingRecord.AdherenceRecorded",
+    "ArmRevealingRecord.ItemsCorrected",
 }
 
 

@@ -98,7 +98,7 @@ def test_no_blinded_table_holds_the_arm_or_adherence(
     assert not types & {
         "Allocation.Allocated",
         "Allocation.ArmRevealed",
-        "Participant.AdherenceEntered",
+        "ArmRevealingRecord.AdherenceRecorded",
     }
     assert read_models.position(BLINDED) == read_models.position(UNBLINDED)
 
