@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from domain.errors import EdcError
 from domain.numbers import whole_number
+from edc.base import SYSTEM
 from edc.bootstrap import build_trial
 from edc.config import Settings
 from edc.exports import store_reader
@@ -88,6 +89,9 @@ def write_file(
     trial = build_trial(settings)
     try:
         cut = Cut.of(store_reader(trial), View(args.view), args.as_of)
+        if not cut.view.blinded:
+            # The operator holds the files, so may; the trail still says who took what.
+            trial.record_unblinded_export(SYSTEM, description, cut.as_of, "command line")
         partial = out.with_name(f".{out.name}.partial")
         try:
             with _progress_bar(cut.as_of, description) as progress, partial.open("wb") as f:
