@@ -21,10 +21,10 @@ from tqdm import tqdm
 
 from domain.errors import EdcError
 from domain.numbers import whole_number
-from edc.base import SYSTEM
 from edc.bootstrap import build_trial
 from edc.config import Settings
 from edc.exports import store_reader
+from edc.operator import operator_actor
 from projections.exports import Cut, ExportKind, View, export, manifest_json
 from projections.exports.source import Progress
 
@@ -91,7 +91,7 @@ def write_file(
         cut = Cut.of(store_reader(trial), View(args.view), args.as_of)
         if not cut.view.blinded:
             # The operator holds the files, so may; the trail still says who took what.
-            trial.record_unblinded_export(SYSTEM, description, cut.as_of, "command line")
+            trial.record_unblinded_export(operator_actor(), description, cut.as_of, "command line")
         partial = out.with_name(f".{out.name}.partial")
         try:
             with _progress_bar(cut.as_of, description) as progress, partial.open("wb") as f:

@@ -75,6 +75,7 @@ def test_each_export_writes_its_file_and_prints_the_manifest(
     # Taking unblinded data is itself recorded, after the position exported.
     (taken,) = built.trial.recorder.select_notifications(start=(head or 0) + 1, limit=10)
     assert taken.topic.endswith("UnblindedExport.Taken")
+    assert built.trial.mapper.to_domain_event(taken).actor["operator"]
     assert manifest["chain_head"].startswith(f"{head}:")
     data = out.read_bytes()
     if kind in ("csv", "analysis"):
