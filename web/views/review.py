@@ -8,10 +8,10 @@ from typing import Any
 
 from aiohttp import web
 
-from domain.errors import EdcError
+from domain.errors import BlindingRefused, EdcError
 from domain.protocol import FORM_LABELS, FORMS
 from domain.signing import SignatureMeaning
-from edc.permissions import Action, may
+from edc.permissions import Action, check_blind, may
 from web.calls import actor_of, participant_id, run, trial_of
 from web.errors import WebRefusal
 from web.pages import flash, form_text, render, url_for
@@ -65,7 +65,9 @@ async def sign_form(request: web.Request) -> web.Response:
     actor = actor_of(request)
     if not may(actor, Action.SIGN):
         raise WebRefusal(f"Your role ({actor.role}) may not sign.")
-    return await _sign_page(request, _form_of(request, request.query))
+    form = _form_of(request, request.query)
+    check_blind(actor, form)
+    return await _sign_page(request, form)
 
 
 @routes.post("/participants/{pid}/sign", name="sign")
@@ -84,8 +86,10 @@ async def sign(request: web.Request) -> web.Response:
             form=form,
         )
     except EdcError as error:
-        if error.code in ("not_found",) or (
-            error.code == "forbidden" and not may(actor, Action.SIGN)
+        if (
+            error.code in ("not_found",)
+            or isinstance(error, BlindingRefused)
+            or (error.code == "forbidden" and not may(actor, Action.SIGN))
         ):
             raise
         status = (
