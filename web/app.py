@@ -27,6 +27,7 @@ from web.auth import auth_middleware
 from web.config import WebConfig
 from web.context import local_time
 from web.errors import error_middleware
+from web.instruments import INSTRUMENT_WORDING, wording_from_environ
 from web.keys import ANALYSES, CONFIG, SETTINGS, TRIAL
 from web.ratelimit import (
     LIMITS,
@@ -77,6 +78,7 @@ def init_app(
     app = web.Application(client_max_size=config.max_body)
     app[SETTINGS] = settings
     app[CONFIG] = config
+    app[INSTRUMENT_WORDING] = wording_from_environ()
     app[LIMITS] = RequestLimits(config.rate_limits)
     aiohttp_session.setup(
         app,

@@ -102,7 +102,9 @@ def test_unblinded_readers_still_see_adherence_with_its_history(
     form = trial.get_participant(staff, pid)["forms"]["adherence"]
     assert form["version"] == 2 and form["items"] == adherence_for(arm, 6) | form["items"]
     item = "EXERCISE_SESSIONS" if arm == "exercise" else "REST_HOURS_PER_DAY"
-    trial.add_user(SYSTEM, "ulla", "data_manager", PASSWORD, blinded=False)
+    trial.add_user(
+        SYSTEM, "ulla", "data_manager", PASSWORD, blinded=False, blinding_reason="unblinded review"
+    )
     unblinded = trial.actor_for("ulla")
     history = trial.item_history(unblinded, pid, "adherence", item)
     assert [(row["type"], row["new"]) for row in history] == [

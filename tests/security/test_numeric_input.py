@@ -145,3 +145,35 @@ def test_the_command_line_refuses_a_position_beyond_the_latest(
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert f"latest is {head}" in done.stderr + done.stdout
     assert not out.exists()
+
+
+async def test_path_ids_are_ascii(client: Client, seeded: Seeded) -> None:
+    arabic = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+    for path in (
+        f"/participants/{seeded.randomised.translate(arabic)}",
+        f"/queries/{seeded.randomised.translate(arabic)}/close",
+    ):
+        method = "POST" if path.endswith("close") else "GET"
+        response = await client.request(
+            method,
+            API + path,
+            json={} if method == "POST" else None,
+            headers=bearer(seeded, "monitor"),
+        )
+        assert response.status == 404, path
+    status, _ = await _status(client, seeded, "monitor", f"/participants/{seeded.randomised}")
+    assert status == 200
+
+
+async def test_page_positions_at_the_largest_integer_answer_a_page(
+    client: Client, web_config: WebConfig
+) -> None:
+    sign_in(client, web_config, "data_manager")
+    for path in (
+        f"/audit?since={2**63 - 1}",
+        f"/refusals?since={2**63 - 1}",
+        f"/audit?since={HUGE[:3000]}&limit={HUGE[:3000]}",
+        f"/exports?as_of={2**63 - 1}",
+    ):
+        response = await client.get(path)
+        assert response.status == 200 or 400 <= response.status < 500, (path, response.status)

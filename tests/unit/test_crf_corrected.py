@@ -185,7 +185,7 @@ class TestMissingCodes:
     def test_an_unknown_code_is_refused_with_the_items_message(self) -> None:
         fields = errors_of("week10", follow_up("week10", RMDQ_05={"missing": "NA"}))
         assert set(fields) == {"RMDQ_05"}
-        assert fields["RMDQ_05"].startswith("Roland-Morris item 5 must be")
+        assert fields["RMDQ_05"].startswith("Roland-Morris item 5: uses a handrail on stairs must")
         assert '"missing"' in fields["RMDQ_05"]
 
     def test_value_and_code_together_are_refused(self) -> None:
@@ -286,7 +286,8 @@ class TestAdverseEventAndDiscontinuation:
 
     def test_term_is_at_most_200_characters(self) -> None:
         fields = errors_of("adverse_event", factories.adverse_event(AE_NO=1, AE_TERM="x" * 201))
-        assert fields == {"AE_TERM": "What happened must be text of at most 200 characters"}
+        assert set(fields) == {"AE_TERM"}
+        assert fields["AE_TERM"].startswith("What happened must be text of at most 200 characters")
 
     def test_discontinuation_reason_text_required_for_other(self) -> None:
         items = factories.discontinuation(DISC_REASON_CODE="other")
