@@ -3,9 +3,12 @@ data; SVG shown in pages, CSV/HTML/JSON as downloads."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from aiohttp import web
 
 from domain.errors import NotFound
+from edc.permissions import site_scope
 from projections.reports.output import SUFFIXES, ReportKind, write_report
 from web.calls import actor_of, run, trial_of
 from web.downloads import make_cut, report_view, stream_file
@@ -36,7 +39,10 @@ async def report(request: web.Request) -> web.StreamResponse:
     actor, trial = actor_of(request), trial_of(request)
     kind, suffix = parse_name(request.match_info["name"])
     view = await run(report_view, trial, actor, request.query.get("view", ""))
-    cut = await run(make_cut, trial, view, as_of_param(request))
+    # Site roles see their own site's participants, as in every other read.
+    cut = dataclasses.replace(
+        await run(make_cut, trial, view, as_of_param(request)), site=site_scope(actor)
+    )
     file_name = f"{kind.value}-{view.value}-{cut.as_of}{suffix}"
     return await stream_file(
         request,
