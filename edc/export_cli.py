@@ -27,6 +27,7 @@ from edc.bootstrap import build_trial
 from edc.config import Settings
 from edc.data_kinds import authorize_read
 from edc.exports import store_reader
+from edc.operator import operator_actor
 from edc.permissions import site_scope
 from projections.exports import Cut, ExportKind, View, export, manifest_json
 from projections.exports.source import Progress
@@ -116,6 +117,9 @@ def write_file(
         cut = dataclasses.replace(
             Cut.of(store_reader(trial), View(args.view), args.as_of), site=site
         )
+        if not cut.view.blinded:
+            # The operator holds the files, so may; the trail still says who took what.
+            trial.record_unblinded_export(operator_actor(), description, cut.as_of, "command line")
         partial = out.with_name(f".{out.name}.partial")
         try:
             with _progress_bar(cut.as_of, description) as progress, partial.open("wb") as f:

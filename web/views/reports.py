@@ -11,7 +11,7 @@ from domain.errors import NotFound
 from edc.permissions import site_scope
 from projections.reports.output import SUFFIXES, ReportKind, write_report
 from web.calls import actor_of, run, trial_of
-from web.downloads import make_cut, report_view, stream_file
+from web.downloads import report_view, stream_file, take_cut
 from web.views.exports import as_of_param
 
 routes = web.RouteTableDef()
@@ -39,10 +39,11 @@ async def report(request: web.Request) -> web.StreamResponse:
     actor, trial = actor_of(request), trial_of(request)
     kind, suffix = parse_name(request.match_info["name"])
     view = await run(report_view, trial, actor, request.query.get("view", ""))
-    # Site roles see their own site's participants, as in every other read.
-    cut = dataclasses.replace(
-        await run(make_cut, trial, view, as_of_param(request)), site=site_scope(actor)
+    cut = await run(
+        take_cut, trial, actor, view, as_of_param(request), f"report {kind.value}", "web"
     )
+    # Site roles see their own site's participants, as in every other read.
+    cut = dataclasses.replace(cut, site=site_scope(actor))
     file_name = f"{kind.value}-{view.value}-{cut.as_of}{suffix}"
     return await stream_file(
         request,
