@@ -136,6 +136,10 @@ async def test_snapshot_and_odm_api(client: Client, seeded: Seeded) -> None:
         ).status == 422, bad
     assert (await client.get("/api/v1/snapshots/unblinded", headers=headers)).status == 403
     assert (await client.get("/api/v1/snapshots/sideways", headers=headers)).status == 422
-    xml = await client.get("/api/v1/exports/odm?type=transactional", headers=headers)
+    # ODM Transactional is the audit trail: the data manager's, not the analyst's (issue 9).
+    refused = await client.get("/api/v1/exports/odm?type=transactional", headers=headers)
+    assert refused.status == 403
+    manager = bearer(seeded, "data_manager")
+    xml = await client.get("/api/v1/exports/odm?type=transactional", headers=manager)
     assert xml.status == 200 and (await xml.read()).startswith(b"<?xml")
     assert (await client.get("/api/v1/exports/odm?type=other", headers=headers)).status == 422
