@@ -325,6 +325,33 @@ class ReadModels:
             view, "audit", " AND ".join(clauses), tuple(params), "position, item", limit
         )
 
+    # ---- harms ----------------------------------------------------------------------------
+
+    def serious_adverse_events(self, site: str | None = None) -> list[dict[str, Any]]:
+        """Serious adverse events, newest first (unblinded tables only: harms reveal the arm)."""
+        events = self._rows(UNBLINDED, "adherence", "form = ?", ("adverse_event",), "position")
+        serious = [e for e in events if (e["items"] or {}).get("AE_SERIOUS") == "Y"]
+        people = {
+            row["id"]: row
+            for row in self._rows(BLINDED, "participants")
+            if site is None or row["site"] == site
+        }
+        return [
+            {
+                "participant_id": event["participant_id"],
+                "screening_number": people[event["participant_id"]]["screening_number"],
+                "site": people[event["participant_id"]]["site"],
+                "ae_no": event["items"].get("AE_NO"),
+                "term": event["items"].get("AE_TERM"),
+                "onset": event["items"].get("AE_ONSET"),
+                "criteria": event["items"].get("AE_SAE_CRITERIA") or [],
+                "outcome": event["items"].get("AE_OUTCOME"),
+                "reported_at": event["updated_at"],
+            }
+            for event in reversed(serious)
+            if event["participant_id"] in people
+        ]
+
     # ---- CONSORT --------------------------------------------------------------------------
 
     def consort(self, view: str, cutoff_position: int | None = None) -> dict[str, Any]:

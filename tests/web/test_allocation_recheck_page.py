@@ -18,7 +18,7 @@ from web.config import WebConfig
 from web.keys import TRIAL
 
 
-def _sign_in_unblinded(client: Client, config: WebConfig, name: str, epoch: int) -> None:
+def sign_in_unblinded(client: Client, config: WebConfig, name: str, epoch: int) -> None:
     now = config.now()
     session = {"user": name, "seen": now, "started": now, "sid": secrets.token_urlsafe(16)}
     session |= {"epoch": epoch, "csrf": secrets.token_urlsafe(32)}
@@ -38,7 +38,7 @@ async def test_unblinded_reviewers_see_every_allocation_rechecked(
     trial = client.app[TRIAL]
     trial.set_blinded(SYSTEM, NAMES[role], False, "Re-checks allocations")
     # Unblinding ends the account's sessions: a new one begins in the account's new epoch.
-    _sign_in_unblinded(client, web_config, NAMES[role], trial.get_user(NAMES[role]).session_epoch)
+    sign_in_unblinded(client, web_config, NAMES[role], trial.get_user(NAMES[role]).session_epoch)
     dashboard = await (await client.get("/")).text()
     assert 'id="allocation-recheck"' in dashboard
     page = await client.get("/allocation/recheck")
