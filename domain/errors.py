@@ -68,11 +68,6 @@ class PermissionDenied(EdcError):
     code = "forbidden"
 
 
-class BlindingRefused(PermissionDenied):
-    """A blinded account asked for something that depends on the arm; the same refusal for
-    every participant, so pages show it as an error page, never beside a participant."""
-
-
 class NotFound(EdcError):
     """Raised when a participant, form, user or query does not exist."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from domain.actor import Actor
-from domain.errors import BlindingRefused, NotFound, PermissionDenied
+from domain.errors import NotFound, PermissionDenied
 from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS
 from domain.roles import SITE_ROLES, Role
 
@@ -121,7 +121,7 @@ def check_blind(actor: Actor, form: str | None, *, as_missing: bool = False) -> 
     if actor.blinded and form in ARM_REVEALING_FORMS:
         if as_missing:
             raise NotFound(f"There is no form called {form!r}.")
-        raise BlindingRefused(
+        raise PermissionDenied(
             f"Blinded accounts may not see or work with the {FORM_LABELS[form]} form: "
             "it reveals the arm."
         )

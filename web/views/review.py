@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from domain.errors import BlindingRefused, EdcError
+from domain.errors import EdcError
 from domain.protocol import FORM_LABELS, FORMS
 from domain.signing import SignatureMeaning
 from edc.permissions import Action, check_blind, may
@@ -75,6 +75,8 @@ async def sign(request: web.Request) -> web.Response:
     actor, pid = actor_of(request), participant_id(request)
     post = await request.post()
     form = _form_of(request, post)
+    # Refused as an error page, never on the participant's sign page.
+    check_blind(actor, form)
     meaning = form_text(post, "meaning", 20)
     try:
         await run(
@@ -86,10 +88,8 @@ async def sign(request: web.Request) -> web.Response:
             form=form,
         )
     except EdcError as error:
-        if (
-            error.code in ("not_found",)
-            or isinstance(error, BlindingRefused)
-            or (error.code == "forbidden" and not may(actor, Action.SIGN))
+        if error.code in ("not_found",) or (
+            error.code == "forbidden" and not may(actor, Action.SIGN)
         ):
             raise
         status = (
