@@ -23,6 +23,7 @@ from domain.report_access import ReportAccess
 from domain.report_link import ReportLink
 from domain.signing import SigningMixin
 from domain.site_register import SiteRegister
+from domain.unblinded_export import UnblindedExport
 from domain.user import User
 from domain.verification import VerificationMixin
 
@@ -92,6 +93,9 @@ CLASSIFICATION: dict[type, Blinding] = {
     DatabaseLock.Started: Blinding.BLINDED_SAFE,
     DatabaseLock.Locked: Blinding.BLINDED_SAFE,
     DatabaseLock.Unlocked: Blinding.BLINDED_SAFE,
+    DatabaseLock.UnblindedDataReleased: Blinding.BLINDED_SAFE,
+    # Who took unblinded data and when: no clinical value and no arm.
+    UnblindedExport.Taken: Blinding.BLINDED_SAFE,
     Query.Raised: Blinding.BLINDED_SAFE,
     Query.Answered: Blinding.BLINDED_SAFE,
     Query.Closed: Blinding.BLINDED_SAFE,

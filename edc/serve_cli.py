@@ -48,12 +48,9 @@ def _store_finding(settings: Settings) -> str | None:
 
 
 def _demo_logins() -> list[str]:
-    from edc.demo.users import DEMO_USERS, demo_password
+    from edc.demo.users import demo_logins
 
-    return [
-        f"  {role:<13} {name:<6} password: {demo_password(name)}"
-        for name, role, _site in DEMO_USERS
-    ]
+    return demo_logins()
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:

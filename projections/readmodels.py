@@ -134,13 +134,12 @@ class ReadModels:
                 UNBLINDED, "adherence", "participant_id = ?", (row["id"],), "sheet_key"
             )
             sheets += adherence
-            row = {
-                **row,
-                "form_versions": {
-                    **row["form_versions"],
-                    **{s["form"]: s["version"] for s in adherence},
-                },
-            }
+            # Each sheet counts its own entries and corrections; a repeating form's version
+            # (adverse events) counts those of all its sheets.
+            arm_versions: dict[str, int] = {}
+            for sheet in adherence:
+                arm_versions[sheet["form"]] = arm_versions.get(sheet["form"], 0) + sheet["version"]
+            row = {**row, "form_versions": {**row["form_versions"], **arm_versions}}
         by_form: dict[str, list[dict[str, Any]]] = {}
         for sheet in sheets:
             by_form.setdefault(sheet["form"], []).append(sheet)
@@ -325,6 +324,33 @@ class ReadModels:
         return self._rows(
             view, "audit", " AND ".join(clauses), tuple(params), "position, item", limit
         )
+
+    # ---- harms ----------------------------------------------------------------------------
+
+    def serious_adverse_events(self, site: str | None = None) -> list[dict[str, Any]]:
+        """Serious adverse events, newest first (unblinded tables only: harms reveal the arm)."""
+        events = self._rows(UNBLINDED, "adherence", "form = ?", ("adverse_event",), "position")
+        serious = [e for e in events if (e["items"] or {}).get("AE_SERIOUS") == "Y"]
+        people = {
+            row["id"]: row
+            for row in self._rows(BLINDED, "participants")
+            if site is None or row["site"] == site
+        }
+        return [
+            {
+                "participant_id": event["participant_id"],
+                "screening_number": people[event["participant_id"]]["screening_number"],
+                "site": people[event["participant_id"]]["site"],
+                "ae_no": event["items"].get("AE_NO"),
+                "term": event["items"].get("AE_TERM"),
+                "onset": event["items"].get("AE_ONSET"),
+                "criteria": event["items"].get("AE_SAE_CRITERIA") or [],
+                "outcome": event["items"].get("AE_OUTCOME"),
+                "reported_at": event["updated_at"],
+            }
+            for event in reversed(serious)
+            if event["participant_id"] in people
+        ]
 
     # ---- CONSORT --------------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ from uuid import UUID
 
 from domain.actor import Actor
 from domain.arm_revealing import ArmRevealingRecord
-from domain.database_lock import DatabaseLock
 from domain.errors import AuthenticationFailed, NotFound, PermissionDenied
 from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, FORMS
@@ -130,42 +129,6 @@ class ReviewUseCases(TrialBase):
         return self.load_arm_revealing_record(participant.id) or ArmRevealingRecord.start(
             participant.id, participant.screening_number, participant.site, at
         )
-
-    # ---- database lock ---------------------------------------------------------------------
-
-    @logs_refusals
-    @retry_on_conflict
-    def lock_database(self, actor: Actor) -> dict[str, Any]:
-        """Freeze the whole trial database (end of study)."""
-        at = self.clock()
-        authorize(actor, Action.LOCK_DATABASE)
-        lock = self.load_database_lock() or DatabaseLock.start(at)
-        lock.lock_database(actor, at)
-        self.save(lock)
-        return self.database_lock_status()
-
-    @logs_refusals
-    @retry_on_conflict
-    def unlock_database(self, actor: Actor, reason: str) -> dict[str, Any]:
-        at = self.clock()
-        authorize(actor, Action.LOCK_DATABASE)
-        lock = self.load_database_lock() or DatabaseLock.start(at)
-        lock.unlock_database(reason, actor, at)
-        self.save(lock)
-        return self.database_lock_status()
-
-    def database_locked(self) -> bool:
-        lock = self.load_database_lock()
-        return lock is not None and lock.locked
-
-    def database_lock_status(self) -> dict[str, Any]:
-        lock = self.load_database_lock()
-        held = lock.lock if lock is not None else None
-        return {
-            "locked": held is not None,
-            "locked_by": held["user"] if held else None,
-            "locked_at": held["at"].isoformat() if held else None,
-        }
 
     # ---- source data verification ----------------------------------------------------------
 

@@ -82,7 +82,14 @@ def test_only_unblinded_monitors_and_data_managers_may_recheck(demo: Trial) -> N
         demo.add_user(SYSTEM, name, role, "a long enough password")
         with pytest.raises(PermissionDenied, match="Blinded"):
             demo.recheck_allocations(demo.actor_for(name))
-        demo.add_user(SYSTEM, f"{role}-open", role, "a long enough password", blinded=False)
+        demo.add_user(
+            SYSTEM,
+            f"{role}-open",
+            role,
+            "a long enough password",
+            blinded=False,
+            blinding_reason="Re-checks allocations",
+        )
         result = demo.recheck_allocations(demo.actor_for(f"{role}-open"))
         assert result["agree"] == result["allocations"]
     with pytest.raises(PermissionDenied):

@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import json
+import secrets
+import time
+
 import pytest
+from cryptography.fernet import Fernet
 
 from edc.application import SYSTEM
 from tests.app.conftest import NAMES
 from tests.web.conftest import Client, sign_in
 from tests.web.store import Seeded
+from web.app import COOKIE_NAME
 from web.config import WebConfig
 from web.keys import TRIAL
+
+
+def sign_in_unblinded(client: Client, config: WebConfig, name: str, epoch: int) -> None:
+    now = config.now()
+    session = {"user": name, "seen": now, "started": now, "sid": secrets.token_urlsafe(16)}
+    session |= {"epoch": epoch, "csrf": secrets.token_urlsafe(32)}
+    data = {"created": int(time.time()), "session": session}
+    sealed = Fernet(config.session_key).encrypt(json.dumps(data).encode()).decode()
+    client.session.cookie_jar.update_cookies({COOKIE_NAME: sealed}, client.make_url("/"))
 
 
 @pytest.mark.parametrize("role", ["monitor", "data_manager"])
@@ -20,8 +35,10 @@ async def test_unblinded_reviewers_see_every_allocation_rechecked(
     blinded = await client.get("/allocation/recheck")
     assert blinded.status == 403
     assert seeded.arm not in (await blinded.text()).split("<main", 1)[-1]
-    client.app[TRIAL].set_blinded(SYSTEM, NAMES[role], False)
-    sign_in(client, web_config, role)
+    trial = client.app[TRIAL]
+    trial.set_blinded(SYSTEM, NAMES[role], False, "Re-checks allocations")
+    # Unblinding ends the account's sessions: a new one begins in the account's new epoch.
+    sign_in_unblinded(client, web_config, NAMES[role], trial.get_user(NAMES[role]).session_epoch)
     dashboard = await (await client.get("/")).text()
     assert 'id="allocation-recheck"' in dashboard
     page = await client.get("/allocation/recheck")
