@@ -5,8 +5,8 @@ from __future__ import annotations
 from enum import StrEnum
 
 from domain.actor import Actor
-from domain.errors import PermissionDenied
-from domain.protocol import FORM_LABELS
+from domain.errors import NotFound, PermissionDenied
+from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS
 from domain.roles import SITE_ROLES, Role
 
 
@@ -91,6 +91,7 @@ def authorize(
     actor: Actor, action: Action, *, site: str | None = None, form: str | None = None
 ) -> None:
     """Raise PermissionDenied unless the actor's role, site and blinding allow the action."""
+    check_blind(actor, form)
     if not may(actor, action):
         raise PermissionDenied(f"Your role ({actor.role}) may not {action.value}.")
     if action is Action.RANDOMISE and actor.blinded:
@@ -106,6 +107,30 @@ def authorize(
                 f"Your role ({actor.role}) may not enter the {FORM_LABELS.get(form, form)} form."
             )
     check_site(actor, site)
+
+
+def check_blind(actor: Actor, form: str | None, *, as_missing: bool = False) -> None:
+    """The blind is the account's: a blinded account, whatever its role, is refused anything
+    on an arm-revealing form (entry, view, validation, review, history).
+
+    Use cases call this first, before the participant, the form or the arm is read, so the
+    refusal is the same for every participant: with the form, without it, in either arm,
+    or none at all. Pages that show a form (`as_missing`) answer as for a form that does
+    not exist, as the blinded casebook has no such form.
+    """
+    if actor.blinded and form in ARM_REVEALING_FORMS:
+        if as_missing:
+            raise NotFound(f"There is no form called {form!r}.")
+        raise PermissionDenied(
+            f"Blinded accounts may not see or work with the {FORM_LABELS[form]} form: "
+            "it reveals the arm."
+        )
+
+
+def site_scope(actor: Actor) -> str | None:
+    """The site whose participants an account reads: its own for site roles, None (every
+    site) for trial-wide roles. Lists and reports scope by this."""
+    return actor.site if Role(actor.role) in SITE_ROLES else None
 
 
 def check_site(actor: Actor, site: str | None) -> None:

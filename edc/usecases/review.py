@@ -13,7 +13,7 @@ from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, FORMS
 from edc.base import TrialBase
 from edc.concurrency import retry_on_conflict
-from edc.permissions import Action, authorize, check_site
+from edc.permissions import Action, authorize, check_blind, check_site
 from edc.refusals import logs_refusals
 from edc.review_presenters import lock_view, signature_view, verification_view
 from edc.usecases.accounts import check_password
@@ -45,6 +45,7 @@ class ReviewUseCases(TrialBase):
         the two components of 11.200(a)(1). A wrong password stores no signature.
         """
         at = self.clock()
+        check_blind(actor, form)
         participant = self._participant(participant_id)
         authorize(actor, Action.SIGN, site=participant.site)
         if form is not None:
@@ -113,6 +114,7 @@ class ReviewUseCases(TrialBase):
     def _participant_to_lock(
         self, actor: Actor, participant_id: UUID, form: str | None
     ) -> Participant:
+        check_blind(actor, form)
         participant = self._participant(participant_id)
         authorize(actor, Action.LOCK, site=participant.site)
         if form is not None:
@@ -137,6 +139,7 @@ class ReviewUseCases(TrialBase):
     def verify_form(self, actor: Actor, participant_id: UUID, form: str) -> dict[str, Any]:
         """A monitor marks one entered form as verified against the source documents."""
         at = self.clock()
+        check_blind(actor, form)
         participant = self._participant(participant_id)
         authorize(actor, Action.VERIFY, site=participant.site)
         check_form_name(form)
