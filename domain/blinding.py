@@ -61,6 +61,8 @@ CLASSIFICATION: dict[type, Blinding] = {
     Participant.Randomised: Blinding.BLINDED_SAFE,
     # Worked out from the participant's own values, never from the allocation.
     Participant.RandomisationDeviationFound: Blinding.BLINDED_SAFE,
+    # The fact, time, person and reason of an emergency unblinding; the arm is ArmRevealed's.
+    Participant.EmergencyUnblinded: Blinding.BLINDED_SAFE,
     # The arm-revealing record: every event of it, its locks included, reveals the arm.
     ArmRevealingRecord.Started: Blinding.ARM_REVEALING,
     ArmRevealingRecord.FormEntered: Blinding.ARM_REVEALING,

@@ -168,6 +168,18 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
         def apply(self, aggregate: Participant) -> None:
             aggregate.deviations[self.kind] = self.description
 
+    class EmergencyUnblinded(Aggregate.Event):
+        """The fact that the participant's blind was broken in an emergency: when, by whom and
+        why. Blinded-safe: the arm itself is only in the allocation's `ArmRevealed`."""
+
+        reason: str
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: Participant) -> None:
+            aggregate.unblindings.append(
+                {"at": self.timestamp, "reason": self.reason, "actor": dict(self.actor)}
+            )
+
     def __init__(
         self, screening_number: str, site: str, items: dict[str, Any], actor: dict[str, Any]
     ) -> None:
@@ -176,6 +188,7 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
         self.sheets: dict[str, Items] = {"screening": dict(items)}
         self.form_versions: dict[str, int] = {"screening": 1}
         self.deviations: dict[str, str] = {}
+        self.unblindings: list[dict[str, Any]] = []
         self.as_randomised: dict[str, Items] = {}
         self.randomised_on: date | None = None
         self.signatures: list[SignatureRecord] = []
@@ -264,6 +277,13 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
         problems = self.randomisation_blockers(on)
         if problems:
             raise RandomisationRefused("Cannot randomise: " + "; ".join(problems) + ".")
+
+    def record_emergency_unblinding(self, reason: str, actor: Actor, at: datetime) -> None:
+        """Neither a participant lock nor the database lock stops this: code-breaking in an
+        emergency is never delayed."""
+        self.trigger_event(
+            self.EmergencyUnblinded, timestamp=at, reason=reason, actor=actor.as_dict()
+        )
 
     def mark_randomised(self, on: date, actor: Actor, at: datetime) -> None:
         self.check_can_randomise(on)

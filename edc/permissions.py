@@ -44,6 +44,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.CLOSE_QUERY,
             Action.VERIFY,
             Action.VIEW_REFUSALS,
+            Action.LIST_UNBLINDINGS,
             Action.RECHECK_ALLOCATIONS,
         }
     ),

@@ -64,6 +64,7 @@ class Projector(ReviewProjection):
             Participant.VisitOutOfWindow: self._out_of_window,
             Participant.Randomised: self._randomised,
             Participant.RandomisationDeviationFound: self._randomisation_deviation,
+            Participant.EmergencyUnblinded: self._emergency_unblinded,
         }
         self.handlers.update(self.review_handlers())
         # Milestones and named corrections are entries and corrections like any other.
@@ -223,6 +224,12 @@ class Projector(ReviewProjection):
         participant = self._participant(batch, event)
         participant["deviations"][event.kind] = event.description
         self._touch(batch, participant, position, event)
+
+    def _emergency_unblinded(
+        self, batch: Batch, position: int, event: Participant.EmergencyUnblinded
+    ) -> None:
+        # The fact is in the trail (audit index); the participant's row only moves on.
+        self._touch(batch, self._participant(batch, event), position, event)
 
     def _randomised(self, batch: Batch, position: int, event: Participant.Randomised) -> None:
         participant = self._participant(batch, event)

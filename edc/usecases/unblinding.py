@@ -1,8 +1,10 @@
 """Emergency unblinding: an investigator reveals one participant's arm, with a reason.
 
-The revelation is an arm-revealing event on the allocation sequence, so blinded read paths never
-see it. Data managers (blinded) are told who broke the blind, when, why and for whom, but not
-the arm. Nothing about any other participant is revealed. The database lock does not stop it:
+The revelation is split like randomisation: the arm in an arm-revealing event on the
+allocation sequence, which blinded read paths never see, and the fact (who broke the blind,
+when and why) in a blinded-safe event of the participant, which blinded monitors and data
+managers see in the trail, the read models and their dashboard. Nothing about any other
+participant is revealed. The database lock does not stop it:
 emergency code-breaking must never be delayed.
 """
 
@@ -53,7 +55,9 @@ class UnblindingUseCases(TrialBase):
                 "The participant is not randomised, so there is no arm to reveal."
             )
         arm = allocation.reveal_arm(participant.id, text, actor, at)
-        self.save(allocation)
+        # Split like randomisation: the blinded-safe fact on the participant, the arm apart.
+        participant.record_emergency_unblinding(text, actor, at)
+        self.save(allocation, participant)
         return {"arm": arm}
 
     @logs_refusals
