@@ -26,8 +26,12 @@ def test_an_investigator_learns_the_arm_and_the_event_is_arm_revealing(
     before = position(trial)
     assert trial.unblind(investigator, pid, REASON) == {"arm": arm}
     stored = topics_after(trial, before)
-    assert [t.rsplit(".", 1)[-1] for t in stored] == ["ArmRevealed"]
-    assert not any(is_blinded_safe(topic) for topic in stored)
+    # Split like randomisation (issue 9): the arm apart, the fact blinded-safe.
+    assert [t.rsplit(".", 1)[-1] for t in stored] == ["ArmRevealed", "EmergencyUnblinded"]
+    assert [is_blinded_safe(topic) for topic in stored] == [False, True]
+    fact = events_of(trial, pid)[-1]
+    assert (fact.reason, fact.actor["user"]) == (REASON, "ivan")
+    assert arm not in json.dumps(fact.__dict__, default=str).replace(REASON, "")
     revealed = events_of(trial, ALLOCATION_ID)[-1]
     assert (revealed.participant_id, revealed.reason) == (pid, REASON)
     assert revealed.actor == {"user": "ivan", "role": "investigator", "site": "RINGE"}
@@ -104,6 +108,6 @@ def test_unblinding_needs_a_randomised_participant_a_reason_and_an_investigator(
     with pytest.raises(PermissionDenied, match="own site"):
         trial.unblind(elsewhere, pid, REASON)
     assert clinical_topics_after(trial, before) == []
-    for role in ("site_staff", "investigator", "monitor", "assessor", "analyst", "admin"):
+    for role in ("site_staff", "investigator", "assessor", "analyst", "admin"):
         with pytest.raises(PermissionDenied):
             trial.list_unblindings(actors[role])
