@@ -20,6 +20,7 @@ from typing import IO, Any
 from tqdm import tqdm
 
 from domain.errors import EdcError
+from edc.audit import anchors
 from edc.bootstrap import build_trial
 from edc.config import Settings
 from edc.exports import store_reader
@@ -86,6 +87,10 @@ def write_file(
             partial.unlink(missing_ok=True)
     finally:
         trial.close()
+    # The head the manifest states is anchored too: verify checks it by default.
+    anchors.record_published(
+        settings, manifest.get("chain_head"), f"{getattr(args, 'kind', '')} export {out}"
+    )
     sys.stdout.write(manifest_json(manifest))
     return 0
 
