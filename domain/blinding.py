@@ -12,12 +12,14 @@ from enum import StrEnum
 from eventsourcing.utils import get_topic
 
 from domain.allocation import Allocation
+from domain.arm_revealing import ArmRevealingRecord
 from domain.database_lock import DatabaseLock
 from domain.locking import LockingMixin
 from domain.participant import Participant
 from domain.query import Query
 from domain.query_index import QueryIndex
 from domain.refusal_log import CommandRefused
+from domain.report_access import ReportAccess
 from domain.report_link import ReportLink
 from domain.signing import SigningMixin
 from domain.site_register import SiteRegister
@@ -34,13 +36,28 @@ CLASSIFICATION: dict[type, Blinding] = {
     # Weekly-report links and SMS numbers: which participant, never the secret or the arm.
     ReportLink.Issued: Blinding.BLINDED_SAFE,
     ReportLink.Revoked: Blinding.BLINDED_SAFE,
+    ReportLink.Reinstated: Blinding.BLINDED_SAFE,
+    ReportAccess.Opened: Blinding.BLINDED_SAFE,
+    ReportAccess.Granted: Blinding.BLINDED_SAFE,
+    ReportAccess.Withdrawn: Blinding.BLINDED_SAFE,
     Participant.Screened: Blinding.BLINDED_SAFE,
     Participant.FormEntered: Blinding.BLINDED_SAFE,
     Participant.FormCorrected: Blinding.BLINDED_SAFE,
     Participant.VisitOutOfWindow: Blinding.BLINDED_SAFE,
     Participant.Randomised: Blinding.BLINDED_SAFE,
-    Participant.AdherenceEntered: Blinding.ARM_REVEALING,
-    Participant.AdherenceCorrected: Blinding.ARM_REVEALING,
+    # Worked out from the participant's own values, never from the allocation.
+    Participant.RandomisationDeviationFound: Blinding.BLINDED_SAFE,
+    # The arm-revealing record: every event of it, its locks included, reveals the arm.
+    ArmRevealingRecord.Started: Blinding.ARM_REVEALING,
+    ArmRevealingRecord.FormEntered: Blinding.ARM_REVEALING,
+    ArmRevealingRecord.AdherenceRecorded: Blinding.ARM_REVEALING,
+    ArmRevealingRecord.AdverseEventReported: Blinding.ARM_REVEALING,
+    ArmRevealingRecord.InterventionDiscontinued: Blinding.ARM_REVEALING,
+    ArmRevealingRecord.ItemsCorrected: Blinding.ARM_REVEALING,
+    ArmRevealingRecord.FormLocked: Blinding.ARM_REVEALING,
+    ArmRevealingRecord.FormUnlocked: Blinding.ARM_REVEALING,
+    ArmRevealingRecord.Locked: Blinding.ARM_REVEALING,
+    ArmRevealingRecord.Unlocked: Blinding.ARM_REVEALING,
     # Review events carry no arm-revealing content: signatures, queries and SDV are refused on
     # arm-revealing forms, and a casebook signature's hash leaves adherence out.
     Participant.Signed: Blinding.BLINDED_SAFE,
@@ -81,6 +98,7 @@ CLASSIFICATION: dict[type, Blinding] = {
     User.FullNameChanged: Blinding.BLINDED_SAFE,
     User.LoginSucceeded: Blinding.BLINDED_SAFE,
     User.LoginFailed: Blinding.BLINDED_SAFE,
+    User.LoggedOut: Blinding.BLINDED_SAFE,
     User.LockedOut: Blinding.BLINDED_SAFE,
     User.Unlocked: Blinding.BLINDED_SAFE,
     User.Deactivated: Blinding.BLINDED_SAFE,

@@ -52,13 +52,15 @@ class DatabaseLock(Aggregate):
 
     def lock_database(self, actor: Actor, at: datetime) -> None:
         if self.lock is not None:
-            raise errors.EdcError(f"The database is already locked {describe_lock(self.lock)}.")
+            raise errors.StateConflict(
+                f"The database is already locked {describe_lock(self.lock)}."
+            )
         self.trigger_event(self.Locked, timestamp=at, actor=actor.as_dict())
 
     def unlock_database(self, reason: str | None, actor: Actor, at: datetime) -> None:
         text = check_unlock_reason(reason)
         if self.lock is None:
-            raise errors.EdcError("The database is not locked.")
+            raise errors.StateConflict("The database is not locked.")
         self.trigger_event(self.Unlocked, timestamp=at, reason=text, actor=actor.as_dict())
 
     def check_open(self) -> None:

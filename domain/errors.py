@@ -55,6 +55,13 @@ class StaleVersion(EdcError):
         self.current_version = current_version
 
 
+class StateConflict(EdcError):
+    """Raised when a command conflicts with the current state: already locked, not locked,
+    already closed, already verified, already revoked (409, like a stale version)."""
+
+    code = "conflict"
+
+
 class PermissionDenied(EdcError):
     """Raised when the actor's role or site does not allow the command."""
 

@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate
 from domain import errors
 from domain.actor import Actor
 from domain.protocol import FORM_LABELS
+from domain.text import normalise_line_breaks, text_problem
 
 if TYPE_CHECKING:
     _AggregateBase = Aggregate
@@ -35,7 +36,9 @@ def describe_lock(lock: dict[str, Any]) -> str:
 
 def check_unlock_reason(reason: str | None) -> str:
     """An unlock must say why; the text is stored in the unlock event."""
-    text = reason.strip() if isinstance(reason, str) else ""
+    if isinstance(reason, str) and (problem := text_problem(reason, multiline=True)):
+        raise errors.ReasonRequired(f"The reason: {problem}", fields={"reason": problem})
+    text = normalise_line_breaks(reason).strip() if isinstance(reason, str) else ""
     if not text:
         raise errors.ReasonRequired(
             "Unlocking needs a reason.", fields={"reason": "Give the reason for unlocking"}
@@ -90,7 +93,7 @@ class LockingMixin(_AggregateBase):
 
     def lock_form(self, form: str, actor: Actor, at: datetime) -> None:
         if form in self.form_locks:
-            raise errors.EdcError(
+            raise errors.StateConflict(
                 f"The {FORM_LABELS[form]} form of {self.screening_number} is already locked "
                 f"{describe_lock(self.form_locks[form])}."
             )
@@ -99,7 +102,7 @@ class LockingMixin(_AggregateBase):
     def unlock_form(self, form: str, reason: str | None, actor: Actor, at: datetime) -> None:
         text = check_unlock_reason(reason)
         if form not in self.form_locks:
-            raise errors.EdcError(
+            raise errors.StateConflict(
                 f"The {FORM_LABELS[form]} form of {self.screening_number} is not locked."
             )
         self.trigger_event(
@@ -108,7 +111,7 @@ class LockingMixin(_AggregateBase):
 
     def lock_participant(self, actor: Actor, at: datetime) -> None:
         if self.participant_lock is not None:
-            raise errors.EdcError(
+            raise errors.StateConflict(
                 f"Participant {self.screening_number} is already locked "
                 f"{describe_lock(self.participant_lock)}."
             )
@@ -117,7 +120,7 @@ class LockingMixin(_AggregateBase):
     def unlock_participant(self, reason: str | None, actor: Actor, at: datetime) -> None:
         text = check_unlock_reason(reason)
         if self.participant_lock is None:
-            raise errors.EdcError(f"Participant {self.screening_number} is not locked.")
+            raise errors.StateConflict(f"Participant {self.screening_number} is not locked.")
         self.trigger_event(self.Unlocked, timestamp=at, reason=text, actor=actor.as_dict())
 
     # ---- rules ----------------------------------------------------------------------------

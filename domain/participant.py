@@ -3,7 +3,9 @@
 A participant is pseudonymous (a screening number and a UUID). Their forms live in the casebook
 as sheets keyed by form (or by form and week for the repeating weekly report). Each form has
 its own version, so two people entering different forms never conflict. The arm is not here:
-it lives only in the `Allocation` aggregate, so nothing in this aggregate reveals it.
+it lives only in the `Allocation` aggregate, and forms that reveal it live in the
+`ArmRevealingRecord` (domain.arm_revealing), so nothing in this aggregate, not even its
+version numbers, reveals the arm.
 """
 
 from __future__ import annotations
@@ -17,12 +19,7 @@ from eventsourcing.domain import Aggregate
 
 from domain import crf
 from domain.actor import Actor
-from domain.errors import (
-    ProtocolOrderViolated,
-    RandomisationRefused,
-    ReasonRequired,
-    StaleVersion,
-)
+from domain.errors import ProtocolOrderViolated, RandomisationRefused
 from domain.locking import LockingMixin
 from domain.protocol import (
     AFTER_CONSENT_FORMS,
@@ -35,7 +32,9 @@ from domain.protocol import (
     EosStatus,
     window_status,
 )
-from domain.reasons import Reason, changed_items, items_needing_reason
+from domain.randomisation_deviation import RANDOMISATION_FORMS, randomisation_deviations
+from domain.reasons import Reason
+from domain.sheets import check_expected_version, correction_of
 from domain.signing import SignatureRecord, SigningMixin
 from domain.verification import VerificationMixin
 
@@ -81,13 +80,6 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
             aggregate.bump_form_version(self.form)
             aggregate.invalidate_signatures(self)
 
-    # Adherence reveals the arm, so it has event types of its own (classified in domain.blinding).
-    class AdherenceEntered(FormEntered):
-        pass
-
-    class AdherenceCorrected(FormCorrected):
-        pass
-
     class VisitOutOfWindow(Aggregate.Event):
         """A protocol deviation: the visit happened outside its window (accepted, flagged)."""
 
@@ -107,6 +99,23 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
 
         def apply(self, aggregate: Participant) -> None:
             aggregate.randomised_on = self.randomised_on
+            # The values randomisation decided on, so that a later correction can be judged
+            # against them (domain.randomisation_deviation) without reading the allocation.
+            aggregate.as_randomised = {
+                form: dict(aggregate.sheets.get(form, {})) for form in RANDOMISATION_FORMS
+            }
+
+    class RandomisationDeviationFound(Aggregate.Event):
+        """A correction after randomisation shows the randomisation was a protocol deviation
+        (randomised while ineligible, or on a wrong factor level); the allocation stands."""
+
+        kind: str
+        description: str
+        form: str
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: Participant) -> None:
+            aggregate.deviations[self.kind] = self.description
 
     def __init__(
         self, screening_number: str, site: str, items: dict[str, Any], actor: dict[str, Any]
@@ -116,6 +125,7 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
         self.sheets: dict[str, Items] = {"screening": dict(items)}
         self.form_versions: dict[str, int] = {"screening": 1}
         self.deviations: dict[str, str] = {}
+        self.as_randomised: dict[str, Items] = {}
         self.randomised_on: date | None = None
         self.signatures: list[SignatureRecord] = []
         self.form_locks: dict[str, dict[str, Any]] = {}
@@ -160,16 +170,15 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
         without one, such as the patient's own weekly report). A locked form or participant
         refuses (Locked); a change clears the form's source data verification with an event.
         """
-        self.check_form_unlocked(form)
-        if expected_version is not None and expected_version != self.form_version(form):
-            raise StaleVersion(
-                f"{FORM_LABELS[form]} was changed by someone else since you opened it "
-                f"(you saw version {expected_version}, it is now {self.form_version(form)}).",
-                current_version=self.form_version(form),
+        if form in ARM_REVEALING_FORMS:
+            raise ProtocolOrderViolated(
+                f"{FORM_LABELS[form]} reveals the arm: it is kept in the arm-revealing record."
             )
+        self.check_form_unlocked(form)
+        check_expected_version(form, expected_version, self.form_version(form))
         key = self.sheet_key(form, items)
         existing = self.sheets.get(key)
-        entered, corrected = self._event_types(form)
+        entered, corrected = self.FormEntered, self.FormCorrected
         if existing is None:
             self.check_form_allowed(form)
             self.trigger_event(
@@ -181,15 +190,9 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
                 actor=actor.as_dict(),
             )
         else:
-            changes = changed_items(existing, items)
+            changes = correction_of(existing, items, reason)
             if not changes:
                 return False
-            needing = items_needing_reason(changes)
-            if needing and reason is None:
-                raise ReasonRequired(
-                    "Changing a value that was already entered needs a reason for change.",
-                    fields={item: "Changed: give a reason for change" for item in needing},
-                )
             self.trigger_event(
                 corrected,
                 timestamp=at,
@@ -201,17 +204,19 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
             )
         self.clear_verification(form, self._last_change(), actor, at)
         self._flag_window_deviation(form, actor, at)
+        self._flag_randomisation_deviation(form, actor, at)
         return True
 
-    def check_can_randomise(self) -> None:
-        """Refuse unless included, consented, baseline complete, not ended and not randomised."""
+    def check_can_randomise(self, on: date | None = None) -> None:
+        """Refuse unless included, consented, baseline complete, not ended and not randomised
+        (and, given the day of randomisation `on`, the baseline recent enough)."""
         self.check_participant_unlocked()
-        problems = self.randomisation_blockers()
+        problems = self.randomisation_blockers(on)
         if problems:
             raise RandomisationRefused("Cannot randomise: " + "; ".join(problems) + ".")
 
     def mark_randomised(self, on: date, actor: Actor, at: datetime) -> None:
-        self.check_can_randomise()
+        self.check_can_randomise(on)
         self.trigger_event(self.Randomised, timestamp=at, randomised_on=on, actor=actor.as_dict())
 
     # ---- rules ----------------------------------------------------------------------------
@@ -241,7 +246,7 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
                 f"{FORM_LABELS[form]} cannot be recorded before randomisation."
             )
 
-    def randomisation_blockers(self) -> list[str]:
+    def randomisation_blockers(self, on: date | None = None) -> list[str]:
         problems = []
         if self.randomised_on is not None:
             problems.append("the participant is already randomised")
@@ -251,7 +256,7 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
             problems.append("consent is not recorded")
         if "baseline" not in self.sheets:
             problems.append("the baseline form is not complete")
-        problems.extend(crf.form_readiness_problems(self.sheets))
+        problems.extend(crf.form_readiness_problems(self.sheets, on))
         if self.ended:
             problems.append("the participant has ended the study")
         return problems
@@ -322,17 +327,28 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
 
     # ---- internals ------------------------------------------------------------------------
 
-    def _event_types(self, form: str) -> tuple[type[FormEntered], type[FormCorrected]]:
-        if form in ARM_REVEALING_FORMS:
-            return self.AdherenceEntered, self.AdherenceCorrected
-        return self.FormEntered, self.FormCorrected
-
     def _last_change(self) -> dict[str, Any]:
         """The change just triggered, named for the trail (type and participant version)."""
         return {
             "event": type(self.pending_events[-1]).__name__,
             "participant_version": self.version,
         }
+
+    def _flag_randomisation_deviation(self, form: str, actor: Actor, at: datetime) -> None:
+        as_randomised = getattr(self, "as_randomised", None)
+        if form not in RANDOMISATION_FORMS or self.randomised_on is None or not as_randomised:
+            return
+        corrected = {name: self.sheets.get(name, {}) for name in RANDOMISATION_FORMS}
+        for kind, description in randomisation_deviations(as_randomised, corrected).items():
+            if self.deviations.get(kind) != description:
+                self.trigger_event(
+                    self.RandomisationDeviationFound,
+                    timestamp=at,
+                    kind=kind.value,
+                    description=description,
+                    form=form,
+                    actor=actor.as_dict(),
+                )
 
     def _flag_window_deviation(self, form: str, actor: Actor, at: datetime) -> None:
         date_item = VISIT_DATE_ITEM.get(form)

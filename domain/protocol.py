@@ -50,7 +50,11 @@ VISITS: tuple[VisitDef, ...] = (
     VisitDef("month12", "SE.MONTH12", "1-year follow-up (week 62)", ("month12",), 434, (413, 455)),
     VisitDef("weekly", "SE.WEEKLY", "Weekly reports", ("weekly",), repeating=True),
     VisitDef(
-        "anytime", "SE.ANYTIME", "Any time after consent", ("adverse_event", "discontinuation")
+        "anytime",
+        "SE.ANYTIME",
+        "Any time after consent",
+        ("adverse_event", "discontinuation"),
+        repeating=True,  # one repeat per adverse event (its AE_NO); discontinuation once
     ),
     VisitDef("eos", "SE.EOS", "End of study", ("end_of_study",)),
 )

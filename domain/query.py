@@ -16,9 +16,10 @@ from eventsourcing.domain import Aggregate
 
 from domain.actor import Actor
 from domain.crf.items import ITEM_BY_NAME
-from domain.errors import EdcError, FormInvalid, NotFound, PermissionDenied
+from domain.errors import EdcError, FormInvalid, NotFound, PermissionDenied, StateConflict
 from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, FORMS, REPEATING_FORM_KEY_ITEM
+from domain.text import require_text
 
 MAX_QUERY_TEXT = 2000
 
@@ -31,7 +32,7 @@ class QueryStatus(StrEnum):
 
 def query_text(text: object, what: str, *, required: bool = True) -> str:
     """Free text of a query step: trimmed, bounded, and present when required."""
-    value = text.strip() if isinstance(text, str) else ""
+    value = require_text(text, "text", multiline=True).strip() if isinstance(text, str) else ""
     if required and not value:
         raise FormInvalid({"text": f"Write {what}."}, f"Write {what}.")
     if len(value) > MAX_QUERY_TEXT:
@@ -175,7 +176,7 @@ class Query(Aggregate):
     def close(self, text: str | None, actor: Actor, at: datetime) -> None:
         self.check_raiser(actor, "close")
         if self.status is QueryStatus.CLOSED:
-            raise EdcError("This query is already closed.")
+            raise StateConflict("This query is already closed.")
         self.trigger_event(
             self.Closed,
             timestamp=at,
@@ -186,7 +187,7 @@ class Query(Aggregate):
     def reopen(self, text: str, actor: Actor, at: datetime) -> None:
         self.check_raiser(actor, "re-open")
         if self.status is QueryStatus.OPEN:
-            raise EdcError("This query is already open.")
+            raise StateConflict("This query is already open.")
         self.trigger_event(
             self.Reopened,
             timestamp=at,
@@ -198,7 +199,9 @@ class Query(Aggregate):
 
     def check_answerable(self) -> None:
         if self.status is not QueryStatus.OPEN:
-            raise EdcError(f"This query is {self.status.value}: only an open query is answered.")
+            raise StateConflict(
+                f"This query is {self.status.value}: only an open query is answered."
+            )
 
     def check_raiser(self, actor: Actor, verb: str) -> None:
         if actor.user != self.raised_by["user"]:

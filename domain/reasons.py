@@ -8,6 +8,7 @@ from typing import Any
 
 from domain.errors import ReasonRequired
 from domain.protocol import ReasonCode
+from domain.text import normalise_line_breaks, text_problem
 
 MAX_REASON_TEXT = 500
 
@@ -37,9 +38,12 @@ class Reason:
         except ValueError:
             allowed = ", ".join(c.value for c in ReasonCode)
             raise ReasonRequired(f"Unknown reason code {code!r}; use one of: {allowed}.") from None
+        problem = text_problem(text, multiline=True)
+        if problem is not None:
+            raise ReasonRequired(f"The reason text: {problem}", fields={"reason": problem})
         if reason_code is ReasonCode.OTHER and not text.strip():
             raise ReasonRequired("A reason coded 'other' needs a text explaining it.")
-        return cls(reason_code, text.strip())
+        return cls(reason_code, normalise_line_breaks(text).strip())
 
 
 def changed_items(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, list[Any]]:

@@ -17,7 +17,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.actor import Actor
-from domain.errors import EdcError, FormInvalid
+from domain.errors import FormInvalid, StateConflict
 from domain.protocol import LAST_REPORT_WEEK
 
 CHANNELS = ("link", "sms")
@@ -44,6 +44,16 @@ class ReportLink(Aggregate):
         def apply(self, aggregate: ReportLink) -> None:
             aggregate.active = False
 
+    class Reinstated(Aggregate.Event):
+        """A removed phone number registered again (perhaps for another participant)."""
+
+        participant_id: UUID
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: ReportLink) -> None:
+            aggregate.active = True
+            aggregate.participant_id = self.participant_id
+
     def __init__(self, participant_id: UUID, channel: str, actor: dict[str, Any]) -> None:
         self.participant_id = participant_id
         self.channel = channel
@@ -62,9 +72,16 @@ class ReportLink(Aggregate):
             actor=actor.as_dict(),
         )
 
+    def reinstate(self, participant_id: UUID, actor: Actor, at: datetime) -> None:
+        if self.active:
+            raise StateConflict("This phone number is already registered for weekly reports.")
+        self.trigger_event(
+            self.Reinstated, timestamp=at, participant_id=participant_id, actor=actor.as_dict()
+        )
+
     def revoke(self, actor: Actor, at: datetime) -> None:
         if not self.active:
-            raise EdcError("This report link is already revoked.")
+            raise StateConflict("This report link is already revoked.")
         self.trigger_event(self.Revoked, timestamp=at, actor=actor.as_dict())
 
 
@@ -74,7 +91,7 @@ def report_week(randomised_on: date, today: date) -> int:
     return min(LAST_REPORT_WEEK, max(1, (today - randomised_on).days // 7))
 
 
-_NUMBER = re.compile(r"\d+")
+_NUMBER = re.compile(r"[0-9]+")  # ASCII digits: `\d` would read "٣" as 3
 
 
 def parse_sms_reply(text: str) -> tuple[int, int]:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.domain import Aggregate
 
 from domain.actor import Actor
-from domain.errors import EdcError, FormInvalid
+from domain.errors import EdcError, FormInvalid, StateConflict
 from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS
 
 if TYPE_CHECKING:
@@ -140,7 +140,9 @@ class SigningMixin(_AggregateBase):
                     f"The {FORM_LABELS[form]} form reveals the arm, so it is not signed here."
                 )
             if not self.sheets_of(form):
-                raise EdcError(f"The {FORM_LABELS[form]} form is not entered: nothing to sign.")
+                raise StateConflict(
+                    f"The {FORM_LABELS[form]} form is not entered: nothing to sign."
+                )
         self.trigger_event(
             self.Signed,
             timestamp=at,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.domain import Aggregate
 
 from domain.actor import Actor
-from domain.errors import EdcError
+from domain.errors import EdcError, StateConflict
 from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS
 
 if TYPE_CHECKING:
@@ -60,12 +60,14 @@ class VerificationMixin(_AggregateBase):
             )
         version = self.form_version(form)
         if version == 0:
-            raise EdcError(
+            raise StateConflict(
                 f"The {FORM_LABELS[form]} form is not entered: there is nothing to verify."
             )
         if self.verified_forms.get(form, {}).get("form_version") == version:
             done = self.verified_forms[form]
-            raise EdcError(f"The {FORM_LABELS[form]} form is already verified by {done['user']}.")
+            raise StateConflict(
+                f"The {FORM_LABELS[form]} form is already verified by {done['user']}."
+            )
         self.trigger_event(
             self.FormVerified,
             timestamp=at,

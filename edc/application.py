@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from edc.base import SYSTEM, utc_now
 from edc.usecases.accounts import AccountUseCases
+from edc.usecases.allocation import AllocationUseCases
 from edc.usecases.audit import AuditUseCases
 from edc.usecases.enrolment import EnrolmentUseCases
 from edc.usecases.patient_reports import PatientReportUseCases
@@ -30,6 +31,7 @@ class Trial(
     UnblindingUseCases,
     AuditUseCases,
     PatientReportUseCases,
+    AllocationUseCases,
 ):
     """The EDC for NCT00454792: screening to end of study, randomisation and accounts."""
 

@@ -26,6 +26,7 @@ from eventsourcing.utils import Environment, EnvType, get_topic
 
 from domain.actor import Actor
 from domain.allocation import ALLOCATION_ID, Allocation
+from domain.arm_revealing import ArmRevealingRecord, arm_revealing_record_id
 from domain.database_lock import DATABASE_LOCK_ID, DatabaseLock
 from domain.errors import NotFound
 from domain.participant import Participant
@@ -104,6 +105,18 @@ class TrialBase(Application):
 
     def load_participant(self, participant_id: UUID) -> Participant:
         return self._participant(participant_id)
+
+    def load_arm_revealing_record(
+        self, participant_id: UUID, version: int | None = None
+    ) -> ArmRevealingRecord | None:
+        """The participant's arm-revealing forms (None before the first is entered)."""
+        try:
+            record: ArmRevealingRecord = self.repository.get(
+                arm_revealing_record_id(participant_id), version=version
+            )
+        except AggregateNotFoundError:
+            return None
+        return record
 
     def load_allocation(self) -> Allocation | None:
         try:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 from domain.errors import EdcError
 from edc import (
+    allocation_cli,
     analysis_cli,
     backup_cli,
     export_cli,
@@ -28,12 +29,15 @@ Handler = Callable[[argparse.Namespace, Settings], int]
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from edc.demo.build import build_demo
     from edc.demo.summary import trial_summary
+    from edc.demo.users import demo_logins
 
     started = time.perf_counter()
     trial = build_demo(settings, args.participants, args.seed)
     elapsed = time.perf_counter() - started
     events = trial.recorder.max_notification_id() or 0
     print(trial_summary(trial))
+    print("Demo logins:")
+    print("\n".join(demo_logins()))
     print(f"{events} events recorded in {elapsed:.1f} s ({events / elapsed:.0f} events/s).")
     trial.close()
     return 0
@@ -61,6 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     export_cli.register(commands)
     report_cli.register(commands)
     analysis_cli.register(commands)
+    allocation_cli.register(commands)
     return parser
 
 

@@ -20,6 +20,7 @@ from typing import IO, Any
 from tqdm import tqdm
 
 from domain.errors import EdcError
+from domain.numbers import whole_number
 from edc.audit import anchors
 from edc.bootstrap import build_trial
 from edc.config import Settings
@@ -28,6 +29,14 @@ from projections.exports import Cut, ExportKind, View, export, manifest_json
 from projections.exports.source import Progress
 
 Writer = Callable[[Cut, IO[bytes], str], dict[str, Any]]
+
+
+def position_argument(text: str) -> int:
+    """An event position on the command line: ASCII digits, within what a store can hold."""
+    value = whole_number(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 (ASCII digits): {text!r}")
+    return value
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -55,7 +64,9 @@ def common_arguments(parser: argparse.ArgumentParser) -> None:
         default=View.BLINDED.value,
         help="blinded (the default) leaves out everything that reveals the arm",
     )
-    parser.add_argument("--as-of", type=int, metavar="N", help="last event position included")
+    parser.add_argument(
+        "--as-of", type=position_argument, metavar="N", help="last event position included"
+    )
     parser.add_argument("--out", type=Path, required=True, metavar="PATH")
 
 

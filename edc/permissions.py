@@ -28,6 +28,7 @@ class Action(StrEnum):
     MANAGE_USERS = "manage users"
     VIEW_REFUSALS = "view refused actions"
     LIST_UNBLINDINGS = "list emergency unblindings"
+    RECHECK_ALLOCATIONS = "re-check allocations"
 
 
 _SITE_ENTRY = {Action.SCREEN, Action.ENTER_FORM, Action.VIEW_CLINICAL, Action.ANSWER_QUERY}
@@ -43,6 +44,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.CLOSE_QUERY,
             Action.VERIFY,
             Action.VIEW_REFUSALS,
+            Action.RECHECK_ALLOCATIONS,
         }
     ),
     Role.DATA_MANAGER: frozenset(
@@ -56,6 +58,7 @@ ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
             Action.EXPORT,
             Action.VIEW_REFUSALS,
             Action.LIST_UNBLINDINGS,
+            Action.RECHECK_ALLOCATIONS,
         }
     ),
     Role.ANALYST: frozenset({Action.VIEW_CLINICAL, Action.EXPORT}),
@@ -92,6 +95,10 @@ def authorize(
         raise PermissionDenied(f"Your role ({actor.role}) may not {action.value}.")
     if action is Action.RANDOMISE and actor.blinded:
         raise PermissionDenied("Blinded users may not randomise: the answer reveals the arm.")
+    if action is Action.RECHECK_ALLOCATIONS and actor.blinded:
+        raise PermissionDenied(
+            "Blinded accounts may not re-check allocations: the decision records reveal the arm."
+        )
     if form is not None:
         writers = FORM_WRITERS.get(form, frozenset())
         if Role(actor.role) not in writers:

@@ -7,29 +7,41 @@ from datetime import date
 from typing import Any
 
 from domain import crf
+from domain.arm_revealing import ArmRevealingRecord
 from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, FORMS, REPEATING_FORM_KEY_ITEM
+from domain.randomisation_deviation import randomisation_deviations_of
 
 # Completeness does not depend on dates, so any day will do.
 _ANY_DAY = crf.FormContext(today=date.max)
 
 
 def form_view(
-    participant: Participant, form: str, open_queries: int | None = None
+    source: Participant | ArmRevealingRecord,
+    form: str,
+    open_queries: int | None = None,
+    *,
+    participant: Participant | None = None,
 ) -> dict[str, Any]:
     """One form as the API shows it: version, status, items, derived scores and badges
     (locked, signed by a still-valid signature, source-verified, and, when the caller counted
-    them, the number of queries not yet closed)."""
-    version = participant.form_version(form)
+    them, the number of queries not yet closed).
+
+    `source` holds the form: the participant, or their arm-revealing record (then
+    `participant` is theirs, for the lock that spans both).
+    """
+    if isinstance(source, ArmRevealingRecord):
+        return _arm_revealing_form_view(source, form, participant)
+    version = source.form_version(form)
     if form in REPEATING_FORM_KEY_ITEM:
-        sheets = participant.sheets_of(form)
+        sheets = source.sheets_of(form)
         items: dict[str, Any] = {
             key.split(":")[1].lstrip("0"): dict(values) for key, values in sorted(sheets.items())
         }
         derived: dict[str, Any] = {}
         missing: dict[str, str] = {}
     else:
-        values = participant.sheets.get(form)
+        values = source.sheets.get(form)
         items = dict(values) if values is not None else {}
         derived = crf.derive(form, values) if values is not None else {}
         missing = crf.missing_items(form, values, _ANY_DAY) if values is not None else {}
@@ -41,10 +53,48 @@ def form_view(
         "missing": list(missing),
         "items": items,
         "derived": derived,
-        "deviation": participant.deviations.get(form),
-        "locked": participant.is_form_locked(form),
-        "signed": bool(version and participant.valid_signatures_of(form)),
-        "verified": participant.is_verified(form),
+        "deviation": source.deviations.get(form),
+        "locked": source.is_form_locked(form),
+        "signed": bool(version and source.valid_signatures_of(form)),
+        "verified": source.is_verified(form),
+    }
+    if open_queries is not None:
+        view["open_queries"] = open_queries
+    return view
+
+
+def _arm_revealing_form_view(
+    record: ArmRevealingRecord | None,
+    form: str,
+    participant: Participant | None,
+    open_queries: int | None = None,
+) -> dict[str, Any]:
+    """An arm-revealing form: never signed or source-verified (blinded people do both)."""
+    version = record.form_version(form) if record is not None else 0
+    values = record.sheets.get(form) if record is not None else None
+    if form in REPEATING_FORM_KEY_ITEM and record is not None:
+        items: dict[str, Any] = {
+            key.split(":")[1].lstrip("0"): dict(sheet)
+            for key, sheet in sorted(record.sheets_of(form).items())
+        }
+        missing: dict[str, str] = {}
+    else:
+        items = dict(values) if values is not None else {}
+        missing = crf.missing_items(form, values, _ANY_DAY) if values is not None else {}
+    locked = (participant is not None and participant.participant_lock is not None) or (
+        record is not None and record.is_form_locked(form)
+    )
+    view: dict[str, Any] = {
+        "version": version,
+        "status": "entered" if version else "not started",
+        "complete": bool(version) and not missing,
+        "missing": list(missing),
+        "items": items,
+        "derived": crf.derive(form, values) if values is not None else {},
+        "deviation": None,
+        "locked": locked,
+        "signed": False,
+        "verified": False,
     }
     if open_queries is not None:
         view["open_queries"] = open_queries
@@ -57,8 +107,10 @@ def participant_view(
     blinded: bool,
     arm: str | None = None,
     open_queries: Mapping[str, int] | None = None,
+    arm_revealing: ArmRevealingRecord | None = None,
 ) -> dict[str, Any]:
-    """A participant as the API shows it; blinded views never contain arm-revealing forms."""
+    """A participant as the API shows it; blinded views never contain arm-revealing forms
+    (unblinded ones read them from `arm_revealing`, the participant's record of them)."""
     eligibility = participant.mri_eligibility
     visible = [form for form in FORMS if not (blinded and form in ARM_REVEALING_FORMS)]
     view: dict[str, Any] = {
@@ -73,8 +125,13 @@ def participant_view(
             participant.randomised_on.isoformat() if participant.randomised_on else None
         ),
         "locked": participant.participant_lock is not None,
+        "randomisation_deviations": randomisation_deviations_of(participant.deviations),
         "forms": {
-            form: form_view(
+            form: _arm_revealing_form_view(
+                arm_revealing, form, participant, None if open_queries is None else 0
+            )
+            if form in ARM_REVEALING_FORMS
+            else form_view(
                 participant, form, None if open_queries is None else open_queries.get(form, 0)
             )
             for form in visible

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import signal
 import sys
 import threading
@@ -12,6 +13,7 @@ from types import FrameType
 
 from tqdm import tqdm
 
+from domain.numbers import whole_number
 from edc.bootstrap import build_trial
 from edc.config import Settings
 from edc.read_models import build_projections
@@ -117,13 +119,20 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    value = whole_number(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"must be a whole number (ASCII digits), not {text!r}")
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
     return value
 
 
 def _positive_float(text: str) -> float:
+    # ASCII digits, finite and short: float() alone takes "٣", "inf" and "1e999".
+    if not re.fullmatch(r"[0-9]{1,6}(\.[0-9]{1,6})?", text):
+        raise argparse.ArgumentTypeError(
+            f"must be a number such as 0.5 (ASCII digits), not {text!r}"
+        )
     value = float(text)
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")

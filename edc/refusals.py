@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import weakref
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from typing import Any, ParamSpec, TypeVar
@@ -23,8 +24,10 @@ from eventsourcing.application import EventSourcedLog
 from domain.actor import Actor
 from domain.errors import EdcError
 from domain.refusal_log import REFUSAL_LOG_ID, CommandRefused, refusal_fields
+from domain.text import for_export
 from edc.base import TrialBase
 from edc.concurrency import retry_on_conflict
+from edc.refusal_summaries import SUMMARY_WHO, AnonymousRefusals, Summary
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -38,7 +41,17 @@ def refusal_log(app: TrialBase) -> EventSourcedLog[CommandRefused]:
     return EventSourcedLog(app.events, REFUSAL_LOG_ID, CommandRefused)
 
 
-@retry_on_conflict
+_anonymous: weakref.WeakKeyDictionary[TrialBase, AnonymousRefusals] = weakref.WeakKeyDictionary()
+
+
+def anonymous_refusals(app: TrialBase) -> AnonymousRefusals:
+    """The counting of anonymous refusals of this application (edc.refusal_summaries)."""
+    counts = _anonymous.get(app)
+    if counts is None:
+        counts = _anonymous.setdefault(app, AnonymousRefusals())
+    return counts
+
+
 def record_refusal(
     app: TrialBase,
     actor: Mapping[str, Any],
@@ -46,23 +59,56 @@ def record_refusal(
     arguments: Mapping[str, Any],
     error: EdcError,
 ) -> None:
-    """Append one refusal to the log, at the application's time."""
+    """Append one refusal to the log, at the application's time. A refusal of an anonymous
+    client (no role) may only be counted, to be summarised later (edc.refusal_summaries)."""
     at = app.clock()
+    fields = refusal_fields(command, arguments, error)
+    if actor.get("role") is None:
+        counts = anonymous_refusals(app)
+        _save_summaries(app, counts.due())
+        name = str(actor.get("user", "?"))
+        if not counts.note(command, fields["code"], name, at):
+            return
+    _append(app, at, dict(actor), fields)
+
+
+def flush_refusal_summaries(app: TrialBase, *, everything: bool = False) -> int:
+    """Write the summaries of anonymous refusals whose window is over (all of them when
+    `everything`, e.g. at shutdown); returns how many were written."""
+    summaries = anonymous_refusals(app).due(everything=everything)
+    _save_summaries(app, summaries)
+    return len(summaries)
+
+
+def _save_summaries(app: TrialBase, summaries: list[Summary]) -> None:
+    for summary in summaries:
+        fields = {
+            "command": summary.command,
+            "target": summary.target(),
+            "code": summary.code,
+            "message": summary.message(),
+            "items": [],
+        }
+        _append(app, summary.last, anonymous(SUMMARY_WHO), fields)
+
+
+@retry_on_conflict
+def _append(app: TrialBase, at: Any, actor: dict[str, Any], fields: dict[str, Any]) -> None:
     last = refusal_log(app).get_last()
     app.save(
         CommandRefused(
             originator_id=REFUSAL_LOG_ID,
             originator_version=1 if last is None else last.originator_version + 1,
             timestamp=at,
-            actor=dict(actor),
-            **refusal_fields(command, arguments, error),
+            actor=actor,
+            **fields,
         )
     )
 
 
 def anonymous(attempted_user: str) -> dict[str, Any]:
     """The 'who' of a refusal made before anyone was authenticated."""
-    return {"user": attempted_user[:100], "role": None, "site": None}
+    return {"user": for_export(attempted_user[:100]), "role": None, "site": None}
 
 
 def logs_refusals(command: Callable[P, R]) -> Callable[P, R]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from domain.arm_revealing import ArmRevealingRecord
 from domain.participant import Participant
 from domain.query import Query
 from domain.signing import SignatureRecord
@@ -34,11 +35,13 @@ def signature_view(participant: Participant, signature: SignatureRecord) -> dict
     }
 
 
-def lock_view(participant: Participant, form: str | None) -> dict[str, Any]:
-    """The lock state of one form (or of the participant when `form` is None)."""
-    lock = participant.participant_lock if form is None else participant.form_locks.get(form)
+def lock_view(holder: Participant | ArmRevealingRecord, form: str | None) -> dict[str, Any]:
+    """The lock state of one form (or of the participant when `form` is None); `holder` is
+    the aggregate holding the form: the participant or their arm-revealing record."""
+    lock = holder.participant_lock if form is None else holder.form_locks.get(form)
+    participant_id = holder.participant_id if isinstance(holder, ArmRevealingRecord) else holder.id
     return {
-        "participant_id": str(participant.id),
+        "participant_id": str(participant_id),
         "form": form,
         "locked": lock is not None,
         "locked_by": lock["user"] if lock else None,

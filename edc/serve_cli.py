@@ -48,19 +48,16 @@ def _store_finding(settings: Settings) -> str | None:
 
 
 def _demo_logins() -> list[str]:
-    from edc.demo.users import DEMO_USERS, demo_password
+    from edc.demo.users import demo_logins
 
-    return [
-        f"  {role:<13} {name:<6} password: {demo_password(name)}"
-        for name, role, _site in DEMO_USERS
-    ]
+    return demo_logins()
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from aiohttp import web
 
     from web.app import init_app
-    from web.config import WebConfig
+    from web.config import WebConfig, security_settings_from_environ
     from web.session_key import key_directory, phone_key, session_key
 
     finding = _store_finding(settings)
@@ -81,6 +78,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         # Behind TLS (a reverse proxy), the session cookie must only travel over HTTPS.
         secure_cookies=os.environ.get("EDC_SECURE_COOKIES", "") in ("1", "yes", "true"),
         demo=args.demo,
+        # Session lifetime, proxy trust and rate limits (README, "Accounts and credentials").
+        **security_settings_from_environ(os.environ),
     )
     app = init_app(settings, config=config)
     url = f"http://{args.host}:{args.port}/"

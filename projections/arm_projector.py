@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from domain.allocation import Allocation
-from domain.participant import Participant
+from domain.arm_revealing import ArmRevealingRecord
 from projections.audit_rows import EventKind, index_rows, participant_of
 from projections.batch import _SORTED, ParticipantCache, Row, RowCache
-from projections.consort import adherence_received
+from projections.consort import adherence_received, arm_record
 from projections.db import Cursor
 from projections.schema import insert_sql
 from projections.spec import ViewSpec
@@ -55,8 +55,8 @@ class ArmProjector:
         self.handlers: dict[type, ArmHandler] = {
             Allocation.Allocated: self._allocated,
             Allocation.ArmRevealed: self._revealed,
-            Participant.AdherenceEntered: self._adherence,
-            Participant.AdherenceCorrected: self._adherence,
+            ArmRevealingRecord.FormEntered: self._adherence,
+            ArmRevealingRecord.ItemsCorrected: self._adherence,
         }
         self._kinds: dict[type, EventKind] = {}
         self._at = ""
@@ -97,7 +97,7 @@ class ArmProjector:
                 "user_name": event.actor.get("user"),
             }
         )
-        batch.consort.append((pid, position, _SORTED.encode({"arm": arm})))
+        self._record_arm(batch, pid, position, arm)
 
     def _revealed(self, batch: ArmBatch, position: int, event: Allocation.ArmRevealed) -> None:
         batch.revelations.append(
@@ -111,10 +111,15 @@ class ArmProjector:
             )
         )
 
-    def _adherence(self, batch: ArmBatch, position: int, event: Participant.FormEntered) -> None:
-        pid = str(event.originator_id)
+    def _adherence(
+        self,
+        batch: ArmBatch,
+        position: int,
+        event: ArmRevealingRecord.FormEntered | ArmRevealingRecord.ItemsCorrected,
+    ) -> None:
+        pid = str(event.participant_id)
         sheet = batch.adherence.get((pid, event.key))
-        if isinstance(event, Participant.FormCorrected):
+        if isinstance(event, ArmRevealingRecord.ItemsCorrected):
             items = dict(sheet["items"]) if sheet else {}
             for item, (_old, new) in event.changes.items():
                 items[item] = new
@@ -135,9 +140,19 @@ class ArmProjector:
         allocation: Row | None = batch.allocations.get((pid,))
         if allocation is None:
             return
-        received = int(adherence_received(allocation["arm"], items))
-        if received != allocation["received"]:
-            allocation["received"] = received
-            batch.allocations.touch(allocation)
-            record = {"arm": allocation["arm"], "received": bool(received)}
-            batch.consort.append((pid, position, _SORTED.encode(record)))
+        if event.form == "adherence":
+            received = int(adherence_received(allocation["arm"], items))
+            if received != allocation["received"]:
+                allocation["received"] = received
+                batch.allocations.touch(allocation)
+        self._record_arm(batch, pid, position, allocation["arm"])
+
+    def _record_arm(self, batch: ArmBatch, pid: str, position: int, arm: str) -> None:
+        """The participant's arm-revealing CONSORT record (arm, receipt, stopping, harms)."""
+        batch.adherence.select("participant_id = ?", (pid,))
+        sheets = {
+            key[1]: row["items"]
+            for key, row in batch.adherence.rows.items()
+            if key[0] == pid and row is not None
+        }
+        batch.consort.append((pid, position, _SORTED.encode(arm_record(arm, sheets))))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from domain.arm_revealing import ArmRevealingRecord
 from domain.participant import Participant
 
 Handler = Callable[..., None]
@@ -34,12 +35,17 @@ class EventKind:
     @classmethod
     def of(cls, event_class: type, handlers: Mapping[type, Handler]) -> EventKind:
         names = {n for klass in event_class.__mro__ for n in getattr(klass, "__annotations__", {})}
+        # A named event (a milestone, a form's own entry event) is handled as the generic
+        # event it specialises, unless it has a handler of its own.
+        handler = next((handlers[k] for k in event_class.__mro__ if k in handlers), None)
         return cls(
             name=event_class.__qualname__,
-            handler=handlers.get(event_class),
+            handler=handler,
             participant_event=issubclass(event_class, Participant.Event),
             screening=issubclass(event_class, Participant.Screened),
-            correction=issubclass(event_class, Participant.FormCorrected),
+            correction=issubclass(
+                event_class, Participant.FormCorrected | ArmRevealingRecord.ItemsCorrected
+            ),
             has_actor="actor" in names,
             may_name_item="item" in names,
         )

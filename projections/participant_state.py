@@ -81,11 +81,15 @@ def status_of(
 
 
 def consort_stage(row: Mapping[str, Any], mri_done: bool) -> dict[str, Any]:
-    """Where a participant falls in the enrolment part of the CONSORT flow."""
-    if not row["mri_eligible"]:
-        return {"stage": "screen_failure", "criteria": list(row["failed_criteria"])}
+    """Where a participant falls in the enrolment part of the CONSORT flow.
+
+    Randomised comes first: once randomised, always counted (intention to treat), even when a
+    screening item is later corrected to ineligible.
+    """
     if row["randomised_on"] is not None:
         return {"stage": "randomised"}
+    if not row["mri_eligible"]:
+        return {"stage": "screen_failure", "criteria": list(row["failed_criteria"])}
     if mri_done and not row["included"]:
         return {"stage": "excluded_mri"}
     if row["eos_status"] is not None:

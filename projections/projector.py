@@ -1,8 +1,7 @@
 """Applying events to the blinded read model: one handler per event type, reshaping only.
 
 This model is fed only blinded-safe events (and checks each one), so arm-revealing facts never
-arrive; its tables have no place for an arm. (Were adherence ever let in by a wrong filter, it
-would be stored like any form, where the leak check finds it.) Event types without a handler
+arrive; its tables have no place for an arm. Event types without a handler
 still get an audit index row, and the position still moves past them.
 """
 
@@ -13,6 +12,8 @@ from datetime import date
 from typing import Any
 
 from domain import crf
+from domain.arm_revealing import ArmRevealingRecord
+from domain.itt import FOLLOW_UP_VISITS
 from domain.participant import Participant
 from domain.protocol import (
     REPEATING_FORM_KEY_ITEM,
@@ -21,6 +22,7 @@ from domain.protocol import (
 )
 from projections.audit_rows import EventKind, index_rows, participant_of
 from projections.batch import Batch, ParticipantCache, Row
+from projections.consort import follow_up_record
 from projections.db import Cursor
 from projections.participant_state import (
     DERIVING_FORMS,
@@ -54,11 +56,14 @@ class Projector(ReviewProjection):
         self.handlers: dict[type, Handler] = {
             Participant.Screened: self._screened,
             Participant.FormEntered: self._form_entered,
-            Participant.AdherenceEntered: self._form_entered,
             Participant.FormCorrected: self._form_corrected,
-            Participant.AdherenceCorrected: self._form_corrected,
+            # Never fed to a blinded model; were one let in by a wrong filter, it would be
+            # stored like any form, where the leak check finds it.
+            ArmRevealingRecord.FormEntered: self._form_entered,
+            ArmRevealingRecord.ItemsCorrected: self._form_corrected,
             Participant.VisitOutOfWindow: self._out_of_window,
             Participant.Randomised: self._randomised,
+            Participant.RandomisationDeviationFound: self._randomisation_deviation,
         }
         self.handlers.update(self.review_handlers())
         self._kinds: dict[type, EventKind] = {}
@@ -207,6 +212,13 @@ class Projector(ReviewProjection):
             visit["deviation"] = event.description
             batch.touch_visit(visit)
 
+    def _randomisation_deviation(
+        self, batch: Batch, position: int, event: Participant.RandomisationDeviationFound
+    ) -> None:
+        participant = self._participant(batch, event)
+        participant["deviations"][event.kind] = event.description
+        self._touch(batch, participant, position, event)
+
     def _randomised(self, batch: Batch, position: int, event: Participant.Randomised) -> None:
         participant = self._participant(batch, event)
         participant["randomised_on"] = _iso(event.randomised_on)
@@ -259,9 +271,8 @@ class Projector(ReviewProjection):
         previous = participant["consort"] or {}
         record = consort_stage(participant, batch.sheet(pid, "mri") is not None)
         if record["stage"] == "randomised":
-            record["week10"] = batch.sheet(pid, "week10") is not None
-            record["month12"] = batch.sheet(pid, "month12") is not None
-            record["eos_status"] = participant["eos_status"]
+            sheets = {visit: batch.sheet_items(pid, visit) for visit in FOLLOW_UP_VISITS}
+            record |= follow_up_record(participant, sheets)
         record = {k: v for k, v in record.items() if v is not None}
         if record != previous:
             participant["consort"] = record

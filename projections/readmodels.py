@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from domain.protocol import ARM_REVEALING_FORMS, FORMS, REPEATING_FORM_KEY_ITEM
+from domain.protocol import ARM_REVEALING_FORMS, FORMS, REPEATING_FORM_KEY_ITEM, TIME_ZONE
+from domain.randomisation_deviation import randomisation_deviations_of
 from projections.batch import decode
 from projections.consort import check_consort, count_consort
 from projections.db import ViewDatabase
@@ -71,6 +73,7 @@ class ReadModels:
         summary["mri_eligible"] = bool(row["mri_eligible"])
         summary["included"] = bool(row["included"])
         summary["locked"] = bool(row["locked"])
+        summary["randomisation_deviations"] = randomisation_deviations_of(row["deviations"] or {})
         return summary
 
     def participants(
@@ -131,13 +134,12 @@ class ReadModels:
                 UNBLINDED, "adherence", "participant_id = ?", (row["id"],), "sheet_key"
             )
             sheets += adherence
-            row = {
-                **row,
-                "form_versions": {
-                    **row["form_versions"],
-                    **{s["form"]: s["version"] for s in adherence},
-                },
-            }
+            # Each sheet counts its own entries and corrections; a repeating form's version
+            # (adverse events) counts those of all its sheets.
+            arm_versions: dict[str, int] = {}
+            for sheet in adherence:
+                arm_versions[sheet["form"]] = arm_versions.get(sheet["form"], 0) + sheet["version"]
+            row = {**row, "form_versions": {**row["form_versions"], **arm_versions}}
         by_form: dict[str, list[dict[str, Any]]] = {}
         for sheet in sheets:
             by_form.setdefault(sheet["form"], []).append(sheet)
@@ -323,6 +325,33 @@ class ReadModels:
             view, "audit", " AND ".join(clauses), tuple(params), "position, item", limit
         )
 
+    # ---- harms ----------------------------------------------------------------------------
+
+    def serious_adverse_events(self, site: str | None = None) -> list[dict[str, Any]]:
+        """Serious adverse events, newest first (unblinded tables only: harms reveal the arm)."""
+        events = self._rows(UNBLINDED, "adherence", "form = ?", ("adverse_event",), "position")
+        serious = [e for e in events if (e["items"] or {}).get("AE_SERIOUS") == "Y"]
+        people = {
+            row["id"]: row
+            for row in self._rows(BLINDED, "participants")
+            if site is None or row["site"] == site
+        }
+        return [
+            {
+                "participant_id": event["participant_id"],
+                "screening_number": people[event["participant_id"]]["screening_number"],
+                "site": people[event["participant_id"]]["site"],
+                "ae_no": event["items"].get("AE_NO"),
+                "term": event["items"].get("AE_TERM"),
+                "onset": event["items"].get("AE_ONSET"),
+                "criteria": event["items"].get("AE_SAE_CRITERIA") or [],
+                "outcome": event["items"].get("AE_OUTCOME"),
+                "reported_at": event["updated_at"],
+            }
+            for event in reversed(serious)
+            if event["participant_id"] in people
+        ]
+
     # ---- CONSORT --------------------------------------------------------------------------
 
     def consort(self, view: str, cutoff_position: int | None = None) -> dict[str, Any]:
@@ -333,10 +362,22 @@ class ReadModels:
         if _view(view) == UNBLINDED:
             arms = self._consort_records(UNBLINDED, as_of)
             records = {pid: {**record, **arms.get(pid, {})} for pid, record in records.items()}
-        counts = count_consort(records.values(), blinded=view_spec(view).blinded)
+        counts = count_consort(
+            records.values(), blinded=view_spec(view).blinded, cut_off=self._date_at(as_of)
+        )
         counts |= {"view": view, "cutoff_position": cutoff_position, "as_of_position": as_of}
         counts["problems"] = check_consort(counts)
         return counts
+
+    def _date_at(self, as_of: int) -> date | None:
+        """The local date of the last event at or before `as_of` (the cut-off's date)."""
+        rows = self.db.query(
+            f"SELECT MAX(at) FROM {table_name(BLINDED, 'audit')} WHERE position <= ?", (as_of,)
+        )
+        at = rows[0][0] if rows else None
+        if at is None:
+            return None
+        return datetime.fromisoformat(at).astimezone(ZoneInfo(TIME_ZONE)).date()
 
     def _consort_records(self, model: str, as_of: int) -> dict[str, dict[str, Any]]:
         """Each participant's latest CONSORT record at or before `as_of`, in one model."""

@@ -73,9 +73,9 @@ def outcomes(form: str = "baseline", **overrides: Any) -> dict[str, Any]:
 def adverse_event(**overrides: Any) -> dict[str, Any]:
     items: dict[str, Any] = {
         "AE_TERM": "Low back pain flare after a session",
-        "AE_ONSET": "2024-02-01",
+        "AE_ONSET": "2024-01-14",
         "AE_ONGOING": "N",
-        "AE_END": "2024-02-05",
+        "AE_END": "2024-01-15",
         "AE_SEVERITY": "mild",
         "AE_SERIOUS": "N",
         "AE_RELATED": "possible",
@@ -87,7 +87,7 @@ def adverse_event(**overrides: Any) -> dict[str, Any]:
 
 def discontinuation(**overrides: Any) -> dict[str, Any]:
     items: dict[str, Any] = {
-        "DISC_DATE": "2024-02-10",
+        "DISC_DATE": "2024-01-15",
         "DISC_REASON_CODE": "participant_wish",
         "FOLLOW_UP_CONTINUES": "Y",
     }

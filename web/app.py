@@ -3,7 +3,7 @@
 One Trial per process, built in `cleanup_ctx` and closed at shutdown; every library call from a
 handler goes through `web.calls.run`: a worker thread, the single writer thread for requests
 that change state on SQLite (web.writer). Middlewares run in this order: session (must be
-first, see STACK.md), security headers, errors, writer, authentication, CSRF.
+first, see STACK.md), security headers, errors, rate limits, writer, authentication, CSRF.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import jinja2
 from aiohttp import web
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
+from edc.analysis_jobs import AnalysisJobs
 from edc.application import Trial
 from edc.bootstrap import build_trial
 from edc.config import Settings
@@ -26,7 +27,14 @@ from web.auth import auth_middleware
 from web.config import WebConfig
 from web.context import local_time
 from web.errors import error_middleware
-from web.keys import CONFIG, SETTINGS, TRIAL
+from web.instruments import INSTRUMENT_WORDING, wording_from_environ
+from web.keys import ANALYSES, CONFIG, SETTINGS, TRIAL
+from web.ratelimit import (
+    LIMITS,
+    RequestLimits,
+    rate_limit_middleware,
+    refusal_summaries_context,
+)
 from web.read_side import read_models_context
 from web.security import csrf_middleware, security_headers
 from web.session_key import key_directory, phone_key, session_key
@@ -47,6 +55,12 @@ def _trial_context(factory: TrialFactory) -> Callable[[web.Application], AsyncIt
     return trial_context
 
 
+async def analysis_jobs_context(app: web.Application) -> AsyncIterator[None]:
+    app[ANALYSES] = AnalysisJobs()
+    yield
+    app[ANALYSES].close()
+
+
 def _default_factory(settings: Settings) -> Trial:
     return build_trial(settings)
 
@@ -64,6 +78,8 @@ def init_app(
     app = web.Application(client_max_size=config.max_body)
     app[SETTINGS] = settings
     app[CONFIG] = config
+    app[INSTRUMENT_WORDING] = wording_from_environ()
+    app[LIMITS] = RequestLimits(config.rate_limits)
     aiohttp_session.setup(
         app,
         EncryptedCookieStorage(
@@ -72,12 +88,20 @@ def init_app(
             httponly=True,
             samesite="Strict",
             secure=config.secure_cookies,
-            # The cookie outlives the idle timeout a little; the server enforces the timeout.
-            max_age=config.idle_timeout_s * 2,
+            # The cookie outlives the idle timeout a little; the server enforces the timeout
+            # and the session's absolute lifetime.
+            max_age=min(config.idle_timeout_s * 2, config.session_lifetime_s),
         ),
     )
     app.middlewares.extend(
-        [security_headers, error_middleware, writes_in_one_thread, auth_middleware, csrf_middleware]
+        [
+            security_headers,
+            error_middleware,
+            rate_limit_middleware,
+            writes_in_one_thread,
+            auth_middleware,
+            csrf_middleware,
+        ]
     )
     env = aiohttp_jinja2.setup(
         app,
@@ -88,8 +112,10 @@ def init_app(
     env.filters["localtime"] = local_time
     app[aiohttp_jinja2.static_root_key] = "/static"
     app.cleanup_ctx.append(_trial_context(trial_factory))
+    app.cleanup_ctx.append(refusal_summaries_context)
     app.cleanup_ctx.append(writer_context)
     app.cleanup_ctx.append(read_models_context)
+    app.cleanup_ctx.append(analysis_jobs_context)
     routes.add_routes(app)
     app.router.add_static("/static", HERE / "static", name="static")
     return app

@@ -1,13 +1,17 @@
-"""Who is calling: a browser session (idle timeout) or an API bearer token.
+"""Who is calling: a browser session (idle timeout, absolute lifetime) or an API bearer token.
 
-The session holds only the user's name, the CSRF token and when it was last used; the actor
-(role, site, blinding) is loaded from the account on every request, so a changed role or a
-deactivated account takes effect at once.
+The session cookie (encrypted) holds the user's name, the session's id and the account's
+session epoch at login, when it began and was last used, and the CSRF token. On every request
+the account (cached, brought up to date from the store) says whether that session is still
+open: logout ends it, and a password change or reset, a role or blinding change, a lock-out or
+deactivation end every session of the account, in every server process at once. The actor
+(role, site, blinding) is loaded from the account, so changes take effect at once too.
 """
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
 
 from aiohttp import web
 from aiohttp_session import Session, get_session
@@ -18,21 +22,56 @@ from web.calls import run
 from web.errors import ApiError, Handler, is_api
 from web.keys import ACTOR, AUTH, CONFIG, TRIAL
 
-PUBLIC_PATHS = frozenset({"/login", "/api/v1/openapi.json", "/healthz"})
+PUBLIC_PATHS = frozenset({"/login", "/login/password", "/api/v1/openapi.json", "/healthz"})
 PUBLIC_PREFIXES = ("/static/", "/weekly/", "/sms/")
 SESSION_USER = "user"
 SESSION_SEEN = "seen"
+SESSION_ID = "sid"
+SESSION_EPOCH = "epoch"
+SESSION_STARTED = "started"
+MAX_NEXT = 2000
+# A target still percent-encoded after this many decodings is refused, not decoded further.
+NEXT_DECODINGS = 3
 
 
 def is_public(path: str) -> bool:
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 
+def _same_site_path(path: str) -> bool:
+    # Browsers drop tabs and newlines and read a backslash as a slash, so "/\t/evil" or
+    # "/\\evil" lead to another host: only plain printable ASCII without them is a path here.
+    if not path.startswith("/") or path.startswith("//"):
+        return False
+    if not path.isascii() or "\\" in path or any(c.isspace() or not c.isprintable() for c in path):
+        return False
+    parts = urlsplit(path)
+    return not parts.scheme and not parts.netloc
+
+
 def safe_next(target: str | None) -> str:
-    """Only redirect to a path of this site after login (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    """Only redirect to a path of this site after login (no open redirect): the target and
+    every percent-decoding of it must be a plain same-site path, else the dashboard."""
+    if not target or len(target) > MAX_NEXT:
+        return "/"
+    probe = target
+    for _ in range(NEXT_DECODINGS):
+        if not _same_site_path(probe):
+            return "/"
+        decoded = unquote(probe)
+        if decoded == probe:
+            return target
+        probe = decoded
     return "/"
+
+
+def start_session(session: Any, user: str, session_id: str, epoch: int, now: float) -> None:
+    """What a browser session carries from its login on (see the module's docstring)."""
+    session[SESSION_USER] = user
+    session[SESSION_ID] = session_id
+    session[SESSION_EPOCH] = epoch
+    session[SESSION_STARTED] = now
+    session[SESSION_SEEN] = now
 
 
 async def _bearer_actor(request: web.Request, token: str) -> Actor:
@@ -49,20 +88,23 @@ async def _session_actor(request: web.Request, session: Session) -> Actor | None
         return None
     config = request.app[CONFIG]
     now = config.now()
-    seen = session.get(SESSION_SEEN)
-    if not isinstance(seen, int | float) or now - seen > config.idle_timeout_s:
+    seen, started = session.get(SESSION_SEEN), session.get(SESSION_STARTED)
+    if (
+        not isinstance(seen, int | float)
+        or not isinstance(started, int | float)
+        or now - seen > config.idle_timeout_s
+        or now - started > config.session_lifetime_s
+    ):
         session.invalidate()
         raise _expired(request)
     trial = request.app[TRIAL]
-    try:
-        user = await run(trial.get_user, name)
-    except EdcError:
-        user = None
-    if user is None or not user.active or user.locked_out:
-        # The account is gone, deactivated or locked: the session ends with it.
+    actor = await run(
+        trial.session_actor, name, session.get(SESSION_ID), session.get(SESSION_EPOCH)
+    )
+    if actor is None:
+        # Logged out, ended by an account change, or the account is closed or locked.
         session.invalidate()
         return None
-    actor = user.as_actor()
     session[SESSION_SEEN] = now
     return actor
 

@@ -48,7 +48,11 @@ def actor_of(request: web.Request) -> Actor:
 
 def participant_id(request: web.Request, name: str = "pid") -> UUID:
     """A participant id from the path; anything that is not a UUID is simply not found."""
+    text = request.match_info[name]
+    # ASCII only: UUID() reads "٣" as the hex digit 3, so one id would have many spellings.
+    if not text.isascii():
+        raise NotFound("No such participant.")
     try:
-        return UUID(request.match_info[name])
+        return UUID(text)
     except ValueError:
         raise NotFound("No such participant.") from None

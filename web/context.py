@@ -28,6 +28,7 @@ NAVIGATION: tuple[tuple[str, str, Action | None], ...] = (
     ("Refused actions", "refusals", Action.VIEW_REFUSALS),
     ("Database lock", "database", Action.LOCK_DATABASE),
     ("Exports", "exports", Action.EXPORT),
+    ("Analysis", "analysis", Action.EXPORT),
     ("Users", "users", Action.MANAGE_USERS),
 )
 

@@ -7,7 +7,7 @@ domain, whose messages are shown next to the fields.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -15,6 +15,7 @@ from typing import Any
 from multidict import MultiMapping
 
 from domain import crf
+from domain.crf.missing import MISSING_CODE_LABELS
 from domain.crf.spec import ItemSpec
 
 RADIO_LIMIT = 7
@@ -36,6 +37,13 @@ class Field:
     warning: str | None = None
     # The value someone else saved meanwhile (stale save), shown next to the user's own.
     theirs: str | None = None
+    # For questionnaire items: the missing-answer codes offered, and the one chosen.
+    missing_codes: tuple[tuple[str, str], ...] = ()
+    missing_code: str = ""
+    # A draft's required item still empty.
+    missing: bool = False
+    # The validated wording of the instrument, where the site's file holds it.
+    wording: str | None = None
 
     @property
     def values(self) -> tuple[str, ...]:
@@ -73,6 +81,9 @@ def display(spec: ItemSpec | None, value: Any) -> str:
     return str(value)
 
 
+_MISSING_CODE_OPTIONS = tuple((code.value, label) for code, label in MISSING_CODE_LABELS.items())
+
+
 def fields(
     form: str,
     values: Mapping[str, Any],
@@ -80,9 +91,13 @@ def fields(
     errors: Mapping[str, str] | None = None,
     warnings: Mapping[str, str] | None = None,
     theirs: Mapping[str, Any] | None = None,
+    missing: Iterable[str] = (),
+    wording: Mapping[str, str] | None = None,
 ) -> list[Field]:
-    """The fields of `form` holding `values` (stored values or the text a user typed)."""
+    """The fields of `form` holding `values` (stored values or the text a user typed), with
+    the missing-code choice of questionnaire items and the draft's missing items marked."""
     errors, warnings = errors or {}, warnings or {}
+    coded, still_missing, wording = set(crf.MISSING_CODE_ITEMS[form]), set(missing), wording or {}
     result = []
     for spec in crf.ITEMS[form]:
         other = None
@@ -103,6 +118,10 @@ def fields(
                 error=errors.get(spec.name),
                 warning=warnings.get(spec.name),
                 theirs=other,
+                missing_codes=_MISSING_CODE_OPTIONS if spec.name in coded else (),
+                missing_code=str(values.get(crf.companion(spec.name)) or ""),
+                missing=spec.name in still_missing,
+                wording=wording.get(spec.name),
             )
         )
     return result
@@ -117,6 +136,10 @@ def posted_text(form: str, post: MultiMapping[Any]) -> dict[str, str | list[str]
         else:
             value = post.get(spec.name, "")
             raw[spec.name] = value if isinstance(value, str) else ""
+    for name in crf.MISSING_CODE_ITEMS[form]:
+        code = post.get(crf.companion(name), "")
+        if isinstance(code, str) and code.strip():
+            raw[crf.companion(name)] = code.strip()
     return raw
 
 

@@ -108,3 +108,15 @@ async def participant_visits(
     models = projections.read_models()
     visits = await run(models.visits, view_of(actor), today, None, participant_id)
     return {visit["visit"]: visit for visit in visits}
+
+
+async def serious_adverse_events(request: web.Request, actor: Actor) -> list[dict[str, Any]]:
+    """Serious adverse events of the actor's site for unblinded accounts; none for blinded ones
+    (harms reveal the arm). Empty while the read models catch up."""
+    if actor.blinded:
+        return []
+    scope = site_scope(actor, None)
+    projections = await fresh(request)
+    if projections is None:
+        return []
+    return await run(projections.read_models().serious_adverse_events, scope)

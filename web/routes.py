@@ -7,6 +7,8 @@ from aiohttp import web
 from web.api import routes as api_routes
 from web.views import (
     account,
+    allocation,
+    analysis,
     audit,
     crf_pages,
     dashboard,
@@ -41,9 +43,11 @@ def add_routes(app: web.Application) -> None:
         queries.routes,
         unblind.routes,
         exports.routes,
+        analysis.routes,
         patient_reports.routes,
         reports.routes,
         refusals.routes,
+        allocation.routes,
     ):
         app.router.add_routes(table)
     api_routes.add_api_routes(app)

@@ -8,7 +8,7 @@ from domain.crf.context import FormContext
 from domain.crf.derived_items import DERIVED
 from domain.crf.eligibility import Eligibility, describe_criterion, inclusion, mri_eligibility
 from domain.crf.items import ITEMS
-from domain.crf.missing import MISSING_CODE_ITEMS, MissingCode, companion
+from domain.crf.missing import MISSING_CODE_ITEMS, MissingCode, companion, export_items
 from domain.crf.readiness import form_readiness_problems
 from domain.crf.repeats import with_assigned_key
 from domain.crf.scoring import derive
@@ -28,6 +28,7 @@ __all__ = [
     "companion",
     "derive",
     "describe_criterion",
+    "export_items",
     "form_readiness_problems",
     "inclusion",
     "missing_items",

@@ -14,9 +14,12 @@ from domain.crf.items import ITEM_BY_NAME
 from domain.crf.spec import ItemSpec
 from domain.errors import FormInvalid
 
-_WHOLE = re.compile(r"[+-]?\d+")
+# ASCII digits only (`\d` would take "٣٥" as 35) and bounded: no item needs more digits, and
+# Python refuses to read integers of more than 4,300 digits. Longer texts go on unchanged, so
+# validation answers them with the item's message.
+_WHOLE = re.compile(r"[+-]?[0-9]{1,18}")
 # A decimal comma is accepted too: the trial's forms are filled in Denmark.
-_DECIMAL = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
+_DECIMAL = re.compile(r"[+-]?([0-9]{1,15}([.,][0-9]{0,15})?|[.,][0-9]{1,15})")
 
 
 def _scalar(spec: ItemSpec, text: str) -> Any:

@@ -110,38 +110,47 @@ BELT_USE_CODES: tuple[tuple[Code, str], ...] = (
     ("daily", "Daily"),
 )
 # EQ-5D-3L: dimension item -> (label, level descriptions for levels 1, 2, 3).
+# EQ-5D-3L: dimension item -> (label, level descriptions for levels 1, 2, 3). The levels are
+# the product's own neutral words; the instrument's validated (licensed) wording comes from the
+# site's wording file (domain.crf.instruments) and is shown beside them.
+_EQ5D_LEVELS = ("Level 1: no problems", "Level 2: some problems", "Level 3: extreme problems")
 EQ5D_DIMENSIONS: dict[str, tuple[str, tuple[str, str, str]]] = {
-    "EQ5D_MO": (
-        "EQ-5D mobility",
-        ("No problems in walking about", "Some problems in walking about", "Confined to bed"),
-    ),
-    "EQ5D_SC": (
-        "EQ-5D self-care",
-        (
-            "No problems with self-care",
-            "Some problems washing or dressing",
-            "Unable to wash or dress",
-        ),
-    ),
-    "EQ5D_UA": (
-        "EQ-5D usual activities",
-        ("No problems", "Some problems", "Unable to perform usual activities"),
-    ),
-    "EQ5D_PD": (
-        "EQ-5D pain/discomfort",
-        ("No pain or discomfort", "Moderate pain or discomfort", "Extreme pain or discomfort"),
-    ),
-    "EQ5D_AD": (
-        "EQ-5D anxiety/depression",
-        (
-            "Not anxious or depressed",
-            "Moderately anxious or depressed",
-            "Extremely anxious or depressed",
-        ),
-    ),
+    "EQ5D_MO": ("EQ-5D mobility", _EQ5D_LEVELS),
+    "EQ5D_SC": ("EQ-5D self-care", _EQ5D_LEVELS),
+    "EQ5D_UA": ("EQ-5D usual activities", _EQ5D_LEVELS),
+    "EQ5D_PD": ("EQ-5D pain/discomfort", _EQ5D_LEVELS),
+    "EQ5D_AD": ("EQ-5D anxiety/depression", _EQ5D_LEVELS),
 }
 OUTCOME_FORMS = frozenset({"baseline", "week10", "month12"})
 RMDQ_ITEMS = tuple(f"RMDQ_{number:02d}" for number in range(1, 24))
+# Short neutral topics of our own for the 23 Roland-Morris items (never the statements, which
+# come from the site's wording file). *assumed*: the Danish version keeps the original order
+# of the first 23 topics; a site whose version differs corrects them here, in one place.
+RMDQ_TOPICS = (
+    "stays at home",
+    "changes position often",
+    "walks more slowly",
+    "does fewer jobs at home",
+    "uses a handrail on stairs",
+    "lies down more often",
+    "holds on to get out of a chair",
+    "asks others to do things",
+    "dresses more slowly",
+    "stands only for short periods",
+    "avoids bending or kneeling",
+    "finds rising from a chair hard",
+    "back or leg painful most of the time",
+    "finds turning in bed hard",
+    "appetite affected",
+    "trouble putting on socks",
+    "walks only short distances",
+    "sleeps less well",
+    "dresses with help",
+    "sits down most of the day",
+    "avoids heavy jobs",
+    "more irritable",
+    "climbs stairs more slowly",
+)
 LBP_ITEMS = ("LBP_NOW", "LBP_WORST_2W", "LBP_TYPICAL_2W")
 
 SCREENING = (
@@ -197,8 +206,8 @@ _OUTCOMES_BEFORE_GLOBAL = (
     integer("LEG_WORST_2W", "Leg pain worst in the last 2 weeks", 0, 10),
     integer("LEG_TYPICAL_2W", "Leg pain typical in the last 2 weeks", 0, 10),
     *(
-        yes_no(name, f"Roland-Morris item {number}", note="Danish 23-item version")
-        for number, name in enumerate(RMDQ_ITEMS, start=1)
+        yes_no(name, f"Roland-Morris item {number}: {topic}", note="Danish 23-item version")
+        for number, (name, topic) in enumerate(zip(RMDQ_ITEMS, RMDQ_TOPICS, strict=True), 1)
     ),
     *(
         code(name, label, tuple(zip((1, 2, 3), levels, strict=True)), note="EQ-5D-3L")
@@ -331,5 +340,3 @@ ARM_ITEMS: dict[str, tuple[str, ...]] = {
 }
 ARM_REQUIRED_ITEM = {"exercise": "EXERCISE_SESSIONS", "rest": "REST_HOURS_PER_DAY"}
 MODIC_DETAIL_ITEMS = ("MODIC_TYPE", "MODIC_LEVELS", "MODIC_LARGE")
-# Dates that cannot come before screening.
-ON_OR_AFTER_SCREENING = frozenset({"MRI_DATE", "CONSENT_DATE"})

@@ -32,8 +32,12 @@ def text_limit(spec: ItemSpec) -> int:
     return int(spec.max) if spec.max is not None else TEXT_MAX_LENGTH
 
 
-def on_or_after_screening(screening_date: str) -> str:
-    return f"Must be on or after the screening date ({screening_date})"
+def on_or_after(what: str, day: str) -> str:
+    return f"Must be on or after {what} ({day})"
+
+
+def before_trial_start(start: str) -> str:
+    return f"Must not be before the trial started ({start})"
 
 
 def _number(value: float | None) -> str:
@@ -64,7 +68,10 @@ def item_message(spec: ItemSpec) -> str:
         case "date":
             return f"{spec.label} must be a date written as YYYY-MM-DD"
         case "text":
-            return f"{spec.label} must be text of at most {text_limit(spec)} characters"
+            return (
+                f"{spec.label} must be text of at most {text_limit(spec)} characters, on one"
+                " line and without control characters or bidirectional overrides"
+            )
         case "codes":
             return f"{spec.label} must be a list of {_choices(spec)}, each at most once"
         case _ if spec.numeric_codes:

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from domain.crf.items import ITEMS, OUTCOME_FORMS
+from domain.crf.spec import ItemSpec
 
 NC_SUFFIX = "_NC"
 # The API's shape for a missing answer: {"RMDQ_05": {"missing": "ANS"}}.
@@ -101,3 +102,32 @@ def _code_of(value: Any) -> str | None:
 
 
 MISSING_CODE_HINT = ' (or a missing answer: {"missing": "ANS", "ND" or "UNK"})'
+
+
+MISSING_CODE_VALUES: tuple[tuple[str | int, str], ...] = tuple(
+    (code.value, label) for code, label in MISSING_CODE_LABELS.items()
+)
+
+
+def companion_spec(spec: ItemSpec) -> ItemSpec:
+    """The companion item carrying `spec`'s missing code, as exports describe it."""
+    return ItemSpec(
+        companion(spec.name),
+        f"Missing-answer code of {spec.name}",
+        "code",
+        codes=MISSING_CODE_VALUES,
+        required=False,
+        note=f"empty when {spec.name} has a value; never both",
+    )
+
+
+def export_items(form: str) -> tuple[ItemSpec, ...]:
+    """The items of `form` as exports list them: each questionnaire item followed by its
+    missing-code companion, so a numeric item stays numeric and the code travels beside it."""
+    coded = set(MISSING_CODE_ITEMS[form])
+    result: list[ItemSpec] = []
+    for spec in ITEMS[form]:
+        result.append(spec)
+        if spec.name in coded:
+            result.append(companion_spec(spec))
+    return tuple(result)

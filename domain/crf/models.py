@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from domain.crf.items import ITEMS
 from domain.crf.messages import text_limit
 from domain.crf.spec import Code, ItemSpec
+from domain.text import checked_text
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -25,6 +26,10 @@ def _iso_date(value: Any) -> date:
     if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
         raise ValueError("not a YYYY-MM-DD date")
     return date.fromisoformat(value)  # still refuses 2024-02-30
+
+
+def _free_text(value: Any) -> Any:
+    return checked_text(value) if isinstance(value, str) else value
 
 
 def _member_of(allowed: tuple[Code, ...]) -> Callable[[Any], Any]:
@@ -60,7 +65,10 @@ def field_type(spec: ItemSpec) -> Any:
         case "date":
             return Annotated[date, BeforeValidator(_iso_date)]
         case "text":
-            return Annotated[str, Field(max_length=text_limit(spec))]
+            # The free-text rule (domain.text) is part of the type: every text item has it,
+            # checked before surrounding whitespace (which includes some controls) is trimmed.
+            free_text = BeforeValidator(_free_text)
+            return Annotated[str, Field(max_length=text_limit(spec)), free_text]
         case "codes":
             unique = AfterValidator(_unique_in_code_order(spec.code_values))
             return Annotated[list[_code_type(spec)], unique]  # type: ignore[misc]

@@ -8,15 +8,24 @@ from datetime import date
 from typing import Any
 
 from domain.crf.context import FormContext
+from domain.crf.dates import baseline_too_old
 from domain.crf.validation import missing_items
 
 # Baseline items randomisation needs as values: the minimisation factors and LBP_NOW.
 NEEDED_AS_VALUES = {"baseline": ("SMOKER", "PHYSICAL_LOAD", "LBP_NOW"), "mri": ("MODIC_TYPE",)}
 
 
-def form_readiness_problems(sheets: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    """Why the baseline and MRI sheets do not allow randomisation yet (empty: they do)."""
+def form_readiness_problems(
+    sheets: Mapping[str, Mapping[str, Any]], randomisation_day: date | None = None
+) -> list[str]:
+    """Why the baseline and MRI sheets do not allow randomisation yet (empty: they do); given
+    the day of randomisation, a baseline more than 30 days older is one reason."""
     problems = []
+    baseline = sheets.get("baseline")
+    if baseline is not None and randomisation_day is not None:
+        too_old = baseline_too_old(baseline, randomisation_day)
+        if too_old:
+            problems.append(too_old)
     context = FormContext(today=date.max)  # completeness does not depend on dates
     for form, names in NEEDED_AS_VALUES.items():
         sheet = sheets.get(form)

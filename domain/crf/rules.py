@@ -7,18 +7,16 @@ adds a second message about an item that is already wrong.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
 from typing import Any
 
 from domain.crf import messages
 from domain.crf.context import FormContext
+from domain.crf.dates import check_dates
 from domain.crf.items import (
     ARM_ITEMS,
     ARM_REQUIRED_ITEM,
     DISC_REASON_OTHER,
-    ITEMS,
     MODIC_DETAIL_ITEMS,
-    ON_OR_AFTER_SCREENING,
     WORKING_OR_SICK_LISTED_CODES,
 )
 from domain.crf.messages import Missing
@@ -26,20 +24,6 @@ from domain.protocol import EosStatus
 
 Errors = dict[str, str]
 Rule = Callable[[Mapping[str, Any], FormContext], Errors]
-
-
-def check_dates(form: str, values: Mapping[str, Any], context: FormContext) -> Errors:
-    errors: Errors = {}
-    for spec in ITEMS[form]:
-        value = values.get(spec.name)
-        if not isinstance(value, date):
-            continue
-        screening = context.screening_date if spec.name in ON_OR_AFTER_SCREENING else None
-        if value > context.today:
-            errors[spec.name] = messages.NOT_IN_FUTURE
-        elif screening is not None and value < screening:
-            errors[spec.name] = messages.on_or_after_screening(screening.isoformat())
-    return errors
 
 
 def _screening(values: Mapping[str, Any], context: FormContext) -> Errors:

@@ -64,7 +64,7 @@ def _checked(
 
     errors: dict[str, str] = dict(code_errors)
     for spec in ITEMS[form]:
-        if spec.name in errors:
+        if spec.name in errors or companion(spec.name) in errors:
             continue
         if spec.name in failing:
             given_null = plain.get(spec.name, "") is None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from domain.protocol import Arm
@@ -127,3 +127,50 @@ def weekly_items(rng: random.Random, week: int, severity: float) -> dict[str, An
         "LBP_DAYS": days,
         "SICK_LEAVE_DAYS": min(days, rng.choice([0, 0, 0, 0, 1, 2, 5, 7])),
     }
+
+
+AE_TERMS = (
+    "Increased low back pain after a session",
+    "Muscle soreness",
+    "Sciatica flare",
+    "Headache",
+    "Fall at home, bruised hip",
+)
+
+
+def adverse_event_items(rng: random.Random, on: date, serious: bool) -> dict[str, Any]:
+    """An adverse event that began two days ago and is over; a serious one is a hospital stay."""
+    items: dict[str, Any] = {
+        "AE_TERM": "Admitted with severe low back pain" if serious else rng.choice(AE_TERMS),
+        "AE_ONSET": (on - timedelta(days=2)).isoformat(),
+        "AE_ONGOING": "N",
+        "AE_END": on.isoformat(),
+        "AE_SEVERITY": "severe" if serious else rng.choice(["mild", "mild", "moderate"]),
+        "AE_SERIOUS": "Y" if serious else "N",
+        "AE_RELATED": rng.choice(["not_related", "unlikely", "possible", "probable"]),
+        "AE_ACTION": "paused" if serious else rng.choice(["none", "none", "paused"]),
+        "AE_OUTCOME": "recovered" if rng.random() < 0.8 else "recovering",
+    }
+    if serious:
+        items["AE_SAE_CRITERIA"] = ["hospitalisation"]
+    return items
+
+
+def discontinuation_items(rng: random.Random, on: date, continues: bool) -> dict[str, Any]:
+    return {
+        "DISC_DATE": on.isoformat(),
+        "DISC_REASON_CODE": rng.choice(["adverse_event", "lack_of_effect", "participant_wish"]),
+        "FOLLOW_UP_CONTINUES": "Y" if continues else "N",
+    }
+
+
+def skipped_answers(rng: random.Random, skip_primary: bool = False) -> dict[str, Any]:
+    """Now and then a question is not answered, and now and then a phone visit leaves the pain
+    scale undone (so the visit has no primary outcome)."""
+    skipped: dict[str, Any] = {}
+    if rng.random() < 0.1:
+        skipped[rng.choice(RMDQ_ITEMS)] = {"missing": "ANS"}
+    if rng.random() < 0.04 or skip_primary:
+        for item in ("LBP_NOW", "LBP_WORST_2W", "LBP_TYPICAL_2W"):
+            skipped[item] = {"missing": "ND"}
+    return skipped

@@ -19,13 +19,23 @@ from typing import Any
 from uuid import UUID
 
 from domain.actor import Actor
-from domain.protocol import SITES
+from domain.protocol import LAST_REPORT_WEEK, SITES
 from edc.application import Trial
 from edc.demo import people
 from edc.demo.clock import SimulatedClock
 from edc.demo.users import demo_password
 
 TRIAL_START = datetime(2007, 4, 2, 8, 0, tzinfo=UTC)
+# Paths given to the n-th person randomised (the others take them by chance).
+FORCED_PATHS = {
+    2: "adverse event",
+    3: "stops, followed up",
+    4: "stops, not followed up",
+    5: "late correction: factor",
+    6: "late correction: eligibility",
+    7: "primary outcome missing",
+    8: "lost",
+}
 Step = Callable[["Person"], None]
 
 
@@ -41,6 +51,11 @@ class Person:
     randomised_at: datetime | None = None
     stopped: bool = False
     versions: dict[str, int] = field(default_factory=dict)
+    # Draws for the paths added later (harms, stopping, skipped answers, late corrections),
+    # apart from `rng` so that they leave everyone's other answers as they were.
+    paths: random.Random = field(default_factory=random.Random)
+    skips_primary: bool = False
+    forced: str | None = None
 
 
 @dataclass(order=True)
@@ -60,6 +75,9 @@ class DemoTrial:
         self.trial, self.clock, self.actors = trial, clock, actors
         self.seed = seed
         self.queue: list[_Scheduled] = []
+        # The first adverse event of the demo is serious, so every demo shows one.
+        self.serious_reported = False
+        self.randomised_count = 0
         self.counter = itertools.count()
 
     def schedule(self, person: Person, at: datetime, step: Step) -> None:
@@ -70,6 +88,7 @@ class DemoTrial:
         at = TRIAL_START
         for number in range(participants):
             person = Person(number, random.Random(rng.getrandbits(64)), rng.uniform(0.35, 0.8))
+            person.paths = random.Random(f"paths:{self.seed}:{number}")
             self.schedule(person, at, self.screen)
             at += timedelta(hours=rng.uniform(4, 60))
 
@@ -157,7 +176,8 @@ class DemoTrial:
         answer = self.trial.randomise(self.actors["site_staff"], person.participant_id)
         person.arm, person.randomised_at = answer["arm"], self.clock()
         withdraw_day = person.rng.uniform(10, 400) if person.rng.random() < 0.05 else None
-        for week in range(1, 53):
+        self.plan_paths(person)
+        for week in range(1, LAST_REPORT_WEEK + 1):
             if person.rng.random() < 0.85:
                 self.at_day(person, 7 * week + person.rng.uniform(0, 2), self.weekly(week))
         self.at_day(person, 70 + person.rng.uniform(-2, 3), self.adherence)
@@ -167,16 +187,94 @@ class DemoTrial:
         )
         if person.rng.random() > 0.08:
             self.at_day(person, week10_day, self.follow_up("week10"))
+        # A missed week 10 neither ends the study nor keeps anyone from the 1-year visit.
         if person.rng.random() > 0.05:
-            month12_day = 365 + (
-                person.rng.uniform(31, 60)
+            month12_day = 434 + (
+                person.rng.uniform(25, 45)
                 if person.rng.random() < 0.08
-                else person.rng.uniform(-25, 25)
+                else person.rng.uniform(-18, 18)
             )
             self.at_day(person, month12_day, self.follow_up("month12"))
-        self.at_day(person, 430, self.complete)
+        self.at_day(person, 485, self.complete)
         if withdraw_day is not None:
             self.at_day(person, withdraw_day, self.withdraw)
+
+    # ---- harms, stopping the intervention, late corrections ---------------------------------
+
+    def plan_paths(self, person: Person) -> None:
+        """Adverse events, discontinuations (with and without further follow-up) and
+        corrections after randomisation that turn out to be protocol deviations."""
+        paths = person.paths
+        # The first few people randomised take one path each, so that every demo of some
+        # size shows them all; after that the paths come by chance.
+        self.randomised_count += 1
+        forced = person.forced = FORCED_PATHS.get(self.randomised_count)
+        for _ in range(2):
+            if paths.random() < 0.15 or (forced == "adverse event" and _ == 0):
+                self.at_day(person, paths.uniform(5, 120), self.adverse_event)
+        chance = paths.random() < 0.07
+        continues = paths.random() < 0.65
+        if forced in ("stops, followed up", "stops, not followed up"):
+            chance, continues = True, forced == "stops, followed up"
+        if chance:
+            self.at_day(person, paths.uniform(14, 60), self.discontinue(continues))
+        if paths.random() < 0.04 or (forced or "").startswith("late correction"):
+            self.at_day(person, paths.uniform(3, 30), self.late_correction)
+        if forced == "lost":
+            self.at_day(person, paths.uniform(150, 250), self.withdraw)
+        person.skips_primary = forced == "primary outcome missing"
+
+    def adverse_event(self, person: Person) -> None:
+        paths, today = person.paths, self.today()
+        serious = not self.serious_reported or paths.random() < 0.12
+        self.serious_reported = True
+        items = people.adverse_event_items(paths, today, serious)
+        self.enter(person, "site_staff", "adverse_event", items)
+
+    def discontinue(self, continues: bool) -> Step:
+        def stop(person: Person) -> None:
+            items = people.discontinuation_items(person.paths, self.today(), continues)
+            self.enter(person, "site_staff", "discontinuation", items)
+            if not continues:
+                # Blinded-safe: assessors' lists of visits due stop without saying why.
+                self.enter(
+                    person,
+                    "site_staff",
+                    "end_of_study",
+                    {
+                        "EOS_DATE": self.today().isoformat(),
+                        "EOS_STATUS": "withdrew consent",
+                        "EOS_REASON": "No longer wishes to attend the study visits",
+                    },
+                )
+                person.stopped = True
+
+        return stop
+
+    def late_correction(self, person: Person) -> None:
+        """A source document read after randomisation corrects a value randomisation used."""
+        assert person.participant_id is not None
+        participant = self.trial.load_participant(person.participant_id)
+        factor = person.paths.random() < 0.5
+        if person.forced in ("late correction: factor", "late correction: eligibility"):
+            factor = person.forced == "late correction: factor"
+        value: Any
+        if factor:
+            form, item = "baseline", "SMOKER"
+            value = "N" if participant.sheets[form][item] == "Y" else "Y"
+            text = "Smoking status from the GP's record"
+        else:
+            form, item, value = "screening", "LBP_DURATION_MONTHS", 14
+            text = "Duration of pain from the referral letter"
+        self.trial.record_form(
+            self.actors["site_staff"],
+            person.participant_id,
+            form,
+            {**participant.sheets[form], item: value},
+            expected_version=participant.form_version(form),
+            reason={"code": "late_source", "text": text},
+        )
+        person.versions[form] = participant.form_version(form) + 1
 
     def at_day(self, person: Person, day: float, step: Step) -> None:
         assert person.randomised_at is not None
@@ -202,6 +300,8 @@ class DemoTrial:
         def assess(person: Person) -> None:
             person.severity = max(0.05, person.severity - person.rng.uniform(0, 0.3))
             items = people.outcome_items(person.rng, form, self.today(), person.severity)
+            items |= people.skipped_answers(person.paths, person.skips_primary)
+            person.skips_primary = False
             self.enter(person, "assessor", form, items)
             if person.rng.random() < 0.1:
                 self.correct(person, "assessor", form, items, "BOTHER")
@@ -302,6 +402,8 @@ class DemoTrial:
 
     def withdraw(self, person: Person) -> None:
         status = person.rng.choice(["withdrew consent", "lost to follow-up"])
+        if person.forced == "lost":
+            status = "lost to follow-up"
         self.enter(
             person,
             "site_staff",

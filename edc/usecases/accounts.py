@@ -8,14 +8,16 @@ went wrong, so a caller cannot learn which user names exist.
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass, replace
 from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
 
-from domain.actor import Actor
-from domain.errors import AuthenticationFailed, EdcError, NotFound, PermissionDenied
+from domain.actor import SYSTEM_USER, Actor
+from domain.errors import AuthenticationFailed, EdcError, NotFound, PermissionDenied, StateConflict
 from domain.roles import BLINDED_BY_DEFAULT, Role
-from domain.user import User, user_id
+from domain.user import PasswordChangeRequired, User, user_id
 from edc.base import SYSTEM, TrialBase, topic_of
 from edc.concurrency import retry_on_conflict
 from edc.passwords import (
@@ -30,6 +32,19 @@ from edc.tokens import hash_matches, new_token, parse_token
 
 WRONG_CREDENTIALS = "Wrong user name or password."
 BAD_TOKEN = "The API token is not valid."
+WRONG_PASSWORD = "The password is wrong."
+OWN_TOKENS_ONLY = (
+    "An API token is issued only to its owner: {name} issues their own on their account page."
+)
+
+
+@dataclass(frozen=True)
+class SessionGrant:
+    """A login: the actor, and the id and epoch the browser session carries from now on."""
+
+    actor: Actor
+    session_id: str
+    epoch: int
 
 
 def _parse_role(role: str) -> Role:
@@ -55,15 +70,24 @@ class AccountUseCases(TrialBase):
         site: str | None = None,
         blinded: bool | None = None,
         full_name: str | None = None,
+        blinding_reason: str = "",
+        one_time: bool | None = None,
     ) -> dict[str, Any]:
-        """Create an account (admins; the command line acts as the system)."""
+        """Create an account (admins; the command line acts as the system).
+
+        The password is one-time (it serves only to choose a new one at the first login)
+        unless the system itself says otherwise (`one_time=False`: the demo, seeded tests).
+        An unblinded account of a role that is blinded by default needs `blinding_reason`.
+        """
         at = self.clock()
         authorize(actor, Action.MANAGE_USERS)
         parsed_role = _parse_role(role)
         if not name or not name.replace(".", "").replace("_", "").replace("-", "").isalnum():
             raise EdcError("A user name is letters, digits, dots, dashes and underscores.")
+        if name.lower() == SYSTEM_USER:
+            raise EdcError(f"{name!r} is the name of the system itself, not of an account.")
         if self._exists(user_id(name)):
-            raise EdcError(f"A user called {name!r} already exists.")
+            raise StateConflict(f"A user called {name!r} already exists.")
         user = User.register(
             name,
             parsed_role,
@@ -72,6 +96,8 @@ class AccountUseCases(TrialBase):
             hash_password(password),
             actor,
             at,
+            one_time_password=_one_time(actor, one_time),
+            blinding_reason=blinding_reason,
         )
         if full_name:
             user.set_full_name(full_name, actor, at)
@@ -85,8 +111,7 @@ class AccountUseCases(TrialBase):
             raise NotFound(f"No user called {name!r}.") from None
         return user
 
-    @staticmethod
-    def user_view(user: User) -> dict[str, Any]:
+    def user_view(self, user: User) -> dict[str, Any]:
         """An account as people see it: never a password or token hash."""
         return {
             "name": user.name,
@@ -95,7 +120,10 @@ class AccountUseCases(TrialBase):
             "site": user.site,
             "blinded": user.blinded,
             "active": user.active,
-            "locked_out": user.locked_out,
+            # The clock is read only for a locked account (it tells whether the lock lasts).
+            "locked_out": user.locked_out and user.is_locked(self.clock()),
+            "locked_until": user.locked_until.isoformat() if user.locked_until else None,
+            "password_change_required": user.one_time_password,
             "failed_logins": user.failed_logins,
             "last_login": user.last_login.isoformat() if user.last_login else None,
             "tokens": [
@@ -133,33 +161,80 @@ class AccountUseCases(TrialBase):
     # ---- logging in ----------------------------------------------------------------------------
 
     def authenticate(self, name: str, password: str) -> Actor:
-        """Check a user name and password; every attempt is recorded, failures also as refusals.
+        """Check a user name and password and record the login (see `log_in`)."""
+        return self.log_in(name, password).actor
 
-        Raises AuthenticationFailed. Five wrong passwords in a row lock the account; a locked
-        or deactivated account is refused only after a right password, so a guesser learns
-        nothing about the account.
-        """
+    def log_in(self, name: str, password: str) -> SessionGrant:
+        """A login: the password checked by `check_password`, the login recorded with the id
+        of the session it starts. Raises AuthenticationFailed (PasswordChangeRequired when the
+        password is one-time: then `choose_password` logs in)."""
         try:
-            return self._authenticate(name, password)
+            return self._log_in(name, password)
+        except PasswordChangeRequired:
+            raise
         except AuthenticationFailed as error:
             record_refusal(self, anonymous(name), "authenticate", {"name": name}, error)
             raise
 
     @retry_on_conflict
-    def _authenticate(self, name: str, password: str) -> Actor:
-        at = self.clock()
-        try:
-            user = self.get_user(name)
-        except NotFound:
-            spend_verification_time(password)
-            raise AuthenticationFailed(WRONG_CREDENTIALS) from None
-        if not password_matches(user.password_hash, password):
-            user.record_failed_login(SYSTEM, at)
-            self.save(user)
-            raise AuthenticationFailed(WRONG_CREDENTIALS)
-        user.record_login(at)
+    def _log_in(self, name: str, password: str) -> SessionGrant:
+        user = self.check_password(name, password, wrong=WRONG_CREDENTIALS)
+        return self._start_session(user)
+
+    def _start_session(self, user: User) -> SessionGrant:
+        session_id = secrets.token_urlsafe(16)
+        user.record_login(self.clock(), session_id)
         self.save(user)
-        return user.as_actor()
+        return SessionGrant(user.as_actor(), session_id, user.session_epoch)
+
+    def choose_password(self, name: str, password: str, new_password: str) -> SessionGrant:
+        """Log in with a one-time password by choosing a new one at once (a wrong password
+        counts towards lock-out like any other)."""
+        try:
+            return self._choose_password(name, password, new_password)
+        except AuthenticationFailed as error:
+            record_refusal(self, anonymous(name), "choose_password", {"name": name}, error)
+            raise
+
+    @retry_on_conflict
+    def _choose_password(self, name: str, password: str, new_password: str) -> SessionGrant:
+        user = self.check_password(name, password, wrong=WRONG_CREDENTIALS)
+        if new_password == password:
+            raise EdcError("The new password must differ from the current one.")
+        user.change_password(hash_password(new_password), user.as_actor(), self.clock())
+        return self._start_session(user)
+
+    def check_password(self, name: str, password: str, *, wrong: str = WRONG_PASSWORD) -> User:
+        """The accounts' one password check (`check_password` below), as a use case."""
+        return check_password(self, name, password, wrong=wrong)
+
+    def session_actor(self, name: str, session_id: object, epoch: object) -> Actor | None:
+        """The actor of a browser session, or None when the session has ended (logout, a
+        password, role or blinding change, a lock-out or deactivation) or never was.
+
+        Reads the cached account, brought up to date from the store on every call, so an end
+        recorded by any process counts at once.
+        """
+        try:
+            user: object = self.repository.get(user_id(name), deepcopy_from_cache=False)
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(user, User) or not user.session_is_open(session_id, epoch):
+            return None
+        if not user.active or user.one_time_password:
+            return None
+        # A lock-out ends the sessions (a new epoch); the clock is only read for a locked one.
+        if user.locked_out and user.is_locked(self.clock()):
+            return None
+        return replace(user.as_actor(), via="session")
+
+    @logs_refusals
+    @retry_on_conflict
+    def log_out(self, actor: Actor, session_id: str) -> None:
+        """End one browser session for good: its cookie, even a copy, is worth nothing now."""
+        user = self.get_user(actor.user)
+        user.log_out(session_id, actor, self.clock())
+        self.save(user)
 
     def actor_for_token(self, token: str) -> Actor:
         """The actor an API token stands for; a bad, revoked or deactivated one is refused."""
@@ -177,60 +252,57 @@ class AccountUseCases(TrialBase):
             issued = user.tokens.get(parts.token_id)
             if issued is None or not hash_matches(issued.token_hash, token):
                 raise AuthenticationFailed(BAD_TOKEN)
-            user.check_may_log_in()
+            user.check_may_log_in(self.clock())
         except AuthenticationFailed as error:
             who = anonymous(user.name if isinstance(user, User) else "?")
             target = {"name": who["user"], "token_id": parts.token_id if parts else None}
             record_refusal(self, who, "actor_for_token", target, error)
             raise
-        return user.as_actor()
+        return replace(user.as_actor(), via="token", token_id=parts.token_id)
 
     @logs_refusals
     @retry_on_conflict
     def confirm_password(self, actor: Actor, password: str) -> User:
-        """The actor re-enters their password, e.g. to sign (§11.200(a)(1)).
-
-        A wrong password counts towards lock-out like a failed login (§11.300(d)); a locked-out
-        or deactivated account is refused. Returns the account (for the printed name).
-        """
-        return self._checked_password(actor, password, "The password is wrong.")
-
-    def _checked_password(self, actor: Actor, password: str, wrong: str) -> User:
-        at = self.clock()
-        try:
-            user = self.get_user(actor.user)
-        except NotFound:
-            spend_verification_time(password)
-            raise AuthenticationFailed(wrong) from None
-        if not password_matches(user.password_hash, password):
-            user.record_failed_login(SYSTEM, at)
-            self.save(user)
-            raise AuthenticationFailed(wrong)
-        user.check_may_log_in()
-        return user
+        """The actor re-enters their password, e.g. to sign (§11.200(a)(1)), through
+        `check_password`: a wrong one counts towards lock-out (§11.300(d)). Returns the
+        account (for the printed name)."""
+        return self.check_password(actor.user, password, wrong=WRONG_PASSWORD)
 
     # ---- passwords -----------------------------------------------------------------------------
 
     @logs_refusals
     @retry_on_conflict
     def change_password(self, actor: Actor, old_password: str, new_password: str) -> None:
-        """The account holder changes their password; a wrong old one counts as a failed login."""
-        user = self._checked_password(actor, old_password, "The current password is wrong.")
+        """The account holder changes their password; a wrong old one counts as a failed login.
+        Every session of the account ends (the web gives the holder a new one)."""
+        user = self.check_password(actor.user, old_password, wrong="The current password is wrong.")
         at = self.clock()
         if new_password == old_password:
             raise EdcError("The new password must differ from the current one.")
         user.change_password(hash_password(new_password), actor, at)
         self.save(user)
 
+    def new_session(self, actor: Actor) -> SessionGrant:
+        """A fresh session for the holder who just changed their password in this browser."""
+        user = self.get_user(actor.user)
+        return self._start_session(user)
+
     @logs_refusals
     @retry_on_conflict
-    def set_password(self, actor: Actor, name: str, new_password: str) -> None:
-        """An administrator sets a new password (for example after a lost one)."""
+    def set_password(
+        self, actor: Actor, name: str, new_password: str, *, one_time: bool | None = None
+    ) -> None:
+        """Someone else sets a new password (for example after a lost one). It is one-time:
+        it serves only to choose a new one at the next login (unless the system says
+        `one_time=False`), and it ends every session and API token of the account."""
         at = self.clock()
         authorize(actor, Action.MANAGE_USERS)
         check_password_policy(new_password)
         user = self.get_user(name)
-        user.reset_password(hash_password(new_password), actor, at)
+        user.reset_password(
+            hash_password(new_password), actor, at, one_time=_one_time(actor, one_time)
+        )
+        user.revoke_all_tokens(actor, at)
         self.save(user)
 
     # ---- tokens --------------------------------------------------------------------------------
@@ -238,10 +310,14 @@ class AccountUseCases(TrialBase):
     @logs_refusals
     @retry_on_conflict
     def issue_token(self, actor: Actor, name: str, label: str = "") -> str:
-        """A new API token for an account; it is returned once and only its hash is kept."""
+        """A new API token, issued to its owner only (or by the system's operator, who holds
+        the files anyway): nobody else ever holds a working credential of the account. It is
+        returned once and only its hash is kept."""
         at = self.clock()
-        authorize(actor, Action.MANAGE_USERS)
+        if not actor.is_system and actor.user.lower() != name.lower():
+            raise PermissionDenied(OWN_TOKENS_ONLY.format(name=name))
         user = self.get_user(name)
+        user.check_active()
         made = new_token(user.id)
         user.issue_token(made.token_id, label, made.token_hash, actor, at)
         self.save(user)
@@ -249,9 +325,17 @@ class AccountUseCases(TrialBase):
 
     @logs_refusals
     @retry_on_conflict
+    def issue_own_token(self, actor: Actor, password: str, label: str = "") -> str:
+        """The holder issues a token for themselves, re-entering their password."""
+        self.check_password(actor.user, password, wrong=WRONG_PASSWORD)
+        return self.issue_token(actor, actor.user, label)
+
+    @logs_refusals
+    @retry_on_conflict
     def revoke_token(self, actor: Actor, name: str, token_id: str) -> None:
         at = self.clock()
-        authorize(actor, Action.MANAGE_USERS)
+        if actor.user.lower() != name.lower():
+            authorize(actor, Action.MANAGE_USERS)
         user = self.get_user(name)
         user.revoke_token(token_id, actor, at)
         self.save(user)
@@ -259,9 +343,11 @@ class AccountUseCases(TrialBase):
     @logs_refusals
     @retry_on_conflict
     def revoke_all_tokens(self, actor: Actor, name: str) -> int:
-        """Revoke every token of an account; returns how many there were."""
+        """Revoke every token of an account (administrators, or the holder); returns how many
+        there were."""
         at = self.clock()
-        authorize(actor, Action.MANAGE_USERS)
+        if actor.user.lower() != name.lower():
+            authorize(actor, Action.MANAGE_USERS)
         user = self.get_user(name)
         revoked = user.revoke_all_tokens(actor, at)
         self.save(user)
@@ -279,10 +365,11 @@ class AccountUseCases(TrialBase):
         site: str | None = None,
         *,
         blinded: bool | None = None,
+        reason: str = "",
     ) -> dict[str, Any]:
         """Give an account another role (it has one at a time). Its blinding becomes the new
         role's default unless `blinded` says otherwise, so a role change never leaves a
-        person unblinded by accident."""
+        person unblinded by accident (unblinding against the default needs `reason`)."""
         at = self.clock()
         authorize(actor, Action.MANAGE_USERS)
         parsed_role = _parse_role(role)
@@ -291,7 +378,7 @@ class AccountUseCases(TrialBase):
         user.change_role(parsed_role, site, actor, at)
         wanted = BLINDED_BY_DEFAULT[parsed_role] if blinded is None else blinded
         if wanted != user.blinded:
-            user.set_blinded(wanted, actor, at)
+            user.set_blinded(wanted, actor, at, reason)
         self.save(user)
         return self.user_view(user)
 
@@ -299,11 +386,15 @@ class AccountUseCases(TrialBase):
 
     @logs_refusals
     @retry_on_conflict
-    def set_blinded(self, actor: Actor, name: str, blinded: bool) -> dict[str, Any]:
+    def set_blinded(
+        self, actor: Actor, name: str, blinded: bool, reason: str = ""
+    ) -> dict[str, Any]:
+        """Blind or unblind an account; unblinding one whose role is blinded by default needs
+        a reason, recorded with the change. Every session of the account ends."""
         at = self.clock()
         authorize(actor, Action.MANAGE_USERS)
         user = self.get_user(name)
-        user.set_blinded(blinded, actor, at)
+        user.set_blinded(blinded, actor, at, reason)
         self.save(user)
         return self.user_view(user)
 
@@ -357,3 +448,37 @@ class AccountUseCases(TrialBase):
         # An administrator who demotes or closes their own account can lock everyone out.
         if actor.user.lower() == user.name.lower():
             raise PermissionDenied(f"You may not {what} your own account.")
+
+
+def check_password(app: TrialBase, name: str, password: str, *, wrong: str) -> User:
+    """THE password check: every password anyone types (login, signature, password change,
+    issuing a token) is checked here, and every failure counts towards the one lock-out of the
+    account. A locked or deactivated account gives the same answer to a right and a wrong
+    password, and the check takes as long for an unknown name as for a real one.
+
+    Saves a failure at once (the caller may then fail as a whole); returns the account.
+    """
+    at = app.clock()
+    try:
+        user: User = app.repository.get(user_id(name))
+    except AggregateNotFoundError:
+        spend_verification_time(password)
+        raise AuthenticationFailed(wrong) from None
+    try:
+        user.check_may_log_in(at)
+    except AuthenticationFailed:
+        spend_verification_time(password)
+        raise
+    if not password_matches(user.password_hash, password):
+        user.record_failed_login(SYSTEM, at)
+        app.save(user)
+        raise AuthenticationFailed(wrong)
+    return user
+
+
+def _one_time(actor: Actor, one_time: bool | None) -> bool:
+    """A password set by anyone but its holder is one-time. Only the system may set a lasting
+    one (the demo, seeded tests); `edc users` asks for one-time passwords unless told not to."""
+    if not actor.is_system:
+        return True
+    return bool(one_time)

@@ -17,9 +17,10 @@ from eventsourcing.utils import get_topic
 
 from domain.actor import Actor
 from domain.allocation import Allocation
+from domain.arm_revealing import arm_revealing_record_id
 from domain.blinding import BLINDED_SAFE_TOPICS, CLASSIFICATION, is_blinded_safe
 from domain.crf import ITEMS
-from domain.errors import EdcError, NotFound, PermissionDenied
+from domain.errors import EdcError, FormInvalid, NotFound, PermissionDenied
 from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, FORMS
 from domain.refusal_log import CommandRefused
@@ -71,7 +72,12 @@ class AuditUseCases(TrialBase):
         if item not in {spec.name for spec in ITEMS.get(form, ())}:
             raise NotFound(f"The {FORM_LABELS[form]} form has no item {item!r}.")
         history: list[dict[str, Any]] = []
-        for n in self._visible(actor, aggregate_notifications(self, participant_id)):
+        holder = (
+            arm_revealing_record_id(participant_id)
+            if form in ARM_REVEALING_FORMS
+            else participant_id
+        )
+        for n in self._visible(actor, aggregate_notifications(self, holder)):
             row = render_event(self.mapper.to_domain_event(n), n.id)
             for change in row["changes"]:
                 sheet = change["form"] or ""
@@ -111,6 +117,7 @@ class AuditUseCases(TrialBase):
             raise EdcError("The time needs a time zone, e.g. 2024-01-15T10:00:00+01:00.")
         if position is not None and position < 0:
             raise EdcError("An event position is a whole number from 0.")
+        check_as_of_not_ahead(self, position)
         participant = self._participant(participant_id)
         authorize(actor, Action.VIEW_AUDIT, site=participant.site)
         chosen: Notification | None = None
@@ -149,13 +156,18 @@ class AuditUseCases(TrialBase):
         """
         authorize(actor, Action.VIEW_AUDIT)
         if not 1 <= limit <= MAX_PAGE:
-            raise EdcError(f"A page holds 1 to {MAX_PAGE} events.")
+            message = f"A page holds 1 to {MAX_PAGE} events."
+            raise FormInvalid({"limit": message}, message)
         if since < 0:
-            raise EdcError("`since` is an event position, a whole number from 0.")
+            message = "`since` is an event position, a whole number from 0."
+            raise FormInvalid({"since": message}, message)
         for moment in (date_from, date_to):
             if moment is not None and moment.tzinfo is None:
                 raise EdcError("Dates in a filter need a time zone.")
         topics = self._trail_topics(actor, event_type)
+        if since >= (self.recorder.max_notification_id() or 0):
+            # Nothing after the latest event (and no position past what SQL integers hold).
+            return {"events": [], "next": None}
         site_ids = set(self.participant_ids(actor.site)) if Role(actor.role) in SITE_ROLES else None
         rows: list[dict[str, Any]] = []
         scanned, last, exhausted = 0, since, True
@@ -287,3 +299,14 @@ def _matches(
         concerns = {event.originator_id, getattr(event, "participant_id", None)}
         return bool(concerns & site_ids) or actor.get("site") == reader.site
     return True
+
+
+def check_as_of_not_ahead(app: Any, position: int | None) -> None:
+    """An `as_of` position beyond the latest event is refused, not answered with the current
+    state: that answer would silently change as events arrive. (A time after the latest event
+    is a moment like any other: nothing had changed since.)"""
+    if position is not None:
+        head = app.recorder.max_notification_id() or 0
+        if position > head:
+            message = f"as_of {position} is beyond the latest event position ({head})."
+            raise FormInvalid({"as_of": message}, message)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from domain import crf
 from domain.actor import Actor
+from domain.arm_revealing import ArmRevealingRecord
 from domain.errors import NotFound
 from domain.minimisation import factor_levels
 from domain.participant import Participant
-from domain.protocol import FORMS
+from domain.protocol import ARM_REVEALING_FORMS, FORMS
 from domain.reasons import Reason
 from domain.roles import SITE_ROLES, Role
 from edc.base import TrialBase
@@ -77,22 +79,62 @@ class EnrolmentUseCases(TrialBase):
             screening_date=participant.screening_date,
             consent_date=participant.consent_date,
             randomised_on=participant.randomised_on,
-            arm=self._arm(participant_id) if form == "adherence" else None,
+            arm=self._arm(participant_id) if form in ARM_REVEALING_FORMS else None,
         )
-        items = crf.with_assigned_key(form, items, participant.repeat_numbers(form))
+        record = (
+            self.load_arm_revealing_record(participant_id) if form in ARM_REVEALING_FORMS else None
+        )
+        holder: Participant | ArmRevealingRecord = record or participant
+        items = crf.with_assigned_key(form, items, holder.repeat_numbers(form))
         validated = crf.validate_form(form, items, context, complete=complete)
-        participant.record_form(
+        if form in ARM_REVEALING_FORMS:
+            view = self._record_arm_revealing(
+                participant, record, form, validated, expected_version, parsed_reason, actor, at
+            )
+        else:
+            participant.record_form(
+                form,
+                validated,
+                expected_version=expected_version,
+                reason=parsed_reason,
+                actor=actor,
+                at=at,
+            )
+            self.save(participant)
+            view = form_view(participant, form)
+        view["warnings"] = crf.soft_warnings(form, validated, context)
+        return view
+
+    def _record_arm_revealing(
+        self,
+        participant: Participant,
+        record: ArmRevealingRecord | None,
+        form: str,
+        items: Mapping[str, Any],
+        expected_version: int | None,
+        reason: Reason | None,
+        actor: Actor,
+        at: datetime,
+    ) -> dict[str, Any]:
+        """An arm-revealing form goes to the participant's record of its own, so that no
+        participant version counts it; the protocol's preconditions are the participant's."""
+        participant.check_participant_unlocked()
+        participant.check_form_allowed(form)
+        if record is None:
+            record = ArmRevealingRecord.start(
+                participant.id, participant.screening_number, participant.site, at
+            )
+        record.record_form(
             form,
-            validated,
+            items,
             expected_version=expected_version,
-            reason=parsed_reason,
+            reason=reason,
+            participant_version=participant.version,
             actor=actor,
             at=at,
         )
-        self.save(participant)
-        view = form_view(participant, form)
-        view["warnings"] = crf.soft_warnings(form, validated, context)
-        return view
+        self.save(record)
+        return form_view(record, form, participant=participant)
 
     @logs_refusals
     def record_mri(
@@ -155,7 +197,7 @@ class EnrolmentUseCases(TrialBase):
         participant = self._participant(participant_id)
         authorize(actor, Action.RANDOMISE, site=participant.site)
         self.check_database_open()
-        participant.check_can_randomise()
+        participant.check_can_randomise(self.local_date(at))
         allocation = self._allocation(at)
         levels = factor_levels(
             participant.sheets["screening"],
@@ -167,12 +209,14 @@ class EnrolmentUseCases(TrialBase):
         )
         participant.mark_randomised(self.local_date(at), actor, at)
         self.save(allocation, participant)
+        # The decision record (levels, imbalance, draw) stays out of this answer: whoever
+        # randomises could otherwise predict the next allocation (allocation concealment).
         return {
             "arm": decision.arm,
-            "allocation": decision.as_dict(),
             "randomised_on": participant.randomised_on.isoformat()
             if participant.randomised_on
             else None,
+            "randomisation_number": allocation.randomisation_number_of(participant.id),
         }
 
     @logs_refusals
@@ -181,11 +225,13 @@ class EnrolmentUseCases(TrialBase):
         authorize(actor, Action.VIEW_CLINICAL)
         check_site(actor, participant.site)
         arm = None if actor.blinded else self._arm(participant_id)
+        record = None if actor.blinded else self.load_arm_revealing_record(participant_id)
         return participant_view(
             participant,
             blinded=actor.blinded,
             arm=arm,
             open_queries=open_query_counts(self, participant.id),
+            arm_revealing=record,
         )
 
     @logs_refusals

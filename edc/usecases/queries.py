@@ -136,6 +136,8 @@ class QueryUseCases(TrialBase):
 
     def _query(self, query_id: UUID | str) -> Query:
         try:
+            if not str(query_id).isascii():  # UUID() reads "٣" as the hex digit 3
+                raise ValueError(query_id)
             query: Query = self.repository.get(UUID(str(query_id)))
         except (AggregateNotFoundError, ValueError):
             raise NotFound("No such query.") from None

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-
 from domain.actor import Actor
+from domain.arm_revealing import ArmRevealingRecord
 from domain.database_lock import DatabaseLock
-from domain.errors import NotFound, PermissionDenied
+from domain.errors import AuthenticationFailed, NotFound, PermissionDenied
 from domain.participant import Participant
-from domain.protocol import FORMS
-from domain.user import User, user_id
+from domain.protocol import ARM_REVEALING_FORMS, FORMS
 from edc.base import TrialBase
 from edc.concurrency import retry_on_conflict
-from edc.passwords import password_matches
 from edc.permissions import Action, authorize, check_site
 from edc.refusals import logs_refusals
 from edc.review_presenters import lock_view, signature_view, verification_view
+from edc.usecases.accounts import check_password
 
 WRONG_PASSWORD = "The password is not correct: nothing was signed."
 
@@ -64,15 +63,14 @@ class ReviewUseCases(TrialBase):
         return [signature_view(participant, s) for s in participant.signatures]
 
     def _signer_name(self, actor: Actor, password: object) -> str:
-        """Check the re-entered password against the account; return the printed name."""
-        try:
-            user: User = self.repository.get(user_id(actor.user))
-        except AggregateNotFoundError:
-            raise PermissionDenied(WRONG_PASSWORD) from None
-        if not isinstance(password, str) or not password_matches(user.password_hash, password):
+        """Check the re-entered password (the accounts' one password check, so a wrong one
+        counts towards lock-out); return the printed name."""
+        if not isinstance(password, str):
             raise PermissionDenied(WRONG_PASSWORD)
-        if not user.active:
-            raise PermissionDenied("This account is deactivated: it cannot sign.")
+        try:
+            user = check_password(self, actor.user, password, wrong=WRONG_PASSWORD)
+        except AuthenticationFailed as error:
+            raise PermissionDenied(error.message) from None
         return getattr(user, "full_name", "") or user.name
 
     # ---- form and participant locks --------------------------------------------------------
@@ -80,20 +78,22 @@ class ReviewUseCases(TrialBase):
     @logs_refusals
     @retry_on_conflict
     def lock_form(self, actor: Actor, participant_id: UUID, form: str) -> dict[str, Any]:
-        participant = self._participant_to_lock(actor, participant_id, form)
-        participant.lock_form(form, actor, self.clock())
-        self.save(participant)
-        return lock_view(participant, form)
+        at = self.clock()
+        holder = self._form_holder(self._participant_to_lock(actor, participant_id, form), form, at)
+        holder.lock_form(form, actor, at)
+        self.save(holder)
+        return lock_view(holder, form)
 
     @logs_refusals
     @retry_on_conflict
     def unlock_form(
         self, actor: Actor, participant_id: UUID, form: str, reason: str
     ) -> dict[str, Any]:
-        participant = self._participant_to_lock(actor, participant_id, form)
-        participant.unlock_form(form, reason, actor, self.clock())
-        self.save(participant)
-        return lock_view(participant, form)
+        at = self.clock()
+        holder = self._form_holder(self._participant_to_lock(actor, participant_id, form), form, at)
+        holder.unlock_form(form, reason, actor, at)
+        self.save(holder)
+        return lock_view(holder, form)
 
     @logs_refusals
     @retry_on_conflict
@@ -120,6 +120,16 @@ class ReviewUseCases(TrialBase):
             check_form_name(form)
         self.check_database_open()
         return participant
+
+    def _form_holder(
+        self, participant: Participant, form: str, at: datetime
+    ) -> Participant | ArmRevealingRecord:
+        """The aggregate holding a form: arm-revealing forms are in a record of their own."""
+        if form not in ARM_REVEALING_FORMS:
+            return participant
+        return self.load_arm_revealing_record(participant.id) or ArmRevealingRecord.start(
+            participant.id, participant.screening_number, participant.site, at
+        )
 
     # ---- database lock ---------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from uuid import UUID
 from domain.actor import Actor
 from domain.errors import ProtocolOrderViolated, ReasonRequired
 from domain.reasons import MAX_REASON_TEXT
+from domain.text import normalise_line_breaks, text_problem
 from edc.base import TrialBase
 from edc.concurrency import retry_on_conflict
 from edc.permissions import Action, authorize
@@ -21,7 +22,9 @@ from edc.refusals import logs_refusals
 
 
 def unblinding_reason(reason: object) -> str:
-    text = reason.strip() if isinstance(reason, str) else ""
+    if isinstance(reason, str) and (problem := text_problem(reason, multiline=True)):
+        raise ReasonRequired(f"The reason: {problem}", fields={"reason": problem})
+    text = normalise_line_breaks(reason).strip() if isinstance(reason, str) else ""
     if not text:
         raise ReasonRequired(
             "An emergency unblinding needs a reason.",

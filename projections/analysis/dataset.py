@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain.itt import PRIMARY_OUTCOME, has_outcome
 from domain.minimisation import factor_levels
 
 FOLLOW_UPS = ("week10", "month12")
@@ -44,6 +45,8 @@ class Person:
     levels: dict[str, str]
     baseline: dict[str, float | None]
     outcomes: dict[str, dict[str, float | None]] = field(default_factory=dict)
+    # Analysed at each follow-up by the CONSORT rule (domain.itt): the primary outcome present.
+    analysed: dict[str, bool] = field(default_factory=dict)
     adverse_events: list[dict[str, str]] = field(default_factory=list)
 
 
@@ -110,6 +113,10 @@ def build_dataset(snapshot: zipfile.ZipFile, dummy_seed: int | None) -> Dataset:
         for visit, rows in follow_ups.items():
             values = rows.get(pid, {})
             person.outcomes[visit] = {item: _number(values.get(item)) for item in OUTCOMES}
+            primary = values.get(PRIMARY_OUTCOME, "")
+            person.analysed[visit] = has_outcome(
+                {PRIMARY_OUTCOME: int(float(primary))} if primary else {}
+            )
         person.adverse_events = [ae for ae in adverse if ae["participant_id"] == pid]
         people.append(person)
     labels = DUMMY_ARMS if dummy else (CONTROL, TREATED)

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain.itt import PRIMARY_OUTCOME
 from domain.minimisation import FACTOR_LEVELS
 from projections.analysis.dataset import MODIFIERS, Dataset, Person
 
@@ -89,6 +90,8 @@ def design(
     for person in data.people:
         y = person.outcomes[visit].get(outcome)
         base = person.baseline.get(outcome)
+        if outcome == PRIMARY_OUTCOME and not person.analysed[visit]:
+            continue  # the analysed population of CONSORT, defined once in domain.itt
         if y is None or (baseline and base is None):
             continue
         treated = float(data.treated(person))

@@ -17,10 +17,12 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from domain.allocation import Allocation
+from domain.arm_revealing import ArmRevealingRecord, arm_revealing_record_id
 from domain.participant import Participant
 from projections.exports.source import Cut
 
 PARTICIPANT_TOPIC_PREFIX = get_topic(Participant) + "."
+RECORD_TOPIC_PREFIX = get_topic(ArmRevealingRecord) + "."
 ALLOCATED_TOPIC = get_topic(Allocation.Allocated)
 
 
@@ -76,12 +78,18 @@ def is_participant_topic(topic: str) -> bool:
 def casebooks(cut: Cut) -> Iterator[Casebook]:
     """Every participant screened up to the cut, in screening order."""
     versions: dict[UUID, int] = {}
+    # Arm-revealing records (unblinded cuts only), by record id.
+    record_versions: dict[UUID, int] = {}
     allocations: dict[UUID, tuple[str, Change]] = {}
     for notification in cut.notifications():
         if is_participant_topic(notification.topic):
             participant_id = notification.originator_id
             assert isinstance(participant_id, UUID)
             versions[participant_id] = notification.originator_version
+        elif notification.topic.startswith(RECORD_TOPIC_PREFIX):  # never in a blinded cut
+            record_id = notification.originator_id
+            assert isinstance(record_id, UUID)
+            record_versions[record_id] = notification.originator_version
         elif notification.topic == ALLOCATED_TOPIC:  # never reached in a blinded cut
             allocated = cut.decode(notification)
             allocations[allocated.participant_id] = (
@@ -90,6 +98,10 @@ def casebooks(cut: Cut) -> Iterator[Casebook]:
             )
     for participant_id, version in versions.items():
         casebook = rebuild(cut.aggregate_events(participant_id, version))
+        record_id = arm_revealing_record_id(participant_id)
+        if record_id in record_versions:
+            events = cut.aggregate_events(record_id, record_versions[record_id])
+            fold_arm_revealing(casebook, events)
         if participant_id in allocations:
             casebook.arm, casebook.allocated = allocations[participant_id]
         yield casebook
@@ -112,3 +124,17 @@ def rebuild(events: Iterator[Any]) -> Casebook:
         elif isinstance(event, Participant.Randomised):
             casebook.randomised = Change.of(event)
     return casebook
+
+
+def fold_arm_revealing(casebook: Casebook, events: Iterator[Any]) -> None:
+    """Add the participant's arm-revealing forms to their casebook (unblinded cuts only)."""
+    sheets = casebook.participant.sheets
+    for event in events:
+        if isinstance(event, ArmRevealingRecord.FormEntered):
+            sheets[event.key] = dict(event.items)
+        elif isinstance(event, ArmRevealingRecord.ItemsCorrected):
+            for item, (_old, new) in event.changes.items():
+                sheets[event.key][item] = new
+        else:
+            continue
+        casebook.sheet_changes[event.key] = Change.of(event)

@@ -13,7 +13,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import astuple, dataclass, fields, replace
 
-from domain.crf import DERIVED, ITEMS, ItemSpec
+from domain.crf import DERIVED, ItemSpec, export_items
 from domain.crf.short_names import short_names
 from domain.protocol import (
     ARM_LABELS,
@@ -24,6 +24,7 @@ from domain.protocol import (
     STUDY_NAME,
     VISITS,
 )
+from projections.exports.cells import TEXT_CELL_NOTE, csv_row
 from projections.exports.view import View
 
 PARTICIPANTS = "participants"
@@ -86,8 +87,15 @@ def item_entry(file: str, spec: ItemSpec, derived: bool = False) -> Entry:
         range=range_text(spec),
         required="derived" if derived else required_text(spec),
         derivation=spec.note if derived else "",
-        note="" if derived else spec.note,
+        note="" if derived else _with_text_rule(spec),
     )
+
+
+def _with_text_rule(spec: ItemSpec) -> str:
+    """A free-text item's note says how a formula-like text is written (exports.cells)."""
+    if spec.datatype != "text":
+        return spec.note
+    return f"{spec.note}; {TEXT_CELL_NOTE}" if spec.note else TEXT_CELL_NOTE
 
 
 def participant_entries(view: View) -> Iterator[Entry]:
@@ -159,7 +167,7 @@ def entries(view: View) -> Iterator[Entry]:
     yield from participant_entries(view)
     yield from common_entries()
     for form in visible_forms(view):
-        for spec in ITEMS[form]:
+        for spec in export_items(form):
             yield item_entry(form, spec)
         for spec in DERIVED[form]:
             yield item_entry(form, spec, derived=True)
@@ -183,7 +191,7 @@ def dictionary_csv(view: View) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
     for entry in named_entries(view):
-        writer.writerow(astuple(entry))
+        writer.writerow(csv_row(astuple(entry)))
     return buffer.getvalue()
 
 

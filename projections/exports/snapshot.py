@@ -16,6 +16,7 @@ from contextlib import ExitStack
 from typing import IO, Any
 
 from projections.exports.casebook import casebooks
+from projections.exports.cells import csv_row, csv_rows
 from projections.exports.dictionary import dictionary_csv, visible_forms
 from projections.exports.manifest import Digest, build_manifest, copy_digesting, manifest_json
 from projections.exports.source import Cut
@@ -67,9 +68,9 @@ def write_snapshot(cut: Cut, out: IO[bytes]) -> dict[str, Any]:
         participants = _CsvSpool(stack, participant_columns(cut.view))
         spools = {form: _CsvSpool(stack, form_columns(form)) for form in forms}
         for casebook in casebooks(cut):
-            participants.writer.writerow(participant_row(casebook, cut.view))
+            participants.writer.writerow(csv_row(participant_row(casebook, cut.view)))
             for form, spool in spools.items():
-                spool.writer.writerows(form_rows(casebook, form))
+                spool.writer.writerows(csv_rows(form_rows(casebook, form)))
         digests: dict[str, Digest] = {}
         with zipfile.ZipFile(out, "w") as archive:
             digests["participants.csv"] = add_entry(

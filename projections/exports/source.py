@@ -32,6 +32,17 @@ class ExportError(EdcError):
     code = "export"
 
 
+class AsOfOutOfRange(ExportError):
+    """An `as_of` before the first or beyond the latest event: refused, never answered with
+    the current state (which would change as events arrive)."""
+
+    code = "invalid"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.fields = {"as_of": message}
+
+
 @dataclass(frozen=True)
 class StoreReader:
     """What exports need from the application: its recorder, its mapper, the chain head."""
@@ -66,10 +77,16 @@ class Cut:
         if as_of is None:
             as_of = head
         if not 1 <= as_of <= head:
-            raise ExportError(
-                f"Position {as_of} is out of range: the store holds events 1 to {head}."
+            raise AsOfOutOfRange(
+                f"as_of {as_of} is out of range: the store holds events 1 to {head}"
+                f" (the latest is {head})."
             )
-        return cls(reader, as_of, view, progress)
+        cut = cls(reader, as_of, view, progress)
+        if view.blinded:
+            # A blinded answer never lands on a hidden event: the cut is said to be at the
+            # last position this view can see, so sweeping as_of finds no hidden position.
+            cut = cls(reader, cut.last_visible_position(), view, progress)
+        return cut
 
     # ---- reading ------------------------------------------------------------------------------
 
@@ -111,6 +128,19 @@ class Cut:
         for event in stored:
             if self.view.allows(event.topic):
                 yield self.decode(event)
+
+    def last_visible_position(self) -> int:
+        """The position of the last event up to `as_of` that the view may read."""
+        stop = self.as_of
+        while stop >= 1:
+            start = max(1, stop - PAGE + 1)
+            page = list(self.notifications(start=start, stop=stop))
+            if page:
+                return page[-1].id
+            stop = start - 1
+        raise ExportError(
+            f"No event up to position {self.as_of} is visible in the {self.view} view."
+        )
 
     def last_event_time(self) -> datetime:
         """The time of the last event the cut includes (the manifest's `as_of_time`)."""

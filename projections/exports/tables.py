@@ -1,7 +1,9 @@
 """The rows of the snapshot's CSV files: participants, and one file per form.
 
-Form files are wide: one row per participant and visit (weekly: per participant and week),
-columns named by CRF item, derived scores after the items.
+Form files are wide: one row per participant and visit; a repeating form is a long table with
+one row per repeat and its key (weekly: WEEK; adverse events: AE_NO). Columns are named by CRF
+item, each questionnaire item followed by its missing-code companion `<ITEM>_NC`, derived
+scores after the items.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def participant_row(casebook: Casebook, view: View) -> list[str]:
 
 
 def form_columns(form: str) -> tuple[str, ...]:
-    items = tuple(spec.name for spec in crf.ITEMS[form])
+    items = tuple(spec.name for spec in crf.export_items(form))
     derived = tuple(spec.name for spec in crf.DERIVED[form])
     return (*FORM_KEY_COLUMNS, *items, *derived)
 
@@ -54,7 +56,7 @@ def derived_values(casebook: Casebook, form: str, sheet: dict[str, Any]) -> dict
 def form_rows(casebook: Casebook, form: str) -> Iterator[list[str]]:
     participant = casebook.participant
     visit = VISIT_OF_FORM[form].key
-    items = [spec.name for spec in crf.ITEMS[form]]
+    items = [spec.name for spec in crf.export_items(form)]
     derived_items = [spec.name for spec in crf.DERIVED[form]]
     # Sheet keys of the weekly form are zero-padded ("weekly:05"), so they sort by week.
     for _key, sheet in sorted(participant.sheets_of(form).items()):

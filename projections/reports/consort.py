@@ -11,10 +11,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from domain.errors import EdcError
-from projections.consort import adherence_received, check_consort, count_consort
+from domain.itt import FOLLOW_UP_VISITS
+from domain.protocol import ARM_REVEALING_FORMS
+from projections.consort import arm_record, check_consort, count_consort, follow_up_record
 from projections.exports.casebook import Casebook, casebooks
 from projections.exports.source import Cut
 from projections.participant_state import consort_stage
+from projections.reports.visits import cut_off_date
 
 
 class ConsortArithmeticError(EdcError):
@@ -35,24 +38,26 @@ def consort_record(casebook: Casebook) -> dict[str, Any]:
         "included": participant.inclusion.eligible,
         "randomised_on": participant.randomised_on,
         "eos_status": end.get("EOS_STATUS") if end else None,
+        "ended_on": end.get("EOS_DATE") if end else None,
     }
     record = consort_stage(row, "mri" in sheets)
-    record["arm"] = casebook.arm
     if record["stage"] == "randomised":
-        record["week10"] = "week10" in sheets
-        record["month12"] = "month12" in sheets
-        record["eos_status"] = row["eos_status"]
-        adherence = sheets.get("adherence")  # never present in a blinded cut
-        # Without an adherence form, receipt is unknown: counted as "no adherence record".
-        if adherence is not None:
-            record["received"] = adherence_received(casebook.arm, adherence)
+        record |= follow_up_record(row, {visit: sheets.get(visit) for visit in FOLLOW_UP_VISITS})
+        # Arm-revealing sheets are never present in a blinded cut.
+        arm_sheets = {
+            key: items for key, items in sheets.items() if key.split(":")[0] in ARM_REVEALING_FORMS
+        }
+        record |= arm_record(casebook.arm, arm_sheets)
     return {key: value for key, value in record.items() if value is not None}
 
 
 def consort_counts(cut: Cut) -> dict[str, Any]:
     """The diagram's boxes at the cut, checked; raises ConsortArithmeticError if broken."""
+    cut_off = cut_off_date(cut) if cut.as_of else None
     counts = count_consort(
-        (consort_record(casebook) for casebook in casebooks(cut)), blinded=cut.view.blinded
+        (consort_record(casebook) for casebook in casebooks(cut)),
+        blinded=cut.view.blinded,
+        cut_off=cut_off,
     )
     require_consistent(counts)
     return counts

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from domain.crf import describe_criterion
+from domain.itt import FOLLOW_UP_LABELS, FOLLOW_UP_VISITS
 from domain.protocol import ARM_LABELS, Arm
 from projections.reports.consort import require_consistent
 from projections.reports.svg import Box, arrow, document, line, text
@@ -55,7 +56,8 @@ def column_lines(group: Mapping[str, Any], heading: str, blinded: bool) -> tuple
         allocation: Lines = (
             (heading, 0),
             ("Arms are not shown in the blinded view.", 1),
-            ("Receipt of the allocated intervention is not shown (blinded).", 1),
+            ("Receipt of the intervention, discontinuations and harms are not shown", 1),
+            ("(they reveal the arm).", 1),
         )
     else:
         not_received = group["not_received"]
@@ -66,20 +68,48 @@ def column_lines(group: Mapping[str, Any], heading: str, blinded: bool) -> tuple
             *_reasons(not_received["by_reason"], 2),
         )
     follow_up = group["follow_up"]
-    lost = follow_up["lost"]
-    follow: Lines = (
-        (f"Followed up at week 10 (n={follow_up['week10']})", 0),
-        (f"Followed up at month 12 (n={follow_up['month12']})", 0),
-        (f"Lost to follow-up or discontinued (n={lost['total']})", 0),
-        *_reasons(lost["by_reason"], 1),
-    )
-    excluded = group["excluded_from_analysis"]
-    analysis: Lines = (
-        (f"Analysed (n={group['analysed']})", 0),
-        (f"Excluded from analysis (n={excluded['total']})", 0),
-        *_reasons(excluded["by_reason"], 1),
-    )
-    return allocation, follow, analysis
+    follow: list[tuple[str, int]] = []
+    for visit in FOLLOW_UP_VISITS:
+        label = FOLLOW_UP_LABELS[visit]
+        unseen = follow_up[visit]["not_assessed"]
+        follow += [
+            (f"Assessed at {label} (n={follow_up[visit]['assessed']})", 0),
+            (f"Not assessed at {label} (n={unseen['total']})", 1),
+            *_reasons(unseen["by_reason"], 2),
+        ]
+    left = follow_up["left_study"]
+    follow += [(f"Lost to follow-up or left the study (n={left['total']})", 0)]
+    follow += _reasons(left["by_reason"], 1)
+    if not blinded:
+        stopped = follow_up["discontinued"]
+        follow += [
+            (f"Discontinued intervention (n={stopped['total']})", 0),
+            *_reasons(stopped["by_reason"], 1, _disc_reason),
+            (f"still followed up (n={stopped['follow_up_continues']})", 1),
+            (f"follow-up ended (n={stopped['follow_up_stopped']})", 1),
+        ]
+    analysis: list[tuple[str, int]] = []
+    for visit in FOLLOW_UP_VISITS:
+        label = FOLLOW_UP_LABELS[visit]
+        excluded = group["analysis"][visit]["excluded"]
+        analysis += [
+            (f"Analysed at {label} (n={group['analysis'][visit]['analysed']})", 0),
+            (f"Excluded from analysis at {label} (n={excluded['total']})", 1),
+            *_reasons(excluded["by_reason"], 2),
+        ]
+    if not blinded:
+        harms = group["harms"]
+        analysis += [
+            (f"Harms: adverse events (n={harms['adverse_events']})", 0),
+            (f"serious adverse events (n={harms['serious_adverse_events']})", 1),
+            (f"participants with at least one AE (n={harms['participants_with_ae']})", 1),
+            (f"participants with at least one SAE (n={harms['participants_with_sae']})", 1),
+        ]
+    return allocation, tuple(follow), tuple(analysis)
+
+
+def _disc_reason(code: str) -> str:
+    return code.replace("_", " ")
 
 
 def columns(counts: Mapping[str, Any], blinded: bool) -> list[tuple[Lines, ...]]:

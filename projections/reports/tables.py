@@ -7,6 +7,8 @@ import html
 import io
 from collections.abc import Sequence
 
+from projections.exports.cells import csv_row
+
 Row = Sequence[object]
 
 
@@ -18,7 +20,7 @@ def table_csv(columns: Sequence[str], rows: Sequence[Row]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
-    writer.writerows([[_cell(value) for value in row] for row in rows])
+    writer.writerows([csv_row(row) for row in rows])
     return buffer.getvalue()
 
 

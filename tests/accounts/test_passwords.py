@@ -6,7 +6,7 @@ import pytest
 
 from domain.actor import Actor
 from domain.errors import AuthenticationFailed, EdcError, PermissionDenied
-from domain.user import User
+from domain.user import PasswordChangeRequired, User
 from edc.application import Trial
 from tests.accounts.helpers import STAFF_PASSWORD, add_staff, events_of, stored_bytes
 
@@ -63,8 +63,13 @@ def test_an_administrator_sets_a_password_and_others_may_not(
         trial.set_password(actors["admin"], "sune", "short")
     trial.set_password(actors["admin"], "sune", NEW)
     [reset] = events_of(trial, "sune", User.PasswordReset)
-    assert reset.actor == actors["admin"].as_dict()
-    assert trial.authenticate("sune", NEW).user == "sune"
+    assert reset.actor == actors["admin"].as_dict() and reset.one_time is True
+    # The administrator's password serves only to choose a new one (issue 9).
+    with pytest.raises(PasswordChangeRequired):
+        trial.authenticate("sune", NEW)
+    grant = trial.choose_password("sune", NEW, "sune's own passphrase")
+    assert grant.actor.user == "sune"
+    assert trial.authenticate("sune", "sune's own passphrase").user == "sune"
 
 
 def test_re_entering_a_password_counts_failures_towards_lock_out(

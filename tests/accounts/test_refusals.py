@@ -128,7 +128,7 @@ def test_a_failed_login_is_logged_with_the_name_tried_and_never_the_password(
 def test_a_refused_api_token_is_logged_without_the_token(
     trial: Trial, actors: dict[str, Actor]
 ) -> None:
-    token = trial.issue_token(actors["admin"], actors["monitor"].user)
+    token = trial.issue_token(actors["monitor"], actors["monitor"].user)
     trial.revoke_all_tokens(actors["admin"], actors["monitor"].user)
     with pytest.raises(AuthenticationFailed):
         trial.actor_for_token(token)

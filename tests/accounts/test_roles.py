@@ -52,13 +52,17 @@ def test_the_blinded_flag_is_an_audited_setting_that_actors_carry(
     admin = actors["admin"]
     trial.add_user(admin, "alma", "analyst", "an analyst password")
     assert trial.actor_for("alma").blinded is True
-    # After database lock the analyst may be unblinded.
-    trial.set_blinded(admin, "alma", False)
-    assert trial.authenticate("alma", "an analyst password").blinded is False
+    # After database lock the analyst may be unblinded, with a recorded reason.
+    with pytest.raises(EdcError, match="reason"):
+        trial.set_blinded(admin, "alma", False)
+    trial.set_blinded(admin, "alma", False, "database locked and released")
+    grant = trial.choose_password("alma", "an analyst password", "alma's own passphrase")
+    assert grant.actor.blinded is False
     [changed] = events_of(trial, "alma", User.BlindingChanged)
     assert changed.blinded is False and changed.actor == admin.as_dict()
+    assert changed.reason == "database locked and released"
     with pytest.raises(EdcError, match="already unblinded"):
-        trial.set_blinded(admin, "alma", False)
+        trial.set_blinded(admin, "alma", False, "again")
     with pytest.raises(PermissionDenied):
         trial.set_blinded(actors["monitor"], "alma", True)
 

@@ -40,17 +40,22 @@ def test_site_staff_take_a_participant_from_screening_to_randomisation(
     # CRF.md changed: LBP_MEAN3 is stored at full precision (pages show one decimal).
     assert baseline["derived"]["LBP_MEAN3"] == pytest.approx(19 / 3)
     assert trial.get_participant(staff, pid)["status"] == "ready to randomise"
-    # Randomisation: an arm with the minimisation details a monitor can re-check.
+    # Randomisation: an arm, a date and a randomisation number; the minimisation details a
+    # monitor can re-check are stored with the allocation, not told to the person randomising.
     result = trial.randomise(staff, pid)
     assert result["arm"] in {"exercise", "rest"}
-    assert result["allocation"]["levels"] == {
+    assert result["randomisation_number"] == "R-001"
+    allocation = trial.load_allocation()
+    assert allocation is not None
+    decision = allocation.decisions[pid]
+    assert decision["levels"] == {
         "sex": "F",
         "age": "40-60",
         "smoking": "no",
         "physical_load": "light",
         "modic_type": "1 or 1/2",
     }
-    assert set(result["allocation"]["imbalance"]) == {"exercise", "rest"}
+    assert set(decision["imbalance"]) == {"exercise", "rest"}
     view = trial.get_participant(staff, pid)
     assert view["status"] == "randomised"
     assert view["randomised_on"] == "2024-01-15"

@@ -48,8 +48,10 @@ def test_the_store_holds_arm_revealing_events_to_leak(built: Built) -> None:
     # The premise of the tests below: allocation and adherence events are in the store.
     topics = {n.topic for n in built.trial.recorder.select_notifications(start=1, limit=10**6)}
     assert any("Allocation.Allocated" in t for t in topics)
-    assert any("AdherenceEntered" in t for t in topics)
-    assert not any(is_blinded_safe(t) for t in topics if "Allocation" in t or "Adherence" in t)
+    assert any("AdherenceRecorded" in t for t in topics)
+    assert not any(
+        is_blinded_safe(t) for t in topics if "Allocation" in t or "ArmRevealingRecord" in t
+    )
 
 
 def test_no_blinded_export_or_report_reveals_the_arm(built: Built) -> None:

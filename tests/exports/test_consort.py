@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -14,7 +15,10 @@ from projections.reports.consort import ConsortArithmeticError, consort_counts
 from projections.reports.consort_svg import consort_svg
 from tests.exports.conftest import Built
 
-# Counted by hand from tests/exports/scenario.py.
+LOST = "lost to follow-up"
+OPEN = "visit window still open at the cut-off"
+# Counted by hand from tests/exports/scenario.py (the cut-off is 2025-01-15: the 1-year
+# window of H, randomised 2024-01-15, is still open).
 BLINDED = {
     "assessed": 8,
     "excluded": {
@@ -31,18 +35,31 @@ BLINDED = {
     "pending": 1,
     "randomised": 3,
     "follow_up": {
-        "week10": 2,
-        "month12": 1,
-        "lost": {"total": 1, "by_reason": {"lost to follow-up": 1}},
+        "week10": {"assessed": 2, "not_assessed": {"total": 1, "by_reason": {LOST: 1}}},
+        "month12": {"assessed": 1, "not_assessed": {"total": 2, "by_reason": {LOST: 1, OPEN: 1}}},
+        "left_study": {"total": 1, "by_reason": {LOST: 1}},
     },
-    "analysed": 1,
-    "excluded_from_analysis": {"total": 2, "by_reason": {"no month 12 outcome": 2}},
+    "analysis": {
+        "week10": {"analysed": 2, "excluded": {"total": 1, "by_reason": {LOST: 1}}},
+        "month12": {"analysed": 1, "excluded": {"total": 2, "by_reason": {LOST: 1, OPEN: 1}}},
+    },
 }
 
 
 def arm_box(people: set[str], small_arms: dict[str, str], arm: str) -> dict[str, Any]:
     """One arm's boxes, counted from what F, G and H did (see the scenario)."""
     mine = {p for p in people if small_arms[p] == arm}
+
+    def box(reasons: dict[str, str]) -> dict[str, Any]:
+        counted = Counter(reason for p, reason in reasons.items() if p in mine)
+        return {"total": sum(counted.values()), "by_reason": dict(sorted(counted.items()))}
+
+    def visit(seen: set[str], reasons: dict[str, str]) -> dict[str, Any]:
+        return {"assessed": len(seen & mine), "not_assessed": box(reasons)}
+
+    def analysed(seen: set[str], reasons: dict[str, str]) -> dict[str, Any]:
+        return {"analysed": len(seen & mine), "excluded": box(reasons)}
+
     received = {"F"} & mine
     shows_none, no_record = {"G"} & mine, {"H"} & mine
     reasons = {}
@@ -58,19 +75,25 @@ def arm_box(people: set[str], small_arms: dict[str, str], arm: str) -> dict[str,
             "by_reason": dict(sorted(reasons.items())),
         },
         "follow_up": {
-            "week10": len({"F", "H"} & mine),
-            "month12": len({"F"} & mine),
-            "lost": {
-                "total": len({"G"} & mine),
-                "by_reason": {"lost to follow-up": 1} if "G" in mine else {},
+            "week10": visit({"F", "H"}, {"G": LOST}),
+            "month12": visit({"F"}, {"G": LOST, "H": OPEN}),
+            "left_study": box({"G": LOST}),
+            "discontinued": {
+                "total": 0,
+                "by_reason": {},
+                "follow_up_continues": 0,
+                "follow_up_stopped": 0,
             },
         },
-        "analysed": len({"F"} & mine),
-        "excluded_from_analysis": {
-            "total": len({"G", "H"} & mine),
-            "by_reason": {"no month 12 outcome": len({"G", "H"} & mine)}
-            if {"G", "H"} & mine
-            else {},
+        "analysis": {
+            "week10": analysed({"F", "H"}, {"G": LOST}),
+            "month12": analysed({"F"}, {"G": LOST, "H": OPEN}),
+        },
+        "harms": {
+            "adverse_events": 0,
+            "serious_adverse_events": 0,
+            "participants_with_ae": 0,
+            "participants_with_sae": 0,
         },
     }
 
@@ -89,14 +112,18 @@ def test_unblinded_counts_add_one_column_per_arm(built: Built) -> None:
 def test_counts_at_a_cut_off_use_only_the_events_before_it(built: Built) -> None:
     counts = consort_counts(Cut.of(built.reader, View.BLINDED, built.small.after_randomisation))
     assert (counts["assessed"], counts["randomised"], counts["pending"]) == (8, 3, 1)
-    assert counts["follow_up"] == {"week10": 0, "month12": 0, "lost": {"total": 0, "by_reason": {}}}
-    assert counts["analysed"] == 0
+    # Right after randomisation every follow-up window is still open.
+    assert counts["follow_up"]["week10"] == {
+        "assessed": 0,
+        "not_assessed": {"total": 3, "by_reason": {OPEN: 3}},
+    }
+    assert counts["analysis"]["month12"]["analysed"] == 0
 
 
 BREAKAGES = {
     "assessed is not excluded + pending + randomised": lambda c: c.update(assessed=9),
     "a reason box does not add up": lambda c: c["excluded"]["other"]["by_reason"].update(x=1),
-    "more analysed than randomised": lambda c: c.update(analysed=4),
+    "more analysed than randomised": lambda c: c["analysis"]["week10"].update(analysed=4),
     "arms do not add up to randomised": lambda c: c["arms"]["rest"].update(
         allocated=c["arms"]["rest"]["allocated"] + 1
     ),
@@ -127,15 +154,22 @@ def test_the_diagram_shows_every_box_and_arms_only_when_unblinded(built: Built) 
         "Declined to participate (n=1)",
         "Not yet randomised at the cut-off (n=1)",
         "Age must be 18 to 60 years (n=1)",
-        "Followed up at week 10 (n=2)",
+        "Assessed at week 10 (n=2)",
+        "Not assessed at 1 year (n=2)",
         "lost to follow-up (n=1)",
-        "Analysed (n=1)",
-        "no month 12 outcome (n=2)",
+        "Analysed at week 10 (n=2)",
+        "Analysed at 1 year (n=1)",
+        "visit window still open at the cut-off (n=1)",
     ):
         assert box in blinded
     assert not any(label in blinded for label in ARM_LABELS.values())
+    # Receipt, discontinuation and harms reveal the arm: no box of them when blinded.
+    for arm_revealing in ("Received allocated", "Discontinued intervention", "Harms", "adverse"):
+        assert arm_revealing not in blinded
     counts = consort_counts(Cut.of(built.reader, View.UNBLINDED))
     unblinded = texts(consort_svg(counts, blinded=False, caption="cut"))
     for arm in Arm:
         n = counts["arms"][arm.value]["allocated"]
         assert f"Allocated to {ARM_LABELS[arm]} (n={n})" in unblinded
+    for box in ("Received allocated", "Discontinued intervention (n=0)", "Harms: adverse events"):
+        assert box in unblinded

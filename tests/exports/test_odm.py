@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from projections.exports import ExportKind, View
-from projections.exports.casebook import is_participant_topic
+from projections.exports.casebook import RECORD_TOPIC_PREFIX, is_participant_topic
 from projections.exports.odm.checks import check_odm
 from projections.exports.odm.xml import q
 from tests import factories
@@ -18,6 +18,7 @@ from tests.exports.conftest import Built, export_bytes
 
 ODM_KINDS = (ExportKind.ODM, ExportKind.ODM_SNAPSHOT)
 # Participant events that are not clinical data (deviation flags) are not ODM transactions.
+ARM_REVEALING_DATA = ("AdherenceRecorded", "ItemsCorrected")
 NOT_ODM = ("VisitOutOfWindow", "Locked", "Unlocked", "Verified", "VerificationCleared", "Signed")
 
 
@@ -41,6 +42,8 @@ def test_each_data_event_is_one_audited_transaction_with_the_event_id(built: Bui
         for n in trial.recorder.select_notifications(start=1, limit=100_000)
         if (is_participant_topic(n.topic) and not n.topic.endswith(NOT_ODM))
         or n.topic.endswith("Allocation.Allocated")
+        # Arm-revealing forms, kept in the participant's record of their own.
+        or (n.topic.startswith(RECORD_TOPIC_PREFIX) and n.topic.endswith(ARM_REVEALING_DATA))
     }
     source_ids = {element.text for element in root.iter(q("SourceID"))}
     assert source_ids == data_events

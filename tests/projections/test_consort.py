@@ -9,8 +9,12 @@ from uuid import UUID
 
 from domain.actor import Actor
 from edc.application import Trial
+from edc.exports import store_reader
 from projections.consort import check_consort
+from projections.exports import Cut, View
 from projections.readmodels import ReadModels
+from projections.reports.consort import consort_counts
+from projections.reports.consort_svg import consort_svg
 from projections.service import Projections
 from tests import factories
 from tests.app.conftest import StepClock
@@ -48,14 +52,32 @@ def build_small_trial(
     cut = trial.recorder.max_notification_id()
     assert cut is not None
 
-    # 6-9: randomised.
+    # 6-9: randomised (on 2024-01-15).
     p6, arm6 = randomised(trial, staff)
     p7, arm7 = randomised(trial, staff)
     p8, arm8 = randomised(trial, staff)
     p9, arm9 = randomised(trial, staff)
+    # p9's age, corrected after randomisation, makes them ineligible: still randomised (ITT).
+    trial.correct_form(
+        staff,
+        p9,
+        "screening",
+        factories.screening(AGE=70),
+        expected_version=1,
+        reason={"code": "late_source", "text": "Age checked against the CPR register"},
+    )
     trial.record_form(staff, p8, "adherence", SOME_RECEIVED[arm8], expected_version=0)
     trial.record_form(staff, p9, "adherence", NONE_RECEIVED[arm9], expected_version=0)
     clock.current = datetime(2024, 3, 26, 9, 0, tzinfo=UTC)
+    # Harms: p8 has two adverse events, one of them serious; p9 has one.
+    sae = factories.adverse_event(
+        AE_SERIOUS="Y", AE_SAE_CRITERIA=["hospitalisation"], AE_SEVERITY="severe"
+    )
+    trial.record_form(staff, p8, "adverse_event", factories.adverse_event(), expected_version=0)
+    trial.record_form(staff, p8, "adverse_event", sae, expected_version=1)
+    trial.record_form(staff, p9, "adverse_event", factories.adverse_event(), expected_version=0)
+    # p6 stops the intervention and stays in follow-up (completes the study below).
+    trial.record_form(staff, p6, "discontinuation", factories.discontinuation(), expected_version=0)
     for pid in (p6, p7):
         trial.record_form(
             assessor,
@@ -65,6 +87,7 @@ def build_small_trial(
             expected_version=0,
         )
     _end(trial, staff, p7, "lost to follow-up", "Moved abroad, no answer to letters")
+    # p8 missed week 10 (its window closed on 2024-04-08) and still comes at 1 year.
     clock.current = datetime(2025, 1, 16, 9, 0, tzinfo=UTC)
     for pid in (p6, p8):
         trial.record_form(
@@ -81,12 +104,41 @@ def build_small_trial(
     return cut, {"p6": arm6, "p7": arm7, "p8": arm8, "p9": arm9}
 
 
+MISSED = "visit missed"
+NOT_YET = "visit window still open at the cut-off"
+LOST = "lost to follow-up"
+
+
+def _box(**reasons: int) -> dict[str, Any]:
+    by_reason = {reason.replace("_", " "): n for reason, n in reasons.items() if n}
+    by_reason = {
+        {"missed": MISSED, "not yet": NOT_YET, "lost": LOST}[k]: n for k, n in by_reason.items()
+    }
+    return {"total": sum(by_reason.values()), "by_reason": dict(sorted(by_reason.items()))}
+
+
+def _visits(week10: tuple[int, dict[str, int]], month12: tuple[int, dict[str, int]]) -> Any:
+    """Follow-up and analysis boxes: (assessed, reasons for not being assessed) per visit."""
+    follow_up = {
+        visit: {"assessed": seen, "not_assessed": _box(**reasons)}
+        for visit, (seen, reasons) in (("week10", week10), ("month12", month12))
+    }
+    analysis = {
+        visit: {"analysed": seen, "excluded": _box(**reasons)}
+        for visit, (seen, reasons) in (("week10", week10), ("month12", month12))
+    }
+    return follow_up, analysis
+
+
 def _expected_arm(arms: dict[str, str], arm: str) -> dict[str, Any]:
     def n(*people: str) -> int:
         return sum(1 for p in people if arms[p] == arm)
 
     allocated = n("p6", "p7", "p8", "p9")
-    analysed = n("p6", "p8")
+    follow_up, analysis = _visits(
+        (n("p6", "p7"), {"missed": n("p8", "p9")}),
+        (n("p6", "p8"), {"lost": n("p7"), "not yet": n("p9")}),
+    )
     lost = n("p7")
     return {
         "allocated": allocated,
@@ -103,16 +155,21 @@ def _expected_arm(arms: dict[str, str], arm: str) -> dict[str, Any]:
             },
         },
         "follow_up": {
-            "week10": n("p6", "p7"),
-            "month12": n("p6", "p8"),
-            "lost": {"total": lost, "by_reason": {"lost to follow-up": lost} if lost else {}},
+            **follow_up,
+            "left_study": {"total": lost, "by_reason": {LOST: lost} if lost else {}},
+            "discontinued": {
+                "total": n("p6"),
+                "by_reason": {"participant_wish": n("p6")} if n("p6") else {},
+                "follow_up_continues": n("p6"),
+                "follow_up_stopped": 0,
+            },
         },
-        "analysed": analysed,
-        "excluded_from_analysis": {
-            "total": allocated - analysed,
-            "by_reason": {"no month 12 outcome": allocated - analysed}
-            if allocated > analysed
-            else {},
+        "analysis": analysis,
+        "harms": {
+            "adverse_events": 2 * n("p8") + n("p9"),
+            "serious_adverse_events": n("p8"),
+            "participants_with_ae": n("p8", "p9"),
+            "participants_with_sae": n("p8"),
         },
     }
 
@@ -126,12 +183,14 @@ def test_consort_counts_match_a_hand_counted_trial_in_both_read_models(
 ) -> None:
     cut, arms = build_small_trial(trial, actors, clock)
     projections.catch_up()
+    follow_up, analysis = _visits((2, {"missed": 2}), (2, {"lost": 1, "not yet": 1}))
     totals = {
         "assessed": 10,
         "excluded": {
             "total": 5,
             "not_meeting_criteria": {
                 "total": 3,
+                # p9, corrected to age 70 after randomisation, is no screen failure (ITT).
                 "screen_failure": 2,
                 "by_criterion": {"age_out_of_range": 2, "does_not_speak_danish": 1},
                 "no_modic_changes": 1,
@@ -141,18 +200,14 @@ def test_consort_counts_match_a_hand_counted_trial_in_both_read_models(
         },
         "pending": 1,
         "randomised": 4,
-        "follow_up": {
-            "week10": 2,
-            "month12": 2,
-            "lost": {"total": 1, "by_reason": {"lost to follow-up": 1}},
-        },
-        "analysed": 2,
-        "excluded_from_analysis": {"total": 2, "by_reason": {"no month 12 outcome": 2}},
+        "follow_up": {**follow_up, "left_study": {"total": 1, "by_reason": {LOST: 1}}},
+        "analysis": analysis,
         "problems": [],
     }
     blinded = read_models.consort("blinded")
     assert {key: blinded[key] for key in totals} == totals
     assert "arms" not in blinded
+    assert "discontinued" not in repr(blinded) and "harms" not in repr(blinded)
 
     unblinded = read_models.consort("unblinded")
     assert {key: unblinded[key] for key in totals} == totals
@@ -193,5 +248,51 @@ def test_the_self_check_names_each_broken_identity(
     assert "exercise: allocated != received + not received" in problems
 
     broken = copy.deepcopy(counts)
-    broken["follow_up"]["lost"]["by_reason"]["died"] = 1
-    assert check_consort(broken) == ["all randomised: lost: total 1 != sum of reasons"]
+    broken["follow_up"]["left_study"]["by_reason"]["died"] = 1
+    assert check_consort(broken) == [
+        "all randomised: left the study early: total 1 != sum of reasons"
+    ]
+
+    # The follow-up and analysis boxes must reconcile, visit by visit.
+    broken = copy.deepcopy(counts)
+    broken["analysis"]["month12"]["analysed"] += 1
+    broken["analysis"]["month12"]["excluded"]["by_reason"][LOST] -= 1
+    broken["analysis"]["month12"]["excluded"]["total"] -= 1
+    problems = check_consort(broken)
+    assert "all randomised: analysed at month12 != assessed - outcome missing" in problems
+    assert "analysed at month12: arms do not add up to the total" in problems
+
+    broken = copy.deepcopy(counts)
+    broken["follow_up"]["week10"]["not_assessed"]["by_reason"] = {NOT_YET: 2}
+    problems = check_consort(broken)
+    assert (
+        "all randomised: reasons for exclusion at week10 != reasons for not being assessed"
+        in problems
+    )
+
+
+def test_the_diagram_from_the_event_store_counts_the_same_in_both_views(
+    trial: Trial,
+    actors: dict[str, Actor],
+    clock: StepClock,
+    projections: Projections,
+    read_models: ReadModels,
+) -> None:
+    """The dashboard's diagram (a cut of the store) and the read models agree, and the
+    blinded diagram shows none of the arm-revealing boxes."""
+    build_small_trial(trial, actors, clock)
+    projections.catch_up()
+    reader = store_reader(trial)
+    for view in (View.BLINDED, View.UNBLINDED):
+        from_store = consort_counts(Cut.of(reader, view))
+        from_models = read_models.consort(view.value)
+        assert from_store == {key: from_models[key] for key in from_store}
+    blinded_svg = consort_svg(
+        consort_counts(Cut.of(reader, View.BLINDED)), blinded=True, caption=""
+    )
+    assert "Randomised (n=4)" in blinded_svg and "Discontinued" not in blinded_svg
+    assert "Harms" not in blinded_svg and "Received allocated" not in blinded_svg
+    unblinded_svg = consort_svg(
+        consort_counts(Cut.of(reader, View.UNBLINDED)), blinded=False, caption=""
+    )
+    assert "Discontinued intervention" in unblinded_svg and "Harms" in unblinded_svg

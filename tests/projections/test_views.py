@@ -55,7 +55,12 @@ def test_every_participant_matches_the_application_view_in_both_read_models(
         blinded = models.participant("blinded", str(pid))
         assert unblinded is not None and blinded is not None
         assert _comparable(unblinded) == _comparable(
-            participant_view(participant, blinded=False, arm=arm)
+            participant_view(
+                participant,
+                blinded=False,
+                arm=arm,
+                arm_revealing=trial.load_arm_revealing_record(pid),
+            )
         )
         assert _comparable(blinded) == _comparable(participant_view(participant, blinded=True))
         assert "arm" not in blinded and "adherence" not in blinded["forms"]

@@ -138,7 +138,8 @@ def test_a_wrong_password_refuses_and_stores_no_signature(
     with pytest.raises(PermissionDenied, match="password is not correct"):
         trial.sign(investigator, pid, "", "approval")
     assert names_of(trial, pid) == events_before
-    assert clinical_topics_after(trial, before) == []
+    # Only the failed password checks are stored: they count towards lock-out (issue 9).
+    assert clinical_topics_after(trial, before) == ["domain.user:User.LoginFailed"] * 2
     assert trial.signatures(investigator, pid) == []
 
 

@@ -93,7 +93,7 @@ VALID: dict[str, dict[str, Any]] = {
         "AE_TERM": "Sciatica worse after a session",
         "AE_ONSET": "2024-05-01",
         "AE_ONGOING": "N",
-        "AE_END": "2024-05-09",
+        "AE_END": "2025-06-01",
         "AE_SEVERITY": "moderate",
         "AE_SERIOUS": "N",
         "AE_RELATED": "possible",

@@ -127,7 +127,15 @@ def sign_in(client: TestClient, config: WebConfig, role: str) -> str:
     csrf = secrets.token_urlsafe(32)
     data = {
         "created": int(time.time()),
-        "session": {"user": NAMES[role], "seen": config.now(), "csrf": csrf},
+        "session": {
+            "user": NAMES[role],
+            "seen": config.now(),
+            "started": config.now(),
+            # A session id the account has not seen end, in the account's first epoch.
+            "sid": secrets.token_urlsafe(16),
+            "epoch": 0,
+            "csrf": csrf,
+        },
     }
     sealed = Fernet(config.session_key).encrypt(json.dumps(data).encode()).decode()
     client.session.cookie_jar.update_cookies({COOKIE_NAME: sealed}, client.make_url("/"))

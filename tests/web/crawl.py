@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from aiohttp.test_utils import TestClient
+from pypdf import PdfReader
 
 from domain import crf
 from domain.blinding import CLASSIFICATION, Blinding
@@ -107,14 +108,19 @@ class CrawlResult:
     participants: set[str] = field(default_factory=set)
 
 
-def _texts(body: bytes, content_type: str) -> list[tuple[str, str]]:
-    """(part name, text) for a response body; zip members one by one."""
+def _texts(body: bytes, content_type: str, prefix: str = "") -> list[tuple[str, str]]:
+    """(part name, text) for a response body: zip members one by one (zips inside zips too),
+    PDF pages by their extracted text."""
     if content_type == "application/zip" or body[:2] == b"PK":
+        parts: list[tuple[str, str]] = []
         with zipfile.ZipFile(io.BytesIO(body)) as archive:
-            return [
-                (name, archive.read(name).decode("utf-8", "replace")) for name in archive.namelist()
-            ]
-    return [("", body.decode("utf-8", "replace"))]
+            for name in archive.namelist():
+                parts += _texts(archive.read(name), "", f"{prefix}{name}/")
+        return parts
+    if content_type == "application/pdf" or body[:5] == b"%PDF-":
+        reader = PdfReader(io.BytesIO(body))
+        return [(prefix.rstrip("/"), "\n".join(page.extract_text() for page in reader.pages))]
+    return [(prefix.rstrip("/"), body.decode("utf-8", "replace"))]
 
 
 def _local(base: str, href: str) -> str | None:

@@ -222,14 +222,16 @@ async def test_expected_version_must_be_a_whole_number(client: Client, seeded: S
 
 
 async def test_protocol_order_and_form_permissions(client: Client, seeded: Seeded) -> None:
-    consent = f"/participants/{seeded.screened}/forms/consent"
+    # The issue changed the order: consent may now come before the MRI, so the refusal in
+    # protocol order is shown with a baseline before consent.
+    baseline = f"/participants/{seeded.screened}/forms/baseline"
     status, body = await _call(
         client,
         seeded,
         "site_staff",
         "PUT",
-        consent,
-        {"items": factories.consent(), "expected_version": 0},
+        baseline,
+        {"items": factories.outcomes(), "expected_version": 0},
     )
     assert status == 409 and body["error"] == "protocol_order"
     status, body = await _call(
@@ -261,7 +263,9 @@ async def test_randomise(client: Client, seeded: Seeded) -> None:
     status, body = await _call(client, seeded, "site_staff", "POST", path)
     assert status == 200
     assert body["arm"] in ("exercise", "rest")
-    assert {"factors", "imbalance", "draw"} <= set(body["allocation"])
+    # The decision record (levels, imbalance, draw) is not told to the person randomising.
+    assert set(body) == {"arm", "randomised_on", "randomisation_number"}
+    assert body["randomisation_number"].startswith("R-")
     status, body = await _call(client, seeded, "site_staff", "POST", path)
     assert status == 409 and body["error"] == "randomisation_refused"
     status, body = await _call(

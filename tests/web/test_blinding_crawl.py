@@ -8,6 +8,7 @@ does find the arm, and a leak planted into the app is caught.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from datetime import UTC, datetime
 from pathlib import Path
@@ -120,6 +121,27 @@ async def test_nothing_a_blinded_role_can_reach_reveals_the_arm(
     bearer = {"Authorization": f"Bearer {rich.tokens[role]}"}
     api = await crawl(client, headers=bearer, start=API_PATHS, api_paths=API_PATHS)
     assert api.leaks == {}
+
+
+@pytest.mark.parametrize("role", ["analyst", "data_manager"])
+async def test_a_blinded_analysis_and_its_files_reveal_nothing(
+    make_client: MakeClient, web_config: WebConfig, role: str
+) -> None:
+    client = await make_client()
+    csrf = sign_in(client, web_config, role)
+    started = await client.post(
+        "/analysis", data={"csrf_token": csrf, "view": "blinded"}, allow_redirects=False
+    )
+    assert started.status == 303
+    job = started.headers["Location"]
+    for _ in range(600):  # as a browser polls the self-refreshing page
+        if 'http-equiv="refresh"' not in await (await client.get(job)).text():
+            break
+        await asyncio.sleep(0.2)
+    result = await crawl(client, start=("/analysis", job))
+    assert result.leaks == {}
+    assert {f"{job}/files/report.pdf", f"{job}/files/analysis.zip"} <= set(result.visited)
+    assert all(status == 200 for path, status in result.visited.items() if path.startswith(job))
 
 
 async def test_the_crawl_finds_the_arm_where_it_may_be_seen(

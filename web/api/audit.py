@@ -61,7 +61,7 @@ async def global_audit(request: web.Request) -> web.Response:
             date_to=time_param(request, "to"),
         )
     except EdcError as error:
-        if error.code != "refused":
+        if error.code not in ("refused",):
             raise
         raise ApiError(422, "invalid", error.message) from None
     return respond(models.AuditPage, page)

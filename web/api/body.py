@@ -1,4 +1,8 @@
-"""Reading a JSON request body: malformed -> 400, too large -> 413, wrong shape -> 422."""
+"""Reading a JSON request body: malformed -> 400, too large -> 413, wrong shape -> 422.
+
+A key given twice in one object is malformed too: JSON parsers disagree on which one wins, so
+a proxy, a log or a signature check could read a different value than the one saved.
+"""
 
 from __future__ import annotations
 
@@ -17,12 +21,35 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+class DuplicateKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(f"The key {key!r} is given twice in one object.")
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise DuplicateKey(key)
+        result[key] = value
+    return result
+
+
+def strict_loads(text: str) -> Any:
+    """`json.loads` refusing NaN and Infinity and any key repeated within an object
+    (ValueError, with the key named for a repeat)."""
+    return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+
+
 async def read_json(request: web.Request) -> Any:
     if request.content_type != "application/json":
         raise ApiError(400, "malformed", "Send the body as JSON (Content-Type: application/json).")
     raw = await request.read()  # raises 413 beyond client_max_size
     try:
-        return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        return strict_loads(raw.decode("utf-8"))
+    except DuplicateKey as error:
+        raise ApiError(400, "malformed", f"The body is not valid: {error}") from None
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise ApiError(400, "malformed", "The body is not valid JSON.") from None
 

@@ -100,8 +100,12 @@ class ParticipantList(RootModel[list[Participant]]):
 
 
 class Randomised(Response):
+    """The arm, the date and the randomisation number; never how minimisation decided."""
+
+    model_config = ConfigDict(extra="forbid")
     arm: str
-    allocation: dict[str, Any]
+    randomised_on: str
+    randomisation_number: str = Field(examples=["R-007"])
 
 
 class UnblindRequest(Request):

@@ -77,10 +77,7 @@ async def randomise(request: web.Request) -> web.Response:
     pid = participant_id(request)
     await parse_optional_empty(request)
     result = await run(trial_of(request).randomise, actor_of(request), pid)
-    allocation = dict(result["allocation"])
-    # The contract names the minimisation factors' levels `factors`.
-    allocation.setdefault("factors", allocation.get("levels"))
-    return respond(models.Randomised, {**result, "allocation": allocation})
+    return respond(models.Randomised, result)
 
 
 async def parse_optional_empty(request: web.Request) -> None:

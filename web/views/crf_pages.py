@@ -23,6 +23,8 @@ from edc.permissions import FORM_WRITERS, Action, may
 from web.calls import actor_of, participant_id, run, trial_of
 from web.crf_fields import derived_rows, fields, posted_text
 from web.errors import ApiError
+from web.instruments import instrument_wording
+from web.numbers import whole_number
 from web.pages import flash, form_text, render, url_for
 
 routes = web.RouteTableDef()
@@ -40,11 +42,8 @@ def _form_name(request: web.Request) -> str:
 
 def _week(request: web.Request) -> int | None:
     """The repeat key shown (a week, an adverse event number), from `?week=`."""
-    try:
-        week = int(request.query.get("week", ""))
-    except ValueError:
-        return None
-    return week if 1 <= week <= MAX_REPEAT_KEY else None
+    week = whole_number(request.query.get("week", ""))
+    return week if week is not None and 1 <= week <= MAX_REPEAT_KEY else None
 
 
 def _sheet(form: str, state: dict[str, Any], week: int | None) -> dict[str, Any]:
@@ -93,6 +92,9 @@ async def _page(
     actor = actor_of(request)
     repeating = form in REPEATING_FORM_KEY_ITEM
     entered = bool(_sheet(form, state, week)) if repeating else bool(state["version"])
+    # A draft's missing items are listed as saved; after a refused save the errors say more.
+    draft_missing = [] if errors else list(state.get("missing") or [])
+    labels = {spec.name: spec.label for spec in crf.ITEMS[form]}
     queries = [
         q
         for q in await run(trial_of(request).open_queries, actor, UUID(view["id"]))
@@ -102,7 +104,16 @@ async def _page(
         "p": view,
         "form": form,
         "form_label": FORM_LABELS[form],
-        "fields": fields(form, values, errors=errors, warnings=warnings, theirs=theirs),
+        "fields": fields(
+            form,
+            values,
+            errors=errors,
+            warnings=warnings,
+            theirs=theirs,
+            missing=draft_missing,
+            wording=instrument_wording(request),
+        ),
+        "missing": [(name, labels.get(name, name)) for name in draft_missing],
         "errors": errors or {},
         "warnings": warnings or {},
         "writable": may(actor, Action.ENTER_FORM)
@@ -150,12 +161,9 @@ async def form_page(request: web.Request) -> web.Response:
 
 
 def _expected_version(post: Any) -> int:
-    try:
-        version = int(form_text(post, "expected_version", 10))
-    except ValueError:
-        raise ApiError(400, "malformed", "The form is missing its version; reload it.") from None
-    if version < 0:
-        raise ApiError(400, "malformed", "The form's version is not valid; reload it.")
+    version = whole_number(form_text(post, "expected_version", 10))
+    if version is None:
+        raise ApiError(400, "malformed", "The form is missing its version; reload it.")
     return version
 
 
@@ -180,6 +188,7 @@ async def save_form(request: web.Request) -> web.Response:
     raw = posted_text(form, post)
     version = _expected_version(post)
     reason = _reason(post)
+    complete = form_text(post, "save_as", 20) != "incomplete"
     items = crf.coerce_text_values(form, raw)
     key = items.get(REPEATING_FORM_KEY_ITEM.get(form, ""))
     week = key if isinstance(key, int) else _week(request)
@@ -208,7 +217,14 @@ async def save_form(request: web.Request) -> web.Response:
             )
     try:
         await run(
-            trial.record_form, actor, pid, form, items, expected_version=version, reason=reason
+            trial.record_form,
+            actor,
+            pid,
+            form,
+            items,
+            expected_version=version,
+            reason=reason,
+            complete=complete,
         )
     except FormInvalid as error:
         return await again(
@@ -240,7 +256,10 @@ async def save_form(request: web.Request) -> web.Response:
         if error.code in ("forbidden", "not_found"):
             raise
         return await again(status=409 if error.code != "refused" else 422, message=error.message)
-    await flash(request, f"{FORM_LABELS[form]} saved.")
+    await flash(
+        request,
+        f"{FORM_LABELS[form]} saved" + (" as an incomplete draft." if not complete else "."),
+    )
     query = {"saved": "1"}
     if form in REPEATING_FORM_KEY_ITEM and isinstance(week, int):
         query["week"] = str(week)

@@ -46,6 +46,12 @@ async def dashboard(request: web.Request) -> web.Response:
             else "blinded",
             database=await run(trial.database_lock_status),
             visits=await read_side.open_visits(request, actor, today),
+            serious_adverse_events=await read_side.serious_adverse_events(request, actor),
+            randomisation_deviations=[
+                (p, kind, text)
+                for p in participants
+                for kind, text in p.get("randomisation_deviations", {}).items()
+            ],
             today=today.isoformat(),
         )
     if may(actor, Action.LIST_UNBLINDINGS):

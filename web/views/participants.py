@@ -15,6 +15,7 @@ from web import read_side
 from web.calls import actor_of, participant_id, run, trial_of
 from web.crf_fields import fields, posted_text
 from web.errors import WebRefusal
+from web.numbers import whole_number
 from web.pages import flash, render, url_for
 
 routes = web.RouteTableDef()
@@ -44,10 +45,7 @@ async def participant_list(request: web.Request) -> web.Response:
         request, actor, site or None, today if due else None
     )
     rows = _filtered(participants, status, number)
-    try:
-        page = max(1, int(query.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = max(1, whole_number(query.get("page", "1")) or 1)
     pages = max(1, (len(rows) + PAGE_SIZE - 1) // PAGE_SIZE)
     page = min(page, pages)
     shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
@@ -172,12 +170,17 @@ async def participant(request: web.Request) -> web.Response:
     visits = timeline(view, Role(actor.role))
     for visit in visits:
         visit["scheduled"] = scheduled.get(visit["key"])
+    may_report_links = may(actor, Action.ENTER_FORM) and Role(actor.role) in FORM_WRITERS["weekly"]
     context = {
         "p": view,
+        "report_access": (
+            await run(trial.report_access, actor, pid)
+            if may_report_links and view.get("randomised_on")
+            else None
+        ),
         "visits": visits,
         "failed": [crf.describe_criterion(c) for c in view["failed_criteria"]],
         "may_randomise": may(actor, Action.RANDOMISE) and not actor.blinded,
-        "may_report_links": may(actor, Action.ENTER_FORM)
-        and Role(actor.role) in FORM_WRITERS["weekly"],
+        "may_report_links": may_report_links,
     }
     return await render(request, "participant.html", context)

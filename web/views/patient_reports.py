@@ -4,12 +4,12 @@ makes the link or registers a phone, and the inbound-SMS endpoint for the SMS ga
 from __future__ import annotations
 
 import hmac
-import json
 
 from aiohttp import web
 
 from domain import crf
 from domain.errors import EdcError, FormInvalid
+from web.api.body import strict_loads
 from web.calls import actor_of, participant_id, run, trial_of
 from web.crf_fields import fields, posted_text
 from web.keys import CONFIG
@@ -47,7 +47,32 @@ async def report_phone(request: web.Request) -> web.Response:
             raise
         await flash(request, error.message, "error")
     else:
-        await flash(request, "The phone number is registered for SMS replies.")
+        await flash(
+            request, "The phone number is registered for SMS replies (it replaces any before it)."
+        )
+    raise web.HTTPSeeOther(url_for(request, "participant", pid=str(pid)))
+
+
+@routes.post("/participants/{pid}/report-link/revoke", name="report_link_revoke")
+async def report_link_revoke(request: web.Request) -> web.Response:
+    return await _withdraw(request, "revoke_report_link", "The weekly report link is revoked.")
+
+
+@routes.post("/participants/{pid}/report-phone/remove", name="report_phone_remove")
+async def report_phone_remove(request: web.Request) -> web.Response:
+    return await _withdraw(request, "remove_report_phone", "The phone number is removed.")
+
+
+async def _withdraw(request: web.Request, command: str, done: str) -> web.Response:
+    actor, pid = actor_of(request), participant_id(request)
+    try:
+        await run(getattr(trial_of(request), command), actor, pid)
+    except EdcError as error:
+        if error.code in ("forbidden", "not_found"):
+            raise
+        await flash(request, error.message, "error")
+    else:
+        await flash(request, done)
     raise web.HTTPSeeOther(url_for(request, "participant", pid=str(pid)))
 
 
@@ -100,9 +125,9 @@ async def sms_inbound(request: web.Request) -> web.Response:
         raise web.HTTPForbidden(reason="The SMS gateway secret is not right.")
     if request.content_type == "application/json":
         try:
-            body = json.loads(await request.text())
-        except ValueError:
-            raise web.HTTPBadRequest(text="The body is not JSON.") from None
+            body = strict_loads(await request.text())
+        except ValueError as error:
+            raise web.HTTPBadRequest(text=f"The body is not valid JSON: {error}") from None
         if not isinstance(body, dict):
             raise web.HTTPBadRequest(text="The body is not a JSON object.")
         sender, text = str(body.get("from", "")), str(body.get("text", ""))
@@ -114,6 +139,6 @@ async def sms_inbound(request: web.Request) -> web.Response:
             trial_of(request).record_sms_report, sender, text, config.phone_key.encode()
         )
     except EdcError as error:
-        status = 404 if error.code == "not_found" else 422
+        status = {"not_found": 404, "conflict": 409}.get(error.code, 422)
         return web.Response(status=status, text=error.message)
     return web.Response(text=f"Thank you: week {result['week']} is recorded.")

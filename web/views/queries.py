@@ -122,7 +122,9 @@ async def answer(request: web.Request) -> web.Response:
     if form_text(post, "correct", 5) == "yes":
         correction = crf.coerce_text_values(query["form"], typed) or {query["item"]: None}
     try:
-        version = int(form_text(post, "expected_version", 10) or "0")
+        version = whole_number(form_text(post, "expected_version", 10) or "0")
+        if version is None:
+            raise FormInvalid({"expected_version": "Reload the page"}, "Reload the page.")
         await run(
             trial.answer_query,
             actor,

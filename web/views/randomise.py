@@ -78,7 +78,7 @@ async def randomise(request: web.Request) -> web.Response:
         "p": view,
         "arm": arm,
         "arm_label": ARM_LABELS.get(Arm(arm), arm),
-        "allocation": result["allocation"],
-        "randomised_on": result.get("randomised_on"),
+        "randomised_on": result["randomised_on"],
+        "randomisation_number": result["randomisation_number"],
     }
     return await render(request, "randomised.html", context)

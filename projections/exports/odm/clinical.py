@@ -9,7 +9,8 @@ from typing import Any
 
 from lxml import etree
 
-from domain.crf import DERIVED, ITEMS, ItemSpec
+from domain.crf import DERIVED, ITEMS, ItemSpec, export_items
+from domain.text import for_export
 from projections.exports.casebook import Change
 from projections.exports.odm.admin import Directory
 from projections.exports.odm.names import form_oid, group_oid, item_oid
@@ -30,7 +31,7 @@ class Signed:
 # Item OIDs of the CRF, made once (the snapshot writes one per value).
 ITEM_OIDS = {
     spec.name: item_oid(spec.name)
-    for specs in (*ITEMS.values(), *DERIVED.values())
+    for specs in (*(export_items(form) for form in ITEMS), *DERIVED.values())
     for spec in specs
 }
 
@@ -60,14 +61,14 @@ class ClinicalOut:
     def audit_record(self, change: Change) -> None:
         """Who, where, when, why and which event: built directly (one per transaction)."""
         record = etree.SubElement(self.out.current, "AuditRecord")
-        etree.SubElement(record, "UserRef", {"UserOID": self.directory.user(change.actor)})
-        etree.SubElement(
-            record, "LocationRef", {"LocationOID": self.directory.location(change.actor)}
-        )
+        user = for_export(self.directory.user(change.actor))
+        etree.SubElement(record, "UserRef", {"UserOID": user})
+        location = for_export(self.directory.location(change.actor))
+        etree.SubElement(record, "LocationRef", {"LocationOID": location})
         self.stamp(record, change.at)
         reason = reason_text(change.reason)
         if reason:
-            etree.SubElement(record, "ReasonForChange").text = reason
+            etree.SubElement(record, "ReasonForChange").text = for_export(reason)
         etree.SubElement(record, "SourceID").text = change.event_id
 
     def signature(self, signed: Signed) -> None:

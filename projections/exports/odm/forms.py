@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.crf import DERIVED, ITEMS, ItemSpec
+from domain.crf import DERIVED, ItemSpec, export_items
 from domain.protocol import ARM_LABELS, ARM_REVEALING_FORMS, FORM_LABELS, VISITS, VisitDef
 from projections.exports.view import View
 
@@ -45,7 +45,7 @@ class OdmForm:
 
 def visit_forms(visit: VisitDef, view: View) -> tuple[OdmForm, ...]:
     forms = [
-        OdmForm(form, FORM_LABELS[form], ITEMS[form], DERIVED[form])
+        OdmForm(form, FORM_LABELS[form], export_items(form), DERIVED[form])
         for form in visit.forms
         if not (view.blinded and form in ARM_REVEALING_FORMS)
     ]
@@ -56,7 +56,10 @@ def visit_forms(visit: VisitDef, view: View) -> tuple[OdmForm, ...]:
 
 
 def odm_visits(view: View) -> tuple[tuple[VisitDef, tuple[OdmForm, ...]], ...]:
-    return tuple((visit, visit_forms(visit, view)) for visit in VISITS)
+    """The visits with the forms the view shows; a visit left without forms (the blinded
+    view's "any time" visit of adverse events) is left out, so its name reveals nothing."""
+    visits = ((visit, visit_forms(visit, view)) for visit in VISITS)
+    return tuple((visit, forms) for visit, forms in visits if forms)
 
 
 def item_specs(view: View) -> dict[str, ItemSpec]:

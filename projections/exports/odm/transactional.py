@@ -25,7 +25,8 @@ from typing import Any
 from uuid import UUID
 
 from domain.allocation import Allocation
-from domain.crf import ITEMS
+from domain.arm_revealing import ArmRevealingRecord
+from domain.crf import ITEMS, export_items
 from domain.participant import Participant
 from domain.protocol import REPEATING_FORM_KEY_ITEM, VISIT_BY_KEY, VISIT_OF_FORM
 from projections.exports.casebook import Change
@@ -57,9 +58,13 @@ class TransactionalClinical:
         if isinstance(event, Participant.Screened):
             self.screened(event)
         elif isinstance(event, Participant.FormCorrected):
-            self.corrected(event)
+            self.corrected(event.originator_id, event)
         elif isinstance(event, Participant.FormEntered):
-            self.entered(event)
+            self.entered(event.originator_id, event)
+        elif isinstance(event, ArmRevealingRecord.ItemsCorrected):  # unblinded view only
+            self.corrected(event.participant_id, event)
+        elif isinstance(event, ArmRevealingRecord.FormEntered):  # unblinded view only
+            self.entered(event.participant_id, event)
         elif isinstance(event, Participant.Randomised):
             self.insert_form(
                 event.originator_id,
@@ -103,9 +108,11 @@ class TransactionalClinical:
                 self.clinical.form_data("screening", ITEMS["screening"], event.items, None)
         self.out.newline()
 
-    def entered(self, event: Participant.FormEntered) -> None:
+    def entered(
+        self, participant_id: UUID, event: Participant.FormEntered | ArmRevealingRecord.FormEntered
+    ) -> None:
         self.insert_form(
-            event.originator_id,
+            participant_id,
             VISIT_OF_FORM[event.form].key,
             repeat_key(event.form, event.key),
             event.form,
@@ -113,14 +120,16 @@ class TransactionalClinical:
             Change.of(event),
         )
 
-    def corrected(self, event: Participant.FormCorrected) -> None:
+    def corrected(
+        self,
+        participant_id: UUID,
+        event: Participant.FormCorrected | ArmRevealingRecord.ItemsCorrected,
+    ) -> None:
         change = Change.of(event)
         visit = VISIT_OF_FORM[event.form]
         with (
-            self.subject(event.originator_id),
-            self.study_event(
-                event.originator_id, visit.oid, repeat_key(event.form, event.key), change
-            ),
+            self.subject(participant_id),
+            self.study_event(participant_id, visit.oid, repeat_key(event.form, event.key), change),
             self.out.element("FormData", FormOID=form_oid(event.form), TransactionType="Context"),
             self.out.element(
                 "ItemGroupData", ItemGroupOID=group_oid(event.form), TransactionType="Context"
@@ -174,7 +183,11 @@ class TransactionalClinical:
         values: dict[str, Any],
         change: Change,
     ) -> None:
-        specs = ITEMS.get(form) or (RANDOMISED_ON if form == RANDOMISATION else ARM,)
+        specs = (
+            export_items(form)
+            if form in ITEMS
+            else ((RANDOMISED_ON,) if form == RANDOMISATION else (ARM,))
+        )
         visit = VISIT_BY_KEY[visit_key]
         with (
             self.subject(participant_id),

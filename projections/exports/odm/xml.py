@@ -7,6 +7,10 @@ fewer Python calls per element than an `xmlfile` context each, empty elements wr
 `<X/>`, and memory still holds one element at a time.
 Its elements carry no namespace of their own; they are written inside ClinicalData, whose
 default namespace they take when read, so no element repeats the namespace declaration.
+
+Every text and attribute goes through `domain.text.for_export`: a character XML 1.0 cannot hold
+(a control character or lone surrogate stored before the free-text rule) is written as U+FFFD,
+so no stored value makes an ODM file fail or become invalid.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from typing import IO, Any
 
 from lxml import etree
 
+from domain.text import for_export
+
 NS = "http://www.cdisc.org/ns/odm/v1.3"
 
 
@@ -26,7 +32,7 @@ def q(tag: str) -> str:
 
 def _attrib(attrs: dict[str, Any]) -> dict[str, str]:
     """Attributes in the given order, leaving out those that are None."""
-    return {name: str(value) for name, value in attrs.items() if value is not None}
+    return {name: for_export(str(value)) for name, value in attrs.items() if value is not None}
 
 
 class XmlOut:
@@ -46,7 +52,7 @@ class XmlOut:
     def leaf(self, tag: str, text: str | None = None, **attrs: Any) -> None:
         with self.xf.element(q(tag), attrib=_attrib(attrs)):
             if text is not None:
-                self.xf.write(text)
+                self.xf.write(for_export(text))
 
     def translated(self, tag: str, text: str) -> None:
         """An element holding one TranslatedText (Question, Decode, ...).
@@ -105,13 +111,16 @@ class TreeOut:
     def leaf(self, tag: str, text: str | None = None, **attrs: Any) -> None:
         node = etree.SubElement(self.stack[-1], tag, _attrib(attrs))
         if text is not None:
-            node.text = text
+            node.text = for_export(text)
 
     def leaves(self, tag: str, attribs: Iterable[dict[str, str]]) -> None:
         """Empty elements with the given attributes (all text): the fast path for ItemData."""
         parent = self.stack[-1]
         for attrib in attribs:
-            etree.SubElement(parent, tag, attrib)
+            try:
+                etree.SubElement(parent, tag, attrib)
+            except ValueError:  # lxml refuses what XML cannot hold; checked only then
+                etree.SubElement(parent, tag, {k: for_export(v) for k, v in attrib.items()})
 
     def newline(self) -> None:
         if not self.stack:

@@ -1,0 +1,187 @@
+"""The arm-revealing part of a participant's casebook, in an aggregate of its own.
+
+Forms whose content reveals the arm (`protocol.ARM_REVEALING_FORMS`: adherence to the
+intervention, and the forms added to that set later) are kept here rather than in the
+`Participant`, one record per participant (a fixed id derived from theirs). So no version a
+blinded reader sees counts them: participant versions, the trail's numbering, signature
+versions and ODM SourceIDs run without gaps, and every event of this aggregate is
+arm-revealing (`domain.blinding`). The protocol's preconditions (randomised, participant not
+locked) are the Participant's and are checked by the use case; each entry records the
+participant version it was checked against.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from domain.actor import Actor
+from domain.errors import ProtocolOrderViolated
+from domain.locking import LockingMixin
+from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, REPEATING_FORM_KEY_ITEM
+from domain.reasons import Reason
+from domain.sheets import check_expected_version, correction_of
+
+Items = dict[str, Any]
+_NAMESPACE = uuid5(NAMESPACE_URL, "modic-edc/arm-revealing-record")
+
+
+def arm_revealing_record_id(participant_id: UUID) -> UUID:
+    """The one arm-revealing record of a participant (found without an index)."""
+    return uuid5(_NAMESPACE, str(participant_id))
+
+
+class ArmRevealingRecord(LockingMixin, Aggregate):
+    """A participant's arm-revealing forms, with their versions and locks.
+
+    Signatures and source data verification are not made on these forms (blinded
+    investigators sign and blinded monitors verify), as `domain.signing` says.
+    """
+
+    class Started(Aggregate.Created):
+        participant_id: UUID
+        screening_number: str
+        site: str
+
+    class FormEntered(Aggregate.Event):
+        """A first entry of an arm-revealing form (named per form by the subclasses below)."""
+
+        participant_id: UUID
+        participant_version: int
+        form: str
+        key: str
+        items: dict[str, Any]
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: ArmRevealingRecord) -> None:
+            aggregate.sheets[self.key] = dict(self.items)
+            aggregate.bump_form_version(self.form)
+
+    class AdherenceRecorded(FormEntered):
+        pass
+
+    class AdverseEventReported(FormEntered):
+        pass
+
+    class InterventionDiscontinued(FormEntered):
+        pass
+
+    class ItemsCorrected(Aggregate.Event):
+        """Values of an entered arm-revealing form changed, with the reason for change."""
+
+        participant_id: UUID
+        participant_version: int
+        form: str
+        key: str
+        changes: dict[str, list[Any]]
+        reason: dict[str, str] | None
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: ArmRevealingRecord) -> None:
+            sheet = aggregate.sheets[self.key]
+            for item, (_old, new) in self.changes.items():
+                sheet[item] = new
+            aggregate.bump_form_version(self.form)
+
+    def __init__(self, participant_id: UUID, screening_number: str, site: str) -> None:
+        self.participant_id = participant_id
+        self.screening_number = screening_number
+        self.site = site
+        self.sheets: dict[str, Items] = {}
+        self.form_versions: dict[str, int] = {}
+        self.form_locks: dict[str, dict[str, Any]] = {}
+        # The participant lock is the Participant's; the use case checks it there.
+        self.participant_lock: dict[str, Any] | None = None
+
+    @classmethod
+    def start(
+        cls, participant_id: UUID, screening_number: str, site: str, at: datetime
+    ) -> ArmRevealingRecord:
+        return cls._create(
+            cls.Started,
+            id=arm_revealing_record_id(participant_id),
+            timestamp=at,
+            participant_id=participant_id,
+            screening_number=screening_number,
+            site=site,
+        )
+
+    def record_form(
+        self,
+        form: str,
+        items: Mapping[str, Any],
+        *,
+        expected_version: int | None,
+        reason: Reason | None,
+        participant_version: int,
+        actor: Actor,
+        at: datetime,
+    ) -> bool:
+        """Enter or correct one arm-revealing form; returns False when nothing changed.
+
+        `participant_version` is the Participant version whose preconditions the use case
+        checked (randomised, not locked), kept with the entry for the trail.
+        """
+        if form not in ARM_REVEALING_FORMS:
+            raise ProtocolOrderViolated(f"{FORM_LABELS[form]} is not kept in this record.")
+        self.check_form_unlocked(form)
+        check_expected_version(form, expected_version, self.form_version(form))
+        key = self.sheet_key(form, items)
+        existing = self.sheets.get(key)
+        common = {
+            "timestamp": at,
+            "participant_id": self.participant_id,
+            "participant_version": participant_version,
+            "form": form,
+            "key": key,
+            "actor": actor.as_dict(),
+        }
+        if existing is None:
+            self.trigger_event(entry_event(form), items=dict(items), **common)
+            return True
+        changes = correction_of(existing, items, reason)
+        if not changes:
+            return False
+        self.trigger_event(
+            self.ItemsCorrected,
+            changes=changes,
+            reason=reason.as_dict() if reason else None,
+            **common,
+        )
+        return True
+
+    # ---- queries (the same as the Participant's, so one form view serves both) -----------
+
+    def form_version(self, form: str) -> int:
+        return self.form_versions.get(form, 0)
+
+    def bump_form_version(self, form: str) -> None:
+        self.form_versions[form] = self.form_version(form) + 1
+
+    @staticmethod
+    def sheet_key(form: str, items: Mapping[str, Any]) -> str:
+        key_item = REPEATING_FORM_KEY_ITEM.get(form)
+        return f"{form}:{int(items[key_item]):02d}" if key_item else form
+
+    def sheets_of(self, form: str) -> dict[str, Items]:
+        return {key: items for key, items in self.sheets.items() if key.split(":")[0] == form}
+
+    def repeat_numbers(self, form: str) -> list[int]:
+        """The repeat keys entered so far of a repeating form (adverse event numbers)."""
+        return [int(key.split(":")[1]) for key in self.sheets_of(form) if ":" in key]
+
+
+# The first entry of each arm-revealing form, named in the trial's words.
+_ENTRY_EVENTS: dict[str, type[ArmRevealingRecord.FormEntered]] = {
+    "adherence": ArmRevealingRecord.AdherenceRecorded,
+    "adverse_event": ArmRevealingRecord.AdverseEventReported,
+    "discontinuation": ArmRevealingRecord.InterventionDiscontinued,
+}
+
+
+def entry_event(form: str) -> type[ArmRevealingRecord.FormEntered]:
+    return _ENTRY_EVENTS.get(form, ArmRevealingRecord.FormEntered)

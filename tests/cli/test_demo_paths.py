@@ -1,0 +1,66 @@
+"""The demo exercises every path of the trial as it really ran: adverse events with a serious
+one, discontinuations with and without further follow-up, skipped answers with missing codes
+(one visit without its primary outcome), corrections after randomisation that are deviations,
+a loss to follow-up, and the unblinded investigator and monitor who handle harms."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from edc.application import Trial
+from edc.config import Settings
+from edc.demo.build import build_demo
+from edc.exports import store_reader
+from projections.exports import Cut, View
+from projections.reports.consort import consort_counts
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Trial]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("demo") / "var")
+    trial = build_demo(settings, 120, seed=2, progress=False)
+    yield trial
+    trial.close()
+
+
+def test_the_demo_has_an_unblinded_investigator_and_monitor(demo: Trial) -> None:
+    users = {user["name"]: user for user in demo.list_users()}
+    assert (users["uffe"]["role"], users["uffe"]["blinded"]) == ("investigator", False)
+    assert (users["ulla"]["role"], users["ulla"]["blinded"]) == ("monitor", False)
+    assert users["ivan"]["blinded"] and users["mona"]["blinded"]
+    # The unblinded monitor re-checks the allocations: every one agrees.
+    result = demo.recheck_allocations(demo.actor_for("ulla"))
+    assert result["allocations"] > 8 and result["agree"] == result["allocations"]
+
+
+def test_harms_and_discontinuations_per_arm_only_in_the_unblinded_consort(demo: Trial) -> None:
+    reader = store_reader(demo)
+    unblinded = consort_counts(Cut.of(reader, View.UNBLINDED))
+    arms = unblinded["arms"].values()
+    assert sum(arm["harms"]["serious_adverse_events"] for arm in arms) >= 1
+    assert sum(arm["harms"]["adverse_events"] for arm in arms) > 2
+    assert sum(arm["follow_up"]["discontinued"]["follow_up_continues"] for arm in arms) >= 1
+    assert sum(arm["follow_up"]["discontinued"]["follow_up_stopped"] for arm in arms) >= 1
+    assert unblinded["follow_up"]["left_study"]["by_reason"].get("lost to follow-up", 0) >= 1
+    excluded = unblinded["analysis"]["week10"]["excluded"]["by_reason"]
+    excluded_1y = unblinded["analysis"]["month12"]["excluded"]["by_reason"]
+    assert "assessed, primary outcome missing" in {*excluded, *excluded_1y}
+    blinded = consort_counts(Cut.of(reader, View.BLINDED))
+    assert "arms" not in blinded
+    assert "harms" not in repr(blinded) and "discontinued" not in repr(blinded)
+    assert blinded["randomised"] == unblinded["randomised"]
+
+
+def test_skipped_answers_and_deviations_after_randomisation(demo: Trial) -> None:
+    codes: set[str] = set()
+    deviations: set[str] = set()
+    for pid in demo.participant_ids():
+        participant = demo.load_participant(pid)
+        for form in ("week10", "month12"):
+            sheet = participant.sheets.get(form, {})
+            codes |= {v for k, v in sheet.items() if k.endswith("_NC") and v}
+        deviations |= set(participant.deviations)
+    assert {"ANS", "ND"} <= codes
+    assert {"randomised while ineligible", "randomised on a wrong factor level"} <= deviations
