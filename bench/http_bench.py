@@ -25,7 +25,11 @@ from edc.bootstrap import build_trial
 from edc.config import Settings
 
 CLIENTS = 32
-WRITE_TOPICS = {get_topic(Participant.FormEntered), get_topic(Participant.FormCorrected)}
+WRITE_TOPICS = {
+    get_topic(Participant.WeeklyReportReceived),
+    get_topic(Participant.FormEntered),
+    get_topic(Participant.FormCorrected),
+}
 
 
 def edc_server(settings: Settings, log_dir: Path, name: str = "edc-serve") -> Server:

@@ -23,6 +23,7 @@ from domain.report_access import ReportAccess
 from domain.report_link import ReportLink
 from domain.signing import SigningMixin
 from domain.site_register import SiteRegister
+from domain.unblinded_export import UnblindedExport
 from domain.user import User
 from domain.verification import VerificationMixin
 
@@ -43,6 +44,19 @@ CLASSIFICATION: dict[type, Blinding] = {
     Participant.Screened: Blinding.BLINDED_SAFE,
     Participant.FormEntered: Blinding.BLINDED_SAFE,
     Participant.FormCorrected: Blinding.BLINDED_SAFE,
+    # Milestones say what happened in the protocol, never the arm.
+    Participant.ModicConfirmed: Blinding.BLINDED_SAFE,
+    Participant.ExcludedAtMri: Blinding.BLINDED_SAFE,
+    Participant.Consented: Blinding.BLINDED_SAFE,
+    Participant.ConsentNotObtained: Blinding.BLINDED_SAFE,
+    Participant.BaselineRecorded: Blinding.BLINDED_SAFE,
+    Participant.OutcomeRecorded: Blinding.BLINDED_SAFE,
+    Participant.WeeklyReportReceived: Blinding.BLINDED_SAFE,
+    Participant.StudyEnded: Blinding.BLINDED_SAFE,
+    Participant.ModicConfirmationWithdrawn: Blinding.BLINDED_SAFE,
+    Participant.ModicConfirmedOnCorrection: Blinding.BLINDED_SAFE,
+    Participant.MriEligibilityWithdrawn: Blinding.BLINDED_SAFE,
+    Participant.ConsentWithdrawnOnCorrection: Blinding.BLINDED_SAFE,
     Participant.VisitOutOfWindow: Blinding.BLINDED_SAFE,
     Participant.Randomised: Blinding.BLINDED_SAFE,
     # Worked out from the participant's own values, never from the allocation.
@@ -79,6 +93,9 @@ CLASSIFICATION: dict[type, Blinding] = {
     DatabaseLock.Started: Blinding.BLINDED_SAFE,
     DatabaseLock.Locked: Blinding.BLINDED_SAFE,
     DatabaseLock.Unlocked: Blinding.BLINDED_SAFE,
+    DatabaseLock.UnblindedDataReleased: Blinding.BLINDED_SAFE,
+    # Who took unblinded data and when: no clinical value and no arm.
+    UnblindedExport.Taken: Blinding.BLINDED_SAFE,
     Query.Raised: Blinding.BLINDED_SAFE,
     Query.Answered: Blinding.BLINDED_SAFE,
     Query.Closed: Blinding.BLINDED_SAFE,

@@ -24,6 +24,7 @@ from domain.locking import LockingMixin
 from domain.protocol import (
     AFTER_CONSENT_FORMS,
     ARM_REVEALING_FORMS,
+    FOLLOW_UP_FORMS,
     FORM_LABELS,
     POST_RANDOMISATION_FORMS,
     REPEATING_FORM_KEY_ITEM,
@@ -79,6 +80,56 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
                 sheet[item] = new
             aggregate.bump_form_version(self.form)
             aggregate.invalidate_signatures(self)
+
+    # ---- milestones: a form's first entry named for what it makes true (DESIGN.md "Events in
+    # the trial's words"); each is a FormEntered, so items ride on it and every reader of
+    # form entries (history, signatures, exports, projections) treats it as one.
+
+    class ModicConfirmed(FormEntered):
+        """The MRI shows Modic changes and the person meets every inclusion criterion."""
+
+        WORDS = "MRI confirmed Modic changes"
+
+    class ExcludedAtMri(FormEntered):
+        WORDS = "Excluded at MRI"
+
+    class Consented(FormEntered):
+        WORDS = "Informed consent obtained"
+
+    class ConsentNotObtained(FormEntered):
+        WORDS = "Informed consent not obtained"
+
+    class BaselineRecorded(FormEntered):
+        WORDS = "Baseline recorded"
+
+    class OutcomeRecorded(FormEntered):
+        """A follow-up visit's outcomes, on their first save (see `records_outcome`)."""
+
+        WORDS = "Follow-up outcome recorded"
+
+    class WeeklyReportReceived(FormEntered):
+        WORDS = "Weekly report received"
+
+    class StudyEnded(FormEntered):
+        """End of study: completed, withdrew consent, lost to follow-up, ... (EOS_STATUS)."""
+
+        WORDS = "Study ended"
+
+    # ---- corrections that make a milestone untrue (or true) are named events of their own.
+
+    class ModicConfirmationWithdrawn(FormCorrected):
+        """An MRI re-read no longer meets the inclusion criteria after ModicConfirmed."""
+
+        WORDS = "Modic confirmation withdrawn on correction"
+
+    class ModicConfirmedOnCorrection(FormCorrected):
+        WORDS = "Modic changes confirmed on correction"
+
+    class MriEligibilityWithdrawn(FormCorrected):
+        WORDS = "Eligibility for MRI withdrawn on correction"
+
+    class ConsentWithdrawnOnCorrection(FormCorrected):
+        WORDS = "Consent shown as not obtained on correction"
 
     class VisitOutOfWindow(Aggregate.Event):
         """A protocol deviation: the visit happened outside its window (accepted, flagged)."""
@@ -178,11 +229,10 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
         check_expected_version(form, expected_version, self.form_version(form))
         key = self.sheet_key(form, items)
         existing = self.sheets.get(key)
-        entered, corrected = self.FormEntered, self.FormCorrected
         if existing is None:
             self.check_form_allowed(form)
             self.trigger_event(
-                entered,
+                self._entry_event(form, items),
                 timestamp=at,
                 form=form,
                 key=key,
@@ -194,7 +244,7 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
             if not changes:
                 return False
             self.trigger_event(
-                corrected,
+                self._correction_event(form, existing, items),
                 timestamp=at,
                 form=form,
                 key=key,
@@ -327,6 +377,38 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
 
     # ---- internals ------------------------------------------------------------------------
 
+    def _entry_event(self, form: str, items: Mapping[str, Any]) -> type[FormEntered]:
+        """The milestone a first entry makes true (FormEntered when it is no milestone)."""
+        if form == "mri":
+            included = crf.inclusion(self.sheets["screening"], items).eligible
+            return self.ModicConfirmed if included else self.ExcludedAtMri
+        if form == "consent":
+            obtained = items.get("CONSENT_OBTAINED") == "Y"
+            return self.Consented if obtained else self.ConsentNotObtained
+        if form in FOLLOW_UP_FORMS:
+            return self.OutcomeRecorded if records_outcome(form, items) else self.FormEntered
+        return _MILESTONE_OF_FORM.get(form, self.FormEntered)
+
+    def _correction_event(
+        self, form: str, before: Mapping[str, Any], after: Mapping[str, Any]
+    ) -> type[FormCorrected]:
+        """A correction that changes a milestone is named for it (FormCorrected otherwise)."""
+        if form == "mri":
+            screening = self.sheets["screening"]
+            was = crf.inclusion(screening, before).eligible
+            now = crf.inclusion(screening, after).eligible
+            if was and not now:
+                return self.ModicConfirmationWithdrawn
+            if now and not was:
+                return self.ModicConfirmedOnCorrection
+        eligible = crf.mri_eligibility
+        if form == "screening" and eligible(before).eligible and not eligible(after).eligible:
+            return self.MriEligibilityWithdrawn
+        obtained = (before.get("CONSENT_OBTAINED"), after.get("CONSENT_OBTAINED"))
+        if form == "consent" and obtained[0] == "Y" and obtained[1] != "Y":
+            return self.ConsentWithdrawnOnCorrection
+        return self.FormCorrected
+
     def _last_change(self) -> dict[str, Any]:
         """The change just triggered, named for the trail (type and participant version)."""
         return {
@@ -368,3 +450,16 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
                 description=deviation,
                 actor=actor.as_dict(),
             )
+
+
+def records_outcome(form: str, items: Mapping[str, Any]) -> bool:
+    """Whether a first save of a follow-up form records its outcome (the one place to say
+    when a follow-up counts as recorded: today, on its first save)."""
+    return form in FOLLOW_UP_FORMS
+
+
+_MILESTONE_OF_FORM: dict[str, type[Participant.FormEntered]] = {
+    "baseline": Participant.BaselineRecorded,
+    "weekly": Participant.WeeklyReportReceived,
+    "end_of_study": Participant.StudyEnded,
+}

@@ -20,6 +20,7 @@ from domain.errors import EdcError
 from edc.bootstrap import build_trial
 from edc.config import Settings
 from edc.exports import store_reader
+from edc.operator import operator_actor
 from projections.exports import Cut, View
 from projections.exports.snapshot import write_snapshot
 
@@ -72,6 +73,9 @@ def cmd_analysis(args: argparse.Namespace, settings: Settings) -> int:
     trial = build_trial(settings)
     try:
         cut = Cut.of(store_reader(trial), view, args.as_of)
+        if not view.blinded:
+            what = "analysis" if dummy_seed is None else "analysis, dummy allocation"
+            trial.record_unblinded_export(operator_actor(), what, cut.as_of, "command line")
         snapshot = io.BytesIO()
         write_snapshot(cut, snapshot)
     finally:

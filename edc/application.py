@@ -12,6 +12,7 @@ from edc.base import SYSTEM, utc_now
 from edc.usecases.accounts import AccountUseCases
 from edc.usecases.allocation import AllocationUseCases
 from edc.usecases.audit import AuditUseCases
+from edc.usecases.database import DatabaseUseCases
 from edc.usecases.enrolment import EnrolmentUseCases
 from edc.usecases.patient_reports import PatientReportUseCases
 from edc.usecases.queries import QueryUseCases
@@ -26,6 +27,7 @@ class Trial(
     EnrolmentUseCases,
     AccountUseCases,
     RefusalUseCases,
+    DatabaseUseCases,
     ReviewUseCases,
     QueryUseCases,
     UnblindingUseCases,

@@ -25,6 +25,7 @@ from edc.audit import anchors
 from edc.bootstrap import build_trial
 from edc.config import Settings
 from edc.exports import store_reader
+from edc.operator import operator_actor
 from projections.exports import Cut, ExportKind, View, export, manifest_json
 from projections.exports.source import Progress
 
@@ -89,6 +90,9 @@ def write_file(
     trial = build_trial(settings)
     try:
         cut = Cut.of(store_reader(trial), View(args.view), args.as_of)
+        if not cut.view.blinded:
+            # The operator holds the files, so may; the trail still says who took what.
+            trial.record_unblinded_export(operator_actor(), description, cut.as_of, "command line")
         partial = out.with_name(f".{out.name}.partial")
         try:
             with _progress_bar(cut.as_of, description) as progress, partial.open("wb") as f:

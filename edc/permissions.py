@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from domain.actor import Actor
 from domain.errors import PermissionDenied
-from domain.protocol import FORM_LABELS
+from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS
 from domain.roles import SITE_ROLES, Role
 
 
@@ -91,6 +91,7 @@ def authorize(
     actor: Actor, action: Action, *, site: str | None = None, form: str | None = None
 ) -> None:
     """Raise PermissionDenied unless the actor's role, site and blinding allow the action."""
+    check_blind(actor, form)
     if not may(actor, action):
         raise PermissionDenied(f"Your role ({actor.role}) may not {action.value}.")
     if action is Action.RANDOMISE and actor.blinded:
@@ -112,3 +113,14 @@ def check_site(actor: Actor, site: str | None) -> None:
     """Site roles work only with their own site's participants."""
     if site is not None and Role(actor.role) in SITE_ROLES and actor.site != site:
         raise PermissionDenied("You may only work with participants of your own site.")
+
+
+def check_blind(actor: Actor, form: str | None) -> None:
+    """The blind is a property of the account: a blinded account, whatever its role, is
+    refused any use of an arm-revealing form before the participant, the form or the arm is
+    read, so the refusal is the same for every participant and says nothing about any of them."""
+    if form in ARM_REVEALING_FORMS and actor.blinded:
+        label = FORM_LABELS.get(form, form)
+        raise PermissionDenied(
+            f"Blinded accounts may not see or act on the {label} form: it reveals the arm."
+        )

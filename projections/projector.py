@@ -66,6 +66,11 @@ class Projector(ReviewProjection):
             Participant.RandomisationDeviationFound: self._randomisation_deviation,
         }
         self.handlers.update(self.review_handlers())
+        # Milestones and named corrections are entries and corrections like any other.
+        for milestone in Participant.FormEntered.__subclasses__():
+            self.handlers[milestone] = self._form_entered
+        for correction in Participant.FormCorrected.__subclasses__():
+            self.handlers[correction] = self._form_corrected
         self._kinds: dict[type, EventKind] = {}
         self._admitted: set[str] = set()
         # The event being applied: its time as stored in rows, and its participant.

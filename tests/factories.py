@@ -92,3 +92,12 @@ def discontinuation(**overrides: Any) -> dict[str, Any]:
         "FOLLOW_UP_CONTINUES": "Y",
     }
     return {**items, **overrides}
+
+
+# Every pre-lock check overridden with a reason: for tests about what a locked database does,
+# whatever the small trial still has open (the checks themselves are tested on their own).
+LOCK_OVERRIDES = {
+    "open_queries": "Test trial: queries left open on purpose",
+    "follow_up": "Test trial: follow-up not complete",
+    "signatures": "Test trial: casebooks not signed",
+}

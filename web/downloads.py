@@ -1,13 +1,14 @@
 """Exports for the web: who may have which view, and streaming a file made in a worker thread.
 
 The view rule composes the roles' permissions (DESIGN.md, "Roles"): exports need the export
-permission; the unblinded view needs an unblinded account, or an analyst once the database is
-locked. A refusal is written to the refusal log like the use cases' own.
+permission; the unblinded view needs an unblinded account, or an analyst once the unblinded
+data are released (at positions from the release on). Every unblinded cut taken for an export
+is an event in the store (`take_cut`). A refusal is written to the refusal log like the use
+cases' own.
 """
 
 from __future__ import annotations
 
-import logging
 import tempfile
 from collections.abc import Callable
 from typing import IO, Any
@@ -24,7 +25,6 @@ from edc.refusals import record_refusal
 from projections.exports import Cut, View
 from web.calls import run
 
-log = logging.getLogger("edc.web.exports")
 CHUNK = 64 * 1024
 # Exports are spooled in memory up to this size, then to a temporary file (memory stays flat).
 SPOOL = 4 * 1024 * 1024
@@ -41,7 +41,7 @@ def export_view(trial: Trial, actor: Actor, requested: str) -> View:
         if view is View.UNBLINDED and not unblinded_views_allowed(trial, actor):
             raise PermissionDenied(
                 "The unblinded view is for unblinded accounts, and for analysts once the "
-                "database is locked."
+                "unblinded data are released after the database lock."
             )
     except PermissionDenied as error:
         record_refusal(trial, actor.as_dict(), "export", {"scope": view.value}, error)
@@ -50,11 +50,32 @@ def export_view(trial: Trial, actor: Actor, requested: str) -> View:
 
 
 def unblinded_views_allowed(trial: Trial, actor: Actor) -> bool:
-    return not actor.blinded or (Role(actor.role) is Role.ANALYST and trial.database_locked())
+    """Unblinded accounts, and analysts while the unblinded data are released."""
+    if not actor.blinded:
+        return True
+    return Role(actor.role) is Role.ANALYST and trial.unblinded_release_position() is not None
 
 
 def make_cut(trial: Trial, view: View, as_of: int | None) -> Cut:
     return Cut.of(store_reader(trial), view, as_of)
+
+
+def take_cut(
+    trial: Trial, actor: Actor, view: View, as_of: int | None, what: str, channel: str
+) -> Cut:
+    """The cut to export; an unblinded one is checked against the release (analysts read from
+    the release position on) and recorded as an event before anything is written."""
+    cut = make_cut(trial, view, as_of)
+    if view.blinded:
+        return cut
+    try:
+        trial.check_unblinded_access(actor, cut.as_of)
+    except PermissionDenied as error:
+        details = {"scope": view.value, "as_of": cut.as_of}
+        record_refusal(trial, actor.as_dict(), "export", details, error)
+        raise
+    trial.record_unblinded_export(actor, what, cut.as_of, channel)
+    return cut
 
 
 Writer = Callable[[IO[bytes]], dict[str, Any]]

@@ -68,10 +68,7 @@ def item_message(spec: ItemSpec) -> str:
         case "date":
             return f"{spec.label} must be a date written as YYYY-MM-DD"
         case "text":
-            return (
-                f"{spec.label} must be text of at most {text_limit(spec)} characters, on one"
-                " line and without control characters or bidirectional overrides"
-            )
+            return f"{spec.label} must be text of at most {text_limit(spec)} characters"
         case "codes":
             return f"{spec.label} must be a list of {_choices(spec)}, each at most once"
         case _ if spec.numeric_codes:

@@ -19,7 +19,9 @@ from domain.crf.missing import (
 )
 from domain.crf.models import FORM_MODELS
 from domain.crf.rules import check_rules
+from domain.crf.spec import ItemSpec
 from domain.errors import FormInvalid
+from domain.text import text_problem
 
 
 def _field_values(model: type[BaseModel], data: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
@@ -34,6 +36,12 @@ def _field_values(model: type[BaseModel], data: dict[str, Any]) -> tuple[dict[st
         failing = {str(detail["loc"][0]) for detail in error.errors() if detail["loc"]}
     valid = {name: value for name, value in data.items() if name not in failing}
     return dict(model.model_validate(valid)), failing
+
+
+def _text_refusal(spec: ItemSpec, value: Any) -> str | None:
+    """The free-text rule's own message (domain.text) for a text item it refused."""
+    problem = text_problem(value) if spec.datatype == "text" and isinstance(value, str) else None
+    return f"{spec.label}: {problem}" if problem else None
 
 
 def _given(value: Any) -> Any:
@@ -73,7 +81,7 @@ def _checked(
             errors[spec.name] = (
                 messages.Missing(messages.REQUIRED)
                 if given_null
-                else messages.item_message(spec) + hint
+                else _text_refusal(spec, plain[spec.name]) or messages.item_message(spec) + hint
             )
         elif spec.required and values[spec.name] is None and spec.name not in codes:
             errors[spec.name] = messages.Missing(messages.REQUIRED)

@@ -64,13 +64,21 @@ def render_event(
             if name not in _STRUCTURAL and not HIDDEN.search(name)
         },
     }
-    row["summary"] = summarise(event_type, row["details"], changes, attributes)
+    row["words"] = event_words(type(event))
+    row["summary"] = summarise(event_type, row["details"], changes, attributes, row["words"])
     return row
 
 
 def event_type_name(cls: type) -> str:
     """`Participant.FormCorrected` for a nested event class."""
     return cls.__qualname__
+
+
+def event_words(cls: type) -> str:
+    """What happened in the trial's words: a milestone's own wording (its `WORDS`), else the
+    event's name."""
+    words = getattr(cls, "WORDS", None)
+    return words if isinstance(words, str) else cls.__name__
 
 
 def utc_iso(moment: datetime) -> str:
@@ -82,8 +90,9 @@ def summarise(
     details: Mapping[str, Any],
     changes: list[dict[str, Any]],
     attributes: Mapping[str, Any],
+    words: str | None = None,
 ) -> str:
-    kind = event_type.rpartition(".")[2]
+    kind = words or event_type.rpartition(".")[2]
     sheet = attributes.get("key") or attributes.get("form")
     if changes and attributes.get("changes") is not None:
         shown = "; ".join(

@@ -33,7 +33,7 @@ from edc.audit.reading import (
 )
 from edc.audit.rendering import event_type_name, render_event, utc_iso
 from edc.base import TrialBase
-from edc.permissions import Action, authorize, may
+from edc.permissions import Action, authorize, check_blind, may
 from edc.presenters import participant_view
 from edc.refusals import logs_refusals
 
@@ -61,6 +61,7 @@ class AuditUseCases(TrialBase):
         self, actor: Actor, participant_id: UUID, form: str, item: str
     ) -> list[dict[str, Any]]:
         """Every value one item had: old -> new, who, role, site, UTC time and reason."""
+        check_blind(actor, form)
         if form not in FORMS:
             raise NotFound(f"There is no form called {form!r}.")
         participant = self._participant(participant_id)

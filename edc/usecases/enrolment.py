@@ -18,7 +18,7 @@ from domain.reasons import Reason
 from domain.roles import SITE_ROLES, Role
 from edc.base import TrialBase
 from edc.concurrency import retry_on_conflict
-from edc.permissions import Action, authorize, check_site
+from edc.permissions import Action, authorize, check_blind, check_site
 from edc.presenters import form_view, participant_view
 from edc.query_lookup import open_query_counts
 from edc.refusals import logs_refusals
@@ -68,6 +68,7 @@ class EnrolmentUseCases(TrialBase):
         the answer's `missing` lists them.
         """
         at = self.clock()
+        check_blind(actor, form)
         if form not in FORMS:
             raise NotFound(f"There is no form called {form!r}.")
         participant = self._participant(participant_id)

@@ -20,7 +20,7 @@ from domain.reasons import MAX_REASON_TEXT, Reason, changed_items
 from domain.roles import SITE_ROLES, Role
 from edc.base import TrialBase
 from edc.concurrency import retry_on_conflict
-from edc.permissions import Action, authorize, check_site
+from edc.permissions import Action, authorize, check_blind, check_site
 from edc.query_lookup import load_query_index, queries_of
 from edc.refusals import logs_refusals
 from edc.review_presenters import query_view
@@ -41,6 +41,7 @@ class QueryUseCases(TrialBase):
     ) -> dict[str, Any]:
         """Raise a query on one item of a form (and week, for the weekly report)."""
         at = self.clock()
+        check_blind(actor, form)
         participant = self._participant(participant_id)
         authorize(actor, Action.RAISE_QUERY, site=participant.site)
         self.check_database_open()

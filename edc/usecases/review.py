@@ -8,13 +8,12 @@ from uuid import UUID
 
 from domain.actor import Actor
 from domain.arm_revealing import ArmRevealingRecord
-from domain.database_lock import DatabaseLock
 from domain.errors import AuthenticationFailed, NotFound, PermissionDenied
 from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, FORMS
 from edc.base import TrialBase
 from edc.concurrency import retry_on_conflict
-from edc.permissions import Action, authorize, check_site
+from edc.permissions import Action, authorize, check_blind, check_site
 from edc.refusals import logs_refusals
 from edc.review_presenters import lock_view, signature_view, verification_view
 from edc.usecases.accounts import check_password
@@ -46,6 +45,7 @@ class ReviewUseCases(TrialBase):
         the two components of 11.200(a)(1). A wrong password stores no signature.
         """
         at = self.clock()
+        check_blind(actor, form)
         participant = self._participant(participant_id)
         authorize(actor, Action.SIGN, site=participant.site)
         if form is not None:
@@ -114,6 +114,7 @@ class ReviewUseCases(TrialBase):
     def _participant_to_lock(
         self, actor: Actor, participant_id: UUID, form: str | None
     ) -> Participant:
+        check_blind(actor, form)
         participant = self._participant(participant_id)
         authorize(actor, Action.LOCK, site=participant.site)
         if form is not None:
@@ -131,42 +132,6 @@ class ReviewUseCases(TrialBase):
             participant.id, participant.screening_number, participant.site, at
         )
 
-    # ---- database lock ---------------------------------------------------------------------
-
-    @logs_refusals
-    @retry_on_conflict
-    def lock_database(self, actor: Actor) -> dict[str, Any]:
-        """Freeze the whole trial database (end of study)."""
-        at = self.clock()
-        authorize(actor, Action.LOCK_DATABASE)
-        lock = self.load_database_lock() or DatabaseLock.start(at)
-        lock.lock_database(actor, at)
-        self.save(lock)
-        return self.database_lock_status()
-
-    @logs_refusals
-    @retry_on_conflict
-    def unlock_database(self, actor: Actor, reason: str) -> dict[str, Any]:
-        at = self.clock()
-        authorize(actor, Action.LOCK_DATABASE)
-        lock = self.load_database_lock() or DatabaseLock.start(at)
-        lock.unlock_database(reason, actor, at)
-        self.save(lock)
-        return self.database_lock_status()
-
-    def database_locked(self) -> bool:
-        lock = self.load_database_lock()
-        return lock is not None and lock.locked
-
-    def database_lock_status(self) -> dict[str, Any]:
-        lock = self.load_database_lock()
-        held = lock.lock if lock is not None else None
-        return {
-            "locked": held is not None,
-            "locked_by": held["user"] if held else None,
-            "locked_at": held["at"].isoformat() if held else None,
-        }
-
     # ---- source data verification ----------------------------------------------------------
 
     @logs_refusals
@@ -174,6 +139,7 @@ class ReviewUseCases(TrialBase):
     def verify_form(self, actor: Actor, participant_id: UUID, form: str) -> dict[str, Any]:
         """A monitor marks one entered form as verified against the source documents."""
         at = self.clock()
+        check_blind(actor, form)
         participant = self._participant(participant_id)
         authorize(actor, Action.VERIFY, site=participant.site)
         check_form_name(form)

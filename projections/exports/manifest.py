@@ -12,6 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import IO, Any
 
+from eventsourcing.utils import get_topic
+
+from domain.database_lock import DatabaseLock
 from domain.protocol import STUDY_OID
 from projections.exports.source import Cut
 
@@ -52,8 +55,35 @@ def copy_digesting(source: IO[bytes], target: IO[bytes]) -> Digest:
     return writer.digest
 
 
+LOCK_TOPICS = tuple(
+    get_topic(cls)
+    for cls in (DatabaseLock.Locked, DatabaseLock.UnblindedDataReleased, DatabaseLock.Unlocked)
+)
+
+
+def database_lock_at(cut: Cut) -> dict[str, Any]:
+    """The database lock as it stood at the cut: open, locked or released, and how often it
+    was unlocked after a release (every export after such an unlock says so)."""
+    state, release_from, unlocks_after_release = "open", None, 0
+    for notification in cut.notifications(topics=LOCK_TOPICS):
+        event = cut.decode(notification)
+        if isinstance(event, DatabaseLock.Locked):
+            state = "locked"
+        elif isinstance(event, DatabaseLock.UnblindedDataReleased):
+            state, release_from = "released", event.from_position
+        elif isinstance(event, DatabaseLock.Unlocked):
+            state, release_from = "open", None
+            unlocks_after_release += 1 if event.after_release else 0
+    return {
+        "state": state,
+        "unblinded_release_from": release_from,
+        "unlocked_after_release": unlocks_after_release,
+    }
+
+
 def build_manifest(cut: Cut, kind: str, files: Mapping[str, Digest]) -> dict[str, Any]:
     return {
+        "database_lock": database_lock_at(cut),
         "study": STUDY_OID,
         "kind": kind,
         "view": cut.view.value,

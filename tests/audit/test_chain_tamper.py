@@ -76,7 +76,7 @@ def test_changing_one_byte_of_one_stored_event_is_named_as_altered_at_its_positi
 def test_deleting_one_event_is_named_at_the_position_it_was_sealed(
     trial: Trial, store: RawStore
 ) -> None:
-    position = store.position_of("FormEntered", nth=1)
+    position = store.position_of("Consented")
     _, originator_id, version, _, _ = store.row(position)
     store.delete(position)
     result = audit.verify(trial, page_size=PAGE)
@@ -108,7 +108,7 @@ def test_an_event_appended_behind_the_applications_back_is_named_as_inserted(
 def test_an_event_slipped_in_between_moving_later_ones_up_is_named_as_inserted(
     trial: Trial, store: RawStore
 ) -> None:
-    position = store.position_of("FormEntered", nth=2)
+    position = store.position_of("BaselineRecorded")
     store.insert_copy_at(position, source=store.position_of("FormCorrected"))
     result = audit.verify(trial, page_size=PAGE)
     assert (result.ok, result.first_bad_position, result.problem) == (False, position, "inserted")
@@ -117,7 +117,7 @@ def test_an_event_slipped_in_between_moving_later_ones_up_is_named_as_inserted(
 def test_swapping_two_stored_events_is_named_as_reordered_at_the_first(
     trial: Trial, store: RawStore
 ) -> None:
-    first = store.position_of("FormEntered", nth=1)
+    first = store.position_of("Consented")
     second = store.position_of("FormCorrected")
     _, moved_id, moved_version, _, _ = store.row(second)
     store.swap(first, second)

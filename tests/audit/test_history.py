@@ -78,9 +78,9 @@ def test_a_participants_trail_is_every_event_in_order_with_who_when_why_and_chan
     assert [row["type"] for row in trail] == [
         "SiteRegister.NumberIssued",
         "Participant.Screened",
-        "Participant.FormEntered",
-        "Participant.FormEntered",
-        "Participant.FormEntered",
+        "Participant.ModicConfirmed",
+        "Participant.Consented",
+        "Participant.BaselineRecorded",
         "Participant.FormCorrected",
         "Participant.FormCorrected",
     ]

@@ -57,6 +57,7 @@ def test_each_export_writes_its_file_and_prints_the_manifest(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     out = tmp_path / f"export.{SUFFIX[kind]}"
+    head = built.trial.recorder.max_notification_id()
     code, stdout, stderr = in_process(
         built.settings,
         monkeypatch,
@@ -70,8 +71,11 @@ def test_each_export_writes_its_file_and_prints_the_manifest(
     )
     assert code == 0, stderr
     manifest = json.loads(stdout)
-    head = built.trial.recorder.max_notification_id()
     assert (manifest["as_of"], manifest["view"]) == (head, "unblinded")
+    # Taking unblinded data is itself recorded, after the position exported.
+    (taken,) = built.trial.recorder.select_notifications(start=(head or 0) + 1, limit=10)
+    assert taken.topic.endswith("UnblindedExport.Taken")
+    assert built.trial.mapper.to_domain_event(taken).actor["operator"]
     assert manifest["chain_head"].startswith(f"{head}:")
     data = out.read_bytes()
     if kind in ("csv", "analysis"):

@@ -71,7 +71,7 @@ def test_audit_index_pages_by_participant_user_type_and_item(
     history = read_models.audit_index("blinded", participant=str(pid))
     assert [(r["event_type"], r["form"], r["item"]) for r in history] == [
         ("Participant.Screened", "screening", ""),
-        ("Participant.FormEntered", "mri", ""),
+        ("Participant.ModicConfirmed", "mri", ""),
         # One row per changed item (in item order within an event).
         ("Participant.FormCorrected", "mri", "MODIC_LARGE"),
         ("Participant.FormCorrected", "mri", "MODIC_TYPE"),

@@ -68,7 +68,7 @@ def test_review_events_in_the_read_models_match_the_application(
         reason={"code": "transcription_error", "text": ""},
     )
     trial.lock_participant(manager, pid)
-    trial.lock_database(manager)
+    trial.lock_database(manager, PASSWORD, factories.LOCK_OVERRIDES)
     trial.unlock_database(manager, "Interim analysis done")
     trial.unblind(investigator, pid, "Serious adverse event needs the treatment known")
     projections.catch_up()

@@ -35,7 +35,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 
 CLIENTS = 8
 ANSWERS_BEFORE_KILL = 40
-WEEKLY_TOPICS = [get_topic(Participant.FormEntered), get_topic(Participant.FormCorrected)]
+WEEKLY_TOPICS = [
+    get_topic(Participant.WeeklyReportReceived),
+    get_topic(Participant.FormEntered),
+    get_topic(Participant.FormCorrected),
+]
 
 
 def serve(settings: Settings, logs: Path, name: str) -> Server:

@@ -118,7 +118,7 @@ def test_the_database_lock_freezes_everything_but_emergency_unblinding(
     query = trial.raise_query(monitor, ready_id, "baseline", "LBP_NOW", "Please check.")
     assert trial.database_locked() is False
 
-    status = trial.lock_database(manager)
+    status = trial.lock_database(manager, PASSWORD, factories.LOCK_OVERRIDES)
     assert status["locked"] is True and status["locked_by"] == "dana"
     assert trial.database_locked() is True
     before = position(trial)

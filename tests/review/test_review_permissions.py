@@ -11,6 +11,7 @@ import pytest
 from domain.actor import Actor
 from domain.errors import PermissionDenied
 from edc.application import Trial
+from tests import factories
 from tests.app.conftest import NAMES, PASSWORD
 from tests.app.journeys import ready_to_randomise
 from tests.review.helpers import clinical_topics_after, position
@@ -25,7 +26,10 @@ COMMANDS: dict[str, tuple[set[str], Command]] = {
     ),
     "lock form": ({"data_manager"}, lambda t, a, p, q: t.lock_form(a, p, "baseline")),
     "lock participant": ({"data_manager"}, lambda t, a, p, q: t.lock_participant(a, p)),
-    "lock database": ({"data_manager"}, lambda t, a, p, q: t.lock_database(a)),
+    "lock database": (
+        {"data_manager"},
+        lambda t, a, p, q: t.lock_database(a, PASSWORD, factories.LOCK_OVERRIDES),
+    ),
     "raise query": (
         {"monitor", "data_manager"},
         lambda t, a, p, q: t.raise_query(a, p, "mri", "MODIC_TYPE", "Type?"),

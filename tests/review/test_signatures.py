@@ -123,7 +123,7 @@ def test_a_casebook_signature_covers_every_blinded_sheet_but_not_adherence(
     )
     [after] = trial.signatures(actors["monitor"], pid)
     assert after["status"] == "invalidated"
-    assert after["invalidated_by"]["event"] == "FormEntered"
+    assert after["invalidated_by"]["event"] == "WeeklyReportReceived"
     assert after["invalidated_by"]["form"] == "weekly"
 
 

@@ -148,7 +148,7 @@ def test_demo_accounts_need_no_password_change(tmp_path: Path) -> None:
     trial = build_trial(Settings(data_dir=tmp_path / "var"))
     try:
         ensure_demo_users(trial)
-        name = DEMO_USERS[0][0]
-        assert trial.authenticate(name, demo_password(name)).user == name
+        for user in (DEMO_USERS[0], DEMO_USERS[-1]):
+            assert trial.authenticate(user.name, demo_password(user.name)).user == user.name
     finally:
         trial.close()

@@ -137,7 +137,9 @@ def test_a_locked_adherence_form_refuses_a_change(trial: Trial, actors: dict[str
     staff = actors["site_staff"]
     pid, arm = randomised(trial, staff)
     trial.record_form(staff, pid, "adherence", adherence_for(arm), expected_version=0)
-    locked = trial.lock_form(actors["data_manager"], pid, "adherence")
+    # Only an unblinded data manager may lock a form that reveals the arm (issue 9 §1).
+    trial.add_user(SYSTEM, "dora", "data_manager", PASSWORD, blinded=False, blinding_reason="x")
+    locked = trial.lock_form(trial.actor_for("dora"), pid, "adherence")
     assert locked == locked | {"participant_id": str(pid), "locked": True}
     with pytest.raises(Locked):
         trial.correct_form(

@@ -29,6 +29,11 @@ from domain.protocol import ARM_LABELS, ARMS, FORMS, STUDY_NAME
 ARM_WORDS = re.compile(r"\b(" + "|".join(str(arm) for arm in ARMS) + r")\b", re.IGNORECASE)
 ARM_COLUMN = re.compile(r"(^|[\s,;\"'>])ARM([\s,;\"'<]|$)", re.MULTILINE)
 ADHERENCE_ITEMS = tuple(spec.name for spec in crf.ITEMS["adherence"])
+# Bare names that blinded-safe event types carry too ("FormEntered" of the participant and of
+# the arm-revealing record) say nothing by themselves: only their qualified names are looked for.
+SHARED_BARE_NAMES = frozenset(
+    cls.__name__ for cls, blinding in CLASSIFICATION.items() if blinding is Blinding.BLINDED_SAFE
+)
 ARM_EVENT_NAMES = tuple(
     name
     for cls, blinding in CLASSIFICATION.items()
@@ -36,7 +41,7 @@ ARM_EVENT_NAMES = tuple(
     for name in (cls.__qualname__, cls.__name__)
     # A bare one-word name ("Allocated", "Started") is ordinary English (CONSORT's "Allocated
     # (n=34)"); qualified names and compound ones ("ArmRevealed") are event types.
-    if "." in name or sum(c.isupper() for c in name) > 1
+    if "." in name or (sum(c.isupper() for c in name) > 1 and name not in SHARED_BARE_NAMES)
 )
 UUID_IN_PATH = re.compile(r"/participants/([0-9a-f-]{36})")
 # Pages that differ only by item (item histories) are sampled, not all read: a few per form

@@ -85,16 +85,20 @@ async def test_the_same_position_gives_the_same_bytes(
     assert (await client.get("/exports/nothing")).status == 404
 
 
-async def test_analysts_get_the_unblinded_view_after_database_lock(
+async def test_analysts_get_the_unblinded_view_after_the_release(
     client: Client, web_config: WebConfig, seeded: Seeded
 ) -> None:
     assert client.app is not None
     trial = client.app[TRIAL]
-    from tests.app.conftest import NAMES
+    from tests import factories
+    from tests.app.conftest import NAMES, PASSWORD
 
     sign_in(client, web_config, "analyst")
     assert (await client.get("/exports/csv?view=unblinded")).status == 403
-    trial.lock_database(trial.actor_for(NAMES["data_manager"]))
+    manager = trial.actor_for(NAMES["data_manager"])
+    trial.lock_database(manager, PASSWORD, factories.LOCK_OVERRIDES)
+    assert (await client.get("/exports/csv?view=unblinded")).status == 403  # locked, not released
+    trial.release_unblinded_data(manager, PASSWORD)
     page = await (await client.get("/exports")).text()
     assert "Unblinded view" in page
     response = await client.get("/exports/csv?view=unblinded")

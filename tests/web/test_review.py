@@ -262,7 +262,14 @@ async def test_database_lock_page(
     unconfirmed = await dana.post("/database", data={"csrf_token": token, "action": "lock"})
     assert unconfirmed.status == 422
     locked = await dana.post(
-        "/database", data={"csrf_token": token, "action": "lock", "confirm": "yes"}
+        "/database",
+        data={
+            "csrf_token": token,
+            "action": "lock",
+            "confirm": "yes",
+            "password": PASSWORD,
+            **{f"override_{check}": reason for check, reason in factories.LOCK_OVERRIDES.items()},
+        },
     )
     assert "The database is locked" in await locked.text()
     refused = await sara.post(

@@ -15,7 +15,7 @@ from web.api import models
 from web.api.body import respond
 from web.api.endpoints import Endpoint, Param
 from web.calls import actor_of, run, trial_of
-from web.downloads import export_view, log, make_cut, stream_file
+from web.downloads import export_view, stream_file, take_cut
 from web.errors import ApiError
 from web.numbers import whole_number
 
@@ -62,9 +62,7 @@ async def snapshot(request: web.Request) -> web.StreamResponse:
     if fmt not in ("csv", "json"):
         raise ApiError(422, "invalid", "format is csv or json.", {"format": "csv or json"})
     view = await run(export_view, trial, actor, request.match_info["view"])
-    cut = await run(make_cut, trial, view, _as_of(request))
-    if not view.blinded:
-        log.warning("unblinded snapshot at %s by %s", cut.as_of, actor.label)
+    cut = await run(take_cut, trial, actor, view, _as_of(request), f"snapshot {fmt}", "api")
     if fmt == "json":
 
         def build() -> dict[str, Any]:
@@ -92,7 +90,7 @@ async def odm(request: web.Request) -> web.StreamResponse:
             {"type": "snapshot or transactional"},
         )
     view = await run(export_view, trial, actor, request.query.get("view", "blinded"))
-    cut = await run(make_cut, trial, view, _as_of(request))
+    cut = await run(take_cut, trial, actor, view, _as_of(request), kind.value, "api")
     name = default_file_name(kind, cut)
     return await stream_file(
         request, lambda out: export(kind, cut, out, name), name, "application/xml"

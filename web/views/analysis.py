@@ -12,7 +12,7 @@ from aiohttp import web
 from domain.errors import EdcError, NotFound
 from edc.permissions import Action, may
 from web.calls import actor_of, run, trial_of
-from web.downloads import export_view, make_cut, unblinded_views_allowed
+from web.downloads import export_view, take_cut, unblinded_views_allowed
 from web.errors import WebRefusal
 from web.keys import ANALYSES
 from web.numbers import whole_number
@@ -79,7 +79,8 @@ async def start(request: web.Request) -> web.Response:
             dummy_seed = DEFAULT_DUMMY_SEED
         if form_text(post, "allocation", 10) == "real" and not view.blinded:
             dummy_seed = None
-        cut = await run(make_cut, trial, view, as_of)
+        what = "analysis" if dummy_seed is None else "analysis, dummy allocation"
+        cut = await run(take_cut, trial, actor, view, as_of, what, "web")
     except EdcError as error:
         if error.code in ("forbidden", "not_found"):
             raise

@@ -15,7 +15,7 @@ from projections.exports import ExportKind, default_file_name, export
 from projections.exports.dictionary import dictionary_html
 from projections.exports.manifest import DigestingWriter, build_manifest
 from web.calls import actor_of, run, trial_of
-from web.downloads import export_view, log, make_cut, stream_file, unblinded_views_allowed
+from web.downloads import export_view, stream_file, take_cut, unblinded_views_allowed
 from web.errors import WebRefusal
 from web.numbers import whole_number
 from web.pages import render
@@ -83,9 +83,7 @@ async def download(request: web.Request) -> web.StreamResponse:
     except ValueError:
         raise web.HTTPNotFound() from None
     view = await run(export_view, trial, actor, request.query.get("view", ""))
-    cut = await run(make_cut, trial, view, as_of_param(request))
-    if not view.blinded:
-        log.warning("unblinded %s export at %s by %s", kind.value, cut.as_of, actor.label)
+    cut = await run(take_cut, trial, actor, view, as_of_param(request), kind.value, "web")
     html = kind is ExportKind.DICTIONARY and request.query.get("format") == "html"
     name = default_file_name(kind, cut)
     if html:

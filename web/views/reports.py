@@ -8,7 +8,7 @@ from aiohttp import web
 from domain.errors import NotFound
 from projections.reports.output import SUFFIXES, ReportKind, write_report
 from web.calls import actor_of, run, trial_of
-from web.downloads import make_cut, report_view, stream_file
+from web.downloads import report_view, stream_file, take_cut
 from web.views.exports import as_of_param
 
 routes = web.RouteTableDef()
@@ -36,7 +36,9 @@ async def report(request: web.Request) -> web.StreamResponse:
     actor, trial = actor_of(request), trial_of(request)
     kind, suffix = parse_name(request.match_info["name"])
     view = await run(report_view, trial, actor, request.query.get("view", ""))
-    cut = await run(make_cut, trial, view, as_of_param(request))
+    cut = await run(
+        take_cut, trial, actor, view, as_of_param(request), f"report {kind.value}", "web"
+    )
     file_name = f"{kind.value}-{view.value}-{cut.as_of}{suffix}"
     return await stream_file(
         request,

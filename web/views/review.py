@@ -168,11 +168,30 @@ def _check_database_role(request: web.Request) -> None:
         raise WebRefusal(f"Your role ({actor.role}) may not lock the database.")
 
 
+async def _database_page(
+    request: web.Request,
+    error: str | None = None,
+    fields: dict[str, str] | None = None,
+    overrides: dict[str, str] | None = None,
+    status: int = 200,
+) -> web.Response:
+    actor, trial = actor_of(request), trial_of(request)
+    lock = await run(trial.database_lock_status)
+    checks = {} if lock["locked"] else await run(trial.pre_lock_checks, actor)
+    context = {
+        "status": lock,
+        "checks": checks,
+        "error": error,
+        "fields": fields or {},
+        "overrides": overrides or {},
+    }
+    return await render(request, "database.html", context, status=status)
+
+
 @routes.get("/database", name="database")
 async def database(request: web.Request) -> web.Response:
     _check_database_role(request)
-    status = await run(trial_of(request).database_lock_status)
-    return await render(request, "database.html", {"status": status, "error": None})
+    return await _database_page(request)
 
 
 @routes.post("/database", name="database_post")
@@ -181,22 +200,37 @@ async def database_post(request: web.Request) -> web.Response:
     actor, trial = actor_of(request), trial_of(request)
     post = await request.post()
     action = form_text(post, "action", 10)
+    overrides = {
+        name.removeprefix("override_"): form_text(post, name, 600)
+        for name in post
+        if isinstance(name, str) and name.startswith("override_")
+    }
     try:
         if action == "lock":
             if form_text(post, "confirm", 5) != "yes":
                 raise EdcError("Tick the confirmation box to lock the database.")
-            await run(trial.lock_database, actor)
-            await flash(request, "The database is locked.")
+            password = form_text(post, "password", 200)
+            await run(trial.lock_database, actor, password, overrides)
+            await flash(request, "The database is locked and your signature recorded.")
+        elif action == "release":
+            if form_text(post, "confirm", 5) != "yes":
+                raise EdcError("Tick the confirmation box to release the unblinded data.")
+            await run(trial.release_unblinded_data, actor, form_text(post, "password", 200))
+            await flash(request, "The unblinded data are released to the analysts.")
         elif action == "unlock":
             await run(trial.unlock_database, actor, form_text(post, "reason", 600))
             await flash(request, "The database is unlocked.")
         else:
             raise web.HTTPBadRequest(text="Unknown action.")
     except EdcError as error:
-        if error.code == "forbidden":
-            raise
-        status = await run(trial.database_lock_status)
-        return await render(
-            request, "database.html", {"status": status, "error": error.message}, status=422
+        # The role was checked above: a refusal here is the signature's password.
+        status = (
+            403
+            if error.code == "forbidden"
+            else 409
+            if error.code in ("locked", "conflict")
+            else 422
         )
+        fields = getattr(error, "fields", None) or {}
+        return await _database_page(request, error.message, fields, overrides, status=status)
     raise web.HTTPSeeOther(url_for(request, "database"))

@@ -1,0 +1,88 @@
+"""The checks made before the database is locked, and their overrides (pure).
+
+Each check lists what stands in the way of a final database: open queries, randomised
+participants neither ended nor followed up to the last visit, signatures a later change made
+invalid and randomised casebooks nobody signed. A check with findings blocks the lock unless
+it is overridden with a reason, which the lock event keeps beside the findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from domain import errors
+from domain.text import text_problem
+
+OPEN_QUERIES = "open_queries"
+FOLLOW_UP = "follow_up"
+SIGNATURES = "signatures"
+CHECK_LABELS: dict[str, str] = {
+    OPEN_QUERIES: "No query is open",
+    FOLLOW_UP: "Every randomised participant has ended the study or reached the 1-year visit",
+    SIGNATURES: "Every randomised casebook is signed and no signature needs signing again",
+}
+MAX_OVERRIDE = 500
+
+PreLockFindings = dict[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class CasebookFacts:
+    """What the checks need to know of one participant."""
+
+    screening_number: str
+    randomised: bool
+    ended: bool
+    last_visit_done: bool
+    casebook_signed: bool
+    invalid_signatures: int
+
+
+def pre_lock_findings(
+    open_queries: Iterable[str], casebooks: Iterable[CasebookFacts]
+) -> PreLockFindings:
+    """Every check, with what it found (empty: passed)."""
+    follow_up: list[str] = []
+    signatures: list[str] = []
+    for c in casebooks:
+        if c.randomised and not (c.ended or c.last_visit_done):
+            follow_up.append(f"{c.screening_number}: not ended and no 1-year visit")
+        if c.invalid_signatures:
+            signatures.append(
+                f"{c.screening_number}: {c.invalid_signatures} signature(s) need signing again"
+            )
+        elif c.randomised and not c.casebook_signed:
+            signatures.append(f"{c.screening_number}: casebook not signed")
+    return {
+        OPEN_QUERIES: tuple(open_queries),
+        FOLLOW_UP: tuple(follow_up),
+        SIGNATURES: tuple(signatures),
+    }
+
+
+def check_overrides(findings: PreLockFindings, overrides: Mapping[str, str]) -> dict[str, str]:
+    """The override reason of each failing check; raises FormInvalid naming each one missing."""
+    problems: dict[str, str] = {}
+    reasons: dict[str, str] = {}
+    for check, found in findings.items():
+        if not found:
+            continue
+        reason = overrides.get(check, "")
+        reason = reason.strip() if isinstance(reason, str) else ""
+        problem = text_problem(reason, multiline=True) if reason else None
+        if not reason:
+            problems[check] = (
+                f"{CHECK_LABELS[check]}: {len(found)} finding(s); give a reason to override"
+            )
+        elif problem:
+            problems[check] = problem
+        elif len(reason) > MAX_OVERRIDE:
+            problems[check] = f"At most {MAX_OVERRIDE} characters"
+        else:
+            reasons[check] = reason
+    if problems:
+        raise errors.FormInvalid(
+            problems, "The pre-lock checks did not pass: resolve or override each with a reason."
+        )
+    return reasons
