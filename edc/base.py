@@ -28,7 +28,7 @@ from domain.actor import Actor
 from domain.allocation import ALLOCATION_ID, Allocation
 from domain.arm_revealing import ArmRevealingRecord, arm_revealing_record_id
 from domain.database_lock import DATABASE_LOCK_ID, DatabaseLock
-from domain.errors import NotFound
+from domain.errors import NotFound, PermissionDenied
 from domain.participant import Participant
 from domain.protocol import TIME_ZONE
 from domain.site_register import SiteRegister, site_register_id
@@ -147,6 +147,12 @@ class TrialBase(Application):
         if not isinstance(participant, Participant):
             raise NotFound("No such participant.")
         return participant
+
+    def _arm_for(self, actor: Actor, participant_id: UUID) -> str | None:
+        """The participant's arm for an unblinded account; a blinded one never gets here."""
+        if actor.blinded:
+            raise PermissionDenied("Blinded accounts may not see the arm.")
+        return self._arm(participant_id)
 
     def _arm(self, participant_id: UUID) -> str | None:
         # Only read, so the cached allocation itself rather than a deep copy of the whole

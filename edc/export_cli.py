@@ -19,17 +19,23 @@ from typing import IO, Any
 
 from tqdm import tqdm
 
+from domain.actor import Actor
 from domain.errors import EdcError
 from domain.numbers import whole_number
+from edc.application import Trial
 from edc.audit import anchors
 from edc.bootstrap import build_trial
 from edc.config import Settings
+from edc.data_kinds import authorize_read
 from edc.exports import store_reader
 from edc.operator import operator_actor
+from edc.permissions import site_scope
 from projections.exports import Cut, ExportKind, View, export, manifest_json
 from projections.exports.source import Progress
 
 Writer = Callable[[Cut, IO[bytes], str], dict[str, Any]]
+# What an account named with --user must be allowed (raises PermissionDenied when not).
+Check = Callable[[Trial, Actor], None]
 
 
 def position_argument(text: str) -> int:
@@ -69,17 +75,32 @@ def common_arguments(parser: argparse.ArgumentParser) -> None:
         "--as-of", type=position_argument, metavar="N", help="last event position included"
     )
     parser.add_argument("--out", type=Path, required=True, metavar="PATH")
+    parser.add_argument(
+        "--user",
+        metavar="NAME",
+        help="write it as this account may read it: its role's permission for the kind of "
+        "data, its site's participants only (without it: the operator, who holds the store)",
+    )
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     kind = ExportKind(args.kind)
     return write_file(
-        args, settings, f"Exporting {kind}", lambda cut, out, name: export(kind, cut, out, name)
+        args,
+        settings,
+        f"Exporting {kind}",
+        lambda cut, out, name: export(kind, cut, out, name),
+        check=lambda trial, actor: authorize_read(trial, actor, kind),
     )
 
 
 def write_file(
-    args: argparse.Namespace, settings: Settings, description: str, writer: Writer
+    args: argparse.Namespace,
+    settings: Settings,
+    description: str,
+    writer: Writer,
+    *,
+    check: Check,
 ) -> int:
     # Opening a directory that holds no store would quietly create an empty one.
     if settings.backend == "sqlite" and not settings.sqlite_path("trial").exists():
@@ -89,7 +110,14 @@ def write_file(
         raise EdcError(f"{out} is a directory; give the path of the file to write.")
     trial = build_trial(settings)
     try:
-        cut = Cut.of(store_reader(trial), View(args.view), args.as_of)
+        site = None
+        if getattr(args, "user", None):
+            actor = trial.actor_for(args.user)
+            check(trial, actor)
+            site = site_scope(actor)
+        cut = dataclasses.replace(
+            Cut.of(store_reader(trial), View(args.view), args.as_of), site=site
+        )
         if not cut.view.blinded:
             # The operator holds the files, so may; the trail still says who took what.
             trial.record_unblinded_export(operator_actor(), description, cut.as_of, "command line")

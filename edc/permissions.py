@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from domain.actor import Actor
-from domain.errors import PermissionDenied
+from domain.errors import NotFound, PermissionDenied
 from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS
 from domain.roles import SITE_ROLES, Role
 
@@ -109,18 +109,31 @@ def authorize(
     check_site(actor, site)
 
 
+def check_blind(actor: Actor, form: str | None, *, as_missing: bool = False) -> None:
+    """The blind is the account's: a blinded account, whatever its role, is refused anything
+    on an arm-revealing form (entry, view, validation, review, history).
+
+    Use cases call this first, before the participant, the form or the arm is read, so the
+    refusal is the same for every participant: with the form, without it, in either arm,
+    or none at all. Pages that show a form (`as_missing`) answer as for a form that does
+    not exist, as the blinded casebook has no such form.
+    """
+    if actor.blinded and form in ARM_REVEALING_FORMS:
+        if as_missing:
+            raise NotFound(f"There is no form called {form!r}.")
+        raise PermissionDenied(
+            f"Blinded accounts may not see or work with the {FORM_LABELS[form]} form: "
+            "it reveals the arm."
+        )
+
+
+def site_scope(actor: Actor) -> str | None:
+    """The site whose participants an account reads: its own for site roles, None (every
+    site) for trial-wide roles. Lists and reports scope by this."""
+    return actor.site if Role(actor.role) in SITE_ROLES else None
+
+
 def check_site(actor: Actor, site: str | None) -> None:
     """Site roles work only with their own site's participants."""
     if site is not None and Role(actor.role) in SITE_ROLES and actor.site != site:
         raise PermissionDenied("You may only work with participants of your own site.")
-
-
-def check_blind(actor: Actor, form: str | None) -> None:
-    """The blind is a property of the account: a blinded account, whatever its role, is
-    refused any use of an arm-revealing form before the participant, the form or the arm is
-    read, so the refusal is the same for every participant and says nothing about any of them."""
-    if form in ARM_REVEALING_FORMS and actor.blinded:
-        label = FORM_LABELS.get(form, form)
-        raise PermissionDenied(
-            f"Blinded accounts may not see or act on the {label} form: it reveals the arm."
-        )

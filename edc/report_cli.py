@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import argparse
 
+from domain.actor import Actor
+from edc.application import Trial
 from edc.config import Settings
 from edc.export_cli import common_arguments, write_file
+from edc.permissions import Action, authorize
 from projections.reports.output import ReportKind, write_report
 
 
@@ -29,5 +32,13 @@ def register(commands: argparse._SubParsersAction) -> None:
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     kind = ReportKind(args.kind)
     return write_file(
-        args, settings, f"Report {kind}", lambda cut, out, name: write_report(kind, cut, out, name)
+        args,
+        settings,
+        f"Report {kind}",
+        lambda cut, out, name: write_report(kind, cut, out, name),
+        check=_may_read_reports,
     )
+
+
+def _may_read_reports(trial: Trial, actor: Actor) -> None:
+    authorize(actor, Action.VIEW_CLINICAL)

@@ -13,6 +13,7 @@ from edc.application import Trial
 from edc.bootstrap import build_trial
 from edc.config import Settings
 from edc.demo.clock import SimulatedClock
+from edc.demo.planted import PlantedEffect
 from edc.demo.scenario import TRIAL_START, DemoTrial
 from edc.demo.users import ensure_demo_users
 
@@ -22,7 +23,13 @@ def seeded_ids(seed: int) -> Callable[[], UUID]:
     return lambda: UUID(int=rng.getrandbits(128), version=4)
 
 
-def build_demo(settings: Settings, participants: int, seed: int, progress: bool = True) -> Trial:
+def build_demo(
+    settings: Settings,
+    participants: int,
+    seed: int,
+    progress: bool = True,
+    planted: PlantedEffect | None = None,
+) -> Trial:
     """Play a synthetic trial of `participants` screened people into an empty store."""
     clock = SimulatedClock(TRIAL_START)
     draws = random.Random(f"draws-{seed}")
@@ -31,7 +38,7 @@ def build_demo(settings: Settings, participants: int, seed: int, progress: bool 
         trial.close()
         raise SystemExit("The event store is not empty: the demo only seeds an empty store.")
     actors = ensure_demo_users(trial)
-    demo = DemoTrial(trial, clock, actors, seed)
+    demo = DemoTrial(trial, clock, actors, seed, planted)
     demo.plan(participants)
     bar = tqdm(
         total=None,

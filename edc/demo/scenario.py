@@ -23,6 +23,7 @@ from domain.protocol import LAST_REPORT_WEEK, SITES
 from edc.application import Trial
 from edc.demo import people
 from edc.demo.clock import SimulatedClock
+from edc.demo.planted import PlantedEffect
 from edc.demo.users import demo_password
 
 TRIAL_START = datetime(2007, 4, 2, 8, 0, tzinfo=UTC)
@@ -55,6 +56,7 @@ class Person:
     # apart from `rng` so that they leave everyone's other answers as they were.
     paths: random.Random = field(default_factory=random.Random)
     skips_primary: bool = False
+    modic_type: str | None = None
     forced: str | None = None
 
 
@@ -70,9 +72,15 @@ class DemoTrial:
     """Plays `participants` synthetic screenings through a Trial with the demo actors."""
 
     def __init__(
-        self, trial: Trial, clock: SimulatedClock, actors: dict[str, Actor], seed: int
+        self,
+        trial: Trial,
+        clock: SimulatedClock,
+        actors: dict[str, Actor],
+        seed: int,
+        planted: PlantedEffect | None = None,
     ) -> None:
         self.trial, self.clock, self.actors = trial, clock, actors
+        self.planted = planted
         self.seed = seed
         self.queue: list[_Scheduled] = []
         # The first adverse event of the demo is serious, so every demo shows one.
@@ -140,6 +148,7 @@ class DemoTrial:
 
     def mri(self, person: Person) -> None:
         items = people.mri_items(person.rng, self.today())
+        person.modic_type = items.get("MODIC_TYPE")
         self.enter(person, "site_staff", "mri", items)
         if items["MODIC_PRESENT"] == "Y":
             if person.rng.random() < 0.08:
@@ -300,6 +309,8 @@ class DemoTrial:
         def assess(person: Person) -> None:
             person.severity = max(0.05, person.severity - person.rng.uniform(0, 0.3))
             items = people.outcome_items(person.rng, form, self.today(), person.severity)
+            if self.planted and self.planted.applies(form, person.arm, person.modic_type):
+                self.planted.plant(person.rng, items, person.severity)
             items |= people.skipped_answers(person.paths, person.skips_primary)
             person.skips_primary = False
             self.enter(person, "assessor", form, items)

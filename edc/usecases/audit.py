@@ -66,10 +66,6 @@ class AuditUseCases(TrialBase):
             raise NotFound(f"There is no form called {form!r}.")
         participant = self._participant(participant_id)
         authorize(actor, Action.VIEW_AUDIT, site=participant.site)
-        if actor.blinded and form in ARM_REVEALING_FORMS:
-            raise PermissionDenied(
-                f"Blinded users may not see the {FORM_LABELS[form]} form or its history."
-            )
         if item not in {spec.name for spec in ITEMS.get(form, ())}:
             raise NotFound(f"The {FORM_LABELS[form]} form has no item {item!r}.")
         history: list[dict[str, Any]] = []

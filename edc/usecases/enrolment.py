@@ -15,10 +15,9 @@ from domain.minimisation import factor_levels
 from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, FORMS
 from domain.reasons import Reason
-from domain.roles import SITE_ROLES, Role
 from edc.base import TrialBase
 from edc.concurrency import retry_on_conflict
-from edc.permissions import Action, authorize, check_blind, check_site
+from edc.permissions import Action, authorize, check_blind, check_site, site_scope
 from edc.presenters import form_view, participant_view
 from edc.query_lookup import open_query_counts
 from edc.refusals import logs_refusals
@@ -80,7 +79,7 @@ class EnrolmentUseCases(TrialBase):
             screening_date=participant.screening_date,
             consent_date=participant.consent_date,
             randomised_on=participant.randomised_on,
-            arm=self._arm(participant_id) if form in ARM_REVEALING_FORMS else None,
+            arm=self._arm_for(actor, participant_id) if form in ARM_REVEALING_FORMS else None,
         )
         record = (
             self.load_arm_revealing_record(participant_id) if form in ARM_REVEALING_FORMS else None
@@ -225,7 +224,7 @@ class EnrolmentUseCases(TrialBase):
         participant = self._participant(participant_id)
         authorize(actor, Action.VIEW_CLINICAL)
         check_site(actor, participant.site)
-        arm = None if actor.blinded else self._arm(participant_id)
+        arm = None if actor.blinded else self._arm_for(actor, participant_id)
         record = None if actor.blinded else self.load_arm_revealing_record(participant_id)
         return participant_view(
             participant,
@@ -236,9 +235,21 @@ class EnrolmentUseCases(TrialBase):
         )
 
     @logs_refusals
+    def get_participant_form(self, actor: Actor, participant_id: UUID, form: str) -> dict[str, Any]:
+        """The participant as `get_participant` shows them, for a page of one of their forms:
+        a blinded account is refused an arm-revealing form before anything is read."""
+        check_blind(actor, form, as_missing=True)
+        if form not in FORMS:
+            raise NotFound(f"There is no form called {form!r}.")
+        view = self.get_participant(actor, participant_id)
+        if form not in view["forms"]:
+            raise NotFound(f"There is no form called {form!r}.")
+        return view
+
+    @logs_refusals
     def list_participants(self, actor: Actor, site: str | None = None) -> list[dict[str, Any]]:
         authorize(actor, Action.VIEW_CLINICAL)
-        if Role(actor.role) in SITE_ROLES and site is None:
-            site = actor.site
+        if site is None:
+            site = site_scope(actor)
         check_site(actor, site)
         return [self.get_participant(actor, pid) for pid in self.participant_ids(site)]

@@ -3,8 +3,9 @@
 Intention to treat: every randomised participant, in the arm allocated (the snapshot's `ARM`,
 or a seeded dummy allocation in a blinded run, which never reads the real arm). Outcomes are
 the snapshot's values at week 10 and at the 1-year follow-up; an empty value is a missing
-outcome. The minimisation factors are worked out from the snapshot's values with the
-domain's own `factor_levels`, so the analysis strata are the randomisation's strata.
+outcome. The minimisation factors are those the randomisation used (the snapshot's `RAND_*`
+columns, whatever was corrected later) and, for a sensitivity analysis, the levels of the
+corrected values, worked out with the domain's own `factor_levels`.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ class Person:
     participant_id: str
     screening_number: str
     arm: str
-    levels: dict[str, str]
+    levels: dict[str, str]  # as randomised
+    corrected_levels: dict[str, str]  # from the values as corrected since
     baseline: dict[str, float | None]
     outcomes: dict[str, dict[str, float | None]] = field(default_factory=dict)
     # Analysed at each follow-up by the CONSORT rule (domain.itt): the primary outcome present.
@@ -102,12 +104,18 @@ def build_dataset(snapshot: zipfile.ZipFile, dummy_seed: int | None) -> Dataset:
     people = []
     for row in participants:
         pid = row["participant_id"]
-        levels = factor_levels(_values(screening[pid]), _values(mri[pid]), _values(baseline[pid]))
+        corrected = factor_levels(
+            _values(screening[pid]), _values(mri[pid]), _values(baseline[pid])
+        )
+        as_randomised = {
+            factor: row.get(f"RAND_{factor.upper()}") or corrected[factor] for factor in MODIFIERS
+        }
         person = Person(
             participant_id=pid,
             screening_number=row["screening_number"],
             arm=arms[pid] if dummy else row["ARM"],
-            levels=levels,
+            levels=as_randomised,
+            corrected_levels=corrected,
             baseline={item: _number(baseline[pid].get(item)) for item in OUTCOMES},
         )
         for visit, rows in follow_ups.items():

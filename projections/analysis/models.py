@@ -64,11 +64,11 @@ class Design:
     people: list[Person] = field(default_factory=list)
 
 
-def factor_columns(person: Person) -> list[float]:
-    """Each minimisation factor as 0/1: 1 for its second level (M, 40-60, no, heavy, other)."""
-    return [
-        1.0 if person.levels[factor] == FACTOR_LEVELS[factor][1] else 0.0 for factor in MODIFIERS
-    ]
+def factor_columns(person: Person, corrected: bool = False) -> list[float]:
+    """Each minimisation factor as 0/1: 1 for its second level (M, 40-60, no, heavy, other),
+    as randomised (or, for the sensitivity analysis, from the corrected values)."""
+    levels = person.corrected_levels if corrected else person.levels
+    return [1.0 if levels[factor] == FACTOR_LEVELS[factor][1] else 0.0 for factor in MODIFIERS]
 
 
 FACTOR_NAMES = [f"{factor}={FACTOR_LEVELS[factor][1]}" for factor in MODIFIERS]
@@ -82,6 +82,7 @@ def design(
     baseline: bool = True,
     transform: Any = None,
     interaction: str | None = None,
+    corrected: bool = False,
 ) -> Design:
     names = ["const", "treated"] + (["baseline"] if baseline else []) + FACTOR_NAMES
     if interaction is not None:
@@ -96,7 +97,7 @@ def design(
             continue
         treated = float(data.treated(person))
         row = [1.0, treated] + ([float(base)] if baseline and base is not None else [])
-        factors = factor_columns(person)
+        factors = factor_columns(person, corrected)
         row += factors
         if interaction is not None:
             row.append(treated * factors[MODIFIERS.index(interaction)])

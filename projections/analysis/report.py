@@ -68,6 +68,14 @@ def tables(results: Results) -> list[tuple[str, list[str], list[list[str]]]]:
             [estimate_cells(results.sensitivity[visit]) for visit in FOLLOW_UPS],
         )
     )
+    out.append(
+        (
+            "Sensitivity: adjusted for the minimisation factors of the corrected values (the "
+            "primary analysis uses the levels the randomisation used)",
+            ESTIMATE_HEADER,
+            [estimate_cells(results.corrected_factors[visit]) for visit in FOLLOW_UPS],
+        )
+    )
     for visit in FOLLOW_UPS:
         out.append(
             (
@@ -187,9 +195,10 @@ def report_html(results: Results) -> str:
         stamp,
         f"<h1>{html.escape(TITLE)}</h1>",
         "<p>Population: intention to treat, every randomised participant in the arm allocated. "
-        "The primary analysis uses the complete cases of each follow-up visit; a sensitivity "
-        "analysis imputes missing outcomes by chained equations. Minimisation factors are "
-        "worked out from the snapshot's values.</p>",
+        "The primary analysis uses the complete cases of each follow-up visit (analysed: the "
+        "primary outcome has a value, as in the CONSORT diagram) and adjusts for the "
+        "minimisation factors as the randomisation used them; sensitivity analyses impute "
+        "missing outcomes by chained equations and use the corrected factor levels.</p>",
     ]
     for title, header, rows in tables(results):
         parts.append(f"<h2>{html.escape(title)}</h2><table><thead><tr>")

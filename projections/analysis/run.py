@@ -58,6 +58,7 @@ class Results:
     randomised: dict[str, int]
     primary: dict[str, models.Estimate]
     sensitivity: dict[str, models.Estimate]
+    corrected_factors: dict[str, models.Estimate]
     secondary: dict[str, list[models.Estimate]]
     interactions: dict[str, list[models.Interaction]]
     harms: list[Harms] | None
@@ -122,6 +123,13 @@ def run_analysis(
         primary[visit] = models.linear(
             f"LBP now, {FOLLOW_UP_LABELS[visit]}", models.design(data, visit, "LBP_NOW")
         )
+    corrected_factors = {
+        visit: models.linear(
+            f"LBP now, {FOLLOW_UP_LABELS[visit]}, corrected factor levels",
+            models.design(data, visit, "LBP_NOW", corrected=True),
+        )
+        for visit in FOLLOW_UPS
+    }
     step("primary analysis", 0.15)
     secondary: dict[str, list[models.Estimate]] = {}
     for visit in FOLLOW_UPS:
@@ -158,6 +166,7 @@ def run_analysis(
         randomised=randomised,
         primary=primary,
         sensitivity=sensitivity,
+        corrected_factors=corrected_factors,
         secondary=secondary,
         interactions=interactions,
         harms=None if data.dummy else harms(data),

@@ -76,7 +76,8 @@ def is_participant_topic(topic: str) -> bool:
 
 
 def casebooks(cut: Cut) -> Iterator[Casebook]:
-    """Every participant screened up to the cut, in screening order."""
+    """Every participant screened up to the cut, in screening order (of the cut's site only,
+    when it has one)."""
     versions: dict[UUID, int] = {}
     # Arm-revealing records (unblinded cuts only), by record id.
     record_versions: dict[UUID, int] = {}
@@ -98,6 +99,8 @@ def casebooks(cut: Cut) -> Iterator[Casebook]:
             )
     for participant_id, version in versions.items():
         casebook = rebuild(cut.aggregate_events(participant_id, version))
+        if cut.site is not None and casebook.participant.site != cut.site:
+            continue
         record_id = arm_revealing_record_id(participant_id)
         if record_id in record_versions:
             events = cut.aggregate_events(record_id, record_versions[record_id])

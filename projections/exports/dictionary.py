@@ -15,6 +15,7 @@ from dataclasses import astuple, dataclass, fields, replace
 
 from domain.crf import DERIVED, ItemSpec, export_items
 from domain.crf.short_names import short_names
+from domain.minimisation import FACTOR_LEVELS
 from domain.protocol import (
     ARM_LABELS,
     ARM_REVEALING_FORMS,
@@ -25,6 +26,7 @@ from domain.protocol import (
     VISITS,
 )
 from projections.exports.cells import TEXT_CELL_NOTE, csv_row
+from projections.exports.tables import RANDOMISATION_LEVEL_COLUMNS
 from projections.exports.view import View
 
 PARTICIPANTS = "participants"
@@ -123,6 +125,19 @@ def participant_entries(view: View) -> Iterator[Entry]:
         "",
         "empty until randomised",
     )
+    for factor, column in RANDOMISATION_LEVEL_COLUMNS.items():
+        yield Entry(
+            PARTICIPANTS,
+            column,
+            f"Minimisation factor {factor.replace('_', ' ')} at randomisation",
+            "code",
+            "; ".join(f"{level}={level}" for level in FACTOR_LEVELS[factor]),
+            "",
+            "no",
+            "",
+            "the level the randomisation used; a later correction does not change it; "
+            "empty until randomised",
+        )
     if not view.blinded:
         yield Entry(
             PARTICIPANTS,

@@ -61,6 +61,8 @@ class Cut:
     as_of: int
     view: View
     progress: Progress | None = None
+    # Only this site's participants (reports for site roles); None: the whole trial.
+    site: str | None = None
 
     @classmethod
     def of(

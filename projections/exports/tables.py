@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from domain import crf
+from domain.minimisation import FACTORS, factor_levels
 from domain.protocol import VISIT_OF_FORM
 from projections.exports.casebook import Casebook
 from projections.exports.values import as_text
@@ -20,9 +21,32 @@ from projections.exports.view import View
 FORM_KEY_COLUMNS = ("participant_id", "screening_number", "visit")
 
 
+# The minimisation factor levels the randomisation used (blinded-safe: participant facts),
+# for the analysis adjusted "as randomised"; corrections after randomisation leave them.
+RANDOMISATION_LEVEL_COLUMNS: dict[str, str] = {
+    factor: f"RAND_{factor.upper()}" for factor in FACTORS
+}
+
+
 def participant_columns(view: View) -> tuple[str, ...]:
-    columns = ("participant_id", "screening_number", "site", "status", "randomised_on")
+    columns = (
+        "participant_id",
+        "screening_number",
+        "site",
+        "status",
+        "randomised_on",
+        *RANDOMISATION_LEVEL_COLUMNS.values(),
+    )
     return columns if view.blinded else (*columns, "ARM")
+
+
+def levels_at_randomisation(casebook: Casebook) -> list[str]:
+    participant = casebook.participant
+    sheets = participant.as_randomised
+    if participant.randomised_on is None or not sheets:
+        return ["" for _ in RANDOMISATION_LEVEL_COLUMNS]
+    levels = factor_levels(sheets["screening"], sheets["mri"], sheets["baseline"])
+    return [levels[factor] for factor in RANDOMISATION_LEVEL_COLUMNS]
 
 
 def participant_row(casebook: Casebook, view: View) -> list[str]:
@@ -33,6 +57,7 @@ def participant_row(casebook: Casebook, view: View) -> list[str]:
         participant.site,
         participant.status,
         as_text(participant.randomised_on),
+        *levels_at_randomisation(casebook),
     ]
     if not view.blinded:
         row.append(as_text(casebook.arm))

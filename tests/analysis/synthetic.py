@@ -52,8 +52,15 @@ def synthetic_snapshot(plan: Planted, with_arm: bool = True) -> tuple[bytes, flo
         is_type1 = modic in ("1", "1/2")
         type1 += is_type1
         base = rng.randint(3, 9)
+        levels = [
+            sex,
+            "18-39" if age < 40 else "40-60",
+            "yes" if smoker == "Y" else "no",
+            "light" if load <= 2 else "heavy",
+            "1 or 1/2" if is_type1 else "other",
+        ]
         participants.append(
-            [pid, f"RINGE-{number:04d}", "RINGE", "completed", "2008-01-01"]
+            [pid, f"RINGE-{number:04d}", "RINGE", "completed", "2008-01-01", *levels]
             + ([arm] if with_arm else [])
         )
         screening.append([pid, age, sex])
@@ -78,6 +85,7 @@ def synthetic_snapshot(plan: Planted, with_arm: bool = True) -> tuple[bytes, flo
                 ]
             )
     header_p = ["participant_id", "screening_number", "site", "status", "randomised_on"]
+    header_p += ["RAND_SEX", "RAND_AGE", "RAND_SMOKING", "RAND_PHYSICAL_LOAD", "RAND_MODIC_TYPE"]
     files = {
         "participants.csv": _csv(header_p + (["ARM"] if with_arm else []), participants),
         "screening.csv": _csv(["participant_id", "AGE", "SEX"], screening),

@@ -109,3 +109,27 @@ def test_too_few_participants_give_a_reason_not_an_error(tmp_path: Path) -> None
     assert results.primary["week10"].estimate is None
     assert "not estimable" in results.primary["week10"].note
     assert report_files(results)["report.pdf"].startswith(b"%PDF")
+
+
+def test_the_primary_analysis_uses_the_levels_the_randomisation_used() -> None:
+    data_bytes, _ = synthetic_snapshot(Planted(randomised=30, seed=2))
+    with zipfile.ZipFile(io.BytesIO(data_bytes)) as snapshot:
+        files = {name: snapshot.read(name).decode() for name in snapshot.namelist()}
+    # A smoker corrected to non-smoker after randomisation: randomised as "yes".
+    lines = files["baseline.csv"].splitlines()
+    first = lines[1].split(",")
+    first[-2] = "N" if first[-2] == "Y" else "Y"
+    lines[1] = ",".join(first)
+    files["baseline.csv"] = "\n".join(lines) + "\n"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as snapshot:
+        data = build_dataset(snapshot, None)
+    person = data.people[0]
+    assert person.levels["smoking"] != person.corrected_levels["smoking"]
+    assert models.factor_columns(person) != models.factor_columns(person, corrected=True)
+    results = run_analysis(out.getvalue(), imputations=2)
+    assert results.corrected_factors["week10"].n == results.primary["week10"].n
+    assert results.corrected_factors["week10"].estimate != results.primary["week10"].estimate

@@ -316,3 +316,32 @@ def test_the_same_cut_gives_the_same_bytes(built: Built) -> None:
     write_analysis_files(cut, first)
     write_analysis_files(cut, second)
     assert first.getvalue() == second.getvalue()
+
+
+def test_participants_carry_the_factor_levels_the_randomisation_used(fresh: Built) -> None:
+    trial, staff, small = fresh.trial, fresh.actors["site_staff"], fresh.small
+    pid = small.ids["F"]
+    before = {
+        row["participant_id"]: row
+        for row in csv_rows(
+            unzip(export_bytes(fresh.reader, ExportKind.CSV, View.BLINDED))["participants.csv"]
+        )
+    }[str(pid)]
+    assert before["RAND_SMOKING"] in ("yes", "no") and before["RAND_SEX"] in ("F", "M")
+    smoker = "N" if before["RAND_SMOKING"] == "yes" else "Y"
+    participant = trial.get_participant(staff, pid)
+    trial.correct_form(
+        staff,
+        pid,
+        "baseline",
+        {**participant["forms"]["baseline"]["items"], "SMOKER": smoker},
+        expected_version=participant["forms"]["baseline"]["version"],
+        reason={"code": "transcription_error", "text": "source says otherwise"},
+    )
+    after = {
+        row["participant_id"]: row
+        for row in csv_rows(
+            unzip(export_bytes(fresh.reader, ExportKind.CSV, View.BLINDED))["participants.csv"]
+        )
+    }[str(pid)]
+    assert after["RAND_SMOKING"] == before["RAND_SMOKING"]

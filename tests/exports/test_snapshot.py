@@ -80,6 +80,8 @@ def test_the_snapshot_holds_participants_forms_dictionary_and_manifest(
     assert [p["screening_number"] for p in participants] == [f"RINGE-{n:04d}" for n in range(1, 9)]
     columns = list(participants[0])
     expected = ["participant_id", "screening_number", "site", "status", "randomised_on"]
+    # The minimisation factor levels the randomisation used (for the analysis as randomised).
+    expected += ["RAND_SEX", "RAND_AGE", "RAND_SMOKING", "RAND_PHYSICAL_LOAD", "RAND_MODIC_TYPE"]
     assert columns == (expected if view is View.BLINDED else [*expected, "ARM"])
     statuses = [p["status"] for p in participants]
     assert statuses == [

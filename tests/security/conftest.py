@@ -2,6 +2,7 @@
 
 from tests.app.conftest import actors, clock, settings, trial  # noqa: F401
 from tests.exports.conftest import fresh, odm_schema  # noqa: F401
+from tests.security.blind_fixtures import blind_client, blind_store  # noqa: F401
 from tests.web.conftest import (  # noqa: F401
     client,
     make_client,

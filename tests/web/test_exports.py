@@ -15,6 +15,7 @@ from web.config import WebConfig
 from web.keys import TRIAL
 
 KINDS = ("csv", "odm", "odm-snapshot", "audit", "dictionary")
+AUDIT_TRAIL_KINDS = ("odm", "audit")
 
 
 @pytest.mark.parametrize("role", ["site_staff", "assessor", "investigator", "monitor", "admin"])
@@ -37,6 +38,10 @@ async def test_blinded_exports_download_and_hold_no_arm(
     assert "Blinded view" in page and "Unblinded view" not in page
     for kind in KINDS:
         response = await client.get(f"/exports/{kind}?view=blinded")
+        if role == "analyst" and kind in AUDIT_TRAIL_KINDS:
+            # ODM Transactional and the audit stream are the audit trail (issue 9).
+            assert response.status == 403, kind
+            continue
         assert response.status == 200, kind
         assert response.headers["Content-Disposition"].startswith("attachment")
         assert response.headers["X-EDC-View"] == "blinded"
@@ -131,6 +136,10 @@ async def test_snapshot_and_odm_api(client: Client, seeded: Seeded) -> None:
         ).status == 422, bad
     assert (await client.get("/api/v1/snapshots/unblinded", headers=headers)).status == 403
     assert (await client.get("/api/v1/snapshots/sideways", headers=headers)).status == 422
-    xml = await client.get("/api/v1/exports/odm?type=transactional", headers=headers)
+    # ODM Transactional is the audit trail: the data manager's, not the analyst's (issue 9).
+    refused = await client.get("/api/v1/exports/odm?type=transactional", headers=headers)
+    assert refused.status == 403
+    manager = bearer(seeded, "data_manager")
+    xml = await client.get("/api/v1/exports/odm?type=transactional", headers=manager)
     assert xml.status == 200 and (await xml.read()).startswith(b"<?xml")
     assert (await client.get("/api/v1/exports/odm?type=other", headers=headers)).status == 422

@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from edc.data_kinds import authorize_read
 from projections.exports import ExportKind, default_file_name, export
 from web.api import models
 from web.api.body import respond
@@ -61,6 +62,7 @@ async def snapshot(request: web.Request) -> web.StreamResponse:
     fmt = request.query.get("format", "csv")
     if fmt not in ("csv", "json"):
         raise ApiError(422, "invalid", "format is csv or json.", {"format": "csv or json"})
+    await run(authorize_read, trial, actor, ExportKind.CSV)
     view = await run(export_view, trial, actor, request.match_info["view"])
     cut = await run(take_cut, trial, actor, view, _as_of(request), f"snapshot {fmt}", "api")
     if fmt == "json":
@@ -89,6 +91,7 @@ async def odm(request: web.Request) -> web.StreamResponse:
             "type is snapshot or transactional.",
             {"type": "snapshot or transactional"},
         )
+    await run(authorize_read, trial, actor, kind)
     view = await run(export_view, trial, actor, request.query.get("view", "blinded"))
     cut = await run(take_cut, trial, actor, view, _as_of(request), kind.value, "api")
     name = default_file_name(kind, cut)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from domain.errors import EdcError, NotFound
-from edc.permissions import Action, may
+from edc.data_kinds import may_read
+from projections.exports import ExportKind
 from web.calls import actor_of, run, trial_of
 from web.downloads import export_view, take_cut, unblinded_views_allowed
 from web.errors import WebRefusal
@@ -32,7 +33,7 @@ MEDIA = {
 
 def _check(request: web.Request) -> None:
     actor = actor_of(request)
-    if not may(actor, Action.EXPORT):
+    if not may_read(actor, ExportKind.ANALYSIS):
         raise WebRefusal(f"Your role ({actor.role}) may not run the analysis.")
 
 

@@ -78,8 +78,9 @@ async def item_history(request: web.Request) -> web.Response:
     actor, pid = actor_of(request), participant_id(request)
     form, item = request.match_info["form"], request.match_info["item"]
     trial = trial_of(request)
-    view = await run(trial.get_participant, actor, pid)
+    # The history first: its refusals come before anything about the participant is read.
     rows = await run(trial.item_history, actor, pid, form, item)
+    view = await run(trial.get_participant, actor, pid)
     spec = _spec(form, item)
     for row in rows:
         row["old_text"], row["new_text"] = display(spec, row["old"]), display(spec, row["new"])

@@ -63,12 +63,8 @@ async def _load(
     request: web.Request, pid: UUID, form: str
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     actor = actor_of(request)
-    view = await run(trial_of(request).get_participant, actor, pid)
-    state = view["forms"].get(form)
-    if state is None:
-        # Same answer as for a form that does not exist: a blinded user learns nothing.
-        raise NotFound(f"There is no form called {form!r}.")
-    return view, state
+    view = await run(trial_of(request).get_participant_form, actor, pid, form)
+    return view, view["forms"][form]
 
 
 async def _page(

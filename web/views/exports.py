@@ -10,6 +10,7 @@ from aiohttp import web
 
 from domain.errors import EdcError
 from edc.audit import chain
+from edc.data_kinds import authorize_read, may_read
 from edc.permissions import Action, may
 from projections.exports import ExportKind, default_file_name, export
 from projections.exports.dictionary import dictionary_html
@@ -68,7 +69,7 @@ async def exports_page(request: web.Request) -> web.Response:
     context = {
         "head": head,
         "chain_head": str(chain_head),
-        "kinds": [(kind.value, label) for kind, label in LABELS.items()],
+        "kinds": [(kind.value, label) for kind, label in LABELS.items() if may_read(actor, kind)],
         "views": views,
     }
     return await render(request, "exports.html", context)
@@ -82,6 +83,7 @@ async def download(request: web.Request) -> web.StreamResponse:
         kind = ExportKind(request.match_info["kind"])
     except ValueError:
         raise web.HTTPNotFound() from None
+    await run(authorize_read, trial, actor, kind)
     view = await run(export_view, trial, actor, request.query.get("view", ""))
     cut = await run(take_cut, trial, actor, view, as_of_param(request), kind.value, "web")
     html = kind is ExportKind.DICTIONARY and request.query.get("format") == "html"

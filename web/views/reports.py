@@ -3,9 +3,12 @@ data; SVG shown in pages, CSV/HTML/JSON as downloads."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from aiohttp import web
 
 from domain.errors import NotFound
+from edc.permissions import site_scope
 from projections.reports.output import SUFFIXES, ReportKind, write_report
 from web.calls import actor_of, run, trial_of
 from web.downloads import report_view, stream_file, take_cut
@@ -39,6 +42,8 @@ async def report(request: web.Request) -> web.StreamResponse:
     cut = await run(
         take_cut, trial, actor, view, as_of_param(request), f"report {kind.value}", "web"
     )
+    # Site roles see their own site's participants, as in every other read.
+    cut = dataclasses.replace(cut, site=site_scope(actor))
     file_name = f"{kind.value}-{view.value}-{cut.as_of}{suffix}"
     return await stream_file(
         request,

@@ -11,7 +11,7 @@ from aiohttp import web
 from domain.errors import EdcError
 from domain.protocol import FORM_LABELS, FORMS
 from domain.signing import SignatureMeaning
-from edc.permissions import Action, may
+from edc.permissions import Action, check_blind, may
 from web.calls import actor_of, participant_id, run, trial_of
 from web.errors import WebRefusal
 from web.pages import flash, form_text, render, url_for
@@ -65,7 +65,9 @@ async def sign_form(request: web.Request) -> web.Response:
     actor = actor_of(request)
     if not may(actor, Action.SIGN):
         raise WebRefusal(f"Your role ({actor.role}) may not sign.")
-    return await _sign_page(request, _form_of(request, request.query))
+    form = _form_of(request, request.query)
+    check_blind(actor, form)
+    return await _sign_page(request, form)
 
 
 @routes.post("/participants/{pid}/sign", name="sign")
@@ -73,6 +75,8 @@ async def sign(request: web.Request) -> web.Response:
     actor, pid = actor_of(request), participant_id(request)
     post = await request.post()
     form = _form_of(request, post)
+    # Refused as an error page, never on the participant's sign page.
+    check_blind(actor, form)
     meaning = form_text(post, "meaning", 20)
     try:
         await run(
