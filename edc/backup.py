@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from domain.errors import EdcError
-from edc.audit.store import chain_recorder
 from edc.config import Settings
 from edc.pgbin import pg_program
 from edc.pgurl import postgres_env
@@ -356,22 +355,14 @@ def _check_anchors(settings: Settings) -> str:
     trial = _open_existing(settings)
     try:
         current = head(trial)
-        store = chain_recorder(trial)
-        within = anchors.highest([a for a in found if a.head.position <= current.position])
-        if within is not None and within.head.position:
-            link = store.chain_link_at_or_before(within.head.position)
-            if (
-                link is None
-                or link.position != within.head.position
-                or link.link.hex() != within.head.link
-            ):
-                raise BackupError(
-                    f"The restored store does not contain the head {within.head} recorded in "
-                    f"{within.origin}: the backup was altered after that head was anchored. "
-                    "Do not use it; `edc audit verify` reports it too."
-                )
+        problem = anchors.contradiction(trial, found)
     finally:
         trial.close()
+    if problem:
+        raise BackupError(
+            f"The restored store is not the one anchored: {problem}. The backup was altered "
+            "after that head was anchored: do not use it; `edc audit verify` reports it too."
+        )
     newer = anchors.highest(found)
     if newer is not None and newer.head.position > current.position:
         return (

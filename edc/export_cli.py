@@ -23,6 +23,7 @@ from domain.actor import Actor
 from domain.errors import EdcError
 from domain.numbers import whole_number
 from edc.application import Trial
+from edc.audit import anchors
 from edc.bootstrap import build_trial
 from edc.config import Settings
 from edc.data_kinds import authorize_read
@@ -129,6 +130,10 @@ def write_file(
             partial.unlink(missing_ok=True)
     finally:
         trial.close()
+    # The head the manifest states is anchored too: verify checks it by default.
+    anchors.record_published(
+        settings, manifest.get("chain_head"), f"{getattr(args, 'kind', '')} export {out}"
+    )
     sys.stdout.write(manifest_json(manifest))
     return 0
 

@@ -7,7 +7,7 @@ of its own (`Settings.anchor_path`, `EDC_ANCHOR_DIR`), one JSON line per entry:
 
 - `commit`: a head the application committed, noted after each write and written at most once
   per `INTERVAL` seconds per process (off the request path: a timer writes the newest one);
-- `backup`: the head a backup was made at;
+- `backup`: the head a backup was made at; `published`: the head stated by an export manifest;
 - `adopted`: `edc audit adopt` sealed events the chain did not cover;
 - `restore-accepted`: `edc audit accept-restore` recorded that an older backup was restored on
   purpose, so heads logged before it beyond its position are superseded, not a finding.
@@ -38,7 +38,7 @@ from edc.private_files import private_directory
 LOG_FILE = "heads.log"
 INTERVAL = 2.0  # seconds between two commit entries of one process
 
-Kind = str  # "commit" | "backup" | "adopted" | "restore-accepted"
+Kind = str  # "commit" | "backup" | "published" | "adopted" | "restore-accepted"
 
 
 @dataclass(frozen=True)
@@ -220,6 +220,31 @@ def record(settings: Settings, kind: Kind, head: ChainHead, note: str = "") -> N
     log_for(settings).append(kind, head, note)
 
 
+def record_published(settings: Settings, head: str | None, note: str) -> None:
+    """Anchor a head published in a manifest (an export's), so verify checks it by default."""
+    if head:
+        record(settings, "published", ChainHead.parse(head), note)
+
+
+def contradiction(app: Application, anchors: list[Anchor]) -> str | None:
+    """The first anchor at or below the store's head whose link the chain does not hold.
+
+    One look-up per anchored position: for a restore, not for every start.
+    """
+    from edc.audit.chain import head
+
+    store = chain_recorder(app)
+    current = head(app)
+    for anchor in sorted(anchors, key=lambda a: a.head.position):
+        position = anchor.head.position
+        if position == 0 or position > current.position:
+            continue
+        link = store.chain_link_at_or_before(position)
+        if link is None or link.position != position or link.link.hex() != anchor.head.link:
+            return f"the store does not contain the head {anchor.head} recorded in {anchor.origin}"
+    return None
+
+
 def anchors_for(settings: Settings) -> tuple[list[Anchor], list[str]]:
     flush(settings)
     return log_for(settings).anchors()
@@ -235,7 +260,7 @@ def quick_check(app: Application, settings: Settings) -> str | None:
     store = chain_recorder(app)
     events = store.event_count()
     current = head(app)
-    links = store.chain_count(current.position)
+    links = store.link_count()
     if events and not links:
         return (
             f"the store holds {events} events but no audit chain (it was removed, or the "

@@ -336,6 +336,12 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
             row = curs.fetchone()
             return int(row["n"]) if row else 0
 
+    def link_count(self) -> int:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(SQL("SELECT COUNT(*) AS n FROM {}").format(self.chain_table))
+            row = curs.fetchone()
+            return int(row["n"]) if row else 0
+
     def chain_count(self, upto: int) -> int:
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(

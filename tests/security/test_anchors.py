@@ -6,6 +6,7 @@ store are doctored file by file; a PostgreSQL dump is restored as made).
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -169,3 +170,21 @@ def test_the_anchor_directory_survives_the_data_directory_being_replaced(
     fresh.close()
     done = verify(settings)
     assert done.returncode == 1 and "truncated" in done.stdout
+
+
+def test_the_head_of_an_export_manifest_is_checked_by_default(
+    trial: Trial, actors: dict[str, Actor], settings: Settings, tmp_path: Path
+) -> None:
+    store = built(trial, actors, settings)
+    out = tmp_path / "snapshot.zip"
+    exported = edc(settings, "export", "csv", "--view", "blinded", "--out", str(out))
+    assert exported.returncode == 0, exported.stderr
+    stated = json.loads(exported.stdout)["chain_head"]
+    log = settings.anchor_path / "heads.log"
+    # Only the manifest's head is left to check against: no commit anchor at all.
+    published = [line for line in log.read_text().splitlines() if '"published"' in line]
+    assert len(published) == 1 and stated in published[0]
+    log.write_text(published[0] + "\n")
+    rewrite_consistently(store, store.position_of("FormCorrected"))
+    done = verify(settings)
+    assert done.returncode == 1 and "rewritten" in done.stdout and "published" in done.stdout
