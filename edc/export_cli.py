@@ -111,13 +111,16 @@ def write_file(
     trial = build_trial(settings)
     try:
         site = None
-        if getattr(args, "user", None):
-            actor = trial.actor_for(args.user)
+        actor = trial.actor_for(args.user) if getattr(args, "user", None) else None
+        if actor is not None:
             check(trial, actor)
             site = site_scope(actor)
         cut = dataclasses.replace(
             Cut.of(store_reader(trial), View(args.view), args.as_of), site=site
         )
+        if actor is not None and not cut.view.blinded:
+            # The account's own right to the arm, as on the web (the release rule).
+            trial.check_unblinded_access(actor, cut.as_of)
         if not cut.view.blinded:
             # The operator holds the files, so may; the trail still says who took what.
             trial.record_unblinded_export(operator_actor(), description, cut.as_of, "command line")

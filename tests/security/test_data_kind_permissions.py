@@ -81,3 +81,16 @@ def test_edc_export_as_an_analyst_refuses_the_audit_trail(
     out = tmp_path / "audit-by-manager.ndjson"
     done = edc(settings, "export", "audit", "--user", MANAGER, "--out", str(out))
     assert done.returncode == 0 and out.stat().st_size > 0, done.stderr
+
+
+def test_edc_export_as_a_blinded_account_refuses_the_unblinded_view(
+    blind_store: BlindStore, tmp_path: Path
+) -> None:
+    settings = blind_store.copy_to(tmp_path / "var")
+    for name in (ANALYST, MANAGER):
+        out = tmp_path / f"{name}.zip"
+        done = edc(
+            settings, "export", "csv", "--view", "unblinded", "--user", name, "--out", str(out)
+        )
+        assert done.returncode == 2 and "unblinded" in done.stderr, (name, done.stderr)
+        assert not out.exists()
