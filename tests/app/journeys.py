@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from uuid import UUID
 
 from domain.actor import Actor
@@ -23,12 +24,13 @@ def ready_to_randomise(trial: Trial, staff: Actor, **screening: object) -> UUID:
 
 
 def _recent_baseline(trial: Trial) -> dict[str, str]:
-    """A test's step clock starts where the factories' dates fit; on the wall clock those dates
-    are years old, and a baseline more than 30 days old cannot be randomised (CRF.md), so the
-    baseline is dated today."""
-    if hasattr(trial.clock, "current"):
+    """The factories' baseline date fits the step clocks most tests start at; on a later clock
+    (the wall clock, or a step clock weeks on) a baseline more than 30 days old cannot be
+    randomised (CRF.md), so the baseline is then dated on the clock's day."""
+    today = trial.local_date(trial.clock())
+    if (today - date.fromisoformat(factories.outcomes()["ASSESS_DATE"])).days <= 30:
         return {}
-    return {"ASSESS_DATE": trial.local_date(trial.clock()).isoformat()}
+    return {"ASSESS_DATE": today.isoformat()}
 
 
 def randomised(trial: Trial, staff: Actor, **screening: object) -> tuple[UUID, str]:

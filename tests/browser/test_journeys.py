@@ -38,11 +38,11 @@ def test_site_staff_screen_mri_consent_baseline_and_randomise(
     page.get_by_role("link", name="MRI", exact=True).click()
     # A mistake first: the message appears next to the item and the rest is kept.
     fill_form(page, "mri", {**factories.mri(), "MRI_DATE": "2023-12-01"})
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     assert page.locator("#err-MRI_DATE").is_visible()
     assert page.locator("#wrap-MODIC_TYPE input[value='1']").is_checked()
     fill_form(page, "mri", {"MRI_DATE": "2024-01-12"})
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     assert "MRI saved." in page.locator(".flash").inner_text()
 
     for form, label, items in (
@@ -52,7 +52,7 @@ def test_site_staff_screen_mri_consent_baseline_and_randomise(
         page.get_by_role("link", name=re.compile(r"Participant RINGE-0004")).click()
         page.get_by_role("link", name=label, exact=True).click()
         fill_form(page, form, items)
-        page.get_by_role("button", name="Save").click()
+        page.get_by_role("button", name="Save", exact=True).click()
         assert f"{label} saved." in page.locator(".flash").inner_text()
     assert page.locator("#derived-RMDQ_SCORE").inner_text() == "0"
 
@@ -89,7 +89,7 @@ def test_assessor_enters_week_10_outcomes_and_sees_no_arm_anywhere(
     page.get_by_role("link", name="Week 10 outcomes").click()
     look()
     fill_form(page, "week10", factories.outcomes("week10", ASSESS_DATE="2024-03-25"))
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     look()
     assert "Week 10 outcomes saved." in page.locator(".flash").inner_text()
     assert page.locator("#derived-LBP_MEAN3").inner_text() == "6.3"
@@ -181,9 +181,17 @@ def test_data_manager_locks_and_analyst_downloads_a_snapshot(
     manager.get_by_role("button", name="Lock participant").click()
     assert "Participant locked." in manager.locator(".flash").inner_text()
     manager.get_by_role("link", name="Database lock").click()
+    # The pre-lock checks find what the small trial leaves open: each is overridden with a reason.
+    for field in manager.get_by_label("Reason to lock nevertheless").all():
+        field.fill("Browser test trial: left open on purpose")
+    manager.get_by_label("Your password (electronic signature)").fill(PASSWORD)
     manager.get_by_label(re.compile("lock the whole database")).check()
-    manager.get_by_role("button", name="Lock the database").click()
+    manager.get_by_role("button", name="Sign and lock the database").click()
     assert "The database is locked" in manager.locator("#db-status").inner_text()
+    manager.get_by_label("Your password (electronic signature)").fill(PASSWORD)
+    manager.get_by_label(re.compile("release the unblinded data")).check()
+    manager.get_by_role("button", name="Sign and release").click()
+    assert "released to the analysts" in manager.locator("#db-status").inner_text()
 
     analyst = new_page()
     log_in(analyst, base, "analyst")
