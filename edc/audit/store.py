@@ -28,6 +28,7 @@ class HeadNoter(Protocol):
     """Told each committed head (position, link), to anchor it outside the store."""
 
     def note(self, position: int, link: bytes) -> None: ...
+    def flush(self) -> None: ...
 
 
 class ChainRecorder(Protocol):
