@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 WORKERS ?= 2
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run demo test unit lint fmt bench bench-quick clean
+.PHONY: setup run demo test unit lint fmt bench bench-quick clean catalogues
 
 setup: $(STAMP)
 
@@ -45,6 +45,10 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m bench --quick
+
+# Adds new marked strings to the translation catalogues (web/translations) and drops unused ones.
+catalogues: $(STAMP)
+	$(BIN)/python -m web.i18n_catalogue
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
