@@ -22,6 +22,7 @@ from web.views import (
     review,
     unblind,
     users,
+    visit_records,
 )
 
 
@@ -48,6 +49,7 @@ def add_routes(app: web.Application) -> None:
         reports.routes,
         refusals.routes,
         allocation.routes,
+        visit_records.routes,
     ):
         app.router.add_routes(table)
     api_routes.add_api_routes(app)
