@@ -147,7 +147,7 @@ def test_monitor_travels_back_in_time_raises_a_query_and_site_staff_correct(
     monitor.get_by_role("button", name="Show").click()
     assert monitor.locator("#asof-baseline-LBP_NOW").inner_text() == "6"
     monitor.get_by_role("link", name="Audit trail").first.click()
-    assert "late_source: GP letter" in monitor.content()
+    assert "Late information from source: GP letter" in monitor.content()
     monitor.goto(base + f"/participants/{pid}/forms/baseline")
     monitor.get_by_label("Item").select_option("LBP_NOW")
     monitor.get_by_label("Question to the site").fill("The GP letter says 7, not 8?")
