@@ -20,6 +20,7 @@ from edc.usecases.queries import QueryUseCases
 from edc.usecases.refusals import RefusalUseCases
 from edc.usecases.review import ReviewUseCases
 from edc.usecases.unblinding import UnblindingUseCases
+from edc.usecases.visits import VisitRecordUseCases
 
 __all__ = ["SYSTEM", "Trial", "utc_now"]
 
@@ -37,6 +38,7 @@ class Trial(
     AuditUseCases,
     PatientReportUseCases,
     AllocationUseCases,
+    VisitRecordUseCases,
 ):
     """The EDC for NCT00454792: screening to end of study, randomisation and accounts."""
 
