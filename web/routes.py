@@ -10,6 +10,7 @@ from web.views import (
     allocation,
     analysis,
     audit,
+    casebooks,
     crf_pages,
     dashboard,
     exports,
@@ -50,6 +51,7 @@ def add_routes(app: web.Application) -> None:
         refusals.routes,
         allocation.routes,
         visit_records.routes,
+        casebooks.routes,
     ):
         app.router.add_routes(table)
     api_routes.add_api_routes(app)
