@@ -19,6 +19,7 @@ from edc.usecases.queries import QueryUseCases
 from edc.usecases.refusals import RefusalUseCases
 from edc.usecases.review import ReviewUseCases
 from edc.usecases.unblinding import UnblindingUseCases
+from edc.usecases.visits import VisitRecordUseCases
 
 __all__ = ["SYSTEM", "Trial", "utc_now"]
 
@@ -34,6 +35,7 @@ class Trial(
     AuditUseCases,
     PatientReportUseCases,
     AllocationUseCases,
+    VisitRecordUseCases,
 ):
     """The EDC for NCT00454792: screening to end of study, randomisation and accounts."""
 
