@@ -12,6 +12,7 @@ from edc.base import SYSTEM, utc_now
 from edc.usecases.accounts import AccountUseCases
 from edc.usecases.allocation import AllocationUseCases
 from edc.usecases.audit import AuditUseCases
+from edc.usecases.casebooks import CasebookUseCases
 from edc.usecases.database import DatabaseUseCases
 from edc.usecases.enrolment import EnrolmentUseCases
 from edc.usecases.patient_reports import PatientReportUseCases
@@ -25,6 +26,8 @@ __all__ = ["SYSTEM", "Trial", "utc_now"]
 
 
 class Trial(
+    # First: it builds on the audit and database use cases below.
+    CasebookUseCases,
     EnrolmentUseCases,
     AccountUseCases,
     RefusalUseCases,
