@@ -22,6 +22,7 @@ ZONE = ZoneInfo(TIME_ZONE)
 
 # (label, route name, the action that shows it; None = every logged-in user)
 NAVIGATION: tuple[tuple[str, str, Action | None], ...] = (
+<<<<<<< HEAD
     (N_("Dashboard"), "dashboard", None),
     (N_("Participants"), "participants", Action.VIEW_CLINICAL),
     (N_("Screen a person"), "screen_form", Action.SCREEN),
@@ -32,6 +33,19 @@ NAVIGATION: tuple[tuple[str, str, Action | None], ...] = (
     (N_("Exports"), "exports", Action.EXPORT),
     (N_("Analysis"), "analysis", Action.EXPORT),
     (N_("Users"), "users", Action.MANAGE_USERS),
+=======
+    ("Dashboard", "dashboard", None),
+    ("Participants", "participants", Action.VIEW_CLINICAL),
+    ("Screen a person", "screen_form", Action.SCREEN),
+    ("Queries", "queries", Action.VIEW_CLINICAL),
+    ("Audit trail", "audit", Action.VIEW_AUDIT),
+    ("Casebooks", "casebooks", Action.VIEW_AUDIT),
+    ("Refused actions", "refusals", Action.VIEW_REFUSALS),
+    ("Database lock", "database", Action.LOCK_DATABASE),
+    ("Exports", "exports", Action.EXPORT),
+    ("Analysis", "analysis", Action.EXPORT),
+    ("Users", "users", Action.MANAGE_USERS),
+>>>>>>> main
 )
 
 

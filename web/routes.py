@@ -11,6 +11,7 @@ from web.views import (
     allocation,
     analysis,
     audit,
+    casebooks,
     crf_pages,
     dashboard,
     exports,
@@ -23,6 +24,7 @@ from web.views import (
     review,
     unblind,
     users,
+    visit_records,
 )
 
 
@@ -49,6 +51,8 @@ def add_routes(app: web.Application) -> None:
         reports.routes,
         refusals.routes,
         allocation.routes,
+        visit_records.routes,
+        casebooks.routes,
         i18n_views.routes,
     ):
         app.router.add_routes(table)
