@@ -22,30 +22,17 @@ ZONE = ZoneInfo(TIME_ZONE)
 
 # (label, route name, the action that shows it; None = every logged-in user)
 NAVIGATION: tuple[tuple[str, str, Action | None], ...] = (
-<<<<<<< HEAD
     (N_("Dashboard"), "dashboard", None),
     (N_("Participants"), "participants", Action.VIEW_CLINICAL),
     (N_("Screen a person"), "screen_form", Action.SCREEN),
     (N_("Queries"), "queries", Action.VIEW_CLINICAL),
     (N_("Audit trail"), "audit", Action.VIEW_AUDIT),
+    (N_("Casebooks"), "casebooks", Action.VIEW_AUDIT),
     (N_("Refused actions"), "refusals", Action.VIEW_REFUSALS),
     (N_("Database lock"), "database", Action.LOCK_DATABASE),
     (N_("Exports"), "exports", Action.EXPORT),
     (N_("Analysis"), "analysis", Action.EXPORT),
     (N_("Users"), "users", Action.MANAGE_USERS),
-=======
-    ("Dashboard", "dashboard", None),
-    ("Participants", "participants", Action.VIEW_CLINICAL),
-    ("Screen a person", "screen_form", Action.SCREEN),
-    ("Queries", "queries", Action.VIEW_CLINICAL),
-    ("Audit trail", "audit", Action.VIEW_AUDIT),
-    ("Casebooks", "casebooks", Action.VIEW_AUDIT),
-    ("Refused actions", "refusals", Action.VIEW_REFUSALS),
-    ("Database lock", "database", Action.LOCK_DATABASE),
-    ("Exports", "exports", Action.EXPORT),
-    ("Analysis", "analysis", Action.EXPORT),
-    ("Users", "users", Action.MANAGE_USERS),
->>>>>>> main
 )
 
 
