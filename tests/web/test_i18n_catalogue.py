@@ -16,6 +16,10 @@ NOT_YET_WRAPPED = frozenset(
     {
         "_audit_rows.html",
         "_fields.html",
+        "_lock_notice.html",
+        "casebooks.html",
+        "deviations.html",
+        "visit_missed.html",
         "allocation_recheck.html",
         "analysis.html",
         "analysis_job.html",
