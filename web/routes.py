@@ -22,6 +22,7 @@ from web.views import (
     review,
     unblind,
     users,
+    worklists,
 )
 
 
@@ -48,6 +49,7 @@ def add_routes(app: web.Application) -> None:
         reports.routes,
         refusals.routes,
         allocation.routes,
+        worklists.routes,
     ):
         app.router.add_routes(table)
     api_routes.add_api_routes(app)
