@@ -10,6 +10,7 @@ from web.views import (
     allocation,
     analysis,
     audit,
+    casebooks,
     crf_pages,
     dashboard,
     exports,
@@ -49,6 +50,7 @@ def add_routes(app: web.Application) -> None:
         reports.routes,
         refusals.routes,
         allocation.routes,
+        casebooks.routes,
         worklists.routes,
     ):
         app.router.add_routes(table)
