@@ -24,6 +24,8 @@ REVIEWED_FORMS: tuple[str, ...] = tuple(
     form for form in FORMS if form not in ARM_REVEALING_FORMS and form != "weekly"
 )
 WEEK = timedelta(days=6)
+# How the read model keys the deviations a site records (`DeviationRecorded`).
+RECORDED = "recorded:"
 
 
 def _participants(models: ReadModels, site: str | None) -> list[dict[str, Any]]:
@@ -120,7 +122,8 @@ def deviations(
     models: ReadModels, view: str, today: date, site: str | None
 ) -> list[dict[str, Any]]:
     """Protocol deviations to review: randomisations found to deviate by a later correction,
-    and visits done out of their window."""
+    deviations the site recorded (those that do not reveal the arm) and visits done out of
+    their window."""
     _view(view)
     work = []
     for participant in models.participants(BLINDED, site):
@@ -134,6 +137,17 @@ def deviations(
                     "details": text,
                 }
             )
+        for key, text in sorted((participant["deviations"] or {}).items()):
+            if key.startswith(RECORDED):
+                work.append(
+                    {
+                        "participant_id": participant["id"],
+                        "screening_number": participant["screening_number"],
+                        "site": participant["site"],
+                        "kind": "recorded by the site",
+                        "details": text,
+                    }
+                )
     for visit in models.visits(view, today, site, status="done out of window"):
         work.append(
             {

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from uuid import UUID
 
 from aiohttp.test_utils import TestClient
 
@@ -24,6 +25,7 @@ from web.app import init_app
 from web.config import WebConfig
 
 TODAY = DEFAULT_TODAY
+RECORDED_DEVIATION = "Consent form version 2 signed after the baseline questionnaire"
 BLINDED_STAFF = "bella"
 OTHER_SITE = {"site_staff": "olga", "assessor": "otto", "investigator": "oscar"}
 # Every blinded account of the store, by role.
@@ -56,8 +58,17 @@ def build(root: Path) -> LiveDemo:
         trial.add_user(SYSTEM, BLINDED_STAFF, "site_staff", PASSWORD, site="RINGE", blinded=True)
         for role, name in OTHER_SITE.items():
             trial.add_user(SYSTEM, name, role, PASSWORD, site="ODENSE", blinded=True)
-        numbers = tuple(
-            p["screening_number"] for p in trial.list_participants(trial.actor_for("mona"))
+        participants = trial.list_participants(trial.actor_for("mona"))
+        numbers = tuple(p["screening_number"] for p in participants)
+        first = next(p for p in participants if p["randomised_on"])
+        trial.record_deviation(
+            trial.actor_for("sara"),
+            UUID(first["id"]),
+            {
+                "kind": "consent",
+                "description": RECORDED_DEVIATION,
+                "occurred_on": (TODAY - timedelta(days=1)).isoformat(),
+            },
         )
     finally:
         trial.close()

@@ -86,6 +86,7 @@ async def test_the_monitor_verifies_reviews_deviations_and_follows_queries(
     deviations = section(html, "deviations")
     assert "randomised while ineligible" in deviations
     assert "randomised on a wrong factor level" in deviations
+    assert "recorded by the site" in deviations and live_demo.RECORDED_DEVIATION in deviations
     assert any("/queries/" in row for row in rows(section(html, "queries-open")))
     assert 'id="visits-due"' not in html and 'id="to-sign"' not in html
 
