@@ -23,6 +23,7 @@ from web.views import (
     review,
     unblind,
     users,
+    visit_records,
     worklists,
 )
 
@@ -50,6 +51,7 @@ def add_routes(app: web.Application) -> None:
         reports.routes,
         refusals.routes,
         allocation.routes,
+        visit_records.routes,
         casebooks.routes,
         worklists.routes,
     ):

@@ -11,7 +11,7 @@ Blinding is the caller's job: rows are rendered only for events the reader may s
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
@@ -61,15 +61,23 @@ EVENT_WORDS: dict[str, str] = {
     "Participant.FormVerified": "Source data verified",
     "Participant.VerificationCleared": "Source data verification cleared",
     "ArmRevealingRecord.Started": "Arm-revealing record started",
-    "ArmRevealingRecord.FormEntered": "Form entered",
+    "ArmRevealingRecord.FormEntered": "Arm-revealing form entered",
     "ArmRevealingRecord.AdherenceRecorded": "Adherence recorded",
     "ArmRevealingRecord.AdverseEventReported": "Adverse event reported",
     "ArmRevealingRecord.InterventionDiscontinued": "Intervention discontinued",
-    "ArmRevealingRecord.ItemsCorrected": "Form corrected",
-    "ArmRevealingRecord.FormLocked": "Form locked",
-    "ArmRevealingRecord.FormUnlocked": "Form unlocked",
+    "ArmRevealingRecord.ItemsCorrected": "Arm-revealing form corrected",
+    "ArmRevealingRecord.FormLocked": "Arm-revealing form locked",
+    "ArmRevealingRecord.FormUnlocked": "Arm-revealing form unlocked",
     "ArmRevealingRecord.Locked": "Arm-revealing forms locked",
     "ArmRevealingRecord.Unlocked": "Arm-revealing forms unlocked",
+    # The review steps' mixins, as the participant's own events name them.
+    "SigningMixin.Signed": "Signed",
+    "LockingMixin.FormLocked": "Form locked",
+    "LockingMixin.FormUnlocked": "Form unlocked",
+    "LockingMixin.Locked": "Casebook locked",
+    "LockingMixin.Unlocked": "Casebook unlocked",
+    "VerificationMixin.FormVerified": "Source data verified",
+    "VerificationMixin.VerificationCleared": "Source data verification cleared",
     "DatabaseLock.Started": "Database lock record started",
     "DatabaseLock.Locked": "Database locked",
     "DatabaseLock.Unlocked": "Database unlocked",
@@ -168,6 +176,25 @@ def event_words(cls: type) -> str:
 def event_type_words(event_type: str) -> str:
     """The words of an event type given by name (`Participant.FormCorrected`)."""
     return EVENT_WORDS.get(event_type) or _split_words(event_type.rpartition(".")[2])
+
+
+def event_type_choices(classes: Iterable[type]) -> list[tuple[str, str]]:
+    """(filter value, words) per event type a reader may filter by, in the order of the words.
+
+    A review step's mixin event is worded as the participant's own event that specialises it
+    (the one stored), so only the specialised one is offered.
+    """
+    listed = list(classes)
+    offered = [
+        cls
+        for cls in listed
+        if not any(other is not cls and issubclass(other, cls) for other in listed)
+        or not cls.__qualname__.split(".")[0].endswith("Mixin")
+    ]
+    return sorted(
+        ((cls.__qualname__, event_words(cls)) for cls in offered),
+        key=lambda choice: (choice[1].lower(), choice[0]),
+    )
 
 
 def _split_words(name: str) -> str:
