@@ -45,3 +45,27 @@ def test_monitor_queries_an_item_and_the_site_corrects_it_by_typing_the_value(
     staff.get_by_role("button", name="Send answer").click()
     assert "The correction is recorded (LBP_NOW 6 → 7)" in staff.locator(".flash").inner_text()
     assert staff.locator("#query-current").inner_text() == "7"
+
+
+def test_a_locked_form_shows_read_only_with_who_when_and_why(
+    live_server: LiveServer, browser_seeded: Seeded, new_page: Any
+) -> None:
+    base, pid = live_server.url, browser_seeded.ready
+    manager = new_page()
+    log_in(manager, base, "data_manager")
+    manager.goto(base + f"/participants/{pid}/forms/consent")
+    manager.get_by_label("Reason for locking (shown on the form)").fill("Monitored and clean")
+    manager.get_by_role("button", name="Lock form").click()
+    assert "Informed consent locked." in manager.locator(".flash").inner_text()
+
+    staff = new_page()
+    log_in(staff, base, "site_staff")
+    staff.goto(base + f"/participants/{pid}/forms/consent")
+    notice = staff.locator("#lock-notice")
+    assert "This form is locked" in notice.inner_text()
+    assert staff.locator("#lock-by").inner_text() == "dana (data manager)"
+    assert staff.locator("#lock-at").inner_text().endswith(" CET")
+    assert staff.locator("#lock-why").inner_text() == "Monitored and clean"
+    assert staff.locator("#item-CONSENT_DATE").is_disabled()
+    assert staff.get_by_role("button", name="Save correction").count() == 0
+    assert staff.get_by_role("button", name="Save as incomplete draft").count() == 0

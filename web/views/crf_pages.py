@@ -91,6 +91,7 @@ async def _page(
     # A draft's missing items are listed as saved; after a refused save the errors say more.
     draft_missing = [] if errors else list(state.get("missing") or [])
     labels = {spec.name: spec.label for spec in crf.ITEMS[form]}
+    lock = await run(trial_of(request).lock_of_form, actor, UUID(view["id"]), form)
     queries = [
         q
         for q in await run(trial_of(request).open_queries, actor, UUID(view["id"]))
@@ -123,6 +124,7 @@ async def _page(
         "derived": [] if repeating else derived_rows(form, state.get("derived") or {}),
         "deviation": state.get("deviation"),
         "locked": bool(state.get("locked")),
+        "lock": lock,
         "signed": bool(state.get("signed")),
         "verified": bool(state.get("verified")),
         "saved": "saved" in request.query,
