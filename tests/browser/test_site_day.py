@@ -32,7 +32,7 @@ def test_monitor_queries_an_item_and_the_site_corrects_it_by_typing_the_value(
 
     staff = new_page()
     log_in(staff, base, "site_staff")
-    staff.get_by_role("link", name="Queries").click()
+    staff.get_by_role("link", name="Queries", exact=True).click()
     staff.get_by_role("link", name="The source says 7, not 6?").click()
     # First a look at the source, no change: the page says the value is unchanged.
     staff.get_by_label("Answer", exact=True).fill("Checking the source")
