@@ -24,6 +24,7 @@ from web.views import (
     unblind,
     users,
     visit_records,
+    worklists,
 )
 
 
@@ -52,6 +53,7 @@ def add_routes(app: web.Application) -> None:
         allocation.routes,
         visit_records.routes,
         casebooks.routes,
+        worklists.routes,
     ):
         app.router.add_routes(table)
     api_routes.add_api_routes(app)

@@ -207,3 +207,18 @@ async def test_the_api_filters_by_participant_form_item_and_pages_newest_first(
         assert (await client.get(f"/api/v1/audit?{bad}", headers=monitor)).status == status, bad
     blind = await client.get("/api/v1/audit?form=adherence", headers=monitor)
     assert blind.status == 403
+
+
+async def test_a_missed_visit_reads_with_its_visit_and_reason_in_words(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    assert client.app is not None
+    trial = client.app[TRIAL]
+    staff = trial.actor_for(NAMES["site_staff"])
+    trial.record_visit_missed(staff, UUID(seeded.randomised), "week10", {"reason": "declined"})
+    sign_in(client, web_config, "monitor")
+    html = await (await client.get(f"/audit?participant={seeded.randomised}&order=newest")).text()
+    (_, newest), *_ = rows(html)
+    assert '<td class="event">Visit missed</td>' in newest
+    assert '<td class="sheet">Week 10</td>' in newest
+    assert '<td class="reason">Participant declined the visit</td>' in newest

@@ -52,7 +52,7 @@ def _rows(rows: list[dict[str, Any]], pid: str | None) -> list[dict[str, Any]]:
     """Audit rows in words (form, visit, reason, item labels and values), with item-history
     links where an item of a known form changed."""
     for row in rows:
-        row["sheet_words"] = sheet_words(row.get("form"))
+        row["sheet_words"] = sheet_words(row.get("form"), row.get("visit"))
         row["reason_words"] = reason_words(row.get("reason"))
         subject = row.get("participant_id") or pid
         for change in row.get("changes") or []:
