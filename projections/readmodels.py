@@ -258,7 +258,7 @@ class ReadModels:
                 window_end=visit["window_end"],
                 done_on=visit["done_on"],
                 ended_on=visit["ended_on"],
-                recorded_missed=visit["missed"] is not None,
+                recorded_missed_on=(visit["missed"] or {}).get("on"),
             )
             if status is None or visit["status"] == status:
                 result.append(visit)
