@@ -86,7 +86,7 @@ class Paper(FPDF):
 
     def note(self, text: str) -> None:
         self.set_font(FAMILY, "", 8)
-        self.multi_cell(0, 4.5, text, new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 4.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
 
     def rows(
         self,
