@@ -147,6 +147,14 @@ def test_a_blinded_readers_casebook_has_no_arm_and_no_arm_revealing_form(
         for spec in ITEMS[form]:
             assert spec.name not in text, spec.name
     assert "Ømhed" not in text and "AE_TERM" not in text
+    # Nor in what a reader sees beside the pages: the outline and the document's metadata.
+    reader = PdfReader(io.BytesIO(data))
+    beside = " ".join(
+        [*(entry.title for entry in reader.outline), *(reader.metadata or {}).values()]
+    )
+    assert "Signatures" in beside and "Baseline" in beside
+    for form in ARM_REVEALING_FORMS:
+        assert FORM_LABELS[form] not in beside
     assert "AE_ONSET" not in text
     # Yet it is the same casebook otherwise: the blinded-safe values and the query are there.
     assert "LBP_NOW" in text and QUERY_TEXT in text
