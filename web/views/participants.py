@@ -204,8 +204,8 @@ def badges(state: dict[str, Any]) -> list[tuple[str, str]]:
     ):
         if state.get(key):
             result.append((css, text))
-    if state.get("signature_invalid"):
-        result.append(("warn", "signature no longer valid"))
+    if state.get("resign_needed"):
+        result.append(("warn", "re-sign needed"))
     open_queries = state.get("open_queries")
     if open_queries:
         result.append(("query", f"{open_queries} open quer{'y' if open_queries == 1 else 'ies'}"))
