@@ -443,6 +443,8 @@ class DemoTrial:
             demo_password(investigator.user),
             "approval",
             form=form,
+            # A demo casebook may miss a visit: signed anyway, saying so.
+            incomplete_reason="Demo: signed as it stands, missed visits included",
         )
 
     def withdraw(self, person: Person) -> None:

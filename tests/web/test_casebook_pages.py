@@ -171,3 +171,18 @@ async def test_bad_input_gets_a_clear_4xx_and_changes_nothing(
     # Nothing was written but the refusals' log records.
     after = trial.recorder.select_notifications(start=(head or 0) + 1, limit=100)
     assert {n.topic for n in after} <= {get_topic(CommandRefused)}
+
+
+async def test_the_casebooks_page_offers_each_account_what_it_may_have(
+    client: Client, web_config: WebConfig
+) -> None:
+    sign_in(client, web_config, "admin")
+    assert (await client.get("/casebooks")).status == 403
+    sign_in(client, web_config, "analyst")
+    page = await (await client.get("/casebooks")).text()
+    assert "/casebooks/annotated-crf.pdf" in page and "The site archive" not in page
+    exports = await (await client.get("/exports")).text()
+    assert "/casebooks/annotated-crf.pdf" in exports
+    sign_in(client, web_config, "investigator")
+    response = await client.get("/casebooks/annotated-crf.pdf")
+    assert response.status == 403
