@@ -23,6 +23,7 @@ ZONE = ZoneInfo(TIME_ZONE)
 # (label, route name, the action that shows it; None = every logged-in user)
 NAVIGATION: tuple[tuple[str, str, Action | None], ...] = (
     (N_("Dashboard"), "dashboard", None),
+    (N_("My work"), "work", Action.VIEW_CLINICAL),
     (N_("Participants"), "participants", Action.VIEW_CLINICAL),
     (N_("Screen a person"), "screen_form", Action.SCREEN),
     (N_("Queries"), "queries", Action.VIEW_CLINICAL),

@@ -22,6 +22,9 @@ from domain.errors import PermissionDenied
 from domain.roles import SITE_ROLES, Role
 from edc.permissions import Action, authorize, check_site
 from edc.read_models import build_projections
+from edc.worklists import WorkLists
+from edc.worklists import work_lists as build_work_lists
+from projections.participant_list import progress_rows, weekly_reports
 from projections.service import Projections
 from projections.visits import OPEN_STATUSES
 from web.calls import run
@@ -87,6 +90,24 @@ async def participants(
     return rows, visit_due is None
 
 
+async def participant_progress(
+    request: web.Request,
+    actor: Actor,
+    site: str | None,
+    visit_due: date | None = None,
+) -> tuple[list[dict[str, Any]], bool]:
+    """As `participants`, each with its progress by form (projections/participant_list.py)."""
+    scope = site_scope(actor, site)
+    projections = await fresh(request)
+    if projections is not None:
+        models = projections.read_models()
+        rows = await run(models.participants, view_of(actor), scope, None, visit_due)
+        weekly = await run(weekly_reports, models, scope)
+        return progress_rows(rows, weekly), True
+    rows = await run(request.app[TRIAL].list_participants, actor, scope)
+    return progress_rows(rows), visit_due is None
+
+
 async def open_visits(request: web.Request, actor: Actor, today: date) -> list[dict[str, Any]]:
     """Visits due or overdue today (empty while the read models catch up)."""
     scope = site_scope(actor, None)
@@ -120,3 +141,16 @@ async def serious_adverse_events(request: web.Request, actor: Actor) -> list[dic
     if projections is None:
         return []
     return await run(projections.read_models().serious_adverse_events, scope)
+
+
+async def work_lists(request: web.Request, actor: Actor, today: date) -> WorkLists | None:
+    """The reader's work lists (edc/worklists.py) in their scope and view; None while the
+    read models catch up."""
+    scope = site_scope(actor, None)
+    projections = await fresh(request)
+    if projections is None:
+        return None
+    models = projections.read_models()
+    return await run(
+        build_work_lists, request.app[TRIAL], models, actor, view_of(actor), scope, today
+    )

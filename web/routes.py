@@ -25,6 +25,7 @@ from web.views import (
     unblind,
     users,
     visit_records,
+    worklists,
 )
 
 
@@ -53,6 +54,7 @@ def add_routes(app: web.Application) -> None:
         allocation.routes,
         visit_records.routes,
         casebooks.routes,
+        worklists.routes,
         i18n_views.routes,
     ):
         app.router.add_routes(table)

@@ -18,7 +18,8 @@ from typing import Any
 from uuid import UUID
 
 from domain.participant import Participant
-from domain.protocol import FORM_LABELS, REASON_LABELS, VISIT_OF_FORM, ReasonCode
+from domain.protocol import FORM_LABELS, REASON_LABELS, VISIT_BY_KEY, VISIT_OF_FORM, ReasonCode
+from domain.visit_records import MISSED_REASON_LABELS
 
 HIDDEN = re.compile(r"hash|token|password|secret", re.IGNORECASE)
 # Attributes the row shows in its own columns, or that only the event store needs.
@@ -66,6 +67,7 @@ EVENT_WORDS: dict[str, str] = {
     "ArmRevealingRecord.AdverseEventReported": "Adverse event reported",
     "ArmRevealingRecord.InterventionDiscontinued": "Intervention discontinued",
     "ArmRevealingRecord.ItemsCorrected": "Arm-revealing form corrected",
+    "ArmRevealingRecord.DeviationRecorded": "Arm-revealing protocol deviation recorded",
     "ArmRevealingRecord.FormLocked": "Arm-revealing form locked",
     "ArmRevealingRecord.FormUnlocked": "Arm-revealing form unlocked",
     "ArmRevealingRecord.Locked": "Arm-revealing forms locked",
@@ -112,9 +114,10 @@ EVENT_WORDS: dict[str, str] = {
     "User.AllTokensRevoked": "All API tokens revoked",
     "CommandRefused": "Action refused",
 }
-# A reason code as the trail reads it: the reason's label, without the form's hint for "other"
-# (its text follows).
+# A reason code as the trail reads it (reasons for change, and why a visit was missed): the
+# reason's label, without the form's hint for "other" (its text follows).
 REASON_WORDS: dict[str, str] = {
+    **{code.value: label for code, label in MISSED_REASON_LABELS.items()},
     **{code.value: label for code, label in REASON_LABELS.items()},
     ReasonCode.OTHER.value: "Other",
 }
@@ -147,6 +150,7 @@ def render_event(
         "site": actor.get("site"),
         "reason": _reason(attributes.get("reason")),
         "form": sheet,
+        "visit": attributes.get("visit") if isinstance(attributes.get("visit"), str) else None,
         "changes": changes,
         "details": {
             name: _plain(value)
@@ -237,9 +241,13 @@ def visit_words(sheet: str | None) -> str:
     return visit.label if visit else ""
 
 
-def sheet_words(sheet: str | None) -> str:
+def sheet_words(sheet: str | None, visit_key: str | None = None) -> str:
     """Visit and form in words ("Week 10 · Adherence to intervention"); the visit once when
-    the form's name already says it ("Baseline", "Week 10 outcomes")."""
+    the form's name already says it ("Baseline", "Week 10 outcomes"); the visit alone for an
+    event about a visit rather than a form (a missed visit)."""
+    if not sheet:
+        visit_def = VISIT_BY_KEY.get(visit_key or "")
+        return visit_def.label if visit_def else ""
     form, visit = form_words(sheet), visit_words(sheet)
     if not visit or form.startswith(visit):
         return form
