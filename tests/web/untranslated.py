@@ -50,29 +50,45 @@ def unwrapped(source: str) -> list[str]:
     parts: list[str] = []
     literals: list[str] = []
     in_trans = in_output = False
-    previous: list[tuple[str, str]] = []
+    output: list[tuple[str, str]] = []
     for _line, kind, value in env.lex(source):
         if kind == "name" and value in ("trans", "pluralize"):
             in_trans = True
         elif kind == "name" and value == "endtrans":
             in_trans = False
-        in_output = (in_output or kind == "variable_begin") and kind != "variable_end"
+        if kind == "variable_begin":
+            in_output, output = True, []
+        elif kind == "variable_end":
+            in_output = False
+            literals.extend(_printed_literals(output))
+        elif in_output and kind != "whitespace":
+            output.append((kind, value))
         if kind == "data" and not in_trans:
             parts.append(value)
-            continue
-        if kind != "data" and (not parts or parts[-1] != HOLE):
+        elif not parts or parts[-1] != HOLE:
             parts.append(HOLE)
-        if in_output and kind == "string" and " " in value and LETTER.search(value):
-            called = [v for k, v in previous[-2:] if k != "whitespace"]
-            if not (len(called) == 2 and called[0] in GETTEXT_NAMES and called[1] == "("):
-                literals.append(value.strip("'\""))
-        if kind not in ("whitespace",):
-            previous.append((kind, value))
     parser = _Text()
     parser.feed("".join(parts))
     parser.close()
     texts = [text for text in map(_readable, parser.found) if text]
     return texts + literals
+
+
+# A literal next to these is compared or passed on, not printed.
+_NOT_PRINTED = frozenset({"==", "!=", "in", "(", ",", "is"})
+
+
+def _printed_literals(tokens: list[tuple[str, str]]) -> list[str]:
+    found = []
+    for i, (kind, value) in enumerate(tokens):
+        if kind != "string" or " " not in value or not LETTER.search(value):
+            continue
+        before = tokens[i - 1][1] if i > 0 else ""
+        after = tokens[i + 1][1] if i + 1 < len(tokens) else ""
+        if before in _NOT_PRINTED or after in ("==", "!=", ","):
+            continue
+        found.append(value)
+    return found
 
 
 def template_names() -> list[str]:
