@@ -70,9 +70,12 @@ def test_the_snapshot_holds_participants_forms_dictionary_and_manifest(
     files = unzip(export_bytes(built.reader, ExportKind.CSV, view))
     # CRF.md changed: adverse events and discontinuation are arm-revealing too.
     forms = [f for f in FORMS if not (view is View.BLINDED and f in ARM_REVEALING_FORMS)]
+    # The allocation decisions are for unblinded reviewers only (issue "The trial as it ran").
+    decisions = [] if view is View.BLINDED else ["allocation.csv"]
     assert list(files) == [
         "participants.csv",
         *(f"{form}.csv" for form in forms),
+        *decisions,
         "dictionary.csv",
         "manifest.json",
     ]
