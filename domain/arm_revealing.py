@@ -25,6 +25,8 @@ from domain.locking import LockingMixin
 from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, REPEATING_FORM_KEY_ITEM
 from domain.reasons import Reason
 from domain.sheets import check_expected_version, correction_of
+from domain.signing import SignatureRecord, SigningMixin
+from domain.verification import VerificationMixin
 
 Items = dict[str, Any]
 _NAMESPACE = uuid5(NAMESPACE_URL, "modic-edc/arm-revealing-record")
@@ -35,12 +37,12 @@ def arm_revealing_record_id(participant_id: UUID) -> UUID:
     return uuid5(_NAMESPACE, str(participant_id))
 
 
-class ArmRevealingRecord(LockingMixin, Aggregate):
-    """A participant's arm-revealing forms, with their versions and locks.
+class ArmRevealingRecord(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
+    """A participant's arm-revealing forms, with their versions, locks, signatures and source
+    data verification (by unblinded investigators and monitors: every such event is
+    arm-revealing too, as `domain.signing` says)."""
 
-    Signatures and source data verification are not made on these forms (blinded
-    investigators sign and blinded monitors verify), as `domain.signing` says.
-    """
+    KEEPS_ARM_REVEALING_FORMS = True
 
     class Started(Aggregate.Created):
         participant_id: UUID
@@ -60,6 +62,7 @@ class ArmRevealingRecord(LockingMixin, Aggregate):
         def apply(self, aggregate: ArmRevealingRecord) -> None:
             aggregate.sheets[self.key] = dict(self.items)
             aggregate.bump_form_version(self.form)
+            aggregate.invalidate_signatures(self)
 
     class AdherenceRecorded(FormEntered):
         pass
@@ -86,6 +89,7 @@ class ArmRevealingRecord(LockingMixin, Aggregate):
             for item, (_old, new) in self.changes.items():
                 sheet[item] = new
             aggregate.bump_form_version(self.form)
+            aggregate.invalidate_signatures(self)
 
     def __init__(self, participant_id: UUID, screening_number: str, site: str) -> None:
         self.participant_id = participant_id
@@ -96,6 +100,8 @@ class ArmRevealingRecord(LockingMixin, Aggregate):
         self.form_locks: dict[str, dict[str, Any]] = {}
         # The participant lock is the Participant's; the use case checks it there.
         self.participant_lock: dict[str, Any] | None = None
+        self.signatures: list[SignatureRecord] = []
+        self.verified_forms: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def start(
@@ -142,17 +148,23 @@ class ArmRevealingRecord(LockingMixin, Aggregate):
         }
         if existing is None:
             self.trigger_event(entry_event(form), items=dict(items), **common)
-            return True
-        changes = correction_of(existing, items, reason)
-        if not changes:
-            return False
-        self.trigger_event(
-            self.ItemsCorrected,
-            changes=changes,
-            reason=reason.as_dict() if reason else None,
-            **common,
-        )
+        else:
+            changes = correction_of(existing, items, reason)
+            if not changes:
+                return False
+            self.trigger_event(
+                self.ItemsCorrected,
+                changes=changes,
+                reason=reason.as_dict() if reason else None,
+                **common,
+            )
+        change = {"event": type(self.pending_events[-1]).__name__, "record_version": self.version}
+        self.clear_verification(form, change, actor, at)
         return True
+
+    @property
+    def signed_participant_id(self) -> UUID:
+        return self.participant_id
 
     # ---- queries (the same as the Participant's, so one form view serves both) -----------
 
