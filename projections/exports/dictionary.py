@@ -27,6 +27,7 @@ from domain.protocol import (
 )
 from projections.exports.allocation_table import ALLOCATION, described_columns
 from projections.exports.cells import TEXT_CELL_NOTE, csv_row
+from projections.exports.mri_levels import MRI_LEVEL, row_specs
 from projections.exports.tables import RANDOMISATION_LEVEL_COLUMNS
 from projections.exports.view import View
 
@@ -189,6 +190,9 @@ def entries(view: View) -> Iterator[Entry]:
             yield item_entry(form, spec)
         for spec in DERIVED[form]:
             yield item_entry(form, spec, derived=True)
+        if form == "mri":
+            for spec in row_specs():
+                yield item_entry(MRI_LEVEL, spec)
     if not view.blinded:
         yield from allocation_entries()
 
