@@ -10,6 +10,7 @@ from web.views import (
     allocation,
     analysis,
     audit,
+    casebooks,
     crf_pages,
     dashboard,
     exports,
@@ -22,6 +23,8 @@ from web.views import (
     review,
     unblind,
     users,
+    visit_records,
+    worklists,
 )
 
 
@@ -48,6 +51,9 @@ def add_routes(app: web.Application) -> None:
         reports.routes,
         refusals.routes,
         allocation.routes,
+        visit_records.routes,
+        casebooks.routes,
+        worklists.routes,
     ):
         app.router.add_routes(table)
     api_routes.add_api_routes(app)

@@ -91,6 +91,7 @@ async def _page(
     # A draft's missing items are listed as saved; after a refused save the errors say more.
     draft_missing = [] if errors else list(state.get("missing") or [])
     labels = {spec.name: spec.label for spec in crf.ITEMS[form]}
+    lock = await run(trial_of(request).lock_of_form, actor, UUID(view["id"]), form)
     queries = [
         q
         for q in await run(trial_of(request).open_queries, actor, UUID(view["id"]))
@@ -123,6 +124,7 @@ async def _page(
         "derived": [] if repeating else derived_rows(form, state.get("derived") or {}),
         "deviation": state.get("deviation"),
         "locked": bool(state.get("locked")),
+        "lock": lock,
         "signed": bool(state.get("signed")),
         "verified": bool(state.get("verified")),
         "saved": "saved" in request.query,
@@ -139,8 +141,24 @@ async def _page(
         "may_verify": may(actor, Action.VERIFY) and entered,
         "may_raise": may(actor, Action.RAISE_QUERY) and entered,
         "items": [(spec.name, spec.label) for spec in crf.ITEMS[form]],
+        "queries_by_item": _by_item(queries),
+        "raise_item": _raise_item(request, labels),
+        "raise_query_of": lambda item: {"raise": item, **({"week": str(week)} if week else {})},
     }
     return await render(request, "form.html", context, status=status)
+
+
+def _by_item(queries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for query in queries:
+        grouped.setdefault(query["item"], []).append(query)
+    return grouped
+
+
+def _raise_item(request: web.Request, labels: dict[str, str]) -> tuple[str, str] | None:
+    """The item a monitor chose to raise a query on, from the item's own link (`?raise=`)."""
+    item = request.query.get("raise", "")
+    return (item, labels[item]) if item in labels else None
 
 
 @routes.get("/participants/{pid}/forms/{form}", name="form")
