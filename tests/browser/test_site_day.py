@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.app.conftest import PASSWORD
 from tests.browser.helpers import log_in
 from tests.live_server import LiveServer
 from tests.web.crawl import arm_leaks
@@ -32,7 +33,7 @@ def test_monitor_queries_an_item_and_the_site_corrects_it_by_typing_the_value(
 
     staff = new_page()
     log_in(staff, base, "site_staff")
-    staff.get_by_role("link", name="Queries").click()
+    staff.get_by_role("link", name="Queries", exact=True).click()
     staff.get_by_role("link", name="The source says 7, not 6?").click()
     # First a look at the source, no change: the page says the value is unchanged.
     staff.get_by_label("Answer", exact=True).fill("Checking the source")
@@ -69,3 +70,76 @@ def test_a_locked_form_shows_read_only_with_who_when_and_why(
     assert staff.locator("#item-CONSENT_DATE").is_disabled()
     assert staff.get_by_role("button", name="Save correction").count() == 0
     assert staff.get_by_role("button", name="Save as incomplete draft").count() == 0
+
+
+def test_a_stale_save_is_merged_per_item_and_keeps_the_colleagues_correction(
+    live_server: LiveServer, browser_seeded: Seeded, new_page: Any
+) -> None:
+    base, pid = live_server.url, browser_seeded.ready
+    path = base + f"/participants/{pid}/forms/baseline"
+    sara, ivan = new_page(), new_page()
+    log_in(sara, base, "site_staff")
+    log_in(ivan, base, "investigator")
+    sara.goto(path)
+    ivan.goto(path)
+    # Ivan corrects two items and saves first.
+    ivan.locator("#item-LBP_NOW").fill("8")
+    ivan.locator("#item-LEG_NOW").fill("3")
+    ivan.locator("#reason_code").select_option("transcription_error")
+    ivan.get_by_role("button", name="Save correction").click()
+    assert "Baseline saved." in ivan.locator(".flash").inner_text()
+    # Sara, on the version she opened, corrects the leg pain too and the worst back pain.
+    sara.locator("#item-LEG_NOW").fill("1")
+    sara.locator("#item-LBP_WORST_2W").fill("9")
+    sara.locator("#reason_code").select_option("late_source")
+    sara.get_by_role("button", name="Save correction").click()
+    assert "changed by someone else" in sara.locator("#form-message").inner_text()
+    assert "ivan (investigator)" in sara.locator("#merge-summary").inner_text()
+    # The item she did not touch shows Ivan's value, said so; the one both changed asks.
+    assert sara.locator("#item-LBP_NOW").input_value() == "8"
+    assert "their value is kept" in sara.locator("#merge-LBP_NOW").inner_text()
+    assert sara.locator("#merge-LBP_WORST_2W").count() == 0
+    assert "ivan (investigator)" in sara.locator("#merge-LEG_NOW").inner_text()
+    sara.locator("#keep-LEG_NOW-theirs").check()
+    sara.get_by_role("button", name="Save the merged values").click()
+    assert "Baseline saved." in sara.locator(".flash").inner_text()
+    assert sara.locator("#item-LBP_NOW").input_value() == "8"
+    assert sara.locator("#item-LEG_NOW").input_value() == "3"
+    assert sara.locator("#item-LBP_WORST_2W").input_value() == "9"
+
+
+def test_the_investigator_sees_what_is_signed_gives_a_reason_and_sees_re_sign_needed(
+    live_server: LiveServer, browser_seeded: Seeded, new_page: Any
+) -> None:
+    base, pid = live_server.url, browser_seeded.ready
+    investigator = new_page()
+    log_in(investigator, base, "investigator")
+    investigator.goto(base + f"/participants/{pid}")
+    investigator.get_by_role("link", name="Sign the casebook…").click()
+    assert investigator.locator("#signed-baseline-LBP_NOW").inner_text() == "6"
+    assert len(investigator.locator("#content-hash").inner_text()) == 64
+    warning = investigator.locator("#incomplete-warning").inner_text()
+    assert "This casebook is incomplete" in warning and "Week 10 outcomes" in warning
+    investigator.get_by_label("Reason for signing although incomplete (required)").fill(
+        "Interim review before the follow-up visits"
+    )
+    investigator.get_by_label("Review: I have reviewed the data").check()
+    investigator.get_by_label("Password (re-enter to sign)").fill(PASSWORD)
+    investigator.get_by_role("button", name="Sign").click()
+    assert "Signed (review): casebook." in investigator.locator(".flash").inner_text()
+
+    staff = new_page()
+    log_in(staff, base, "site_staff")
+    staff.goto(base + f"/participants/{pid}/forms/baseline")
+    staff.locator("#item-LBP_NOW").fill("7")
+    staff.locator("#reason_code").select_option("transcription_error")
+    staff.get_by_role("button", name="Save correction").click()
+    assert "Baseline saved." in staff.locator(".flash").inner_text()
+
+    investigator.goto(base + f"/participants/{pid}")
+    assert investigator.locator("#casebook-resign").inner_text() == "re-sign needed"
+    row = investigator.locator(
+        "tr", has=investigator.get_by_role("link", name="Baseline", exact=True)
+    )
+    assert "re-sign needed" in row.inner_text()
+    assert arm_leaks(investigator.content()) == []
