@@ -21,7 +21,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from domain import crf
+from domain import crf, protocol, visit_records
 from domain.crf.missing import MISSING_CODE_LABELS
 from web.i18n import LANGUAGES, SOURCE_LANGUAGE, po_path
 
@@ -83,8 +83,20 @@ def crf_messages() -> Iterator[Found]:
                     yield Found(label, None, f"{where}={code}")
     for code, label in MISSING_CODE_LABELS.items():
         yield Found(label, None, f"missing code {code.value}")
+    for where, labels in TRIAL_LABELS.items():
+        for key, label in labels.items():
+            yield Found(label, None, f"{where} {key}")
+    for visit in protocol.VISITS:
+        yield Found(visit.label, None, f"visit {visit.key}")
 
 
+# The trial's other wording that pages show (`{{ label | crf }}`).
+TRIAL_LABELS: dict[str, dict[str, str]] = {
+    "form": protocol.FORM_LABELS,
+    "reason for change": dict(protocol.REASON_LABELS),
+    "missed visit reason": dict(visit_records.MISSED_REASON_LABELS),
+    "deviation kind": dict(visit_records.DEVIATION_KIND_LABELS),
+}
 SOURCES = {"messages": ui_messages, "crf": crf_messages}
 
 

@@ -30,6 +30,37 @@ FIXED = (
     N_("the consent date"),
     N_("the randomisation date"),
 )
+# Flash messages the views write in English (fixed ones are looked up as they are; the few with
+# a form's name are matched here, the form's name translated through the `crf` domain).
+FLASHES = (
+    N_("Your new password is set."),
+    N_("Your password is changed; your other sessions are ended."),
+    N_("Your API tokens are revoked."),
+    N_("Query raised."),
+    N_("Query closed."),
+    N_("Query re-opened."),
+    N_("Answer saved. The value is unchanged."),
+    N_("Participant locked."),
+    N_("Participant unlocked."),
+    N_("The database is locked and your signature recorded."),
+    N_("The unblinded data are released to the analysts."),
+    N_("The database is unlocked."),
+    N_("Protocol deviation recorded."),
+)
+_FORM_FLASHES = (
+    (
+        re.compile(r"^(?P<form>.+) saved as an incomplete draft\.$"),
+        N_("%(form)s saved as an incomplete draft."),
+    ),
+    (re.compile(r"^(?P<form>.+) saved\.$"), N_("%(form)s saved.")),
+    (re.compile(r"^(?P<form>.+) locked\.$"), N_("%(form)s locked.")),
+    (re.compile(r"^(?P<form>.+) unlocked\.$"), N_("%(form)s unlocked.")),
+    (
+        re.compile(r"^(?P<form>.+) marked as source-verified\.$"),
+        N_("%(form)s marked as source-verified."),
+    ),
+    (re.compile(r"^(?P<form>.+) recorded as missed\.$"), N_("%(form)s recorded as missed.")),
+)
 _ON_OR_AFTER = re.compile(r"^Must be on or after (?P<what>.+) \((?P<day>\d{4}-\d{2}-\d{2})\)$")
 _BEFORE_START = re.compile(r"^Must not be before the trial started \((?P<day>\d{4}-\d{2}-\d{2})\)$")
 
@@ -99,4 +130,10 @@ def shown_message(text: str | None) -> str:
         return gettext("Must not be before the trial started (%(day)s)") % {
             "day": local_date(found["day"])
         }
-    return gettext(text)
+    translated = gettext(text)
+    if translated != text:
+        return translated
+    for pattern, message in _FORM_FLASHES:
+        if found := pattern.match(text):
+            return gettext(message) % {"form": crf_text(found["form"])}
+    return text
