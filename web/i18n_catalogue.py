@@ -23,6 +23,7 @@ from babel.messages.pofile import read_po, write_po
 
 from domain import crf, protocol, visit_records
 from domain.crf.missing import MISSING_CODE_LABELS
+from projections import participant_list
 from web.i18n import LANGUAGES, SOURCE_LANGUAGE, po_path
 
 ROOT = Path(__file__).parent.parent
@@ -96,6 +97,7 @@ TRIAL_LABELS: dict[str, dict[str, str]] = {
     "reason for change": dict(protocol.REASON_LABELS),
     "missed visit reason": dict(visit_records.MISSED_REASON_LABELS),
     "deviation kind": dict(visit_records.DEVIATION_KIND_LABELS),
+    "participant list column": dict(participant_list.COLUMNS),
 }
 SOURCES = {"messages": ui_messages, "crf": crf_messages}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests import factories
 from tests.web.conftest import Client, bearer, sign_in
 from tests.web.store import Seeded
@@ -33,3 +35,7 @@ async def test_a_danish_form_takes_a_decimal_comma_and_the_api_keeps_the_point(
         await client.get(f"{API}/participants/{pid}", headers=bearer(seeded, "site_staff"))
     ).json()
     assert view["forms"]["baseline"]["items"]["WEIGHT_KG"] == 72.5
+    # The Danish page writes the stored number back with the comma, and labels in Danish.
+    page = await (await client.get(path)).text()
+    assert 'name="WEIGHT_KG" value="72,5"' in page and "Vægt (kg)" in page
+    assert re.search(r'id="derived-BMI">\d+,\d<', page)

@@ -154,3 +154,38 @@ async def test_staff_pages_follow_the_users_language(
     issued = visible_text(await flashed.text())
     # Times as a Dane writes them, in Copenhagen time with the zone.
     assert re.search(r"registreret \d{1,2}\. [a-z]{3}\. \d{4} \d\d\.\d\d CET af ", issued)
+
+
+@pytest.mark.parametrize(
+    ("role", "paths"),
+    [
+        (
+            "site_staff",
+            [
+                "/",
+                "/participants",
+                "/participants/{randomised}",
+                "/participants/{randomised}/forms/baseline",
+                "/participants/{randomised}/forms/week10",
+                "/queries",
+                "/password",
+                "/account/tokens",
+            ],
+        ),
+        # The audit trail's event words (edc/audit/rendering.py) are not in the catalogue yet.
+        ("monitor", ["/", "/participants/{screened}", "/queries"]),
+        ("data_manager", ["/", "/database", "/exports"]),
+    ],
+)
+async def test_main_pages_in_danish_leave_no_translated_english(
+    client: Client, web_config: WebConfig, seeded: Seeded, role: str, paths: list[str]
+) -> None:
+    token = sign_in(client, web_config, role)
+    await client.post("/language", data={"csrf_token": token, "lang": "da"})
+    ids = {"randomised": seeded.randomised, "screened": seeded.screened}
+    for path in paths:
+        response = await client.get(path.format(**ids))
+        html = await response.text()
+        assert response.status == 200, path
+        assert '<html lang="da">' in html, path
+        assert english_left(html) == [], path

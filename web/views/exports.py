@@ -18,6 +18,7 @@ from projections.exports.manifest import DigestingWriter, build_manifest
 from web.calls import actor_of, run, trial_of
 from web.downloads import export_view, stream_file, take_cut, unblinded_views_allowed
 from web.errors import WebRefusal
+from web.i18n import N_
 from web.numbers import whole_number
 from web.pages import render
 
@@ -31,13 +32,15 @@ MEDIA = {
     ExportKind.ANALYSIS: "application/zip",
 }
 LABELS = {
-    ExportKind.CSV: "Analysis snapshot (zip: CSV per form, dictionary, manifest)",
-    ExportKind.ODM_SNAPSHOT: "CDISC ODM 1.3.2 Snapshot (XML)",
-    ExportKind.ODM: "CDISC ODM 1.3.2 Transactional, with audit records and signatures (XML)",
-    ExportKind.AUDIT: "Audit trail stream (NDJSON)",
-    ExportKind.DICTIONARY: "Data dictionary (CSV)",
-    ExportKind.ANALYSIS: "Analysis files (zip: the snapshot as Stata, SPSS, SAS transport and "
-    "Parquet files, with an R reader)",
+    ExportKind.CSV: N_("Analysis snapshot (zip: CSV per form, dictionary, manifest)"),
+    ExportKind.ODM_SNAPSHOT: N_("CDISC ODM 1.3.2 Snapshot (XML)"),
+    ExportKind.ODM: N_("CDISC ODM 1.3.2 Transactional, with audit records and signatures (XML)"),
+    ExportKind.AUDIT: N_("Audit trail stream (NDJSON)"),
+    ExportKind.DICTIONARY: N_("Data dictionary (CSV)"),
+    ExportKind.ANALYSIS: N_(
+        "Analysis files (zip: the snapshot as Stata, SPSS, SAS transport and "
+        "Parquet files, with an R reader)"
+    ),
 }
 
 
