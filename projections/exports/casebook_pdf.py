@@ -93,7 +93,23 @@ def _cover(pdf: Paper, paper: CasebookPaper) -> None:
         lines.append(f"Audit chain head: {paper.chain_head}")
     if p.get("locked"):
         lines.append("The casebook is locked.")
+    lines.append(summary(paper))
     pdf.title_block(f"Casebook of participant {p['screening_number']}", lines)
+
+
+def summary(paper: CasebookPaper) -> str:
+    """How complete the casebook is, counted over the forms this reader sees."""
+    forms = paper.participant["forms"].values()
+    entered = [f for f in forms if f.get("version")]
+    incomplete = sum(1 for f in entered if not f.get("complete"))
+    open_queries = sum(1 for q in paper.queries if q.get("status") != "closed")
+    invalid = sum(1 for s in paper.signatures if s.get("status") != "valid")
+    return (
+        f"Forms: {len(entered)} entered ({incomplete} incomplete), "
+        f"{len(forms) - len(entered)} not started · queries: {len(paper.queries)} "
+        f"({open_queries} not closed) · signatures: {len(paper.signatures)} "
+        f"({invalid} no longer valid)"
+    )
 
 
 # ---- forms ----------------------------------------------------------------------------------

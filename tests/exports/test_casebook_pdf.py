@@ -127,6 +127,7 @@ def test_the_pdf_holds_every_value_its_history_and_every_audit_row(casebooks: Ca
     # The query with its answer, the signature with its name and meaning.
     assert QUERY_TEXT in text and ANSWER_TEXT in text
     assert "approval" in text and "ivan" in text
+    assert "queries: 1 (1 not closed) · signatures: 1 (0 no longer valid)" in text
     # Danish letters and arrows render in the shipped font (and extract as themselves).
     assert AE_TERM in text
     assert f"Arm: {casebooks.small.arms['F']}" in text
