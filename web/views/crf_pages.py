@@ -21,7 +21,7 @@ from domain.protocol import FORM_LABELS, FORMS, REASON_LABELS, REPEATING_FORM_KE
 from domain.roles import Role
 from edc.permissions import FORM_WRITERS, Action, may
 from web.calls import actor_of, participant_id, run, trial_of
-from web.crf_fields import derived_rows, fields, posted_text
+from web.crf_fields import derived_rows, fields, posted_text, sections
 from web.errors import ApiError
 from web.instruments import instrument_wording
 from web.numbers import whole_number
@@ -96,19 +96,27 @@ async def _page(
         for q in await run(trial_of(request).open_queries, actor, UUID(view["id"]))
         if q["form"] == form and (not repeating or q["week"] == week)
     ]
+    form_fields = fields(
+        form,
+        values,
+        errors=errors,
+        warnings=warnings,
+        theirs=theirs,
+        missing=draft_missing,
+        wording=instrument_wording(request),
+    )
+    # A refused correction names the items that changed: the reason goes after the last one.
+    reason_for = [
+        (name, labels[name]) for name in labels if reason_needed and name in (errors or {})
+    ]
     context = {
         "p": view,
         "form": form,
         "form_label": FORM_LABELS[form],
-        "fields": fields(
-            form,
-            values,
-            errors=errors,
-            warnings=warnings,
-            theirs=theirs,
-            missing=draft_missing,
-            wording=instrument_wording(request),
-        ),
+        "fields": form_fields,
+        "sections": sections(form, form_fields),
+        "reason_beside": reason_for[-1][0] if reason_for else None,
+        "reason_for": reason_for,
         "missing": [(name, labels.get(name, name)) for name in draft_missing],
         "errors": errors or {},
         "warnings": warnings or {},
