@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 # directories, so two workers share nothing; on 2 cores this halves the wall time.
 WORKERS ?= 2
 STAMP := $(VENV)/.installed
+# `make run PORT=8081` when 8080 is taken.
+PORT ?= 8080
 
 .PHONY: setup run demo test unit lint fmt bench bench-quick clean
 
@@ -18,7 +20,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/edc serve --host 127.0.0.1 --port 8080 --demo
+	$(BIN)/edc serve --host 127.0.0.1 --port $(PORT) --demo
 
 demo: $(STAMP)
 	$(BIN)/edc demo --participants 400 --seed 1

@@ -13,7 +13,7 @@ participant version it was checked against.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -25,6 +25,7 @@ from domain.locking import LockingMixin
 from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, REPEATING_FORM_KEY_ITEM
 from domain.reasons import Reason
 from domain.sheets import check_expected_version, correction_of
+from domain.visit_records import Deviation
 
 Items = dict[str, Any]
 _NAMESPACE = uuid5(NAMESPACE_URL, "modic-edc/arm-revealing-record")
@@ -87,6 +88,30 @@ class ArmRevealingRecord(LockingMixin, Aggregate):
                 sheet[item] = new
             aggregate.bump_form_version(self.form)
 
+    class DeviationRecorded(Aggregate.Event):
+        """A protocol deviation that reveals the arm (the intervention not given as
+        allocated); blinded-safe deviations are the Participant's."""
+
+        participant_id: UUID
+        participant_version: int
+        number: int
+        kind: str
+        description: str
+        occurred_on: date
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: ArmRevealingRecord) -> None:
+            aggregate.deviations.append(
+                {
+                    "number": self.number,
+                    "kind": self.kind,
+                    "description": self.description,
+                    "occurred_on": self.occurred_on.isoformat(),
+                    "at": self.timestamp,
+                    "actor": dict(self.actor),
+                }
+            )
+
     def __init__(self, participant_id: UUID, screening_number: str, site: str) -> None:
         self.participant_id = participant_id
         self.screening_number = screening_number
@@ -94,6 +119,7 @@ class ArmRevealingRecord(LockingMixin, Aggregate):
         self.sheets: dict[str, Items] = {}
         self.form_versions: dict[str, int] = {}
         self.form_locks: dict[str, dict[str, Any]] = {}
+        self.deviations: list[dict[str, Any]] = []
         # The participant lock is the Participant's; the use case checks it there.
         self.participant_lock: dict[str, Any] | None = None
 
@@ -153,6 +179,23 @@ class ArmRevealingRecord(LockingMixin, Aggregate):
             **common,
         )
         return True
+
+    def record_deviation(
+        self, deviation: Deviation, *, participant_version: int, actor: Actor, at: datetime
+    ) -> None:
+        if not deviation.reveals_arm:
+            raise ProtocolOrderViolated("This deviation does not reveal the arm.")
+        self.trigger_event(
+            self.DeviationRecorded,
+            timestamp=at,
+            participant_id=self.participant_id,
+            participant_version=participant_version,
+            number=len(self.deviations) + 1,
+            kind=deviation.kind.value,
+            description=deviation.description,
+            occurred_on=deviation.occurred_on,
+            actor=actor.as_dict(),
+        )
 
     # ---- queries (the same as the Participant's, so one form view serves both) -----------
 

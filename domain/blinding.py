@@ -58,6 +58,14 @@ CLASSIFICATION: dict[type, Blinding] = {
     Participant.MriEligibilityWithdrawn: Blinding.BLINDED_SAFE,
     Participant.ConsentWithdrawnOnCorrection: Blinding.BLINDED_SAFE,
     Participant.VisitOutOfWindow: Blinding.BLINDED_SAFE,
+    # The outcome of screening recorded again after a correction (the participant's values).
+    Participant.MriEligibilityReassessed: Blinding.BLINDED_SAFE,
+    # A follow-up visit not done (coded reason and the site's words), and its withdrawal.
+    Participant.VisitMissed: Blinding.BLINDED_SAFE,
+    Participant.MissedVisitWithdrawn: Blinding.BLINDED_SAFE,
+    # Deviations of a kind that does not concern the intervention (domain.visit_records);
+    # those that do are the arm-revealing record's DeviationRecorded.
+    Participant.DeviationRecorded: Blinding.BLINDED_SAFE,
     Participant.Randomised: Blinding.BLINDED_SAFE,
     # Worked out from the participant's own values, never from the allocation.
     Participant.RandomisationDeviationFound: Blinding.BLINDED_SAFE,
@@ -70,6 +78,7 @@ CLASSIFICATION: dict[type, Blinding] = {
     ArmRevealingRecord.AdverseEventReported: Blinding.ARM_REVEALING,
     ArmRevealingRecord.InterventionDiscontinued: Blinding.ARM_REVEALING,
     ArmRevealingRecord.ItemsCorrected: Blinding.ARM_REVEALING,
+    ArmRevealingRecord.DeviationRecorded: Blinding.ARM_REVEALING,
     ArmRevealingRecord.FormLocked: Blinding.ARM_REVEALING,
     ArmRevealingRecord.FormUnlocked: Blinding.ARM_REVEALING,
     ArmRevealingRecord.Locked: Blinding.ARM_REVEALING,

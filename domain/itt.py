@@ -69,18 +69,22 @@ def not_analysed_reason(
     ended_on: date | None,
     eos_status: str | None,
     cut_off: date | None,
+    recorded_missed: bool = False,
 ) -> str | None:
     """Why the participant is not analysed at `visit` (None when analysed).
 
     Leaving the study before the visit's window closed gives the end-of-study status
     ("lost to follow-up", "withdrew consent", ...); a visit whose window is still open at the
-    cut-off is not yet due; otherwise the visit was missed. `cut_off` None means "after
-    everything", so no window is still open.
+    cut-off is not yet due; otherwise the visit was missed. A visit the site recorded as
+    missed (`recorded_missed`) is missed, whatever the cut-off. `cut_off` None means
+    "after everything", so no window is still open.
     """
     if outcome is VisitOutcome.OUTCOME:
         return None
     if outcome is VisitOutcome.NO_OUTCOME:
         return NotAnalysed.OUTCOME_MISSING
+    if recorded_missed:
+        return NotAnalysed.MISSED
     closes = window_end(visit, randomised_on)
     if left_study_early(eos_status) and (ended_on is None or ended_on <= closes):
         return str(eos_status)

@@ -19,7 +19,7 @@ from eventsourcing.domain import Aggregate
 
 from domain import crf
 from domain.actor import Actor
-from domain.errors import ProtocolOrderViolated, RandomisationRefused
+from domain.errors import ProtocolOrderViolated, RandomisationRefused, StateConflict
 from domain.locking import LockingMixin
 from domain.protocol import (
     AFTER_CONSENT_FORMS,
@@ -28,6 +28,7 @@ from domain.protocol import (
     FORM_LABELS,
     POST_RANDOMISATION_FORMS,
     REPEATING_FORM_KEY_ITEM,
+    VISIT_BY_KEY,
     VISIT_DATE_ITEM,
     VISIT_OF_FORM,
     EosStatus,
@@ -38,6 +39,7 @@ from domain.reasons import Reason
 from domain.sheets import check_expected_version, correction_of
 from domain.signing import SignatureRecord, SigningMixin
 from domain.verification import VerificationMixin
+from domain.visit_records import MISSABLE_VISITS, Deviation, MissedVisit
 
 Items = dict[str, Any]
 
@@ -51,10 +53,22 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
     """
 
     class Screened(Aggregate.Created):
+        """A person screened for MRI, with the outcome: eligible, or the criteria failed."""
+
+        class_version = 2
         screening_number: str
         site: str
         items: dict[str, Any]
         actor: dict[str, Any]
+        mri_eligible: bool
+        failed_criteria: list[str]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Events stored before the outcome was recorded: worked out by the same rule."""
+            eligibility = crf.mri_eligibility(state["items"])
+            state["mri_eligible"] = eligibility.eligible
+            state["failed_criteria"] = list(eligibility.failed_criteria)
 
     class FormEntered(Aggregate.Event):
         form: str
@@ -131,6 +145,71 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
     class ConsentWithdrawnOnCorrection(FormCorrected):
         WORDS = "Consent shown as not obtained on correction"
 
+    class MriEligibilityReassessed(Aggregate.Event):
+        """A screening correction changed the outcome of screening (recorded after it)."""
+
+        WORDS = "Eligibility for MRI reassessed on correction"
+
+        mri_eligible: bool
+        failed_criteria: list[str]
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: Participant) -> None:
+            aggregate.screening_outcome = crf.Eligibility(
+                self.mri_eligible, tuple(self.failed_criteria)
+            )
+
+    # ---- visits and deviations recorded by site staff (domain.visit_records)
+
+    class VisitMissed(Aggregate.Event):
+        """A follow-up visit did not take place: its form is missing by design, not overdue."""
+
+        WORDS = "Visit missed"
+
+        visit: str
+        reason: dict[str, str]
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: Participant) -> None:
+            aggregate.missed_visits[self.visit] = dict(self.reason)
+
+    class MissedVisitWithdrawn(Aggregate.Event):
+        """The visit was recorded as missed by mistake (or took place after all)."""
+
+        WORDS = "Missed visit withdrawn"
+
+        visit: str
+        reason: dict[str, str]
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: Participant) -> None:
+            aggregate.missed_visits.pop(self.visit, None)
+
+    class DeviationRecorded(Aggregate.Event):
+        """A protocol deviation reported by the site (one that does not reveal the arm; those
+        are the arm-revealing record's)."""
+
+        WORDS = "Protocol deviation recorded"
+
+        number: int
+        kind: str
+        description: str
+        occurred_on: date
+        actor: dict[str, Any]
+
+        def apply(self, aggregate: Participant) -> None:
+            aggregate.deviations[f"recorded:{self.number:02d}"] = self.description
+            aggregate.recorded_deviations.append(
+                {
+                    "number": self.number,
+                    "kind": self.kind,
+                    "description": self.description,
+                    "occurred_on": self.occurred_on.isoformat(),
+                    "at": self.timestamp,
+                    "actor": dict(self.actor),
+                }
+            )
+
     class VisitOutOfWindow(Aggregate.Event):
         """A protocol deviation: the visit happened outside its window (accepted, flagged)."""
 
@@ -181,10 +260,19 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
             )
 
     def __init__(
-        self, screening_number: str, site: str, items: dict[str, Any], actor: dict[str, Any]
+        self,
+        screening_number: str,
+        site: str,
+        items: dict[str, Any],
+        actor: dict[str, Any],
+        mri_eligible: bool,
+        failed_criteria: list[str],
     ) -> None:
         self.screening_number = screening_number
         self.site = site
+        self.screening_outcome = crf.Eligibility(mri_eligible, tuple(failed_criteria))
+        self.missed_visits: dict[str, dict[str, str]] = {}
+        self.recorded_deviations: list[dict[str, Any]] = []
         self.sheets: dict[str, Items] = {"screening": dict(items)}
         self.form_versions: dict[str, int] = {"screening": 1}
         self.deviations: dict[str, str] = {}
@@ -207,7 +295,8 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
         actor: Actor,
         at: datetime,
     ) -> Participant:
-        """Register a person from their validated screening form."""
+        """Register a person from their validated screening form, with its outcome."""
+        eligibility = crf.mri_eligibility(items)
         return cls._create(
             cls.Screened,
             id=participant_id,
@@ -216,6 +305,8 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
             site=items["SITE"],
             items=dict(items),
             actor=actor.as_dict(),
+            mri_eligible=eligibility.eligible,
+            failed_criteria=list(eligibility.failed_criteria),
         )
 
     def record_form(
@@ -266,6 +357,7 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
                 actor=actor.as_dict(),
             )
         self.clear_verification(form, self._last_change(), actor, at)
+        self._reassess_eligibility(form, actor, at)
         self._flag_window_deviation(form, actor, at)
         self._flag_randomisation_deviation(form, actor, at)
         return True
@@ -288,6 +380,63 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
     def mark_randomised(self, on: date, actor: Actor, at: datetime) -> None:
         self.check_can_randomise(on)
         self.trigger_event(self.Randomised, timestamp=at, randomised_on=on, actor=actor.as_dict())
+
+    def record_visit_missed(self, missed: MissedVisit, actor: Actor, at: datetime) -> None:
+        """Record that a follow-up visit did not take place. Its form may then not be entered
+        until the record is withdrawn (`withdraw_missed_visit`), so the two never disagree."""
+        self.check_participant_unlocked()
+        label = VISIT_BY_KEY[missed.visit].label
+        if self.randomised_on is None:
+            raise ProtocolOrderViolated(f"{label} cannot be missed before randomisation.")
+        if self.ended:
+            raise ProtocolOrderViolated(
+                f"{label} cannot be recorded as missed: the participant has ended the study."
+            )
+        if missed.visit in self.missed_visits:
+            raise StateConflict(f"{label} is already recorded as missed.")
+        entered = [form for form in _VISIT_OUTCOME_FORMS[missed.visit] if form in self.sheets]
+        if entered:
+            raise StateConflict(
+                f"{label} cannot be recorded as missed: {FORM_LABELS[entered[0]]} is entered."
+            )
+        self.trigger_event(
+            self.VisitMissed,
+            timestamp=at,
+            visit=missed.visit,
+            reason=missed.as_reason(),
+            actor=actor.as_dict(),
+        )
+
+    def withdraw_missed_visit(self, visit: str, reason: Reason, actor: Actor, at: datetime) -> None:
+        self.check_participant_unlocked()
+        if visit not in self.missed_visits:
+            label = VISIT_BY_KEY[visit].label if visit in VISIT_BY_KEY else repr(visit)
+            raise StateConflict(f"{label} is not recorded as missed.")
+        self.trigger_event(
+            self.MissedVisitWithdrawn,
+            timestamp=at,
+            visit=visit,
+            reason=reason.as_dict(),
+            actor=actor.as_dict(),
+        )
+
+    def record_deviation(self, deviation: Deviation, actor: Actor, at: datetime) -> None:
+        """A protocol deviation that does not reveal the arm (those go to the arm-revealing
+        record: the use case decides by `deviation.reveals_arm`)."""
+        if deviation.reveals_arm:
+            raise ProtocolOrderViolated(
+                "This deviation reveals the arm: it is kept in the arm-revealing record."
+            )
+        self.check_participant_unlocked()
+        self.trigger_event(
+            self.DeviationRecorded,
+            timestamp=at,
+            number=len(self.recorded_deviations) + 1,
+            actor=actor.as_dict(),
+            kind=deviation.kind.value,
+            description=deviation.description,
+            occurred_on=deviation.occurred_on,
+        )
 
     # ---- rules ----------------------------------------------------------------------------
 
@@ -314,6 +463,12 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
         if form in POST_RANDOMISATION_FORMS and self.randomised_on is None:
             raise ProtocolOrderViolated(
                 f"{FORM_LABELS[form]} cannot be recorded before randomisation."
+            )
+        visit = VISIT_OF_FORM[form].key
+        if visit in self.missed_visits and form in _VISIT_OUTCOME_FORMS.get(visit, ()):
+            raise ProtocolOrderViolated(
+                f"{FORM_LABELS[form]} cannot be recorded: the visit is recorded as missed. "
+                "Withdraw the missed visit (with a reason) first."
             )
 
     def randomisation_blockers(self, on: date | None = None) -> list[str]:
@@ -354,7 +509,8 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
 
     @property
     def mri_eligibility(self) -> crf.Eligibility:
-        return crf.mri_eligibility(self.sheets["screening"])
+        """The outcome of screening as recorded (Screened, MriEligibilityReassessed)."""
+        return self.screening_outcome
 
     @property
     def inclusion(self) -> crf.Eligibility:
@@ -370,6 +526,13 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
     def consent_date(self) -> date | None:
         value = self.sheets.get("consent", {}).get("CONSENT_DATE")
         return date.fromisoformat(value) if isinstance(value, str) else None
+
+    @property
+    def forms_missed_by_design(self) -> frozenset[str]:
+        """The forms not entered because their visit is recorded as missed."""
+        return frozenset(
+            form for visit in self.missed_visits for form in _VISIT_OUTCOME_FORMS[visit]
+        )
 
     @property
     def ended(self) -> bool:
@@ -436,6 +599,19 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
             "participant_version": self.version,
         }
 
+    def _reassess_eligibility(self, form: str, actor: Actor, at: datetime) -> None:
+        if form != "screening":
+            return
+        now = crf.mri_eligibility(self.sheets["screening"])
+        if now != self.screening_outcome:
+            self.trigger_event(
+                self.MriEligibilityReassessed,
+                timestamp=at,
+                mri_eligible=now.eligible,
+                failed_criteria=list(now.failed_criteria),
+                actor=actor.as_dict(),
+            )
+
     def _flag_randomisation_deviation(self, form: str, actor: Actor, at: datetime) -> None:
         as_randomised = getattr(self, "as_randomised", None)
         if form not in RANDOMISATION_FORMS or self.randomised_on is None or not as_randomised:
@@ -477,6 +653,13 @@ def records_outcome(form: str, items: Mapping[str, Any]) -> bool:
     when a follow-up counts as recorded: today, on its first save)."""
     return form in FOLLOW_UP_FORMS
 
+
+# The forms a missed visit leaves missing by design (its blinded outcome forms; adherence, in
+# the week-10 visit too, covers the whole intervention period and is not the visit's).
+_VISIT_OUTCOME_FORMS: dict[str, tuple[str, ...]] = {
+    visit: tuple(form for form in VISIT_BY_KEY[visit].forms if form not in ARM_REVEALING_FORMS)
+    for visit in MISSABLE_VISITS
+}
 
 _MILESTONE_OF_FORM: dict[str, type[Participant.FormEntered]] = {
     "baseline": Participant.BaselineRecorded,

@@ -198,7 +198,9 @@ class Query(Aggregate):
     # ---- rules and state --------------------------------------------------------------------
 
     def check_answerable(self) -> None:
-        if self.status is not QueryStatus.OPEN:
+        """A query is answered, and answered again, until its raiser closes it (a site that
+        forgot a correction, or learnt more, adds to its answer without waiting)."""
+        if self.status is QueryStatus.CLOSED:
             raise StateConflict(
                 f"This query is {self.status.value}: only an open query is answered."
             )

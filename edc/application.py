@@ -12,6 +12,7 @@ from edc.base import SYSTEM, utc_now
 from edc.usecases.accounts import AccountUseCases
 from edc.usecases.allocation import AllocationUseCases
 from edc.usecases.audit import AuditUseCases
+from edc.usecases.casebooks import CasebookUseCases
 from edc.usecases.database import DatabaseUseCases
 from edc.usecases.enrolment import EnrolmentUseCases
 from edc.usecases.patient_reports import PatientReportUseCases
@@ -19,11 +20,14 @@ from edc.usecases.queries import QueryUseCases
 from edc.usecases.refusals import RefusalUseCases
 from edc.usecases.review import ReviewUseCases
 from edc.usecases.unblinding import UnblindingUseCases
+from edc.usecases.visits import VisitRecordUseCases
 
 __all__ = ["SYSTEM", "Trial", "utc_now"]
 
 
 class Trial(
+    # First: it builds on the audit and database use cases below.
+    CasebookUseCases,
     EnrolmentUseCases,
     AccountUseCases,
     RefusalUseCases,
@@ -34,6 +38,7 @@ class Trial(
     AuditUseCases,
     PatientReportUseCases,
     AllocationUseCases,
+    VisitRecordUseCases,
 ):
     """The EDC for NCT00454792: screening to end of study, randomisation and accounts."""
 

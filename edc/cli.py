@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
 
 from domain.errors import EdcError
 from edc import (
@@ -22,6 +23,7 @@ from edc import (
 from edc.audit import cli as audit_cli
 from edc.audit.links import ChainBroken
 from edc.config import Settings
+from edc.demo.today import DEFAULT_TODAY
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -34,15 +36,29 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
 
     started = time.perf_counter()
     planted = PlantedEffect() if args.plant_effect else None
-    trial = build_demo(settings, args.participants, args.seed, planted=planted)
+    trial = build_demo(settings, args.participants, args.seed, planted=planted, today=args.today)
     elapsed = time.perf_counter() - started
     events = trial.recorder.max_notification_id() or 0
+    print(f"The demo trial as it stands at the start of {args.today.isoformat()}.")
     print(trial_summary(trial))
     print("Demo logins:")
     print("\n".join(demo_logins()))
     print(f"{events} events recorded in {elapsed:.1f} s ({events / elapsed:.0f} events/s).")
     trial.close()
     return 0
+
+
+def demo_day(text: str) -> date:
+    """A `--today` for the demo: an ISO date, not in the future (events never are)."""
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+    if day > datetime.now(UTC).date() + timedelta(days=1):
+        raise argparse.ArgumentTypeError(
+            f"{text} is in the future: the demo records only what has already happened"
+        )
+    return day
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,6 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="number of people screened (about 40%% end up randomised)",
     )
     demo.add_argument("--seed", type=int, default=1)
+    demo.add_argument(
+        "--today",
+        type=demo_day,
+        default=DEFAULT_TODAY,
+        metavar="YYYY-MM-DD",
+        help="the day the demo trial is live on: people screened up to the day before, visits "
+        f"due, queries and signatures waiting (default {DEFAULT_TODAY.isoformat()}, so a seed "
+        "always gives the same store)",
+    )
     demo.add_argument(
         "--plant-effect",
         action="store_true",

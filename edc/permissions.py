@@ -29,12 +29,21 @@ class Action(StrEnum):
     VIEW_REFUSALS = "view refused actions"
     LIST_UNBLINDINGS = "list emergency unblindings"
     RECHECK_ALLOCATIONS = "re-check allocations"
+    RECORD_MISSED_VISIT = "record a missed visit"
+    RECORD_DEVIATION = "record a protocol deviation"
 
 
-_SITE_ENTRY = {Action.SCREEN, Action.ENTER_FORM, Action.VIEW_CLINICAL, Action.ANSWER_QUERY}
+_SITE_ENTRY = {
+    Action.SCREEN,
+    Action.ENTER_FORM,
+    Action.VIEW_CLINICAL,
+    Action.ANSWER_QUERY,
+    Action.RECORD_MISSED_VISIT,
+    Action.RECORD_DEVIATION,
+}
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.SITE_STAFF: frozenset(_SITE_ENTRY | {Action.RANDOMISE}),
-    Role.ASSESSOR: frozenset({Action.ENTER_FORM, Action.VIEW_CLINICAL}),
+    Role.ASSESSOR: frozenset({Action.ENTER_FORM, Action.VIEW_CLINICAL, Action.RECORD_MISSED_VISIT}),
     Role.INVESTIGATOR: frozenset(_SITE_ENTRY | {Action.SIGN, Action.UNBLIND, Action.VIEW_AUDIT}),
     Role.MONITOR: frozenset(
         {

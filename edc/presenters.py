@@ -126,6 +126,8 @@ def participant_view(
         ),
         "locked": participant.participant_lock is not None,
         "randomisation_deviations": randomisation_deviations_of(participant.deviations),
+        "missed_visits": missed_visits_view(participant),
+        "deviations_recorded": deviations_view(participant, None if blinded else arm_revealing),
         "forms": {
             form: _arm_revealing_form_view(
                 arm_revealing, form, participant, None if open_queries is None else 0
@@ -140,3 +142,31 @@ def participant_view(
     if not blinded:
         view["arm"] = arm
     return view
+
+
+def missed_visits_view(participant: Participant) -> dict[str, dict[str, str]]:
+    return {visit: dict(reason) for visit, reason in participant.missed_visits.items()}
+
+
+def deviations_view(
+    participant: Participant, record: ArmRevealingRecord | None
+) -> list[dict[str, Any]]:
+    """The deviations recorded by the site, the arm-revealing ones only when `record` is
+    given (unblinded readers)."""
+    rows = [_deviation_row(d, arm_revealing=False) for d in participant.recorded_deviations]
+    if record is not None:
+        rows.extend(_deviation_row(d, arm_revealing=True) for d in record.deviations)
+    return sorted(rows, key=lambda row: (row["occurred_on"], row["at"]))
+
+
+def _deviation_row(deviation: Mapping[str, Any], *, arm_revealing: bool) -> dict[str, Any]:
+    actor = deviation["actor"]
+    return {
+        "kind": deviation["kind"],
+        "description": deviation["description"],
+        "occurred_on": deviation["occurred_on"],
+        "at": deviation["at"].isoformat(),
+        "user": actor.get("user"),
+        "role": actor.get("role"),
+        "arm_revealing": arm_revealing,
+    }

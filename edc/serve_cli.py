@@ -8,6 +8,7 @@ store with data). Without `--demo` nothing is seeded and no account or password 
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import sys
@@ -20,8 +21,10 @@ DEMO_SEED = 1
 
 def _seed_demo(settings: Settings) -> bool:
     """Seed the demo trial if the store is empty; True when it was seeded now."""
+    from edc.base import utc_now
     from edc.bootstrap import build_trial
     from edc.demo.build import build_demo
+    from edc.demo.today import site_today
 
     probe = build_trial(settings)
     try:
@@ -30,8 +33,14 @@ def _seed_demo(settings: Settings) -> bool:
         probe.close()
     if not empty:
         return False
-    print(f"Seeding the demo trial ({DEMO_PARTICIPANTS} people screened)...", flush=True)
-    build_demo(settings, DEMO_PARTICIPANTS, DEMO_SEED).close()
+    # The demo is live today: visits due now, queries and signatures waiting.
+    today = site_today(utc_now())
+    print(
+        f"Seeding the demo trial ({DEMO_PARTICIPANTS} people screened, as it stands today, "
+        f"{today.isoformat()})...",
+        flush=True,
+    )
+    build_demo(settings, DEMO_PARTICIPANTS, DEMO_SEED, today=today).close()
     return True
 
 
@@ -88,7 +97,17 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         print("Demo logins (demo data only):")
         print("\n".join(_demo_logins()), flush=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+    try:
+        web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+    except OSError as error:
+        if error.errno != errno.EADDRINUSE:
+            raise
+        print(
+            f"edc serve: port {args.port} on {args.host} is taken by another program: give "
+            f"another with --port (make run PORT={args.port + 1}).",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -45,6 +45,8 @@ JSON_COLUMNS = frozenset(
         "valid_signatures",
         "invalidated_by",
         "cleared_by",
+        "missed_visits",
+        "missed",
     }
 )
 # Item values keep the form's own order; everything else is written with sorted keys so that

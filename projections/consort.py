@@ -15,7 +15,8 @@ Definitions (*assumed* where the trial's own are not published):
   not an exclusion).
 - follow-up, per visit (week 10, 1 year): assessed (the visit's form entered) or not, with the
   reason (`domain.itt`): left the study before the visit (by end-of-study status), visit window
-  still open at the cut-off, visit missed. Left the study early: ended with a status other than
+  still open at the cut-off, visit missed (recorded as missed by the site, or its window
+  closed without it). Left the study early: ended with a status other than
   completed, by status.
 - analysed, per visit: the visit holds the primary outcome (`domain.itt.has_outcome`, the one
   definition); excluded from analysis: everyone else randomised, with the same reasons plus
@@ -67,12 +68,15 @@ def adherence_received(arm: str | None, adherence: Mapping[str, Any] | None) -> 
 def follow_up_record(row: Mapping[str, Any], sheets: Mapping[str, Items | None]) -> dict[str, Any]:
     """The blinded-safe part of a randomised participant's record: dates, status, visits.
 
-    `row` has `randomised_on`, `ended_on` and `eos_status`; `sheets` the follow-up forms.
+    `row` has `randomised_on`, `ended_on`, `eos_status` and `missed_visits` (the visits
+    recorded as missed); `sheets` the follow-up forms.
     """
+    missed = [visit for visit in FOLLOW_UP_VISITS if visit in (row.get("missed_visits") or {})]
     record: dict[str, Any] = {
         "randomised_on": _iso(row.get("randomised_on")),
         "ended_on": _iso(row.get("ended_on")),
         "eos_status": row.get("eos_status"),
+        "missed": missed or None,
     }
     for visit in FOLLOW_UP_VISITS:
         outcome = visit_outcome(sheets.get(visit))
@@ -183,6 +187,7 @@ def _follow_up(records: list[Mapping[str, Any]], cut_off: date | None) -> dict[s
                 ended_on=date.fromisoformat(record["ended_on"]) if record.get("ended_on") else None,
                 eos_status=record.get("eos_status"),
                 cut_off=cut_off,
+                recorded_missed=visit in record.get("missed", ()),
             )
             if reason is not None:
                 reasons[reason] += 1

@@ -32,15 +32,16 @@ SCHEDULED_VISITS: tuple[tuple[str, int, int, int], ...] = tuple(
 VISIT_DATE_FORM: dict[str, str] = {VISIT_OF_FORM[form].key: form for form in VISIT_DATE_ITEM}
 
 
-def eligibility_of(screening: Items, mri: Items | None) -> dict[str, Any]:
-    """Eligibility for MRI and inclusion (only changes with the screening or MRI form)."""
-    eligibility = crf.mri_eligibility(screening)
+def screening_outcome_of(mri_eligible: bool, failed_criteria: list[str]) -> dict[str, Any]:
+    """The outcome of screening as its events record it (Screened, MriEligibilityReassessed):
+    CONSORT's screen failures are counted from these, never worked out again."""
+    return {"mri_eligible": int(mri_eligible), "failed_criteria": list(failed_criteria)}
+
+
+def inclusion_of(screening: Items, mri: Items | None) -> dict[str, Any]:
+    """Inclusion (only changes with the screening or MRI form)."""
     included = mri is not None and crf.inclusion(screening, mri).eligible
-    return {
-        "mri_eligible": int(eligibility.eligible),
-        "failed_criteria": list(eligibility.failed_criteria),
-        "included": int(included),
-    }
+    return {"included": int(included)}
 
 
 def status_of(
@@ -113,6 +114,7 @@ def visit_rows(participant_id: str, randomised_on: str) -> list[dict[str, Any]]:
                 "window_end": (day0 + timedelta(days=last)).isoformat(),
                 "done_on": None,
                 "deviation": None,
+                "missed": None,
             }
         )
     return rows

@@ -30,7 +30,8 @@ from projections.participant_state import (
     STATUS_FORMS,
     VISIT_DATE_FORM,
     consort_stage,
-    eligibility_of,
+    inclusion_of,
+    screening_outcome_of,
     status_of,
     visit_rows,
 )
@@ -65,6 +66,10 @@ class Projector(ReviewProjection):
             Participant.Randomised: self._randomised,
             Participant.RandomisationDeviationFound: self._randomisation_deviation,
             Participant.EmergencyUnblinded: self._emergency_unblinded,
+            Participant.MriEligibilityReassessed: self._eligibility_reassessed,
+            Participant.VisitMissed: self._visit_missed,
+            Participant.MissedVisitWithdrawn: self._missed_visit_withdrawn,
+            Participant.DeviationRecorded: self._deviation_recorded,
         }
         self.handlers.update(self.review_handlers())
         # Milestones and named corrections are entries and corrections like any other.
@@ -136,6 +141,8 @@ class Projector(ReviewProjection):
             "locked": 0,
             "signature_count": 0,
             "valid_signatures": {},
+            "missed_visits": {},
+            **screening_outcome_of(event.mri_eligible, event.failed_criteria),
         }
         batch.put_participant(participant)
         self._put_sheet(batch, pid, "screening", "screening", event.items, position)
@@ -225,6 +232,49 @@ class Projector(ReviewProjection):
         participant["deviations"][event.kind] = event.description
         self._touch(batch, participant, position, event)
 
+    def _eligibility_reassessed(
+        self, batch: Batch, position: int, event: Participant.MriEligibilityReassessed
+    ) -> None:
+        participant = self._participant(batch, event)
+        participant.update(screening_outcome_of(event.mri_eligible, event.failed_criteria))
+        self._touch(batch, participant, position, event)
+        self._restate(batch, participant, position, None)
+
+    def _visit_missed(self, batch: Batch, position: int, event: Participant.VisitMissed) -> None:
+        self._mark_missed(batch, position, event, dict(event.reason))
+
+    def _missed_visit_withdrawn(
+        self, batch: Batch, position: int, event: Participant.MissedVisitWithdrawn
+    ) -> None:
+        self._mark_missed(batch, position, event, None)
+
+    def _mark_missed(
+        self,
+        batch: Batch,
+        position: int,
+        event: Participant.VisitMissed | Participant.MissedVisitWithdrawn,
+        reason: dict[str, str] | None,
+    ) -> None:
+        participant = self._participant(batch, event)
+        missed = participant["missed_visits"]
+        if reason is None:
+            missed.pop(event.visit, None)
+        else:
+            missed[event.visit] = reason
+        self._touch(batch, participant, position, event)
+        visit = batch.visit(participant["id"], event.visit)
+        if visit is not None:
+            visit["missed"] = reason
+            batch.touch_visit(visit)
+        self._reconsort(batch, participant, position)
+
+    def _deviation_recorded(
+        self, batch: Batch, position: int, event: Participant.DeviationRecorded
+    ) -> None:
+        participant = self._participant(batch, event)
+        participant["deviations"][f"recorded:{event.number:02d}"] = event.description
+        self._touch(batch, participant, position, event)
+
     def _emergency_unblinded(
         self, batch: Batch, position: int, event: Participant.EmergencyUnblinded
     ) -> None:
@@ -241,6 +291,7 @@ class Projector(ReviewProjection):
             if items is not None:
                 visit["done_on"] = items.get(VISIT_DATE_ITEM[form])
             visit["deviation"] = participant["deviations"].get(form)
+            visit["missed"] = participant["missed_visits"].get(visit["visit"])
             batch.put_visit(visit)
         self._restate(batch, participant, position, None)
 
@@ -264,7 +315,7 @@ class Projector(ReviewProjection):
             raise LookupError(f"{self.view.name}: participant {pid} has no screening sheet.")
         mri = batch.sheet_items(pid, "mri")
         if form in ELIGIBILITY_FORMS:
-            participant.update(eligibility_of(screening, mri))
+            participant.update(inclusion_of(screening, mri))
         participant.update(
             status_of(
                 participant,

@@ -221,7 +221,7 @@ class ReadModels:
         v, p = table_name(BLINDED, "visits"), table_name(BLINDED, "participants")
         sql = (
             f"SELECT v.participant_id, p.screening_number, p.site, v.visit, v.target_on, "
-            f"v.window_start, v.window_end, v.done_on, v.deviation, p.ended_on "
+            f"v.window_start, v.window_end, v.done_on, v.deviation, p.ended_on, v.missed "
             f"FROM {v} v JOIN {p} p ON p.id = v.participant_id"
         )
         clauses, params = [], []
@@ -245,10 +245,12 @@ class ReadModels:
             "done_on",
             "deviation",
             "ended_on",
+            "missed",
         )
         result = []
         for values in self.db.query(sql, tuple(params)):
             visit = dict(zip(keys, values, strict=True))
+            visit["missed"] = decode("missed", visit["missed"])
             visit["status"] = visit_status(
                 reference_date,
                 target_on=visit["target_on"],
@@ -256,6 +258,7 @@ class ReadModels:
                 window_end=visit["window_end"],
                 done_on=visit["done_on"],
                 ended_on=visit["ended_on"],
+                recorded_missed=visit["missed"] is not None,
             )
             if status is None or visit["status"] == status:
                 result.append(visit)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from projections.db import Dialect
 from projections.spec import ViewSpec
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 
 TRACKING_TABLE = "projection_tracking"
 TRACKING_DDL = (
@@ -44,6 +44,7 @@ PARTICIPANT_COLUMNS: tuple[str, ...] = (
     "locked",
     "signature_count",
     "valid_signatures",
+    "missed_visits",
 )
 FORM_COLUMNS: tuple[str, ...] = (
     "participant_id",
@@ -62,6 +63,7 @@ VISIT_COLUMNS: tuple[str, ...] = (
     "window_end",
     "done_on",
     "deviation",
+    "missed",
 )
 AUDIT_COLUMNS: tuple[str, ...] = (
     "position",

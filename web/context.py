@@ -25,6 +25,7 @@ NAVIGATION: tuple[tuple[str, str, Action | None], ...] = (
     ("Screen a person", "screen_form", Action.SCREEN),
     ("Queries", "queries", Action.VIEW_CLINICAL),
     ("Audit trail", "audit", Action.VIEW_AUDIT),
+    ("Casebooks", "casebooks", Action.VIEW_AUDIT),
     ("Refused actions", "refusals", Action.VIEW_REFUSALS),
     ("Database lock", "database", Action.LOCK_DATABASE),
     ("Exports", "exports", Action.EXPORT),

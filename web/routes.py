@@ -10,6 +10,7 @@ from web.views import (
     allocation,
     analysis,
     audit,
+    casebooks,
     crf_pages,
     dashboard,
     exports,
@@ -48,6 +49,7 @@ def add_routes(app: web.Application) -> None:
         reports.routes,
         refusals.routes,
         allocation.routes,
+        casebooks.routes,
     ):
         app.router.add_routes(table)
     api_routes.add_api_routes(app)

@@ -51,6 +51,24 @@ def scan(
         after = rows[-1].id
 
 
+def scan_back(
+    app: Application,
+    before: int,
+    topics: Sequence[str] = (),
+    page: int = SCAN_PAGE,
+    lowest: int = 1,
+) -> Iterator[Notification]:
+    """The stored sequence before a position, newest first, read in windows of positions."""
+    upper = before - 1
+    while upper >= lowest:
+        start = max(lowest, upper - page + 1)
+        rows = app.recorder.select_notifications(
+            start=start, limit=page, stop=upper, topics=list(topics)
+        )
+        yield from reversed(rows)
+        upper = start - 1
+
+
 def has_field(cls: type, name: str) -> bool:
     return dataclasses.is_dataclass(cls) and any(f.name == name for f in dataclasses.fields(cls))
 

@@ -17,6 +17,9 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
+from domain.participant import Participant
+from domain.protocol import FORM_LABELS, REASON_LABELS, VISIT_OF_FORM, ReasonCode
+
 HIDDEN = re.compile(r"hash|token|password|secret", re.IGNORECASE)
 # Attributes the row shows in its own columns, or that only the event store needs.
 _STRUCTURAL = frozenset(
@@ -33,6 +36,84 @@ _STRUCTURAL = frozenset(
 )
 _SUMMARY_CHANGES = 3
 
+# What each event says in the trial's words, for events without wording of their own (a
+# milestone's `WORDS`). The one place the trail's event names are worded: pages never show a
+# class name. An event class added later without an entry reads as its name split into words.
+EVENT_WORDS: dict[str, str] = {
+    "ReportLink.Issued": "Weekly-report link issued",
+    "ReportLink.Revoked": "Weekly-report link revoked",
+    "ReportLink.Reinstated": "Weekly-report link reinstated",
+    "ReportAccess.Opened": "Weekly-report access opened",
+    "ReportAccess.Granted": "Weekly-report access granted",
+    "ReportAccess.Withdrawn": "Weekly-report access withdrawn",
+    "Participant.Screened": "Screened",
+    "Participant.FormEntered": "Form entered",
+    "Participant.FormCorrected": "Form corrected",
+    "Participant.VisitOutOfWindow": "Visit out of window",
+    "Participant.Randomised": "Randomised",
+    "Participant.RandomisationDeviationFound": "Randomisation deviation found",
+    "Participant.EmergencyUnblinded": "Emergency unblinding",
+    "Participant.Signed": "Signed",
+    "Participant.FormLocked": "Form locked",
+    "Participant.FormUnlocked": "Form unlocked",
+    "Participant.Locked": "Casebook locked",
+    "Participant.Unlocked": "Casebook unlocked",
+    "Participant.FormVerified": "Source data verified",
+    "Participant.VerificationCleared": "Source data verification cleared",
+    "ArmRevealingRecord.Started": "Arm-revealing record started",
+    "ArmRevealingRecord.FormEntered": "Form entered",
+    "ArmRevealingRecord.AdherenceRecorded": "Adherence recorded",
+    "ArmRevealingRecord.AdverseEventReported": "Adverse event reported",
+    "ArmRevealingRecord.InterventionDiscontinued": "Intervention discontinued",
+    "ArmRevealingRecord.ItemsCorrected": "Form corrected",
+    "ArmRevealingRecord.FormLocked": "Form locked",
+    "ArmRevealingRecord.FormUnlocked": "Form unlocked",
+    "ArmRevealingRecord.Locked": "Arm-revealing forms locked",
+    "ArmRevealingRecord.Unlocked": "Arm-revealing forms unlocked",
+    "DatabaseLock.Started": "Database lock record started",
+    "DatabaseLock.Locked": "Database locked",
+    "DatabaseLock.Unlocked": "Database unlocked",
+    "DatabaseLock.UnblindedDataReleased": "Unblinded data released",
+    "UnblindedExport.Taken": "Unblinded export taken",
+    "Query.Raised": "Query raised",
+    "Query.Answered": "Query answered",
+    "Query.Closed": "Query closed",
+    "Query.Reopened": "Query reopened",
+    "QueryIndex.Started": "Query list started",
+    "QueryIndex.QueryAdded": "Query added to the list",
+    "Allocation.Started": "Allocation sequence started",
+    "Allocation.Allocated": "Allocated",
+    "Allocation.ArmRevealed": "Arm revealed",
+    "SiteRegister.Opened": "Screening log opened",
+    "SiteRegister.NumberIssued": "Screening number issued",
+    "User.Registered": "Account created",
+    "User.PasswordChanged": "Password changed",
+    "User.PasswordReset": "Password reset",
+    "User.RoleChanged": "Role changed",
+    "User.BlindingChanged": "Blinding changed",
+    "User.FullNameChanged": "Full name changed",
+    "User.LoginSucceeded": "Logged in",
+    "User.LoginFailed": "Login failed",
+    "User.LoggedOut": "Logged out",
+    "User.LockedOut": "Account locked out",
+    "User.Unlocked": "Account unlocked",
+    "User.Deactivated": "Account deactivated",
+    "User.Reactivated": "Account reactivated",
+    "User.TokenIssued": "API token issued",
+    "User.TokenRevoked": "API token revoked",
+    "User.AllTokensRevoked": "All API tokens revoked",
+    "CommandRefused": "Action refused",
+}
+# A reason code as the trail reads it: the reason's label, without the form's hint for "other"
+# (its text follows).
+REASON_WORDS: dict[str, str] = {
+    **{code.value: label for code, label in REASON_LABELS.items()},
+    ReasonCode.OTHER.value: "Other",
+}
+# Events that record a form's first values without naming the form: screening records the
+# screening form's items in the event that creates the participant.
+_FORM_RECORDED_BY: tuple[tuple[type, str], ...] = ((Participant.Screened, "screening"),)
+
 
 def render_event(
     event: Any, position: int, context: Mapping[str, Any] | None = None
@@ -44,7 +125,7 @@ def render_event(
     """
     attributes = {**(context or {}), **vars(event)}
     actor = attributes.get("actor") or {}
-    sheet = attributes.get("key") or attributes.get("form")
+    sheet = sheet_of(event, attributes)
     changes = _changes(attributes, sheet)
     event_type = event_type_name(type(event))
     row: dict[str, Any] = {
@@ -57,6 +138,7 @@ def render_event(
         "role": actor.get("role"),
         "site": actor.get("site"),
         "reason": _reason(attributes.get("reason")),
+        "form": sheet,
         "changes": changes,
         "details": {
             name: _plain(value)
@@ -76,9 +158,65 @@ def event_type_name(cls: type) -> str:
 
 def event_words(cls: type) -> str:
     """What happened in the trial's words: a milestone's own wording (its `WORDS`), else the
-    event's name."""
+    event's wording here, else its name in words."""
     words = getattr(cls, "WORDS", None)
-    return words if isinstance(words, str) else cls.__name__
+    if isinstance(words, str):
+        return words
+    return EVENT_WORDS.get(cls.__qualname__) or _split_words(cls.__name__)
+
+
+def event_type_words(event_type: str) -> str:
+    """The words of an event type given by name (`Participant.FormCorrected`)."""
+    return EVENT_WORDS.get(event_type) or _split_words(event_type.rpartition(".")[2])
+
+
+def _split_words(name: str) -> str:
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).capitalize()
+
+
+def reason_words(reason: Mapping[str, Any] | None) -> str:
+    """A row's reason in words: the reason code's label and the text given, if any."""
+    if not reason:
+        return ""
+    code, text = reason.get("code"), (reason.get("text") or "").strip()
+    label = REASON_WORDS.get(code, _split_words(str(code)).replace("_", " ")) if code else ""
+    return f"{label}: {text}" if label and text else label or text
+
+
+def sheet_of(event: Any, attributes: Mapping[str, Any] | None = None) -> str | None:
+    """The sheet (form, or form:repeat) whose items an event records or concerns, if any."""
+    attributes = vars(event) if attributes is None else attributes
+    sheet = attributes.get("key") or attributes.get("form")
+    if isinstance(sheet, str):
+        return sheet
+    return next((form for cls, form in _FORM_RECORDED_BY if isinstance(event, cls)), None)
+
+
+def form_words(sheet: str | None) -> str:
+    """A sheet as people name it: the form's label, and the repeat (week, AE number)."""
+    if not sheet:
+        return ""
+    form, _, repeat = sheet.partition(":")
+    label = FORM_LABELS.get(form, form)
+    if not repeat:
+        return label
+    number = repeat.lstrip("0") or "0"
+    return f"{label}, week {number}" if form == "weekly" else f"{label} no. {number}"
+
+
+def visit_words(sheet: str | None) -> str:
+    """The protocol visit a sheet belongs to, in words."""
+    visit = VISIT_OF_FORM.get((sheet or "").partition(":")[0])
+    return visit.label if visit else ""
+
+
+def sheet_words(sheet: str | None) -> str:
+    """Visit and form in words ("Week 10 · Adherence to intervention"); the visit once when
+    the form's name already says it ("Baseline", "Week 10 outcomes")."""
+    form, visit = form_words(sheet), visit_words(sheet)
+    if not visit or form.startswith(visit):
+        return form
+    return f"{visit} · {form}"
 
 
 def utc_iso(moment: datetime) -> str:
@@ -94,6 +232,8 @@ def summarise(
 ) -> str:
     kind = words or event_type.rpartition(".")[2]
     sheet = attributes.get("key") or attributes.get("form")
+    if not isinstance(sheet, str):
+        sheet = None
     if changes and attributes.get("changes") is not None:
         shown = "; ".join(
             f"{c['item']} {_short(c['old'])} -> {_short(c['new'])}"

@@ -40,6 +40,14 @@ FORCED_PATHS = {
 Step = Callable[["Person"], None]
 
 
+class DemoTooEarly(Exception):
+    """The shifted calendar would start before the trial could (dates before it are refused)."""
+
+    def __init__(self, start: datetime) -> None:
+        super().__init__(start)
+        self.start = start
+
+
 @dataclass
 class Person:
     """One synthetic person's state as the demo plays their timeline."""
@@ -91,18 +99,30 @@ class DemoTrial:
     def schedule(self, person: Person, at: datetime, step: Step) -> None:
         heapq.heappush(self.queue, _Scheduled(at, next(self.counter), person, step))
 
-    def plan(self, participants: int) -> None:
+    def plan(self, participants: int, last_screening: datetime | None = None) -> datetime:
+        """Schedule the screenings from TRIAL_START, or shifted so the last one falls on
+        `last_screening` (a trial still recruiting on the demo's today); returns the first."""
         rng = random.Random(self.seed)
-        at = TRIAL_START
+        arrivals: list[tuple[Person, timedelta]] = []
+        offset = timedelta(0)
         for number in range(participants):
             person = Person(number, random.Random(rng.getrandbits(64)), rng.uniform(0.35, 0.8))
             person.paths = random.Random(f"paths:{self.seed}:{number}")
-            self.schedule(person, at, self.screen)
-            at += timedelta(hours=rng.uniform(4, 60))
+            arrivals.append((person, offset))
+            offset += timedelta(hours=rng.uniform(4, 60))
+        start = TRIAL_START
+        if last_screening is not None and arrivals:
+            start = last_screening - arrivals[-1][1]
+            if start < TRIAL_START:
+                raise DemoTooEarly(start)
+        for person, at in arrivals:
+            self.schedule(person, start + at, self.screen)
+        return start
 
-    def run(self) -> Iterator[None]:
-        """Play the queue; yields once per step so the caller can show progress."""
-        while self.queue:
+    def run(self, until: datetime | None = None) -> Iterator[None]:
+        """Play the queue (up to `until`: what lies later has not happened yet); yields once
+        per step so the caller can show progress."""
+        while self.queue and (until is None or self.queue[0].at < until):
             item = heapq.heappop(self.queue)
             if item.person.stopped:
                 continue

@@ -25,13 +25,15 @@ from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, FORMS
 from domain.refusal_log import CommandRefused
 from domain.roles import SITE_ROLES, Role
+from domain.site_register import SiteRegister
 from edc.audit.reading import (
     aggregate_notifications,
     notifications_concerning,
     participant_linked_topics,
     scan,
+    scan_back,
 )
-from edc.audit.rendering import event_type_name, render_event, utc_iso
+from edc.audit.rendering import event_type_name, render_event, sheet_of, utc_iso
 from edc.base import TrialBase
 from edc.permissions import Action, authorize, check_blind, may
 from edc.presenters import participant_view
@@ -43,6 +45,60 @@ MAX_PAGE = 1000
 SCAN_BUDGET = 50_000
 _CONTEXT_FIELDS = ("form", "key")
 REFUSAL_TOPIC = get_topic(CommandRefused)
+NUMBER_TOPIC = get_topic(SiteRegister.NumberIssued)
+
+
+class TrailFilter:
+    """What the whole trail is narrowed to, beyond user, type and dates: a participant, a form,
+    an item (checked against the forms the reader may see before anything is read)."""
+
+    def __init__(
+        self,
+        actor: Actor,
+        participant: UUID | None = None,
+        form: str | None = None,
+        item: str | None = None,
+    ) -> None:
+        check_blind(actor, form)
+        if form is not None and form not in FORMS:
+            raise NotFound(f"There is no form called {form!r}.")
+        if item is not None:
+            forms = [form] if form else [f for f in FORMS if may_see_form(actor, f)]
+            if not any(item in {spec.name for spec in ITEMS.get(f, ())} for f in forms):
+                # An item of a form the reader may not see is answered as one that does not
+                # exist: the answer is the same whether the item was ever entered or not.
+                where = f"The {FORM_LABELS[form]} form has no" if form else "There is no"
+                raise NotFound(f"{where} item {item!r}.")
+        self.participant, self.form, self.item = participant, form, item
+
+    def matches(self, event: Any, attributes: dict[str, Any], subject: UUID | None) -> bool:
+        if self.participant is not None and subject != self.participant:
+            return False
+        if self.form is not None and (sheet_of(event, attributes) or "").split(":")[0] != (
+            self.form
+        ):
+            return False
+        return self.item is None or self.item in _items_named(attributes)
+
+
+def may_see_form(actor: Actor, form: str) -> bool:
+    """Whether a reader may see a form at all (blinded accounts: no arm-revealing form)."""
+    try:
+        check_blind(actor, form)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def _items_named(attributes: dict[str, Any]) -> set[str]:
+    named: set[str] = set()
+    for field in ("changes", "items"):
+        values = attributes.get(field)
+        if isinstance(values, dict):
+            named.update(str(name) for name in values)
+    if isinstance(attributes.get("item"), str):
+        named.add(attributes["item"])
+    return named
 
 
 class AuditUseCases(TrialBase):
@@ -87,6 +143,7 @@ class AuditUseCases(TrialBase):
                         "position": row["position"],
                         "time": row["time"],
                         "type": row["type"],
+                        "words": row["words"],
                         "form": sheet,
                         "item": item,
                         "old": change["old"],
@@ -146,38 +203,98 @@ class AuditUseCases(TrialBase):
         event_type: str | None = None,
         date_from: datetime | None = None,
         date_to: datetime | None = None,
+        *,
+        participant: str | None = None,
+        form: str | None = None,
+        item: str | None = None,
+        newest_first: bool = False,
+        before: int | None = None,
     ) -> dict[str, Any]:
         """The whole trail after position `since`, filtered, in pages of at most `limit`.
 
-        `next` is the position to pass as `since` for the following page (None at the end).
+        Oldest first, `next` is the position to pass as `since` for the following page; newest
+        first (from before position `before`), it is the one to pass as `before`. None at the
+        end. `participant` is a participant's id or screening number. Each row names the
+        participant it concerns (`participant_id`, `screening_number`).
         """
         authorize(actor, Action.VIEW_AUDIT)
         if not 1 <= limit <= MAX_PAGE:
             message = f"A page holds 1 to {MAX_PAGE} events."
             raise FormInvalid({"limit": message}, message)
-        if since < 0:
-            message = "`since` is an event position, a whole number from 0."
-            raise FormInvalid({"since": message}, message)
+        for name, value in (("since", since), ("before", before)):
+            if value is not None and value < 0:
+                message = f"`{name}` is an event position, a whole number from 0."
+                raise FormInvalid({name: message}, message)
         for moment in (date_from, date_to):
             if moment is not None and moment.tzinfo is None:
                 raise EdcError("Dates in a filter need a time zone.")
+        narrowed = TrailFilter(actor, self._participant_named(participant), form, item)
+        if narrowed.participant is not None:
+            named = self._participant(narrowed.participant)
+            authorize(actor, Action.VIEW_AUDIT, site=named.site)
         topics = self._trail_topics(actor, event_type)
-        if since >= (self.recorder.max_notification_id() or 0):
-            # Nothing after the latest event (and no position past what SQL integers hold).
+        head = self.recorder.max_notification_id() or 0
+        upper = head if before is None else min(before - 1, head)
+        if since >= upper:
+            # Nothing in the range (and no position past what SQL integers hold).
             return {"events": [], "next": None}
         site_ids = set(self.participant_ids(actor.site)) if Role(actor.role) in SITE_ROLES else None
+        subjects = _Subjects(self)
+        candidates: Iterable[Notification]
+        # Newest first reads back at most the scan budget's worth of positions per page.
+        scanning_back = newest_first and narrowed.participant is None
+        floor = max(since, upper - SCAN_BUDGET) if scanning_back else since
+        if narrowed.participant is not None:
+            # One participant's events are found by their locator, not by reading the store.
+            found = [
+                n
+                for n, _, _ in self._participant_events(actor, narrowed.participant)
+                if since < n.id <= upper and (not topics or n.topic in topics)
+            ]
+            candidates = reversed(found) if newest_first else found
+        elif newest_first:
+            candidates = scan_back(self, upper + 1, topics, lowest=floor + 1)
+        else:
+            candidates = scan(self, since, topics, page=min(max(limit * 2, 100), MAX_PAGE))
         rows: list[dict[str, Any]] = []
         scanned, last, exhausted = 0, since, True
-        for n in scan(self, since, topics, page=min(max(limit * 2, 100), MAX_PAGE)):
+        for n in candidates:
             scanned, last = scanned + 1, n.id
             if _readable(actor, n.topic):
                 event = self.mapper.to_domain_event(n)
-                if _matches(event, user, date_from, date_to, actor, site_ids):
-                    rows.append(render_event(event, n.id))
+                subject, context = subjects.of(n, event)
+                attributes = {**context, **vars(event)}
+                if _matches(event, user, date_from, date_to, actor, site_ids) and (
+                    narrowed.matches(event, attributes, subject)
+                ):
+                    row = render_event(event, n.id, context)
+                    row["participant_id"] = str(subject) if subject else None
+                    row["screening_number"] = subjects.number(subject)
+                    rows.append(row)
             if len(rows) >= limit or scanned >= SCAN_BUDGET:
                 exhausted = False
                 break
+        if newest_first and exhausted and floor > since:
+            exhausted, last = False, floor + 1
+        if newest_first and not exhausted and last <= since + 1:
+            exhausted = True
         return {"events": rows, "next": None if exhausted else last}
+
+    def _participant_named(self, text: str | None) -> UUID | None:
+        """A participant given by id or screening number (None when not given)."""
+        if text is None or not text.strip():
+            return None
+        text = text.strip()
+        try:
+            return UUID(text)
+        except ValueError:
+            pass
+        for n in scan(self, 0, [NUMBER_TOPIC]):
+            event = _event(self, n)
+            if event.screening_number.lower() == text.lower():
+                found: UUID = event.participant_id
+                return found
+        raise NotFound(f"There is no participant {text!r}.")
 
     # ---- internals ------------------------------------------------------------------------
 
@@ -307,3 +424,46 @@ def check_as_of_not_ahead(app: Any, position: int | None) -> None:
         if position > head:
             message = f"as_of {position} is beyond the latest event position ({head})."
             raise FormInvalid({"as_of": message}, message)
+
+
+class _Subjects:
+    """Which participant each event concerns, and their screening numbers, read once per page.
+
+    A participant's own events name them by aggregate; others name them (`participant_id`) or
+    belong to an aggregate created about them (a query), whose later events inherit its form.
+    """
+
+    def __init__(self, app: TrialBase) -> None:
+        self.app = app
+        self._first: dict[UUID, Any] = {}
+        self._numbers: dict[UUID, str | None] = {}
+
+    def of(self, n: Notification, event: Any) -> tuple[UUID | None, dict[str, Any]]:
+        if isinstance(event, Participant.Event):
+            return event.originator_id, {}
+        named = getattr(event, "participant_id", None)
+        if isinstance(named, UUID):
+            return named, {}
+        first = self._first_event(UUID(str(n.originator_id)))
+        named = getattr(first, "participant_id", None)
+        if not isinstance(named, UUID):
+            return None, {}
+        fields = (*_CONTEXT_FIELDS, "item")
+        return named, {f: getattr(first, f) for f in fields if hasattr(first, f)}
+
+    def number(self, participant_id: UUID | None) -> str | None:
+        if participant_id is None:
+            return None
+        if participant_id not in self._numbers:
+            first = self._first_event(participant_id)
+            number = getattr(first, "screening_number", None)
+            self._numbers[participant_id] = number if isinstance(number, str) else None
+        return self._numbers[participant_id]
+
+    def _first_event(self, originator_id: UUID) -> Any:
+        if originator_id not in self._first:
+            stored = self.app.recorder.select_events(originator_id, limit=1)
+            self._first[originator_id] = (
+                self.app.mapper.to_domain_event(stored[0]) if stored else None
+            )
+        return self._first[originator_id]

@@ -26,6 +26,21 @@ from edc.refusals import logs_refusals
 from edc.review_presenters import query_view
 
 
+def changed_values(stored: Mapping[str, Any], as_left: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The items of `as_left` whose value differs from the stored one (None: no change)."""
+    changed = {
+        item: value
+        for item, value in as_left.items()
+        if _comparable(stored.get(item)) != _comparable(value)
+    }
+    return changed or None
+
+
+def _comparable(value: Any) -> Any:
+    """A value as compared for change: the order of ticked codes is no change."""
+    return sorted(map(str, value)) if isinstance(value, list | tuple) else value
+
+
 class QueryUseCases(TrialBase):
     @logs_refusals
     @retry_on_conflict
@@ -61,11 +76,15 @@ class QueryUseCases(TrialBase):
         correction: Mapping[str, Any] | None = None,
         *,
         expected_version: int | None = None,
+        as_left: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Answer an open query; a correction of the form is saved in the same atomic write.
+        """Answer a query not yet closed (again, if need be); a correction of the form is
+        saved in the same atomic write.
 
         `correction` maps items of the queried form to new values; the change is recorded with
-        reason `query_resolution` and the answer as its text.
+        reason `query_resolution` and the answer as its text. `as_left` is the queried item as
+        the person answering left it on the answer page: whatever in it differs from the
+        stored value is the correction, so a changed value is never saved as a bare answer.
         """
         at = self.clock()
         query = self._query(query_id)
@@ -74,6 +93,8 @@ class QueryUseCases(TrialBase):
         self.check_database_open()
         query.check_answerable()
         answer = query_text(text, "the answer")
+        if correction is None and as_left is not None:
+            correction = changed_values(participant.sheets.get(query.key) or {}, as_left)
         if correction is None:
             query.answer(answer, None, actor, at)
             self.save(query)

@@ -39,6 +39,7 @@ def consort_record(casebook: Casebook) -> dict[str, Any]:
         "randomised_on": participant.randomised_on,
         "eos_status": end.get("EOS_STATUS") if end else None,
         "ended_on": end.get("EOS_DATE") if end else None,
+        "missed_visits": participant.missed_visits,
     }
     record = consort_stage(row, "mri" in sheets)
     if record["stage"] == "randomised":

@@ -1,6 +1,8 @@
 """Missing data by item at a cut-off: for each form entered, how often each item is empty.
 
 Counted over the forms that were entered (a visit not done at all is in the visit report).
+A form whose visit the site recorded as missed (`VisitMissed`) is missing by design: counted
+apart, in `missed_by_design`, never as missing items.
 Conditionally required items (e.g. Modic details only when Modic changes are present) are
 counted too, with their condition shown, so a reader can tell expected gaps from real ones.
 """
@@ -28,6 +30,7 @@ class MissingLine:
     forms_entered: int
     missing: int
     missing_percent: str
+    missed_by_design: int
 
 
 COLUMNS = tuple(f.name for f in fields(MissingLine))
@@ -36,8 +39,11 @@ COLUMNS = tuple(f.name for f in fields(MissingLine))
 def missing_by_item(books: Iterable[Casebook], view: View) -> list[MissingLine]:
     forms = visible_forms(view)
     entered = dict.fromkeys(forms, 0)
+    by_design = dict.fromkeys(forms, 0)
     missing: dict[tuple[str, str], int] = {}
     for casebook in books:
+        for form in casebook.participant.forms_missed_by_design & set(forms):
+            by_design[form] += 1
         for form in forms:
             for sheet in casebook.participant.sheets_of(form).values():
                 entered[form] += 1
@@ -60,6 +66,7 @@ def missing_by_item(books: Iterable[Casebook], view: View) -> list[MissingLine]:
                     entered[form],
                     count,
                     share,
+                    by_design[form],
                 )
             )
     return lines

@@ -8,12 +8,13 @@ so the report at a position never changes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import astuple, dataclass, fields
 from datetime import date
 from zoneinfo import ZoneInfo
 
 from domain.protocol import TIME_ZONE, VISIT_DATE_ITEM
+from domain.visit_records import MISSED_REASON_LABELS, MissedReason
 from projections.exports.casebook import Casebook, casebooks
 from projections.exports.source import Cut
 from projections.participant_state import VISIT_DATE_FORM, visit_rows
@@ -31,6 +32,7 @@ class VisitLine:
     done_on: str | None
     status: str
     deviation: str | None
+    missed_reason: str | None
 
 
 COLUMNS = tuple(f.name for f in fields(VisitLine))
@@ -59,6 +61,7 @@ def visit_lines(books: Iterable[Casebook], reference: date) -> Iterator[VisitLin
                 window_end=row["window_end"],
                 done_on=done_on,
                 ended_on=ended_on,
+                recorded_missed=row["visit"] in participant.missed_visits,
             )
             yield VisitLine(
                 str(participant.id),
@@ -70,7 +73,16 @@ def visit_lines(books: Iterable[Casebook], reference: date) -> Iterator[VisitLin
                 done_on,
                 status,
                 participant.deviations.get(form),
+                missed_reason_text(participant.missed_visits.get(row["visit"])),
             )
+
+
+def missed_reason_text(reason: Mapping[str, str] | None) -> str | None:
+    """Why a visit recorded as missed did not take place: the reason, then the site's words."""
+    if reason is None:
+        return None
+    label = MISSED_REASON_LABELS[MissedReason(reason["code"])]
+    return f"{label}: {reason['text']}" if reason.get("text") else label
 
 
 def visit_report(cut: Cut) -> list[VisitLine]:

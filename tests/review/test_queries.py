@@ -209,3 +209,23 @@ def test_open_queries_are_listed_per_participant_and_per_site(
         trial.open_queries(elsewhere, site="RINGE")
     with pytest.raises(PermissionDenied, match="own site"):
         trial.answer_query(elsewhere, a["id"], "Not mine")
+
+
+def test_what_the_site_left_in_the_item_is_the_correction_and_it_may_answer_again(
+    trial: Trial, actors: dict[str, Actor]
+) -> None:
+    staff, monitor = actors["site_staff"], actors["monitor"]
+    pid = ready_to_randomise(trial, staff)
+    query = trial.raise_query(monitor, pid, "baseline", "LBP_NOW", "Source says 7?")
+    kept = trial.answer_query(
+        staff, query["id"], "6 per the source", expected_version=1, as_left={"LBP_NOW": 6}
+    )
+    assert kept["status"] == "answered" and "changes" not in kept["history"][-1]
+    assert trial.load_participant(pid).sheets["baseline"]["LBP_NOW"] == 6
+    # Answered, not closed: the site answers again, and the changed value is the correction.
+    again = trial.answer_query(
+        staff, query["id"], "No, 7: a second note", expected_version=1, as_left={"LBP_NOW": 7}
+    )
+    assert again["history"][-1]["changes"] == {"LBP_NOW": [6, 7]}
+    assert trial.load_participant(pid).sheets["baseline"]["LBP_NOW"] == 7
+    assert [step["step"] for step in again["history"]] == ["raised", "answered", "answered"]

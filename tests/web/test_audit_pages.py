@@ -53,7 +53,9 @@ async def test_participant_trail_and_item_history_show_old_new_who_when_why(
     correct_baseline(client, seeded)
     sign_in(client, web_config, "monitor")
     html = await (await client.get(f"/participants/{seeded.ready}/audit")).text()
-    assert "Participant.FormCorrected" in html and "transcription_error: source says 7" in html
+    # Events and reasons in words (issue 12), not class names and codes.
+    assert "Form corrected" in html and "Transcription error: source says 7" in html
+    assert "Participant.FormCorrected" not in html and "transcription_error" not in html
     assert "6 → 7" in html
     history = f"/participants/{seeded.ready}/forms/baseline/items/LBP_NOW/history"
     assert history in html
@@ -88,12 +90,12 @@ async def test_global_trail_filters_and_pages(
 ) -> None:
     sign_in(client, web_config, "data_manager")
     html = await (await client.get("/audit?limit=10")).text()
-    assert "User.Registered" in html and 'rel="next"' in html
+    assert "Account created" in html and 'rel="next"' in html
     assert html.count('<td class="num">') == 10
     assert "Allocation." not in html  # the blinded data manager's type list and rows
     only = await (await client.get("/audit?type=Participant.Screened")).text()
-    assert only.count("<td>Participant.Screened</td>") == 3
-    assert "<td>Participant.FormEntered</td>" not in only
+    assert only.count('<td class="event">Screened</td>') == 3
+    assert '<td class="event">Form entered</td>' not in only
     by_user = await (await client.get("/audit?user=nobody")).text()
     assert "No events." in by_user
     refused = await client.get("/audit?type=Allocation.Allocated")

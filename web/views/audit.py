@@ -14,8 +14,14 @@ from domain.errors import EdcError, PermissionDenied
 from domain.protocol import FORM_LABELS, FORMS
 from domain.roles import Role
 from edc.audit import chain
-from edc.audit.rendering import event_type_name
+from edc.audit.rendering import (
+    event_type_name,
+    event_type_words,
+    reason_words,
+    sheet_words,
+)
 from edc.permissions import Action, may
+from edc.usecases.audit import may_see_form
 from web.calls import actor_of, participant_id, run, trial_of
 from web.context import ZONE
 from web.crf_fields import display
@@ -46,14 +52,21 @@ def local_input(value: str) -> datetime | None:
 
 
 def _rows(rows: list[dict[str, Any]], pid: str | None) -> list[dict[str, Any]]:
-    """Audit rows with item-history links where an item of a known form changed."""
+    """Audit rows in words (form, visit, reason, item labels and values), with item-history
+    links where an item of a known form changed."""
     for row in rows:
+        row["sheet_words"] = sheet_words(row.get("form"))
+        row["reason_words"] = reason_words(row.get("reason"))
+        subject = row.get("participant_id") or pid
         for change in row.get("changes") or []:
             form = (change.get("form") or "").split(":")[0]
-            change["history"] = bool(pid and form in FORMS and change.get("item"))
+            spec = _spec(form, change.get("item"))
+            change["history"] = bool(subject and form in FORMS and change.get("item"))
+            change["participant_id"] = subject
             change["form_name"] = form
-            change["old_text"] = display(_spec(form, change.get("item")), change.get("old"))
-            change["new_text"] = display(_spec(form, change.get("item")), change.get("new"))
+            change["label"] = spec.label if spec else change.get("item")
+            change["old_text"] = display(spec, change.get("old"))
+            change["new_text"] = display(spec, change.get("new"))
     return rows
 
 
@@ -84,6 +97,7 @@ async def item_history(request: web.Request) -> web.Response:
     spec = _spec(form, item)
     for row in rows:
         row["old_text"], row["new_text"] = display(spec, row["old"]), display(spec, row["new"])
+        row["reason_words"] = reason_words(row.get("reason"))
     context = {
         "p": view,
         "rows": rows,
@@ -156,13 +170,34 @@ def event_types(blinded: bool) -> list[str]:
     )
 
 
+def _filter_choices(actor: Any) -> dict[str, Any]:
+    """Types, forms and items a reader may filter by, with their words."""
+    forms = [f for f in FORMS if may_see_form(actor, f)]
+    types = sorted(
+        ((t, event_type_words(t)) for t in event_types(actor.blinded)),
+        key=lambda pair: (pair[1].lower(), pair[0]),
+    )
+    items = sorted({(spec.name, spec.label) for f in forms for spec in crf.ITEMS.get(f, ())})
+    return {
+        "types": types,
+        "forms": [(f, FORM_LABELS.get(f, f)) for f in forms],
+        "items": items,
+    }
+
+
+FILTERS = ("participant", "form", "item", "user", "type", "from", "to", "order")
+
+
 @routes.get("/audit", name="audit")
 async def global_audit(request: web.Request) -> web.Response:
     _check_audit(request)
     actor = actor_of(request)
     query = request.query
-    filters = {key: query.get(key, "")[:60] for key in ("user", "type", "from", "to")}
+    filters = {key: query.get(key, "")[:60].strip() for key in FILTERS}
+    newest_first = filters["order"] == "newest"
+    filters["order"] = "newest" if newest_first else ""
     since = whole_number(query.get("since", "")) or 0
+    before = whole_number(query.get("before", "")) if newest_first else None
     limit = min(200, max(10, whole_number(query.get("limit", "")) or PAGE))
     error = None
     page: dict[str, Any] = {"events": [], "next": None}
@@ -176,23 +211,29 @@ async def global_audit(request: web.Request) -> web.Response:
             event_type=filters["type"] or None,
             date_from=local_input(filters["from"]),
             date_to=local_input(filters["to"]),
+            participant=filters["participant"] or None,
+            form=filters["form"] or None,
+            item=filters["item"] or None,
+            newest_first=newest_first,
+            before=before or None,
         )
     except EdcError as refused:
         if isinstance(refused, PermissionDenied):
             raise
         error = refused.message
-    next_query = {k: v for k, v in filters.items() if v}
+    first_query = {k: v for k, v in filters.items() if v}
     if limit != PAGE:
-        next_query["limit"] = str(limit)
+        first_query["limit"] = str(limit)
+    next_query = None
     if page["next"] is not None:
-        next_query["since"] = str(page["next"])
+        next_query = {**first_query, ("before" if newest_first else "since"): str(page["next"])}
     context = {
         "rows": _rows(page["events"], None),
         "filters": filters,
-        "types": event_types(actor.blinded),
-        "next_query": next_query if page["next"] is not None else None,
-        "first_query": {k: v for k, v in filters.items() if v},
-        "since": since,
+        **_filter_choices(actor),
+        "next_query": next_query,
+        "first_query": first_query,
+        "paged": bool(since or before),
         "error": error,
     }
     return await render(request, "audit.html", context, status=422 if error else 200)

@@ -147,8 +147,24 @@ async def _page(
         "may_verify": may(actor, Action.VERIFY) and entered,
         "may_raise": may(actor, Action.RAISE_QUERY) and entered,
         "items": [(spec.name, spec.label) for spec in crf.ITEMS[form]],
+        "queries_by_item": _by_item(queries),
+        "raise_item": _raise_item(request, labels),
+        "raise_query_of": lambda item: {"raise": item, **({"week": str(week)} if week else {})},
     }
     return await render(request, "form.html", context, status=status)
+
+
+def _by_item(queries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    grouped: dict[str, list[dict[str, Any]]] = {}
+    for query in queries:
+        grouped.setdefault(query["item"], []).append(query)
+    return grouped
+
+
+def _raise_item(request: web.Request, labels: dict[str, str]) -> tuple[str, str] | None:
+    """The item a monitor chose to raise a query on, from the item's own link (`?raise=`)."""
+    item = request.query.get("raise", "")
+    return (item, labels[item]) if item in labels else None
 
 
 @routes.get("/participants/{pid}/forms/{form}", name="form")

@@ -90,7 +90,7 @@ async def _query_page(
         "current": display(spec, items.get(query["item"])),
         "field": field[0] if field else None,
         "version": state["version"],
-        "may_answer": may(actor, Action.ANSWER_QUERY) and query["status"] == "open",
+        "may_answer": may(actor, Action.ANSWER_QUERY) and query["status"] != "closed",
         "may_manage": may(actor, Action.CLOSE_QUERY) and query["raised_by"] == actor.user,
         "error": error,
         "answer": answer,
@@ -109,6 +109,26 @@ async def query_page(request: web.Request) -> web.Response:
     return await _query_page(request)
 
 
+def _as_left(form: str, item: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """The queried item (and its missing-answer code) as the site left it on the page."""
+    names = [item, *([crf.companion(item)] if item in crf.MISSING_CODE_ITEMS[form] else [])]
+    typed = crf.coerce_text_values(form, {name: raw[name] for name in names if name in raw})
+    return {name: typed.get(name) for name in names}
+
+
+def _answered_message(query: dict[str, Any]) -> str:
+    """What the answer did, said outright: the correction it made, or that nothing changed."""
+    changes = query["history"][-1].get("changes") if query["history"] else None
+    if not changes:
+        return "Answer saved. The value is unchanged."
+    specs = {spec.name: spec for spec in crf.ITEMS[query["form"]]}
+    said = "; ".join(
+        f"{item} {display(specs.get(item), old)} → {display(specs.get(item), new)}"
+        for item, (old, new) in changes.items()
+    )
+    return f"Answer saved. The correction is recorded ({said}), with reason “query resolution”."
+
+
 @routes.post("/queries/{qid}/answer", name="answer_query")
 async def answer(request: web.Request) -> web.Response:
     actor, trial = actor_of(request), trial_of(request)
@@ -118,20 +138,20 @@ async def answer(request: web.Request) -> web.Response:
     text = form_text(post, "text", 2000)
     raw = posted_text(query["form"], post)
     typed = {query["item"]: raw.get(query["item"], "")}
-    correction = None
-    if form_text(post, "correct", 5) == "yes":
-        correction = crf.coerce_text_values(query["form"], typed) or {query["item"]: None}
+    # The page marks that it showed the item: what the site left there is the correction
+    # (pages of an older release said so with a tick box instead).
+    shown = "yes" in (form_text(post, "item_shown", 5), form_text(post, "correct", 5))
     try:
         version = whole_number(form_text(post, "expected_version", 10) or "0")
         if version is None:
             raise FormInvalid({"expected_version": "Reload the page"}, "Reload the page.")
-        await run(
+        answered = await run(
             trial.answer_query,
             actor,
             qid,
             text,
-            correction,
-            expected_version=version if correction is not None else None,
+            expected_version=version,
+            as_left=_as_left(query["form"], query["item"], raw) if shown else None,
         )
     except (ValueError, EdcError) as error:
         if isinstance(error, EdcError) and error.code in ("forbidden", "not_found"):
@@ -142,7 +162,7 @@ async def answer(request: web.Request) -> web.Response:
             409 if isinstance(error, EdcError) and error.code in ("conflict", "locked") else 422
         )
         return await _query_page(request, message, errors, typed, text, status)
-    await flash(request, "Answer saved." + (" The correction is recorded." if correction else ""))
+    await flash(request, _answered_message(answered))
     raise web.HTTPSeeOther(url_for(request, "query", qid=qid))
 
 

@@ -1,0 +1,238 @@
+"""Casebooks on paper: the PDF read back with pypdf holds every value, its history, the
+signatures, the queries and the audit rows; a blinded reader's casebook holds nothing that
+reveals the arm; the site archive is unblinded and refused to blinded accounts; the annotated
+blank CRF lists every item with its OIDs and codes."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import pytest
+from pypdf import PdfReader
+
+from domain.actor import Actor
+from domain.crf import ITEMS
+from domain.errors import PermissionDenied
+from domain.protocol import ARM_LABELS, ARM_REVEALING_FORMS, FORM_LABELS
+from edc.application import SYSTEM, Trial
+from edc.bootstrap import build_trial
+from edc.config import Settings
+from projections.exports.casebook_pdf import casebook_pdf
+from projections.exports.casebook_pdf_archive import BLANK_CRF, write_archive
+from projections.exports.odm.names import item_oid
+from projections.exports.values import as_text
+from tests import factories
+from tests.app.conftest import PASSWORD, Accounts, StepClock
+from tests.exports.scenario import SmallTrial, build_small_trial
+
+AE_TERM = "Ømhed i lænden efter træning → hvile"
+QUERY_TEXT = "Please check LBP now against the source"
+ANSWER_TEXT = "Checked against the paper form: correct"
+
+
+@dataclass
+class Casebooks:
+    trial: Trial
+    actors: Accounts
+    small: SmallTrial
+    uffe: Actor  # an unblinded investigator (signs adverse events)
+
+    @property
+    def f(self) -> UUID:
+        return self.small.ids["F"]
+
+
+@pytest.fixture(scope="module")
+def casebooks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Casebooks]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("casebooks") / "var")
+    clock = StepClock(datetime(2024, 1, 15, 9, 0, tzinfo=UTC))
+    trial = build_trial(settings, clock=clock, draw=random.Random(7).random)
+    actors = Accounts(trial)
+    small = build_small_trial(trial, clock, actors)
+    f = small.ids["F"]
+    trial.record_form(
+        actors["site_staff"],
+        f,
+        "adverse_event",
+        factories.adverse_event(AE_TERM=AE_TERM),
+        expected_version=0,
+    )
+    query = trial.raise_query(actors["monitor"], f, "week10", "LBP_NOW", QUERY_TEXT)
+    trial.answer_query(actors["site_staff"], query["id"], ANSWER_TEXT)
+    trial.sign(actors["investigator"], f, PASSWORD, "approval", form="baseline")
+    trial.add_user(
+        SYSTEM,
+        "uffe",
+        "investigator",
+        PASSWORD,
+        site="RINGE",
+        blinded=False,
+        blinding_reason="Signs adverse events",
+        full_name="Uffe Ærø",
+    )
+    yield Casebooks(trial, actors, small, trial.actor_for("uffe"))
+    trial.close()
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
+def flat(text: str) -> str:
+    """The text with line breaks and runs of spaces as one space (table cells wrap)."""
+    return re.sub(r"\s+", " ", text)
+
+
+def values_of(view: dict[str, Any]) -> Iterator[tuple[str, str, str]]:
+    """(form, item, value as text) of every value the reader's participant holds."""
+    for form, state in view["forms"].items():
+        items = state["items"]
+        sheets = items.values() if form in ("weekly", "adverse_event") else [items]
+        for sheet in sheets:
+            for item, value in sheet.items():
+                if value is not None and value != "":
+                    yield form, item, as_text(value)
+
+
+def test_the_pdf_holds_every_value_its_history_and_every_audit_row(casebooks: Casebooks) -> None:
+    paper = casebooks.trial.casebook_paper(casebooks.uffe, casebooks.f)
+    text = flat(pdf_text(casebook_pdf(paper)))
+    found = list(values_of(dict(paper.participant)))
+    assert any(form == "adverse_event" for form, _, _ in found)
+    for form, item, value in found:
+        assert item in text, (form, item)
+        assert flat(value) in text, (form, item, value)
+    # Every audit row is printed, by its position in the store, with who made it.
+    assert paper.trail
+    for row in paper.trail:
+        assert f"Event {row['position']} ·" in text, row
+        if row["user"]:
+            assert row["user"] in text
+    # The correction's history: old -> new, who, and the reason in words with its text.
+    assert "3 → 2" in text
+    assert "Transcription error: LBP now misread" in text
+    # The query with its answer, the signature with its name and meaning.
+    assert QUERY_TEXT in text and ANSWER_TEXT in text
+    assert "approval" in text and "ivan" in text
+    # Danish letters and arrows render in the shipped font (and extract as themselves).
+    assert AE_TERM in text
+    assert f"Arm: {casebooks.small.arms['F']}" in text
+
+
+def test_a_blinded_readers_casebook_has_no_arm_and_no_arm_revealing_form(
+    casebooks: Casebooks,
+) -> None:
+    investigator = casebooks.actors["investigator"]  # blinded, as the role is by default
+    paper = casebooks.trial.casebook_paper(investigator, casebooks.f)
+    data = casebook_pdf(paper)
+    text = flat(pdf_text(data))
+    assert "Arm:" not in text
+    for label in ARM_LABELS.values():
+        assert label not in text
+    for form in ARM_REVEALING_FORMS:
+        assert FORM_LABELS[form] not in text
+        for spec in ITEMS[form]:
+            assert spec.name not in text, spec.name
+    assert "Ømhed" not in text and "AE_TERM" not in text
+    # Yet it is the same casebook otherwise: the blinded-safe values and the query are there.
+    assert "LBP_NOW" in text and QUERY_TEXT in text
+    # Its cut is a position the blinded view can see (never one landing on a hidden event).
+    assert f"as of event {paper.as_of}" in text
+    assert paper.view == "blinded"
+
+
+def test_the_same_cut_gives_the_same_bytes(casebooks: Casebooks) -> None:
+    trial, reader = casebooks.trial, casebooks.actors["monitor"]
+    first = casebook_pdf(trial.casebook_paper(reader, casebooks.f))
+    again = casebook_pdf(trial.casebook_paper(reader, casebooks.f))
+    assert first == again
+    earlier = trial.casebook_paper(reader, casebooks.f, as_of=casebooks.small.after_randomisation)
+    text = flat(pdf_text(casebook_pdf(earlier)))
+    # Before the follow-up the week-10 form had not been entered.
+    assert QUERY_TEXT not in text
+    assert "Week 10: Week 10 outcomes Status: not started" in text
+
+
+def test_readers_without_the_audit_trail_and_other_sites_are_refused(
+    casebooks: Casebooks,
+) -> None:
+    trial = casebooks.trial
+    for role in ("site_staff", "assessor", "analyst", "admin"):
+        with pytest.raises(PermissionDenied):
+            trial.casebook_paper(casebooks.actors[role], casebooks.f)
+    elsewhere = Actor(user="olga", role="investigator", site="ODENSE", blinded=False)
+    with pytest.raises(PermissionDenied, match="own site"):
+        trial.casebook_paper(elsewhere, casebooks.f)
+    with pytest.raises(PermissionDenied, match="own site"):
+        trial.site_archive(elsewhere, "RINGE")
+
+
+@pytest.mark.parametrize("role", ["investigator", "monitor", "data_manager"])
+def test_the_archive_is_refused_to_blinded_accounts_and_the_refusal_is_logged(
+    casebooks: Casebooks, role: str
+) -> None:
+    trial, actor = casebooks.trial, casebooks.actors[role]
+    with pytest.raises(PermissionDenied, match="unblinded account"):
+        trial.site_archive(actor, "RINGE")
+    refusals = trial.list_refusals(casebooks.actors["monitor"], limit=1000)
+    assert any(r["user"] == actor.user and r["command"] == "site_archive" for r in refusals)
+
+
+def test_the_archive_holds_every_casebook_unblinded_and_a_manifest(casebooks: Casebooks) -> None:
+    trial = casebooks.trial
+    archive = trial.site_archive(casebooks.uffe)
+    out = io.BytesIO()
+    manifest = write_archive(archive.cut, archive.site, archive.papers, out)
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as z:
+        names = z.namelist()
+        numbers = {
+            trial.get_participant(casebooks.uffe, pid)["screening_number"]
+            for pid in casebooks.small.ids.values()
+        }
+        assert {f"RINGE/{n}.pdf" for n in numbers} <= set(names)
+        assert BLANK_CRF in names and names[-1] == "manifest.json"
+        stored = json.loads(z.read("manifest.json"))
+        f_number = trial.get_participant(casebooks.uffe, casebooks.f)["screening_number"]
+        f_text = flat(pdf_text(z.read(f"RINGE/{f_number}.pdf")))
+    assert stored == json.loads(json.dumps(manifest))
+    assert stored["view"] == "unblinded" and stored["site"] == "RINGE"
+    assert set(stored["files"]) == set(names) - {"manifest.json"}
+    assert AE_TERM in f_text
+    assert "EXERCISE_SESSIONS" in f_text or "REST_HOURS_PER_DAY" in f_text
+    # Making the archive is an unblinded export, recorded in the trail.
+    trail = trial.global_trail(casebooks.uffe, limit=1000)["events"]
+    assert any("casebook archive RINGE" in json.dumps(row) for row in trail)
+
+
+def test_the_annotated_blank_crf_lists_every_item_with_its_oids_and_codes(
+    casebooks: Casebooks,
+) -> None:
+    trial = casebooks.trial
+    _, unblinded = trial.annotated_crf(SYSTEM_READER)
+    text = flat(pdf_text(unblinded))
+    # Long code lists wrap inside their cell, at a space or after a hyphen.
+    packed = re.sub(r"\s+", "", text)
+    for form, specs in ITEMS.items():
+        assert FORM_LABELS[form] in text
+        for spec in specs:
+            assert item_oid(spec.name) in text, spec.name
+            for code, label in spec.codes:
+                assert re.sub(r"\s+", "", f"{code}={label}") in packed, (spec.name, code)
+    _, blinded = trial.annotated_crf(casebooks.actors["data_manager"])
+    blinded_text = flat(pdf_text(blinded))
+    for form in ARM_REVEALING_FORMS:
+        assert FORM_LABELS[form] not in blinded_text
+    with pytest.raises(PermissionDenied):
+        trial.annotated_crf(casebooks.actors["investigator"])
+
+
+SYSTEM_READER = Actor(user="ulla", role="data_manager", site=None, blinded=False)

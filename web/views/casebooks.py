@@ -1,0 +1,78 @@
+"""Casebooks on paper: a participant's casebook PDF, the site archive and the annotated blank
+CRF. The use cases decide who gets what (edc.usecases.casebooks); these routes only ask them
+and send the file."""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+from aiohttp import web
+
+from domain.protocol import SITES
+from domain.roles import SITE_ROLES, Role
+from edc.data_kinds import may_read
+from edc.usecases.casebooks import may_make_archive, may_read_casebooks
+from projections.exports import ExportKind
+from projections.exports.casebook_pdf import casebook_pdf
+from projections.exports.casebook_pdf_archive import write_archive
+from web.calls import actor_of, participant_id, run, trial_of
+from web.downloads import stream_file
+from web.errors import WebRefusal
+from web.pages import render
+from web.views.exports import as_of_param
+
+routes = web.RouteTableDef()
+PDF = "application/pdf"
+
+
+def _pdf(data: bytes, name: str, headers: dict[str, str]) -> web.Response:
+    return web.Response(
+        body=data,
+        content_type=PDF,
+        headers={"Content-Disposition": f'attachment; filename="{name}"', **headers},
+    )
+
+
+@routes.get("/participants/{pid}/casebook.pdf", name="casebook_pdf")
+async def participant_casebook(request: web.Request) -> web.Response:
+    actor, trial = actor_of(request), trial_of(request)
+    paper = await run(trial.casebook_paper, actor, participant_id(request), as_of_param(request))
+    data = await run(casebook_pdf, paper)
+    headers = {"X-EDC-As-Of": str(paper.as_of), "X-EDC-View": paper.view}
+    return _pdf(data, paper.file_name, headers)
+
+
+@routes.get("/casebooks", name="casebooks")
+async def casebooks_page(request: web.Request) -> web.Response:
+    actor = actor_of(request)
+    if not may_read_casebooks(actor) and not may_read(actor, ExportKind.DICTIONARY):
+        raise WebRefusal(f"Your role ({actor.role}) may not read casebooks.")
+    head = await run(trial_of(request).recorder.max_notification_id) or 0
+    context = {
+        "head": head,
+        "may_archive": may_make_archive(actor),
+        "may_read_casebooks": may_read_casebooks(actor),
+        "may_blank_crf": may_read(actor, ExportKind.DICTIONARY),
+        "sites": SITES if Role(actor.role) not in SITE_ROLES else (),
+    }
+    return await render(request, "casebooks.html", context)
+
+
+@routes.get("/casebooks/archive.zip", name="casebook_archive")
+async def site_archive(request: web.Request) -> web.StreamResponse:
+    actor, trial = actor_of(request), trial_of(request)
+    site = request.query.get("site") or None
+    archive = await run(trial.site_archive, actor, site, as_of_param(request))
+
+    def write(out: IO[bytes]) -> dict[str, Any]:
+        return write_archive(archive.cut, archive.site, archive.papers, out)
+
+    return await stream_file(request, write, archive.file_name, "application/zip")
+
+
+@routes.get("/casebooks/annotated-crf.pdf", name="annotated_crf")
+async def annotated_crf(request: web.Request) -> web.Response:
+    actor, trial = actor_of(request), trial_of(request)
+    cut, data = await run(trial.annotated_crf, actor, as_of_param(request))
+    headers = {"X-EDC-As-Of": str(cut.as_of), "X-EDC-View": cut.view.value}
+    return _pdf(data, f"annotated-blank-crf-{cut.view}-{cut.as_of}.pdf", headers)
