@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from eventsourcing.domain import Aggregate
 
 from domain import errors
 from domain.actor import Actor
-from domain.protocol import FORM_LABELS
+from domain.protocol import FORM_LABELS, TIME_ZONE
 from domain.text import normalise_line_breaks, text_problem
 
 if TYPE_CHECKING:
@@ -23,15 +24,36 @@ else:
     _AggregateBase = object
 
 MAX_UNLOCK_REASON = 500
+MAX_LOCK_REASON = 500
+SITE_ZONE = ZoneInfo(TIME_ZONE)
 
 
-def lock_record(actor: dict[str, Any], at: datetime) -> dict[str, Any]:
-    return {"user": actor["user"], "role": actor["role"], "at": at}
+def lock_record(actor: dict[str, Any], at: datetime, reason: str | None = None) -> dict[str, Any]:
+    return {"user": actor["user"], "role": actor["role"], "at": at, "reason": reason}
 
 
 def describe_lock(lock: dict[str, Any]) -> str:
-    when = lock["at"].strftime("%Y-%m-%d %H:%M UTC")
-    return f"by {lock['user']} ({lock['role']}) on {when}"
+    """Who locked and when, in the site's time with its zone (the time a site reads)."""
+    when = lock["at"].astimezone(SITE_ZONE).strftime("%Y-%m-%d %H:%M %Z")
+    said = f"by {lock['user']} ({lock['role']}) on {when}"
+    return f"{said} ({lock['reason']})" if lock.get("reason") else said
+
+
+def check_lock_reason(reason: str | None) -> str | None:
+    """Why a form or participant is locked, shown to the site: optional, one bounded text."""
+    if reason is None:
+        return None
+    if not isinstance(reason, str):
+        raise errors.ReasonRequired("The reason must be text.", fields={"reason": "Not text"})
+    if problem := text_problem(reason, multiline=True):
+        raise errors.ReasonRequired(f"The reason: {problem}", fields={"reason": problem})
+    text = normalise_line_breaks(reason).strip()
+    if len(text) > MAX_LOCK_REASON:
+        raise errors.ReasonRequired(
+            f"The reason must be at most {MAX_LOCK_REASON} characters.",
+            fields={"reason": "Too long"},
+        )
+    return text or None
 
 
 def check_unlock_reason(reason: str | None) -> str:
@@ -62,9 +84,11 @@ class LockingMixin(_AggregateBase):
     class FormLocked(Aggregate.Event):
         form: str
         actor: dict[str, Any]
+        # Why, as the data manager said it (locks recorded before reasons existed have none).
+        reason: str | None = None
 
         def apply(self, aggregate: LockingMixin) -> None:
-            aggregate.form_locks[self.form] = lock_record(self.actor, self.timestamp)
+            aggregate.form_locks[self.form] = lock_record(self.actor, self.timestamp, self.reason)
 
     class FormUnlocked(Aggregate.Event):
         form: str
@@ -78,9 +102,10 @@ class LockingMixin(_AggregateBase):
         """The whole participant (every form, randomisation) is locked."""
 
         actor: dict[str, Any]
+        reason: str | None = None
 
         def apply(self, aggregate: LockingMixin) -> None:
-            aggregate.participant_lock = lock_record(self.actor, self.timestamp)
+            aggregate.participant_lock = lock_record(self.actor, self.timestamp, self.reason)
 
     class Unlocked(Aggregate.Event):
         reason: str
@@ -91,13 +116,16 @@ class LockingMixin(_AggregateBase):
 
     # ---- commands -------------------------------------------------------------------------
 
-    def lock_form(self, form: str, actor: Actor, at: datetime) -> None:
+    def lock_form(self, form: str, actor: Actor, at: datetime, reason: str | None = None) -> None:
+        text = check_lock_reason(reason)
         if form in self.form_locks:
             raise errors.StateConflict(
                 f"The {FORM_LABELS[form]} form of {self.screening_number} is already locked "
                 f"{describe_lock(self.form_locks[form])}."
             )
-        self.trigger_event(self.FormLocked, timestamp=at, form=form, actor=actor.as_dict())
+        self.trigger_event(
+            self.FormLocked, timestamp=at, form=form, actor=actor.as_dict(), reason=text
+        )
 
     def unlock_form(self, form: str, reason: str | None, actor: Actor, at: datetime) -> None:
         text = check_unlock_reason(reason)
@@ -109,13 +137,14 @@ class LockingMixin(_AggregateBase):
             self.FormUnlocked, timestamp=at, form=form, reason=text, actor=actor.as_dict()
         )
 
-    def lock_participant(self, actor: Actor, at: datetime) -> None:
+    def lock_participant(self, actor: Actor, at: datetime, reason: str | None = None) -> None:
+        text = check_lock_reason(reason)
         if self.participant_lock is not None:
             raise errors.StateConflict(
                 f"Participant {self.screening_number} is already locked "
                 f"{describe_lock(self.participant_lock)}."
             )
-        self.trigger_event(self.Locked, timestamp=at, actor=actor.as_dict())
+        self.trigger_event(self.Locked, timestamp=at, actor=actor.as_dict(), reason=text)
 
     def unlock_participant(self, reason: str | None, actor: Actor, at: datetime) -> None:
         text = check_unlock_reason(reason)

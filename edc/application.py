@@ -19,6 +19,7 @@ from edc.usecases.patient_reports import PatientReportUseCases
 from edc.usecases.queries import QueryUseCases
 from edc.usecases.refusals import RefusalUseCases
 from edc.usecases.review import ReviewUseCases
+from edc.usecases.stale_saves import StaleSaveUseCases
 from edc.usecases.unblinding import UnblindingUseCases
 from edc.usecases.visits import VisitRecordUseCases
 
@@ -39,6 +40,7 @@ class Trial(
     PatientReportUseCases,
     AllocationUseCases,
     VisitRecordUseCases,
+    StaleSaveUseCases,
 ):
     """The EDC for NCT00454792: screening to end of study, randomisation and accounts."""
 

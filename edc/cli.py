@@ -14,6 +14,7 @@ from edc import (
     allocation_cli,
     analysis_cli,
     backup_cli,
+    casebook_cli,
     export_cli,
     projections_cli,
     report_cli,
@@ -99,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     report_cli.register(commands)
     analysis_cli.register(commands)
     allocation_cli.register(commands)
+    casebook_cli.register(commands)
     return parser
 
 

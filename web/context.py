@@ -21,6 +21,7 @@ ZONE = ZoneInfo(TIME_ZONE)
 # (label, route name, the action that shows it; None = every logged-in user)
 NAVIGATION: tuple[tuple[str, str, Action | None], ...] = (
     ("Dashboard", "dashboard", None),
+    ("My work", "work", Action.VIEW_CLINICAL),
     ("Participants", "participants", Action.VIEW_CLINICAL),
     ("Screen a person", "screen_form", Action.SCREEN),
     ("Queries", "queries", Action.VIEW_CLINICAL),

@@ -40,8 +40,9 @@ class Field:
     value: str | tuple[str, ...]
     error: str | None = None
     warning: str | None = None
-    # The value someone else saved meanwhile (stale save), shown next to the user's own.
-    theirs: str | None = None
+    # A stale save's note on the item: who changed it meanwhile, whose value it keeps, or
+    # the choice between theirs and mine (web.views.crf_pages builds it).
+    theirs: Mapping[str, Any] | None = None
     # For questionnaire items: the missing-answer codes offered, and the one chosen.
     missing_codes: tuple[tuple[str, str], ...] = ()
     missing_code: str = ""
@@ -110,7 +111,7 @@ def fields(
     *,
     errors: Mapping[str, str] | None = None,
     warnings: Mapping[str, str] | None = None,
-    theirs: Mapping[str, Any] | None = None,
+    theirs: Mapping[str, Mapping[str, Any]] | None = None,
     missing: Iterable[str] = (),
     wording: Mapping[str, str] | None = None,
 ) -> list[Field]:
@@ -120,12 +121,8 @@ def fields(
     coded, still_missing, wording = set(crf.MISSING_CODE_ITEMS[form]), set(missing), wording or {}
     result = []
     for spec in crf.ITEMS[form]:
-        other = None
+        other = (theirs or {}).get(spec.name)
         when = CONDITIONS.get(form, {}).get(spec.name)
-        if theirs is not None and value_text(theirs.get(spec.name)) != value_text(
-            values.get(spec.name)
-        ):
-            other = display(spec, theirs.get(spec.name))
         result.append(
             Field(
                 name=spec.name,
@@ -148,6 +145,7 @@ def fields(
                 or when.holds(values) is True
                 or spec.name in errors
                 or spec.name in still_missing
+                or other is not None
                 or value_text(values.get(spec.name)) not in ("", ()),
             )
         )

@@ -22,6 +22,8 @@ from domain.errors import PermissionDenied
 from domain.roles import SITE_ROLES, Role
 from edc.permissions import Action, authorize, check_site
 from edc.read_models import build_projections
+from edc.worklists import WorkLists
+from edc.worklists import work_lists as build_work_lists
 from projections.service import Projections
 from projections.visits import OPEN_STATUSES
 from web.calls import run
@@ -120,3 +122,16 @@ async def serious_adverse_events(request: web.Request, actor: Actor) -> list[dic
     if projections is None:
         return []
     return await run(projections.read_models().serious_adverse_events, scope)
+
+
+async def work_lists(request: web.Request, actor: Actor, today: date) -> WorkLists | None:
+    """The reader's work lists (edc/worklists.py) in their scope and view; None while the
+    read models catch up."""
+    scope = site_scope(actor, None)
+    projections = await fresh(request)
+    if projections is None:
+        return None
+    models = projections.read_models()
+    return await run(
+        build_work_lists, request.app[TRIAL], models, actor, view_of(actor), scope, today
+    )

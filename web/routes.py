@@ -23,6 +23,8 @@ from web.views import (
     review,
     unblind,
     users,
+    visit_records,
+    worklists,
 )
 
 
@@ -49,7 +51,9 @@ def add_routes(app: web.Application) -> None:
         reports.routes,
         refusals.routes,
         allocation.routes,
+        visit_records.routes,
         casebooks.routes,
+        worklists.routes,
     ):
         app.router.add_routes(table)
     api_routes.add_api_routes(app)

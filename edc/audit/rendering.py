@@ -11,14 +11,15 @@ Blinding is the caller's job: rows are rendered only for events the reader may s
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 from uuid import UUID
 
 from domain.participant import Participant
-from domain.protocol import FORM_LABELS, REASON_LABELS, VISIT_OF_FORM, ReasonCode
+from domain.protocol import FORM_LABELS, REASON_LABELS, VISIT_BY_KEY, VISIT_OF_FORM, ReasonCode
+from domain.visit_records import MISSED_REASON_LABELS
 
 HIDDEN = re.compile(r"hash|token|password|secret", re.IGNORECASE)
 # Attributes the row shows in its own columns, or that only the event store needs.
@@ -61,15 +62,24 @@ EVENT_WORDS: dict[str, str] = {
     "Participant.FormVerified": "Source data verified",
     "Participant.VerificationCleared": "Source data verification cleared",
     "ArmRevealingRecord.Started": "Arm-revealing record started",
-    "ArmRevealingRecord.FormEntered": "Form entered",
+    "ArmRevealingRecord.FormEntered": "Arm-revealing form entered",
     "ArmRevealingRecord.AdherenceRecorded": "Adherence recorded",
     "ArmRevealingRecord.AdverseEventReported": "Adverse event reported",
     "ArmRevealingRecord.InterventionDiscontinued": "Intervention discontinued",
-    "ArmRevealingRecord.ItemsCorrected": "Form corrected",
-    "ArmRevealingRecord.FormLocked": "Form locked",
-    "ArmRevealingRecord.FormUnlocked": "Form unlocked",
+    "ArmRevealingRecord.ItemsCorrected": "Arm-revealing form corrected",
+    "ArmRevealingRecord.DeviationRecorded": "Arm-revealing protocol deviation recorded",
+    "ArmRevealingRecord.FormLocked": "Arm-revealing form locked",
+    "ArmRevealingRecord.FormUnlocked": "Arm-revealing form unlocked",
     "ArmRevealingRecord.Locked": "Arm-revealing forms locked",
     "ArmRevealingRecord.Unlocked": "Arm-revealing forms unlocked",
+    # The review steps' mixins, as the participant's own events name them.
+    "SigningMixin.Signed": "Signed",
+    "LockingMixin.FormLocked": "Form locked",
+    "LockingMixin.FormUnlocked": "Form unlocked",
+    "LockingMixin.Locked": "Casebook locked",
+    "LockingMixin.Unlocked": "Casebook unlocked",
+    "VerificationMixin.FormVerified": "Source data verified",
+    "VerificationMixin.VerificationCleared": "Source data verification cleared",
     "DatabaseLock.Started": "Database lock record started",
     "DatabaseLock.Locked": "Database locked",
     "DatabaseLock.Unlocked": "Database unlocked",
@@ -104,9 +114,10 @@ EVENT_WORDS: dict[str, str] = {
     "User.AllTokensRevoked": "All API tokens revoked",
     "CommandRefused": "Action refused",
 }
-# A reason code as the trail reads it: the reason's label, without the form's hint for "other"
-# (its text follows).
+# A reason code as the trail reads it (reasons for change, and why a visit was missed): the
+# reason's label, without the form's hint for "other" (its text follows).
 REASON_WORDS: dict[str, str] = {
+    **{code.value: label for code, label in MISSED_REASON_LABELS.items()},
     **{code.value: label for code, label in REASON_LABELS.items()},
     ReasonCode.OTHER.value: "Other",
 }
@@ -139,6 +150,7 @@ def render_event(
         "site": actor.get("site"),
         "reason": _reason(attributes.get("reason")),
         "form": sheet,
+        "visit": attributes.get("visit") if isinstance(attributes.get("visit"), str) else None,
         "changes": changes,
         "details": {
             name: _plain(value)
@@ -168,6 +180,25 @@ def event_words(cls: type) -> str:
 def event_type_words(event_type: str) -> str:
     """The words of an event type given by name (`Participant.FormCorrected`)."""
     return EVENT_WORDS.get(event_type) or _split_words(event_type.rpartition(".")[2])
+
+
+def event_type_choices(classes: Iterable[type]) -> list[tuple[str, str]]:
+    """(filter value, words) per event type a reader may filter by, in the order of the words.
+
+    A review step's mixin event is worded as the participant's own event that specialises it
+    (the one stored), so only the specialised one is offered.
+    """
+    listed = list(classes)
+    offered = [
+        cls
+        for cls in listed
+        if not any(other is not cls and issubclass(other, cls) for other in listed)
+        or not cls.__qualname__.split(".")[0].endswith("Mixin")
+    ]
+    return sorted(
+        ((cls.__qualname__, event_words(cls)) for cls in offered),
+        key=lambda choice: (choice[1].lower(), choice[0]),
+    )
 
 
 def _split_words(name: str) -> str:
@@ -210,9 +241,13 @@ def visit_words(sheet: str | None) -> str:
     return visit.label if visit else ""
 
 
-def sheet_words(sheet: str | None) -> str:
+def sheet_words(sheet: str | None, visit_key: str | None = None) -> str:
     """Visit and form in words ("Week 10 · Adherence to intervention"); the visit once when
-    the form's name already says it ("Baseline", "Week 10 outcomes")."""
+    the form's name already says it ("Baseline", "Week 10 outcomes"); the visit alone for an
+    event about a visit rather than a form (a missed visit)."""
+    if not sheet:
+        visit_def = VISIT_BY_KEY.get(visit_key or "")
+        return visit_def.label if visit_def else ""
     form, visit = form_words(sheet), visit_words(sheet)
     if not visit or form.startswith(visit):
         return form

@@ -33,7 +33,13 @@ from edc.audit.reading import (
     scan,
     scan_back,
 )
-from edc.audit.rendering import event_type_name, render_event, sheet_of, utc_iso
+from edc.audit.rendering import (
+    event_type_choices,
+    event_type_name,
+    render_event,
+    sheet_of,
+    utc_iso,
+)
 from edc.base import TrialBase
 from edc.permissions import Action, authorize, check_blind, may
 from edc.presenters import participant_view
@@ -88,6 +94,19 @@ def may_see_form(actor: Actor, form: str) -> bool:
     except PermissionDenied:
         return False
     return True
+
+
+def trail_filter_choices(actor: Actor) -> dict[str, list[tuple[str, str]]]:
+    """What a reader may narrow the trail to, with the words to show: the event types they
+    may read, the forms they may see and those forms' items."""
+    forms = [form for form in FORMS if may_see_form(actor, form)]
+    return {
+        "types": event_type_choices(
+            cls for cls in CLASSIFICATION if _readable(actor, get_topic(cls))
+        ),
+        "forms": [(form, FORM_LABELS[form]) for form in forms],
+        "items": sorted({(spec.name, spec.label) for form in forms for spec in ITEMS[form]}),
+    }
 
 
 def _items_named(attributes: dict[str, Any]) -> set[str]:

@@ -19,6 +19,7 @@ from edc.review_presenters import lock_view, signature_view, verification_view
 from edc.usecases.accounts import check_password
 
 WRONG_PASSWORD = "The password is not correct: nothing was signed."
+DATABASE_LOCK_REASON = "database lock: the data are frozen for the analysis"
 
 
 def check_form_name(form: str) -> None:
@@ -77,10 +78,12 @@ class ReviewUseCases(TrialBase):
 
     @logs_refusals
     @retry_on_conflict
-    def lock_form(self, actor: Actor, participant_id: UUID, form: str) -> dict[str, Any]:
+    def lock_form(
+        self, actor: Actor, participant_id: UUID, form: str, reason: str | None = None
+    ) -> dict[str, Any]:
         at = self.clock()
         holder = self._form_holder(self._participant_to_lock(actor, participant_id, form), form, at)
-        holder.lock_form(form, actor, at)
+        holder.lock_form(form, actor, at, reason)
         self.save(holder)
         return lock_view(holder, form)
 
@@ -97,9 +100,11 @@ class ReviewUseCases(TrialBase):
 
     @logs_refusals
     @retry_on_conflict
-    def lock_participant(self, actor: Actor, participant_id: UUID) -> dict[str, Any]:
+    def lock_participant(
+        self, actor: Actor, participant_id: UUID, reason: str | None = None
+    ) -> dict[str, Any]:
         participant = self._participant_to_lock(actor, participant_id, None)
-        participant.lock_participant(actor, self.clock())
+        participant.lock_participant(actor, self.clock(), reason)
         self.save(participant)
         return lock_view(participant, None)
 
@@ -110,6 +115,24 @@ class ReviewUseCases(TrialBase):
         participant.unlock_participant(reason, actor, self.clock())
         self.save(participant)
         return lock_view(participant, None)
+
+    @logs_refusals
+    def lock_of_form(self, actor: Actor, participant_id: UUID, form: str) -> dict[str, Any] | None:
+        """What keeps a form from changing, as its page says it (None: nothing): the database
+        lock, the participant's lock or the form's own; who set it, when and why."""
+        check_blind(actor, form)
+        check_form_name(form)
+        participant = self._viewable_participant(actor, participant_id)
+        database = self.load_database_lock(copy=False)
+        if database is not None and database.lock is not None:
+            return {**database.lock, "scope": "database", "reason": DATABASE_LOCK_REASON}
+        if participant.participant_lock is not None:
+            return {**participant.participant_lock, "scope": "participant"}
+        holder: Participant | ArmRevealingRecord | None = participant
+        if form in ARM_REVEALING_FORMS:
+            holder = self.load_arm_revealing_record(participant.id)
+        lock = holder.form_locks.get(form) if holder is not None else None
+        return {**lock, "scope": "form"} if lock is not None else None
 
     def _participant_to_lock(
         self, actor: Actor, participant_id: UUID, form: str | None

@@ -16,7 +16,7 @@ from domain.actor import Actor
 from domain.arm_revealing import ArmRevealingRecord
 from domain.errors import PermissionDenied, ReasonRequired
 from domain.reasons import Reason
-from domain.visit_records import ARM_REVEALING_DEVIATIONS, Deviation, MissedVisit
+from domain.visit_records import ARM_REVEALING_DEVIATIONS, Deviation, DeviationKind, MissedVisit
 from edc.base import TrialBase
 from edc.concurrency import retry_on_conflict
 from edc.permissions import Action, authorize
@@ -31,6 +31,13 @@ def check_deviation_blind(actor: Actor, kind: object) -> None:
         raise PermissionDenied(
             "Blinded accounts may not record a deviation of the intervention: it reveals the arm."
         )
+
+
+def recordable_deviation_kinds(actor: Actor) -> tuple[DeviationKind, ...]:
+    """The kinds of deviation this account may record (the form offers only these)."""
+    return tuple(
+        kind for kind in DeviationKind if not (actor.blinded and kind in ARM_REVEALING_DEVIATIONS)
+    )
 
 
 class VisitRecordUseCases(TrialBase):

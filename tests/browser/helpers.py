@@ -30,8 +30,8 @@ def fill_form(page: Any, form: str, items: dict[str, Any]) -> None:
         elif spec.datatype == "codes":
             for code in value:
                 wrap.get_by_label(str(code), exact=False).first.check()
-        elif wrap.locator("input[type=radio]").count():
+        elif wrap.locator(f"input[type=radio][name='{name}']").count():
             # A 0-10 scale drawn as a row of choices.
-            wrap.locator(f"input[type=radio][value='{value}']").check()
+            wrap.locator(f"input[type=radio][name='{name}'][value='{value}']").check()
         else:
             page.locator(f"#item-{name}").fill(str(value))

@@ -156,7 +156,7 @@ def test_monitor_travels_back_in_time_raises_a_query_and_site_staff_correct(
 
     staff_page = new_page()
     log_in(staff_page, base, "site_staff")
-    staff_page.get_by_role("link", name="Queries").click()
+    staff_page.get_by_role("link", name="Queries", exact=True).click()
     staff_page.get_by_role("link", name="The GP letter says 7, not 8?").click()
     staff_page.get_by_label("Answer", exact=True).fill("Yes: 7, corrected")
     staff_page.locator("#item-LBP_NOW").fill("7")

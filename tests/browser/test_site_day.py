@@ -32,7 +32,7 @@ def test_monitor_queries_an_item_and_the_site_corrects_it_by_typing_the_value(
 
     staff = new_page()
     log_in(staff, base, "site_staff")
-    staff.get_by_role("link", name="Queries").click()
+    staff.get_by_role("link", name="Queries", exact=True).click()
     staff.get_by_role("link", name="The source says 7, not 6?").click()
     # First a look at the source, no change: the page says the value is unchanged.
     staff.get_by_label("Answer", exact=True).fill("Checking the source")
@@ -45,3 +45,63 @@ def test_monitor_queries_an_item_and_the_site_corrects_it_by_typing_the_value(
     staff.get_by_role("button", name="Send answer").click()
     assert "The correction is recorded (LBP_NOW 6 → 7)" in staff.locator(".flash").inner_text()
     assert staff.locator("#query-current").inner_text() == "7"
+
+
+def test_a_locked_form_shows_read_only_with_who_when_and_why(
+    live_server: LiveServer, browser_seeded: Seeded, new_page: Any
+) -> None:
+    base, pid = live_server.url, browser_seeded.ready
+    manager = new_page()
+    log_in(manager, base, "data_manager")
+    manager.goto(base + f"/participants/{pid}/forms/consent")
+    manager.get_by_label("Reason for locking (shown on the form)").fill("Monitored and clean")
+    manager.get_by_role("button", name="Lock form").click()
+    assert "Informed consent locked." in manager.locator(".flash").inner_text()
+
+    staff = new_page()
+    log_in(staff, base, "site_staff")
+    staff.goto(base + f"/participants/{pid}/forms/consent")
+    notice = staff.locator("#lock-notice")
+    assert "This form is locked" in notice.inner_text()
+    assert staff.locator("#lock-by").inner_text() == "dana (data manager)"
+    assert staff.locator("#lock-at").inner_text().endswith(" CET")
+    assert staff.locator("#lock-why").inner_text() == "Monitored and clean"
+    assert staff.locator("#item-CONSENT_DATE").is_disabled()
+    assert staff.get_by_role("button", name="Save correction").count() == 0
+    assert staff.get_by_role("button", name="Save as incomplete draft").count() == 0
+
+
+def test_a_stale_save_is_merged_per_item_and_keeps_the_colleagues_correction(
+    live_server: LiveServer, browser_seeded: Seeded, new_page: Any
+) -> None:
+    base, pid = live_server.url, browser_seeded.ready
+    path = base + f"/participants/{pid}/forms/baseline"
+    sara, ivan = new_page(), new_page()
+    log_in(sara, base, "site_staff")
+    log_in(ivan, base, "investigator")
+    sara.goto(path)
+    ivan.goto(path)
+    # Ivan corrects two items and saves first.
+    ivan.locator("#item-LBP_NOW").fill("8")
+    ivan.locator("#item-LEG_NOW").fill("3")
+    ivan.locator("#reason_code").select_option("transcription_error")
+    ivan.get_by_role("button", name="Save correction").click()
+    assert "Baseline saved." in ivan.locator(".flash").inner_text()
+    # Sara, on the version she opened, corrects the leg pain too and the worst back pain.
+    sara.locator("#item-LEG_NOW").fill("1")
+    sara.locator("#item-LBP_WORST_2W").fill("9")
+    sara.locator("#reason_code").select_option("late_source")
+    sara.get_by_role("button", name="Save correction").click()
+    assert "changed by someone else" in sara.locator("#form-message").inner_text()
+    assert "ivan (investigator)" in sara.locator("#merge-summary").inner_text()
+    # The item she did not touch shows Ivan's value, said so; the one both changed asks.
+    assert sara.locator("#item-LBP_NOW").input_value() == "8"
+    assert "their value is kept" in sara.locator("#merge-LBP_NOW").inner_text()
+    assert sara.locator("#merge-LBP_WORST_2W").count() == 0
+    assert "ivan (investigator)" in sara.locator("#merge-LEG_NOW").inner_text()
+    sara.locator("#keep-LEG_NOW-theirs").check()
+    sara.get_by_role("button", name="Save the merged values").click()
+    assert "Baseline saved." in sara.locator(".flash").inner_text()
+    assert sara.locator("#item-LBP_NOW").input_value() == "8"
+    assert sara.locator("#item-LEG_NOW").input_value() == "3"
+    assert sara.locator("#item-LBP_WORST_2W").input_value() == "9"

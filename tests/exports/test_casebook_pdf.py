@@ -5,6 +5,7 @@ blank CRF lists every item with its OIDs and codes."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import random
@@ -13,6 +14,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +27,7 @@ from domain.errors import PermissionDenied
 from domain.protocol import ARM_LABELS, ARM_REVEALING_FORMS, FORM_LABELS
 from edc.application import SYSTEM, Trial
 from edc.bootstrap import build_trial
+from edc.cli import main
 from edc.config import Settings
 from projections.exports.casebook_pdf import casebook_pdf
 from projections.exports.casebook_pdf_archive import BLANK_CRF, write_archive
@@ -41,6 +44,7 @@ ANSWER_TEXT = "Checked against the paper form: correct"
 
 @dataclass
 class Casebooks:
+    settings: Settings
     trial: Trial
     actors: Accounts
     small: SmallTrial
@@ -79,7 +83,7 @@ def casebooks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Casebooks]:
         blinding_reason="Signs adverse events",
         full_name="Uffe Ærø",
     )
-    yield Casebooks(trial, actors, small, trial.actor_for("uffe"))
+    yield Casebooks(settings, trial, actors, small, trial.actor_for("uffe"))
     trial.close()
 
 
@@ -236,3 +240,80 @@ def test_the_annotated_blank_crf_lists_every_item_with_its_oids_and_codes(
 
 
 SYSTEM_READER = Actor(user="ulla", role="data_manager", site=None, blinded=False)
+
+
+def run_edc(
+    casebooks: Casebooks,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    *args: str,
+) -> tuple[int, str, str]:
+    monkeypatch.setenv("EDC_DATA_DIR", str(casebooks.settings.data_dir))
+    monkeypatch.delenv("EDC_DATABASE_URL", raising=False)
+    code = main(["casebook", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_edc_casebook_writes_the_readers_pdf_and_prints_its_manifest(
+    casebooks: Casebooks,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    number = casebooks.trial.get_participant(casebooks.uffe, casebooks.f)["screening_number"]
+    outputs = []
+    for attempt in ("first", "again"):
+        out = tmp_path / f"{attempt}.pdf"
+        code, printed, _ = run_edc(
+            casebooks, monkeypatch, capsys, "participant", number.lower(), "--user", "ivan",
+            "--as-of", "40", "--out", str(out),
+        )  # fmt: skip
+        assert code == 0
+        manifest = json.loads(printed)
+        assert manifest["view"] == "blinded" and manifest["participant"] == number
+        assert manifest["files"][out.name]["sha256"] == hashlib.sha256(out.read_bytes()).hexdigest()
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1]
+    text = flat(pdf_text(outputs[0]))
+    assert f"Casebook of participant {number}" in text and "Arm:" not in text
+
+
+def test_edc_casebook_archive_is_for_unblinded_accounts(
+    casebooks: Casebooks,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = tmp_path / "archive.zip"
+    code, _, err = run_edc(
+        casebooks, monkeypatch, capsys, "archive", "--user", "ivan", "--out", str(out)
+    )
+    assert code == 2 and "unblinded account" in err and not out.exists()
+    code, printed, _ = run_edc(
+        casebooks, monkeypatch, capsys, "archive", "--user", "uffe", "--out", str(out)
+    )
+    assert code == 0
+    manifest = json.loads(printed)
+    assert manifest["view"] == "unblinded" and manifest["kind"] == "casebook archive"
+    with zipfile.ZipFile(out) as archive:
+        assert set(manifest["files"]) == set(archive.namelist()) - {"manifest.json"}
+
+
+def test_edc_casebook_blank_crf(
+    casebooks: Casebooks,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = tmp_path / "crf.pdf"
+    data_manager = casebooks.actors["data_manager"].user
+    code, printed, _ = run_edc(
+        casebooks, monkeypatch, capsys, "blank-crf", "--user", data_manager, "--out", str(out)
+    )
+    assert code == 0 and json.loads(printed)["view"] == "blinded"
+    assert "I.LBP_NOW" in flat(pdf_text(out.read_bytes()))
+    code, _, err = run_edc(
+        casebooks, monkeypatch, capsys, "blank-crf", "--user", "ivan", "--out", str(out)
+    )
+    assert code == 2 and "may not read" in err

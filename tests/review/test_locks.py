@@ -170,3 +170,30 @@ def test_a_form_may_be_locked_before_it_is_entered(trial: Trial, actors: dict[st
     trial.lock_form(actors["data_manager"], pid, "mri")
     with pytest.raises(Locked, match="MRI form"):
         trial.record_mri(staff, pid, factories.mri())
+
+
+def test_a_lock_says_who_when_and_why_for_the_forms_page(
+    trial: Trial, actors: dict[str, Actor]
+) -> None:
+    staff, manager = actors["site_staff"], actors["data_manager"]
+    pid = ready_to_randomise(trial, staff)
+    assert trial.lock_of_form(staff, pid, "baseline") is None
+    trial.lock_form(manager, pid, "baseline", "Monitored and clean")
+    lock = trial.lock_of_form(staff, pid, "baseline")
+    assert lock is not None
+    assert (lock["scope"], lock["user"], lock["reason"]) == ("form", "dana", "Monitored and clean")
+    # A lock without a reason (as the API and older locks have) says none.
+    trial.lock_form(manager, pid, "consent")
+    assert trial.lock_of_form(staff, pid, "consent")["reason"] is None  # type: ignore[index]
+    with pytest.raises(ReasonRequired):
+        trial.lock_form(manager, pid, "mri", "x" * 501)
+    trial.lock_participant(manager, pid, "Casebook review")
+    whole = trial.lock_of_form(staff, pid, "mri")
+    assert whole is not None and (whole["scope"], whole["reason"]) == (
+        "participant",
+        "Casebook review",
+    )
+    with pytest.raises(Locked, match=r"locked by dana \(data_manager\) on .* CET \(Casebook"):
+        trial.correct_form(
+            staff, pid, "mri", factories.mri(MODIC_TYPE="2"), expected_version=1, reason=CORRECTION
+        )

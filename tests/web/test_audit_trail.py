@@ -11,7 +11,7 @@ from uuid import UUID
 
 from tests import factories
 from tests.app.conftest import NAMES
-from tests.web.conftest import Client, sign_in
+from tests.web.conftest import Client, bearer, sign_in
 from tests.web.crawl import arm_leaks
 from tests.web.store import Seeded
 from web.config import WebConfig
@@ -63,6 +63,8 @@ async def test_each_row_names_participant_visit_form_item_change_who_when_and_re
     assert '<td class="event">Screened</td>' in screened
     assert '<td class="sheet">Screening (pre-MRI eligibility)</td>' in screened
     assert all("Participant." not in body for _, body in rows(screened))
+    # The event filter offers the types in words.
+    assert '<option value="Participant.FormCorrected">Form corrected</option>' in screened
 
 
 async def test_filters_by_participant_form_and_item(
@@ -177,3 +179,46 @@ async def test_a_blinded_monitors_filtered_trail_never_shows_arm_revealing_rows(
         refused = await client.get(f"/audit?form={form}&participant={number}")
         assert refused.status == 403, form
         assert "reveals the arm" in await refused.text()
+
+
+async def test_the_api_filters_by_participant_form_item_and_pages_newest_first(
+    client: Client, seeded: Seeded
+) -> None:
+    number = correct_baseline(client, seeded)
+    monitor = bearer(seeded, "monitor")
+    query = f"participant={number}&form=baseline&item=LBP_NOW&order=newest"
+    page = await (await client.get(f"/api/v1/audit?{query}", headers=monitor)).json()
+    assert [row["type"] for row in page["events"]] == [
+        "Participant.FormCorrected",
+        "Participant.BaselineRecorded",
+    ]
+    assert {row["screening_number"] for row in page["events"]} == {number}
+    assert {row["participant_id"] for row in page["events"]} == {seeded.ready}
+    newest = await (await client.get("/api/v1/audit?order=newest&limit=5", headers=monitor)).json()
+    positions = [row["position"] for row in newest["events"]]
+    assert positions == sorted(positions, reverse=True) and newest["next"] == positions[-1]
+    following = await (
+        await client.get(
+            f"/api/v1/audit?order=newest&limit=5&before={newest['next']}", headers=monitor
+        )
+    ).json()
+    assert following["events"][0]["position"] < positions[-1]
+    for bad, status in (("order=sideways", 422), ("participant=RINGE-9999", 404)):
+        assert (await client.get(f"/api/v1/audit?{bad}", headers=monitor)).status == status, bad
+    blind = await client.get("/api/v1/audit?form=adherence", headers=monitor)
+    assert blind.status == 403
+
+
+async def test_a_missed_visit_reads_with_its_visit_and_reason_in_words(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    assert client.app is not None
+    trial = client.app[TRIAL]
+    staff = trial.actor_for(NAMES["site_staff"])
+    trial.record_visit_missed(staff, UUID(seeded.randomised), "week10", {"reason": "declined"})
+    sign_in(client, web_config, "monitor")
+    html = await (await client.get(f"/audit?participant={seeded.randomised}&order=newest")).text()
+    (_, newest), *_ = rows(html)
+    assert '<td class="event">Visit missed</td>' in newest
+    assert '<td class="sheet">Week 10</td>' in newest
+    assert '<td class="reason">Participant declined the visit</td>' in newest

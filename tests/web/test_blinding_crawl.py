@@ -76,6 +76,23 @@ def fill_store(settings: Settings, seeded: Seeded) -> None:
         trial.sign(investigator, pid, PASSWORD, "approval", form="baseline")
         trial.unblind(investigator, pid, "serious adverse event")
         trial.lock_form(trial.actor_for(NAMES["data_manager"]), pid, "mri")
+        # Deviations: one of the intervention (arm-revealing, naming the arm), one not; and a
+        # follow-up visit recorded as missed.
+        trial.record_deviation(
+            staff,
+            pid,
+            {
+                "kind": "intervention",
+                "description": f"{seeded.arm} sessions not given as allocated",
+                "occurred_on": "2024-03-01",
+            },
+        )
+        trial.record_deviation(
+            staff,
+            pid,
+            {"kind": "assessment", "description": "Read aloud", "occurred_on": "2024-03-01"},
+        )
+        trial.record_visit_missed(staff, pid, "month12", {"reason": "declined"})
         trial.record_form(
             staff,
             UUID(seeded.screened),

@@ -119,9 +119,10 @@ async def test_a_stale_save_shows_the_other_persons_values_and_keeps_mine(
     assert stale.status == 409
     html = await stale.text()
     assert "changed by someone else" in html
-    assert "Saved meanwhile by someone else: <strong>Type 2</strong>" in html
+    assert 'Changed meanwhile by <span class="who">ivan (investigator)' in html
+    assert "→ <strong>Type 2</strong>" in html
     assert 'value="1/2" checked' in html
-    assert version_of(html) == "2" and "Save my values over theirs" in html
+    assert version_of(html) == "2" and "Save the merged values" in html
     # Nothing was overwritten; saving again (having seen Ivan's value) is a correction.
     form = await (await sara.get(path)).text()
     assert 'value="2" checked' in form

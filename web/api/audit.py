@@ -41,6 +41,13 @@ def time_param(request: web.Request, name: str) -> datetime | None:
         ) from None
 
 
+def order_param(request: web.Request) -> str:
+    order = request.query.get("order") or "oldest"
+    if order not in ("oldest", "newest"):
+        raise ApiError(422, "invalid", "order is oldest or newest.", {"order": "oldest or newest"})
+    return order
+
+
 async def participant_audit(request: web.Request) -> web.Response:
     rows = await run(
         trial_of(request).participant_trail, actor_of(request), participant_id(request)
@@ -59,6 +66,11 @@ async def global_audit(request: web.Request) -> web.Response:
             event_type=request.query.get("type") or None,
             date_from=time_param(request, "from"),
             date_to=time_param(request, "to"),
+            participant=request.query.get("participant") or None,
+            form=request.query.get("form") or None,
+            item=request.query.get("item") or None,
+            newest_first=order_param(request) == "newest",
+            before=int_param(request, "before", 0) or None,
         )
     except EdcError as error:
         if error.code not in ("refused",):
@@ -84,9 +96,10 @@ ENDPOINTS = (
         "/audit",
         global_audit,
         "api_audit",
-        "The whole trail in order, role-filtered, in pages (`next` is the next `since`)",
+        "The whole trail in order, role-filtered, in pages (`next` is the next `since`, or "
+        "the next `before` newest first); each event names its participant",
         answer=models.AuditPage,
-        errors=(401, 403, 422),
+        errors=(401, 403, 404, 422),
         params=(
             Param(
                 "since", "query", "Position after which to start", {"type": "integer", "minimum": 0}
@@ -110,6 +123,21 @@ ENDPOINTS = (
                 "query",
                 "Only events at or before this time (ISO 8601, zoned)",
                 {"type": "string", "format": "date-time"},
+            ),
+            Param("participant", "query", "Only events about this participant (id or number)"),
+            Param("form", "query", "Only events on this form, e.g. baseline"),
+            Param("item", "query", "Only events that record or change this item"),
+            Param(
+                "order",
+                "query",
+                "oldest (the default) or newest first",
+                {"type": "string", "enum": ["oldest", "newest"]},
+            ),
+            Param(
+                "before",
+                "query",
+                "Newest first: position before which to start",
+                {"type": "integer", "minimum": 0},
             ),
         ),
     ),

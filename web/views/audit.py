@@ -9,19 +9,16 @@ from typing import Any
 from aiohttp import web
 
 from domain import crf
-from domain.blinding import CLASSIFICATION, Blinding
 from domain.errors import EdcError, PermissionDenied
 from domain.protocol import FORM_LABELS, FORMS
 from domain.roles import Role
 from edc.audit import chain
 from edc.audit.rendering import (
-    event_type_name,
-    event_type_words,
     reason_words,
     sheet_words,
 )
 from edc.permissions import Action, may
-from edc.usecases.audit import may_see_form
+from edc.usecases.audit import trail_filter_choices
 from web.calls import actor_of, participant_id, run, trial_of
 from web.context import ZONE
 from web.crf_fields import display
@@ -55,7 +52,7 @@ def _rows(rows: list[dict[str, Any]], pid: str | None) -> list[dict[str, Any]]:
     """Audit rows in words (form, visit, reason, item labels and values), with item-history
     links where an item of a known form changed."""
     for row in rows:
-        row["sheet_words"] = sheet_words(row.get("form"))
+        row["sheet_words"] = sheet_words(row.get("form"), row.get("visit"))
         row["reason_words"] = reason_words(row.get("reason"))
         subject = row.get("participant_id") or pid
         for change in row.get("changes") or []:
@@ -161,30 +158,6 @@ async def as_of(request: web.Request) -> web.Response:
     return await render(request, "audit_as_of.html", context, status=422 if error else 200)
 
 
-def event_types(blinded: bool) -> list[str]:
-    """The event types a reader may filter by (blinded readers: blinded-safe types only)."""
-    return sorted(
-        event_type_name(cls)
-        for cls, kind in CLASSIFICATION.items()
-        if not blinded or kind is Blinding.BLINDED_SAFE
-    )
-
-
-def _filter_choices(actor: Any) -> dict[str, Any]:
-    """Types, forms and items a reader may filter by, with their words."""
-    forms = [f for f in FORMS if may_see_form(actor, f)]
-    types = sorted(
-        ((t, event_type_words(t)) for t in event_types(actor.blinded)),
-        key=lambda pair: (pair[1].lower(), pair[0]),
-    )
-    items = sorted({(spec.name, spec.label) for f in forms for spec in crf.ITEMS.get(f, ())})
-    return {
-        "types": types,
-        "forms": [(f, FORM_LABELS.get(f, f)) for f in forms],
-        "items": items,
-    }
-
-
 FILTERS = ("participant", "form", "item", "user", "type", "from", "to", "order")
 
 
@@ -230,7 +203,7 @@ async def global_audit(request: web.Request) -> web.Response:
     context = {
         "rows": _rows(page["events"], None),
         "filters": filters,
-        **_filter_choices(actor),
+        **trail_filter_choices(actor),
         "next_query": next_query,
         "first_query": first_query,
         "paged": bool(since or before),

@@ -19,9 +19,10 @@ from domain import crf
 from domain.errors import EdcError, FormInvalid, NotFound, ReasonRequired, StaleVersion
 from domain.protocol import FORM_LABELS, FORMS, REASON_LABELS, REPEATING_FORM_KEY_ITEM
 from domain.roles import Role
+from domain.stale_merge import MINE, THEIRS, ItemMerge, chosen_values
 from edc.permissions import FORM_WRITERS, Action, may
 from web.calls import actor_of, participant_id, run, trial_of
-from web.crf_fields import derived_rows, fields, posted_text, sections
+from web.crf_fields import derived_rows, display, fields, posted_text, sections
 from web.errors import ApiError
 from web.instruments import instrument_wording
 from web.numbers import whole_number
@@ -78,7 +79,10 @@ async def _page(
     version: int,
     errors: dict[str, str] | None = None,
     warnings: dict[str, str] | None = None,
-    theirs: dict[str, Any] | None = None,
+    merge: dict[str, Any] | None = None,
+    choices: dict[str, str] | None = None,
+    unchosen: list[str] | None = None,
+    seen: int | None = None,
     message: str | None = None,
     confirm: bool = False,
     reason: dict[str, str] | None = None,
@@ -91,6 +95,7 @@ async def _page(
     # A draft's missing items are listed as saved; after a refused save the errors say more.
     draft_missing = [] if errors else list(state.get("missing") or [])
     labels = {spec.name: spec.label for spec in crf.ITEMS[form]}
+    lock = await run(trial_of(request).lock_of_form, actor, UUID(view["id"]), form)
     queries = [
         q
         for q in await run(trial_of(request).open_queries, actor, UUID(view["id"]))
@@ -101,7 +106,9 @@ async def _page(
         values,
         errors=errors,
         warnings=warnings,
-        theirs=theirs,
+        theirs=_merge_notes(form, merge, choices or {}, unchosen or [])
+        if merge is not None
+        else None,
         missing=draft_missing,
         wording=instrument_wording(request),
     )
@@ -131,12 +138,15 @@ async def _page(
         "derived": [] if repeating else derived_rows(form, state.get("derived") or {}),
         "deviation": state.get("deviation"),
         "locked": bool(state.get("locked")),
+        "lock": lock,
         "signed": bool(state.get("signed")),
         "verified": bool(state.get("verified")),
         "saved": "saved" in request.query,
         "message": message,
         "confirm": confirm,
-        "stale": theirs is not None,
+        "stale": merge is not None,
+        "merge_saves": _saves_since(merge) if merge is not None else [],
+        "seen_version": seen,
         "reason": reason or {"code": "", "text": ""},
         "reason_needed": reason_needed,
         "reasons": [(code.value, label) for code, label in REASON_LABELS.items()],
@@ -152,6 +162,79 @@ async def _page(
         "raise_query_of": lambda item: {"raise": item, **({"week": str(week)} if week else {})},
     }
     return await render(request, "form.html", context, status=status)
+
+
+def _main_item(form: str) -> dict[str, str]:
+    """Each item of the form and each missing-answer companion, to the item it belongs to."""
+    names = {spec.name: spec.name for spec in crf.ITEMS[form]}
+    names.update({crf.companion(name): name for name in crf.MISSING_CODE_ITEMS[form]})
+    return names
+
+
+def _merge_notes(
+    form: str, merge: dict[str, Any], choices: dict[str, str], unchosen: list[str]
+) -> dict[str, dict[str, Any]]:
+    """Per item a colleague changed since the writer opened the form: who and when, from what
+    to what, and whether their value is kept or the writer chooses (a conflict)."""
+    specs = {spec.name: spec for spec in crf.ITEMS[form]}
+    main = _main_item(form)
+    notes: dict[str, dict[str, Any]] = {}
+    merges: dict[str, ItemMerge] = merge["merges"]
+    for name, one in merges.items():
+        item = main.get(name, name)
+        if not one.theirs_changed or (item in notes and name != item):
+            if item in notes and one.conflict:
+                notes[item]["conflict"] = True
+            continue
+        spec = specs.get(name)
+        notes[item] = {
+            "by": [{"user": c.user, "role": c.role, "at": c.at} for c in one.changes],
+            "base": display(spec, one.base),
+            "theirs": display(spec, one.theirs),
+            "mine": display(spec, one.mine),
+            "conflict": one.conflict,
+            "same": one.mine_changed and not one.conflict,
+            "choice": choices.get(item, ""),
+            "error": "Choose whose value to keep." if item in unchosen else None,
+        }
+    return notes
+
+
+def _saves_since(merge: dict[str, Any]) -> list[dict[str, Any]]:
+    """The saves made since the writer opened the form: who, when and which items."""
+    saves: dict[tuple[str, str, Any], list[str]] = {}
+    for one in merge["merges"].values():
+        for change in one.changes:
+            saves.setdefault((change.user, change.role, change.at), []).append(change.item)
+    return [
+        {"user": user, "role": role, "at": at, "names": sorted(items)}
+        for (user, role, at), items in sorted(saves.items(), key=lambda save: save[0][2])
+    ]
+
+
+def _merged_page_values(raw: dict[str, Any], merge: dict[str, Any]) -> dict[str, Any]:
+    """What the fields show after a stale save: theirs wherever the writer changed nothing
+    (never reverting a colleague's change), the writer's own text everywhere else."""
+    values = dict(raw)
+    for name, one in merge["merges"].items():
+        if one.kept == THEIRS:
+            values[name] = one.theirs
+    return values
+
+
+def _choices(form: str, post: Any) -> tuple[dict[str, str], list[str]]:
+    """The writer's choice per conflicting item (theirs or mine), and the items left unchosen."""
+    main = _main_item(form)
+    conflicts = [c for c in post.getall("conflict", []) if isinstance(c, str) and c in main]
+    choices = {item: form_text(post, f"keep_{item}", 10) for item in conflicts}
+    return choices, [item for item, keep in choices.items() if keep not in (MINE, THEIRS)]
+
+
+def _keep_theirs(form: str, choices: dict[str, str]) -> list[str]:
+    """The stored names a choice of theirs covers: the item and its missing-answer code."""
+    kept = [item for item, keep in choices.items() if keep == THEIRS]
+    coded = set(crf.MISSING_CODE_ITEMS[form])
+    return kept + [crf.companion(item) for item in kept if item in coded]
 
 
 def _by_item(queries: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -212,6 +295,13 @@ async def save_form(request: web.Request) -> web.Response:
     items = crf.coerce_text_values(form, raw)
     key = items.get(REPEATING_FORM_KEY_ITEM.get(form, ""))
     week = key if isinstance(key, int) else _week(request)
+    # After a stale save the writer settled each conflicting item: theirs replaces mine.
+    choices, unchosen = _choices(form, post)
+    items = chosen_values(
+        items,
+        _sheet(form, state, week if isinstance(week, int) else None),
+        _keep_theirs(form, choices),
+    )
 
     async def again(**extra: Any) -> web.Response:
         page: dict[str, Any] = {
@@ -223,6 +313,25 @@ async def save_form(request: web.Request) -> web.Response:
         }
         return await _page(request, view, form, state, **page)
 
+    if unchosen:
+        seen = whole_number(form_text(post, "seen_version", 10))
+        merge = await run(
+            trial.merge_stale_save,
+            actor,
+            pid,
+            form,
+            version if seen is None else seen,
+            items,
+            week=week if isinstance(week, int) else None,
+        )
+        return await again(
+            merge=merge,
+            choices=choices,
+            unchosen=unchosen,
+            seen=seen,
+            status=422,
+            message="For each item you and a colleague both changed, choose whose value to keep.",
+        )
     confirmed = form_text(post, "confirm_warnings", 5) == "yes"
     if not confirmed:
         context = crf.FormContext(
@@ -263,14 +372,33 @@ async def save_form(request: web.Request) -> web.Response:
         )
     except StaleVersion as error:
         view, state = await _load(request, pid, form)
-        theirs = _sheet(form, state, week if isinstance(week, int) else None)
+        merge = await run(
+            trial.merge_stale_save,
+            actor,
+            pid,
+            form,
+            version,
+            items,
+            week=week if isinstance(week, int) else None,
+        )
+        conflicts = sum(1 for one in merge["merges"].values() if one.conflict)
         return await again(
-            theirs=theirs,
+            values=_merged_page_values(dict(raw), merge),
+            merge=merge,
+            choices=choices,
+            seen=version,
             status=409,
             confirm=confirmed,
             version=error.current_version,
-            message=error.message + " Their values are shown next to yours. Check them; "
-            "saving again replaces them with what you see in the fields.",
+            message=error.message
+            + " Nothing was saved. Items only they changed keep their values; items only you "
+            "changed keep yours"
+            + (
+                f"; {conflicts} item{'s' if conflicts != 1 else ''} you both changed: "
+                "choose whose value to keep, then save again."
+                if conflicts
+                else ". Check the merged values, then save again."
+            ),
         )
     except EdcError as error:
         if error.code in ("forbidden", "not_found"):

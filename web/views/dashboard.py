@@ -53,6 +53,7 @@ async def dashboard(request: web.Request) -> web.Response:
                 for kind, text in p.get("randomisation_deviations", {}).items()
             ],
             today=today.isoformat(),
+            work=await read_side.work_lists(request, actor, today),
         )
     if may(actor, Action.LIST_UNBLINDINGS):
         context["unblindings"] = await run(trial.list_unblindings, actor)

@@ -10,6 +10,7 @@ from domain import crf
 from domain.errors import FormInvalid
 from domain.protocol import FORM_LABELS, SITES, VISITS
 from domain.roles import SITE_ROLES, Role
+from domain.visit_records import MISSABLE_VISITS
 from edc.permissions import FORM_WRITERS, Action, may
 from web import read_side
 from web.calls import actor_of, participant_id, run, trial_of
@@ -182,5 +183,6 @@ async def participant(request: web.Request) -> web.Response:
         "failed": [crf.describe_criterion(c) for c in view["failed_criteria"]],
         "may_randomise": may(actor, Action.RANDOMISE) and not actor.blinded,
         "may_report_links": may_report_links,
+        "missable_visits": MISSABLE_VISITS,
     }
     return await render(request, "participant.html", context)

@@ -82,7 +82,11 @@ async def _query_page(
         items = items.get(str(query["week"]), {})
     spec = next((s for s in crf.ITEMS[query["form"]] if s.name == query["item"]), None)
     values = typed if typed is not None else {query["item"]: items.get(query["item"])}
+    # A locked form takes no correction: the answer is then the text alone.
+    lock = await run(trial.lock_of_form, actor, participant_id_of(query), query["form"])
     field = [f for f in fields(query["form"], values, errors=errors) if f.name == query["item"]]
+    if lock is not None:
+        field = []
     context = {
         "q": query,
         "p": view,
@@ -94,6 +98,7 @@ async def _query_page(
         "may_manage": may(actor, Action.CLOSE_QUERY) and query["raised_by"] == actor.user,
         "error": error,
         "answer": answer,
+        "lock": lock,
     }
     return await render(request, "query.html", context, status=status)
 

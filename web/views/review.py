@@ -109,7 +109,15 @@ async def sign(request: web.Request) -> web.Response:
 @routes.post("/participants/{pid}/forms/{form}/lock", name="lock_form")
 async def lock_form(request: web.Request) -> web.Response:
     actor, pid, form = actor_of(request), participant_id(request), request.match_info["form"]
-    await run(trial_of(request).lock_form, actor, pid, form)
+    post = await request.post()
+    reason = form_text(post, "reason", 600) or None
+    try:
+        await run(trial_of(request).lock_form, actor, pid, form, reason)
+    except EdcError as error:
+        if error.code in ("forbidden", "not_found"):
+            raise
+        await flash(request, error.message, "error")
+        raise _back(request, str(pid), form) from None
     await flash(request, f"{FORM_LABELS.get(form, form)} locked.")
     raise _back(request, str(pid), form)
 
@@ -132,7 +140,15 @@ async def unlock_form(request: web.Request) -> web.Response:
 @routes.post("/participants/{pid}/lock", name="lock_participant")
 async def lock_participant(request: web.Request) -> web.Response:
     actor, pid = actor_of(request), participant_id(request)
-    await run(trial_of(request).lock_participant, actor, pid)
+    post = await request.post()
+    reason = form_text(post, "reason", 600) or None
+    try:
+        await run(trial_of(request).lock_participant, actor, pid, reason)
+    except EdcError as error:
+        if error.code in ("forbidden", "not_found"):
+            raise
+        await flash(request, error.message, "error")
+        raise _back(request, str(pid), None) from None
     await flash(request, "Participant locked.")
     raise _back(request, str(pid), None)
 

@@ -1,0 +1,152 @@
+"""Work lists per role on the demo trial as it stands on its day: visits due and overdue for
+site staff and the assessor, forms to sign for the investigator, forms to verify and
+deviations for the monitor, open and answered queries for everyone; scoped by site and
+blinding like every other read."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS
+from tests.security.blind_store import sign_in_as
+from tests.web import live_demo
+from tests.web.crawl import arm_leaks
+from tests.web.live_demo import BLINDED, OTHER_SITE, LiveDemo
+from web.config import WebConfig
+
+ARM_FORM_WORDS = (
+    *(FORM_LABELS[form] for form in ARM_REVEALING_FORMS),
+    *(f"/forms/{form}" for form in ARM_REVEALING_FORMS),
+    "Serious adverse",
+)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> LiveDemo:
+    return live_demo.build(tmp_path_factory.mktemp("live") / "var")
+
+
+@pytest.fixture
+async def client(
+    aiohttp_client: Callable[..., Awaitable[TestClient]],
+    demo: LiveDemo,
+    tmp_path: Path,
+    web_config: WebConfig,
+) -> TestClient:
+    return await live_demo.live_client(aiohttp_client, demo, tmp_path / "var", web_config)
+
+
+async def work_page(client: TestClient, config: WebConfig, name: str) -> str:
+    sign_in_as(client, config, name)
+    response = await client.get("/work")
+    assert response.status == 200, await response.text()
+    return await response.text()
+
+
+def section(html: str, section_id: str) -> str:
+    match = re.search(rf'<section id="{section_id}">(.*?)</section>', html, re.S)
+    assert match, f"no section {section_id}"
+    return match.group(1)
+
+
+def rows(html: str) -> list[str]:
+    return re.findall(r"<tr>(.*?)</tr>", html.split("<tbody>", 1)[1], re.S)
+
+
+async def test_the_assessor_has_follow_ups_due_this_week_and_one_overdue(
+    client: TestClient, web_config: WebConfig
+) -> None:
+    html = await work_page(client, web_config, "anna")
+    visits = rows(section(html, "visits-due"))
+    assert any("overdue" in row and "/forms/week10" in row for row in visits)
+    assert any("this week" in row and "/forms/week10" in row for row in visits)
+    assert 'id="to-sign"' not in html and 'id="to-verify"' not in html
+    assert 'id="queries-open"' in html
+
+
+async def test_the_investigator_has_forms_to_sign(
+    client: TestClient, web_config: WebConfig
+) -> None:
+    html = await work_page(client, web_config, "ivan")
+    to_sign = rows(section(html, "to-sign"))
+    assert any("/sign?form=baseline" in row for row in to_sign)
+    assert 'id="visits-due"' in html and 'id="to-verify"' not in html
+
+
+async def test_the_monitor_verifies_reviews_deviations_and_follows_queries(
+    client: TestClient, web_config: WebConfig
+) -> None:
+    html = await work_page(client, web_config, "mona")
+    assert any("/forms/baseline" in row for row in rows(section(html, "to-verify")))
+    deviations = section(html, "deviations")
+    assert "randomised while ineligible" in deviations
+    assert "randomised on a wrong factor level" in deviations
+    assert "recorded by the site" in deviations and live_demo.RECORDED_DEVIATION in deviations
+    assert any("/queries/" in row for row in rows(section(html, "queries-open")))
+    assert 'id="visits-due"' not in html and 'id="to-sign"' not in html
+
+
+async def test_site_staff_see_visits_due_and_the_queries_to_answer(
+    client: TestClient, web_config: WebConfig
+) -> None:
+    html = await work_page(client, web_config, "sara")
+    assert any("/forms/adherence" in row for row in rows(section(html, "visits-due")))
+    assert any("/queries/" in row for row in rows(section(html, "queries-open")))
+    assert 'id="to-sign"' not in html
+
+
+async def test_the_dashboard_counts_the_work_and_links_to_it(
+    client: TestClient, web_config: WebConfig
+) -> None:
+    sign_in_as(client, web_config, "anna")
+    html = await (await client.get("/")).text()
+    work = section(html, "my-work")
+    assert 'href="/work#visits-due"' in work
+    assert re.search(r'id="work-visits">[1-9]', work)
+
+
+async def test_an_admin_has_no_work_lists(client: TestClient, web_config: WebConfig) -> None:
+    sign_in_as(client, web_config, "adam")
+    assert (await client.get("/work")).status == 403
+
+
+@pytest.mark.parametrize("role", sorted(BLINDED))
+async def test_a_blinded_account_s_work_lists_reveal_no_arm(
+    client: TestClient, web_config: WebConfig, role: str
+) -> None:
+    for path in ("/work", "/"):
+        sign_in_as(client, web_config, BLINDED[role])
+        response = await client.get(path)
+        assert response.status == 200
+        html = await response.text()
+        assert arm_leaks(html) == [], (role, path)
+        assert [word for word in ARM_FORM_WORDS if word in html] == [], (role, path)
+
+
+async def test_the_unblinded_lists_are_the_same_work_without_the_blind(
+    client: TestClient, web_config: WebConfig
+) -> None:
+    # What the blinded monitor must do is what the unblinded one must do: no list counts an
+    # arm-revealing form, so neither list is longer for knowing the arm.
+    blinded = await work_page(client, web_config, "mona")
+    unblinded = await work_page(client, web_config, "ulla")
+    for section_id in ("to-verify", "deviations", "queries-open", "queries-answered"):
+        assert rows(section(blinded, section_id)) == rows(section(unblinded, section_id))
+
+
+@pytest.mark.parametrize("role", sorted(OTHER_SITE))
+async def test_another_site_s_accounts_see_none_of_this_site_s_participants(
+    client: TestClient, web_config: WebConfig, demo: LiveDemo, role: str
+) -> None:
+    for path in ("/work", "/"):
+        sign_in_as(client, web_config, OTHER_SITE[role])
+        html = await (await client.get(path)).text()
+        assert [n for n in demo.screening_numbers if n in html] == [], (role, path)
+    html = await work_page(client, web_config, OTHER_SITE[role])
+    for section_id in ("visits-due", "queries-open", "queries-answered"):
+        assert len(rows(section(html, section_id))) == 1  # the "nothing" row
