@@ -35,3 +35,20 @@ def fill_form(page: Any, form: str, items: dict[str, Any]) -> None:
             wrap.locator(f"input[type=radio][name='{name}'][value='{value}']").check()
         else:
             page.locator(f"#item-{name}").fill(str(value))
+
+
+def type_item(page: Any, name: str, value: Any) -> None:
+    """Give one item a value: type it, or choose it where the item is a row of choices."""
+    choice = page.locator(f"#wrap-{name} input[type=radio][name='{name}'][value='{value}']")
+    if choice.count():
+        choice.check()
+    else:
+        page.locator(f"#item-{name}").fill(str(value))
+
+
+def item_value(page: Any, name: str) -> str:
+    """The value an item shows: its text, or the choice checked in its row of choices."""
+    chosen = page.locator(f"#wrap-{name} input[type=radio][name='{name}']:checked")
+    if chosen.count():
+        return str(chosen.get_attribute("value"))
+    return str(page.locator(f"#item-{name}").input_value())

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.helpers import log_in
+from tests.browser.helpers import item_value, log_in, type_item
 from tests.live_server import LiveServer
 from tests.web.crawl import arm_leaks
 from tests.web.store import Seeded
@@ -82,26 +82,26 @@ def test_a_stale_save_is_merged_per_item_and_keeps_the_colleagues_correction(
     sara.goto(path)
     ivan.goto(path)
     # Ivan corrects two items and saves first.
-    ivan.locator("#item-LBP_NOW").fill("8")
-    ivan.locator("#item-LEG_NOW").fill("3")
+    type_item(ivan, "LBP_NOW", 8)
+    type_item(ivan, "LEG_NOW", 3)
     ivan.locator("#reason_code").select_option("transcription_error")
     ivan.get_by_role("button", name="Save correction").click()
     assert "Baseline saved." in ivan.locator(".flash").inner_text()
     # Sara, on the version she opened, corrects the leg pain too and the worst back pain.
-    sara.locator("#item-LEG_NOW").fill("1")
-    sara.locator("#item-LBP_WORST_2W").fill("9")
+    type_item(sara, "LEG_NOW", 1)
+    type_item(sara, "LBP_WORST_2W", 9)
     sara.locator("#reason_code").select_option("late_source")
     sara.get_by_role("button", name="Save correction").click()
     assert "changed by someone else" in sara.locator("#form-message").inner_text()
     assert "ivan (investigator)" in sara.locator("#merge-summary").inner_text()
     # The item she did not touch shows Ivan's value, said so; the one both changed asks.
-    assert sara.locator("#item-LBP_NOW").input_value() == "8"
+    assert item_value(sara, "LBP_NOW") == "8"
     assert "their value is kept" in sara.locator("#merge-LBP_NOW").inner_text()
     assert sara.locator("#merge-LBP_WORST_2W").count() == 0
     assert "ivan (investigator)" in sara.locator("#merge-LEG_NOW").inner_text()
     sara.locator("#keep-LEG_NOW-theirs").check()
     sara.get_by_role("button", name="Save the merged values").click()
     assert "Baseline saved." in sara.locator(".flash").inner_text()
-    assert sara.locator("#item-LBP_NOW").input_value() == "8"
-    assert sara.locator("#item-LEG_NOW").input_value() == "3"
-    assert sara.locator("#item-LBP_WORST_2W").input_value() == "9"
+    assert item_value(sara, "LBP_NOW") == "8"
+    assert item_value(sara, "LEG_NOW") == "3"
+    assert item_value(sara, "LBP_WORST_2W") == "9"
