@@ -20,9 +20,11 @@ from typing import TYPE_CHECKING, Any
 
 from eventsourcing.domain import Aggregate
 
+from domain import crf
 from domain.actor import Actor
-from domain.errors import EdcError, FormInvalid, StateConflict
-from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS
+from domain.errors import EdcError, FormInvalid, ReasonRequired, StateConflict
+from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, FORMS, REPEATING_FORM_KEY_ITEM
+from domain.text import normalise_line_breaks, text_problem
 
 if TYPE_CHECKING:
     _AggregateBase = Aggregate
@@ -31,6 +33,65 @@ else:
 
 CASEBOOK = "casebook"
 FORM = "form"
+MAX_INCOMPLETE_REASON = 500
+# Completeness does not depend on dates, so any day will do.
+_ANY_DAY = crf.FormContext(today=date.max)
+# The forms a casebook is complete without: arm-revealing ones (not signed here) and the
+# repeating ones, of which any number of entries is complete.
+CASEBOOK_FORMS = tuple(
+    form
+    for form in FORMS
+    if form not in ARM_REVEALING_FORMS and form not in REPEATING_FORM_KEY_ITEM
+)
+
+
+@dataclass(frozen=True)
+class SigningGaps:
+    """What the content being signed lacks: forms not started, and required items still
+    missing from forms saved as incomplete drafts (form -> items)."""
+
+    not_started: tuple[str, ...]
+    incomplete: dict[str, tuple[str, ...]]
+
+    def __bool__(self) -> bool:
+        return bool(self.not_started or self.incomplete)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "not_started": list(self.not_started),
+            "incomplete": {form: list(items) for form, items in self.incomplete.items()},
+        }
+
+    def describe(self) -> str:
+        parts = []
+        if self.not_started:
+            names = ", ".join(FORM_LABELS[form] for form in self.not_started)
+            parts.append(f"{len(self.not_started)} form(s) not started ({names})")
+        if self.incomplete:
+            names = ", ".join(
+                f"{FORM_LABELS[form]}: {len(items)} item(s) missing"
+                for form, items in self.incomplete.items()
+            )
+            parts.append(f"{len(self.incomplete)} incomplete ({names})")
+        return "; ".join(parts)
+
+
+def check_incomplete_reason(gaps: SigningGaps, reason: str | None) -> str | None:
+    """Signing content that is incomplete needs a reason, kept with the signature."""
+    if not gaps:
+        return None
+    if isinstance(reason, str) and (problem := text_problem(reason, multiline=True)):
+        raise ReasonRequired(f"The reason: {problem}", fields={"incomplete_reason": problem})
+    text = normalise_line_breaks(reason).strip() if isinstance(reason, str) else ""
+    if not text:
+        message = (
+            f"What you sign is incomplete: {gaps.describe()}. Give a reason to sign it anyway."
+        )
+        raise ReasonRequired(message, fields={"incomplete_reason": "Give the reason"})
+    if len(text) > MAX_INCOMPLETE_REASON:
+        message = f"The reason must be at most {MAX_INCOMPLETE_REASON} characters."
+        raise ReasonRequired(message, fields={"incomplete_reason": "Too long"})
+    return text
 
 
 class SignatureMeaning(StrEnum):
@@ -70,6 +131,8 @@ class SignatureRecord:
     participant_version: int
     content_hash: str
     invalidated_by: dict[str, Any] | None = None
+    incomplete: dict[str, Any] | None = None
+    incomplete_reason: str | None = None
 
     def covers(self, form: str) -> bool:
         if form in ARM_REVEALING_FORMS:
@@ -108,6 +171,10 @@ class SigningMixin(_AggregateBase):
         printed_name: str
         content_hash: str
         actor: dict[str, Any]
+        # Signed although incomplete: what was missing, and the signer's reason (signatures
+        # made before this was asked have neither).
+        incomplete: dict[str, Any] | None = None
+        incomplete_reason: str | None = None
 
         def apply(self, aggregate: SigningMixin) -> None:
             aggregate.signatures.append(
@@ -121,13 +188,28 @@ class SigningMixin(_AggregateBase):
                     signed_at=self.timestamp,
                     participant_version=self.originator_version,
                     content_hash=self.content_hash,
+                    incomplete=self.incomplete,
+                    incomplete_reason=self.incomplete_reason,
                 )
             )
 
     def sign(
-        self, form: str | None, meaning: str, printed_name: str, actor: Actor, at: datetime
+        self,
+        form: str | None,
+        meaning: str,
+        printed_name: str,
+        actor: Actor,
+        at: datetime,
+        *,
+        incomplete_reason: str | None = None,
+        expected_hash: str | None = None,
     ) -> SignatureRecord:
-        """Sign one entered form, or the whole casebook when `form` is None."""
+        """Sign one entered form, or the whole casebook when `form` is None.
+
+        Incomplete content (forms not started, drafts with required items missing) is signed
+        only with a reason. `expected_hash` is the hash of the content the signer was shown:
+        when the content changed since, nothing is signed.
+        """
         try:
             parsed = SignatureMeaning(meaning)
         except ValueError:
@@ -143,6 +225,14 @@ class SigningMixin(_AggregateBase):
                 raise StateConflict(
                     f"The {FORM_LABELS[form]} form is not entered: nothing to sign."
                 )
+        signed_hash = content_hash(self.signed_content(form))
+        if expected_hash is not None and expected_hash != signed_hash:
+            raise StateConflict(
+                "What you are signing changed since you opened the page: nothing was signed. "
+                "Review the content shown now and sign again."
+            )
+        gaps = self.signing_gaps(form)
+        reason = check_incomplete_reason(gaps, incomplete_reason)
         self.trigger_event(
             self.Signed,
             timestamp=at,
@@ -150,8 +240,10 @@ class SigningMixin(_AggregateBase):
             form=form,
             meaning=parsed.value,
             printed_name=printed_name,
-            content_hash=content_hash(self.signed_content(form)),
+            content_hash=signed_hash,
             actor=actor.as_dict(),
+            incomplete=gaps.as_dict() if gaps else None,
+            incomplete_reason=reason,
         )
         return self.signatures[-1]
 
@@ -171,6 +263,30 @@ class SigningMixin(_AggregateBase):
             "form": form,
             "sheets": sheets,
         }
+
+    def signing_gaps(self, form: str | None) -> SigningGaps:
+        """What the content of a signature of `form` (None: the casebook) lacks."""
+        forms = CASEBOOK_FORMS if form is None else (form,)
+        not_started = tuple(name for name in forms if not self.sheets_of(name))
+        incomplete = {}
+        for name in forms:
+            for sheet in self.sheets_of(name).values():
+                missing = crf.missing_items(name, sheet, _ANY_DAY)
+                if missing:
+                    incomplete[name] = tuple(missing)
+        return SigningGaps(not_started if form is None else (), incomplete)
+
+    def needs_resigning(self, form: str | None) -> bool:
+        """A signature of this content was made invalid by a later change and no valid one
+        covers it now: the form (None: the casebook) must be signed again."""
+        if form is None:
+            casebook = [s for s in self.signatures if s.scope == CASEBOOK]
+            return bool(casebook) and not self.signature_is_valid(casebook[-1])
+        changed = any(
+            s.covers(form) and s.invalidated_by is not None and s.invalidated_by["form"] == form
+            for s in self.signatures
+        )
+        return changed and not self.valid_signatures_of(form)
 
     def invalidate_signatures(self, event: Any) -> None:
         """Called when a sheet changes: the first change after signing invalidates a signature."""

@@ -56,6 +56,7 @@ def form_view(
         "deviation": source.deviations.get(form),
         "locked": source.is_form_locked(form),
         "signed": bool(version and source.valid_signatures_of(form)),
+        "resign_needed": bool(version) and source.needs_resigning(form),
         "verified": source.is_verified(form),
     }
     if open_queries is not None:
@@ -94,6 +95,7 @@ def _arm_revealing_form_view(
         "deviation": None,
         "locked": locked,
         "signed": False,
+        "resign_needed": False,
         "verified": False,
     }
     if open_queries is not None:
@@ -125,6 +127,7 @@ def participant_view(
             participant.randomised_on.isoformat() if participant.randomised_on else None
         ),
         "locked": participant.participant_lock is not None,
+        "casebook_resign_needed": participant.needs_resigning(None),
         "randomisation_deviations": randomisation_deviations_of(participant.deviations),
         "missed_visits": missed_visits_view(participant),
         "deviations_recorded": deviations_view(participant, None if blinded else arm_revealing),

@@ -32,6 +32,8 @@ def signature_view(participant: Participant, signature: SignatureRecord) -> dict
         "content_hash": signature.content_hash,
         "status": "valid" if valid else "invalidated",
         "invalidated_by": None if valid else signature.invalidated_by,
+        "incomplete": signature.incomplete,
+        "incomplete_reason": signature.incomplete_reason,
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from domain import crf
 from domain.arm_revealing import ArmRevealingRecord
@@ -17,6 +18,7 @@ from domain.itt import FOLLOW_UP_VISITS
 from domain.participant import Participant
 from domain.protocol import (
     REPEATING_FORM_KEY_ITEM,
+    TIME_ZONE,
     VISIT_DATE_ITEM,
     VISIT_OF_FORM,
 )
@@ -39,6 +41,7 @@ from projections.review import ReviewProjection
 from projections.spec import ViewSpec
 
 Handler = Callable[[Batch, int, Any], None]
+_ZONE = ZoneInfo(TIME_ZONE)
 # Forms whose entry changes nothing but the sheet itself and the form's version.
 _PLAIN_FORMS = frozenset(REPEATING_FORM_KEY_ITEM) - STATUS_FORMS - set(VISIT_DATE_ITEM)
 
@@ -241,7 +244,9 @@ class Projector(ReviewProjection):
         self._restate(batch, participant, position, None)
 
     def _visit_missed(self, batch: Batch, position: int, event: Participant.VisitMissed) -> None:
-        self._mark_missed(batch, position, event, dict(event.reason))
+        # With the day it was recorded: the visit's status on an earlier day is the calendar's.
+        on = event.timestamp.astimezone(_ZONE).date().isoformat()
+        self._mark_missed(batch, position, event, {**event.reason, "on": on})
 
     def _missed_visit_withdrawn(
         self, batch: Batch, position: int, event: Participant.MissedVisitWithdrawn

@@ -10,7 +10,7 @@ is the caller's permission check. Results are plain dicts and lists.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -258,7 +258,7 @@ class ReadModels:
                 window_end=visit["window_end"],
                 done_on=visit["done_on"],
                 ended_on=visit["ended_on"],
-                recorded_missed=visit["missed"] is not None,
+                recorded_missed_on=(visit["missed"] or {}).get("on"),
             )
             if status is None or visit["status"] == status:
                 result.append(visit)
@@ -327,6 +327,52 @@ class ReadModels:
         return self._rows(
             view, "audit", " AND ".join(clauses), tuple(params), "position, item", limit
         )
+
+    def audit_positions(
+        self,
+        view: str,
+        *,
+        user: str | None = None,
+        form: str | None = None,
+        item: str | None = None,
+        since: int = 0,
+        before: int | None = None,
+        newest_first: bool = False,
+        page: int = 500,
+    ) -> Iterator[int]:
+        """Positions of the events an audit filter may match, in order (newest first on
+        request), read page by page. A locator for the trail, which re-reads and re-checks the
+        events: an `item` keeps every form entry too (`item` ""), since a first entry sets the
+        items it holds."""
+        clauses: list[str] = ["position > ?"]
+        params: list[Any] = [int(since)]
+        if before is not None:
+            clauses.append("position < ?")
+            params.append(int(before))
+        for column, value in (("user_name", user), ("form", form)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if item is not None:
+            clauses.append("(item = ? OR (item = ? AND form IS NOT NULL))")
+            params += [item, ""]
+        order = "DESC" if newest_first else "ASC"
+        table = table_name(_view(view), "audit")
+        cursor: int | None = None
+        while True:
+            where, args = list(clauses), list(params)
+            if cursor is not None:
+                where.append("position < ?" if newest_first else "position > ?")
+                args.append(cursor)
+            sql = (
+                f"SELECT DISTINCT position FROM {table} WHERE {' AND '.join(where)}"
+                f" ORDER BY position {order} LIMIT {int(page)}"
+            )
+            positions = [int(row[0]) for row in self.db.query(sql, tuple(args))]
+            yield from positions
+            if len(positions) < page:
+                return
+            cursor = positions[-1]
 
     # ---- harms ----------------------------------------------------------------------------
 

@@ -33,6 +33,12 @@ def _participants(models: ReadModels, site: str | None) -> list[dict[str, Any]]:
     return models._rows(BLINDED, "participants", where, params, "seq")
 
 
+def _casebooks(models: ReadModels, site: str | None) -> list[dict[str, Any]]:
+    """Participants with a casebook to review: those whose consent is recorded. A screen
+    failure's or MRI exclusion's screening log is not signed or verified form by form."""
+    return [p for p in _participants(models, site) if p["consent_on"] is not None]
+
+
 def _by_participant(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     grouped: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
@@ -60,7 +66,7 @@ def to_sign(models: ReadModels, view: str, site: str | None) -> list[dict[str, A
     _view(view)
     invalid = _by_participant(models._rows(BLINDED, "signatures", "valid = ?", (0,), "position"))
     work = []
-    for participant in _participants(models, site):
+    for participant in _casebooks(models, site):
         signed = set((participant["valid_signatures"] or {}).values())
         casebook_signed = None in signed
         forms = [] if casebook_signed else [f for f in _entered(participant) if f not in signed]
@@ -88,7 +94,7 @@ def to_verify(models: ReadModels, view: str, site: str | None) -> list[dict[str,
     _view(view)
     checks = _by_participant(models._rows(BLINDED, "sdv", order="form"))
     work = []
-    for participant in _participants(models, site):
+    for participant in _casebooks(models, site):
         state = {row["form"]: row for row in checks.get(participant["id"], [])}
         forms: list[str] = []
         again: list[str] = []

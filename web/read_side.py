@@ -24,6 +24,7 @@ from edc.permissions import Action, authorize, check_site
 from edc.read_models import build_projections
 from edc.worklists import WorkLists
 from edc.worklists import work_lists as build_work_lists
+from projections.participant_list import progress_rows, weekly_reports
 from projections.service import Projections
 from projections.visits import OPEN_STATUSES
 from web.calls import run
@@ -87,6 +88,24 @@ async def participants(
         return rows, True
     rows = await run(request.app[TRIAL].list_participants, actor, scope)
     return rows, visit_due is None
+
+
+async def participant_progress(
+    request: web.Request,
+    actor: Actor,
+    site: str | None,
+    visit_due: date | None = None,
+) -> tuple[list[dict[str, Any]], bool]:
+    """As `participants`, each with its progress by form (projections/participant_list.py)."""
+    scope = site_scope(actor, site)
+    projections = await fresh(request)
+    if projections is not None:
+        models = projections.read_models()
+        rows = await run(models.participants, view_of(actor), scope, None, visit_due)
+        weekly = await run(weekly_reports, models, scope)
+        return progress_rows(rows, weekly), True
+    rows = await run(request.app[TRIAL].list_participants, actor, scope)
+    return progress_rows(rows), visit_due is None
 
 
 async def open_visits(request: web.Request, actor: Actor, today: date) -> list[dict[str, Any]]:

@@ -216,6 +216,10 @@ class DemoTrial:
         )
         if person.rng.random() > 0.08:
             self.at_day(person, week10_day, self.follow_up("week10"))
+        elif self.randomised_count % 2:
+            # The site records half of its missed visits (VisitMissed) once the window closed;
+            # the others stay "missed" by the calendar alone.
+            self.at_day(person, 85, self.missed_visit("week10"))
         # A missed week 10 neither ends the study nor keeps anyone from the 1-year visit.
         if person.rng.random() > 0.05:
             month12_day = 434 + (
@@ -339,6 +343,16 @@ class DemoTrial:
 
         return assess
 
+    def missed_visit(self, visit: str) -> Step:
+        def record(person: Person) -> None:
+            assert person.participant_id is not None
+            reason = {"reason": "unreachable", "text": "No answer to calls or letters"}
+            self.trial.record_visit_missed(
+                self.actors["site_staff"], person.participant_id, visit, reason
+            )
+
+        return record
+
     def correct(
         self, person: Person, role: str, form: str, items: dict[str, Any], item: str
     ) -> None:
@@ -429,6 +443,8 @@ class DemoTrial:
             demo_password(investigator.user),
             "approval",
             form=form,
+            # A demo casebook may miss a visit: signed anyway, saying so.
+            incomplete_reason="Demo: signed as it stands, missed visits included",
         )
 
     def withdraw(self, person: Person) -> None:

@@ -40,6 +40,7 @@ from edc.audit.rendering import (
     sheet_of,
     utc_iso,
 )
+from edc.audit.store import chain_recorder
 from edc.base import TrialBase
 from edc.permissions import Action, authorize, check_blind, may
 from edc.presenters import participant_view
@@ -228,13 +229,16 @@ class AuditUseCases(TrialBase):
         item: str | None = None,
         newest_first: bool = False,
         before: int | None = None,
+        located: Iterable[int] | None = None,
     ) -> dict[str, Any]:
         """The whole trail after position `since`, filtered, in pages of at most `limit`.
 
         Oldest first, `next` is the position to pass as `since` for the following page; newest
         first (from before position `before`), it is the one to pass as `before`. None at the
         end. `participant` is a participant's id or screening number. Each row names the
-        participant it concerns (`participant_id`, `screening_number`).
+        participant it concerns (`participant_id`, `screening_number`). `located` may give the
+        positions, in the page's order, of the events an index says may match (the read
+        models' audit index): only those are read, and each is checked like any other.
         """
         authorize(actor, Action.VIEW_AUDIT)
         if not 1 <= limit <= MAX_PAGE:
@@ -261,7 +265,7 @@ class AuditUseCases(TrialBase):
         subjects = _Subjects(self)
         candidates: Iterable[Notification]
         # Newest first reads back at most the scan budget's worth of positions per page.
-        scanning_back = newest_first and narrowed.participant is None
+        scanning_back = newest_first and narrowed.participant is None and located is None
         floor = max(since, upper - SCAN_BUDGET) if scanning_back else since
         if narrowed.participant is not None:
             # One participant's events are found by their locator, not by reading the store.
@@ -271,6 +275,10 @@ class AuditUseCases(TrialBase):
                 if since < n.id <= upper and (not topics or n.topic in topics)
             ]
             candidates = reversed(found) if newest_first else found
+        elif located is not None and hasattr(self.recorder, "notifications_at"):
+            candidates = _notifications_at(
+                self, (p for p in located if since < p <= upper), newest_first
+            )
         elif newest_first:
             candidates = scan_back(self, upper + 1, topics, lowest=floor + 1)
         else:
@@ -282,9 +290,10 @@ class AuditUseCases(TrialBase):
             if _readable(actor, n.topic):
                 event = self.mapper.to_domain_event(n)
                 subject, context = subjects.of(n, event)
-                attributes = {**context, **vars(event)}
+                # Form and item are the event's own (as the audit index has them), so the
+                # answer is the same whichever way the events were found.
                 if _matches(event, user, date_from, date_to, actor, site_ids) and (
-                    narrowed.matches(event, attributes, subject)
+                    narrowed.matches(event, vars(event), subject)
                 ):
                     row = render_event(event, n.id, context)
                     row["participant_id"] = str(subject) if subject else None
@@ -398,6 +407,23 @@ class AuditUseCases(TrialBase):
         if not topics:
             raise PermissionDenied(f"Your role ({actor.role}) may not see {event_type} events.")
         return topics
+
+
+def _notifications_at(
+    app: TrialBase, positions: Iterable[int], newest_first: bool, chunk: int = 200
+) -> Iterator[Notification]:
+    """The stored events at positions given in order, read a chunk at a time."""
+    recorder = chain_recorder(app)
+    pending: list[int] = []
+    for position in positions:
+        pending.append(position)
+        if len(pending) == chunk:
+            found = recorder.notifications_at(pending)
+            yield from reversed(found) if newest_first else found
+            pending = []
+    if pending:
+        found = recorder.notifications_at(pending)
+        yield from reversed(found) if newest_first else found
 
 
 def _readable(actor: Actor, topic: str) -> bool:

@@ -11,6 +11,7 @@ from domain.arm_revealing import ArmRevealingRecord
 from domain.errors import AuthenticationFailed, NotFound, PermissionDenied
 from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, FORMS
+from domain.signing import content_hash
 from edc.base import TrialBase
 from edc.concurrency import retry_on_conflict
 from edc.permissions import Action, authorize, check_blind, check_site
@@ -39,6 +40,9 @@ class ReviewUseCases(TrialBase):
         password: str,
         meaning: str,
         form: str | None = None,
+        *,
+        incomplete_reason: str | None = None,
+        expected_hash: str | None = None,
     ) -> dict[str, Any]:
         """Sign one form, or the whole casebook when `form` is None, re-entering the password.
 
@@ -53,9 +57,37 @@ class ReviewUseCases(TrialBase):
             check_form_name(form)
         self.check_database_open()
         printed_name = self._signer_name(actor, password)
-        signature = participant.sign(form, meaning, printed_name, actor, at)
+        signature = participant.sign(
+            form,
+            meaning,
+            printed_name,
+            actor,
+            at,
+            incomplete_reason=incomplete_reason,
+            expected_hash=expected_hash,
+        )
         self.save(participant)
         return signature_view(participant, signature)
+
+    @logs_refusals
+    def signing_preview(
+        self, actor: Actor, participant_id: UUID, form: str | None = None
+    ) -> dict[str, Any]:
+        """What a signature of `form` (None: the casebook) would cover, shown before signing:
+        the sheets, the sha256 the signature will store, and what is missing."""
+        check_blind(actor, form)
+        participant = self._participant(participant_id)
+        authorize(actor, Action.SIGN, site=participant.site)
+        if form is not None:
+            check_form_name(form)
+        content = participant.signed_content(form)
+        gaps = participant.signing_gaps(form)
+        return {
+            "content": content,
+            "content_hash": content_hash(content),
+            "gaps": gaps.as_dict(),
+            "gaps_text": gaps.describe(),
+        }
 
     @logs_refusals
     def signatures(self, actor: Actor, participant_id: UUID) -> list[dict[str, Any]]:

@@ -93,7 +93,23 @@ def _cover(pdf: Paper, paper: CasebookPaper) -> None:
         lines.append(f"Audit chain head: {paper.chain_head}")
     if p.get("locked"):
         lines.append("The casebook is locked.")
+    lines.append(summary(paper))
     pdf.title_block(f"Casebook of participant {p['screening_number']}", lines)
+
+
+def summary(paper: CasebookPaper) -> str:
+    """How complete the casebook is, counted over the forms this reader sees."""
+    forms = paper.participant["forms"].values()
+    entered = [f for f in forms if f.get("version")]
+    incomplete = sum(1 for f in entered if not f.get("complete"))
+    open_queries = sum(1 for q in paper.queries if q.get("status") != "closed")
+    invalid = sum(1 for s in paper.signatures if s.get("status") != "valid")
+    return (
+        f"Forms: {len(entered)} entered ({incomplete} incomplete), "
+        f"{len(forms) - len(entered)} not started · queries: {len(paper.queries)} "
+        f"({open_queries} not closed) · signatures: {len(paper.signatures)} "
+        f"({invalid} no longer valid)"
+    )
 
 
 # ---- forms ----------------------------------------------------------------------------------
@@ -284,22 +300,40 @@ def _trail(pdf: Paper, trail: Sequence[Row]) -> None:
     a first entry of a long form is a paragraph, never a table row taller than a page."""
     pdf.heading("Audit trail")
     for row in trail:
-        who = f"{row.get('user') or 'system'} ({row.get('role') or ''}, {row.get('site') or ''})"
-        line = f"Event {row['position']} · {local_time(row['time'])} · {who} · {_what(row)}"
+        line = f"Event {row['position']} · {local_time(row['time'])} · {_who(row)} · {_what(row)}"
         reason = reason_text(row.get("reason"))
         if reason:
             line += f" · reason: {reason}"
         pdf.set_font("DejaVu", "B", 7)
         pdf.multi_cell(0, 3.8, line, new_x="LMARGIN", new_y="NEXT")
-        changes = "; ".join(
-            f"{c['item']}: {_shown(c.get('old'))} {ARROW} {_shown(c.get('new'))}"
-            for c in row.get("changes") or ()
-        )
+        changes = "; ".join(change_text(c) for c in row.get("changes") or () if _changed(c))
         if changes:
             pdf.set_font("DejaVu", "", 6.5)
             pdf.set_x(pdf.l_margin + 4)
-            pdf.multi_cell(0, 3.4, changes, new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 3.4, changes, align="L", new_x="LMARGIN", new_y="NEXT")
         pdf.ln(0.8)
+
+
+def _who(row: Row) -> str:
+    if not row.get("user"):
+        return "system"
+    return f"{row['user']} ({row.get('role') or ''}, {row.get('site') or 'all sites'})"
+
+
+def _changed(change: Row) -> bool:
+    """An item left empty on a first entry changed nothing."""
+    return not (_empty(change.get("old")) and _empty(change.get("new")))
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == []
+
+
+def change_text(change: Row) -> str:
+    """`ITEM = value` for a first value, `ITEM: old → new` for a change."""
+    if _empty(change.get("old")):
+        return f"{change['item']} = {_shown(change.get('new'))}"
+    return f"{change['item']}: {_shown(change.get('old'))} {ARROW} {_shown(change.get('new'))}"
 
 
 def _what(row: Row) -> str:

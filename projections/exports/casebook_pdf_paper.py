@@ -79,6 +79,8 @@ class Paper(FPDF):
         if self.will_page_break(20):
             self.add_page()
         self.ln(2)
+        # Each heading is also a bookmark, so a reader jumps to a form from the outline.
+        self.start_section(text)
         self.set_font(FAMILY, "B", size)
         self.set_fill_color(*HEADING_FILL)
         self.multi_cell(0, 6, text, fill=True, new_x="LMARGIN", new_y="NEXT")
@@ -86,7 +88,7 @@ class Paper(FPDF):
 
     def note(self, text: str) -> None:
         self.set_font(FAMILY, "", 8)
-        self.multi_cell(0, 4.5, text, new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(0, 4.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
 
     def rows(
         self,

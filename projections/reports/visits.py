@@ -61,7 +61,10 @@ def visit_lines(books: Iterable[Casebook], reference: date) -> Iterator[VisitLin
                 window_end=row["window_end"],
                 done_on=done_on,
                 ended_on=ended_on,
-                recorded_missed=row["visit"] in participant.missed_visits,
+                # The cut holds the record only if it was made by then.
+                recorded_missed_on=(
+                    reference.isoformat() if row["visit"] in participant.missed_visits else None
+                ),
             )
             yield VisitLine(
                 str(participant.id),

@@ -132,6 +132,13 @@ def test_reports_and_consort_count_a_recorded_missed_visit_as_missed_not_overdue
         if v["visit"] == "week10"
     }
     assert status == {str(missed): "recorded as missed", str(waiting): "overdue"}
+    # On a day before it was recorded, the visit's status is the calendar's.
+    earlier = {
+        v["participant_id"]: v["status"]
+        for v in read_models.visits("blinded", date(2024, 3, 20))
+        if v["visit"] == "week10"
+    }
+    assert earlier == {str(missed): "due", str(waiting): "due"}
     cut = Cut.of(store_reader(trial), View.BLINDED)
     lines = {(line.participant_id, line.visit): line for line in visit_report(cut)}
     assert lines[(str(missed), "week10")].status == "recorded as missed"

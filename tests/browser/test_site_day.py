@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.app.conftest import PASSWORD
 from tests.browser.helpers import item_value, log_in, type_item
 from tests.live_server import LiveServer
 from tests.web.crawl import arm_leaks
@@ -41,7 +42,7 @@ def test_monitor_queries_an_item_and_the_site_corrects_it_by_typing_the_value(
     # Answered, still not closed: the site answers again; the typed value is the correction.
     assert staff.get_by_role("heading", name="Answer again").is_visible()
     staff.get_by_label("Answer", exact=True).fill("Yes: 7 per the source")
-    staff.locator("#item-LBP_NOW").fill("7")
+    type_item(staff, "LBP_NOW", 7)
     staff.get_by_role("button", name="Send answer").click()
     assert "The correction is recorded (LBP_NOW 6 → 7)" in staff.locator(".flash").inner_text()
     assert staff.locator("#query-current").inner_text() == "7"
@@ -105,3 +106,40 @@ def test_a_stale_save_is_merged_per_item_and_keeps_the_colleagues_correction(
     assert item_value(sara, "LBP_NOW") == "8"
     assert item_value(sara, "LEG_NOW") == "3"
     assert item_value(sara, "LBP_WORST_2W") == "9"
+
+
+def test_the_investigator_sees_what_is_signed_gives_a_reason_and_sees_re_sign_needed(
+    live_server: LiveServer, browser_seeded: Seeded, new_page: Any
+) -> None:
+    base, pid = live_server.url, browser_seeded.ready
+    investigator = new_page()
+    log_in(investigator, base, "investigator")
+    investigator.goto(base + f"/participants/{pid}")
+    investigator.get_by_role("link", name="Sign the casebook…").click()
+    assert investigator.locator("#signed-baseline-LBP_NOW").inner_text() == "6"
+    assert len(investigator.locator("#content-hash").inner_text()) == 64
+    warning = investigator.locator("#incomplete-warning").inner_text()
+    assert "This casebook is incomplete" in warning and "Week 10 outcomes" in warning
+    investigator.get_by_label("Reason for signing although incomplete (required)").fill(
+        "Interim review before the follow-up visits"
+    )
+    investigator.get_by_label("Review: I have reviewed the data").check()
+    investigator.get_by_label("Password (re-enter to sign)").fill(PASSWORD)
+    investigator.get_by_role("button", name="Sign").click()
+    assert "Signed (review): casebook." in investigator.locator(".flash").inner_text()
+
+    staff = new_page()
+    log_in(staff, base, "site_staff")
+    staff.goto(base + f"/participants/{pid}/forms/baseline")
+    type_item(staff, "LBP_NOW", 7)
+    staff.locator("#reason_code").select_option("transcription_error")
+    staff.get_by_role("button", name="Save correction").click()
+    assert "Baseline saved." in staff.locator(".flash").inner_text()
+
+    investigator.goto(base + f"/participants/{pid}")
+    assert investigator.locator("#casebook-resign").inner_text() == "re-sign needed"
+    row = investigator.locator(
+        "tr", has=investigator.get_by_role("link", name="Baseline", exact=True)
+    )
+    assert "re-sign needed" in row.inner_text()
+    assert arm_leaks(investigator.content()) == []

@@ -127,6 +127,7 @@ def test_the_pdf_holds_every_value_its_history_and_every_audit_row(casebooks: Ca
     # The query with its answer, the signature with its name and meaning.
     assert QUERY_TEXT in text and ANSWER_TEXT in text
     assert "approval" in text and "ivan" in text
+    assert "queries: 1 (1 not closed) · signatures: 1 (0 no longer valid)" in text
     # Danish letters and arrows render in the shipped font (and extract as themselves).
     assert AE_TERM in text
     assert f"Arm: {casebooks.small.arms['F']}" in text
@@ -147,11 +148,35 @@ def test_a_blinded_readers_casebook_has_no_arm_and_no_arm_revealing_form(
         for spec in ITEMS[form]:
             assert spec.name not in text, spec.name
     assert "Ømhed" not in text and "AE_TERM" not in text
+    # Nor in what a reader sees beside the pages: the outline and the document's metadata.
+    reader = PdfReader(io.BytesIO(data))
+    beside = " ".join(
+        [*(entry.title for entry in reader.outline), *(reader.metadata or {}).values()]
+    )
+    assert "Signatures" in beside and "Baseline" in beside
+    for form in ARM_REVEALING_FORMS:
+        assert FORM_LABELS[form] not in beside
+    assert "AE_ONSET" not in text
     # Yet it is the same casebook otherwise: the blinded-safe values and the query are there.
     assert "LBP_NOW" in text and QUERY_TEXT in text
     # Its cut is a position the blinded view can see (never one landing on a hidden event).
     assert f"as of event {paper.as_of}" in text
     assert paper.view == "blinded"
+
+
+def test_a_blinded_cut_never_lands_on_a_hidden_event(casebooks: Casebooks) -> None:
+    trial = casebooks.trial
+    unblinded = trial.casebook_paper(casebooks.uffe, casebooks.f)
+    hidden = [
+        row["position"]
+        for row in unblinded.trail
+        if row["type"].startswith("ArmRevealingRecord.") or row["type"] == "Allocation.Allocated"
+    ]
+    assert hidden
+    for position in hidden:
+        paper = trial.casebook_paper(casebooks.actors["monitor"], casebooks.f, as_of=position)
+        assert paper.as_of < position
+        assert all(row["position"] != position for row in paper.trail)
 
 
 def test_the_same_cut_gives_the_same_bytes(casebooks: Casebooks) -> None:

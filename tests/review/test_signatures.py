@@ -99,7 +99,10 @@ def test_a_casebook_signature_covers_every_blinded_sheet_but_not_adherence(
 ) -> None:
     staff = actors["site_staff"]
     pid, arm = randomised(trial, staff)
-    signed = trial.sign(actors["investigator"], pid, PASSWORD, "approval")
+    # Follow-up not yet entered: an incomplete casebook is signed with a reason (issue 12).
+    signed = trial.sign(
+        actors["investigator"], pid, PASSWORD, "approval", incomplete_reason="Interim review"
+    )
     participant = trial.load_participant(pid)
     assert signed["scope"] == "casebook" and signed["form"] is None
     assert signed["content_hash"] == sha256_of_json(

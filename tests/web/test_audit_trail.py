@@ -9,6 +9,8 @@ import re
 from dataclasses import replace
 from uuid import UUID
 
+import pytest
+
 from tests import factories
 from tests.app.conftest import NAMES
 from tests.web.conftest import Client, bearer, sign_in
@@ -16,6 +18,7 @@ from tests.web.crawl import arm_leaks
 from tests.web.store import Seeded
 from web.config import WebConfig
 from web.keys import TRIAL
+from web.read_side import PROJECTIONS
 
 ROW = re.compile(r'<tr id="audit-(\d+)">(.*?)</tr>', re.DOTALL)
 
@@ -222,3 +225,37 @@ async def test_a_missed_visit_reads_with_its_visit_and_reason_in_words(
     assert '<td class="event">Visit missed</td>' in newest
     assert '<td class="sheet">Week 10</td>' in newest
     assert '<td class="reason">Participant declined the visit</td>' in newest
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"form": "baseline"},
+        {"form": "screening", "item": "SEX"},
+        {"item": "LBP_NOW"},
+        {"user": "sara", "form": "mri"},
+    ],
+)
+async def test_the_audit_index_finds_what_reading_the_store_finds(
+    client: Client, web_config: WebConfig, seeded: Seeded, query: dict[str, str]
+) -> None:
+    """Form, item and user filters are located by the read models' audit index once it is
+    caught up; the page answers exactly as reading the whole store does, both orders."""
+    assert client.app is not None
+    correct_baseline(client, seeded)
+    trial = client.app[TRIAL]
+    sign_in(client, web_config, "monitor")
+    monitor = trial.actor_for(NAMES["monitor"])
+    for order in ("", "newest"):
+        store = trial.global_trail(monitor, limit=200, newest_first=bool(order), **query)
+        expected = [row["position"] for row in store["events"]]
+        assert expected, query
+        html = await (
+            await client.get("/audit", params={**query, "order": order, "limit": "200"})
+        ).text()
+        assert [p for p, _ in rows(html)] == expected, (query, order)
+        # The page was caught up, so the index located them (read here in pages of two).
+        models = client.app[PROJECTIONS].read_models()
+        located = list(models.audit_positions("blinded", newest_first=bool(order), page=2, **query))
+        assert set(expected) <= set(located) and len(located) == len(set(located))
+        assert located == sorted(located, reverse=bool(order))

@@ -10,8 +10,10 @@ import zipfile
 from uuid import UUID
 
 import pytest
+from eventsourcing.utils import get_topic
 from pypdf import PdfReader
 
+from domain.refusal_log import CommandRefused
 from edc.application import SYSTEM
 from tests import factories
 from tests.app.conftest import NAMES, PASSWORD
@@ -146,3 +148,41 @@ async def test_the_annotated_blank_crf_for_the_trial_master_file(
     text = pdf_text(await response.read())
     assert "I.LBP_NOW" in text and "CL.YN" in text and "F.BASELINE" in text
     assert "Adherence" not in text  # a blinded account's CRF, like its data dictionary
+
+
+async def test_bad_input_gets_a_clear_4xx_and_changes_nothing(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    _unblind(client, web_config, "investigator")
+    trial = client.app[TRIAL]
+    head = trial.recorder.max_notification_id()
+    link = f"/participants/{seeded.randomised}/casebook.pdf"
+    for path, params, status in (
+        (link, {"as_of": "abc"}, 422),
+        (link, {"as_of": "99999999"}, 422),
+        ("/participants/not-a-uuid/casebook.pdf", {}, 404),
+        ("/participants/00000000-0000-0000-0000-000000000000/casebook.pdf", {}, 404),
+        ("/casebooks/archive.zip", {"site": "NOWHERE"}, 403),  # a site role: its own only
+        ("/casebooks/archive.zip", {"as_of": "0"}, 422),
+    ):
+        response = await client.get(path, params=params)
+        assert response.status == status, (path, params, await response.text())
+        assert "Traceback" not in await response.text()
+    # Nothing was written but the refusals' log records.
+    after = trial.recorder.select_notifications(start=(head or 0) + 1, limit=100)
+    assert {n.topic for n in after} <= {get_topic(CommandRefused)}
+
+
+async def test_the_casebooks_page_offers_each_account_what_it_may_have(
+    client: Client, web_config: WebConfig
+) -> None:
+    sign_in(client, web_config, "admin")
+    assert (await client.get("/casebooks")).status == 403
+    sign_in(client, web_config, "analyst")
+    page = await (await client.get("/casebooks")).text()
+    assert "/casebooks/annotated-crf.pdf" in page and "The site archive" not in page
+    exports = await (await client.get("/exports")).text()
+    assert "/casebooks/annotated-crf.pdf" in exports
+    sign_in(client, web_config, "investigator")
+    response = await client.get("/casebooks/annotated-crf.pdf")
+    assert response.status == 403

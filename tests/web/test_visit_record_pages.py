@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.conftest import Client, MakeClient, sign_in
+from tests.web.conftest import Client, MakeClient, bearer, sign_in
 from tests.web.store import Seeded
 from web.config import WebConfig
 
+API = "/api/v1"
 MISSED = {"reason": "declined", "text": "Does not want to come in"}
 DEVIATION = {
     "kind": "assessment",
@@ -136,3 +137,49 @@ async def test_a_missed_visit_post_without_the_csrf_token_is_refused(
     path = f"/participants/{seeded.randomised}/visits/week10/missed"
     assert (await client.post(path, data=MISSED)).status == 403
     assert "recorded as missed" not in await (await client.get(path)).text()
+
+
+async def test_the_api_records_a_missed_visit_and_deviations_as_the_reader_may_see_them(
+    client: Client, seeded: Seeded
+) -> None:
+    pid = seeded.randomised
+    staff, monitor = bearer(seeded, "site_staff"), bearer(seeded, "monitor")
+    missed = await client.post(
+        f"{API}/participants/{pid}/visits/week10/missed", json=MISSED, headers=staff
+    )
+    assert missed.status == 201
+    assert (await missed.json())["missed_visits"]["week10"]["code"] == "declined"
+    again = await client.post(
+        f"{API}/participants/{pid}/visits/week10/missed", json=MISSED, headers=staff
+    )
+    assert again.status == 409
+    shape = await client.post(
+        f"{API}/participants/{pid}/visits/week10/missed", json={"why": 1}, headers=staff
+    )
+    assert shape.status == 422
+    withdraw = await client.post(
+        f"{API}/participants/{pid}/visits/week10/missed/withdraw",
+        json={"reason": {"code": "wrong_record", "text": ""}},
+        headers=staff,
+    )
+    assert withdraw.status == 200 and (await withdraw.json())["missed_visits"] == {}
+    recorded = await client.post(
+        f"{API}/participants/{pid}/deviations", json=DEVIATION, headers=staff
+    )
+    assert recorded.status == 201 and await recorded.json() == DEVIATION
+    hidden = {**DEVIATION, "kind": "intervention", "description": f"{seeded.arm}: not given"}
+    assert (
+        await client.post(f"{API}/participants/{pid}/deviations", json=hidden, headers=staff)
+    ).status == 201
+    for_staff = await (
+        await client.get(f"{API}/participants/{pid}/deviations", headers=staff)
+    ).json()
+    assert [d["arm_revealing"] for d in for_staff] == [False, True]
+    for_monitor = await (
+        await client.get(f"{API}/participants/{pid}/deviations", headers=monitor)
+    ).json()
+    assert [d["description"] for d in for_monitor] == [DEVIATION["description"]]
+    refused = await client.post(
+        f"{API}/participants/{pid}/deviations", json=hidden, headers=bearer(seeded, "assessor")
+    )
+    assert refused.status == 403 and "reveals the arm" in (await refused.json())["message"]

@@ -89,6 +89,10 @@ async def test_the_monitor_verifies_reviews_deviations_and_follows_queries(
     assert "recorded by the site" in deviations and live_demo.RECORDED_DEVIATION in deviations
     assert any("/queries/" in row for row in rows(section(html, "queries-open")))
     assert 'id="visits-due"' not in html and 'id="to-sign"' not in html
+    # Screen failures have a screening log, not a casebook to verify form by form.
+    failures = await (await client.get("/participants?status=screen+failure&format=csv")).text()
+    numbers = [line.split(",")[0] for line in failures.splitlines()[1:]]
+    assert numbers and not [n for n in numbers if n in section(html, "to-verify")]
 
 
 async def test_site_staff_see_visits_due_and_the_queries_to_answer(

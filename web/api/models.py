@@ -137,6 +137,11 @@ class CloseRequest(Request):
 class SignRequest(Request):
     password: str = Field(max_length=1000)
     meaning: Literal["approval", "review", "authorship"]
+    incomplete_reason: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Why the content is signed although incomplete (required then)",
+    )
 
 
 class UnlockRequest(Request):

@@ -71,7 +71,13 @@ async def sign(request: web.Request) -> web.Response:
     pid, form = participant_id(request), form_of(request)
     body = await parse_body(request, models.SignRequest)
     result = await run(
-        trial_of(request).sign, actor_of(request), pid, body.password, body.meaning, form=form
+        trial_of(request).sign,
+        actor_of(request),
+        pid,
+        body.password,
+        body.meaning,
+        form=form,
+        incomplete_reason=body.incomplete_reason,
     )
     return respond(models.Signature, result)
 

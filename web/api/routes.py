@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from web.api import audit, exports, participants, review
+from web.api import audit, exports, participants, review, visit_records
 from web.api.endpoints import API_ROOT, Endpoint
 from web.api.openapi import openapi_document
 
@@ -12,7 +12,13 @@ OPENAPI_KEY = web.AppKey("openapi", dict)
 
 
 def endpoints() -> tuple[Endpoint, ...]:
-    return (*participants.ENDPOINTS, *audit.ENDPOINTS, *review.ENDPOINTS, *exports.ENDPOINTS)
+    return (
+        *participants.ENDPOINTS,
+        *audit.ENDPOINTS,
+        *review.ENDPOINTS,
+        *exports.ENDPOINTS,
+        *visit_records.ENDPOINTS,
+    )
 
 
 async def openapi(request: web.Request) -> web.Response:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
@@ -12,6 +15,14 @@ from domain.protocol import FORM_LABELS, SITES, VISITS
 from domain.roles import SITE_ROLES, Role
 from domain.visit_records import MISSABLE_VISITS
 from edc.permissions import FORM_WRITERS, Action, may
+from projections.exports.cells import csv_rows
+from projections.participant_list import (
+    COLUMNS,
+    ORDERS,
+    PROGRESS_FORMS,
+    csv_table,
+    sort_rows,
+)
 from web import read_side
 from web.calls import actor_of, participant_id, run, trial_of
 from web.crf_fields import fields, posted_text, sections
@@ -32,6 +43,34 @@ def _filtered(participants: list[dict[str, Any]], status: str, number: str) -> l
     return rows
 
 
+def _sorting(query: Mapping[str, str]) -> tuple[str, str]:
+    """The `sort` column and `order` asked for; refuses what the list has not."""
+    column, order = query.get("sort", ""), query.get("order", "asc")
+    problems = {}
+    if column and column not in COLUMNS:
+        problems["sort"] = (
+            f"There is no column {column[:40]!r} to sort by; choose one of: "
+            + ", ".join(COLUMNS)
+            + "."
+        )
+    if order not in ORDERS:
+        problems["order"] = f"The order {order[:40]!r} is neither 'asc' nor 'desc'."
+    if problems:
+        raise FormInvalid(problems, " ".join(problems.values()))
+    return column, order
+
+
+def _csv(rows: list[dict[str, Any]], today: str) -> web.Response:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(csv_rows(csv_table(rows)))
+    return web.Response(
+        text=out.getvalue(),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="participants-{today}.csv"'},
+    )
+
+
 @routes.get("/participants", name="participants")
 async def participant_list(request: web.Request) -> web.Response:
     actor = actor_of(request)
@@ -40,16 +79,35 @@ async def participant_list(request: web.Request) -> web.Response:
     site = query.get("site", "") if trial_wide else ""
     status, number = query.get("status", ""), query.get("number", "").strip()[:40]
     due = query.get("due", "") == "today"
+    output = query.get("format", "")
+    if output not in ("", "csv"):
+        raise FormInvalid({"format": "Choose format=csv or none."}, "Unknown format.")
+    column, order = _sorting(query)
     trial = trial_of(request)
     today = trial.local_date(trial.clock())
-    participants, filtered = await read_side.participants(
+    participants, filtered = await read_side.participant_progress(
         request, actor, site or None, today if due else None
     )
     rows = _filtered(participants, status, number)
+    if column:
+        rows = sort_rows(rows, column, order)
+    if output == "csv":
+        return _csv(rows, today.isoformat())
     page = max(1, whole_number(query.get("page", "1")) or 1)
     pages = max(1, (len(rows) + PAGE_SIZE - 1) // PAGE_SIZE)
     page = min(page, pages)
     shown = rows[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    filters = {
+        k: v
+        for k, v in (
+            ("site", site),
+            ("status", status),
+            ("number", number),
+            ("due", "today" if due else ""),
+        )
+        if v
+    }
+    sorting = {"sort": column, "order": order} if column else {}
     context = {
         "rows": shown,
         "total": len(rows),
@@ -59,16 +117,13 @@ async def participant_list(request: web.Request) -> web.Response:
         "statuses": sorted({p["status"] for p in participants}),
         "filters": {"site": site, "status": status, "number": number, "due": due},
         "visit_filter_missing": due and not filtered,
-        "page_query": {
-            k: v
-            for k, v in (
-                ("site", site),
-                ("status", status),
-                ("number", number),
-                ("due", "today" if due else ""),
-            )
-            if v
-        },
+        "columns": COLUMNS,
+        "progress_forms": PROGRESS_FORMS,
+        "form_count": len(PROGRESS_FORMS),
+        "sort": column,
+        "order": order,
+        "filter_query": filters,
+        "page_query": {**filters, **sorting},
     }
     return await render(request, "participants.html", context)
 
@@ -149,8 +204,8 @@ def badges(state: dict[str, Any]) -> list[tuple[str, str]]:
     ):
         if state.get(key):
             result.append((css, text))
-    if state.get("signature_invalid"):
-        result.append(("warn", "signature no longer valid"))
+    if state.get("resign_needed"):
+        result.append(("warn", "re-sign needed"))
     open_queries = state.get("open_queries")
     if open_queries:
         result.append(("query", f"{open_queries} open quer{'y' if open_queries == 1 else 'ies'}"))

@@ -8,11 +8,13 @@ from typing import Any
 
 from aiohttp import web
 
+from domain import crf
 from domain.errors import EdcError
 from domain.protocol import FORM_LABELS, FORMS
-from domain.signing import SignatureMeaning
+from domain.signing import SignatureMeaning, canonical_json
 from edc.permissions import Action, check_blind, may
 from web.calls import actor_of, participant_id, run, trial_of
+from web.crf_fields import display
 from web.errors import WebRefusal
 from web.pages import flash, form_text, render, url_for
 
@@ -37,18 +39,47 @@ def _back(request: web.Request, pid: str, form: str | None) -> web.HTTPSeeOther:
     return web.HTTPSeeOther(url_for(request, "participant", pid=pid))
 
 
+def _content_rows(content: dict[str, Any]) -> list[dict[str, Any]]:
+    """The sheets a signature covers as a person reads them: per sheet, each item's label,
+    name and value (code labels, missing-answer codes)."""
+    sheets = []
+    for key, sheet in sorted(content["sheets"].items(), key=lambda kv: _sheet_order(kv[0])):
+        form, _, repeat = key.partition(":")
+        coded = set(crf.MISSING_CODE_ITEMS.get(form, ()))
+        rows = []
+        for spec in crf.ITEMS.get(form, ()):
+            text = display(spec, sheet.get(spec.name))
+            code = sheet.get(crf.companion(spec.name)) if spec.name in coded else None
+            rows.append((spec.label, spec.name, f"not answered ({code})" if code else text))
+        label = FORM_LABELS.get(form, form) + (f", {int(repeat)}" if repeat else "")
+        sheets.append({"key": key, "label": label, "rows": rows})
+    return sheets
+
+
+def _sheet_order(key: str) -> tuple[int, str]:
+    form = key.split(":")[0]
+    return (FORMS.index(form) if form in FORMS else len(FORMS), key)
+
+
 async def _sign_page(
     request: web.Request,
     form: str | None,
     error: str | None = None,
     status: int = 200,
     meaning: str = "",
+    reason: str = "",
 ) -> web.Response:
     actor, pid = actor_of(request), participant_id(request)
     trial = trial_of(request)
     view = await run(trial.get_participant, actor, pid)
     signatures = await run(trial.signatures, actor, pid)
+    preview = await run(trial.signing_preview, actor, pid, form)
     context = {
+        "preview": preview,
+        "sheets": _content_rows(preview["content"]),
+        "form_labels": FORM_LABELS,
+        "canonical": canonical_json(preview["content"]).decode("utf-8"),
+        "reason": reason,
         "p": view,
         "form": form,
         "form_label": FORM_LABELS.get(form, "") if form else "the whole casebook",
@@ -78,6 +109,7 @@ async def sign(request: web.Request) -> web.Response:
     # Refused as an error page, never on the participant's sign page.
     check_blind(actor, form)
     meaning = form_text(post, "meaning", 20)
+    reason = form_text(post, "incomplete_reason", 600)
     try:
         await run(
             trial_of(request).sign,
@@ -86,6 +118,8 @@ async def sign(request: web.Request) -> web.Response:
             form_text(post, "password", 1000),
             meaning,
             form=form,
+            incomplete_reason=reason or None,
+            expected_hash=form_text(post, "content_hash", 64) or None,
         )
     except EdcError as error:
         if error.code in ("not_found",) or (
@@ -99,7 +133,7 @@ async def sign(request: web.Request) -> web.Response:
             if error.code in ("locked", "conflict")
             else 422
         )
-        return await _sign_page(request, form, error.message, status, meaning)
+        return await _sign_page(request, form, error.message, status, meaning, reason)
     await flash(
         request, f"Signed ({meaning}): {FORM_LABELS.get(form, '') if form else 'casebook'}."
     )
