@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 # `make run PORT=8081` when 8080 is taken.
 PORT ?= 8080
 
-.PHONY: setup run demo test unit lint fmt bench bench-quick clean
+.PHONY: setup run demo test unit lint fmt bench bench-quick clean catalogues
 
 setup: $(STAMP)
 
@@ -47,6 +47,10 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python -m bench --quick
+
+# Adds new marked strings to the translation catalogues (web/translations) and drops unused ones.
+catalogues: $(STAMP)
+	$(BIN)/python -m web.i18n_catalogue
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -25,8 +25,8 @@ from edc.config import Settings
 from web import routes
 from web.auth import auth_middleware
 from web.config import WebConfig
-from web.context import local_time
 from web.errors import error_middleware
+from web.i18n import install_i18n, language_middleware
 from web.instruments import INSTRUMENT_WORDING, wording_from_environ
 from web.keys import ANALYSES, CONFIG, SETTINGS, TRIAL
 from web.ratelimit import (
@@ -95,6 +95,7 @@ def init_app(
     )
     app.middlewares.extend(
         [
+            language_middleware,
             security_headers,
             error_middleware,
             rate_limit_middleware,
@@ -108,8 +109,9 @@ def init_app(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.filters["localtime"] = local_time
+    install_i18n(env)
     app[aiohttp_jinja2.static_root_key] = "/static"
     app.cleanup_ctx.append(_trial_context(trial_factory))
     app.cleanup_ctx.append(refusal_summaries_context)

@@ -22,7 +22,9 @@ from web.calls import run
 from web.errors import ApiError, Handler, is_api
 from web.keys import ACTOR, AUTH, CONFIG, TRIAL
 
-PUBLIC_PATHS = frozenset({"/login", "/login/password", "/api/v1/openapi.json", "/healthz"})
+PUBLIC_PATHS = frozenset(
+    {"/login", "/language", "/login/password", "/api/v1/openapi.json", "/healthz"}
+)
 PUBLIC_PREFIXES = ("/static/", "/weekly/", "/sms/")
 SESSION_USER = "user"
 SESSION_SEEN = "seen"

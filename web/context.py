@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,26 +11,29 @@ from aiohttp_session import get_session
 from domain.actor import Actor
 from domain.protocol import TIME_ZONE
 from edc.permissions import Action, may
+from web.i18n import LANGUAGES, N_, current_language, local_time
 from web.keys import ACTOR, CONFIG
 from web.pages import FLASH_KEY
 from web.security import csrf_token
+
+__all__ = ["NAVIGATION", "base_context", "local_time", "navigation"]
 
 ZONE = ZoneInfo(TIME_ZONE)
 
 # (label, route name, the action that shows it; None = every logged-in user)
 NAVIGATION: tuple[tuple[str, str, Action | None], ...] = (
-    ("Dashboard", "dashboard", None),
-    ("My work", "work", Action.VIEW_CLINICAL),
-    ("Participants", "participants", Action.VIEW_CLINICAL),
-    ("Screen a person", "screen_form", Action.SCREEN),
-    ("Queries", "queries", Action.VIEW_CLINICAL),
-    ("Audit trail", "audit", Action.VIEW_AUDIT),
-    ("Casebooks", "casebooks", Action.VIEW_AUDIT),
-    ("Refused actions", "refusals", Action.VIEW_REFUSALS),
-    ("Database lock", "database", Action.LOCK_DATABASE),
-    ("Exports", "exports", Action.EXPORT),
-    ("Analysis", "analysis", Action.EXPORT),
-    ("Users", "users", Action.MANAGE_USERS),
+    (N_("Dashboard"), "dashboard", None),
+    (N_("My work"), "work", Action.VIEW_CLINICAL),
+    (N_("Participants"), "participants", Action.VIEW_CLINICAL),
+    (N_("Screen a person"), "screen_form", Action.SCREEN),
+    (N_("Queries"), "queries", Action.VIEW_CLINICAL),
+    (N_("Audit trail"), "audit", Action.VIEW_AUDIT),
+    (N_("Casebooks"), "casebooks", Action.VIEW_AUDIT),
+    (N_("Refused actions"), "refusals", Action.VIEW_REFUSALS),
+    (N_("Database lock"), "database", Action.LOCK_DATABASE),
+    (N_("Exports"), "exports", Action.EXPORT),
+    (N_("Analysis"), "analysis", Action.EXPORT),
+    (N_("Users"), "users", Action.MANAGE_USERS),
 )
 
 
@@ -43,18 +45,6 @@ def navigation(actor: Actor | None, router: web.UrlDispatcher) -> list[tuple[str
         for label, name, action in NAVIGATION
         if name in router and (action is None or may(actor, action))
     ]
-
-
-def local_time(value: Any) -> str:
-    """A UTC time as the site reads it, with its zone (DESIGN.md, "Personal data")."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    if not isinstance(value, datetime):
-        return "" if value is None else str(value)
-    return value.astimezone(ZONE).strftime("%Y-%m-%d %H:%M %Z")
 
 
 async def base_context(request: web.Request) -> dict[str, Any]:
@@ -69,4 +59,7 @@ async def base_context(request: web.Request) -> dict[str, Any]:
         "flashes": flashes,
         "may": (lambda action: actor is not None and may(actor, Action(action))),
         "path": request.path,
+        "path_qs": request.path_qs,
+        "lang": current_language(),
+        "languages": LANGUAGES,
     }

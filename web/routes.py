@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from web import i18n_views
 from web.api import routes as api_routes
 from web.views import (
     account,
@@ -54,6 +55,7 @@ def add_routes(app: web.Application) -> None:
         visit_records.routes,
         casebooks.routes,
         worklists.routes,
+        i18n_views.routes,
     ):
         app.router.add_routes(table)
     api_routes.add_api_routes(app)

@@ -44,7 +44,8 @@ async def test_the_participant_reports_through_their_link_without_logging_in(
     phone = await make_client()  # the participant's phone: no account, no session
     page = await phone.get(link)
     html = await page.text()
-    assert page.status == 200 and "week 3 of the study" in html
+    # The participant's page speaks Danish unless the link says otherwise (issue 12).
+    assert page.status == 200 and "uge 3 i forsøget" in html
     assert page.headers["Referrer-Policy"] == "no-referrer"
     assert page.headers["Cache-Control"] == "no-store"
     assert seeded.arm not in html and "RINGE" not in html.split("<main")[1]
@@ -57,9 +58,9 @@ async def test_the_participant_reports_through_their_link_without_logging_in(
     done = await phone.post(
         link, data={"csrf_token": token, "LBP_DAYS": "2", "SICK_LEAVE_DAYS": "0"}
     )
-    assert 'id="weekly-done">Thank you! Your answers for week 3' in await done.text()
+    assert 'id="weekly-done">Tak! Dine svar for uge 3' in await done.text()
     again = await (await phone.get(link)).text()
-    assert "already reported" in again
+    assert "allerede indberettet" in again
     assert (await phone.get(link[:-3] + "abc")).status == 404
 
 

@@ -12,6 +12,9 @@ from domain.errors import EdcError, FormInvalid
 from web.api.body import strict_loads
 from web.calls import actor_of, participant_id, run, trial_of
 from web.crf_fields import fields, posted_text
+from web.i18n import LANGUAGES, PATIENT_DEFAULT
+from web.i18n import gettext as _
+from web.i18n_messages import shown_message
 from web.keys import CONFIG
 from web.pages import flash, form_text, render, url_for
 
@@ -22,11 +25,17 @@ QUESTIONS = ("LBP_DAYS", "SICK_LEAVE_DAYS")
 @routes.post("/participants/{pid}/report-link", name="report_link")
 async def report_link(request: web.Request) -> web.Response:
     actor, pid = actor_of(request), participant_id(request)
+    post = await request.post()
+    # The link's language: the participant's page is Danish unless the site chose another.
+    language = form_text(post, "lang", 8)
+    language = language if language in LANGUAGES else PATIENT_DEFAULT
     token = await run(trial_of(request).issue_report_link, actor, pid)
-    link = str(request.url.origin()) + url_for(request, "weekly", token=token)
+    query = None if language == PATIENT_DEFAULT else {"lang": language}
+    link = str(request.url.origin()) + url_for(request, "weekly", query, token=token)
     view = await run(trial_of(request).get_participant, actor, pid)
     # Shown once: only the token's digest is kept, so a lost link is replaced, not looked up.
-    return await render(request, "report_link.html", {"p": view, "link": link})
+    context = {"p": view, "link": link, "link_language": language}
+    return await render(request, "report_link.html", context)
 
 
 @routes.post("/participants/{pid}/report-phone", name="report_phone")
@@ -45,22 +54,23 @@ async def report_phone(request: web.Request) -> web.Response:
     except EdcError as error:
         if error.code in ("forbidden", "not_found"):
             raise
-        await flash(request, error.message, "error")
+        await flash(request, shown_message(error.message), "error")
     else:
         await flash(
-            request, "The phone number is registered for SMS replies (it replaces any before it)."
+            request,
+            _("The phone number is registered for SMS replies (it replaces any before it)."),
         )
     raise web.HTTPSeeOther(url_for(request, "participant", pid=str(pid)))
 
 
 @routes.post("/participants/{pid}/report-link/revoke", name="report_link_revoke")
 async def report_link_revoke(request: web.Request) -> web.Response:
-    return await _withdraw(request, "revoke_report_link", "The weekly report link is revoked.")
+    return await _withdraw(request, "revoke_report_link", _("The weekly report link is revoked."))
 
 
 @routes.post("/participants/{pid}/report-phone/remove", name="report_phone_remove")
 async def report_phone_remove(request: web.Request) -> web.Response:
-    return await _withdraw(request, "remove_report_phone", "The phone number is removed.")
+    return await _withdraw(request, "remove_report_phone", _("The phone number is removed."))
 
 
 async def _withdraw(request: web.Request, command: str, done: str) -> web.Response:
@@ -70,7 +80,7 @@ async def _withdraw(request: web.Request, command: str, done: str) -> web.Respon
     except EdcError as error:
         if error.code in ("forbidden", "not_found"):
             raise
-        await flash(request, error.message, "error")
+        await flash(request, shown_message(error.message), "error")
     else:
         await flash(request, done)
     raise web.HTTPSeeOther(url_for(request, "participant", pid=str(pid)))
@@ -81,6 +91,8 @@ async def _weekly_page(request: web.Request, status: int = 200, **extra: object)
     state = await run(trial_of(request).report_link_status, token)
     values = extra.pop("values", {})
     errors = extra.pop("errors", None)
+    if isinstance(errors, dict):
+        errors = {name: shown_message(text) for name, text in errors.items()}
     questions = [
         f
         for f in fields("weekly", values, errors=errors)  # type: ignore[arg-type]
@@ -108,7 +120,7 @@ async def weekly_post(request: web.Request) -> web.Response:
     except EdcError as error:
         if error.code == "not_found":
             raise
-        return await _weekly_page(request, 409, values=raw, message=error.message)
+        return await _weekly_page(request, 409, values=raw, message=shown_message(error.message))
     return await _weekly_page(request, done=True, week=result["week"])
 
 

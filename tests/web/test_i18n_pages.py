@@ -1,0 +1,156 @@
+"""Pages in Danish: the participant's weekly page by default, staff pages by the language switch;
+no English a translator has done left on them, and no item codes on the participant's page."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+from babel.messages.pofile import read_po
+
+from domain import crf
+from tests.app.conftest import StepClock
+from tests.web.conftest import Client, MakeClient, csrf_of, sign_in
+from tests.web.store import Seeded
+from tests.web.untranslated import visible_text
+from web.config import WebConfig
+from web.i18n import COOKIE, DOMAINS, po_path
+
+
+@pytest.fixture
+def web_config(web_config: WebConfig) -> WebConfig:
+    return replace(web_config, phone_key="pepper-for-tests")
+
+
+def english_only() -> list[str]:
+    """The English of every translated phrase (two words or more) that Danish words otherwise:
+    none of them may be left on a page shown in Danish."""
+    phrases: set[str] = set()
+    for domain in DOMAINS:
+        with po_path("da", domain).open("rb") as po:
+            for message in read_po(po, locale="da", domain=domain):
+                if not message.id or not isinstance(message.id, str):
+                    continue
+                for part in re.split(r"%\(\w+\)s", message.id):
+                    part = part.strip(" .:,;()")
+                    if " " in part and part not in str(message.string):
+                        phrases.add(part)
+    return sorted(phrases)
+
+
+def english_left(html: str) -> list[str]:
+    text = visible_text(html)
+    return [phrase for phrase in english_only() if phrase in text]
+
+
+async def _link(client: Client, token: str, seeded: Seeded, lang: str | None = None) -> str:
+    data = {"csrf_token": token, **({"lang": lang} if lang else {})}
+    page = await client.post(f"/participants/{seeded.randomised}/report-link", data=data)
+    match = re.search(r'id="report-link">http://[^/]+(/weekly/[^<]+)<', await page.text())
+    assert match
+    return match.group(1)
+
+
+async def test_the_weekly_page_is_danish_without_item_codes(
+    make_client: MakeClient, web_config: WebConfig, web_clock: StepClock, seeded: Seeded
+) -> None:
+    web_clock.current = datetime(2024, 2, 6, 9, 0, tzinfo=UTC)
+    staff = await make_client()
+    link = await _link(staff, sign_in(staff, web_config, "site_staff"), seeded)
+    assert "?lang" not in link
+    phone = await make_client()
+    html = await (await phone.get(link)).text()
+    text = visible_text(html)
+    assert '<html lang="da">' in html
+    assert "Din ugerapport" in text and "Dage med lændesmerter i denne uge" in text
+    assert english_left(html) == []
+    # No item names or codes: the participant reads their questions only.
+    assert not [spec.name for spec in crf.ITEMS["weekly"] if spec.name in text]
+    assert "<code" not in html.split("<main")[1]
+    token = await csrf_of(phone, link)
+    bad = await phone.post(link, data={"csrf_token": token, "LBP_DAYS": "9"})
+    shown = visible_text(await bad.text())
+    assert bad.status == 422
+    assert "Dage med lændesmerter i denne uge skal være et helt tal fra 0 til 7" in shown
+    assert english_left(await bad.text()) == []
+
+
+async def test_a_link_made_in_english_opens_in_english_and_the_participant_can_switch(
+    make_client: MakeClient, web_config: WebConfig, web_clock: StepClock, seeded: Seeded
+) -> None:
+    web_clock.current = datetime(2024, 2, 6, 9, 0, tzinfo=UTC)
+    staff = await make_client()
+    link = await _link(staff, sign_in(staff, web_config, "site_staff"), seeded, lang="en")
+    assert link.endswith("?lang=en")
+    phone = await make_client()
+    html = await (await phone.get(link)).text()
+    assert '<html lang="en">' in html and "Your weekly report" in html
+    assert 'hreflang="da">Dansk</a>' in html
+    # Answering keeps the link's language.
+    token = await csrf_of(phone, link)
+    done = await phone.post(
+        link, data={"csrf_token": token, "LBP_DAYS": "2", "SICK_LEAVE_DAYS": "0"}
+    )
+    assert "Thank you! Your answers for week 3 are recorded." in await done.text()
+    danish = await (await phone.get(link.replace("lang=en", "lang=da"))).text()
+    assert "Uge 3 er allerede indberettet. Tak!" in danish
+
+
+async def test_the_language_switch_keeps_the_choice_beyond_the_session(
+    make_client: MakeClient, seeded: Seeded
+) -> None:
+    browser = await make_client()
+    login = await (await browser.get("/login")).text()
+    assert '<html lang="en">' in login and ">Log in</button>" in login
+    token = await csrf_of(browser)
+    switched = await browser.post(
+        "/language",
+        data={"csrf_token": token, "lang": "da", "next": "/login"},
+        allow_redirects=False,
+    )
+    assert switched.status == 303 and switched.headers["Location"] == "/login"
+    cookie = switched.cookies[COOKIE]
+    assert cookie.value == "da" and cookie["httponly"] and int(cookie["max-age"]) > 86400
+    html = await (await browser.get("/login")).text()
+    assert '<html lang="da">' in html and ">Log ind</button>" in html
+    assert "Brugernavn" in html and english_left(html) == []
+    back = await browser.post("/language", data={"csrf_token": token, "lang": "en"})
+    assert ">Log in</button>" in await back.text()
+
+
+async def test_the_language_switch_refuses_what_it_does_not_know(
+    make_client: MakeClient,
+) -> None:
+    browser = await make_client()
+    token = await csrf_of(browser)
+    unknown = await browser.post("/language", data={"csrf_token": token, "lang": "xx"})
+    assert unknown.status == 422 and COOKIE not in unknown.cookies
+    assert (await browser.post("/language", data={"lang": "da"})).status == 403
+    away = await browser.post(
+        "/language",
+        data={"csrf_token": token, "lang": "da", "next": "//evil.example/"},
+        allow_redirects=False,
+    )
+    assert away.headers["Location"] == "/"
+
+
+async def test_staff_pages_follow_the_users_language(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    token = sign_in(client, web_config, "site_staff")
+    english = await (await client.get(f"/participants/{seeded.randomised}")).text()
+    assert "Make a weekly report link" in english
+    await client.post("/language", data={"csrf_token": token, "lang": "da"})
+    danish = await (await client.get(f"/participants/{seeded.randomised}")).text()
+    assert "Lav et link til ugerapporten" in danish
+    assert ">Deltagere</a>" in danish and ">Log ud</button>" in danish
+    flashed = await client.post(
+        f"/participants/{seeded.randomised}/report-phone",
+        data={"csrf_token": token, "phone": "+4512345678"},
+    )
+    assert "Telefonnummeret er registreret til SMS-svar" in await flashed.text()
+    issued = visible_text(await flashed.text())
+    # Times as a Dane writes them, in Copenhagen time with the zone.
+    assert re.search(r"registreret \d{1,2}\. [a-z]{3}\. \d{4} \d\d\.\d\d CET af ", issued)

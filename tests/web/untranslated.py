@@ -1,0 +1,87 @@
+"""Finding English a page would show untranslated: in a template's own text, and on a page.
+
+A template's text is what remains after every jinja2 expression, statement and comment is taken
+out: text between tags and the attributes a person reads (aria-label, title, placeholder, alt).
+Wrapped text (`_()`, `{% trans %}`) is an expression, so it is gone; what is left with a letter
+in it is English nobody translates. String literals inside expressions that read as words (with
+a space), are printed (`{{ }}`, not compared in `{% %}`) and are not the argument of `_()` are
+reported too.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import jinja2
+
+TEMPLATES = Path(__file__).parents[2] / "web" / "templates"
+READ_ATTRIBUTES = frozenset({"aria-label", "title", "placeholder", "alt"})
+# Names that are the same in every language.
+PROPER_NAMES = ("Modic EDC", "NCT00454792", "Modic")
+GETTEXT_NAMES = frozenset({"_", "gettext", "ngettext", "pgettext", "npgettext"})
+LETTER = re.compile(r"[A-Za-zÆØÅæøå]")
+HOLE = " "
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.extend(value for name, value in attrs if name in READ_ATTRIBUTES and value)
+
+    def handle_data(self, data: str) -> None:
+        self.found.append(data)
+
+
+def _readable(text: str) -> str | None:
+    for name in PROPER_NAMES:
+        text = text.replace(name, "")
+    text = text.replace(HOLE, " ").strip()
+    return text if LETTER.search(text) else None
+
+
+def unwrapped(source: str) -> list[str]:
+    """The English text of one template that is not wrapped for translation."""
+    env = jinja2.Environment(extensions=["jinja2.ext.i18n"])
+    parts: list[str] = []
+    literals: list[str] = []
+    in_trans = in_output = False
+    previous: list[tuple[str, str]] = []
+    for _line, kind, value in env.lex(source):
+        if kind == "name" and value in ("trans", "pluralize"):
+            in_trans = True
+        elif kind == "name" and value == "endtrans":
+            in_trans = False
+        in_output = (in_output or kind == "variable_begin") and kind != "variable_end"
+        if kind == "data" and not in_trans:
+            parts.append(value)
+            continue
+        if kind != "data" and (not parts or parts[-1] != HOLE):
+            parts.append(HOLE)
+        if in_output and kind == "string" and " " in value and LETTER.search(value):
+            called = [v for k, v in previous[-2:] if k != "whitespace"]
+            if not (len(called) == 2 and called[0] in GETTEXT_NAMES and called[1] == "("):
+                literals.append(value.strip("'\""))
+        if kind not in ("whitespace",):
+            previous.append((kind, value))
+    parser = _Text()
+    parser.feed("".join(parts))
+    parser.close()
+    texts = [text for text in map(_readable, parser.found) if text]
+    return texts + literals
+
+
+def template_names() -> list[str]:
+    return sorted(path.name for path in TEMPLATES.glob("*.html"))
+
+
+def visible_text(html: str) -> str:
+    """What a person reads on a page: text and read attributes, without markup."""
+    parser = _Text()
+    parser.feed(re.sub(r"<(script|style)\b.*?</\1>", "", html, flags=re.S))
+    parser.close()
+    return " ".join(" ".join(parser.found).split())

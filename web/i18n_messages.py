@@ -1,0 +1,102 @@
+"""The domain's messages (English, built in `domain.crf.messages`) in the page's language.
+
+The domain writes each message once, in English, for the API and the command line as well; a
+page shows it translated. Fixed messages are catalogue entries (marked here with `N_`); the
+item messages built from an item's specification are built again here from the same
+specification, in the page's language, so no message is parsed back into its parts except the
+date bounds, whose day is the only variable part.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from babel.lists import format_list
+
+from domain import crf
+from domain.crf import messages
+from domain.crf.missing import MISSING_CODE_HINT
+from domain.crf.spec import ItemSpec
+from web.i18n import N_, SOURCE_LANGUAGE, crf_text, current_language, gettext, local_date
+
+FIXED = (
+    N_("Required"),
+    N_("Unknown item"),
+    N_("Must not be in the future"),
+    N_("Not applicable is only allowed for male participants"),
+    N_("Items must be given as item names with their values"),
+    N_("the screening date"),
+    N_("the consent date"),
+    N_("the randomisation date"),
+)
+_ON_OR_AFTER = re.compile(r"^Must be on or after (?P<what>.+) \((?P<day>\d{4}-\d{2}-\d{2})\)$")
+_BEFORE_START = re.compile(r"^Must not be before the trial started \((?P<day>\d{4}-\d{2}-\d{2})\)$")
+
+
+@cache
+def _item_messages() -> dict[str, ItemSpec]:
+    specs = (spec for form in crf.ITEMS.values() for spec in form)
+    return {messages.item_message(spec): spec for spec in specs}
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "?"
+    return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")
+
+
+def _choices(spec: ItemSpec, style: str) -> str:
+    parts = []
+    for code, label in spec.codes:
+        words = crf_text(label)
+        parts.append(str(code) if str(code).lower() == label.lower() else f"{code} ({words})")
+    return format_list(parts, style=style, locale=current_language())  # type: ignore[arg-type]
+
+
+def _item_message(spec: ItemSpec) -> str:
+    label = crf_text(spec.label)
+    low, high = _number(spec.min), _number(spec.max)
+    match spec.datatype:
+        case "integer":
+            text = gettext("%(label)s must be a whole number from %(low)s to %(high)s")
+            return text % {"label": label, "low": low, "high": high}
+        case "float":
+            text = gettext("%(label)s must be a number from %(low)s to %(high)s")
+            return text % {"label": label, "low": low, "high": high}
+        case "date":
+            return gettext("%(label)s must be a date written as YYYY-MM-DD") % {"label": label}
+        case "text":
+            text = gettext("%(label)s must be text of at most %(limit)s characters")
+            return text % {"label": label, "limit": messages.text_limit(spec)}
+        case "codes":
+            text = gettext("%(label)s must be a list of %(choices)s, each at most once")
+            return text % {"label": label, "choices": _choices(spec, "standard")}
+        case _ if spec.numeric_codes:
+            text = gettext("%(label)s must be one of the numbers %(choices)s")
+            return text % {"label": label, "choices": _choices(spec, "or")}
+        case _:
+            text = gettext("%(label)s must be %(choices)s")
+            return text % {"label": label, "choices": _choices(spec, "or")}
+
+
+def shown_message(text: str | None) -> str:
+    """A message of the domain about an item, as the page's language says it."""
+    if not text or current_language() == SOURCE_LANGUAGE:
+        return text or ""
+    hinted = text.endswith(MISSING_CODE_HINT)
+    plain = text.removesuffix(MISSING_CODE_HINT)
+    spec = _item_messages().get(plain)
+    if spec is not None:
+        hint = gettext(' (or a missing answer: {"missing": "ANS", "ND" or "UNK"})')
+        return _item_message(spec) + (hint if hinted else "")
+    if found := _ON_OR_AFTER.match(text):
+        return gettext("Must be on or after %(what)s (%(day)s)") % {
+            "what": gettext(found["what"]),
+            "day": local_date(found["day"]),
+        }
+    if found := _BEFORE_START.match(text):
+        return gettext("Must not be before the trial started (%(day)s)") % {
+            "day": local_date(found["day"])
+        }
+    return gettext(text)
