@@ -16,7 +16,7 @@ from multidict import MultiMapping
 
 from domain import crf
 from domain.crf.conditions import CONDITIONS, Condition
-from domain.crf.items import LBP_ITEMS, RMDQ_ITEMS
+from domain.crf.items import LBP_ITEMS, MODIC_LEVEL_CODES, RMDQ_ITEMS, level_item
 from domain.crf.missing import MISSING_CODE_LABELS
 from domain.crf.spec import ItemSpec
 
@@ -208,7 +208,11 @@ SECTION_STARTS: dict[str, dict[str, str]] = {
         "SPEAKS_DANISH": "Inclusion",
         "EXCL_DISORDER": "Exclusion",
     },
-    "mri": {"MRI_DATE": "MRI scan", "MODIC_TYPE": "Modic changes"},
+    "mri": {
+        "MRI_DATE": "MRI scan",
+        "MODIC_TYPE": "Modic changes",
+        level_item("LEVEL_MODIC_TYPE", MODIC_LEVEL_CODES[0][0]): "Each level with Modic changes",
+    },
     "baseline": _OUTCOME_SECTIONS,
     "week10": _OUTCOME_SECTIONS,
     "month12": _OUTCOME_SECTIONS,

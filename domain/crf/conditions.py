@@ -17,15 +17,18 @@ from domain.crf.items import (
     DISC_REASON_OTHER,
     MODIC_DETAIL_ITEMS,
     MODIC_PRESENT_Y,
+    MRI_LEVEL_ROWS,
     WORKING_OR_SICK_LISTED,
     WORKING_OR_SICK_LISTED_CODES,
+    level_listed,
 )
 from domain.protocol import EosStatus
 
 
 @dataclass(frozen=True)
 class Condition:
-    """`item` holds one of `codes` (or, with `negated`, a value that is none of them)."""
+    """`item` holds one of `codes`, or lists one of them if it holds several (with `negated`:
+    none of them)."""
 
     item: str
     codes: tuple[str, ...]
@@ -37,11 +40,18 @@ class Condition:
         value = values.get(self.item)
         if value is None or value == "" or value == [] or value == ():
             return None
-        matches = str(value) in self.codes
+        chosen = value if isinstance(value, list | tuple) else (value,)
+        matches = any(str(one) in self.codes for one in chosen)
         return not matches if self.negated else matches
 
 
 _MODIC_PRESENT = Condition("MODIC_PRESENT", ("Y",), MODIC_PRESENT_Y)
+# A level's row applies when MODIC_LEVELS lists the level (it is one of several codes chosen).
+_LEVEL_ROWS = {
+    spec.name: Condition("MODIC_LEVELS", (str(level),), level_listed(level))
+    for level, row in MRI_LEVEL_ROWS.items()
+    for spec in row
+}
 _OUTCOME_CONDITIONS = {
     "SICK_LEAVE_DAYS_4W": Condition(
         "WORK_STATUS", WORKING_OR_SICK_LISTED_CODES, WORKING_OR_SICK_LISTED
@@ -51,7 +61,7 @@ _OUTCOME_CONDITIONS = {
 
 # form -> item -> the condition under which the item applies.
 CONDITIONS: dict[str, dict[str, Condition]] = {
-    "mri": dict.fromkeys(MODIC_DETAIL_ITEMS, _MODIC_PRESENT),
+    "mri": {**dict.fromkeys(MODIC_DETAIL_ITEMS, _MODIC_PRESENT), **_LEVEL_ROWS},
     "baseline": _OUTCOME_CONDITIONS,
     "week10": _OUTCOME_CONDITIONS,
     "month12": _OUTCOME_CONDITIONS,

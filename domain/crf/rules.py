@@ -17,6 +17,7 @@ from domain.crf.items import (
     ARM_ITEMS,
     ARM_REQUIRED_ITEM,
     MODIC_DETAIL_ITEMS,
+    MRI_LEVEL_ROWS,
 )
 from domain.crf.messages import Missing
 
@@ -33,11 +34,13 @@ def _screening(values: Mapping[str, Any], context: FormContext) -> Errors:
 def _mri(values: Mapping[str, Any], context: FormContext) -> Errors:
     present = CONDITIONS["mri"]["MODIC_TYPE"].holds(values)
     if present is True:
-        return {
+        errors: Errors = {
             name: Missing("Required when Modic changes are present")
             for name in ("MODIC_TYPE", "MODIC_LEVELS")
             if values.get(name) is None
         }
+        errors.update(_level_rows(values))
+        return errors
     if present is False:
         return {
             name: "Leave empty: no Modic changes are present"
@@ -45,6 +48,22 @@ def _mri(values: Mapping[str, Any], context: FormContext) -> Errors:
             if values.get(name) is not None
         }
     return {}
+
+
+def _level_rows(values: Mapping[str, Any]) -> Errors:
+    """One row per level in MODIC_LEVELS: its required fields filled, no other level's row."""
+    levels = values.get("MODIC_LEVELS")
+    if not isinstance(levels, list):
+        return {}
+    errors: Errors = {}
+    for level, row in MRI_LEVEL_ROWS.items():
+        listed = level in levels
+        for spec in row:
+            if listed and spec.required_when is not None and values.get(spec.name) is None:
+                errors[spec.name] = Missing(f"Required for level {level}")
+            elif not listed and values.get(spec.name) is not None:
+                errors[spec.name] = f"Leave empty: {level} is not among the levels with changes"
+    return errors
 
 
 def _consent(values: Mapping[str, Any], context: FormContext) -> Errors:

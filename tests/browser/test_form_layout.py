@@ -103,6 +103,22 @@ def test_an_item_that_applies_under_a_condition_shows_and_hides_with_it(
     assert not page.locator("#wrap-SICK_LEAVE_DAYS_4W").is_visible()
 
 
+def test_each_level_listed_gets_its_row(live_server: LiveServer, new_page: Any) -> None:
+    base, page = live_server.url, new_page()
+    trial = live_server.trial
+    assert trial is not None
+    pid = trial.screen(trial.actor_for(NAMES["site_staff"]), factories.screening())["id"]
+    log_in(page, base, "site_staff")
+    page.goto(base + f"/participants/{pid}/forms/mri")
+    assert not page.locator("#wrap-MODIC_LEVELS").is_visible()
+    page.locator("#wrap-MODIC_PRESENT").get_by_label("Yes", exact=False).check()
+    page.locator("#wrap-MODIC_LEVELS").get_by_label("L5/S1").check()
+    assert page.locator("#wrap-LEVEL_MODIC_TYPE_L5S1").is_visible()
+    assert not page.locator("#wrap-LEVEL_MODIC_TYPE_L4L5").is_visible()
+    page.locator("#wrap-MODIC_LEVELS").get_by_label("L5/S1").uncheck()
+    assert not page.locator("#wrap-LEVEL_MODIC_TYPE_L5S1").is_visible()
+
+
 def test_the_reason_for_change_moves_beside_the_item_it_explains(
     live_server: LiveServer, browser_seeded: Seeded, new_page: Any
 ) -> None:

@@ -72,6 +72,9 @@ async def test_a_conditional_item_is_hidden_until_its_condition_holds(
     fresh = await (await client.get(f"/participants/{seeded.screened}/forms/mri")).text()
     assert " hidden" in _wrapper(fresh, "MODIC_TYPE")
     assert 'data-when-item="MODIC_PRESENT" data-when-codes="Y"' in _wrapper(fresh, "MODIC_TYPE")
+    # A level's row applies when the level is among those listed.
+    row = _wrapper(fresh, "LEVEL_MODIC_TYPE_L4L5")
+    assert " hidden" in row and 'data-when-item="MODIC_LEVELS" data-when-codes="L4/L5"' in row
     # The seeded baseline says "working": the days off work apply and are shown.
     path = f"/participants/{seeded.ready}/forms/baseline"
     html = await (await client.get(path)).text()
