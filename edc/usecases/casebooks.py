@@ -20,7 +20,7 @@ from eventsourcing.utils import get_topic
 from domain.actor import Actor
 from domain.allocation import Allocation
 from domain.arm_revealing import ArmRevealingRecord, arm_revealing_record_id
-from domain.errors import NotFound, PermissionDenied
+from domain.errors import EdcError, NotFound, PermissionDenied
 from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, SITES
 from domain.query import Query
@@ -86,6 +86,8 @@ def archive_site(actor: Actor, site: str | None) -> str:
             "it is made by an unblinded account."
         )
     chosen = actor.site if Role(actor.role) in SITE_ROLES and site is None else site
+    if chosen is None:
+        raise EdcError(f"Say whose casebooks to archive: one of the sites {', '.join(SITES)}.")
     if chosen not in SITES:
         raise NotFound(f"There is no site {chosen!r}; the sites are {', '.join(SITES)}.")
     check_site(actor, chosen)
