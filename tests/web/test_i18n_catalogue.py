@@ -18,8 +18,6 @@ NOT_YET_WRAPPED = frozenset(
         "_fields.html",
         "_lock_notice.html",
         "_merge_note.html",
-        "deviations.html",
-        "visit_missed.html",
         "work.html",
         "allocation_recheck.html",
         "analysis.html",
