@@ -37,7 +37,13 @@ class _Text(HTMLParser):
         self.found.append(data)
 
 
+# Attributes a macro writes into a tag (`class="item" id="wrap-…"`) are markup, not text.
+_ATTRIBUTES = re.compile(r'(\s*[\w-]+(="[^"]*")?\s*)+')
+
+
 def _readable(text: str) -> str | None:
+    if '="' in text and _ATTRIBUTES.fullmatch(text):
+        return None
     for name in PROPER_NAMES:
         text = text.replace(name, "")
     text = text.replace(HOLE, " ").strip()
