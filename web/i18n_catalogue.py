@@ -94,9 +94,13 @@ def crf_messages() -> Iterator[Found]:
 # The trial's other wording that pages show (`{{ label | crf }}`).
 TRIAL_LABELS: dict[str, dict[str, str]] = {
     "form": protocol.FORM_LABELS,
-    "reason for change": dict(protocol.REASON_LABELS),
-    "missed visit reason": dict(visit_records.MISSED_REASON_LABELS),
-    "deviation kind": dict(visit_records.DEVIATION_KIND_LABELS),
+    "reason for change": {str(code): label for code, label in protocol.REASON_LABELS.items()},
+    "missed visit reason": {
+        str(code): label for code, label in visit_records.MISSED_REASON_LABELS.items()
+    },
+    "deviation kind": {
+        str(code): label for code, label in visit_records.DEVIATION_KIND_LABELS.items()
+    },
     "participant list column": dict(participant_list.COLUMNS),
 }
 SOURCES = {"messages": ui_messages, "crf": crf_messages}
