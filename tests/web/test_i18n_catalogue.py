@@ -21,7 +21,6 @@ NOT_YET_WRAPPED = frozenset(
         "casebooks.html",
         "deviations.html",
         "visit_missed.html",
-        "work.html",
         "allocation_recheck.html",
         "analysis.html",
         "analysis_job.html",
