@@ -25,6 +25,8 @@ from domain.locking import LockingMixin
 from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, REPEATING_FORM_KEY_ITEM
 from domain.reasons import Reason
 from domain.sheets import check_expected_version, correction_of
+from domain.signing import SignatureRecord, SigningMixin
+from domain.verification import VerificationMixin
 from domain.visit_records import Deviation
 
 Items = dict[str, Any]
@@ -36,12 +38,12 @@ def arm_revealing_record_id(participant_id: UUID) -> UUID:
     return uuid5(_NAMESPACE, str(participant_id))
 
 
-class ArmRevealingRecord(LockingMixin, Aggregate):
-    """A participant's arm-revealing forms, with their versions and locks.
+class ArmRevealingRecord(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
+    """A participant's arm-revealing forms, with their versions, locks, signatures and source
+    data verification (by unblinded investigators and monitors: every such event is
+    arm-revealing too, as `domain.signing` says)."""
 
-    Signatures and source data verification are not made on these forms (blinded
-    investigators sign and blinded monitors verify), as `domain.signing` says.
-    """
+    KEEPS_ARM_REVEALING_FORMS = True
 
     class Started(Aggregate.Created):
         participant_id: UUID
@@ -61,6 +63,7 @@ class ArmRevealingRecord(LockingMixin, Aggregate):
         def apply(self, aggregate: ArmRevealingRecord) -> None:
             aggregate.sheets[self.key] = dict(self.items)
             aggregate.bump_form_version(self.form)
+            aggregate.invalidate_signatures(self)
 
     class AdherenceRecorded(FormEntered):
         pass
@@ -87,6 +90,7 @@ class ArmRevealingRecord(LockingMixin, Aggregate):
             for item, (_old, new) in self.changes.items():
                 sheet[item] = new
             aggregate.bump_form_version(self.form)
+            aggregate.invalidate_signatures(self)
 
     class DeviationRecorded(Aggregate.Event):
         """A protocol deviation that reveals the arm (the intervention not given as
@@ -122,6 +126,8 @@ class ArmRevealingRecord(LockingMixin, Aggregate):
         self.deviations: list[dict[str, Any]] = []
         # The participant lock is the Participant's; the use case checks it there.
         self.participant_lock: dict[str, Any] | None = None
+        self.signatures: list[SignatureRecord] = []
+        self.verified_forms: dict[str, dict[str, Any]] = {}
 
     @classmethod
     def start(
@@ -168,17 +174,23 @@ class ArmRevealingRecord(LockingMixin, Aggregate):
         }
         if existing is None:
             self.trigger_event(entry_event(form), items=dict(items), **common)
-            return True
-        changes = correction_of(existing, items, reason)
-        if not changes:
-            return False
-        self.trigger_event(
-            self.ItemsCorrected,
-            changes=changes,
-            reason=reason.as_dict() if reason else None,
-            **common,
-        )
+        else:
+            changes = correction_of(existing, items, reason)
+            if not changes:
+                return False
+            self.trigger_event(
+                self.ItemsCorrected,
+                changes=changes,
+                reason=reason.as_dict() if reason else None,
+                **common,
+            )
+        change = {"event": type(self.pending_events[-1]).__name__, "record_version": self.version}
+        self.clear_verification(form, change, actor, at)
         return True
+
+    @property
+    def signed_participant_id(self) -> UUID:
+        return self.participant_id
 
     def record_deviation(
         self, deviation: Deviation, *, participant_version: int, actor: Actor, at: datetime

@@ -83,8 +83,13 @@ CLASSIFICATION: dict[type, Blinding] = {
     ArmRevealingRecord.FormUnlocked: Blinding.ARM_REVEALING,
     ArmRevealingRecord.Locked: Blinding.ARM_REVEALING,
     ArmRevealingRecord.Unlocked: Blinding.ARM_REVEALING,
-    # Review events carry no arm-revealing content: signatures, queries and SDV are refused on
-    # arm-revealing forms, and a casebook signature's hash leaves adherence out.
+    # Signatures and source data verification of arm-revealing forms, by unblinded accounts.
+    ArmRevealingRecord.Signed: Blinding.ARM_REVEALING,
+    ArmRevealingRecord.FormVerified: Blinding.ARM_REVEALING,
+    ArmRevealingRecord.VerificationCleared: Blinding.ARM_REVEALING,
+    # Review events of the participant carry no arm-revealing content: signatures and SDV of
+    # arm-revealing forms are the record's (above), queries are refused on them, and a
+    # casebook signature's hash leaves the arm-revealing forms out.
     Participant.Signed: Blinding.BLINDED_SAFE,
     Participant.FormLocked: Blinding.BLINDED_SAFE,
     Participant.FormUnlocked: Blinding.BLINDED_SAFE,

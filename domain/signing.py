@@ -7,6 +7,9 @@ invalidation is computed on replay, never stored, so it cannot be forgotten or f
 
 Casebook signatures cover every sheet except arm-revealing forms (adherence), so neither the
 hash nor the "invalidated by" of a signature can tell a blinded reader anything about the arm.
+Arm-revealing forms (adverse events) are signed one form at a time by unblinded investigators,
+in the arm-revealing record that holds them (`KEEPS_ARM_REVEALING_FORMS`), so those signatures
+are arm-revealing events themselves.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
@@ -135,9 +139,9 @@ class SignatureRecord:
     incomplete_reason: str | None = None
 
     def covers(self, form: str) -> bool:
-        if form in ARM_REVEALING_FORMS:
-            return False
-        return self.scope == CASEBOOK or self.form == form
+        if self.scope == CASEBOOK:
+            return form not in ARM_REVEALING_FORMS
+        return self.form == form
 
 
 def describe_change(event: Any) -> dict[str, Any]:
@@ -155,6 +159,9 @@ def describe_change(event: Any) -> dict[str, Any]:
 
 class SigningMixin(_AggregateBase):
     """Signatures of a Participant's forms and casebook."""
+
+    # True on the aggregate that holds the arm-revealing forms: only they are signed there.
+    KEEPS_ARM_REVEALING_FORMS = False
 
     if TYPE_CHECKING:
         sheets: dict[str, dict[str, Any]]
@@ -216,10 +223,12 @@ class SigningMixin(_AggregateBase):
             allowed = ", ".join(m.value for m in SignatureMeaning)
             message = f"Choose the meaning of the signature: {allowed}."
             raise FormInvalid({"meaning": message}, message) from None
+        if form is None and self.KEEPS_ARM_REVEALING_FORMS:
+            raise EdcError("Forms that reveal the arm are signed one form at a time.")
         if form is not None:
-            if form in ARM_REVEALING_FORMS:
+            if (form in ARM_REVEALING_FORMS) != self.KEEPS_ARM_REVEALING_FORMS:
                 raise EdcError(
-                    f"The {FORM_LABELS[form]} form reveals the arm, so it is not signed here."
+                    f"The {FORM_LABELS[form]} form is not kept here, so it is not signed here."
                 )
             if not self.sheets_of(form):
                 raise StateConflict(
@@ -258,11 +267,16 @@ class SigningMixin(_AggregateBase):
         else:
             sheets = self.sheets_of(form)
         return {
-            "participant_id": str(self.id),
+            "participant_id": str(self.signed_participant_id),
             "scope": CASEBOOK if form is None else FORM,
             "form": form,
             "sheets": sheets,
         }
+
+    @property
+    def signed_participant_id(self) -> UUID:
+        """Whose record a signature is of (the arm-revealing record names its participant)."""
+        return self.id
 
     def signing_gaps(self, form: str | None) -> SigningGaps:
         """What the content of a signature of `form` (None: the casebook) lacks."""

@@ -24,6 +24,10 @@ else:
 class VerificationMixin(_AggregateBase):
     """Which forms of a Participant are source-verified, by whom and at which form version."""
 
+    # True on the aggregate that holds the arm-revealing forms: only they are verified there,
+    # by unblinded monitors.
+    KEEPS_ARM_REVEALING_FORMS = False
+
     if TYPE_CHECKING:
         verified_forms: dict[str, dict[str, Any]]
 
@@ -53,10 +57,9 @@ class VerificationMixin(_AggregateBase):
             aggregate.verified_forms.pop(self.form, None)
 
     def verify_form(self, form: str, actor: Actor, at: datetime) -> None:
-        if form in ARM_REVEALING_FORMS:
+        if (form in ARM_REVEALING_FORMS) != self.KEEPS_ARM_REVEALING_FORMS:
             raise EdcError(
-                f"The {FORM_LABELS[form]} form reveals the arm, so blinded monitoring "
-                "does not verify it."
+                f"The {FORM_LABELS[form]} form is not kept here, so it is not verified here."
             )
         version = self.form_version(form)
         if version == 0:

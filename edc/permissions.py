@@ -84,7 +84,8 @@ FORM_WRITERS: dict[str, frozenset[Role]] = {
     "week10": frozenset({Role.ASSESSOR}),
     "month12": frozenset({Role.ASSESSOR}),
     "adherence": frozenset({Role.SITE_STAFF}),
-    "adverse_event": frozenset({Role.SITE_STAFF}),
+    # Investigators report harms (DESIGN.md, Roles): only unblinded ones reach this form.
+    "adverse_event": frozenset({Role.SITE_STAFF, Role.INVESTIGATOR}),
     "discontinuation": frozenset({Role.SITE_STAFF}),
 }
 

@@ -70,7 +70,7 @@ def _arm_revealing_form_view(
     participant: Participant | None,
     open_queries: int | None = None,
 ) -> dict[str, Any]:
-    """An arm-revealing form: never signed or source-verified (blinded people do both)."""
+    """An arm-revealing form, signed and source-verified by unblinded accounts only."""
     version = record.form_version(form) if record is not None else 0
     values = record.sheets.get(form) if record is not None else None
     if form in REPEATING_FORM_KEY_ITEM and record is not None:
@@ -94,9 +94,9 @@ def _arm_revealing_form_view(
         "derived": crf.derive(form, values) if values is not None else {},
         "deviation": None,
         "locked": locked,
-        "signed": False,
-        "resign_needed": False,
-        "verified": False,
+        "signed": bool(version and record is not None and record.valid_signatures_of(form)),
+        "resign_needed": record is not None and record.needs_resigning(form),
+        "verified": record is not None and record.is_verified(form),
     }
     if open_queries is not None:
         view["open_queries"] = open_queries

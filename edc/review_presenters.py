@@ -15,11 +15,13 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def signature_view(participant: Participant, signature: SignatureRecord) -> dict[str, Any]:
+def signature_view(
+    holder: Participant | ArmRevealingRecord, signature: SignatureRecord
+) -> dict[str, Any]:
     """A signature as every display must show it (11.50): name, time, meaning, and validity."""
-    valid = participant.signature_is_valid(signature)
+    valid = holder.signature_is_valid(signature)
     return {
-        "participant_id": str(participant.id),
+        "participant_id": str(holder.signed_participant_id),
         "number": signature.number,
         "scope": signature.scope,
         "form": signature.form,
@@ -51,10 +53,10 @@ def lock_view(holder: Participant | ArmRevealingRecord, form: str | None) -> dic
     }
 
 
-def verification_view(participant: Participant, form: str) -> dict[str, Any]:
-    done = participant.verified_forms.get(form)
+def verification_view(holder: Participant | ArmRevealingRecord, form: str) -> dict[str, Any]:
+    done = holder.verified_forms.get(form)
     return {
-        "participant_id": str(participant.id),
+        "participant_id": str(holder.signed_participant_id),
         "form": form,
         "verified": done is not None,
         "verified_by": done["user"] if done else None,

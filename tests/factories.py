@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from domain.crf.items import level_item
+
 RMDQ = {f"RMDQ_{n:02d}": "N" for n in range(1, 24)}
 
 
@@ -25,6 +27,7 @@ def screening(**overrides: Any) -> dict[str, Any]:
 
 
 def mri(**overrides: Any) -> dict[str, Any]:
+    """An MRI with Modic changes, and a row for each level listed (unless given)."""
     items: dict[str, Any] = {
         "MRI_DATE": "2024-01-12",
         "MODIC_PRESENT": "Y",
@@ -32,7 +35,14 @@ def mri(**overrides: Any) -> dict[str, Any]:
         "MODIC_LEVELS": ["L4/L5"],
         "MODIC_LARGE": "N",
     }
-    return {**items, **overrides}
+    items.update(overrides)
+    for level in items.get("MODIC_LEVELS") or []:
+        row = {
+            level_item("LEVEL_MODIC_TYPE", level): items["MODIC_TYPE"] or "1",
+            level_item("LEVEL_MODIC_LARGE", level): "N",
+        }
+        items.update({name: value for name, value in row.items() if name not in overrides})
+    return items
 
 
 def consent(**overrides: Any) -> dict[str, Any]:

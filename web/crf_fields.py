@@ -15,10 +15,15 @@ from typing import Any
 from multidict import MultiMapping
 
 from domain import crf
+from domain.crf.conditions import CONDITIONS, Condition
+from domain.crf.items import LBP_ITEMS, MODIC_LEVEL_CODES, RMDQ_ITEMS, level_item
 from domain.crf.missing import MISSING_CODE_LABELS
 from domain.crf.spec import ItemSpec
 
 RADIO_LIMIT = 7
+# The 0-10 box scales of pain, drawn as a row of choices on form pages.
+SCALE_LOW, SCALE_HIGH = 0, 10
+SCALE_ITEMS = frozenset({*LBP_ITEMS, "LEG_NOW", "LEG_WORST_2W", "LEG_TYPICAL_2W", "LBP_NOW_SCR"})
 
 
 @dataclass(frozen=True)
@@ -45,10 +50,25 @@ class Field:
     missing: bool = False
     # The validated wording of the instrument, where the site's file holds it.
     wording: str | None = None
+    # The condition under which the item applies (another item's codes), and whether the page
+    # shows it: an item that does not apply is hidden unless it holds a value or a message.
+    when: Condition | None = None
+    shown: bool = True
 
     @property
     def values(self) -> tuple[str, ...]:
         return self.value if isinstance(self.value, tuple) else (self.value,)
+
+    @property
+    def scale(self) -> tuple[str, ...]:
+        """The choices of a 0-10 pain scale drawn as a row, or () for any other item.
+
+        A value that is not one of them (typed before, refused) keeps the text box, so the
+        page never hides what is being corrected."""
+        if self.name not in SCALE_ITEMS:
+            return ()
+        choices = tuple(str(number) for number in range(SCALE_LOW, SCALE_HIGH + 1))
+        return choices if self.value in ("", *choices) else ()
 
 
 def _widget(spec: ItemSpec) -> str:
@@ -102,6 +122,7 @@ def fields(
     result = []
     for spec in crf.ITEMS[form]:
         other = (theirs or {}).get(spec.name)
+        when = CONDITIONS.get(form, {}).get(spec.name)
         result.append(
             Field(
                 name=spec.name,
@@ -119,6 +140,13 @@ def fields(
                 missing_code=str(values.get(crf.companion(spec.name)) or ""),
                 missing=spec.name in still_missing,
                 wording=wording.get(spec.name),
+                when=when,
+                shown=when is None
+                or when.holds(values) is True
+                or spec.name in errors
+                or spec.name in still_missing
+                or other is not None
+                or value_text(values.get(spec.name)) not in ("", ()),
             )
         )
     return result
@@ -156,3 +184,74 @@ def _shown(spec: ItemSpec | None, value: Any) -> str:
         return display(None, value)
     step = Decimal(1).scaleb(-decimals)
     return str(Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP))
+
+
+# Where the sections of a long form begin (item -> heading), after CRF.md's grouping. Every
+# item belongs to the section begun last before it, so an item added to a form is never lost.
+_OUTCOME_SECTIONS = {
+    "ASSESS_DATE": "Assessment",
+    "LBP_NOW": "Low back pain",
+    "LEG_NOW": "Leg pain",
+    "RMDQ_01": "Roland-Morris Disability Questionnaire",
+    "EQ5D_MO": "EQ-5D-3L",
+    "BOTHER": "Bothersomeness",
+    "GLOBAL_TRANSITION": "Global transition",
+    "SMOKER": "Baseline only, before randomisation",
+    "WORK_STATUS": "Work and pain medication",
+    "CO_INTERVENTION": "Since the last visit",
+}
+SECTION_STARTS: dict[str, dict[str, str]] = {
+    "screening": {
+        "SCR_DATE": "Screening visit",
+        "AGE": "The person",
+        "LBP_DURATION_MONTHS": "Low back pain",
+        "SPEAKS_DANISH": "Inclusion",
+        "EXCL_DISORDER": "Exclusion",
+    },
+    "mri": {
+        "MRI_DATE": "MRI scan",
+        "MODIC_TYPE": "Modic changes",
+        level_item("LEVEL_MODIC_TYPE", MODIC_LEVEL_CODES[0][0]): "Each level with Modic changes",
+    },
+    "baseline": _OUTCOME_SECTIONS,
+    "week10": _OUTCOME_SECTIONS,
+    "month12": _OUTCOME_SECTIONS,
+    "adverse_event": {
+        "AE_NO": "The event",
+        "AE_SEVERITY": "Severity and seriousness",
+        "AE_RELATED": "Relatedness, action and outcome",
+    },
+}
+# Yes/no statements drawn as one grid: the 23 Roland-Morris items.
+GRID_ITEMS = frozenset(RMDQ_ITEMS)
+
+
+@dataclass(frozen=True)
+class Part:
+    """A piece of a section: one field, or a run of yes/no statements drawn as one grid."""
+
+    fields: tuple[Field, ...]
+    grid: bool = False
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str | None
+    parts: tuple[Part, ...]
+
+
+def sections(form: str, form_fields: Iterable[Field]) -> list[Section]:
+    """The form's fields in its sections, in CRF order; a form without sections is one
+    untitled section. The yes/no statements of a grid that follow each other are one part."""
+    starts = SECTION_STARTS.get(form, {})
+    grouped: list[tuple[str, str | None, list[Part]]] = []
+    for f in form_fields:
+        if not grouped or f.name in starts:
+            grouped.append((f.name, starts.get(f.name), []))
+        parts = grouped[-1][2]
+        if f.name in GRID_ITEMS and parts and parts[-1].grid:
+            parts[-1] = Part((*parts[-1].fields, f), grid=True)
+        else:
+            parts.append(Part((f,), grid=f.name in GRID_ITEMS))
+    return [Section(key, title, tuple(parts)) for key, title, parts in grouped]

@@ -177,7 +177,73 @@ SCREENING = (
     yes_no("EXCL_SURGERY_REFERRAL", "Referred for back surgery", note="eligible: N"),
 )
 
+HERNIATION_CODES: tuple[tuple[Code, str], ...] = (
+    ("none", "None"),
+    ("bulge", "Bulge"),
+    ("protrusion", "Protrusion"),
+    ("extrusion", "Extrusion"),
+)
+
 MODIC_PRESENT_Y = "MODIC_PRESENT = Y"
+
+
+def level_suffix(level: Code) -> str:
+    """The item-name suffix of a spinal level: "L4/L5" -> "L4L5"."""
+    return str(level).replace("/", "")
+
+
+def level_item(item: str, level: Code) -> str:
+    """The stored item of one field of a level's row: LEVEL_MODIC_TYPE at L4/L5 is
+    LEVEL_MODIC_TYPE_L4L5. The rows are kept flat in the MRI form (one value per item, so
+    entry, correction, history and queries work as for every item) and exported as the long
+    table `mri_level` keyed by LEVEL (CRF.md)."""
+    return f"{item}_{level_suffix(level)}"
+
+
+def level_listed(level: Code) -> str:
+    return f"MODIC_LEVELS includes {level}"
+
+
+# One row per level in MODIC_LEVELS (CRF.md, the MRI form's repeating group): the row's fields.
+LEVEL_ROW_FIELDS = ("LEVEL_MODIC_TYPE", "LEVEL_MODIC_LARGE", "LEVEL_PFIRRMANN", "LEVEL_HERNIATION")
+
+
+def _level_row(level: Code) -> tuple[ItemSpec, ...]:
+    when = level_listed(level)
+    only_listed = f"only when {when}"
+    return (
+        code(
+            level_item("LEVEL_MODIC_TYPE", level),
+            f"{level}: Modic type",
+            MODIC_TYPE_CODES,
+            when=when,
+        ),
+        yes_no(
+            level_item("LEVEL_MODIC_LARGE", level),
+            f"{level}: change extends over at least 25% of the vertebral body height",
+            when=when,
+        ),
+        integer(
+            level_item("LEVEL_PFIRRMANN", level),
+            f"{level}: disc degeneration (Pfirrmann grade)",
+            1,
+            5,
+            optional=True,
+            note=only_listed,
+        ),
+        code(
+            level_item("LEVEL_HERNIATION", level),
+            f"{level}: disc herniation",
+            HERNIATION_CODES,
+            optional=True,
+            note=only_listed,
+        ),
+    )
+
+
+MRI_LEVEL_ROWS: dict[Code, tuple[ItemSpec, ...]] = {
+    level: _level_row(level) for level, _ in MODIC_LEVEL_CODES
+}
 MRI = (
     date_item("MRI_DATE", "MRI date", note="on or after SCR_DATE; not in the future"),
     yes_no("MODIC_PRESENT", "Modic changes present", note="included only if Y"),
@@ -189,6 +255,7 @@ MRI = (
         optional=True,
         note="only when MODIC_PRESENT = Y",
     ),
+    *(spec for row in MRI_LEVEL_ROWS.values() for spec in row),
 )
 
 CONSENT = (
@@ -339,4 +406,9 @@ ARM_ITEMS: dict[str, tuple[str, ...]] = {
     "rest": ("REST_HOURS_PER_DAY", "BELT_USE", "REST_MEETINGS"),
 }
 ARM_REQUIRED_ITEM = {"exercise": "EXERCISE_SESSIONS", "rest": "REST_HOURS_PER_DAY"}
-MODIC_DETAIL_ITEMS = ("MODIC_TYPE", "MODIC_LEVELS", "MODIC_LARGE")
+MODIC_DETAIL_ITEMS = (
+    "MODIC_TYPE",
+    "MODIC_LEVELS",
+    "MODIC_LARGE",
+    *(spec.name for row in MRI_LEVEL_ROWS.values() for spec in row),
+)

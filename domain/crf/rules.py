@@ -10,17 +10,16 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from domain.crf import messages
+from domain.crf.conditions import CONDITIONS
 from domain.crf.context import FormContext
 from domain.crf.dates import check_dates
 from domain.crf.items import (
     ARM_ITEMS,
     ARM_REQUIRED_ITEM,
-    DISC_REASON_OTHER,
     MODIC_DETAIL_ITEMS,
-    WORKING_OR_SICK_LISTED_CODES,
+    MRI_LEVEL_ROWS,
 )
 from domain.crf.messages import Missing
-from domain.protocol import EosStatus
 
 Errors = dict[str, str]
 Rule = Callable[[Mapping[str, Any], FormContext], Errors]
@@ -33,20 +32,38 @@ def _screening(values: Mapping[str, Any], context: FormContext) -> Errors:
 
 
 def _mri(values: Mapping[str, Any], context: FormContext) -> Errors:
-    present = values.get("MODIC_PRESENT")
-    if present == "Y":
-        return {
+    present = CONDITIONS["mri"]["MODIC_TYPE"].holds(values)
+    if present is True:
+        errors: Errors = {
             name: Missing("Required when Modic changes are present")
             for name in ("MODIC_TYPE", "MODIC_LEVELS")
             if values.get(name) is None
         }
-    if present == "N":
+        errors.update(_level_rows(values))
+        return errors
+    if present is False:
         return {
             name: "Leave empty: no Modic changes are present"
             for name in MODIC_DETAIL_ITEMS
             if values.get(name) is not None
         }
     return {}
+
+
+def _level_rows(values: Mapping[str, Any]) -> Errors:
+    """One row per level in MODIC_LEVELS: its required fields filled, no other level's row."""
+    levels = values.get("MODIC_LEVELS")
+    if not isinstance(levels, list):
+        return {}
+    errors: Errors = {}
+    for level, row in MRI_LEVEL_ROWS.items():
+        listed = level in levels
+        for spec in row:
+            if listed and spec.required_when is not None and values.get(spec.name) is None:
+                errors[spec.name] = Missing(f"Required for level {level}")
+            elif not listed and values.get(spec.name) is not None:
+                errors[spec.name] = f"Leave empty: {level} is not among the levels with changes"
+    return errors
 
 
 def _consent(values: Mapping[str, Any], context: FormContext) -> Errors:
@@ -71,8 +88,8 @@ def _adherence(values: Mapping[str, Any], context: FormContext) -> Errors:
 
 
 def _end_of_study(values: Mapping[str, Any], context: FormContext) -> Errors:
-    status = values.get("EOS_STATUS")
-    if status not in (None, EosStatus.COMPLETED) and values.get("EOS_REASON") is None:
+    needs_reason = CONDITIONS["end_of_study"]["EOS_REASON"].holds(values)
+    if needs_reason is True and values.get("EOS_REASON") is None:
         return {"EOS_REASON": Missing("Required unless the status is completed")}
     return {}
 
@@ -91,14 +108,13 @@ def _required_exactly_when(
     return {}
 
 
-def _known(values: Mapping[str, Any], name: str, *matching: Any) -> bool | None:
-    value = values.get(name)
-    return None if value is None else value in matching
+_OUTCOME_CONDITIONS = CONDITIONS["week10"]
+_AE_CONDITIONS = CONDITIONS["adverse_event"]
 
 
 def _outcomes(values: Mapping[str, Any], context: FormContext) -> Errors:
     errors = _required_exactly_when(
-        _known(values, "WORK_STATUS", *WORKING_OR_SICK_LISTED_CODES),
+        _OUTCOME_CONDITIONS["SICK_LEAVE_DAYS_4W"].holds(values),
         "SICK_LEAVE_DAYS_4W",
         values,
         "Required when working or sick-listed",
@@ -109,7 +125,7 @@ def _outcomes(values: Mapping[str, Any], context: FormContext) -> Errors:
         errors["PAIN_MEDICATION"] = "None cannot be combined with a medication"
     errors.update(
         _required_exactly_when(
-            _known(values, "CO_INTERVENTION", "Y"),
+            _OUTCOME_CONDITIONS["CO_INTERVENTION_TEXT"].holds(values),
             "CO_INTERVENTION_TEXT",
             values,
             "Required when there was another treatment",
@@ -121,7 +137,7 @@ def _outcomes(values: Mapping[str, Any], context: FormContext) -> Errors:
 
 def _adverse_event(values: Mapping[str, Any], context: FormContext) -> Errors:
     errors = _required_exactly_when(
-        _known(values, "AE_ONGOING", "N"),
+        _AE_CONDITIONS["AE_END"].holds(values),
         "AE_END",
         values,
         "Required when the event is not ongoing",
@@ -129,7 +145,7 @@ def _adverse_event(values: Mapping[str, Any], context: FormContext) -> Errors:
     )
     errors.update(
         _required_exactly_when(
-            _known(values, "AE_SERIOUS", "Y"),
+            _AE_CONDITIONS["AE_SAE_CRITERIA"].holds(values),
             "AE_SAE_CRITERIA",
             values,
             "Required for a serious adverse event",
@@ -140,7 +156,8 @@ def _adverse_event(values: Mapping[str, Any], context: FormContext) -> Errors:
 
 
 def _discontinuation(values: Mapping[str, Any], context: FormContext) -> Errors:
-    if values.get("DISC_REASON_CODE") == DISC_REASON_OTHER and values.get("DISC_REASON") is None:
+    other = CONDITIONS["discontinuation"]["DISC_REASON"].holds(values)
+    if other is True and values.get("DISC_REASON") is None:
         return {"DISC_REASON": Missing("Required when the reason is other")}
     return {}
 

@@ -6,6 +6,7 @@ import random
 from datetime import date, timedelta
 from typing import Any
 
+from domain.crf.items import level_item
 from domain.protocol import Arm
 
 RMDQ_ITEMS = [f"RMDQ_{n:02d}" for n in range(1, 24)]
@@ -43,7 +44,24 @@ def mri_items(rng: random.Random, on: date) -> dict[str, Any]:
             rng.sample(levels, rng.choice([1, 1, 1, 2])), key=levels.index
         )
         items["MODIC_LARGE"] = "Y" if rng.random() < 0.4 else "N"
+        items.update(level_rows(items))
     return items
+
+
+def level_rows(items: dict[str, Any]) -> dict[str, Any]:
+    """A row per affected level, drawn from a generator of its own so that adding the rows left
+    every other value of the seeded demo as it was."""
+    detail = random.Random(f"mri-levels:{items['MRI_DATE']}:{items['MODIC_LEVELS']}")
+    rows: dict[str, Any] = {}
+    for level in items["MODIC_LEVELS"]:
+        dominant = items["MODIC_TYPE"] if detail.random() < 0.8 else detail.choice(["1", "2"])
+        rows[level_item("LEVEL_MODIC_TYPE", level)] = dominant
+        rows[level_item("LEVEL_MODIC_LARGE", level)] = items["MODIC_LARGE"]
+        rows[level_item("LEVEL_PFIRRMANN", level)] = detail.choice([2, 3, 3, 4, 4, 5])
+        rows[level_item("LEVEL_HERNIATION", level)] = detail.choice(
+            ["none", "none", "bulge", "protrusion", "extrusion"]
+        )
+    return rows
 
 
 def consent_items(on: date) -> dict[str, Any]:

@@ -8,9 +8,9 @@ from uuid import UUID
 
 from domain.actor import Actor
 from domain.arm_revealing import ArmRevealingRecord
-from domain.errors import AuthenticationFailed, NotFound, PermissionDenied
+from domain.errors import AuthenticationFailed, NotFound, PermissionDenied, StateConflict
 from domain.participant import Participant
-from domain.protocol import ARM_REVEALING_FORMS, FORMS
+from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, FORMS
 from domain.signing import content_hash
 from edc.base import TrialBase
 from edc.concurrency import retry_on_conflict
@@ -56,8 +56,9 @@ class ReviewUseCases(TrialBase):
         if form is not None:
             check_form_name(form)
         self.check_database_open()
+        holder = self._entered_form_holder(participant, form)
         printed_name = self._signer_name(actor, password)
-        signature = participant.sign(
+        signature = holder.sign(
             form,
             meaning,
             printed_name,
@@ -66,8 +67,8 @@ class ReviewUseCases(TrialBase):
             incomplete_reason=incomplete_reason,
             expected_hash=expected_hash,
         )
-        self.save(participant)
-        return signature_view(participant, signature)
+        self.save(holder)
+        return signature_view(holder, signature)
 
     @logs_refusals
     def signing_preview(
@@ -80,8 +81,9 @@ class ReviewUseCases(TrialBase):
         authorize(actor, Action.SIGN, site=participant.site)
         if form is not None:
             check_form_name(form)
-        content = participant.signed_content(form)
-        gaps = participant.signing_gaps(form)
+        holder = self._entered_form_holder(participant, form)
+        content = holder.signed_content(form)
+        gaps = holder.signing_gaps(form)
         return {
             "content": content,
             "content_hash": content_hash(content),
@@ -91,9 +93,25 @@ class ReviewUseCases(TrialBase):
 
     @logs_refusals
     def signatures(self, actor: Actor, participant_id: UUID) -> list[dict[str, Any]]:
-        """Every signature of the participant, each shown as valid or invalidated (and by what)."""
+        """Every signature of the participant, each shown as valid or invalidated (and by what);
+        for unblinded readers the signatures of the arm-revealing forms too."""
         participant = self._viewable_participant(actor, participant_id)
-        return [signature_view(participant, s) for s in participant.signatures]
+        views = [signature_view(participant, s) for s in participant.signatures]
+        record = None if actor.blinded else self.load_arm_revealing_record(participant.id)
+        if record is not None:
+            views += [signature_view(record, s) for s in record.signatures]
+        return views
+
+    def _entered_form_holder(
+        self, participant: Participant, form: str | None
+    ) -> Participant | ArmRevealingRecord:
+        """The aggregate that holds an entered form (the participant for the casebook)."""
+        if form is None or form not in ARM_REVEALING_FORMS:
+            return participant
+        record = self.load_arm_revealing_record(participant.id)
+        if record is None or not record.sheets_of(form):
+            raise StateConflict(f"The {FORM_LABELS[form]} form is not entered.")
+        return record
 
     def _signer_name(self, actor: Actor, password: object) -> str:
         """Check the re-entered password (the accounts' one password check, so a wrong one
@@ -199,9 +217,10 @@ class ReviewUseCases(TrialBase):
         authorize(actor, Action.VERIFY, site=participant.site)
         check_form_name(form)
         self.check_database_open()
-        participant.verify_form(form, actor, at)
-        self.save(participant)
-        return verification_view(participant, form)
+        holder = self._entered_form_holder(participant, form)
+        holder.verify_form(form, actor, at)
+        self.save(holder)
+        return verification_view(holder, form)
 
     def _viewable_participant(self, actor: Actor, participant_id: UUID) -> Participant:
         participant = self._participant(participant_id)

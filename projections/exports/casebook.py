@@ -58,9 +58,10 @@ class Casebook:
     screened: Change
     randomised: Change | None = None
     sheet_changes: dict[str, Change] = field(default_factory=dict)
-    # Unblinded cuts only: the arm and the allocation event.
+    # Unblinded cuts only: the arm, the allocation event and how minimisation decided.
     arm: str | None = None
     allocated: Change | None = None
+    allocation: Allocation.Allocated | None = None
 
     @property
     def id(self) -> UUID:
@@ -81,7 +82,7 @@ def casebooks(cut: Cut) -> Iterator[Casebook]:
     versions: dict[UUID, int] = {}
     # Arm-revealing records (unblinded cuts only), by record id.
     record_versions: dict[UUID, int] = {}
-    allocations: dict[UUID, tuple[str, Change]] = {}
+    allocations: dict[UUID, Allocation.Allocated] = {}
     for notification in cut.notifications():
         if is_participant_topic(notification.topic):
             participant_id = notification.originator_id
@@ -93,10 +94,7 @@ def casebooks(cut: Cut) -> Iterator[Casebook]:
             record_versions[record_id] = notification.originator_version
         elif notification.topic == ALLOCATED_TOPIC:  # never reached in a blinded cut
             allocated = cut.decode(notification)
-            allocations[allocated.participant_id] = (
-                allocated.decision["arm"],
-                Change.of(allocated),
-            )
+            allocations[allocated.participant_id] = allocated
     for participant_id, version in versions.items():
         casebook = rebuild(cut.aggregate_events(participant_id, version))
         if cut.site is not None and casebook.participant.site != cut.site:
@@ -106,7 +104,9 @@ def casebooks(cut: Cut) -> Iterator[Casebook]:
             events = cut.aggregate_events(record_id, record_versions[record_id])
             fold_arm_revealing(casebook, events)
         if participant_id in allocations:
-            casebook.arm, casebook.allocated = allocations[participant_id]
+            allocated = allocations[participant_id]
+            casebook.arm, casebook.allocated = allocated.decision["arm"], Change.of(allocated)
+            casebook.allocation = allocated
         yield casebook
 
 

@@ -25,12 +25,16 @@ from domain.protocol import (
     STUDY_NAME,
     VISITS,
 )
+from projections.exports.allocation_table import ALLOCATION, described_columns
 from projections.exports.cells import TEXT_CELL_NOTE, csv_row
+from projections.exports.mri_levels import MRI_LEVEL, row_specs
 from projections.exports.tables import RANDOMISATION_LEVEL_COLUMNS
 from projections.exports.view import View
 
 PARTICIPANTS = "participants"
 ALL_FORMS = "(every form file)"
+# Files with their own key columns: the form files' common columns are not theirs.
+FILES_WITHOUT_FORM_KEYS = (PARTICIPANTS, ALLOCATION)
 
 
 @dataclass(frozen=True)
@@ -186,6 +190,27 @@ def entries(view: View) -> Iterator[Entry]:
             yield item_entry(form, spec)
         for spec in DERIVED[form]:
             yield item_entry(form, spec, derived=True)
+        if form == "mri":
+            for spec in row_specs():
+                yield item_entry(MRI_LEVEL, spec)
+    if not view.blinded:
+        yield from allocation_entries()
+
+
+def allocation_entries() -> Iterator[Entry]:
+    """The allocation decisions' columns (unblinded view only)."""
+    for column in described_columns():
+        yield Entry(
+            ALLOCATION,
+            column.item,
+            column.label,
+            column.type,
+            column.codes,
+            "",
+            column.required,
+            "",
+            column.note,
+        )
 
 
 def named_entries(view: View) -> Iterator[Entry]:
@@ -194,7 +219,8 @@ def named_entries(view: View) -> Iterator[Entry]:
     common = [e.item for e in listed if e.file == ALL_FORMS]
     by_file: dict[str, list[str]] = {}
     for entry in listed:
-        by_file.setdefault(entry.file, [] if entry.file in (PARTICIPANTS, ALL_FORMS) else common[:])
+        standalone = entry.file in (*FILES_WITHOUT_FORM_KEYS, ALL_FORMS)
+        by_file.setdefault(entry.file, [] if standalone else common[:])
         by_file[entry.file].append(entry.item)
     names = {file: short_names(items) for file, items in by_file.items()}
     for entry in listed:

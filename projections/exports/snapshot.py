@@ -15,10 +15,14 @@ import zipfile
 from contextlib import ExitStack
 from typing import IO, Any
 
+from projections.exports.allocation_table import ALLOCATION, allocation_rows
+from projections.exports.allocation_table import COLUMNS as ALLOCATION_COLUMNS
 from projections.exports.casebook import casebooks
 from projections.exports.cells import csv_row, csv_rows
 from projections.exports.dictionary import dictionary_csv, visible_forms
 from projections.exports.manifest import Digest, build_manifest, copy_digesting, manifest_json
+from projections.exports.mri_levels import COLUMNS as MRI_LEVEL_COLUMNS
+from projections.exports.mri_levels import MRI_LEVEL, mri_level_rows
 from projections.exports.source import Cut
 from projections.exports.tables import (
     form_columns,
@@ -67,10 +71,17 @@ def write_snapshot(cut: Cut, out: IO[bytes]) -> dict[str, Any]:
     with ExitStack() as stack:
         participants = _CsvSpool(stack, participant_columns(cut.view))
         spools = {form: _CsvSpool(stack, form_columns(form)) for form in forms}
+        # The MRI form's repeating group, also as a long table (next to mri.csv).
+        mri_levels = _CsvSpool(stack, MRI_LEVEL_COLUMNS)
+        # How minimisation decided reveals the arm: the unblinded snapshot's file only.
+        allocations = None if cut.view.blinded else _CsvSpool(stack, ALLOCATION_COLUMNS)
         for casebook in casebooks(cut):
             participants.writer.writerow(csv_row(participant_row(casebook, cut.view)))
             for form, spool in spools.items():
                 spool.writer.writerows(csv_rows(form_rows(casebook, form)))
+            mri_levels.writer.writerows(csv_rows(mri_level_rows(casebook)))
+            if allocations is not None:
+                allocations.writer.writerows(csv_rows(allocation_rows(casebook)))
         digests: dict[str, Digest] = {}
         with zipfile.ZipFile(out, "w") as archive:
             digests["participants.csv"] = add_entry(
@@ -78,6 +89,12 @@ def write_snapshot(cut: Cut, out: IO[bytes]) -> dict[str, Any]:
             )
             for form, spool in spools.items():
                 digests[f"{form}.csv"] = add_entry(archive, f"{form}.csv", spool.rewound())
+                if form == "mri":
+                    name = f"{MRI_LEVEL}.csv"
+                    digests[name] = add_entry(archive, name, mri_levels.rewound())
+            if allocations is not None:
+                name = f"{ALLOCATION}.csv"
+                digests[name] = add_entry(archive, name, allocations.rewound())
             dictionary = dictionary_csv(cut.view).encode("utf-8")
             digests["dictionary.csv"] = add_entry(archive, "dictionary.csv", io.BytesIO(dictionary))
             manifest = build_manifest(cut, "snapshot", digests)

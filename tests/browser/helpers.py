@@ -30,5 +30,25 @@ def fill_form(page: Any, form: str, items: dict[str, Any]) -> None:
         elif spec.datatype == "codes":
             for code in value:
                 wrap.get_by_label(str(code), exact=False).first.check()
+        elif wrap.locator(f"input[type=radio][name='{name}']").count():
+            # A 0-10 scale drawn as a row of choices.
+            wrap.locator(f"input[type=radio][name='{name}'][value='{value}']").check()
         else:
             page.locator(f"#item-{name}").fill(str(value))
+
+
+def type_item(page: Any, name: str, value: Any) -> None:
+    """Give one item a value: type it, or choose it where the item is a row of choices."""
+    choice = page.locator(f"#wrap-{name} input[type=radio][name='{name}'][value='{value}']")
+    if choice.count():
+        choice.check()
+    else:
+        page.locator(f"#item-{name}").fill(str(value))
+
+
+def item_value(page: Any, name: str) -> str:
+    """The value an item shows: its text, or the choice checked in its row of choices."""
+    chosen = page.locator(f"#wrap-{name} input[type=radio][name='{name}']:checked")
+    if chosen.count():
+        return str(chosen.get_attribute("value"))
+    return str(page.locator(f"#item-{name}").input_value())

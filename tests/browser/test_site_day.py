@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.app.conftest import PASSWORD
-from tests.browser.helpers import log_in
+from tests.browser.helpers import item_value, log_in, type_item
 from tests.live_server import LiveServer
 from tests.web.crawl import arm_leaks
 from tests.web.store import Seeded
@@ -42,7 +42,7 @@ def test_monitor_queries_an_item_and_the_site_corrects_it_by_typing_the_value(
     # Answered, still not closed: the site answers again; the typed value is the correction.
     assert staff.get_by_role("heading", name="Answer again").is_visible()
     staff.get_by_label("Answer", exact=True).fill("Yes: 7 per the source")
-    staff.locator("#item-LBP_NOW").fill("7")
+    type_item(staff, "LBP_NOW", 7)
     staff.get_by_role("button", name="Send answer").click()
     assert "The correction is recorded (LBP_NOW 6 → 7)" in staff.locator(".flash").inner_text()
     assert staff.locator("#query-current").inner_text() == "7"
@@ -83,29 +83,29 @@ def test_a_stale_save_is_merged_per_item_and_keeps_the_colleagues_correction(
     sara.goto(path)
     ivan.goto(path)
     # Ivan corrects two items and saves first.
-    ivan.locator("#item-LBP_NOW").fill("8")
-    ivan.locator("#item-LEG_NOW").fill("3")
+    type_item(ivan, "LBP_NOW", 8)
+    type_item(ivan, "LEG_NOW", 3)
     ivan.locator("#reason_code").select_option("transcription_error")
     ivan.get_by_role("button", name="Save correction").click()
     assert "Baseline saved." in ivan.locator(".flash").inner_text()
     # Sara, on the version she opened, corrects the leg pain too and the worst back pain.
-    sara.locator("#item-LEG_NOW").fill("1")
-    sara.locator("#item-LBP_WORST_2W").fill("9")
+    type_item(sara, "LEG_NOW", 1)
+    type_item(sara, "LBP_WORST_2W", 9)
     sara.locator("#reason_code").select_option("late_source")
     sara.get_by_role("button", name="Save correction").click()
     assert "changed by someone else" in sara.locator("#form-message").inner_text()
     assert "ivan (investigator)" in sara.locator("#merge-summary").inner_text()
     # The item she did not touch shows Ivan's value, said so; the one both changed asks.
-    assert sara.locator("#item-LBP_NOW").input_value() == "8"
+    assert item_value(sara, "LBP_NOW") == "8"
     assert "their value is kept" in sara.locator("#merge-LBP_NOW").inner_text()
     assert sara.locator("#merge-LBP_WORST_2W").count() == 0
     assert "ivan (investigator)" in sara.locator("#merge-LEG_NOW").inner_text()
     sara.locator("#keep-LEG_NOW-theirs").check()
     sara.get_by_role("button", name="Save the merged values").click()
     assert "Baseline saved." in sara.locator(".flash").inner_text()
-    assert sara.locator("#item-LBP_NOW").input_value() == "8"
-    assert sara.locator("#item-LEG_NOW").input_value() == "3"
-    assert sara.locator("#item-LBP_WORST_2W").input_value() == "9"
+    assert item_value(sara, "LBP_NOW") == "8"
+    assert item_value(sara, "LEG_NOW") == "3"
+    assert item_value(sara, "LBP_WORST_2W") == "9"
 
 
 def test_the_investigator_sees_what_is_signed_gives_a_reason_and_sees_re_sign_needed(
@@ -131,7 +131,7 @@ def test_the_investigator_sees_what_is_signed_gives_a_reason_and_sees_re_sign_ne
     staff = new_page()
     log_in(staff, base, "site_staff")
     staff.goto(base + f"/participants/{pid}/forms/baseline")
-    staff.locator("#item-LBP_NOW").fill("7")
+    type_item(staff, "LBP_NOW", 7)
     staff.locator("#reason_code").select_option("transcription_error")
     staff.get_by_role("button", name="Save correction").click()
     assert "Baseline saved." in staff.locator(".flash").inner_text()

@@ -27,6 +27,10 @@ def unzip(data: bytes) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
+def mri_levels(form: str) -> list[str]:
+    return ["mri_level.csv"] if form == "mri" else []
+
+
 def rows(data: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
 
@@ -70,9 +74,14 @@ def test_the_snapshot_holds_participants_forms_dictionary_and_manifest(
     files = unzip(export_bytes(built.reader, ExportKind.CSV, view))
     # CRF.md changed: adverse events and discontinuation are arm-revealing too.
     forms = [f for f in FORMS if not (view is View.BLINDED and f in ARM_REVEALING_FORMS)]
+    # The allocation decisions are for unblinded reviewers only (issue "The trial as it ran").
+    decisions = [] if view is View.BLINDED else ["allocation.csv"]
+    # The MRI form's repeating group follows it as a long table (CRF.md).
+    form_files = [name for form in forms for name in (f"{form}.csv", *mri_levels(form))]
     assert list(files) == [
         "participants.csv",
-        *(f"{form}.csv" for form in forms),
+        *form_files,
+        *decisions,
         "dictionary.csv",
         "manifest.json",
     ]
@@ -188,3 +197,34 @@ def test_the_dictionary_is_generated_from_the_protocol_as_csv_and_html(built: Bu
     assert page.startswith("<!DOCTYPE html>") and "<td>LBP_MEAN3</td>" in page
     with pytest.raises(ExportError, match=r"\.csv or \.html"):
         export_bytes(built.reader, ExportKind.DICTIONARY, View.BLINDED, file_name="d.pdf")
+
+
+def test_the_mri_levels_are_a_long_table_keyed_by_level(fresh: Built) -> None:
+    trial, staff = fresh.trial, fresh.actors["site_staff"]
+    pid = journeys.screened(trial, staff)
+    trial.record_mri(
+        staff,
+        pid,
+        factories.mri(
+            MODIC_LEVELS=["L4/L5", "L5/S1"],
+            LEVEL_MODIC_TYPE_L5S1="2",
+            LEVEL_MODIC_LARGE_L5S1="Y",
+            LEVEL_PFIRRMANN_L5S1=4,
+            LEVEL_HERNIATION_L5S1="extrusion",
+        ),
+    )
+    files = unzip(export_bytes(fresh.reader, ExportKind.CSV, View.BLINDED))
+    mine = [r for r in rows(files["mri_level.csv"]) if r["participant_id"] == str(pid)]
+    assert [
+        (r["LEVEL"], r["LEVEL_MODIC_TYPE"], r["LEVEL_MODIC_LARGE"], r["LEVEL_PFIRRMANN"])
+        for r in mine
+    ] == [("L4/L5", "1", "N", ""), ("L5/S1", "2", "Y", "4")]
+    assert mine[1]["LEVEL_HERNIATION"] == "extrusion" and mine[0]["visit"] == "screening"
+    described = {r["item"] for r in rows(files["dictionary.csv"]) if r["file"] == "mri_level"}
+    assert described == {
+        "LEVEL",
+        "LEVEL_MODIC_TYPE",
+        "LEVEL_MODIC_LARGE",
+        "LEVEL_PFIRRMANN",
+        "LEVEL_HERNIATION",
+    }

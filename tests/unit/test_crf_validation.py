@@ -19,8 +19,10 @@ from domain.crf import (
     soft_warnings,
     validate_form,
 )
+from domain.crf.items import MODIC_LEVEL_CODES
 from domain.errors import FormInvalid
 from domain.protocol import FORMS, SITES, EosStatus
+from tests import factories
 
 TODAY = date(2025, 6, 1)
 SCREENED = date(2024, 3, 1)
@@ -72,6 +74,15 @@ VALID: dict[str, dict[str, Any]] = {
         "MODIC_TYPE": "1/2",
         "MODIC_LEVELS": ["L5/S1", "L4/L5"],
         "MODIC_LARGE": "N",
+        # One row per level listed (CRF.md's repeating group), kept flat in the form.
+        "LEVEL_MODIC_TYPE_L5S1": "1",
+        "LEVEL_MODIC_LARGE_L5S1": "N",
+        "LEVEL_PFIRRMANN_L5S1": 4,
+        "LEVEL_HERNIATION_L5S1": "protrusion",
+        "LEVEL_MODIC_TYPE_L4L5": "2",
+        "LEVEL_MODIC_LARGE_L4L5": "N",
+        "LEVEL_PFIRRMANN_L4L5": 3,
+        "LEVEL_HERNIATION_L4L5": "none",
     },
     "consent": {"CONSENT_DATE": "2024-03-15", "CONSENT_VERSION": "2.1", "CONSENT_OBTAINED": "Y"},
     "baseline": {
@@ -278,6 +289,10 @@ class TestRefusals:
         base, context = VALID[form], CONTEXT
         if spec.name in REST_ARM_ITEMS:
             base, context = {"REST_HOURS_PER_DAY": 2.5}, FormContext(today=TODAY, arm="rest")
+        if spec.name.startswith("LEVEL_"):  # a level's row is filled only for a listed level
+            levels = [code for code, _ in MODIC_LEVEL_CODES]
+            rows = factories.mri(MODIC_LEVELS=levels)
+            base = {**rows, **VALID["mri"], "MODIC_LEVELS": levels}
         for inside in (low, high):
             result = validate_form(form, {**base, spec.name: inside}, context)
             assert result[spec.name] == inside
@@ -380,7 +395,18 @@ class TestConditionalRequirements:
         result = validate_form("mri", absent, CONTEXT)
         assert result["MODIC_TYPE"] is None and result["MODIC_LEVELS"] is None
         fields = errors_of("mri", with_("mri", MODIC_PRESENT="N"))
-        assert set(fields) == {"MODIC_TYPE", "MODIC_LEVELS", "MODIC_LARGE"}
+        rows = {name for name in VALID["mri"] if name.startswith("LEVEL_")}
+        assert rows and set(fields) == {"MODIC_TYPE", "MODIC_LEVELS", "MODIC_LARGE", *rows}
+
+    def test_each_listed_level_needs_its_row_and_no_other_level_has_one(self) -> None:
+        fields = errors_of("mri", without("mri", "LEVEL_MODIC_TYPE_L4L5", "LEVEL_MODIC_LARGE_L5S1"))
+        assert set(fields) == {"LEVEL_MODIC_TYPE_L4L5", "LEVEL_MODIC_LARGE_L5S1"}
+        assert fields["LEVEL_MODIC_TYPE_L4L5"] == "Required for level L4/L5"
+        optional = without("mri", "LEVEL_PFIRRMANN_L4L5", "LEVEL_HERNIATION_L5S1")
+        assert validate_form("mri", optional, CONTEXT)["LEVEL_PFIRRMANN_L4L5"] is None
+        stray = errors_of("mri", with_("mri", LEVEL_PFIRRMANN_L1L2=2))
+        assert list(stray) == ["LEVEL_PFIRRMANN_L1L2"]
+        assert "L1/L2 is not among the levels" in stray["LEVEL_PFIRRMANN_L1L2"]
 
     @pytest.mark.parametrize("form", ["week10", "month12"])
     def test_global_transition_is_required_at_follow_up(self, form: str) -> None:

@@ -186,3 +186,15 @@ async def test_the_casebooks_page_offers_each_account_what_it_may_have(
     sign_in(client, web_config, "investigator")
     response = await client.get("/casebooks/annotated-crf.pdf")
     assert response.status == 403
+
+
+async def test_an_unblinded_monitor_chooses_the_site_of_the_archive(
+    client: Client, web_config: WebConfig
+) -> None:
+    _unblind(client, web_config, "monitor")
+    page = await (await client.get("/casebooks")).text()
+    assert 'id="archive-site"' in page
+    assert (await client.get("/casebooks/archive.zip")).status == 422
+    assert (await client.get("/casebooks/archive.zip", params={"site": "NOWHERE"})).status == 404
+    response = await client.get("/casebooks/archive.zip", params={"site": "RINGE"})
+    assert response.status == 200 and response.content_type == "application/zip"

@@ -25,7 +25,10 @@ async def _two(make_client: MakeClient, web_config: WebConfig) -> tuple[Client, 
 
 
 def _value(html: str, item: str) -> str:
-    match = re.search(rf'id="item-{item}" name="{item}" value="([^"]*)"', html)
+    # A text box, or the choice checked in a row of choices (the 0-10 scales).
+    match = re.search(rf'id="item-{item}" name="{item}" value="([^"]*)"', html) or re.search(
+        rf'name="{item}" value="([^"]*)" checked', html
+    )
     assert match, item
     return match.group(1)
 

@@ -22,7 +22,7 @@ from domain.roles import Role
 from domain.stale_merge import MINE, THEIRS, ItemMerge, chosen_values
 from edc.permissions import FORM_WRITERS, Action, may
 from web.calls import actor_of, participant_id, run, trial_of
-from web.crf_fields import derived_rows, display, fields, posted_text
+from web.crf_fields import derived_rows, display, fields, posted_text, sections
 from web.errors import ApiError
 from web.instruments import instrument_wording
 from web.numbers import whole_number
@@ -101,21 +101,29 @@ async def _page(
         for q in await run(trial_of(request).open_queries, actor, UUID(view["id"]))
         if q["form"] == form and (not repeating or q["week"] == week)
     ]
+    form_fields = fields(
+        form,
+        values,
+        errors=errors,
+        warnings=warnings,
+        theirs=_merge_notes(form, merge, choices or {}, unchosen or [])
+        if merge is not None
+        else None,
+        missing=draft_missing,
+        wording=instrument_wording(request),
+    )
+    # A refused correction names the items that changed: the reason goes after the last one.
+    reason_for = [
+        (name, labels[name]) for name in labels if reason_needed and name in (errors or {})
+    ]
     context = {
         "p": view,
         "form": form,
         "form_label": FORM_LABELS[form],
-        "fields": fields(
-            form,
-            values,
-            errors=errors,
-            warnings=warnings,
-            theirs=_merge_notes(form, merge, choices or {}, unchosen or [])
-            if merge is not None
-            else None,
-            missing=draft_missing,
-            wording=instrument_wording(request),
-        ),
+        "fields": form_fields,
+        "sections": sections(form, form_fields),
+        "reason_beside": reason_for[-1][0] if reason_for else None,
+        "reason_for": reason_for,
         "missing": [(name, labels.get(name, name)) for name in draft_missing],
         "errors": errors or {},
         "warnings": warnings or {},

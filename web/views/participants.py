@@ -25,7 +25,7 @@ from projections.participant_list import (
 )
 from web import read_side
 from web.calls import actor_of, participant_id, run, trial_of
-from web.crf_fields import fields, posted_text
+from web.crf_fields import fields, posted_text, sections
 from web.errors import WebRefusal
 from web.i18n import N_
 from web.numbers import whole_number
@@ -152,7 +152,7 @@ async def _screening_page(
     status: int = 200,
 ) -> web.Response:
     context = {
-        "fields": fields("screening", values, errors=errors),
+        "sections": sections("screening", fields("screening", values, errors=errors)),
         "form_label": FORM_LABELS["screening"],
         "errors": errors or {},
     }

@@ -24,7 +24,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-EVERY_FORM_FILE = "(every form file)"
+from projections.exports.dictionary import ALL_FORMS as EVERY_FORM_FILE
+from projections.exports.dictionary import FILES_WITHOUT_FORM_KEYS
+
 COMPANION_SUFFIX = "_NC"
 YES_NO_VALUES: dict[str, int] = {"Y": 1, "N": 0, "NA": 9}
 
@@ -184,6 +186,6 @@ def entries_by_file(entries: list[DictionaryEntry]) -> dict[str, dict[str, Dicti
         if entry.file == EVERY_FORM_FILE:
             continue
         if entry.file not in files:
-            files[entry.file] = {} if entry.file == "participants" else dict(common)
+            files[entry.file] = {} if entry.file in FILES_WITHOUT_FORM_KEYS else dict(common)
         files[entry.file][entry.item] = entry
     return files
