@@ -32,6 +32,7 @@ from projections.exports.casebook_pdf_archive import write_archive
 from projections.exports.manifest import DigestingWriter, build_manifest
 
 Writer = Callable[[Trial, IO[bytes], str], dict[str, Any]]
+CHANNEL = "command line"
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -73,7 +74,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def cmd_participant(args: argparse.Namespace, settings: Settings) -> int:
     def write(trial: Trial, out: IO[bytes], name: str) -> dict[str, Any]:
         actor = trial.actor_for(args.user)
-        paper = trial.casebook_paper(actor, find_participant(trial, args.participant), args.as_of)
+        pid = find_participant(trial, args.participant)
+        paper = trial.casebook_paper(actor, pid, args.as_of, CHANNEL)
         target = DigestingWriter(out)
         target.write(casebook_pdf(paper))
         cut = trial.casebook_cut(actor, paper.as_of)
@@ -85,7 +87,7 @@ def cmd_participant(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_archive(args: argparse.Namespace, settings: Settings) -> int:
     def write(trial: Trial, out: IO[bytes], name: str) -> dict[str, Any]:
-        archive = trial.site_archive(trial.actor_for(args.user), args.site, args.as_of)
+        archive = trial.site_archive(trial.actor_for(args.user), args.site, args.as_of, CHANNEL)
         with _progress(archive.count, f"Casebooks of {archive.site}") as done:
             return write_archive(archive.cut, archive.site, archive.papers, out, done)
 

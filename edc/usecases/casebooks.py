@@ -97,9 +97,10 @@ def archive_site(actor: Actor, site: str | None) -> str:
 class CasebookUseCases(DatabaseUseCases, AuditUseCases):
     @logs_refusals
     def casebook_paper(
-        self, actor: Actor, participant_id: UUID, as_of: int | None = None
+        self, actor: Actor, participant_id: UUID, as_of: int | None = None, channel: str = "web"
     ) -> CasebookPaper:
-        """One participant's casebook as this account may see it, up to `as_of`."""
+        """One participant's casebook as this account may see it, up to `as_of` (`channel`:
+        where it goes, for the record an unblinded one leaves)."""
         participant = self._participant(participant_id)
         authorize_casebook(actor, participant.site)
         cut = self.casebook_cut(actor, as_of)
@@ -107,19 +108,19 @@ class CasebookUseCases(DatabaseUseCases, AuditUseCases):
         if paper is None:
             raise NotFound("The participant had not been screened yet at that point.")
         if not cut.view.blinded:
-            self.record_unblinded_export(actor, "casebook", cut.as_of, "casebook")
+            self.record_unblinded_export(actor, "casebook", cut.as_of, channel)
         return paper
 
     @logs_refusals
     def site_archive(
-        self, actor: Actor, site: str | None = None, as_of: int | None = None
+        self, actor: Actor, site: str | None = None, as_of: int | None = None, channel: str = "web"
     ) -> SiteArchive:
         """Every casebook of a site, unblinded, for the investigator's archive."""
         chosen = archive_site(actor, site)
         cut = self.casebook_cut(actor, as_of)
         ids = list(self.participant_ids(chosen))
         papers = (paper for pid in ids if (paper := self._paper(actor, pid, cut)) is not None)
-        self.record_unblinded_export(actor, f"{ARCHIVE_KIND} {chosen}", cut.as_of, "casebook")
+        self.record_unblinded_export(actor, f"{ARCHIVE_KIND} {chosen}", cut.as_of, channel)
         return SiteArchive(chosen, cut, papers, len(ids))
 
     def annotated_crf(self, actor: Actor, as_of: int | None = None) -> tuple[Cut, bytes]:

@@ -323,6 +323,10 @@ def test_edc_casebook_archive_is_for_unblinded_accounts(
     assert manifest["view"] == "unblinded" and manifest["kind"] == "casebook archive"
     with zipfile.ZipFile(out) as archive:
         assert set(manifest["files"]) == set(archive.namelist()) - {"manifest.json"}
+    # The trail records who took the unblinded archive, and that it went to the command line.
+    trail = casebooks.trial.global_trail(casebooks.uffe, limit=1000)["events"]
+    taken = [json.dumps(row) for row in trail if "casebook archive RINGE" in json.dumps(row)]
+    assert any("command line" in row and "uffe" in row for row in taken)
 
 
 def test_edc_casebook_blank_crf(

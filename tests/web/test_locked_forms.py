@@ -144,3 +144,24 @@ async def test_lock_notices_never_open_an_arm_revealing_form_to_a_blinded_accoun
             assert seeded.arm not in await shown.text()
         page = await (await who.get(f"{participant}/forms/week10")).text()
         assert 'id="lock-notice"' in page and seeded.arm not in page
+
+
+async def test_a_form_locked_through_the_api_says_why_on_its_page(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    form = f"/participants/{seeded.ready}/forms/mri"
+    locked = await client.post(
+        "/api/v1" + form + "/lock",
+        json={"reason": "Radiology report checked"},
+        headers=bearer(seeded, "data_manager"),
+    )
+    assert locked.status == 200
+    too_long = await client.post(
+        f"/api/v1/participants/{seeded.ready}/forms/consent/lock",
+        json={"reason": "x" * 501},
+        headers=bearer(seeded, "data_manager"),
+    )
+    assert too_long.status == 422
+    sign_in(client, web_config, "site_staff")
+    html = await (await client.get(form)).text()
+    assert 'id="lock-why">Radiology report checked<' in html

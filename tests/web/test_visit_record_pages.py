@@ -183,3 +183,24 @@ async def test_the_api_records_a_missed_visit_and_deviations_as_the_reader_may_s
         f"{API}/participants/{pid}/deviations", json=hidden, headers=bearer(seeded, "assessor")
     )
     assert refused.status == 403 and "reveals the arm" in (await refused.json())["message"]
+
+
+async def test_the_pages_speak_danish_when_the_user_chose_it(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    token = sign_in(client, web_config, "site_staff")
+    await client.post("/language", data={"csrf_token": token, "lang": "da"})
+    path = f"/participants/{seeded.randomised}"
+    missed = await (await client.get(f"{path}/visits/week10/missed")).text()
+    assert "Uge 10: besøget blev ikke gennemført" in missed
+    assert "Deltageren kunne ikke kontaktes" in missed
+    flashed = await client.post(
+        f"{path}/visits/week10/missed", data={"csrf_token": token, **MISSED}
+    )
+    assert "Uge 10 registreret som udeblevet." in await flashed.text()
+    refused = await client.post(
+        f"{path}/deviations", data={"csrf_token": token, **DEVIATION, "description": ""}
+    )
+    html = await refused.text()
+    assert refused.status == 422 and "Påkrævet: beskriv hvad der skete." in html
+    assert "Registrér en afvigelse" in html and "Effektmålingen ikke udført" in html

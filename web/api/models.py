@@ -144,6 +144,12 @@ class SignRequest(Request):
     )
 
 
+class LockRequest(Request):
+    reason: str | None = Field(
+        default=None, max_length=500, description="Why, shown on the locked form's page"
+    )
+
+
 class UnlockRequest(Request):
     reason: str = Field(min_length=1, max_length=500)
 

@@ -84,8 +84,11 @@ async def sign(request: web.Request) -> web.Response:
 
 async def lock(request: web.Request) -> web.Response:
     pid, form = participant_id(request), form_of(request)
-    await parse_optional_empty(request)
-    result = await run(trial_of(request).lock_form, actor_of(request), pid, form)
+    reason = None
+    # No body, an empty object, or a reason for the lock.
+    if request.can_read_body and request.content_length != 0:
+        reason = (await parse_body(request, models.LockRequest)).reason
+    result = await run(trial_of(request).lock_form, actor_of(request), pid, form, reason)
     return respond(models.LockState, result)
 
 
@@ -171,7 +174,8 @@ ENDPOINTS = (
         FORM_PATH + "/lock",
         lock,
         "api_lock",
-        "Lock one form",
+        "Lock one form (optionally saying why)",
+        body=models.LockRequest,
         answer=models.LockState,
         errors=WRITE_ERRORS,
         params=(PID, FORM),

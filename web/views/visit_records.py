@@ -6,6 +6,7 @@ cases'; these handlers only read the posted fields and show the answer.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
@@ -15,9 +16,39 @@ from domain.protocol import REASON_LABELS, VISIT_BY_KEY
 from domain.visit_records import DEVIATION_KIND_LABELS, MISSABLE_VISITS, MISSED_REASON_LABELS
 from edc.usecases.visits import recordable_deviation_kinds
 from web.calls import actor_of, participant_id, run, trial_of
+from web.i18n import N_
+from web.i18n import gettext as _
 from web.pages import flash, form_text, render, url_for
 
 routes = web.RouteTableDef()
+
+# The domain's wording of these records, marked so the catalogue holds it (the domain stays
+# untranslated); shown through gettext. A label changed in the domain needs its mark here too.
+DOMAIN_WORDS = (
+    N_("Week 10"),
+    N_("1-year follow-up (week 62)"),
+    N_("Participant could not be reached"),
+    N_("Participant declined the visit"),
+    N_("Participant ill or in hospital"),
+    N_("Not done by the site (scheduling, staff)"),
+    N_("Other (text required)"),
+    N_("Eligibility criteria"),
+    N_("Informed consent"),
+    N_("Visit schedule"),
+    N_("Outcome assessment not done as the protocol says"),
+    N_("Outcome assessor's blinding at risk"),
+    N_("Intervention not given as allocated (reveals the arm)"),
+    N_("Other"),
+    N_("Required: say what happened."),
+    N_("The date cannot be in the future."),
+    N_("The date cannot be before the participant's screening."),
+    N_("A date as YYYY-MM-DD is required."),
+    N_("Withdrawing a missed visit needs a reason for change."),
+)
+
+
+def _translated(labels: Mapping[Any, str]) -> dict[str, str]:
+    return {str(code): _(label) for code, label in labels.items()}
 
 
 def _visit(request: web.Request) -> str:
@@ -43,10 +74,10 @@ async def _missed_page(
     context: dict[str, Any] = {
         "p": view,
         "visit": visit,
-        "visit_label": VISIT_BY_KEY[visit].label,
+        "visit_label": _(VISIT_BY_KEY[visit].label),
         "missed": view["missed_visits"].get(visit),
-        "reasons": MISSED_REASON_LABELS,
-        "change_reasons": REASON_LABELS,
+        "reasons": _translated(MISSED_REASON_LABELS),
+        "change_reasons": _translated(REASON_LABELS),
         "error": error.message if error else None,
         "fields": getattr(error, "fields", {}) if error else {},
         "posted": posted or {},
@@ -70,7 +101,9 @@ async def visit_missed(request: web.Request) -> web.Response:
         if error.code in ("forbidden", "not_found"):
             raise
         return await _missed_page(request, visit, error=error, posted=posted)
-    await flash(request, f"{VISIT_BY_KEY[visit].label} recorded as missed.")
+    await flash(
+        request, _("%(visit)s recorded as missed.") % {"visit": _(VISIT_BY_KEY[visit].label)}
+    )
     raise _back(request, str(pid))
 
 
@@ -85,7 +118,8 @@ async def visit_missed_withdraw(request: web.Request) -> web.Response:
         if error.code in ("forbidden", "not_found"):
             raise
         return await _missed_page(request, visit, error=error)
-    await flash(request, f"The missed {VISIT_BY_KEY[visit].label} record is withdrawn.")
+    label = _(VISIT_BY_KEY[visit].label)
+    await flash(request, _("The missed-visit record of %(visit)s is withdrawn.") % {"visit": label})
     raise _back(request, str(pid))
 
 
@@ -101,8 +135,10 @@ async def _deviations_page(
     context: dict[str, Any] = {
         "p": view,
         "deviations": view["deviations_recorded"],
-        "kind_labels": DEVIATION_KIND_LABELS,
-        "kinds": {kind: DEVIATION_KIND_LABELS[kind] for kind in recordable_deviation_kinds(actor)},
+        "kind_labels": _translated(DEVIATION_KIND_LABELS),
+        "kinds": _translated(
+            {kind: DEVIATION_KIND_LABELS[kind] for kind in recordable_deviation_kinds(actor)}
+        ),
         "error": error.message if error else None,
         "fields": getattr(error, "fields", {}) if error else {},
         "posted": posted or {},
@@ -131,5 +167,5 @@ async def deviation_record(request: web.Request) -> web.Response:
         if error.code in ("forbidden", "not_found"):
             raise
         return await _deviations_page(request, error=error, posted=posted)
-    await flash(request, "Protocol deviation recorded.")
+    await flash(request, _("Protocol deviation recorded."))
     raise web.HTTPSeeOther(url_for(request, "deviations", pid=str(pid)))
