@@ -24,6 +24,7 @@ from babel.messages.pofile import read_po, write_po
 from domain import crf
 from domain.crf.missing import MISSING_CODE_LABELS
 from web.i18n import LANGUAGES, SOURCE_LANGUAGE, po_path
+from web.i18n_audit import audit_phrases
 
 ROOT = Path(__file__).parent.parent
 METHOD_MAP = [
@@ -85,7 +86,14 @@ def crf_messages() -> Iterator[Found]:
         yield Found(label, None, f"missing code {code.value}")
 
 
-SOURCES = {"messages": ui_messages, "crf": crf_messages}
+def page_messages() -> Iterator[Found]:
+    """The `messages` domain: marked strings, and the audit trail's words (web.i18n_audit)."""
+    yield from ui_messages()
+    for phrase, where in audit_phrases():
+        yield Found(phrase, None, where)
+
+
+SOURCES = {"messages": page_messages, "crf": crf_messages}
 
 
 def template(domain: str) -> Catalog:
