@@ -38,7 +38,7 @@ def mri(**overrides: Any) -> dict[str, Any]:
     items.update(overrides)
     for level in items.get("MODIC_LEVELS") or []:
         row = {
-            level_item("LEVEL_MODIC_TYPE", level): items["MODIC_TYPE"] or "1",
+            level_item("LEVEL_MODIC_TYPE", level): "1",
             level_item("LEVEL_MODIC_LARGE", level): "N",
         }
         items.update({name: value for name, value in row.items() if name not in overrides})

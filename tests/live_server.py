@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import random
 import threading
+import time
+from collections.abc import Callable
 
 from aiohttp import web
 from cryptography.fernet import Fernet
@@ -23,8 +25,11 @@ from web.config import WebConfig
 class LiveServer:
     """The real app on a real socket, served from a thread with its own event loop."""
 
-    def __init__(self, settings: Settings, clock: StepClock) -> None:
-        self.settings, self.clock = settings, clock
+    def __init__(
+        self, settings: Settings, clock: StepClock, now: Callable[[], float] = time.time
+    ) -> None:
+        # `now` is the web layer's wall clock (session timeouts), moved by tests if they wish.
+        self.settings, self.clock, self.now = settings, clock, now
         self.loop = asyncio.new_event_loop()
         self.ready = threading.Event()
         self.url = ""
@@ -43,7 +48,7 @@ class LiveServer:
         self.loop.run_forever()
 
     async def _start(self) -> None:
-        config = WebConfig(session_key=Fernet.generate_key().decode(), demo=True)
+        config = WebConfig(session_key=Fernet.generate_key().decode(), demo=True, now=self.now)
         app = init_app(self.settings, config=config, trial_factory=self._factory)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()

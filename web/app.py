@@ -38,6 +38,7 @@ from web.ratelimit import (
 from web.read_side import read_models_context
 from web.security import csrf_middleware, security_headers
 from web.session_key import key_directory, phone_key, session_key
+from web.unsaved import unsaved_typing_context
 from web.writer import writer_context, writes_in_one_thread
 
 HERE = Path(__file__).parent
@@ -118,6 +119,7 @@ def init_app(
     app.cleanup_ctx.append(writer_context)
     app.cleanup_ctx.append(read_models_context)
     app.cleanup_ctx.append(analysis_jobs_context)
+    app.cleanup_ctx.append(unsaved_typing_context)
     routes.add_routes(app)
     app.router.add_static("/static", HERE / "static", name="static")
     return app

@@ -21,6 +21,7 @@ from domain.errors import EdcError
 from web.calls import run
 from web.errors import ApiError, Handler, is_api
 from web.keys import ACTOR, AUTH, CONFIG, TRIAL
+from web.unsaved import keep_expired_post
 
 PUBLIC_PATHS = frozenset(
     {"/login", "/language", "/login/password", "/api/v1/openapi.json", "/healthz"}
@@ -31,6 +32,9 @@ SESSION_SEEN = "seen"
 SESSION_ID = "sid"
 SESSION_EPOCH = "epoch"
 SESSION_STARTED = "started"
+# Asked by the page itself (how long the session has left): not activity of the user.
+SESSION_STATUS_PATH = "/session/status"
+PASSIVE_PATHS = frozenset({SESSION_STATUS_PATH})
 MAX_NEXT = 2000
 # A target still percent-encoded after this many decodings is refused, not decoded further.
 NEXT_DECODINGS = 3
@@ -97,8 +101,14 @@ async def _session_actor(request: web.Request, session: Session) -> Actor | None
         or now - seen > config.idle_timeout_s
         or now - started > config.session_lifetime_s
     ):
+        if request.path in PASSIVE_PATHS:
+            # The page asking whether its session has ended: yes, but the cookie stays as it
+            # is, so that a form saved next is still known as this account's (web.unsaved).
+            raise ApiError(401, "unauthorized", "Your session has expired; log in again.")
+        # What the expired session posted to a form is kept for its account (web.unsaved).
+        kept = await keep_expired_post(request, session, name)
         session.invalidate()
-        raise _expired(request)
+        raise _expired(request, kept)
     trial = request.app[TRIAL]
     actor = await run(
         trial.session_actor, name, session.get(SESSION_ID), session.get(SESSION_EPOCH)
@@ -107,14 +117,16 @@ async def _session_actor(request: web.Request, session: Session) -> Actor | None
         # Logged out, ended by an account change, or the account is closed or locked.
         session.invalidate()
         return None
-    session[SESSION_SEEN] = now
+    if request.path not in PASSIVE_PATHS:
+        session[SESSION_SEEN] = now
     return actor
 
 
-def _expired(request: web.Request) -> Exception:
+def _expired(request: web.Request, kept: bool = False) -> Exception:
     if is_api(request):
         return ApiError(401, "unauthorized", "Your session has expired; log in again.")
-    return web.HTTPSeeOther("/login?expired=1&next=" + quote(request.path_qs, safe="/"))
+    notice = "expired=1&kept=1" if kept else "expired=1"
+    return web.HTTPSeeOther(f"/login?{notice}&next=" + quote(request.path_qs, safe="/"))
 
 
 @web.middleware

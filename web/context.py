@@ -12,7 +12,7 @@ from domain.actor import Actor
 from domain.protocol import TIME_ZONE
 from edc.permissions import Action, may
 from web.i18n import LANGUAGES, N_, current_language, local_time
-from web.keys import ACTOR, CONFIG
+from web.keys import ACTOR, AUTH, CONFIG
 from web.pages import FLASH_KEY
 from web.security import csrf_token
 
@@ -62,4 +62,7 @@ async def base_context(request: web.Request) -> dict[str, Any]:
         "path_qs": request.path_qs,
         "lang": current_language(),
         "languages": LANGUAGES,
+        # The page's idle-timeout warning (web/static/session.js), for browser sessions.
+        "auth": request.get(AUTH),
+        "idle_timeout_s": request.app[CONFIG].idle_timeout_s,
     }

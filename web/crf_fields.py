@@ -19,6 +19,7 @@ from domain.crf.conditions import CONDITIONS, Condition
 from domain.crf.items import LBP_ITEMS, MODIC_LEVEL_CODES, RMDQ_ITEMS, level_item
 from domain.crf.missing import MISSING_CODE_LABELS
 from domain.crf.spec import ItemSpec
+from web.i18n import N_
 
 RADIO_LIMIT = 7
 # The 0-10 box scales of pain, drawn as a row of choices on form pages.
@@ -189,37 +190,39 @@ def _shown(spec: ItemSpec | None, value: Any) -> str:
 # Where the sections of a long form begin (item -> heading), after CRF.md's grouping. Every
 # item belongs to the section begun last before it, so an item added to a form is never lost.
 _OUTCOME_SECTIONS = {
-    "ASSESS_DATE": "Assessment",
-    "LBP_NOW": "Low back pain",
-    "LEG_NOW": "Leg pain",
-    "RMDQ_01": "Roland-Morris Disability Questionnaire",
-    "EQ5D_MO": "EQ-5D-3L",
-    "BOTHER": "Bothersomeness",
-    "GLOBAL_TRANSITION": "Global transition",
-    "SMOKER": "Baseline only, before randomisation",
-    "WORK_STATUS": "Work and pain medication",
-    "CO_INTERVENTION": "Since the last visit",
+    "ASSESS_DATE": N_("Assessment"),
+    "LBP_NOW": N_("Low back pain"),
+    "LEG_NOW": N_("Leg pain"),
+    "RMDQ_01": N_("Roland-Morris Disability Questionnaire"),
+    "EQ5D_MO": N_("EQ-5D-3L"),
+    "BOTHER": N_("Bothersomeness"),
+    "GLOBAL_TRANSITION": N_("Global transition"),
+    "SMOKER": N_("Baseline only, before randomisation"),
+    "WORK_STATUS": N_("Work and pain medication"),
+    "CO_INTERVENTION": N_("Since the last visit"),
 }
 SECTION_STARTS: dict[str, dict[str, str]] = {
     "screening": {
-        "SCR_DATE": "Screening visit",
-        "AGE": "The person",
-        "LBP_DURATION_MONTHS": "Low back pain",
-        "SPEAKS_DANISH": "Inclusion",
-        "EXCL_DISORDER": "Exclusion",
+        "SCR_DATE": N_("Screening visit"),
+        "AGE": N_("The person"),
+        "LBP_DURATION_MONTHS": N_("Low back pain"),
+        "SPEAKS_DANISH": N_("Inclusion"),
+        "EXCL_DISORDER": N_("Exclusion"),
     },
     "mri": {
-        "MRI_DATE": "MRI scan",
-        "MODIC_TYPE": "Modic changes",
-        level_item("LEVEL_MODIC_TYPE", MODIC_LEVEL_CODES[0][0]): "Each level with Modic changes",
+        "MRI_DATE": N_("MRI scan"),
+        "MODIC_TYPE": N_("Modic changes"),
+        level_item("LEVEL_MODIC_TYPE", MODIC_LEVEL_CODES[0][0]): N_(
+            "Each level with Modic changes"
+        ),
     },
     "baseline": _OUTCOME_SECTIONS,
     "week10": _OUTCOME_SECTIONS,
     "month12": _OUTCOME_SECTIONS,
     "adverse_event": {
-        "AE_NO": "The event",
-        "AE_SEVERITY": "Severity and seriousness",
-        "AE_RELATED": "Relatedness, action and outcome",
+        "AE_NO": N_("The event"),
+        "AE_SEVERITY": N_("Severity and seriousness"),
+        "AE_RELATED": N_("Relatedness, action and outcome"),
     },
 }
 # Yes/no statements drawn as one grid: the 23 Roland-Morris items.

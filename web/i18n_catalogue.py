@@ -25,6 +25,7 @@ from domain import crf, protocol, visit_records
 from domain.crf.missing import MISSING_CODE_LABELS
 from projections import participant_list
 from web.i18n import LANGUAGES, SOURCE_LANGUAGE, po_path
+from web.i18n_audit import audit_phrases
 
 ROOT = Path(__file__).parent.parent
 METHOD_MAP = [
@@ -103,7 +104,16 @@ TRIAL_LABELS: dict[str, dict[str, str]] = {
     },
     "participant list column": dict(participant_list.COLUMNS),
 }
-SOURCES = {"messages": ui_messages, "crf": crf_messages}
+
+
+def page_messages() -> Iterator[Found]:
+    """The `messages` domain: marked strings, and the audit trail's words (web.i18n_audit)."""
+    yield from ui_messages()
+    for phrase, where in audit_phrases():
+        yield Found(phrase, None, where)
+
+
+SOURCES = {"messages": page_messages, "crf": crf_messages}
 
 
 def template(domain: str) -> Catalog:

@@ -22,6 +22,7 @@ from web.views import (
     refusals,
     reports,
     review,
+    session,
     unblind,
     users,
     visit_records,
@@ -56,6 +57,7 @@ def add_routes(app: web.Application) -> None:
         casebooks.routes,
         worklists.routes,
         i18n_views.routes,
+        session.routes,
     ):
         app.router.add_routes(table)
     api_routes.add_api_routes(app)

@@ -67,6 +67,17 @@ def csrf_token(session: Session) -> str:
     return token
 
 
+def token_matches(session: Session, sent: object) -> bool:
+    """Whether `sent` is the session's CSRF token."""
+    expected = session.get("csrf")
+    return (
+        isinstance(expected, str)
+        and isinstance(sent, str)
+        and bool(sent)
+        and hmac.compare_digest(sent, expected)
+    )
+
+
 async def _sent_token(request: web.Request) -> str | None:
     header = request.headers.get(CSRF_HEADER)
     if header:
@@ -89,9 +100,7 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
         and not request.path.startswith(CSRF_EXEMPT_PREFIXES)
     ):
         session = await get_session(request)
-        expected = session.get("csrf")
-        sent = await _sent_token(request)
-        if not (isinstance(expected, str) and sent and hmac.compare_digest(sent, expected)):
+        if not token_matches(session, await _sent_token(request)):
             raise ApiError(
                 403,
                 "forbidden",

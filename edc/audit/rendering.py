@@ -11,12 +11,13 @@ Blinding is the caller's job: rows are rendered only for events the reader may s
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
 from enum import Enum
 from typing import Any
 from uuid import UUID
 
+from domain.blinding import CLASSIFICATION
 from domain.participant import Participant
 from domain.protocol import FORM_LABELS, REASON_LABELS, VISIT_BY_KEY, VISIT_OF_FORM, ReasonCode
 from domain.visit_records import MISSED_REASON_LABELS
@@ -70,6 +71,11 @@ EVENT_WORDS: dict[str, str] = {
     "ArmRevealingRecord.DeviationRecorded": "Arm-revealing protocol deviation recorded",
     "ArmRevealingRecord.FormLocked": "Arm-revealing form locked",
     "ArmRevealingRecord.FormUnlocked": "Arm-revealing form unlocked",
+    "ArmRevealingRecord.Signed": "Arm-revealing form signed",
+    "ArmRevealingRecord.FormVerified": "Arm-revealing form's source data verified",
+    "ArmRevealingRecord.VerificationCleared": (
+        "Arm-revealing form's source data verification cleared"
+    ),
     "ArmRevealingRecord.Locked": "Arm-revealing forms locked",
     "ArmRevealingRecord.Unlocked": "Arm-revealing forms unlocked",
     # The review steps' mixins, as the participant's own events name them.
@@ -205,12 +211,14 @@ def _split_words(name: str) -> str:
     return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).capitalize()
 
 
-def reason_words(reason: Mapping[str, Any] | None) -> str:
-    """A row's reason in words: the reason code's label and the text given, if any."""
+def reason_words(reason: Mapping[str, Any] | None, translate: Callable[[str], str] = str) -> str:
+    """A row's reason in words: the reason code's label and the text given, if any.
+    `translate` puts the label in the reader's language (the text stays as typed)."""
     if not reason:
         return ""
     code, text = reason.get("code"), (reason.get("text") or "").strip()
     label = REASON_WORDS.get(code, _split_words(str(code)).replace("_", " ")) if code else ""
+    label = translate(label) if label else ""
     return f"{label}: {text}" if label and text else label or text
 
 
@@ -223,16 +231,22 @@ def sheet_of(event: Any, attributes: Mapping[str, Any] | None = None) -> str | N
     return next((form for cls, form in _FORM_RECORDED_BY if isinstance(event, cls)), None)
 
 
-def form_words(sheet: str | None) -> str:
+# How a repeat of a repeating form is named (weekly reports by week, adverse events by number).
+WEEK_OF_FORM = "%(form)s, week %(number)s"
+NUMBER_OF_FORM = "%(form)s no. %(number)s"
+
+
+def form_words(sheet: str | None, translate: Callable[[str], str] = str) -> str:
     """A sheet as people name it: the form's label, and the repeat (week, AE number)."""
     if not sheet:
         return ""
     form, _, repeat = sheet.partition(":")
-    label = FORM_LABELS.get(form, form)
+    label = translate(FORM_LABELS.get(form, form))
     if not repeat:
         return label
     number = repeat.lstrip("0") or "0"
-    return f"{label}, week {number}" if form == "weekly" else f"{label} no. {number}"
+    pattern = WEEK_OF_FORM if form == "weekly" else NUMBER_OF_FORM
+    return translate(pattern) % {"form": label, "number": number}
 
 
 def visit_words(sheet: str | None) -> str:
@@ -241,17 +255,29 @@ def visit_words(sheet: str | None) -> str:
     return visit.label if visit else ""
 
 
-def sheet_words(sheet: str | None, visit_key: str | None = None) -> str:
+def sheet_words(
+    sheet: str | None, visit_key: str | None = None, translate: Callable[[str], str] = str
+) -> str:
     """Visit and form in words ("Week 10 · Adherence to intervention"); the visit once when
     the form's name already says it ("Baseline", "Week 10 outcomes"); the visit alone for an
-    event about a visit rather than a form (a missed visit)."""
+    event about a visit rather than a form (a missed visit). `translate` puts each part in the
+    reader's language."""
     if not sheet:
         visit_def = VISIT_BY_KEY.get(visit_key or "")
-        return visit_def.label if visit_def else ""
+        return translate(visit_def.label) if visit_def else ""
     form, visit = form_words(sheet), visit_words(sheet)
     if not visit or form.startswith(visit):
-        return form
-    return f"{visit} · {form}"
+        return form_words(sheet, translate)
+    return f"{translate(visit)} · {form_words(sheet, translate)}"
+
+
+def all_words() -> list[str]:
+    """Every phrase the trail shows from here (for the translation catalogue)."""
+    phrases = [event_words(cls) for cls in CLASSIFICATION]
+    phrases += list(REASON_WORDS.values()) + list(FORM_LABELS.values())
+    phrases += [visit.label for visit in VISIT_BY_KEY.values()]
+    phrases += [WEEK_OF_FORM, NUMBER_OF_FORM]
+    return list(dict.fromkeys(phrases))
 
 
 def utc_iso(moment: datetime) -> str:

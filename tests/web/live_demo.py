@@ -25,7 +25,7 @@ from web.app import init_app
 from web.config import WebConfig
 
 TODAY = DEFAULT_TODAY
-RECORDED_DEVIATION = "Consent form version 2 signed after the baseline questionnaire"
+RECORDED_DEVIATION = "Re-consented after a wrong template was signed"
 BLINDED_STAFF = "bella"
 OTHER_SITE = {"site_staff": "olga", "assessor": "otto", "investigator": "oscar"}
 # Every blinded account of the store, by role.

@@ -259,3 +259,22 @@ async def test_the_audit_index_finds_what_reading_the_store_finds(
         located = list(models.audit_positions("blinded", newest_first=bool(order), page=2, **query))
         assert set(expected) <= set(located) and len(located) == len(set(located))
         assert located == sorted(located, reverse=bool(order))
+
+
+async def test_the_trail_reads_in_danish_for_a_danish_reader(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    correct_baseline(client, seeded)
+    token = sign_in(client, web_config, "monitor")
+    await client.post("/language", data={"csrf_token": token, "lang": "da"})
+    html = await (await client.get("/audit?form=baseline&order=newest")).text()
+    (_, newest), *_ = rows(html)
+    assert '<td class="event">Skema rettet</td>' in newest
+    assert '<td class="reason">Afskrivningsfejl: source says 7</td>' in newest
+    assert '<option value="newest" selected>Nyeste først</option>' in html
+    weekly = await (await client.get("/audit?type=Participant.Screened")).text()
+    assert '<td class="sheet">Screening (egnethed før MR)</td>' in weekly
+    history = await (
+        await client.get(f"/participants/{seeded.ready}/forms/screening/items/SEX/history")
+    ).text()
+    assert "(først registreret)" in history and '<td class="event">Screenet</td>' in history

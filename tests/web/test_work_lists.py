@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient
 
-from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS
+from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, VISITS
 from tests.security.blind_store import sign_in_as
 from tests.web import live_demo
 from tests.web.crawl import arm_leaks
@@ -154,3 +154,28 @@ async def test_another_site_s_accounts_see_none_of_this_site_s_participants(
     html = await work_page(client, web_config, OTHER_SITE[role])
     for section_id in ("visits-due", "queries-open", "queries-answered"):
         assert len(rows(section(html, section_id))) == 1  # the "nothing" row
+
+
+def _without_details(match: re.Match[str]) -> str:
+    return re.sub(r"(</a></td><td>)[^<]*(</td></tr>)", r"\1\2", match.group(0))
+
+
+async def test_the_work_lists_speak_danish(client: TestClient, web_config: WebConfig) -> None:
+    from tests.web.test_i18n_pages import english_left
+    from web.i18n import COOKIE
+
+    for name in ("anna", "ivan", "mona"):
+        sign_in_as(client, web_config, name)
+        client.session.cookie_jar.update_cookies({COOKIE: "da"}, client.make_url("/"))
+        html = await (await client.get("/work")).text()
+        assert "Mit arbejde 2. mar. 2026" in html
+        assert "Til underskrift" in html or "Åbne forespørgsler" in html
+        # The protocol's form and visit names are shown through the catalogue too, once it
+        # holds them; what is checked here is the work lists' own wording.
+        for label in sorted((*FORM_LABELS.values(), *(v.label for v in VISITS)), key=len)[::-1]:
+            html = html.replace(f">{label}<", "><")
+        # So are the domain's sentences describing a deviation (the third column).
+        html = re.sub(
+            r"(<section id=\"deviations\">.*?)</section>", _without_details, html, flags=re.S
+        )
+        assert english_left(html) == [], name

@@ -25,6 +25,7 @@ async def _login_page(request: web.Request, status: int = 200, **extra: Any) -> 
     context = {
         "next": safe_next(query.get("next")),
         "expired": "expired" in query,
+        "kept": "kept" in query,
         "logged_out": "bye" in query,
         "error": None,
         "name": "",

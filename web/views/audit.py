@@ -25,6 +25,7 @@ from web.calls import actor_of, participant_id, run, trial_of
 from web.context import ZONE
 from web.crf_fields import display
 from web.errors import WebRefusal
+from web.i18n import gettext
 from web.numbers import whole_number
 from web.pages import render
 from web.read_side import fresh, view_of
@@ -55,8 +56,9 @@ def _rows(rows: list[dict[str, Any]], pid: str | None) -> list[dict[str, Any]]:
     """Audit rows in words (form, visit, reason, item labels and values), with item-history
     links where an item of a known form changed."""
     for row in rows:
-        row["sheet_words"] = sheet_words(row.get("form"), row.get("visit"))
-        row["reason_words"] = reason_words(row.get("reason"))
+        row["sheet_words"] = sheet_words(row.get("form"), row.get("visit"), gettext)
+        row["reason_words"] = reason_words(row.get("reason"), gettext)
+        row["words_shown"] = gettext(row["words"])
         subject = row.get("participant_id") or pid
         for change in row.get("changes") or []:
             form = (change.get("form") or "").split(":")[0]
@@ -97,7 +99,7 @@ async def item_history(request: web.Request) -> web.Response:
     spec = _spec(form, item)
     for row in rows:
         row["old_text"], row["new_text"] = display(spec, row["old"]), display(spec, row["new"])
-        row["reason_words"] = reason_words(row.get("reason"))
+        row["reason_words"] = reason_words(row.get("reason"), gettext)
     context = {
         "p": view,
         "rows": rows,

@@ -27,6 +27,7 @@ from web.errors import ApiError
 from web.instruments import instrument_wording
 from web.numbers import whole_number
 from web.pages import flash, form_text, render, url_for
+from web.unsaved import take_typing
 
 routes = web.RouteTableDef()
 
@@ -87,6 +88,7 @@ async def _page(
     confirm: bool = False,
     reason: dict[str, str] | None = None,
     reason_needed: bool = False,
+    unsaved: bool = False,
     status: int = 200,
 ) -> web.Response:
     actor = actor_of(request)
@@ -149,6 +151,7 @@ async def _page(
         "seen_version": seen,
         "reason": reason or {"code": "", "text": ""},
         "reason_needed": reason_needed,
+        "unsaved": unsaved,
         "reasons": [(code.value, label) for code, label in REASON_LABELS.items()],
         "action": url_for(request, "form_post", pid=view["id"], form=form),
         "queries": queries,
@@ -254,12 +257,42 @@ def _raise_item(request: web.Request, labels: dict[str, str]) -> tuple[str, str]
 async def form_page(request: web.Request) -> web.Response:
     pid, form = participant_id(request), _form_name(request)
     view, state = await _load(request, pid, form)
+    # Typed before the user's session ended, kept for them (web.unsaved); asked for only now
+    # that the form is known to be theirs to open.
+    kept = await take_typing(request, actor_of(request).user)
+    if kept is not None:
+        return await _unsaved_page(request, view, form, state, kept)
     week = _week(request)
     values = _sheet(form, state, week)
     if form in REPEATING_FORM_KEY_ITEM and not values:
         values = {REPEATING_FORM_KEY_ITEM[form]: week or len(state["items"]) + 1}
     return await _page(
         request, view, form, state, values=values, week=week, version=state["version"]
+    )
+
+
+async def _unsaved_page(
+    request: web.Request,
+    view: dict[str, Any],
+    form: str,
+    state: dict[str, Any],
+    kept: Any,
+) -> web.Response:
+    """The form holding what was typed before the session ended, marked as not saved yet; the
+    version it was typed on stays, so a save made meanwhile is seen as one."""
+    raw = posted_text(form, kept)
+    version = whole_number(form_text(kept, "expected_version", 10))
+    key = raw.get(REPEATING_FORM_KEY_ITEM.get(form, ""))
+    return await _page(
+        request,
+        view,
+        form,
+        state,
+        values=dict(raw),
+        week=whole_number(key) if isinstance(key, str) else None,
+        version=state["version"] if version is None else version,
+        reason=_reason(kept),
+        unsaved=True,
     )
 
 

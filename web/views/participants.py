@@ -27,11 +27,28 @@ from web import read_side
 from web.calls import actor_of, participant_id, run, trial_of
 from web.crf_fields import fields, posted_text, sections
 from web.errors import WebRefusal
+from web.i18n import N_
 from web.numbers import whole_number
 from web.pages import flash, render, url_for
 
 routes = web.RouteTableDef()
 PAGE_SIZE = 50
+# The list's column headings on the page (the CSV keeps the English names of COLUMNS).
+HEADINGS: dict[str, str] = {
+    "screening_number": N_("Screening number"),
+    "site": N_("Site"),
+    "status": N_("Status"),
+    "randomised_on": N_("Randomised on"),
+    "progress": N_("Forms entered"),
+    "screening": N_("Screening"),
+    "mri": N_("MRI"),
+    "consent": N_("Consent"),
+    "baseline": N_("Baseline"),
+    "week10": N_("Week 10"),
+    "month12": N_("1 year"),
+    "end_of_study": N_("End of study"),
+    "weekly": N_("Weekly reports"),
+}
 
 
 def _filtered(participants: list[dict[str, Any]], status: str, number: str) -> list[dict[str, Any]]:
@@ -117,7 +134,7 @@ async def participant_list(request: web.Request) -> web.Response:
         "statuses": sorted({p["status"] for p in participants}),
         "filters": {"site": site, "status": status, "number": number, "due": due},
         "visit_filter_missing": due and not filtered,
-        "columns": COLUMNS,
+        "columns": {key: HEADINGS[key] for key in COLUMNS},
         "progress_forms": PROGRESS_FORMS,
         "form_count": len(PROGRESS_FORMS),
         "sort": column,

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from domain.protocol import FORM_LABELS
 from edc.permissions import Action, may
 from web import read_side
 from web.calls import actor_of, trial_of
 from web.errors import WebRefusal
+from web.i18n import N_
 from web.pages import render
 
 routes = web.RouteTableDef()
+# Kinds of deviation the read side names in English (projections/worklists.py), translated
+# where the page shows them.
+DEVIATION_KINDS = (
+    N_("recorded by the site"),
+    N_("visit out of window"),
+    N_("randomised while ineligible"),
+    N_("randomised on a wrong factor level"),
+)
 
 
 @routes.get("/work", name="work")
@@ -21,4 +31,5 @@ async def work(request: web.Request) -> web.Response:
     trial = trial_of(request)
     today = trial.local_date(trial.clock())
     lists = await read_side.work_lists(request, actor, today)
-    return await render(request, "work.html", {"work": lists, "today": today.isoformat()})
+    context = {"work": lists, "today": today.isoformat(), "form_labels": FORM_LABELS}
+    return await render(request, "work.html", context)
