@@ -20,8 +20,6 @@ NOT_YET_WRAPPED = frozenset(
         "allocation_recheck.html",
         "analysis.html",
         "analysis_job.html",
-        "audit_as_of.html",
-        "audit_verify.html",
         "choose_password.html",
         "dashboard.html",
         "database.html",
