@@ -66,7 +66,7 @@ async def test_a_changed_value_in_the_answer_is_the_correction(
     assert "Answer saved. The correction is recorded (LBP_NOW 6 → 7)" in html
     assert 'id="query-current">7<' in html
     form = await (await sara.get(f"/participants/{seeded.ready}/forms/baseline")).text()
-    assert 'id="item-LBP_NOW" name="LBP_NOW" value="7"' in form
+    assert 'name="LBP_NOW" value="7" checked' in form  # the 0-10 scale's choice
 
 
 async def test_an_answer_that_keeps_the_value_says_so(
