@@ -189,3 +189,15 @@ async def test_main_pages_in_danish_leave_no_translated_english(
         assert response.status == 200, path
         assert '<html lang="da">' in html, path
         assert english_left(html) == [], path
+
+
+async def test_dates_on_danish_pages_are_written_the_danish_way(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    token = sign_in(client, web_config, "site_staff")
+    english = visible_text(await (await client.get(f"/participants/{seeded.randomised}")).text())
+    iso = re.search(r"Randomised on (\d{4})-(\d\d)-(\d\d)", english)
+    assert iso
+    await client.post("/language", data={"csrf_token": token, "lang": "da"})
+    danish = visible_text(await (await client.get(f"/participants/{seeded.randomised}")).text())
+    assert re.search(rf"Randomiseret den {int(iso[3])}\. [a-z]{{3}}\. {iso[1]}", danish)
