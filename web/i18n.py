@@ -127,6 +127,29 @@ CODE_WORDS = (
     N_("data manager"),
     N_("analyst"),
     N_("admin"),
+    # participant statuses (domain/participant.py)
+    N_("screen failure"),
+    N_("awaiting MRI"),
+    N_("excluded at MRI"),
+    N_("awaiting consent"),
+    N_("awaiting baseline"),
+    N_("ready to randomise"),
+    N_("randomised"),
+    N_("completed"),
+    N_("end of study"),
+    # visit statuses (projections/visits.py)
+    N_("not due"),
+    N_("due"),
+    N_("overdue"),
+    N_("done"),
+    N_("done out of window"),
+    N_("missed"),
+    N_("recorded as missed"),
+    N_("cancelled"),
+    # query statuses (domain/query.py)
+    N_("open"),
+    N_("answered"),
+    N_("closed"),
 )
 
 

@@ -201,3 +201,5 @@ async def test_dates_on_danish_pages_are_written_the_danish_way(
     await client.post("/language", data={"csrf_token": token, "lang": "da"})
     danish = visible_text(await (await client.get(f"/participants/{seeded.randomised}")).text())
     assert re.search(rf"Randomiseret den {int(iso[3])}\. [a-z]{{3}}\. {iso[1]}", danish)
+    # Statuses are words on the page, so they are Danish words too.
+    assert re.search(r"Status randomiseret", danish)
