@@ -46,6 +46,10 @@ FLASHES = (
     N_("The unblinded data are released to the analysts."),
     N_("The database is unlocked."),
     N_("Protocol deviation recorded."),
+    # Refusals the use cases word once (edc/usecases/accounts.py) and pages show as they are.
+    N_("Wrong user name or password."),
+    N_("The password is wrong."),
+    N_("The form has expired or did not come from this site; reload it and try again."),
 )
 _FORM_FLASHES = (
     (

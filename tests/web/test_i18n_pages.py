@@ -203,3 +203,14 @@ async def test_dates_on_danish_pages_are_written_the_danish_way(
     assert re.search(rf"Randomiseret den {int(iso[3])}\. [a-z]{{3}}\. {iso[1]}", danish)
     # Statuses are words on the page, so they are Danish words too.
     assert re.search(r"Status randomiseret", danish)
+
+
+async def test_a_refused_login_is_told_in_danish(make_client: MakeClient) -> None:
+    browser = await make_client()
+    token = await csrf_of(browser)
+    await browser.post("/language", data={"csrf_token": token, "lang": "da"})
+    refused = await browser.post(
+        "/login", data={"csrf_token": token, "name": "nobody", "password": "not-this-one"}
+    )
+    assert refused.status == 401
+    assert "Forkert brugernavn eller adgangskode." in visible_text(await refused.text())
