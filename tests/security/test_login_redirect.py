@@ -10,7 +10,9 @@ import pytest
 from tests.app.conftest import NAMES, PASSWORD
 from tests.web.conftest import Client, csrf_of
 
-NEXT = re.compile(r'name="next" value="([^"]*)"')
+# The login form's own target (the header's language switch carries the page's path, which is
+# the login page itself and is checked again when posted).
+NEXT = re.compile(r'action="/login"[^>]*>.*?name="next" value="([^"]*)"', re.S)
 ATTACKS = [
     "/\t/evil.example/",
     "/%09/evil.example/",
