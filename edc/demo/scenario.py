@@ -68,10 +68,6 @@ class Person:
     forced: str | None = None
 
 
-# Days from an adverse event's report to its review by the unblinded investigator and monitor.
-HARM_REVIEW_DAYS = 7
-
-
 @dataclass(order=True)
 class _Scheduled:
     at: datetime
@@ -269,26 +265,6 @@ class DemoTrial:
         # Investigators report serious events; harms are reviewed by unblinded accounts only.
         reporter = "unblinded_investigator" if serious else "site_staff"
         self.enter(person, reporter, "adverse_event", items)
-        self.review_harm_after(person, HARM_REVIEW_DAYS)
-
-    def review_harm_after(self, person: Person, days: int) -> None:
-        """The unblinded investigator signs the adverse events and the unblinded monitor
-        verifies them, on a fixed delay (drawing no random number keeps the seeds' trials)."""
-        self.schedule(person, self.clock() + timedelta(days=days), self.review_harm)
-
-    def review_harm(self, person: Person) -> None:
-        assert person.participant_id is not None
-        pid = person.participant_id
-        form = self.trial.get_participant(self.actors["unblinded_investigator"], pid)["forms"]
-        if form["adverse_event"]["locked"]:
-            return
-        if not form["adverse_event"]["signed"]:
-            investigator = self.actors["unblinded_investigator"]
-            self.trial.sign(
-                investigator, pid, demo_password(investigator.user), "review", "adverse_event"
-            )
-        if not form["adverse_event"]["verified"]:
-            self.trial.verify_form(self.actors["unblinded_monitor"], pid, "adverse_event")
 
     def discontinue(self, continues: bool) -> Step:
         def stop(person: Person) -> None:

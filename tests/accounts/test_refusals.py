@@ -134,7 +134,8 @@ def test_a_refused_api_token_is_logged_without_the_token(
         trial.actor_for_token(token)
     [record] = trial.list_refusals(actors["monitor"])
     assert record["command"] == "actor_for_token" and record["user"] == "mona"
-    assert token.rsplit("_", 1)[-1].encode() not in stored_bytes(trial)
+    secret = token.split("_", 3)[-1]  # the secret itself may hold "_"
+    assert secret.encode() not in stored_bytes(trial)
 
 
 def test_monitors_and_data_managers_read_the_log_and_site_staff_may_not(
