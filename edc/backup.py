@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from domain.errors import EdcError
+from edc.audit.head_log import WITNESS_FILE
 from edc.config import Settings
 from edc.pgbin import pg_program
 from edc.pgurl import postgres_env
@@ -189,6 +190,8 @@ def _other_files(data_dir: Path) -> list[Path]:
         and p.suffix != ".sqlite"
         and not p.name.endswith(_SIDE_FILES)
         and not p.name.endswith(_KEY_SUFFIX)
+        # The head log's witness describes the live log, not a copy of the data.
+        and p.name != WITNESS_FILE
         and not p.name.startswith(".")
     )
 
