@@ -44,6 +44,8 @@ from edc.config import Settings
 from edc.pgbin import pg_program
 from edc.pgurl import postgres_env
 from edc.private_files import FILE_MODE, private_directory, tighten_tree
+from edc.rate_limit_store import RATE_LIMIT_FILE
+from edc.rate_limit_store import TABLE as RATE_LIMIT_TABLE
 
 if TYPE_CHECKING:
     from edc.application import Trial
@@ -178,7 +180,12 @@ def _publish(staging: Path, target: Path) -> None:
 
 def _sqlite_files(data_dir: Path) -> list[Path]:
     """The data directory's SQLite files, the event store last."""
-    files = sorted(p for p in data_dir.glob("*.sqlite") if p.is_file())
+    files = sorted(
+        p
+        for p in data_dir.glob("*.sqlite")
+        # Counts of the rate limits are no trial data (and name client addresses).
+        if p.is_file() and p.stem != RATE_LIMIT_FILE
+    )
     return sorted(files, key=lambda p: p.name == EVENT_STORE)
 
 
@@ -271,6 +278,8 @@ def _dump_postgres(settings: Settings, staging: Path) -> list[str]:
         "--format=custom",
         "--no-owner",
         "--no-privileges",
+        # Counts of the rate limits are no trial data (and name client addresses).
+        f"--exclude-table-data={RATE_LIMIT_TABLE}",
         f"--file={staging / PG_DUMP}",
     )
     return [PG_DUMP]
