@@ -37,6 +37,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check domain edc projections web tests bench
 	$(BIN)/ruff format --check domain edc projections web tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache --no-logo
 
 fmt: $(STAMP)
 	$(BIN)/ruff format domain edc projections web tests bench
