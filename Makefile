@@ -34,13 +34,14 @@ unit: $(STAMP)
 	$(BIN)/pytest -n $(WORKERS) -m "not postgres and not browser and not slow"
 
 lint: $(STAMP)
-	$(BIN)/ruff check domain edc projections web tests bench
-	$(BIN)/ruff format --check domain edc projections web tests bench
+	$(BIN)/ruff check cli domain edc projections web tests bench
+	$(BIN)/ruff format --check cli domain edc projections web tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache --no-logo
 
 fmt: $(STAMP)
-	$(BIN)/ruff format domain edc projections web tests bench
-	$(BIN)/ruff check --fix domain edc projections web tests bench
+	$(BIN)/ruff format cli domain edc projections web tests bench
+	$(BIN)/ruff check --fix cli domain edc projections web tests bench
 
 bench: $(STAMP)
 	$(BIN)/python -m bench --events 1000000

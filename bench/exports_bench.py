@@ -37,7 +37,7 @@ def raw_scan(settings: Settings) -> dict[str, Any]:
 def export(settings: Settings, kind: str, suffix: str, as_of: int, out_dir: Path) -> dict[str, Any]:
     out = out_dir / f"export-{kind}-{as_of}.{suffix}"
     args = ["export", kind, "--view", "blinded", "--as-of", str(as_of), "--out", str(out)]
-    done = run_measured("edc.cli", args, edc_env(settings), timeout=TIMEOUT_S)
+    done = run_measured("cli", args, edc_env(settings), timeout=TIMEOUT_S)
     figures = _figures(done, out)
     out.unlink(missing_ok=True)
     return figures

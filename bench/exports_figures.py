@@ -34,7 +34,7 @@ def measure(
 ) -> dict[str, Any]:
     out = out_dir / f"{command}-{kind}-{view}-{as_of}.{suffix}"
     args = [command, kind, "--view", view, "--as-of", str(as_of), "--out", str(out)]
-    done = run_measured("edc.cli", args, edc_env(settings), timeout=TIMEOUT_S)
+    done = run_measured("cli", args, edc_env(settings), timeout=TIMEOUT_S)
     if done.returncode != 0:
         raise RuntimeError(f"edc {' '.join(args)}: exit {done.returncode}: {done.stderr[-500:]}")
     figures = {

@@ -36,7 +36,7 @@ def edc_env(settings: Settings, **extra: str) -> dict[str, str]:
 
 
 def edc_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "edc.cli", *args]
+    return [sys.executable, "-m", "cli", *args]
 
 
 @dataclass(frozen=True)

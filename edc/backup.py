@@ -39,10 +39,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from domain.errors import EdcError
+from edc.audit.head_log import WITNESS_FILE
 from edc.config import Settings
 from edc.pgbin import pg_program
 from edc.pgurl import postgres_env
 from edc.private_files import FILE_MODE, private_directory, tighten_tree
+from edc.rate_limit_store import RATE_LIMIT_FILE
+from edc.rate_limit_store import TABLE as RATE_LIMIT_TABLE
 
 if TYPE_CHECKING:
     from edc.application import Trial
@@ -177,7 +180,12 @@ def _publish(staging: Path, target: Path) -> None:
 
 def _sqlite_files(data_dir: Path) -> list[Path]:
     """The data directory's SQLite files, the event store last."""
-    files = sorted(p for p in data_dir.glob("*.sqlite") if p.is_file())
+    files = sorted(
+        p
+        for p in data_dir.glob("*.sqlite")
+        # Counts of the rate limits are no trial data (and name client addresses).
+        if p.is_file() and p.stem != RATE_LIMIT_FILE
+    )
     return sorted(files, key=lambda p: p.name == EVENT_STORE)
 
 
@@ -189,6 +197,8 @@ def _other_files(data_dir: Path) -> list[Path]:
         and p.suffix != ".sqlite"
         and not p.name.endswith(_SIDE_FILES)
         and not p.name.endswith(_KEY_SUFFIX)
+        # The head log's witness describes the live log, not a copy of the data.
+        and p.name != WITNESS_FILE
         and not p.name.startswith(".")
     )
 
@@ -268,6 +278,8 @@ def _dump_postgres(settings: Settings, staging: Path) -> list[str]:
         "--format=custom",
         "--no-owner",
         "--no-privileges",
+        # Counts of the rate limits are no trial data (and name client addresses).
+        f"--exclude-table-data={RATE_LIMIT_TABLE}",
         f"--file={staging / PG_DUMP}",
     )
     return [PG_DUMP]

@@ -30,9 +30,8 @@ from web.i18n import install_i18n, language_middleware
 from web.instruments import INSTRUMENT_WORDING, wording_from_environ
 from web.keys import ANALYSES, CONFIG, SETTINGS, TRIAL
 from web.ratelimit import (
-    LIMITS,
-    RequestLimits,
     rate_limit_middleware,
+    rate_limits_context,
     refusal_summaries_context,
 )
 from web.read_side import read_models_context
@@ -80,7 +79,6 @@ def init_app(
     app[SETTINGS] = settings
     app[CONFIG] = config
     app[INSTRUMENT_WORDING] = wording_from_environ()
-    app[LIMITS] = RequestLimits(config.rate_limits)
     aiohttp_session.setup(
         app,
         EncryptedCookieStorage(
@@ -115,6 +113,7 @@ def init_app(
     install_i18n(env)
     app[aiohttp_jinja2.static_root_key] = "/static"
     app.cleanup_ctx.append(_trial_context(trial_factory))
+    app.cleanup_ctx.append(rate_limits_context)
     app.cleanup_ctx.append(refusal_summaries_context)
     app.cleanup_ctx.append(writer_context)
     app.cleanup_ctx.append(read_models_context)

@@ -17,7 +17,8 @@ DEFAULT_SESSION_LIFETIME = 12 * 3600
 @dataclass(frozen=True)
 class RateLimits:
     """How many requests a client may make, in the notation of the `limits` library
-    ("10/minute", "100 per hour"); each limit is kept per server process."""
+    ("10/minute", "100 per hour"); each limit is one count for every server process
+    (`edc.rate_limit_store`)."""
 
     # Every login attempt (each costs an argon2 hash), per client address and per account name.
     login_per_address: str = "30/minute"

@@ -1,9 +1,11 @@
 """Rate limits on the routes anyone can reach without an account: login, API tokens, the
 participant's weekly page and inbound SMS.
 
-Built on the `limits` library (moving windows in memory, kept per server process). A client
-over a limit gets 429 with Retry-After and nothing is written to the trial's store, so a
-flood costs neither argon2 time nor events. Keys are client addresses (X-Forwarded-For only
+Built on the `limits` library (its moving-window strategy), counted in one place for every
+server process of the trial (`edc.rate_limit_store`: a SQLite file of its own in the data
+directory, or a table of the PostgreSQL database), so several processes share each limit. A
+client over a limit gets 429 with Retry-After and nothing is written to the trial's store, so
+a flood costs neither argon2 time nor events. Keys are client addresses (X-Forwarded-For only
 when the setting trusts a proxy) and what the request names: the account, the token's account,
 the weekly link, the SMS gateway secret or the phone number (the last three as digests).
 """
@@ -21,15 +23,15 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
+from edc.rate_limit_store import SqlMovingWindowStorage, open_rate_limit_store
 from edc.refusal_summaries import WINDOW_SECONDS
 from edc.refusals import flush_refusal_summaries
 from edc.tokens import parse_token
 from web.config import RateLimits, WebConfig
 from web.errors import ApiError, Handler, error_page, is_api, json_error
-from web.keys import AUTH, CONFIG, TRIAL
+from web.keys import AUTH, CONFIG, SETTINGS, TRIAL
 
 log = logging.getLogger("edc.web")
 TOO_MANY = "Too many requests: please wait {seconds} s and try again."
@@ -37,10 +39,11 @@ LOGIN_PATHS = frozenset({"/login", "/login/password"})
 
 
 class RequestLimits:
-    """The limits of one server process, each rule parsed once."""
+    """The limits, each rule parsed once, counted in `storage` (shared by every process)."""
 
-    def __init__(self, limits: RateLimits) -> None:
-        self._limiter = MovingWindowRateLimiter(MemoryStorage())
+    def __init__(self, limits: RateLimits, storage: SqlMovingWindowStorage) -> None:
+        self._storage = storage
+        self._limiter = MovingWindowRateLimiter(storage)
         self._items: dict[str, RateLimitItem] = {
             name: parse(getattr(limits, name)) for name in RateLimits.__dataclass_fields__
         }
@@ -52,12 +55,17 @@ class RequestLimits:
             return None
         return self._wait(item, rule, key)
 
-    def over(self, rule: str, key: str) -> float | None:
-        """Whether the key is over the limit now, without counting a request."""
-        item = self._items[rule]
-        if self._limiter.test(item, rule, key):
-            return None
-        return self._wait(item, rule, key)
+    def over(self, keys: list[tuple[str, str]]) -> float | None:
+        """Whether any (rule, key) is over its limit now, without counting a request: the
+        seconds to wait, else None. One look-up for all of them."""
+        asked = [(self._items[rule], self._items[rule].key_for(rule, key)) for rule, key in keys]
+        windows = self._storage.moving_windows([(k, item.get_expiry()) for item, k in asked])
+        waits = [
+            start + item.get_expiry() - time.time()
+            for (item, _), (start, count) in zip(asked, windows, strict=True)
+            if count >= item.amount
+        ]
+        return max(1.0, max(waits)) if waits else None
 
     def _wait(self, item: RateLimitItem, rule: str, key: str) -> float:
         reset = self._limiter.get_window_stats(item, rule, key).reset_time
@@ -65,6 +73,14 @@ class RequestLimits:
 
 
 LIMITS = web.AppKey("rate_limits", RequestLimits)
+
+
+async def rate_limits_context(app: web.Application) -> AsyncIterator[None]:
+    """Open the shared count of the limits for this process's requests."""
+    storage = await asyncio.to_thread(open_rate_limit_store, app[SETTINGS])
+    app[LIMITS] = RequestLimits(app[CONFIG].rate_limits, storage)
+    yield
+    await asyncio.to_thread(storage.close)
 
 
 def client_address(request: web.Request, config: WebConfig) -> str:
@@ -129,10 +145,9 @@ async def _bearer(
     parts = parse_token(token)
     account = parts.user_id.hex if parts else "?"
     keys = [("bad_token_per_address", address), ("bad_token_per_account", account)]
-    for rule, key in keys:
-        wait = limits.over(rule, key)
-        if wait is not None:
-            return await _too_many(request, wait)
+    wait = limits.over(keys)
+    if wait is not None:
+        return await _too_many(request, wait)
     try:
         return await handler(request)
     except ApiError as error:

@@ -10,7 +10,13 @@ of its own (`Settings.anchor_path`, `EDC_ANCHOR_DIR`), one JSON line per entry:
 - `backup`: the head a backup was made at; `published`: the head stated by an export manifest;
 - `adopted`: `edc audit adopt` sealed events the chain did not cover;
 - `restore-accepted`: `edc audit accept-restore` recorded that an older backup was restored on
-  purpose, so heads logged before it beyond its position are superseded, not a finding.
+  purpose, so heads logged before it beyond its position are superseded, not a finding;
+- `migrated`: `edc audit migrate-chain` resealed the chain under the current rule from a
+  position on (`resealed_from`), so older heads from there on are superseded.
+
+The log is chained line by line and its length witnessed in the data directory
+(`edc.audit.head_log`): an edited, removed, moved or cut-off line is a finding like a
+contradicted anchor.
 
 Every anchor that still applies must be in the chain: the link at its position must be the
 anchored one, and the store must reach its position.
@@ -19,103 +25,37 @@ anchored one, and the store must reach its position.
 from __future__ import annotations
 
 import atexit
-import getpass
-import json
-import os
 import threading
 import time
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from eventsourcing.application import Application
 
 from edc.audit.chain import Anchor, ChainHead
+from edc.audit.head_log import WITNESS_FILE, Entry, HeadLog, Kind
 from edc.audit.store import chain_recorder
 from edc.config import Settings
-from edc.private_files import private_directory
 
-LOG_FILE = "heads.log"
 INTERVAL = 2.0  # seconds between two commit entries of one process
 
-Kind = str  # "commit" | "backup" | "published" | "adopted" | "restore-accepted"
 
-
-@dataclass(frozen=True)
-class Entry:
-    kind: Kind
-    head: ChainHead
-    at: str
-    line: int
-    note: str = ""
-
-
-class HeadLog:
-    """The append-only head log in one directory."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.path = directory / LOG_FILE
-
-    def append(self, kind: Kind, head: ChainHead, note: str = "", *, sync: bool = True) -> None:
-        private_directory(self.directory)
-        record = {
-            "at": datetime.now(tz=UTC).isoformat(timespec="milliseconds"),
-            "kind": kind,
-            "head": str(head),
-            "pid": os.getpid(),
-            "user": _user(),
-        }
-        if note:
-            record["note"] = note
-        line = (json.dumps(record, sort_keys=True) + "\n").encode()
-        # One write() on an O_APPEND file: lines of several processes never interleave.
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(fd, line)
-            if sync:
-                os.fsync(fd)
-        finally:
-            os.close(fd)
-
-    def entries(self) -> tuple[list[Entry], list[str]]:
-        """The entries in order, and a problem for each line that is not one."""
-        if not self.path.is_file():
-            return [], []
-        entries: list[Entry] = []
-        problems: list[str] = []
-        with self.path.open("rb") as file:
-            for number, raw in enumerate(file, start=1):
-                try:
-                    data = json.loads(raw)
-                    entries.append(
-                        Entry(
-                            str(data["kind"]),
-                            ChainHead.parse(str(data["head"])),
-                            str(data["at"]),
-                            number,
-                            str(data.get("note", "")),
-                        )
-                    )
-                except (ValueError, KeyError, TypeError):
-                    problems.append(f"line {number} of the head log {self.path} is damaged")
-        return entries, problems
-
-    def anchors(self) -> tuple[list[Anchor], list[str]]:
-        """The anchors that still apply (see `applying`), and the damaged lines."""
-        entries, problems = self.entries()
-        return [
-            Anchor(e.head, f"the head log {self.path} (line {e.line}, {e.kind} at {e.at})")
-            for e in applying(entries)
-        ], problems
+def anchors_of(log: HeadLog) -> tuple[list[Anchor], list[str]]:
+    """The anchors that still apply (see `applying`), and what is wrong with the log."""
+    entries, problems = log.entries()
+    return [
+        Anchor(e.head, f"the head log {log.path} (line {e.line}, {e.kind} at {e.at})")
+        for e in applying(entries)
+    ], problems
 
 
 def applying(entries: list[Entry]) -> list[Entry]:
     """The entries the store must still agree with.
 
     A `restore-accepted` entry supersedes every earlier entry beyond its position: those
-    events were given up on purpose. Read from the newest entry back, the lowest accepted
-    position so far is the ceiling for everything older.
+    events were given up on purpose. A `migrated` entry supersedes every earlier entry at or
+    beyond the first position it resealed: those links were recomputed under the new rule
+    after the store was verified against them under the old one. Read from the newest entry
+    back, the lowest position so far is the ceiling for everything older.
     """
     ceiling: int | None = None
     kept: list[Entry] = []
@@ -124,7 +64,12 @@ def applying(entries: list[Entry]) -> list[Entry]:
             kept.append(entry)
         if entry.kind == "restore-accepted":
             position = entry.head.position
-            ceiling = position if ceiling is None else min(ceiling, position)
+        elif entry.kind == "migrated" and entry.resealed_from is not None:
+            # The links from there on were recomputed; older heads there were checked first.
+            position = entry.resealed_from - 1
+        else:
+            continue
+        ceiling = position if ceiling is None else min(ceiling, position)
     kept.reverse()
     return kept
 
@@ -180,7 +125,7 @@ class HeadWriter:
         self._written, self._last_write = head.position, time.monotonic()
 
 
-_writers: dict[Path, HeadWriter] = {}
+_writers: dict[Path, HeadWriter] = {}  # by the log file
 _writers_lock = threading.Lock()
 
 
@@ -197,27 +142,37 @@ def attach(app: Application, settings: Settings) -> None:
     recorder = app.recorder
     if not hasattr(recorder, "anchor_writer"):
         return  # a store without a chain (in memory)
-    directory = settings.anchor_path.absolute()
+    log = log_for(settings)
     with _writers_lock:
-        writer = _writers.get(directory)
+        writer = _writers.get(log.path)
         if writer is None:
-            writer = _writers[directory] = HeadWriter(HeadLog(directory))
+            writer = _writers[log.path] = HeadWriter(log)
     recorder.anchor_writer = writer
 
 
 def flush(settings: Settings) -> None:
     """Write this process's newest committed head now (before checking the log)."""
-    writer = _writers.get(settings.anchor_path.absolute())
+    writer = _writers.get(log_for(settings).path)
     if writer is not None:
         writer.flush()
 
 
 def log_for(settings: Settings) -> HeadLog:
-    return HeadLog(settings.anchor_path)
+    """The head log of `settings`, witnessed in the data directory (another directory)."""
+    return HeadLog(
+        settings.anchor_path.absolute(), witness=settings.data_dir.absolute() / WITNESS_FILE
+    )
 
 
-def record(settings: Settings, kind: Kind, head: ChainHead, note: str = "") -> None:
-    log_for(settings).append(kind, head, note)
+def record(
+    settings: Settings,
+    kind: Kind,
+    head: ChainHead,
+    note: str = "",
+    *,
+    resealed_from: int | None = None,
+) -> None:
+    log_for(settings).append(kind, head, note, resealed_from=resealed_from)
 
 
 def record_published(settings: Settings, head: str | None, note: str) -> None:
@@ -247,7 +202,7 @@ def contradiction(app: Application, anchors: list[Anchor]) -> str | None:
 
 def anchors_for(settings: Settings) -> tuple[list[Anchor], list[str]]:
     flush(settings)
-    return log_for(settings).anchors()
+    return anchors_of(log_for(settings))
 
 
 def quick_check(app: Application, settings: Settings) -> str | None:
@@ -292,10 +247,3 @@ def quick_check(app: Application, settings: Settings) -> str | None:
             "the store was rewritten"
         )
     return None
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return str(os.getuid())

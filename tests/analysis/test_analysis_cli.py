@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from edc.cli import main
+from cli.main import main
 from tests.exports.conftest import Built
 
 

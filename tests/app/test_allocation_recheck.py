@@ -8,11 +8,11 @@ from uuid import UUID
 
 import pytest
 
+from cli.main import main
 from domain.allocation import Allocation
 from domain.errors import PermissionDenied
 from domain.minimisation import minimise
 from edc.application import SYSTEM, Trial
-from edc.cli import main
 from edc.config import Settings
 from edc.demo.build import build_demo
 from tests import factories

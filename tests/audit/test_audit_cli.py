@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from cli.main import main
 from domain.actor import Actor
 from edc import audit
 from edc.application import Trial
-from edc.cli import main
 from edc.config import Settings
 from tests.audit import scenario
 from tests.audit.tamper import RawStore

@@ -21,13 +21,13 @@ from uuid import UUID
 import pytest
 from pypdf import PdfReader
 
+from cli.main import main
 from domain.actor import Actor
 from domain.crf import ITEMS
 from domain.errors import PermissionDenied
 from domain.protocol import ARM_LABELS, ARM_REVEALING_FORMS, FORM_LABELS
 from edc.application import SYSTEM, Trial
 from edc.bootstrap import build_trial
-from edc.cli import main
 from edc.config import Settings
 from projections.exports.casebook_pdf import casebook_pdf
 from projections.exports.casebook_pdf_archive import BLANK_CRF, write_archive

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from edc.cli import main
+from cli.main import main
 from edc.config import Settings
 from projections.exports import ExportKind
 from tests import factories

@@ -66,7 +66,7 @@ def test_run_follows_the_store_and_stops_cleanly_on_sigterm(tmp_path: Path) -> N
     env = {**os.environ, "EDC_DATA_DIR": str(tmp_path)}
     env.pop("EDC_DATABASE_URL", None)
     runner = subprocess.Popen(
-        [sys.executable, "-m", "edc.cli", "projections", "run", "--interval", "0.05"],
+        [sys.executable, "-m", "cli", "projections", "run", "--interval", "0.05"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

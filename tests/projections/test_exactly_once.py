@@ -35,7 +35,7 @@ def _run_edc(store: DemoStore, *args: str) -> subprocess.Popen[str]:
     if store.settings.database_url:
         env["EDC_DATABASE_URL"] = store.settings.database_url
     return subprocess.Popen(
-        [sys.executable, "-m", "edc.cli", "projections", *args],
+        [sys.executable, "-m", "cli", "projections", *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

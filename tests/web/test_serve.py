@@ -21,7 +21,7 @@ from edc.config import Settings
 from tests.web.store import Seeded
 from web.session_key import phone_key, session_key
 
-EDC = [sys.executable, "-m", "edc.cli"]
+EDC = [sys.executable, "-m", "cli"]
 
 
 def free_port() -> int:

@@ -19,7 +19,7 @@ def test_serve_on_a_taken_port_says_which_and_how_to_choose_another(tmp_path: Pa
         env = {**os.environ, "EDC_DATA_DIR": str(tmp_path / "var")}
         env.pop("EDC_DATABASE_URL", None)
         result = subprocess.run(
-            [sys.executable, "-m", "edc.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "cli", "serve", "--port", str(port)],
             env=env,
             capture_output=True,
             text=True,

@@ -9,19 +9,19 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from domain.errors import EdcError
-from edc import (
-    allocation_cli,
-    analysis_cli,
-    backup_cli,
-    casebook_cli,
-    export_cli,
-    projections_cli,
-    report_cli,
-    serve_cli,
-    users_cli,
+from cli import (
+    allocation,
+    analysis,
+    audit,
+    backup,
+    casebook,
+    export,
+    projections,
+    report,
+    serve,
+    users,
 )
-from edc.audit import cli as audit_cli
+from domain.errors import EdcError
 from edc.audit.links import ChainBroken
 from edc.config import Settings
 from edc.demo.today import DEFAULT_TODAY
@@ -91,16 +91,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(handler=cmd_demo)
 
-    users_cli.register(commands)
-    serve_cli.register(commands)
-    projections_cli.register(commands)
-    backup_cli.register(commands)
-    audit_cli.register(commands)
-    export_cli.register(commands)
-    report_cli.register(commands)
-    analysis_cli.register(commands)
-    allocation_cli.register(commands)
-    casebook_cli.register(commands)
+    users.register(commands)
+    serve.register(commands)
+    projections.register(commands)
+    backup.register(commands)
+    audit.register(commands)
+    export.register(commands)
+    report.register(commands)
+    analysis.register(commands)
+    allocation.register(commands)
+    casebook.register(commands)
     return parser
 
 

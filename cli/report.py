@@ -1,6 +1,6 @@
 """`edc report consort|enrolment|visits|missing --view ... [--as-of N] --out PATH`.
 
-Reports at an event position, written and announced like exports (edc.export_cli): CONSORT
+Reports at an event position, written and announced like exports (cli.export): CONSORT
 flow diagram (SVG, or the checked counts as JSON), enrolment over time (SVG or CSV), visit
 status and missing data by item (CSV or HTML).
 """
@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import argparse
 
+from cli.export import common_arguments, write_file
 from domain.actor import Actor
 from edc.application import Trial
 from edc.config import Settings
-from edc.export_cli import common_arguments, write_file
 from edc.permissions import Action, authorize
 from projections.reports.output import ReportKind, write_report
 

@@ -1,6 +1,6 @@
 """`edc casebook participant|archive|blank-crf --user NAME [--as-of N] --out PATH`.
 
-Casebooks on paper, written like exports (edc.export_cli): read up to a position, written under
+Casebooks on paper, written like exports (cli.export): read up to a position, written under
 a temporary name and renamed when complete, the manifest printed. The account named with
 `--user` is the reader: its blind chooses the view and its role and site what it may have, as
 on the web. The archive (one PDF per participant of the site, the annotated blank CRF and a
@@ -20,12 +20,12 @@ from uuid import UUID
 
 from tqdm import tqdm
 
+from cli.export import position_argument
 from domain.errors import EdcError, NotFound
 from edc.application import Trial
 from edc.audit import anchors
 from edc.bootstrap import build_trial
 from edc.config import Settings
-from edc.export_cli import position_argument
 from projections.exports import manifest_json
 from projections.exports.casebook_pdf import casebook_pdf
 from projections.exports.casebook_pdf_archive import write_archive

@@ -3,7 +3,7 @@
 Exports read the events up to a position and print the manifest (position, time of the last
 event included, view, chain head, sha256 of each file). The file is written beside `--out`
 under a temporary name and renamed when complete, so a failed export never leaves a
-half-written file under the asked name. `edc report` (edc.report_cli) writes the same way.
+half-written file under the asked name. `edc report` (cli.report) writes the same way.
 """
 
 from __future__ import annotations

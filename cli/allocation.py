@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 import json
 
+from cli.users import opened
 from edc.config import Settings
-from edc.users_cli import opened
 
 
 def register(commands: argparse._SubParsersAction) -> None:
