@@ -1,7 +1,7 @@
 """(1) Projection catch-up, against the library's raw decode rate over the same store.
 
 Raw: `recorder.select_notifications` in pages plus `mapper.to_domain_event` for every event,
-nothing done with them. EDC: `edc.read_models.build_projections(...).rebuild()`, every read
+nothing done with them. EDC: `edc.read_model_wiring.build_projections(...).rebuild()`, every read
 model dropped and rebuilt from the first event, as `edc projections rebuild` does. Both rates
 are events of the store per second of wall time (the read models together, however many
 passes they make).
@@ -47,7 +47,7 @@ def measure_raw(settings: Settings) -> dict[str, Any]:
 
 def measure_projections(settings: Settings) -> dict[str, Any]:
     """Rebuild every read model; raises ImportError while the projections do not exist."""
-    from edc.read_models import build_projections
+    from edc.read_model_wiring import build_projections
 
     trial = build_trial(settings)
     try:

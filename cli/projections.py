@@ -16,7 +16,7 @@ from tqdm import tqdm
 from domain.numbers import whole_number
 from edc.bootstrap import build_trial
 from edc.config import Settings
-from edc.read_models import build_projections
+from edc.read_model_wiring import build_projections
 from projections.runner import DEFAULT_PAGE_SIZE, Progress
 from projections.service import DEFAULT_POLL_INTERVAL, Projections
 from projections.spec import VIEW_NAMES, BlindingViolation

@@ -21,7 +21,7 @@ from domain.roles import Role
 from edc.application import Trial
 from edc.permissions import FORM_WRITERS, Action, check_blind, may
 from projections import worklists
-from projections.readmodels import ReadModels
+from projections.reading import ReadModels
 
 TO_SIGN, TO_VERIFY, VISITS, QUERIES, DEVIATIONS = (
     "to_sign",

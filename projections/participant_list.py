@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from projections.readmodels import ReadModels
+from projections.reading import ReadModels
 from projections.schema import table_name
 from projections.spec import BLINDED
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from projections.db import ViewDatabase
-from projections.readmodels import ReadModels
+from projections.reading import ReadModels
 from projections.runner import DEFAULT_PAGE_SIZE, EventSource, Progress, ProjectionRunner, Status
 from projections.spec import BlindingViolation, ViewSpec, blinded_view, unblinded_view
 

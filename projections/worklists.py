@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from domain.protocol import ARM_REVEALING_FORMS, FORMS
-from projections.readmodels import ReadModels, _view
+from projections.reading import ReadModels, _view
 from projections.spec import BLINDED
 from projections.visits import OPEN_STATUSES
 

@@ -34,7 +34,7 @@ from web.ratelimit import (
     rate_limits_context,
     refusal_summaries_context,
 )
-from web.read_side import read_models_context
+from web.read_choice import read_models_context
 from web.security import csrf_middleware, security_headers
 from web.session_key import key_directory, phone_key, session_key
 from web.unsaved import unsaved_typing_context

@@ -27,7 +27,7 @@ from edc.application import SYSTEM, Trial
 from edc.exports import store_reader
 from projections.exports.source import Cut
 from projections.exports.view import View
-from projections.readmodels import ReadModels
+from projections.reading import ReadModels
 from projections.reports.consort import consort_counts
 from projections.reports.missing import missing_report
 from projections.reports.visits import visit_report

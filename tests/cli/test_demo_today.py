@@ -20,8 +20,8 @@ from edc.bootstrap import build_trial
 from edc.config import Settings
 from edc.demo.build import build_demo
 from edc.demo.today import DEFAULT_TODAY, site_today, start_of
-from edc.read_models import build_projections
-from projections.readmodels import ReadModels
+from edc.read_model_wiring import build_projections
+from projections.reading import ReadModels
 from tests.edc_process import edc
 from tests.web.test_serve import serving
 

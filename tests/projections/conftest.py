@@ -16,9 +16,9 @@ import pytest
 from edc.application import Trial
 from edc.config import Settings
 from edc.demo.build import build_demo
-from edc.read_models import build_projections, open_view_database
+from edc.read_model_wiring import build_projections, open_view_database
 from projections.db import ViewDatabase
-from projections.readmodels import ReadModels
+from projections.reading import ReadModels
 from projections.service import Projections
 from tests.app.conftest import actors, clock, settings, trial
 

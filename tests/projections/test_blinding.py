@@ -14,7 +14,7 @@ from edc.application import Trial
 from edc.config import Settings
 from projections.db import ViewDatabase
 from projections.leaks import find_arm_leaks
-from projections.readmodels import ReadModels
+from projections.reading import ReadModels
 from projections.runner import ProjectionRunner
 from projections.service import Projections
 from projections.spec import BLINDED, UNBLINDED, BlindingViolation, blinded_view

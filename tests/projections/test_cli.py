@@ -11,8 +11,8 @@ from pathlib import Path
 
 from edc.bootstrap import build_trial
 from edc.config import Settings
-from edc.read_models import open_view_database
-from projections.readmodels import ReadModels
+from edc.read_model_wiring import open_view_database
+from projections.reading import ReadModels
 from tests.app.conftest import NAMES, PASSWORD
 from tests.app.journeys import randomised
 from tests.edc_process import edc as run_edc

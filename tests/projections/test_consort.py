@@ -12,7 +12,7 @@ from edc.application import Trial
 from edc.exports import store_reader
 from projections.consort import check_consort
 from projections.exports import Cut, View
-from projections.readmodels import ReadModels
+from projections.reading import ReadModels
 from projections.reports.consort import consort_counts
 from projections.reports.consort_svg import consort_svg
 from projections.service import Projections

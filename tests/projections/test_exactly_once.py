@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from edc.read_models import open_view_database
+from edc.read_model_wiring import open_view_database
 from projections.db import ViewDatabase
-from projections.readmodels import ReadModels
+from projections.reading import ReadModels
 from projections.runner import ProjectionRunner
 from projections.spec import BLINDED, UNBLINDED, unblinded_view
 from projections.tracking import TrackingConflict

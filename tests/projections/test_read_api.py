@@ -11,7 +11,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.actor import Actor
 from edc.application import Trial
-from projections.readmodels import ReadModels
+from projections.reading import ReadModels
 from projections.service import Projections
 from tests import factories
 from tests.app.journeys import randomised, ready_to_randomise, screened

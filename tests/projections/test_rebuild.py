@@ -9,7 +9,7 @@ import pytest
 
 from domain.actor import Actor
 from edc.application import Trial
-from projections.readmodels import ReadModels
+from projections.reading import ReadModels
 from projections.service import Projections
 from projections.spec import VIEW_NAMES
 from tests import factories

@@ -7,7 +7,7 @@ from domain.actor import Actor
 from edc.application import Trial
 from edc.presenters import participant_view
 from projections.leaks import find_arm_leaks
-from projections.readmodels import ReadModels
+from projections.reading import ReadModels
 from projections.service import Projections
 from tests import factories
 from tests.app.conftest import PASSWORD

@@ -27,7 +27,7 @@ from domain.allocation import Allocation
 from edc.application import SYSTEM
 from edc.bootstrap import build_trial
 from edc.config import Settings
-from edc.read_models import build_projections
+from edc.read_model_wiring import build_projections
 from tests.app.conftest import Accounts, StepClock
 from tests.app.journeys import randomised, ready_to_randomise
 from tests.edc_process import edc

@@ -18,7 +18,7 @@ from tests.web.crawl import arm_leaks
 from tests.web.store import Seeded
 from web.config import WebConfig
 from web.keys import TRIAL
-from web.read_side import PROJECTIONS
+from web.read_choice import PROJECTIONS
 
 ROW = re.compile(r'<tr id="audit-(\d+)">(.*?)</tr>', re.DOTALL)
 

@@ -28,7 +28,7 @@ from web.errors import WebRefusal
 from web.i18n import gettext
 from web.numbers import whole_number
 from web.pages import render
-from web.read_side import fresh, view_of
+from web.read_choice import fresh, view_of
 from web.views.participants import timeline
 
 routes = web.RouteTableDef()

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from edc.permissions import Action, may
-from web import read_side
+from web import read_choice
 from web.calls import actor_of, run, trial_of
 from web.charts import bars, months_between
 from web.downloads import unblinded_views_allowed
@@ -31,7 +31,7 @@ async def dashboard(request: web.Request) -> web.Response:
     trial = trial_of(request)
     context: dict[str, Any] = {"clinical": False, "users": None, "unblindings": None}
     if may(actor, Action.VIEW_CLINICAL):
-        participants, _ = await read_side.participants(request, actor, None)
+        participants, _ = await read_choice.participants(request, actor, None)
         statuses = Counter(p["status"] for p in participants)
         today = trial.local_date(trial.clock())
         context.update(
@@ -45,15 +45,15 @@ async def dashboard(request: web.Request) -> web.Response:
             if await run(unblinded_views_allowed, trial, actor)
             else "blinded",
             database=await run(trial.database_lock_status),
-            visits=await read_side.open_visits(request, actor, today),
-            serious_adverse_events=await read_side.serious_adverse_events(request, actor),
+            visits=await read_choice.open_visits(request, actor, today),
+            serious_adverse_events=await read_choice.serious_adverse_events(request, actor),
             randomisation_deviations=[
                 (p, kind, text)
                 for p in participants
                 for kind, text in p.get("randomisation_deviations", {}).items()
             ],
             today=today.isoformat(),
-            work=await read_side.work_lists(request, actor, today),
+            work=await read_choice.work_lists(request, actor, today),
         )
     if may(actor, Action.LIST_UNBLINDINGS):
         context["unblindings"] = await run(trial.list_unblindings, actor)

@@ -23,7 +23,7 @@ from projections.participant_list import (
     csv_table,
     sort_rows,
 )
-from web import read_side
+from web import read_choice
 from web.calls import actor_of, participant_id, run, trial_of
 from web.crf_fields import fields, posted_text, sections
 from web.errors import WebRefusal
@@ -102,7 +102,7 @@ async def participant_list(request: web.Request) -> web.Response:
     column, order = _sorting(query)
     trial = trial_of(request)
     today = trial.local_date(trial.clock())
-    participants, filtered = await read_side.participant_progress(
+    participants, filtered = await read_choice.participant_progress(
         request, actor, site or None, today if due else None
     )
     rows = _filtered(participants, status, number)
@@ -237,7 +237,7 @@ async def participant(request: web.Request) -> web.Response:
     pid = participant_id(request)
     trial = trial_of(request)
     view = await run(trial.get_participant, actor, pid)
-    scheduled = await read_side.participant_visits(
+    scheduled = await read_choice.participant_visits(
         request, actor, str(pid), trial.local_date(trial.clock())
     )
     visits = timeline(view, Role(actor.role))

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from domain.protocol import FORM_LABELS
 from edc.permissions import Action, may
-from web import read_side
+from web import read_choice
 from web.calls import actor_of, trial_of
 from web.errors import WebRefusal
 from web.i18n import N_
@@ -30,6 +30,6 @@ async def work(request: web.Request) -> web.Response:
         raise WebRefusal(f"Your role ({actor.role}) has no work lists: it sees no clinical data.")
     trial = trial_of(request)
     today = trial.local_date(trial.clock())
-    lists = await read_side.work_lists(request, actor, today)
+    lists = await read_choice.work_lists(request, actor, today)
     context = {"work": lists, "today": today.isoformat(), "form_labels": FORM_LABELS}
     return await render(request, "work.html", context)

@@ -1,4 +1,5 @@
-"""Lists and counts from the read models (`projections`), kept caught up in a background thread.
+"""The web's choice of view: which read model answers a request (or the application while the
+read models catch up); lists and counts from them, kept caught up in a background thread.
 
 The read models are chosen by the caller's blinding: blinded accounts read the blinded model,
 which is built only from blinded-safe events. Before answering, a request waits briefly until
@@ -21,7 +22,7 @@ from domain.actor import Actor
 from domain.errors import PermissionDenied
 from domain.roles import SITE_ROLES, Role
 from edc.permissions import Action, authorize, check_site
-from edc.read_models import build_projections
+from edc.read_model_wiring import build_projections
 from edc.worklists import WorkLists
 from edc.worklists import work_lists as build_work_lists
 from projections.participant_list import progress_rows, weekly_reports
