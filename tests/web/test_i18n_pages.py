@@ -172,8 +172,18 @@ async def test_staff_pages_follow_the_users_language(
                 "/account/tokens",
             ],
         ),
-        # The trail's own words (web/i18n_audit.py) cover the audit pages; not all are in yet.
-        ("monitor", ["/", "/participants/{screened}", "/queries"]),
+        # The trail's own words (web/i18n_audit.py) cover the audit pages.
+        (
+            "monitor",
+            [
+                "/",
+                "/participants/{screened}",
+                "/queries",
+                "/audit",
+                "/audit?type=Participant.Screened",
+                "/participants/{randomised}/audit",
+            ],
+        ),
         ("data_manager", ["/", "/database", "/exports"]),
     ],
 )
