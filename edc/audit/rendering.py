@@ -10,6 +10,7 @@ Blinding is the caller's job: rows are rendered only for events the reader may s
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
@@ -120,6 +121,18 @@ EVENT_WORDS: dict[str, str] = {
     "User.AllTokensRevoked": "All API tokens revoked",
     "CommandRefused": "Action refused",
 }
+# A browser session's start and end in words. The session's id is the key its cookie opens, so
+# the trail never prints it: it names the session by a short reference derived from the id (the
+# same on the login and on the logout that ends it), which lets a monitor pair the two.
+SESSION_WORDS: dict[str, str] = {
+    "User.LoginSucceeded": "Logged in with user name and password (session %(session)s)",
+    "User.LoggedOut": "Logged out (session %(session)s)",
+}
+SESSION_WORDS_WITHOUT_ID: dict[str, str] = {
+    "User.LoginSucceeded": "Logged in with user name and password",
+    "User.LoggedOut": "Logged out",
+}
+_SESSION_REFERENCE_LENGTH = 6
 # A reason code as the trail reads it (reasons for change, and why a visit was missed): the
 # reason's label, without the form's hint for "other" (its text follows).
 REASON_WORDS: dict[str, str] = {
@@ -165,8 +178,32 @@ def render_event(
         },
     }
     row["words"] = event_words(type(event))
-    row["summary"] = summarise(event_type, row["details"], changes, attributes, row["words"])
+    message = summary_message(event_type, attributes)
+    if message is not None:
+        row["summary_message"] = {"id": message[0], "parameters": message[1]}
+        row["summary"] = message[0] % message[1]
+    else:
+        row["summary"] = summarise(event_type, row["details"], changes, attributes, row["words"])
     return row
+
+
+def session_reference(session_id: str) -> str:
+    """A short name for a browser session that does not give away its id."""
+    digest = hashlib.sha256(session_id.encode("utf-8")).hexdigest()
+    return digest[:_SESSION_REFERENCE_LENGTH]
+
+
+def summary_message(
+    event_type: str, attributes: Mapping[str, Any]
+) -> tuple[str, dict[str, str]] | None:
+    """The summary of an event worded as a catalogue message and its parameters, for events
+    whose details are not shown as they are stored (a session's id)."""
+    if event_type not in SESSION_WORDS:
+        return None
+    session_id = attributes.get("session_id")
+    if not isinstance(session_id, str) or not session_id:
+        return SESSION_WORDS_WITHOUT_ID[event_type], {}
+    return SESSION_WORDS[event_type], {"session": session_reference(session_id)}
 
 
 def event_type_name(cls: type) -> str:
@@ -277,6 +314,7 @@ def all_words() -> list[str]:
     phrases += list(REASON_WORDS.values()) + list(FORM_LABELS.values())
     phrases += [visit.label for visit in VISIT_BY_KEY.values()]
     phrases += [WEEK_OF_FORM, NUMBER_OF_FORM]
+    phrases += [*SESSION_WORDS.values(), *SESSION_WORDS_WITHOUT_ID.values()]
     return list(dict.fromkeys(phrases))
 
 

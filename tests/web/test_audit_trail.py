@@ -13,7 +13,7 @@ import pytest
 
 from tests import factories
 from tests.app.conftest import NAMES
-from tests.web.conftest import Client, bearer, sign_in
+from tests.web.conftest import Client, MakeClient, bearer, login, sign_in
 from tests.web.crawl import arm_leaks
 from tests.web.store import Seeded
 from web.config import WebConfig
@@ -278,3 +278,35 @@ async def test_the_trail_reads_in_danish_for_a_danish_reader(
         await client.get(f"/participants/{seeded.ready}/forms/screening/items/SEX/history")
     ).text()
     assert "(først registreret)" in history and '<td class="event">Screenet</td>' in history
+
+
+async def test_a_login_and_its_logout_read_in_words_without_the_session_id(
+    make_client: MakeClient, web_config: WebConfig, seeded: Seeded
+) -> None:
+    browser = await make_client()
+    token = await login(browser, "monitor")
+    await browser.post("/logout", data={"csrf_token": token})
+    reader = await make_client()
+    manager = sign_in(reader, web_config, "data_manager")
+    logins = await (await reader.get("/audit?type=User.LoginSucceeded&order=newest")).text()
+    (_, login_row), *_ = rows(logins)
+    stored = await (
+        await reader.get(
+            "/api/v1/audit?type=User.LoginSucceeded&order=newest&limit=1",
+            headers=bearer(seeded, "data_manager"),
+        )
+    ).json()
+    session_id = stored["events"][0]["details"]["session_id"]
+    assert session_id not in login_row and "session_id" not in login_row
+    reference = re.search(
+        r"Logged in with user name and password \(session ([0-9a-f]{6})\)", login_row
+    )
+    assert reference, login_row
+    logouts = await (await reader.get("/audit?type=User.LoggedOut&order=newest")).text()
+    (_, logout_row), *_ = rows(logouts)
+    assert f"Logged out (session {reference[1]})" in logout_row  # the same session, paired
+    assert session_id not in logout_row
+    await reader.post("/language", data={"csrf_token": manager, "lang": "da"})
+    danish = await (await reader.get("/audit?type=User.LoginSucceeded&order=newest")).text()
+    (_, login_row), *_ = rows(danish)
+    assert f"Logget ind med brugernavn og adgangskode (session {reference[1]})" in login_row

@@ -59,6 +59,7 @@ def _rows(rows: list[dict[str, Any]], pid: str | None) -> list[dict[str, Any]]:
         row["sheet_words"] = sheet_words(row.get("form"), row.get("visit"), gettext)
         row["reason_words"] = reason_words(row.get("reason"), gettext)
         row["words_shown"] = gettext(row["words"])
+        row["summary_shown"] = summary_shown(row)
         subject = row.get("participant_id") or pid
         for change in row.get("changes") or []:
             form = (change.get("form") or "").split(":")[0]
@@ -70,6 +71,18 @@ def _rows(rows: list[dict[str, Any]], pid: str | None) -> list[dict[str, Any]]:
             change["old_text"] = display(spec, change.get("old"))
             change["new_text"] = display(spec, change.get("new"))
     return rows
+
+
+def summary_shown(row: dict[str, Any]) -> str:
+    """A row's summary in the reader's language: a worded message with its parameters, else
+    the event's words translated before the stored details (item names and codes)."""
+    message = row.get("summary_message")
+    if message:
+        return gettext(message["id"]) % message["parameters"]
+    summary, words = str(row.get("summary") or ""), str(row.get("words") or "")
+    if words and summary.startswith(words):
+        return gettext(words) + summary[len(words) :]
+    return summary
 
 
 def _spec(form: str, item: str | None) -> crf.ItemSpec | None:
