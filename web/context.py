@@ -13,12 +13,13 @@ from domain.protocol import TIME_ZONE
 from edc.permissions import Action, may
 from web.i18n import LANGUAGES, N_, current_language, local_time
 from web.keys import ACTOR, AUTH, CONFIG
-from web.pages import FLASH_KEY
 from web.security import csrf_token
 
 __all__ = ["NAVIGATION", "base_context", "local_time", "navigation"]
 
 ZONE = ZoneInfo(TIME_ZONE)
+# The session key of the one-time messages (`web.pages.flash` adds them).
+FLASH_KEY = "flash"
 
 # (label, route name, the action that shows it; None = every logged-in user)
 NAVIGATION: tuple[tuple[str, str, Action | None], ...] = (

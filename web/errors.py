@@ -12,13 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
 
-from domain.errors import EdcError, PermissionDenied
+from domain.errors import EdcError
+from web.handler import Handler
 from web.keys import ACTOR, TRIAL
+from web.pages import render
+from web.refusal import ApiError, WebRefusal
+
+# Handler, ApiError and WebRefusal live in web.handler and web.refusal, so the modules that the
+# error pages render through need not import this one; many modules import them from here.
+__all__ = ["ApiError", "Handler", "WebRefusal"]
 
 log = logging.getLogger("edc.web")
 refusals = logging.getLogger("edc.web.refusals")
@@ -51,24 +58,6 @@ CODE_BY_STATUS: dict[int, str] = {
     503: "unavailable",
 }
 API_PREFIX = "/api/"
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-
-
-class WebRefusal(PermissionDenied):
-    """Raised by a page or route that the actor's role may not use at all (checked in the web
-    layer before any use case runs); recorded in the refusal log like the use cases' own."""
-
-
-class ApiError(Exception):
-    """A refusal found by the web layer itself (malformed JSON, wrong shape of a body)."""
-
-    def __init__(
-        self, status: int, code: str, message: str, fields: Mapping[str, str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-        self.fields = dict(fields or {})
 
 
 def status_of(error: EdcError) -> int:
@@ -120,7 +109,6 @@ async def record_web_refusal(request: web.Request, error: EdcError) -> None:
 
 
 async def error_page(request: web.Request, status: int, message: str) -> web.Response:
-    from web.pages import render
 
     context: dict[str, Any] = {"status": status, "message": message}
     try:

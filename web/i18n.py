@@ -31,7 +31,7 @@ from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 from domain.protocol import TIME_ZONE
-from web.errors import Handler
+from web.handler import Handler
 
 TRANSLATIONS = Path(__file__).parent / "translations"
 LANGUAGES: dict[str, str] = {"en": "English", "da": "Dansk"}

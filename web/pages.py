@@ -9,7 +9,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session
 
-FLASH_KEY = "flash"
+from web.context import FLASH_KEY, base_context
 
 
 async def render(
@@ -20,8 +20,6 @@ async def render(
     Computed here, only for HTML pages: a context processor would run for every request,
     API calls included, and start sessions for them.
     """
-    from web.context import base_context
-
     full = await base_context(request)
     full.update(context)
     return aiohttp_jinja2.render_template(template, request, full, status=status)

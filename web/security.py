@@ -8,8 +8,9 @@ import secrets
 from aiohttp import web
 from aiohttp_session import Session, get_session
 
-from web.errors import ApiError, Handler
+from web.handler import Handler
 from web.keys import AUTH, CONFIG
+from web.refusal import ApiError
 
 # No inline script or style anywhere: everything comes from /static.
 CONTENT_SECURITY_POLICY = (
