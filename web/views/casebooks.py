@@ -18,6 +18,7 @@ from projections.exports.casebook_pdf_archive import write_archive
 from web.calls import actor_of, participant_id, run, trial_of
 from web.downloads import stream_file
 from web.errors import WebRefusal
+from web.i18n import PageWords
 from web.pages import render
 from web.views.exports import as_of_param
 
@@ -37,7 +38,7 @@ def _pdf(data: bytes, name: str, headers: dict[str, str]) -> web.Response:
 async def participant_casebook(request: web.Request) -> web.Response:
     actor, trial = actor_of(request), trial_of(request)
     paper = await run(trial.casebook_paper, actor, participant_id(request), as_of_param(request))
-    data = await run(casebook_pdf, paper)
+    data = await run(casebook_pdf, paper, PageWords())
     headers = {"X-EDC-As-Of": str(paper.as_of), "X-EDC-View": paper.view}
     return _pdf(data, paper.file_name, headers)
 
@@ -63,9 +64,10 @@ async def site_archive(request: web.Request) -> web.StreamResponse:
     actor, trial = actor_of(request), trial_of(request)
     site = request.query.get("site") or None
     archive = await run(trial.site_archive, actor, site, as_of_param(request))
+    words = PageWords()
 
     def write(out: IO[bytes]) -> dict[str, Any]:
-        return write_archive(archive.cut, archive.site, archive.papers, out)
+        return write_archive(archive.cut, archive.site, archive.papers, out, w=words)
 
     return await stream_file(request, write, archive.file_name, "application/zip")
 
@@ -73,6 +75,6 @@ async def site_archive(request: web.Request) -> web.StreamResponse:
 @routes.get("/casebooks/annotated-crf.pdf", name="annotated_crf")
 async def annotated_crf(request: web.Request) -> web.Response:
     actor, trial = actor_of(request), trial_of(request)
-    cut, data = await run(trial.annotated_crf, actor, as_of_param(request))
+    cut, data = await run(trial.annotated_crf, actor, as_of_param(request), PageWords())
     headers = {"X-EDC-As-Of": str(cut.as_of), "X-EDC-View": cut.view.value}
     return _pdf(data, f"annotated-blank-crf-{cut.view}-{cut.as_of}.pdf", headers)
