@@ -101,13 +101,15 @@ class UnsavedTyping:
                 (user, path, now, sealed),
             )
 
-    def take(self, user: str, path: str) -> Fields | None:
-        """What `user` typed on the page at `path`, once: it is gone after this call."""
-        kept = self.take_post(user, path)
+    def take(self, user: str, path: str, action: str | None = None) -> Fields | None:
+        """What `user` typed on the page at `path` (posted to `action`, when given), once: it
+        is gone after this call."""
+        kept = self.take_post(user, path, action)
         return None if kept is None else kept.fields
 
-    def take_post(self, user: str, path: str) -> KeptPost | None:
-        """What `user` typed on the page at `path` and where it was posted, once."""
+    def take_post(self, user: str, path: str, action: str | None = None) -> KeptPost | None:
+        """What `user` typed on the page at `path` and where it was posted, once; when `action`
+        is given, only what was posted there (another form's typing stays for its own form)."""
         with self._db.transaction() as cur:
             row = cur.execute(
                 "SELECT kept_at, sealed FROM unsaved_typing WHERE user_name = ? AND form_path = ?",
@@ -115,13 +117,16 @@ class UnsavedTyping:
             ).fetchone()
             if row is None:
                 return None
+            kept_at, sealed = row
+            kept = self._unseal(user, path, sealed)
+            if kept is not None and action is not None and kept.action != action:
+                return None
             cur.execute(
                 "DELETE FROM unsaved_typing WHERE user_name = ? AND form_path = ?", (user, path)
             )
-        kept_at, sealed = row
         if self._now() - float(kept_at) > self._keep_s:
             return None
-        return self._unseal(user, path, sealed)
+        return kept
 
     def _seal(self, user: str, path: str, fields: Fields, action: str) -> str:
         plain = json.dumps({"user": user, "path": path, "action": action, "fields": fields})
@@ -184,12 +189,13 @@ async def keep_expired_post(
 
 
 async def take_typing(request: web.Request, user: str) -> MultiDict[str] | None:
-    """The typing kept for `user` on the page at this request's address, as posted fields,
-    or None. Call only once the account's access to the page is checked."""
+    """The typing kept for `user` on the page at this request's address and posted to that
+    address (a form page posting to itself), as posted fields, or None. Call only once the
+    account's access to the page is checked."""
     store = request.app.get(UNSAVED)
     if store is None:
         return None
-    kept = await run(store.take, user, request.path_qs)
+    kept = await run(store.take, user, request.path_qs, request.path)
     return None if kept is None else MultiDict(kept)
 
 
