@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 import sqlite3
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import web
 from edc.config import Settings
 from tests import factories
 from tests.app.conftest import NAMES
@@ -287,3 +289,14 @@ async def test_a_blinded_account_logging_in_after_an_unblinded_one_gets_nothing(
     assert NOTICE not in html and "other arm" not in html
     sign_in(browser, web_config, "monitor")
     assert "other arm" not in await (await browser.get(page)).text()
+
+
+def test_every_post_form_of_every_template_names_its_page() -> None:
+    # A form with a bare CSRF field would lead its ended-session save back to the address it
+    # posts to, not to the page it was on.
+    templates = Path(web.__file__).parent / "templates"
+    for template in sorted(templates.glob("*.html")):
+        text = template.read_text()
+        forms = len(re.findall(r'<form[^>]*method="post"', text))
+        assert text.count("{{ form_tokens }}") >= forms, template.name
+        assert 'name="csrf_token"' not in text, template.name
