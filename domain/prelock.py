@@ -26,9 +26,7 @@ CHECK_LABELS: dict[str, str] = {
     FOLLOW_UP: Message(
         "Every randomised participant has ended the study or reached the 1-year visit"
     ),
-    SIGNATURES: Message(
-        "Every randomised casebook is signed and no signature needs signing again"
-    ),
+    SIGNATURES: Message("Every randomised casebook is signed and no signature needs signing again"),
 }
 MAX_OVERRIDE = 500
 
@@ -67,9 +65,7 @@ def pre_lock_findings(
     for c in casebooks:
         if c.randomised and not (c.ended or c.last_visit_done):
             follow_up.append(
-                Message(
-                    "%(number)s: not ended and no 1-year visit", number=c.screening_number
-                )
+                Message("%(number)s: not ended and no 1-year visit", number=c.screening_number)
             )
         if c.invalid_signatures:
             signatures.append(
@@ -80,9 +76,7 @@ def pre_lock_findings(
                 )
             )
         elif c.randomised and not c.casebook_signed:
-            signatures.append(
-                Message("%(number)s: casebook not signed", number=c.screening_number)
-            )
+            signatures.append(Message("%(number)s: casebook not signed", number=c.screening_number))
     return {
         OPEN_QUERIES: tuple(open_queries),
         ARM_REVEALING_QUERIES: (ARM_REVEALING_QUERIES_OPEN,) if arm_revealing_queries_open else (),
