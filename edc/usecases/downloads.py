@@ -12,6 +12,7 @@ cases' own.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
@@ -23,6 +24,7 @@ from domain.roles import Role
 from edc.application import Trial
 from edc.data_kinds import authorize_read
 from edc.exports import store_reader
+from edc.operator import operator_actor
 from edc.permissions import Action, authorize, site_scope
 from edc.refusals import record_refusal
 from projections.exports import Cut, ExportKind, View, default_file_name, export
@@ -33,6 +35,7 @@ from projections.reports.output import SUFFIXES, ReportKind, write_report
 # The kinds of file, for the pages and commands that offer them.
 __all__ = [
     "SUFFIXES",
+    "Cut",
     "Download",
     "ExportKind",
     "ReportKind",
@@ -41,6 +44,7 @@ __all__ = [
     "casebook_download",
     "export_download",
     "export_view",
+    "operator_cut",
     "report_download",
     "report_of",
     "take_cut",
@@ -48,6 +52,8 @@ __all__ = [
 ]
 
 Writer = Callable[[IO[bytes]], dict[str, Any]]
+# Writes a file of a cut under a name (the name's ending chooses a format), returns its manifest.
+CutWriter = Callable[[Cut, IO[bytes], str], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -57,7 +63,10 @@ class Download:
 
     file_name: str
     cut: Cut
-    write: Writer
+    writer: CutWriter
+
+    def write(self, out: IO[bytes]) -> dict[str, Any]:
+        return self.writer(self.cut, out, self.file_name)
 
 
 def export_view(trial: Trial, actor: Actor, requested: str) -> View:
@@ -122,6 +131,16 @@ def take_cut(
     return cut
 
 
+def operator_cut(trial: Trial, requested_view: str, as_of: int | None, what: str) -> Cut:
+    """The cut the operator reads from the command line: the operator holds the store's files,
+    so may read either view; the trail still says who took an unblinded one."""
+    view = _view(requested_view)
+    cut = Cut.of(store_reader(trial), view, as_of)
+    if not view.blinded:
+        trial.record_unblinded_export(operator_actor(), what, cut.as_of, "command line")
+    return cut
+
+
 def export_download(
     trial: Trial,
     actor: Actor,
@@ -138,10 +157,12 @@ def export_download(
     authorize_read(trial, actor, kind)
     view = export_view(trial, actor, requested_view)
     cut = take_cut(trial, actor, view, as_of, what or kind.value, channel)
+    # Only trial-wide roles export today; a site role would get its own site's participants.
+    cut = dataclasses.replace(cut, site=site_scope(actor))
     name = default_file_name(kind, cut)
     if html and kind is ExportKind.DICTIONARY:
         name = name.removesuffix(".csv") + ".html"
-    return Download(name, cut, lambda out: export(kind, cut, out, name))
+    return Download(name, cut, functools.partial(export, kind))
 
 
 def report_of(name: str) -> tuple[ReportKind, str]:
@@ -171,7 +192,7 @@ def report_download(
     cut = take_cut(trial, actor, view, as_of, f"report {kind.value}", channel)
     cut = dataclasses.replace(cut, site=site_scope(actor))
     name = f"{kind.value}-{view.value}-{cut.as_of}{suffix}"
-    return Download(name, cut, lambda out: write_report(kind, cut, out, name))
+    return Download(name, cut, lambda cut, out, name: write_report(kind, cut, out, name))
 
 
 def casebook_download(
@@ -190,5 +211,5 @@ def archive_download(
     return Download(
         archive.file_name,
         archive.cut,
-        lambda out: write_archive(archive.cut, archive.site, archive.papers, out),
+        lambda cut, out, name: write_archive(cut, archive.site, archive.papers, out),
     )
