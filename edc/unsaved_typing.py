@@ -1,16 +1,18 @@
-"""The store of unsaved typing: what a person had typed into a form when the save found their
+"""The store of unsaved typing: what a person had typed into a page when its save found their
 session ended (web.unsaved keeps it and gives it back).
 
 It is not trial data and never enters the event store, and it is not a draft (a draft is a
 form saved incomplete, in the store, with its audit trail). It is kept in a small table of its
 own (`unsaved.sqlite` in the data directory, or a table of the PostgreSQL database), sealed with
-the session key, bound to the account and to the form's address, for at most `KEEP_SECONDS`.
+the session key, bound to the account and to the address of the page the form was on, for at
+most `KEEP_SECONDS`.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import NamedTuple
 
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -30,6 +32,13 @@ SCHEMA = (
 )
 
 
+class KeptPost(NamedTuple):
+    """What was typed on a page, and the address the form posted it to."""
+
+    action: str
+    fields: Fields
+
+
 class UnsavedTyping:
     """The store of unsaved typing (see the module's docstring)."""
 
@@ -42,10 +51,11 @@ class UnsavedTyping:
         with self._db.transaction() as cur:
             cur.execute(SCHEMA)
 
-    def keep(self, user: str, path: str, fields: Fields) -> None:
-        """Keep `fields` for `user` on the form at `path`, replacing what was kept there."""
+    def keep(self, user: str, path: str, fields: Fields, action: str | None = None) -> None:
+        """Keep `fields` for `user` on the page at `path` (posted to `action`, by default the
+        page itself), replacing what was kept there."""
         now = self._now()
-        sealed = self._seal(user, path, fields)
+        sealed = self._seal(user, path, fields, path if action is None else action)
         with self._db.transaction() as cur:
             cur.execute("DELETE FROM unsaved_typing WHERE kept_at < ?", (now - self._keep_s,))
             cur.execute(
@@ -55,8 +65,15 @@ class UnsavedTyping:
                 (user, path, now, sealed),
             )
 
-    def take(self, user: str, path: str) -> Fields | None:
-        """What `user` typed on the form at `path`, once: it is gone after this call."""
+    def take(self, user: str, path: str, action: str | None = None) -> Fields | None:
+        """What `user` typed on the page at `path` (posted to `action`, when given), once: it
+        is gone after this call."""
+        kept = self.take_post(user, path, action)
+        return None if kept is None else kept.fields
+
+    def take_post(self, user: str, path: str, action: str | None = None) -> KeptPost | None:
+        """What `user` typed on the page at `path` and where it was posted, once; when `action`
+        is given, only what was posted there (another form's typing stays for its own form)."""
         with self._db.transaction() as cur:
             row = cur.execute(
                 "SELECT kept_at, sealed FROM unsaved_typing WHERE user_name = ? AND form_path = ?",
@@ -64,19 +81,22 @@ class UnsavedTyping:
             ).fetchone()
             if row is None:
                 return None
+            kept_at, sealed = row
+            kept = self._unseal(user, path, sealed)
+            if kept is not None and action is not None and kept.action != action:
+                return None
             cur.execute(
                 "DELETE FROM unsaved_typing WHERE user_name = ? AND form_path = ?", (user, path)
             )
-        kept_at, sealed = row
         if self._now() - float(kept_at) > self._keep_s:
             return None
-        return self._unseal(user, path, sealed)
+        return kept
 
-    def _seal(self, user: str, path: str, fields: Fields) -> str:
-        plain = json.dumps({"user": user, "path": path, "fields": fields})
+    def _seal(self, user: str, path: str, fields: Fields, action: str) -> str:
+        plain = json.dumps({"user": user, "path": path, "action": action, "fields": fields})
         return self._fernet.encrypt(plain.encode()).decode()
 
-    def _unseal(self, user: str, path: str, sealed: str) -> Fields | None:
+    def _unseal(self, user: str, path: str, sealed: str) -> KeptPost | None:
         # The owner and the form are sealed in too: a row moved to another account or form in
         # the table is worth nothing.
         try:
@@ -85,7 +105,8 @@ class UnsavedTyping:
             return None
         if kept.get("user") != user or kept.get("path") != path:
             return None
-        return [(str(name), str(value)) for name, value in kept.get("fields", [])]
+        fields = [(str(name), str(value)) for name, value in kept.get("fields", [])]
+        return KeptPost(str(kept.get("action", path)), fields)
 
 
 def open_unsaved_database(settings: Settings) -> ViewDatabase:
