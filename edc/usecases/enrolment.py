@@ -234,7 +234,7 @@ class EnrolmentUseCases(TrialBase):
             participant,
             blinded=actor.blinded,
             arm=arm,
-            open_queries=open_query_counts(self, participant.id),
+            open_queries=open_query_counts(self, actor, participant.id),
             arm_revealing=record,
         )
 
