@@ -9,10 +9,10 @@ from aiohttp import web
 
 from domain.protocol import VISITS
 from edc.permissions import Action, may
+from edc.usecases.downloads import unblinded_views_allowed
 from web import read_choice
 from web.calls import actor_of, run, trial_of
 from web.charts import bars, months_between
-from web.downloads import unblinded_views_allowed
 from web.pages import render
 
 routes = web.RouteTableDef()
