@@ -8,10 +8,10 @@ from typing import Any
 from aiohttp import web
 
 from edc.permissions import Action, may
+from edc.usecases.downloads import unblinded_views_allowed
 from web import read_choice
 from web.calls import actor_of, run, trial_of
 from web.charts import bars, months_between
-from web.downloads import unblinded_views_allowed
 from web.pages import render
 
 routes = web.RouteTableDef()
