@@ -23,6 +23,7 @@ from domain.errors import EdcError, FormInvalid, NotFound, PermissionDenied, Sta
 from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, FORMS, REPEATING_FORM_KEY_ITEM
 from domain.text import require_text
+from domain.wording import Message
 
 MAX_QUERY_TEXT = 2000
 
@@ -47,7 +48,7 @@ def query_text(text: object, what: str, *, required: bool = True) -> str:
 def query_sheet_key(participant: Participant, form: str, item: str, week: int | None) -> str:
     """Check the form and item exist and return the sheet the query is about."""
     if form not in FORMS:
-        raise NotFound(f"There is no form called {form!r}.")
+        raise NotFound(Message("There is no form called %(form)s.", form=repr(form)))
     if form in ARM_REVEALING_FORMS:
         raise EdcError(f"The {FORM_LABELS[form]} form reveals the arm: it is not queried here.")
     return queried_sheet_key(form, item, week, participant.sheets)

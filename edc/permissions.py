@@ -8,6 +8,7 @@ from domain.actor import Actor
 from domain.errors import NotFound, PermissionDenied
 from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS
 from domain.roles import SITE_ROLES, Role
+from domain.wording import Message
 
 
 class Action(StrEnum):
@@ -131,7 +132,7 @@ def check_blind(actor: Actor, form: str | None, *, as_missing: bool = False) -> 
     """
     if actor.blinded and form in ARM_REVEALING_FORMS:
         if as_missing:
-            raise NotFound(f"There is no form called {form!r}.")
+            raise NotFound(Message("There is no form called %(form)s.", form=repr(form)))
         raise PermissionDenied(
             f"Blinded accounts may not see or work with the {FORM_LABELS[form]} form: "
             "it reveals the arm."

@@ -26,6 +26,7 @@ from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, FORMS
 from domain.refusal_log import CommandRefused
 from domain.roles import SITE_ROLES, Role
 from domain.site_register import SiteRegister
+from domain.wording import Message
 from edc.audit.reading import (
     aggregate_notifications,
     notifications_concerning,
@@ -68,7 +69,7 @@ class TrailFilter:
     ) -> None:
         check_blind(actor, form)
         if form is not None and form not in FORMS:
-            raise NotFound(f"There is no form called {form!r}.")
+            raise NotFound(Message("There is no form called %(form)s.", form=repr(form)))
         if item is not None:
             forms = [form] if form else [f for f in FORMS if may_see_form(actor, f)]
             if not any(item in {spec.name for spec in ITEMS.get(f, ())} for f in forms):
@@ -139,7 +140,7 @@ class AuditUseCases(TrialBase):
         """Every value one item had: old -> new, who, role, site, UTC time and reason."""
         check_blind(actor, form)
         if form not in FORMS:
-            raise NotFound(f"There is no form called {form!r}.")
+            raise NotFound(Message("There is no form called %(form)s.", form=repr(form)))
         participant = self._participant(participant_id)
         authorize(actor, Action.VIEW_AUDIT, site=participant.site)
         if item not in {spec.name for spec in ITEMS.get(form, ())}:

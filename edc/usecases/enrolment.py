@@ -15,6 +15,7 @@ from domain.minimisation import factor_levels
 from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, FORMS
 from domain.reasons import Reason
+from domain.wording import Message
 from edc.base import TrialBase
 from edc.concurrency import retry_on_conflict
 from edc.permissions import Action, authorize, check_blind, check_site, site_scope
@@ -69,7 +70,7 @@ class EnrolmentUseCases(TrialBase):
         at = self.clock()
         check_blind(actor, form)
         if form not in FORMS:
-            raise NotFound(f"There is no form called {form!r}.")
+            raise NotFound(Message("There is no form called %(form)s.", form=repr(form)))
         participant = self._participant(participant_id)
         authorize(actor, Action.ENTER_FORM, site=participant.site, form=form)
         self.check_database_open()
@@ -244,10 +245,10 @@ class EnrolmentUseCases(TrialBase):
         a blinded account is refused an arm-revealing form before anything is read."""
         check_blind(actor, form, as_missing=True)
         if form not in FORMS:
-            raise NotFound(f"There is no form called {form!r}.")
+            raise NotFound(Message("There is no form called %(form)s.", form=repr(form)))
         view = self.get_participant(actor, participant_id)
         if form not in view["forms"]:
-            raise NotFound(f"There is no form called {form!r}.")
+            raise NotFound(Message("There is no form called %(form)s.", form=repr(form)))
         return view
 
     @logs_refusals

@@ -12,6 +12,7 @@ from domain.errors import AuthenticationFailed, NotFound, PermissionDenied, Stat
 from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, FORMS
 from domain.signing import content_hash
+from domain.wording import Message
 from edc.base import TrialBase
 from edc.concurrency import retry_on_conflict
 from edc.permissions import Action, authorize, check_blind, check_site
@@ -25,7 +26,7 @@ DATABASE_LOCK_REASON = "database lock: the data are frozen for the analysis"
 
 def check_form_name(form: str) -> None:
     if form not in FORMS:
-        raise NotFound(f"There is no form called {form!r}.")
+        raise NotFound(Message("There is no form called %(form)s.", form=repr(form)))
 
 
 class ReviewUseCases(TrialBase):

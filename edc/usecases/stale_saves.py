@@ -14,6 +14,7 @@ from domain.errors import NotFound
 from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, FORMS, REPEATING_FORM_KEY_ITEM
 from domain.stale_merge import SheetVersion, base_and_changes, merge
+from domain.wording import Message
 from edc.base import TrialBase
 from edc.permissions import Action, authorize, check_blind, check_site
 from edc.refusals import logs_refusals
@@ -36,7 +37,7 @@ class StaleSaveUseCases(TrialBase):
         either side changed, the form's current `version` and the sheet as it now stands."""
         check_blind(actor, form)
         if form not in FORMS:
-            raise NotFound(f"There is no form called {form!r}.")
+            raise NotFound(Message("There is no form called %(form)s.", form=repr(form)))
         participant = self._participant(participant_id)
         authorize(actor, Action.VIEW_CLINICAL)
         check_site(actor, participant.site)

@@ -145,7 +145,9 @@ async def crawl(
     start: tuple[str, ...] = ("/",),
     api_paths: tuple[str, ...] = (),
     limit: int = 3000,
+    pages: dict[str, str] | None = None,
 ) -> CrawlResult:
+    """Visit everything reachable from `start`; `pages` (if given) receives each HTML page."""
     result = CrawlResult()
     queue: deque[str] = deque(start)
     probed: set[str] = set()
@@ -177,6 +179,8 @@ async def crawl(
             result.participants.update(UUID_IN_PATH.findall(text))
             result.participants.update(m for m in re.findall(r'"id": ?"([0-9a-f-]{36})"', text))
             if response.content_type == "text/html":
+                if pages is not None:
+                    pages[path] = text
                 parser = _Links()
                 parser.feed(text)
                 for href in parser.links:

@@ -11,10 +11,15 @@ reported too.
 from __future__ import annotations
 
 import re
+from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
 
 import jinja2
+from babel.messages.pofile import read_po
+
+from domain.protocol import STUDY_NAME
+from web.i18n import DOMAINS, po_path
 
 TEMPLATES = Path(__file__).parents[2] / "web" / "templates"
 READ_ATTRIBUTES = frozenset({"aria-label", "title", "placeholder", "alt"})
@@ -107,3 +112,64 @@ def visible_text(html: str) -> str:
     parser.feed(re.sub(r"<(script|style)\b.*?</\1>", "", html, flags=re.S))
     parser.close()
     return " ".join(" ".join(parser.found).split())
+
+
+# ---- English left on a page shown in Danish -------------------------------------------------
+
+# What stays the same in Danish: the trial's registered title, names of standards and units.
+ALLOWED_ENGLISH = (
+    STUDY_NAME,
+    *PROPER_NAMES,
+    "EQ-5D",
+    "Roland-Morris",
+    "ODM",
+    "CSV",
+    "JSON",
+)
+_WORD = re.compile(r"[A-Za-zÆØÅæøåÉé]+(?:['\u2019-][A-Za-zÆØÅæøå]+)*|\S")
+
+
+@cache
+def _vocabularies() -> tuple[frozenset[str], frozenset[str]]:
+    """The words of the catalogues' English that their Danish never uses, and the words both
+    use ("for", "status")."""
+    english: set[str] = set()
+    danish: set[str] = set()
+    for domain in DOMAINS:
+        with po_path("da", domain).open("rb") as po:
+            for message in read_po(po, locale="da", domain=domain):
+                ids = message.id if isinstance(message.id, tuple) else (message.id,)
+                strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                for text in ids:
+                    english.update(w.lower() for w in _words(re.sub(r"%\(\w+\)s", " ", text)))
+                for text in strings:
+                    danish.update(w.lower() for w in _words(re.sub(r"%\(\w+\)s", " ", text or "")))
+    return frozenset(english - danish), frozenset(english & danish)
+
+
+def _words(text: str) -> list[str]:
+    return [token for token in _WORD.findall(text) if LETTER.match(token)]
+
+
+def english_runs(text: str, typed: tuple[str, ...] = ()) -> list[str]:
+    """Runs of words holding two or more English words (words of the catalogues' English that
+    their Danish never uses; words both languages use, such as "for" or "status", may join a
+    run but do not count) in a page's visible text: what a Danish reader meets untranslated.
+    Codes (item names, ALL CAPS), the allowed names and what people typed are left out."""
+    for allowed in (*ALLOWED_ENGLISH, *typed):
+        text = text.replace(allowed, " ")
+    english, shared = _vocabularies()
+    runs: set[str] = set()
+    run: list[str] = []
+    count = 0
+    for token in [*_WORD.findall(text), "."]:
+        word = token.lower()
+        is_code = (token.isupper() and len(token) > 1) or "_" in token
+        if LETTER.match(token) and not is_code and (word in english or word in shared):
+            run.append(token)
+            count += word in english
+            continue
+        if count >= 2:
+            runs.add(" ".join(run))
+        run, count = [], 0
+    return sorted(runs)

@@ -24,6 +24,7 @@ from edc.permissions import FORM_WRITERS, Action, may
 from web.calls import actor_of, participant_id, run, trial_of
 from web.crf_fields import derived_rows, display, fields, posted_text, sections
 from web.errors import ApiError
+from web.i18n import N_
 from web.instruments import instrument_wording
 from web.numbers import whole_number
 from web.pages import flash, form_text, render, url_for
@@ -58,7 +59,8 @@ def _sheet(form: str, state: dict[str, Any], week: int | None) -> dict[str, Any]
 
 
 # What one repeat of a repeating form is called on its page: (one, several).
-_REPEAT_WORDS = {"weekly": ("week", "weeks"), "adverse_event": ("event", "events")}
+# Marked here, translated where shown (`words`).
+_REPEAT_WORDS = {"weekly": (N_("week"), N_("weeks")), "adverse_event": (N_("event"), N_("events"))}
 
 
 async def _load(
