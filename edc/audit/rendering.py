@@ -19,6 +19,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.blinding import CLASSIFICATION
+from domain.event_words import event_words, split_words
 from domain.participant import Participant
 from domain.protocol import FORM_LABELS, REASON_LABELS, VISIT_BY_KEY, VISIT_OF_FORM, ReasonCode
 from domain.visit_records import MISSED_REASON_LABELS
@@ -39,6 +40,7 @@ _STRUCTURAL = frozenset(
 )
 _SUMMARY_CHANGES = 3
 
+<<<<<<< HEAD
 # What each event says in the trial's words, for events without wording of their own (a
 # milestone's `WORDS`). The one place the trail's event names are worded: pages never show a
 # class name. An event class added later without an entry reads as its name split into words.
@@ -128,6 +130,8 @@ EVENT_WORDS: dict[str, str] = {
     "User.AllTokensRevoked": "All API tokens revoked",
     "CommandRefused": "Action refused",
 }
+=======
+>>>>>>> main
 # A browser session's start and end in words. The session's id is the key its cookie opens, so
 # the trail never prints it: it names the session by a short reference derived from the id (the
 # same on the login and on the logout that ends it), which lets a monitor pair the two.
@@ -218,20 +222,6 @@ def event_type_name(cls: type) -> str:
     return cls.__qualname__
 
 
-def event_words(cls: type) -> str:
-    """What happened in the trial's words: a milestone's own wording (its `WORDS`), else the
-    event's wording here, else its name in words."""
-    words = getattr(cls, "WORDS", None)
-    if isinstance(words, str):
-        return words
-    return EVENT_WORDS.get(cls.__qualname__) or _split_words(cls.__name__)
-
-
-def event_type_words(event_type: str) -> str:
-    """The words of an event type given by name (`Participant.FormCorrected`)."""
-    return EVENT_WORDS.get(event_type) or _split_words(event_type.rpartition(".")[2])
-
-
 def event_type_choices(classes: Iterable[type]) -> list[tuple[str, str]]:
     """(filter value, words) per event type a reader may filter by, in the order of the words.
 
@@ -251,17 +241,13 @@ def event_type_choices(classes: Iterable[type]) -> list[tuple[str, str]]:
     )
 
 
-def _split_words(name: str) -> str:
-    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).capitalize()
-
-
 def reason_words(reason: Mapping[str, Any] | None, translate: Callable[[str], str] = str) -> str:
     """A row's reason in words: the reason code's label and the text given, if any.
     `translate` puts the label in the reader's language (the text stays as typed)."""
     if not reason:
         return ""
     code, text = reason.get("code"), (reason.get("text") or "").strip()
-    label = REASON_WORDS.get(code, _split_words(str(code)).replace("_", " ")) if code else ""
+    label = REASON_WORDS.get(code, split_words(str(code)).replace("_", " ")) if code else ""
     label = translate(label) if label else ""
     return f"{label}: {text}" if label and text else label or text
 

@@ -216,7 +216,8 @@ class QueryUseCases(TrialBase):
             participant, record, query, correction, answer, expected_version, actor, at
         )
         query.answer(answer, changes, actor, at)
-        self.save(record, query)
+        # The record's rules are the participant's: guarded by the version they were read at.
+        self.save(record, query, preconditions={participant.id: participant.version})
         return query_view(query)
 
     @logs_refusals

@@ -21,14 +21,15 @@ from domain.actor import Actor
 from domain.arm_revealing import ArmRevealingRecord, arm_revealing_record_id
 from domain.errors import Locked
 from domain.participant import Participant
-from edc.application import Trial
+from edc.application import SYSTEM, Trial
 from edc.audit.chain import verify
 from edc.audit.preconditions import PreconditionChanged
 from edc.audit.store import chain_recorder
 from edc.base import TrialBase
 from edc.bootstrap import build_trial
 from edc.config import Settings
-from tests.app.conftest import Accounts, StepClock
+from tests import factories
+from tests.app.conftest import PASSWORD, Accounts, StepClock
 from tests.app.journeys import randomised
 
 DEVIATION = {
@@ -69,6 +70,13 @@ def apps(settings: Settings, clock: StepClock) -> Iterator[tuple[Interleaved, Tr
     yield trial, other
     other.close()
     trial.close()
+
+
+def unblinded(trial: Trial, name: str, role: str, site: str | None) -> Actor:
+    trial.add_user(
+        SYSTEM, name, role, PASSWORD, site=site, blinded=False, blinding_reason="handles harms"
+    )
+    return trial.actor_for(name)
 
 
 def adherence_for(arm: str) -> dict[str, Any]:
@@ -197,3 +205,31 @@ def test_a_save_on_a_version_that_moved_on_stores_nothing_and_the_chain_stays_wh
     trial.save(record(), preconditions={pid: version, UUID(int=1): 0})
     assert chain_recorder(trial).event_count() == stored + 1
     assert verify(trial).ok
+
+
+def test_a_query_answer_correcting_an_adverse_event_is_refused_when_the_lock_comes_in_between(
+    apps: tuple[Interleaved, Trial], staff: dict[str, Actor]
+) -> None:
+    trial, other = apps
+    site_staff, data_manager = staff["site_staff"], staff["data_manager"]
+    investigator = unblinded(trial, "uffe", "investigator", "RINGE")
+    monitor = unblinded(trial, "ulla", "monitor", None)
+    pid, _arm = randomised(trial, site_staff)
+    trial.record_form(
+        investigator, pid, "adverse_event", factories.adverse_event(), expected_version=0
+    )
+    raised = trial.raise_query(monitor, pid, "adverse_event", "AE_SEVERITY", "Moderate?", week=1)
+    trial.before_saving(ArmRevealingRecord, lambda: other.lock_participant(data_manager, pid))
+
+    with pytest.raises(Locked):
+        trial.answer_query(
+            investigator,
+            raised["id"],
+            "Moderate per the discharge letter.",
+            expected_version=1,
+            as_left={"AE_SEVERITY": "moderate"},
+        )
+
+    record = trial.load_arm_revealing_record(pid)
+    assert record is not None and record.sheets["adverse_event:01"]["AE_SEVERITY"] == "mild"
+    assert trial.get_query(monitor, raised["id"])["status"] == "open"
