@@ -3,8 +3,9 @@
 Every method takes the view to read, "blinded" or "unblinded"; the caller chooses it from the
 actor (`actor.blinded`). A blinded read touches only the blinded tables, which hold nothing
 arm-revealing. An unblinded read combines the blinded tables with the unblinded model's own
-(arm, emergency unblinding, the arm-revealing forms with their signatures, locks and SDV). Site filtering is offered here; who may see which site
-is the caller's permission check. Results are plain dicts and lists.
+(arm, emergency unblinding, the arm-revealing forms with their signatures, locks and SDV). Site
+filtering is offered here; who may see which site is the caller's permission check. Results
+are plain dicts and lists.
 """
 
 from __future__ import annotations
@@ -168,7 +169,10 @@ class ReadModels:
             locked_forms |= {
                 r["form"]
                 for r in self._rows(
-                    model, "locks", "participant_id = ? AND locked = ? AND form IS NOT NULL", (pid, 1)
+                    model,
+                    "locks",
+                    "participant_id = ? AND locked = ? AND form IS NOT NULL",
+                    (pid, 1),
                 )
             }
             verified |= {
@@ -311,11 +315,14 @@ class ReadModels:
         ]
 
     def locks(self, view: str, participant: str | None = None) -> list[dict[str, Any]]:
-        where, params = "locked = ?", (1,)
+        where: str = "locked = ?"
+        params: tuple[Any, ...] = (1,)
         if participant is not None:
             where, params = "participant_id = ? AND locked = ?", (str(participant), 1)
         rows = [
-            row for model in self._review_models(view) for row in self._rows(model, "locks", where, params)
+            row
+            for model in self._review_models(view)
+            for row in self._rows(model, "locks", where, params)
         ]
         return sorted(rows, key=lambda row: row["position"])
 

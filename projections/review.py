@@ -35,7 +35,9 @@ def form_scope(participant_id: str, form: str) -> str:
 # ---- rows, the same in both models -------------------------------------------------------
 
 
-def signature_row(pid: str, number: int, form: str | None, event: Any, at: str, position: int) -> Row:
+def signature_row(
+    pid: str, number: int, form: str | None, event: Any, at: str, position: int
+) -> Row:
     return {
         "participant_id": pid,
         "number": number,
@@ -132,7 +134,9 @@ class ReviewProjection:
         form = event.form if event.scope != CASEBOOK else None
         participant["valid_signatures"][str(number)] = form
         batch.touch_participant(participant)
-        batch.signatures.put(signature_row(participant["id"], number, form, event, self._at, position))
+        batch.signatures.put(
+            signature_row(participant["id"], number, form, event, self._at, position)
+        )
 
     def invalidate_signatures(self, batch: Batch, participant: Row, form: str, event: Any) -> None:
         """The first change to signed content invalidates the signature, naming the change."""

@@ -58,8 +58,10 @@ def _agrees(
     participant = trial.load_participant(pid)
     record = trial.load_arm_revealing_record(pid)
     assert record is not None
+    allocation = trial.load_allocation()
+    assert allocation is not None
     expected = participant_view(
-        participant, blinded=False, arm=trial.load_allocation().arm_of(pid), arm_revealing=record
+        participant, blinded=False, arm=allocation.arm_of(pid), arm_revealing=record
     )
     shown = models.participant("unblinded", p)
     assert shown is not None
@@ -166,9 +168,7 @@ def test_signing_verifying_and_locking_an_adverse_event_as_the_application_shows
     assert {view: read_models.dump(view) for view in ("blinded", "unblinded")} == built
 
 
-def _blinded_reading(
-    trial: Trial, models: ReadModels, readers: list[Actor]
-) -> dict[str, Any]:
+def _blinded_reading(trial: Trial, models: ReadModels, readers: list[Actor]) -> dict[str, Any]:
     """Everything blinded readers are shown from the read models: every work list with its
     counts, the participant list, each participant, and every row of the blinded tables."""
     shown: dict[str, Any] = {"tables": models.dump("blinded")}
