@@ -14,8 +14,8 @@ from typing import Any
 from domain.allocation import Allocation
 from domain.arm_revealing import ArmRevealingRecord
 from projections.audit_rows import EventKind, index_rows, participant_of
-from projections.batch import _SORTED, ParticipantCache, Row, RowCache
-from projections.consort import adherence_received, arm_record
+from projections.batch import ParticipantCache, Row, RowCache
+from projections.consort import adherence_received
 from projections.db import Cursor
 from projections.schema import insert_sql
 from projections.spec import ViewSpec
@@ -33,7 +33,6 @@ class ArmBatch:
         self.adherence = RowCache(cur, view, "adherence")
         self.revelations: list[tuple[Any, ...]] = []
         self.audit: list[tuple[Any, ...]] = []
-        self.consort: list[tuple[Any, ...]] = []
 
     def flush(self) -> None:
         with self.cur.pipeline():
@@ -44,7 +43,6 @@ class ArmBatch:
         self.adherence.flush()
         self.cur.executemany(insert_sql(self.view, "revelations"), self.revelations)
         self.cur.executemany(insert_sql(self.view, "audit"), self.audit)
-        self.cur.executemany(insert_sql(self.view, "consort"), self.consort)
 
 
 class ArmProjector:
@@ -97,7 +95,6 @@ class ArmProjector:
                 "user_name": event.actor.get("user"),
             }
         )
-        self._record_arm(batch, pid, position, arm)
 
     def _revealed(self, batch: ArmBatch, position: int, event: Allocation.ArmRevealed) -> None:
         batch.revelations.append(
@@ -145,14 +142,3 @@ class ArmProjector:
             if received != allocation["received"]:
                 allocation["received"] = received
                 batch.allocations.touch(allocation)
-        self._record_arm(batch, pid, position, allocation["arm"])
-
-    def _record_arm(self, batch: ArmBatch, pid: str, position: int, arm: str) -> None:
-        """The participant's arm-revealing CONSORT record (arm, receipt, stopping, harms)."""
-        batch.adherence.select("participant_id = ?", (pid,))
-        sheets = {
-            key[1]: row["items"]
-            for key, row in batch.adherence.rows.items()
-            if key[0] == pid and row is not None
-        }
-        batch.consort.append((pid, position, _SORTED.encode(arm_record(arm, sheets))))
