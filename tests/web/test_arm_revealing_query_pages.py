@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from domain.prelock import ARM_REVEALING_QUERIES_OPEN
 from edc.application import SYSTEM
 from tests import factories
 from tests.app.conftest import PASSWORD
@@ -170,3 +171,15 @@ async def test_the_casebook_pdf_has_it_for_unblinded_readers_only(
     blinded = pdf_text(await (await mona.get(link)).read())
     assert "Moderate?" not in blinded and "AE_SEVERITY" not in blinded
     assert "queries: 0 (0 not closed)" in blinded
+
+
+async def test_the_lock_page_tells_a_blinded_data_manager_only_that_some_are_open(
+    make_client: MakeClient, web_config: WebConfig, raised: dict[str, str]
+) -> None:
+    dana = await make_client()
+    sign_in(dana, web_config, "data_manager")
+    page = await (await dana.get("/database")).text()
+    check = page.split('id="check-arm_revealing_queries"', 1)[1].split("</fieldset>", 1)[0]
+    assert ARM_REVEALING_QUERIES_OPEN in check and 'name="override_arm_revealing_queries"' in check
+    assert "AE_SEVERITY" not in page and "adverse" not in _main(page).lower()
+    assert "Shown to unblinded accounts only" not in page
