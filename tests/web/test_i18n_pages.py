@@ -11,10 +11,12 @@ import pytest
 from babel.messages.pofile import read_po
 
 from domain import crf
+from tests import factories
 from tests.app.conftest import StepClock
 from tests.web.conftest import Client, MakeClient, csrf_of, sign_in
 from tests.web.crawl import crawl
 from tests.web.store import Seeded
+from tests.web.test_forms import as_post
 from tests.web.untranslated import english_runs, visible_text
 from web.config import WebConfig
 from web.i18n import COOKIE, DOMAINS, po_path
@@ -302,10 +304,10 @@ async def test_validation_messages_with_values_are_danish(
 ) -> None:
     token = sign_in(client, web_config, "site_staff")
     await client.post("/language", data={"csrf_token": token, "lang": "da"})
-    path = f"/participants/{seeded.randomised}/forms/week10"
-    token = await csrf_of(client, path)
-    bad = await client.post(path, data={"csrf_token": token, "PAIN_MEDICATION": ["none", "nsaid"]})
+    path = f"/participants/{seeded.screened}/forms/mri"
+    items = factories.mri(MRI_DATE="2024-13-45", MODIC_TYPE="", MODIC_LEVELS=["L4/L5"])
+    bad = await client.post(path, data=as_post(items, csrf_token=token, expected_version="0"))
     text = visible_text(await bad.text())
     assert bad.status == 422
-    assert "Ingen kan ikke kombineres med et lægemiddel" in text
+    assert "Skal udfyldes, når der er Modic-forandringer" in text
     assert english_runs(text) == []

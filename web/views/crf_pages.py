@@ -25,6 +25,7 @@ from web.calls import actor_of, participant_id, run, trial_of
 from web.crf_fields import derived_rows, display, fields, posted_text, sections
 from web.errors import ApiError
 from web.i18n import N_
+from web.i18n import gettext as _
 from web.instruments import instrument_wording
 from web.numbers import whole_number
 from web.pages import flash, form_text, render, url_for
@@ -365,7 +366,9 @@ async def save_form(request: web.Request) -> web.Response:
             unchosen=unchosen,
             seen=seen,
             status=422,
-            message="For each item you and a colleague both changed, choose whose value to keep.",
+            message=_(
+                "For each item you and a colleague both changed, choose whose value to keep."
+            ),
         )
     confirmed = form_text(post, "confirm_warnings", 5) == "yes"
     if not confirmed:
@@ -377,7 +380,7 @@ async def save_form(request: web.Request) -> web.Response:
             return await again(
                 warnings=warnings,
                 confirm=True,
-                message="Please check the highlighted items and confirm to save.",
+                message=_("Please check the highlighted items and confirm to save."),
             )
     try:
         await run(
@@ -395,7 +398,7 @@ async def save_form(request: web.Request) -> web.Response:
             errors=error.fields,
             confirm=confirmed,
             status=422,
-            message="The form was not saved: please correct the items marked below.",
+            message=_("The form was not saved: please correct the items marked below."),
         )
     except ReasonRequired as error:
         return await again(
