@@ -26,8 +26,8 @@ from edc.application import Trial
 from edc.audit import anchors
 from edc.bootstrap import build_trial
 from edc.config import Settings
+from edc.usecases.downloads import casebook_download
 from projections.exports import manifest_json
-from projections.exports.casebook_pdf import casebook_pdf
 from projections.exports.casebook_pdf_archive import write_archive
 from projections.exports.manifest import DigestingWriter, build_manifest
 
@@ -75,9 +75,9 @@ def cmd_participant(args: argparse.Namespace, settings: Settings) -> int:
     def write(trial: Trial, out: IO[bytes], name: str) -> dict[str, Any]:
         actor = trial.actor_for(args.user)
         pid = find_participant(trial, args.participant)
-        paper = trial.casebook_paper(actor, pid, args.as_of, CHANNEL)
+        paper, data = casebook_download(trial, actor, pid, args.as_of, CHANNEL)
         target = DigestingWriter(out)
-        target.write(casebook_pdf(paper))
+        target.write(data)
         cut = trial.casebook_cut(actor, paper.as_of)
         manifest = build_manifest(cut, "casebook", {name: target.digest})
         return {**manifest, "participant": paper.participant["screening_number"]}

@@ -3,22 +3,20 @@
 Every method takes the view to read, "blinded" or "unblinded"; the caller chooses it from the
 actor (`actor.blinded`). A blinded read touches only the blinded tables, which hold nothing
 arm-revealing. An unblinded read combines the blinded tables with the unblinded model's own
-(arm, emergency unblinding, adherence). Site filtering is offered here; who may see which site
-is the caller's permission check. Results are plain dicts and lists.
+(arm, emergency unblinding, the arm-revealing forms with their signatures, locks and SDV). Site
+filtering is offered here; who may see which site is the caller's permission check. Results
+are plain dicts and lists.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from domain.protocol import ARM_REVEALING_FORMS, FORMS, REPEATING_FORM_KEY_ITEM, TIME_ZONE
+from domain.protocol import ARM_REVEALING_FORMS, FORMS, REPEATING_FORM_KEY_ITEM
 from domain.randomisation_deviation import randomisation_deviations_of
 from projections.batch import decode
-from projections.consort import check_consort, count_consort
 from projections.db import ViewDatabase
 from projections.schema import SCHEMA_VERSION, TRACKING_TABLE, columns, table_name
 from projections.spec import BLINDED, UNBLINDED, VIEW_NAMES, view_spec
@@ -68,7 +66,7 @@ class ReadModels:
     @staticmethod
     def _summary(row: dict[str, Any]) -> dict[str, Any]:
         summary = dict(row)
-        for internal in ("consort", "seq", "last_position", "signature_count", "valid_signatures"):
+        for internal in ("seq", "last_position", "signature_count", "valid_signatures"):
             summary.pop(internal, None)
         summary["mri_eligible"] = bool(row["mri_eligible"])
         summary["included"] = bool(row["included"])
@@ -145,7 +143,7 @@ class ReadModels:
             by_form.setdefault(sheet["form"], []).append(sheet)
         result = self._summary(row)
         visible = [f for f in FORMS if not (view == BLINDED and f in ARM_REVEALING_FORMS)]
-        badges = self._badges(row)
+        badges = self._badges(row, view)
         result["forms"] = {
             form: {**self._form(form, by_form.get(form, []), row), **badges(form)}
             for form in visible
@@ -154,33 +152,57 @@ class ReadModels:
             result.update(self._arms(row["id"]).get(row["id"], _NO_ARM))
         return result
 
-    def _badges(self, row: dict[str, Any]) -> Callable[[str], dict[str, Any]]:
+    def _review_models(self, view: str) -> tuple[str, ...]:
+        """The models whose review tables (signatures, locks, sdv) a reader takes: the blinded
+        one, and for unblinded readers the arm-revealing forms' own as well."""
+        return (BLINDED,) if _view(view) == BLINDED else (BLINDED, UNBLINDED)
+
+    def _badges(self, row: dict[str, Any], view: str) -> Callable[[str], dict[str, Any]]:
         """Per form: locked, signed (by a still-valid signature), verified, open queries."""
         pid = row["id"]
-        locked_forms = {
-            r["form"]
-            for r in self._rows(
-                BLINDED, "locks", "participant_id = ? AND locked = ? AND form IS NOT NULL", (pid, 1)
-            )
-        }
-        verified = {
-            r["form"]
-            for r in self._rows(BLINDED, "sdv", "participant_id = ? AND verified = ?", (pid, 1))
-        }
+        locked_forms: set[str] = set()
+        verified: set[str] = set()
+        for model in self._review_models(view):
+            locked_forms |= {
+                r["form"]
+                for r in self._rows(
+                    model,
+                    "locks",
+                    "participant_id = ? AND locked = ? AND form IS NOT NULL",
+                    (pid, 1),
+                )
+            }
+            verified |= {
+                r["form"]
+                for r in self._rows(model, "sdv", "participant_id = ? AND verified = ?", (pid, 1))
+            }
         open_queries: dict[str, int] = {}
         for query in self._rows(
             BLINDED, "queries", "participant_id = ? AND status <> ?", (pid, "closed")
         ):
             open_queries[query["form"]] = open_queries.get(query["form"], 0) + 1
         signed = set(row["valid_signatures"].values())  # None stands for the whole casebook
+        # Arm-revealing forms are signed one form at a time, never by the casebook signature.
+        arm_signed = (
+            set()
+            if view == BLINDED
+            else {
+                r["form"]
+                for r in self._rows(
+                    UNBLINDED, "signatures", "participant_id = ? AND valid = ?", (pid, 1)
+                )
+            }
+        )
 
         def badges(form: str) -> dict[str, Any]:
             entered = bool(row["form_versions"].get(form))
+            if form in ARM_REVEALING_FORMS:
+                is_signed = entered and form in arm_signed
+            else:
+                is_signed = entered and (None in signed or form in signed)
             return {
                 "locked": bool(row["locked"]) or form in locked_forms,
-                "signed": entered
-                and form not in ARM_REVEALING_FORMS
-                and (None in signed or form in signed),
+                "signed": is_signed,
                 "verified": form in verified,
                 "open_queries": open_queries.get(form, 0),
             }
@@ -279,17 +301,35 @@ class ReadModels:
         return self._rows(view, "queries", " AND ".join(clauses), tuple(params), "position")
 
     def signatures(self, view: str, participant: str) -> list[dict[str, Any]]:
-        return self._rows(view, "signatures", "participant_id = ?", (str(participant),), "position")
+        """The participant's signatures; for unblinded readers, then those of the
+        arm-revealing forms (numbered in their record), as the application lists them."""
+        return [
+            row
+            for model in self._review_models(view)
+            for row in self._rows(
+                model, "signatures", "participant_id = ?", (str(participant),), "position"
+            )
+        ]
 
     def locks(self, view: str, participant: str | None = None) -> list[dict[str, Any]]:
-        if participant is None:
-            return self._rows(view, "locks", "locked = ?", (1,), "position")
-        return self._rows(
-            view, "locks", "participant_id = ? AND locked = ?", (str(participant), 1), "position"
-        )
+        where: str = "locked = ?"
+        params: tuple[Any, ...] = (1,)
+        if participant is not None:
+            where, params = "participant_id = ? AND locked = ?", (str(participant), 1)
+        rows = [
+            row
+            for model in self._review_models(view)
+            for row in self._rows(model, "locks", where, params)
+        ]
+        return sorted(rows, key=lambda row: row["position"])
 
     def verification(self, view: str, participant: str) -> list[dict[str, Any]]:
-        return self._rows(view, "sdv", "participant_id = ?", (str(participant),), "form")
+        rows = [
+            row
+            for model in self._review_models(view)
+            for row in self._rows(model, "sdv", "participant_id = ?", (str(participant),))
+        ]
+        return sorted(rows, key=lambda row: row["form"])
 
     # ---- audit index ----------------------------------------------------------------------
 
@@ -400,43 +440,6 @@ class ReadModels:
             for event in reversed(serious)
             if event["participant_id"] in people
         ]
-
-    # ---- CONSORT --------------------------------------------------------------------------
-
-    def consort(self, view: str, cutoff_position: int | None = None) -> dict[str, Any]:
-        """CONSORT flow counts at a cut-off (default: everything applied so far)."""
-        position = self.position(view)
-        as_of = position if cutoff_position is None else min(int(cutoff_position), position)
-        records = self._consort_records(BLINDED, as_of)
-        if _view(view) == UNBLINDED:
-            arms = self._consort_records(UNBLINDED, as_of)
-            records = {pid: {**record, **arms.get(pid, {})} for pid, record in records.items()}
-        counts = count_consort(
-            records.values(), blinded=view_spec(view).blinded, cut_off=self._date_at(as_of)
-        )
-        counts |= {"view": view, "cutoff_position": cutoff_position, "as_of_position": as_of}
-        counts["problems"] = check_consort(counts)
-        return counts
-
-    def _date_at(self, as_of: int) -> date | None:
-        """The local date of the last event at or before `as_of` (the cut-off's date)."""
-        rows = self.db.query(
-            f"SELECT MAX(at) FROM {table_name(BLINDED, 'audit')} WHERE position <= ?", (as_of,)
-        )
-        at = rows[0][0] if rows else None
-        if at is None:
-            return None
-        return datetime.fromisoformat(at).astimezone(ZoneInfo(TIME_ZONE)).date()
-
-    def _consort_records(self, model: str, as_of: int) -> dict[str, dict[str, Any]]:
-        """Each participant's latest CONSORT record at or before `as_of`, in one model."""
-        c = table_name(model, "consort")
-        sql = (
-            f"SELECT c.participant_id, c.record FROM {c} c JOIN (SELECT participant_id, "
-            f"MAX(position) AS latest FROM {c} WHERE position <= ? GROUP BY participant_id) m "
-            "ON c.participant_id = m.participant_id AND c.position = m.latest"
-        )
-        return {pid: json.loads(record) for pid, record in self.db.query(sql, (as_of,))}
 
     # ---- positions and dumps --------------------------------------------------------------
 

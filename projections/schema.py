@@ -10,7 +10,7 @@ from __future__ import annotations
 from projections.db import Dialect
 from projections.spec import ViewSpec
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "7"
 
 TRACKING_TABLE = "projection_tracking"
 TRACKING_DDL = (
@@ -38,7 +38,6 @@ PARTICIPANT_COLUMNS: tuple[str, ...] = (
     "eos_reason",
     "form_versions",
     "deviations",
-    "consort",
     "last_position",
     "last_event_at",
     "locked",
@@ -80,7 +79,6 @@ AUDIT_COLUMNS: tuple[str, ...] = (
     "originator_version",
     "detail",
 )
-CONSORT_COLUMNS: tuple[str, ...] = ("participant_id", "position", "record")
 QUERY_COLUMNS: tuple[str, ...] = (
     "id",
     "participant_id",
@@ -153,6 +151,9 @@ REVELATION_COLUMNS: tuple[str, ...] = (
     "reason",
 )
 ADHERENCE_COLUMNS: tuple[str, ...] = (*FORM_COLUMNS, "version")
+# Whose arm-revealing record is whose: the record's review events (signed, verified, locked)
+# name only the record, and its id is derived from the participant's one way.
+RECORD_COLUMNS: tuple[str, ...] = ("record_id", "participant_id")
 
 # Each model's tables: name -> (columns, primary key).
 BLINDED_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -160,7 +161,6 @@ BLINDED_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "forms": (FORM_COLUMNS, ("participant_id", "sheet_key")),
     "visits": (VISIT_COLUMNS, ("participant_id", "visit")),
     "audit": (AUDIT_COLUMNS, ("position", "item")),
-    "consort": (CONSORT_COLUMNS, ("participant_id", "position")),
     "queries": (QUERY_COLUMNS, ("id",)),
     "signatures": (SIGNATURE_COLUMNS, ("participant_id", "number")),
     "locks": (LOCK_COLUMNS, ("scope",)),
@@ -170,8 +170,13 @@ UNBLINDED_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "allocations": (ALLOCATION_COLUMNS, ("participant_id",)),
     "revelations": (REVELATION_COLUMNS, ("position",)),
     "adherence": (ADHERENCE_COLUMNS, ("participant_id", "sheet_key")),
+    "records": (RECORD_COLUMNS, ("record_id",)),
+    # Signatures, form locks and SDV of the arm-revealing forms (by unblinded accounts), shaped
+    # like the blinded tables of the same names; unblinded reads take both.
+    "signatures": (SIGNATURE_COLUMNS, ("participant_id", "number")),
+    "locks": (LOCK_COLUMNS, ("scope",)),
+    "sdv": (SDV_COLUMNS, ("participant_id", "form")),
     "audit": (AUDIT_COLUMNS, ("position", "item")),
-    "consort": (CONSORT_COLUMNS, ("participant_id", "position")),
 }
 _TYPES = {
     "seq": "BIGINT",
@@ -197,7 +202,6 @@ _INDEXES: dict[str, tuple[tuple[str, ...], ...]] = {
     # Item history reads a participant's rows (few) and filters form and item; a filter by
     # event type alone walks the log by position. Each index costs time on every event.
     "audit": (("participant_id", "position"), ("user_name", "position")),
-    "consort": (("position",),),
     "queries": (("participant_id",), ("status",)),
     "locks": (("participant_id",),),
 }
@@ -244,8 +248,16 @@ def create_statements(view: ViewSpec, dialect: Dialect) -> list[str]:
     return statements
 
 
+# Tables of earlier schemas, dropped when a read model is rebuilt (CONSORT is counted from the
+# store's cut, not from a table of its own).
+RETIRED_TABLES = ("consort",)
+
+
 def drop_statements(view: ViewSpec) -> list[str]:
-    return [f"DROP TABLE IF EXISTS {table_name(view, table)}" for table in tables(view)]
+    return [
+        f"DROP TABLE IF EXISTS {table_name(view, table)}"
+        for table in (*tables(view), *RETIRED_TABLES)
+    ]
 
 
 def upsert_sql(view: ViewSpec, table: str) -> str:

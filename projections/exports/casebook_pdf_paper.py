@@ -36,10 +36,14 @@ def local_time(moment: datetime | str | None) -> str:
 class Paper(FPDF):
     """An A4 page with the document's title in the header and its cut in the footer."""
 
-    def __init__(self, title: str, footer: str, created: datetime) -> None:
+    def __init__(
+        self, title: str, footer: str, created: datetime, page: str = "page", lang: str = "en"
+    ) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.document_title = title
         self.footer_text = footer
+        self.page_word = page
+        self.set_lang(lang)
         self.add_font(FAMILY, "", FONT_DIR / "DejaVuSans.ttf")
         self.add_font(FAMILY, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
         self.set_creation_date(created)
@@ -62,7 +66,7 @@ class Paper(FPDF):
         self.set_y(-12)
         self.set_font(FAMILY, "", 7)
         self.set_text_color(90, 90, 90)
-        self.cell(0, 5, f"{self.footer_text} · page {self.page_no()}/{{nb}}", align="C")
+        self.cell(0, 5, f"{self.footer_text} · {self.page_word} {self.page_no()}/{{nb}}", align="C")
         self.set_text_color(0, 0, 0)
 
     # ---- building blocks ------------------------------------------------------------------
