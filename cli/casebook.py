@@ -27,8 +27,6 @@ from edc.audit import anchors
 from edc.bootstrap import build_trial
 from edc.config import Settings
 from projections.exports import manifest_json
-from projections.exports.casebook_pdf import casebook_pdf
-from projections.exports.casebook_pdf_archive import write_archive
 from projections.exports.manifest import DigestingWriter, build_manifest
 
 Writer = Callable[[Trial, IO[bytes], str], dict[str, Any]]
@@ -71,7 +69,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True, metavar="PATH")
 
 
+# The PDF modules are imported by the commands that print: the PDF library is slow to load,
+# and every `edc` command loads this module to register its arguments.
+
+
 def cmd_participant(args: argparse.Namespace, settings: Settings) -> int:
+    from projections.exports.casebook_pdf import casebook_pdf
+
     def write(trial: Trial, out: IO[bytes], name: str) -> dict[str, Any]:
         actor = trial.actor_for(args.user)
         pid = find_participant(trial, args.participant)
@@ -86,6 +90,8 @@ def cmd_participant(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_archive(args: argparse.Namespace, settings: Settings) -> int:
+    from projections.exports.casebook_pdf_archive import write_archive
+
     def write(trial: Trial, out: IO[bytes], name: str) -> dict[str, Any]:
         archive = trial.site_archive(trial.actor_for(args.user), args.site, args.as_of, CHANNEL)
         with _progress(archive.count, f"Casebooks of {archive.site}") as done:
