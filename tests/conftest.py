@@ -6,11 +6,17 @@ still verify real argon2 hashes. `edc` commands the tests start as processes has
 and tests/accounts/test_passwords.py checks a fresh process does.
 """
 
+from __future__ import annotations
+
 import contextlib
+from typing import TYPE_CHECKING
 
 import pytest
 
 from edc import passwords
+
+if TYPE_CHECKING:
+    from tests.web.live_demo import LiveDemo
 
 pytest_plugins = ["tests.pg"]
 
@@ -23,3 +29,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     _CHEAP_HASHES.close()
+
+
+@pytest.fixture(scope="session")
+def live_demo_store(tmp_path_factory: pytest.TempPathFactory) -> LiveDemo:
+    """The demo trial on its day (tests/web/live_demo.py), built once per test process for the
+    web and browser tests that read it; each test works on a copy (`copy_to`)."""
+    from tests.web import live_demo
+
+    return live_demo.build(tmp_path_factory.mktemp("live") / "var")
