@@ -26,6 +26,7 @@ from edc.application import Trial
 from edc.audit import anchors
 from edc.bootstrap import build_trial
 from edc.config import Settings
+from edc.usecases.downloads import casebook_download
 from projections.exports import manifest_json
 from projections.exports.manifest import DigestingWriter, build_manifest
 
@@ -69,19 +70,17 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True, metavar="PATH")
 
 
-# The PDF modules are imported by the commands that print: the PDF library is slow to load,
-# and every `edc` command loads this module to register its arguments.
+# The PDF modules are imported by the commands that print (here and in edc.usecases.downloads):
+# the PDF library is slow to load, and every `edc` command loads this module.
 
 
 def cmd_participant(args: argparse.Namespace, settings: Settings) -> int:
-    from projections.exports.casebook_pdf import casebook_pdf
-
     def write(trial: Trial, out: IO[bytes], name: str) -> dict[str, Any]:
         actor = trial.actor_for(args.user)
         pid = find_participant(trial, args.participant)
-        paper = trial.casebook_paper(actor, pid, args.as_of, CHANNEL)
+        paper, data = casebook_download(trial, actor, pid, args.as_of, CHANNEL)
         target = DigestingWriter(out)
-        target.write(casebook_pdf(paper))
+        target.write(data)
         cut = trial.casebook_cut(actor, paper.as_of)
         manifest = build_manifest(cut, "casebook", {name: target.digest})
         return {**manifest, "participant": paper.participant["screening_number"]}

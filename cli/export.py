@@ -15,7 +15,6 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
 
 from tqdm import tqdm
 
@@ -26,16 +25,13 @@ from edc.application import Trial
 from edc.audit import anchors
 from edc.bootstrap import build_trial
 from edc.config import Settings
-from edc.data_kinds import authorize_read
-from edc.exports import store_reader
-from edc.operator import operator_actor
-from edc.permissions import site_scope
-from projections.exports import Cut, ExportKind, View, export, manifest_json
+from edc.usecases.downloads import CutWriter, Download, export_download, operator_cut
+from projections.exports import ExportKind, View, export, manifest_json
 from projections.exports.source import Progress
 
-Writer = Callable[[Cut, IO[bytes], str], dict[str, Any]]
-# What an account named with --user must be allowed (raises PermissionDenied when not).
-Check = Callable[[Trial, Actor], None]
+CHANNEL = "command line"
+# The file an account named with --user may have (the read use case checks and cuts it).
+AsUser = Callable[[Trial, Actor], Download]
 
 
 def position_argument(text: str) -> int:
@@ -90,7 +86,9 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         settings,
         f"Exporting {kind}",
         lambda cut, out, name: export(kind, cut, out, name),
-        check=lambda trial, actor: authorize_read(trial, actor, kind),
+        as_user=lambda trial, actor: export_download(
+            trial, actor, kind, args.view, args.as_of, CHANNEL
+        ),
     )
 
 
@@ -98,10 +96,11 @@ def write_file(
     args: argparse.Namespace,
     settings: Settings,
     description: str,
-    writer: Writer,
+    writer: CutWriter,
     *,
-    check: Check,
+    as_user: AsUser,
 ) -> int:
+    """Write the file as the operator reads it, or (--user) as that account may have it."""
     # Opening a directory that holds no store would quietly create an empty one.
     if settings.backend == "sqlite" and not settings.sqlite_path("trial").exists():
         raise EdcError(f"There is no event store at {settings.sqlite_path('trial')}.")
@@ -110,20 +109,12 @@ def write_file(
         raise EdcError(f"{out} is a directory; give the path of the file to write.")
     trial = build_trial(settings)
     try:
-        site = None
-        actor = trial.actor_for(args.user) if getattr(args, "user", None) else None
-        if actor is not None:
-            check(trial, actor)
-            site = site_scope(actor)
-        cut = dataclasses.replace(
-            Cut.of(store_reader(trial), View(args.view), args.as_of), site=site
-        )
-        if actor is not None and not cut.view.blinded:
-            # The account's own right to the arm, as on the web (the release rule).
-            trial.check_unblinded_access(actor, cut.as_of)
-        if not cut.view.blinded:
-            # The operator holds the files, so may; the trail still says who took what.
-            trial.record_unblinded_export(operator_actor(), description, cut.as_of, "command line")
+        if getattr(args, "user", None):
+            # The account's own rights, as on the web: its kind of data, view, site, release.
+            download = as_user(trial, trial.actor_for(args.user))
+            cut, writer = download.cut, download.writer
+        else:
+            cut = operator_cut(trial, args.view, args.as_of, description)
         partial = out.with_name(f".{out.name}.partial")
         try:
             with _progress_bar(cut.as_of, description) as progress, partial.open("wb") as f:

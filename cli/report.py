@@ -8,13 +8,12 @@ status and missing data by item (CSV or HTML).
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
-from cli.export import common_arguments, write_file
-from domain.actor import Actor
-from edc.application import Trial
+from cli.export import CHANNEL, common_arguments, write_file
 from edc.config import Settings
-from edc.permissions import Action, authorize
-from projections.reports.output import ReportKind, write_report
+from edc.usecases.downloads import ReportKind, report_download
+from projections.reports.output import write_report
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -36,9 +35,7 @@ def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
         settings,
         f"Report {kind}",
         lambda cut, out, name: write_report(kind, cut, out, name),
-        check=_may_read_reports,
+        as_user=lambda trial, actor: report_download(
+            trial, actor, kind, Path(args.out).suffix, args.view, args.as_of, CHANNEL
+        ),
     )
-
-
-def _may_read_reports(trial: Trial, actor: Actor) -> None:
-    authorize(actor, Action.VIEW_CLINICAL)

@@ -13,6 +13,7 @@ from eventsourcing.utils import get_topic
 
 from domain.allocation import Allocation
 from domain.arm_revealing import ArmRevealingRecord
+from domain.arm_revealing_query import ArmRevealingQuery, ArmRevealingQueryIndex
 from domain.database_lock import DatabaseLock
 from domain.locking import LockingMixin
 from domain.participant import Participant
@@ -87,9 +88,18 @@ CLASSIFICATION: dict[type, Blinding] = {
     ArmRevealingRecord.Signed: Blinding.ARM_REVEALING,
     ArmRevealingRecord.FormVerified: Blinding.ARM_REVEALING,
     ArmRevealingRecord.VerificationCleared: Blinding.ARM_REVEALING,
+    # Queries on arm-revealing forms, and the index that finds them: that an adverse event
+    # (or adherence, or a discontinuation) is queried at all reveals the arm.
+    ArmRevealingQuery.Raised: Blinding.ARM_REVEALING,
+    ArmRevealingQuery.Answered: Blinding.ARM_REVEALING,
+    ArmRevealingQuery.Closed: Blinding.ARM_REVEALING,
+    ArmRevealingQuery.Reopened: Blinding.ARM_REVEALING,
+    ArmRevealingQueryIndex.Started: Blinding.ARM_REVEALING,
+    ArmRevealingQueryIndex.QueryAdded: Blinding.ARM_REVEALING,
     # Review events of the participant carry no arm-revealing content: signatures and SDV of
-    # arm-revealing forms are the record's (above), queries are refused on them, and a
-    # casebook signature's hash leaves the arm-revealing forms out.
+    # arm-revealing forms are the record's (above), queries on them are the
+    # ArmRevealingQuery's (above), and a casebook signature's hash leaves the arm-revealing
+    # forms out.
     Participant.Signed: Blinding.BLINDED_SAFE,
     Participant.FormLocked: Blinding.BLINDED_SAFE,
     Participant.FormUnlocked: Blinding.BLINDED_SAFE,

@@ -7,6 +7,10 @@ class EdcError(Exception):
     """Raised when a command cannot be carried out; the message is shown to the user."""
 
     code = "refused"
+    # Set on a refusal of a command about arm-revealing data that its arguments do not show
+    # (an answer to a query on an adverse event names only the query): the refusal log then
+    # keeps no item names or detailed message, as for a refused arm-revealing form.
+    arm_revealing = False
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -1,6 +1,7 @@
 """The checks made before the database is locked, and their overrides (pure).
 
-Each check lists what stands in the way of a final database: open queries, randomised
+Each check lists what stands in the way of a final database: open queries (those on
+arm-revealing forms as one finding of their own, which says neither how many nor where), randomised
 participants neither ended nor followed up to the last visit, signatures a later change made
 invalid and randomised casebooks nobody signed. A check with findings blocks the lock unless
 it is overridden with a reason, which the lock event keeps beside the findings.
@@ -15,16 +16,25 @@ from domain import errors
 from domain.text import text_problem
 
 OPEN_QUERIES = "open_queries"
+ARM_REVEALING_QUERIES = "arm_revealing_queries"
 FOLLOW_UP = "follow_up"
 SIGNATURES = "signatures"
 CHECK_LABELS: dict[str, str] = {
     OPEN_QUERIES: "No query is open",
+    ARM_REVEALING_QUERIES: "No query on an arm-revealing form is open",
     FOLLOW_UP: "Every randomised participant has ended the study or reached the 1-year visit",
     SIGNATURES: "Every randomised casebook is signed and no signature needs signing again",
 }
 MAX_OVERRIDE = 500
 
 PreLockFindings = dict[str, tuple[str, ...]]
+
+# The one finding of open queries on arm-revealing forms, whatever their number: the findings
+# are kept in the lock event and shown to blinded data managers, and which participants,
+# forms and how many would tell of harms (README, "Queries on arm-revealing forms").
+ARM_REVEALING_QUERIES_OPEN = (
+    "Queries on arm-revealing forms are open: unblinded monitors and data managers see them"
+)
 
 
 @dataclass(frozen=True)
@@ -40,9 +50,13 @@ class CasebookFacts:
 
 
 def pre_lock_findings(
-    open_queries: Iterable[str], casebooks: Iterable[CasebookFacts]
+    open_queries: Iterable[str],
+    casebooks: Iterable[CasebookFacts],
+    *,
+    arm_revealing_queries_open: bool = False,
 ) -> PreLockFindings:
-    """Every check, with what it found (empty: passed)."""
+    """Every check, with what it found (empty: passed). Open queries on arm-revealing forms
+    are one finding, never counted or named (`ARM_REVEALING_QUERIES_OPEN`)."""
     follow_up: list[str] = []
     signatures: list[str] = []
     for c in casebooks:
@@ -56,6 +70,7 @@ def pre_lock_findings(
             signatures.append(f"{c.screening_number}: casebook not signed")
     return {
         OPEN_QUERIES: tuple(open_queries),
+        ARM_REVEALING_QUERIES: (ARM_REVEALING_QUERIES_OPEN,) if arm_revealing_queries_open else (),
         FOLLOW_UP: tuple(follow_up),
         SIGNATURES: tuple(signatures),
     }

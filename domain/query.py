@@ -2,14 +2,17 @@
 
 Raised by a monitor or data manager, answered by the site (optionally with a correction of the
 item, saved in the same atomic write as the answer), then closed or re-opened by whoever raised
-it. Queries are never raised on arm-revealing forms, so nothing here reveals the arm.
+it. Queries are never raised here on arm-revealing forms, so nothing here reveals the arm: those
+are `domain.arm_revealing_query.ArmRevealingQuery`, which follows the same rules
+(`QueryConversation`) in an aggregate whose every event is arm-revealing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -47,6 +50,24 @@ def query_sheet_key(participant: Participant, form: str, item: str, week: int | 
         raise NotFound(f"There is no form called {form!r}.")
     if form in ARM_REVEALING_FORMS:
         raise EdcError(f"The {FORM_LABELS[form]} form reveals the arm: it is not queried here.")
+    return queried_sheet_key(form, item, week, participant.sheets)
+
+
+# How a repeat of a repeating form is asked for and named when it is missing.
+_REPEAT_ASKED = {
+    "weekly": "Say which week's report the query is about.",
+    "adverse_event": "Say which adverse event the query is about.",
+}
+_REPEAT_MISSING = {
+    "weekly": "There is no {form} for week {number}.",
+    "adverse_event": "There is no adverse event number {number}.",
+}
+
+
+def queried_sheet_key(form: str, item: str, repeat: int | None, sheets: Mapping[str, Any]) -> str:
+    """The sheet of `sheets` a query on `item` of `form` is about (the repeat's, for a
+    repeating form: a week's report, an adverse event); refuses an item the form lacks and a
+    repeat not entered."""
     if not isinstance(item, str) or item not in ITEM_BY_NAME[form]:
         raise FormInvalid(
             {"item": f"The {FORM_LABELS[form]} form has no item called {item!r}."},
@@ -55,18 +76,129 @@ def query_sheet_key(participant: Participant, form: str, item: str, week: int | 
     key_item = REPEATING_FORM_KEY_ITEM.get(form)
     if key_item is None:
         return form
-    if isinstance(week, bool) or not isinstance(week, int):
-        raise FormInvalid(
-            {"week": "Say which week's report the query is about."},
-            "Say which week's report the query is about.",
-        )
-    key = Participant.sheet_key(form, {key_item: week})
-    if key not in participant.sheets:
-        raise NotFound(f"There is no {FORM_LABELS[form]} for week {week}.")
+    if isinstance(repeat, bool) or not isinstance(repeat, int):
+        message = _REPEAT_ASKED.get(form, "Say which repeat of the form the query is about.")
+        raise FormInvalid({"week": message}, message)
+    key = Participant.sheet_key(form, {key_item: repeat})
+    if key not in sheets:
+        missing = _REPEAT_MISSING.get(form, "There is no {form} number {number}.")
+        raise NotFound(missing.format(form=FORM_LABELS[form], number=repeat))
     return key
 
 
-class Query(Aggregate):
+if TYPE_CHECKING:
+    _AggregateBase = Aggregate
+else:
+    _AggregateBase = object
+
+
+class QueryConversation(_AggregateBase):
+    """The rules of a query's conversation, shared by the ordinary `Query` and the
+    `ArmRevealingQuery`: answered (again) until closed, closed and re-opened by its raiser.
+
+    Each aggregate defines its own events (`Answered`, `Closed`, `Reopened`) and what every
+    step event carries besides (`step_fields`).
+    """
+
+    if TYPE_CHECKING:
+        Answered: type[Aggregate.Event]
+        Closed: type[Aggregate.Event]
+        Reopened: type[Aggregate.Event]
+        key: str
+        raised_by: dict[str, Any]
+        status: QueryStatus
+        history: list[dict[str, Any]]
+
+    def step_fields(self) -> dict[str, Any]:
+        """What each step event carries besides its text and actor."""
+        return {}
+
+    def answer(
+        self, text: str, changes: dict[str, list[Any]] | None, actor: Actor, at: datetime
+    ) -> None:
+        self.check_answerable()
+        self.trigger_event(
+            self.Answered,
+            timestamp=at,
+            text=query_text(text, "the answer"),
+            changes=changes or None,
+            actor=actor.as_dict(),
+            **self.step_fields(),
+        )
+
+    def close(self, text: str | None, actor: Actor, at: datetime) -> None:
+        self.check_raiser(actor, "close")
+        if self.status is QueryStatus.CLOSED:
+            raise StateConflict("This query is already closed.")
+        self.trigger_event(
+            self.Closed,
+            timestamp=at,
+            text=query_text(text, "a comment", required=False),
+            actor=actor.as_dict(),
+            **self.step_fields(),
+        )
+
+    def reopen(self, text: str, actor: Actor, at: datetime) -> None:
+        self.check_raiser(actor, "re-open")
+        if self.status is QueryStatus.OPEN:
+            raise StateConflict("This query is already open.")
+        self.trigger_event(
+            self.Reopened,
+            timestamp=at,
+            text=query_text(text, "why the query is re-opened"),
+            actor=actor.as_dict(),
+            **self.step_fields(),
+        )
+
+    # ---- rules and state --------------------------------------------------------------------
+
+    def check_answerable(self) -> None:
+        """A query is answered, and answered again, until its raiser closes it (a site that
+        forgot a correction, or learnt more, adds to its answer without waiting)."""
+        if self.status is QueryStatus.CLOSED:
+            raise StateConflict(
+                f"This query is {self.status.value}: only an open query is answered."
+            )
+
+    def check_raiser(self, actor: Actor, verb: str) -> None:
+        if actor.user != self.raised_by["user"]:
+            raise PermissionDenied(
+                f"Only {self.raised_by['user']}, who raised this query, may {verb} it."
+            )
+
+    def step(
+        self,
+        status: QueryStatus,
+        step: str,
+        actor: dict[str, Any],
+        at: datetime,
+        text: str,
+        changes: dict[str, list[Any]] | None = None,
+    ) -> None:
+        """Apply one step of the conversation (the events' `apply`)."""
+        self.status = status
+        self.note(step, actor, at, text, changes)
+
+    def note(
+        self,
+        step: str,
+        actor: dict[str, Any],
+        at: datetime,
+        text: str,
+        changes: dict[str, list[Any]] | None = None,
+    ) -> None:
+        entry = {"step": step, "user": actor["user"], "role": actor["role"], "at": at, "text": text}
+        if changes:
+            entry["changes"] = {item: list(change) for item, change in changes.items()}
+        self.history.append(entry)
+
+    @property
+    def week(self) -> int | None:
+        """The repeat of a repeating form the query is about (a week, an adverse event)."""
+        return int(self.key.split(":")[1]) if ":" in self.key else None
+
+
+class Query(QueryConversation, Aggregate):
     """One question about one item, and its conversation until it is closed."""
 
     class Raised(Aggregate.Created):
@@ -87,24 +219,28 @@ class Query(Aggregate):
         actor: dict[str, Any]
 
         def apply(self, aggregate: Query) -> None:
-            aggregate.status = QueryStatus.ANSWERED
-            aggregate.note("answered", self.actor, self.timestamp, self.text, self.changes)
+            aggregate.step(
+                QueryStatus.ANSWERED,
+                "answered",
+                self.actor,
+                self.timestamp,
+                self.text,
+                self.changes,
+            )
 
     class Closed(Aggregate.Event):
         text: str
         actor: dict[str, Any]
 
         def apply(self, aggregate: Query) -> None:
-            aggregate.status = QueryStatus.CLOSED
-            aggregate.note("closed", self.actor, self.timestamp, self.text)
+            aggregate.step(QueryStatus.CLOSED, "closed", self.actor, self.timestamp, self.text)
 
     class Reopened(Aggregate.Event):
         text: str
         actor: dict[str, Any]
 
         def apply(self, aggregate: Query) -> None:
-            aggregate.status = QueryStatus.OPEN
-            aggregate.note("reopened", self.actor, self.timestamp, self.text)
+            aggregate.step(QueryStatus.OPEN, "reopened", self.actor, self.timestamp, self.text)
 
     def __init__(
         self,
@@ -160,70 +296,3 @@ class Query(Aggregate):
             text=query_text(text, "the question"),
             actor=actor.as_dict(),
         )
-
-    def answer(
-        self, text: str, changes: dict[str, list[Any]] | None, actor: Actor, at: datetime
-    ) -> None:
-        self.check_answerable()
-        self.trigger_event(
-            self.Answered,
-            timestamp=at,
-            text=query_text(text, "the answer"),
-            changes=changes or None,
-            actor=actor.as_dict(),
-        )
-
-    def close(self, text: str | None, actor: Actor, at: datetime) -> None:
-        self.check_raiser(actor, "close")
-        if self.status is QueryStatus.CLOSED:
-            raise StateConflict("This query is already closed.")
-        self.trigger_event(
-            self.Closed,
-            timestamp=at,
-            text=query_text(text, "a comment", required=False),
-            actor=actor.as_dict(),
-        )
-
-    def reopen(self, text: str, actor: Actor, at: datetime) -> None:
-        self.check_raiser(actor, "re-open")
-        if self.status is QueryStatus.OPEN:
-            raise StateConflict("This query is already open.")
-        self.trigger_event(
-            self.Reopened,
-            timestamp=at,
-            text=query_text(text, "why the query is re-opened"),
-            actor=actor.as_dict(),
-        )
-
-    # ---- rules and state --------------------------------------------------------------------
-
-    def check_answerable(self) -> None:
-        """A query is answered, and answered again, until its raiser closes it (a site that
-        forgot a correction, or learnt more, adds to its answer without waiting)."""
-        if self.status is QueryStatus.CLOSED:
-            raise StateConflict(
-                f"This query is {self.status.value}: only an open query is answered."
-            )
-
-    def check_raiser(self, actor: Actor, verb: str) -> None:
-        if actor.user != self.raised_by["user"]:
-            raise PermissionDenied(
-                f"Only {self.raised_by['user']}, who raised this query, may {verb} it."
-            )
-
-    def note(
-        self,
-        step: str,
-        actor: dict[str, Any],
-        at: datetime,
-        text: str,
-        changes: dict[str, list[Any]] | None = None,
-    ) -> None:
-        entry = {"step": step, "user": actor["user"], "role": actor["role"], "at": at, "text": text}
-        if changes:
-            entry["changes"] = {item: list(change) for item, change in changes.items()}
-        self.history.append(entry)
-
-    @property
-    def week(self) -> int | None:
-        return int(self.key.split(":")[1]) if ":" in self.key else None

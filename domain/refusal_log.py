@@ -98,13 +98,15 @@ def refusal_fields(command: str, arguments: Mapping[str, Any], error: EdcError) 
     else:
         items = _item_names(name for m in submitted if isinstance(m, Mapping) for name in m)
     message = _short(error.message, MAX_MESSAGE)
-    arm_revealing = arguments.get("form") in ARM_REVEALING_FORMS or any(
-        form in command for form in ARM_REVEALING_FORMS
+    arm_revealing = (
+        error.arm_revealing
+        or arguments.get("form") in ARM_REVEALING_FORMS
+        or any(form in command for form in ARM_REVEALING_FORMS)
     )
     if arm_revealing:
         # Which adherence items were sent or rejected hints at the arm (each arm has its own).
         target.pop("item", None)
-        if items or fields:
+        if items or fields or error.arm_revealing:
             message = WITHHELD
         items = []
     if _ARM_WORDS.search(message):

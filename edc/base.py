@@ -32,6 +32,7 @@ from domain.errors import NotFound, PermissionDenied
 from domain.participant import Participant
 from domain.protocol import TIME_ZONE
 from domain.site_register import SiteRegister, site_register_id
+from edc.audit.preconditions import PRECONDITIONS_KEY
 from edc.audit.store import use_sealing_recorder
 from edc.audit.subjects import note_subjects
 from edc.repository import construct_copy_safe_repository
@@ -85,7 +86,18 @@ class TrialBase(Application):
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
 
-    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+    def save(
+        self, *objs: Any, preconditions: Mapping[UUID, int] | None = None, **kwargs: Any
+    ) -> list[Recording[UUID]]:
+        """Save the aggregates' new events in one transaction.
+
+        `preconditions` are the versions of other aggregates the save's rules were read from
+        (e.g. the Participant for an entry in the arm-revealing record): the store refuses
+        the save if one has moved on, and the command's retry decides again from fresh state
+        (`edc.audit.preconditions`).
+        """
+        if preconditions:
+            kwargs[PRECONDITIONS_KEY] = dict(preconditions)
         # A read-only database or a full disk is a clear refusal, never a bare exception.
         with storage_errors():
             return super().save(*objs, **kwargs)

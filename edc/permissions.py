@@ -138,6 +138,17 @@ def check_blind(actor: Actor, form: str | None, *, as_missing: bool = False) -> 
         )
 
 
+def sees_arm_revealing_forms(actor: Actor) -> bool:
+    """Whether the blind (`check_blind`) lets the account see arm-revealing forms: asked before
+    anything arm-revealing is read, so that lists and counts of a blinded reader never load it."""
+    try:
+        for form in sorted(ARM_REVEALING_FORMS):
+            check_blind(actor, form)
+    except PermissionDenied:
+        return False
+    return True
+
+
 def site_scope(actor: Actor) -> str | None:
     """The site whose participants an account reads: its own for site roles, None (every
     site) for trial-wide roles. Lists and reports scope by this."""

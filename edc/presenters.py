@@ -133,7 +133,10 @@ def participant_view(
         "deviations_recorded": deviations_view(participant, None if blinded else arm_revealing),
         "forms": {
             form: _arm_revealing_form_view(
-                arm_revealing, form, participant, None if open_queries is None else 0
+                arm_revealing,
+                form,
+                participant,
+                None if open_queries is None else open_queries.get(form, 0),
             )
             if form in ARM_REVEALING_FORMS
             else form_view(

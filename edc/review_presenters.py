@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.arm_revealing import ArmRevealingRecord
+from domain.arm_revealing_query import ArmRevealingQuery
 from domain.participant import Participant
 from domain.query import Query
 from domain.signing import SignatureRecord
@@ -65,7 +66,9 @@ def verification_view(holder: Participant | ArmRevealingRecord, form: str) -> di
     }
 
 
-def query_view(query: Query) -> dict[str, Any]:
+def query_view(query: Query | ArmRevealingQuery) -> dict[str, Any]:
+    """A query as the outside world sees it; `week` is the repeat it is about (a week's
+    report, an adverse event's number)."""
     return {
         "id": str(query.id),
         "participant_id": str(query.participant_id),
@@ -79,4 +82,5 @@ def query_view(query: Query) -> dict[str, Any]:
         "raised_by": query.raised_by["user"],
         "raised_at": _iso(query.created_on),
         "history": [{**entry, "at": _iso(entry["at"])} for entry in query.history],
+        "arm_revealing": isinstance(query, ArmRevealingQuery),
     }

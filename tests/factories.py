@@ -108,6 +108,7 @@ def discontinuation(**overrides: Any) -> dict[str, Any]:
 # whatever the small trial still has open (the checks themselves are tested on their own).
 LOCK_OVERRIDES = {
     "open_queries": "Test trial: queries left open on purpose",
+    "arm_revealing_queries": "Test trial: queries on arm-revealing forms left open on purpose",
     "follow_up": "Test trial: follow-up not complete",
     "signatures": "Test trial: casebooks not signed",
 }

@@ -37,7 +37,7 @@ from web.ratelimit import (
 from web.read_choice import read_models_context
 from web.security import csrf_middleware, security_headers
 from web.session_key import key_directory, phone_key, session_key
-from web.unsaved import unsaved_typing_context
+from web.unsaved import refill_middleware, unsaved_typing_context
 from web.writer import writer_context, writes_in_one_thread
 
 HERE = Path(__file__).parent
@@ -101,6 +101,7 @@ def init_app(
             writes_in_one_thread,
             auth_middleware,
             csrf_middleware,
+            refill_middleware,
         ]
     )
     env = aiohttp_jinja2.setup(

@@ -105,10 +105,11 @@ async def _session_actor(request: web.Request, session: Session) -> Actor | None
             # The page asking whether its session has ended: yes, but the cookie stays as it
             # is, so that a form saved next is still known as this account's (web.unsaved).
             raise ApiError(401, "unauthorized", "Your session has expired; log in again.")
-        # What the expired session posted to a form is kept for its account (web.unsaved).
-        kept = await keep_expired_post(request, session, name)
+        # What the expired session posted from a page is kept for its account (web.unsaved),
+        # and the login leads back to that page.
+        kept_on = await keep_expired_post(request, session, name, safe_next)
         session.invalidate()
-        raise _expired(request, kept)
+        raise _expired(request, kept_on)
     trial = request.app[TRIAL]
     actor = await run(
         trial.session_actor, name, session.get(SESSION_ID), session.get(SESSION_EPOCH)
@@ -122,11 +123,12 @@ async def _session_actor(request: web.Request, session: Session) -> Actor | None
     return actor
 
 
-def _expired(request: web.Request, kept: bool = False) -> Exception:
+def _expired(request: web.Request, kept_on: str | None = None) -> Exception:
     if is_api(request):
         return ApiError(401, "unauthorized", "Your session has expired; log in again.")
-    notice = "expired=1&kept=1" if kept else "expired=1"
-    return web.HTTPSeeOther(f"/login?{notice}&next=" + quote(request.path_qs, safe="/"))
+    if kept_on is not None:
+        return web.HTTPSeeOther("/login?expired=1&kept=1&next=" + quote(kept_on, safe="/"))
+    return web.HTTPSeeOther("/login?expired=1&next=" + quote(request.path_qs, safe="/"))
 
 
 @web.middleware

@@ -7,13 +7,14 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from aiohttp_session import get_session
+from markupsafe import Markup, escape
 
 from domain.actor import Actor
 from domain.protocol import TIME_ZONE
 from edc.permissions import Action, may
 from web.i18n import LANGUAGES, N_, current_language, local_time
 from web.keys import ACTOR, AUTH, CONFIG
-from web.security import csrf_token
+from web.security import CSRF_FIELD, FORM_TYPES, FROM_PAGE_FIELD, csrf_token, from_page
 
 __all__ = ["NAVIGATION", "base_context", "local_time", "navigation"]
 
@@ -48,14 +49,29 @@ def navigation(actor: Actor | None, router: web.UrlDispatcher) -> list[tuple[str
     ]
 
 
+async def form_tokens(request: web.Request, token: str) -> Markup:
+    """The hidden fields of every post form: the CSRF token, and the page the form is on (for a
+    page rendered by a post, the page that post came from)."""
+    page = request.path_qs
+    if request.method == "POST" and request.content_type in FORM_TYPES:
+        page = from_page(request, await request.post())
+    return Markup(
+        f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(token)}">'
+        f'<input type="hidden" name="{FROM_PAGE_FIELD}" value="{escape(page)}">'
+    )
+
+
 async def base_context(request: web.Request) -> dict[str, Any]:
     session = await get_session(request)
     actor = request.get(ACTOR)
     flashes = session.pop(FLASH_KEY, []) if FLASH_KEY in session else []
+    token = csrf_token(session)
     return {
         "actor": actor,
         "nav": navigation(actor, request.app.router),
-        "csrf_token": csrf_token(session),
+        "csrf_token": token,
+        # Every post form's hidden fields: the token and the page it is on (web.unsaved).
+        "form_tokens": await form_tokens(request, token),
         "demo": request.app[CONFIG].demo,
         "flashes": flashes,
         "may": (lambda action: actor is not None and may(actor, Action(action))),

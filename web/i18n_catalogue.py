@@ -23,7 +23,7 @@ from babel.messages.pofile import read_po, write_po
 
 from domain import crf, protocol, visit_records
 from domain.crf.missing import MISSING_CODE_LABELS
-from projections import participant_list
+from edc.usecases.reads import COLUMNS
 from web.i18n import LANGUAGES, SOURCE_LANGUAGE, po_path
 from web.i18n_audit import audit_phrases
 
@@ -102,7 +102,7 @@ TRIAL_LABELS: dict[str, dict[str, str]] = {
     "deviation kind": {
         str(code): label for code, label in visit_records.DEVIATION_KIND_LABELS.items()
     },
-    "participant list column": dict(participant_list.COLUMNS),
+    "participant list column": dict(COLUMNS),
 }
 
 

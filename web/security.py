@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Mapping
 
 from aiohttp import web
 from aiohttp_session import Session, get_session
@@ -28,6 +29,10 @@ HEADERS = {
 }
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CSRF_FIELD = "csrf_token"
+# The page a post form was shown on, next to its token: where the login after a save on an
+# ended session leads back to (web.unsaved).
+FROM_PAGE_FIELD = "from_page"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 CSRF_HEADER = "X-CSRF-Token"
 # The inbound-SMS endpoint is called by the SMS gateway, not a browser; it has its own secret.
 CSRF_EXEMPT_PREFIXES = ("/sms/",)
@@ -68,6 +73,12 @@ def csrf_token(session: Session) -> str:
     return token
 
 
+def from_page(request: web.Request, post: Mapping[str, object]) -> str:
+    """The page a post came from: the one its form names, else the address posted to."""
+    page = post.get(FROM_PAGE_FIELD)
+    return page if isinstance(page, str) and page.startswith("/") else request.path
+
+
 def token_matches(session: Session, sent: object) -> bool:
     """Whether `sent` is the session's CSRF token."""
     expected = session.get("csrf")
@@ -83,7 +94,7 @@ async def _sent_token(request: web.Request) -> str | None:
     header = request.headers.get(CSRF_HEADER)
     if header:
         return header
-    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    if request.content_type in FORM_TYPES:
         value = (await request.post()).get(CSRF_FIELD)
         return value if isinstance(value, str) else None
     return None

@@ -32,6 +32,7 @@ from edc.audit.links import (
     seal_events,
     unsealed_events_message,
 )
+from edc.audit.preconditions import PRECONDITIONS_KEY, check_preconditions
 from edc.audit.store import HeadNoter
 from edc.audit.subjects import SUBJECTS_KEY
 
@@ -110,6 +111,8 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
         except PersistenceError as error:
             # Report why sealing refused the write rather than the abort it caused.
             failure, self._failure.error = self._failure.error, None
+            if failure is error:
+                raise
             if failure is not None:
                 raise failure from error
             raise
@@ -122,6 +125,11 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
             # The library catches exceptions raised here and then commits; a failure must
             # therefore also abort the transaction on the server, so no event goes unsealed.
             try:
+                # The inserts hold the EXCLUSIVE lock on the events table: what this reads is
+                # the latest commit and nothing else can commit before it.
+                check_preconditions(
+                    kwargs.get(PRECONDITIONS_KEY), lambda i: self._stored_version(curs, i)
+                )
                 self._seal(
                     curs,
                     kwargs.get(SUBJECTS_KEY),
@@ -180,6 +188,16 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
                 for k in links
             ],
         )
+
+    def _stored_version(self, curs: Cursor[DictRow], originator_id: UUID) -> int:
+        curs.execute(
+            SQL("SELECT MAX(originator_version) AS v FROM {} WHERE originator_id = %s").format(
+                self.events_table
+            ),
+            (originator_id,),
+        )
+        row = curs.fetchone()
+        return int(row["v"]) if row and row["v"] is not None else 0
 
     def seal_unsealed(self, page_size: int = 1000) -> Link | None:
         """Seal events stored after the last link (adoption of an older store); the new head."""

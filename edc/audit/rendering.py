@@ -19,6 +19,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.blinding import CLASSIFICATION
+from domain.event_words import event_words, split_words
 from domain.participant import Participant
 from domain.protocol import FORM_LABELS, REASON_LABELS, VISIT_BY_KEY, VISIT_OF_FORM, ReasonCode
 from domain.visit_records import MISSED_REASON_LABELS
@@ -39,88 +40,6 @@ _STRUCTURAL = frozenset(
 )
 _SUMMARY_CHANGES = 3
 
-# What each event says in the trial's words, for events without wording of their own (a
-# milestone's `WORDS`). The one place the trail's event names are worded: pages never show a
-# class name. An event class added later without an entry reads as its name split into words.
-EVENT_WORDS: dict[str, str] = {
-    "ReportLink.Issued": "Weekly-report link issued",
-    "ReportLink.Revoked": "Weekly-report link revoked",
-    "ReportLink.Reinstated": "Weekly-report link reinstated",
-    "ReportAccess.Opened": "Weekly-report access opened",
-    "ReportAccess.Granted": "Weekly-report access granted",
-    "ReportAccess.Withdrawn": "Weekly-report access withdrawn",
-    "Participant.Screened": "Screened",
-    "Participant.FormEntered": "Form entered",
-    "Participant.FormCorrected": "Form corrected",
-    "Participant.VisitOutOfWindow": "Visit out of window",
-    "Participant.Randomised": "Randomised",
-    "Participant.RandomisationDeviationFound": "Randomisation deviation found",
-    "Participant.EmergencyUnblinded": "Emergency unblinding",
-    "Participant.Signed": "Signed",
-    "Participant.FormLocked": "Form locked",
-    "Participant.FormUnlocked": "Form unlocked",
-    "Participant.Locked": "Casebook locked",
-    "Participant.Unlocked": "Casebook unlocked",
-    "Participant.FormVerified": "Source data verified",
-    "Participant.VerificationCleared": "Source data verification cleared",
-    "ArmRevealingRecord.Started": "Arm-revealing record started",
-    "ArmRevealingRecord.FormEntered": "Arm-revealing form entered",
-    "ArmRevealingRecord.AdherenceRecorded": "Adherence recorded",
-    "ArmRevealingRecord.AdverseEventReported": "Adverse event reported",
-    "ArmRevealingRecord.InterventionDiscontinued": "Intervention discontinued",
-    "ArmRevealingRecord.ItemsCorrected": "Arm-revealing form corrected",
-    "ArmRevealingRecord.DeviationRecorded": "Arm-revealing protocol deviation recorded",
-    "ArmRevealingRecord.FormLocked": "Arm-revealing form locked",
-    "ArmRevealingRecord.FormUnlocked": "Arm-revealing form unlocked",
-    "ArmRevealingRecord.Signed": "Arm-revealing form signed",
-    "ArmRevealingRecord.FormVerified": "Arm-revealing form's source data verified",
-    "ArmRevealingRecord.VerificationCleared": (
-        "Arm-revealing form's source data verification cleared"
-    ),
-    "ArmRevealingRecord.Locked": "Arm-revealing forms locked",
-    "ArmRevealingRecord.Unlocked": "Arm-revealing forms unlocked",
-    # The review steps' mixins, as the participant's own events name them.
-    "SigningMixin.Signed": "Signed",
-    "LockingMixin.FormLocked": "Form locked",
-    "LockingMixin.FormUnlocked": "Form unlocked",
-    "LockingMixin.Locked": "Casebook locked",
-    "LockingMixin.Unlocked": "Casebook unlocked",
-    "VerificationMixin.FormVerified": "Source data verified",
-    "VerificationMixin.VerificationCleared": "Source data verification cleared",
-    "DatabaseLock.Started": "Database lock record started",
-    "DatabaseLock.Locked": "Database locked",
-    "DatabaseLock.Unlocked": "Database unlocked",
-    "DatabaseLock.UnblindedDataReleased": "Unblinded data released",
-    "UnblindedExport.Taken": "Unblinded export taken",
-    "Query.Raised": "Query raised",
-    "Query.Answered": "Query answered",
-    "Query.Closed": "Query closed",
-    "Query.Reopened": "Query reopened",
-    "QueryIndex.Started": "Query list started",
-    "QueryIndex.QueryAdded": "Query added to the list",
-    "Allocation.Started": "Allocation sequence started",
-    "Allocation.Allocated": "Allocated",
-    "Allocation.ArmRevealed": "Arm revealed",
-    "SiteRegister.Opened": "Screening log opened",
-    "SiteRegister.NumberIssued": "Screening number issued",
-    "User.Registered": "Account created",
-    "User.PasswordChanged": "Password changed",
-    "User.PasswordReset": "Password reset",
-    "User.RoleChanged": "Role changed",
-    "User.BlindingChanged": "Blinding changed",
-    "User.FullNameChanged": "Full name changed",
-    "User.LoginSucceeded": "Logged in",
-    "User.LoginFailed": "Login failed",
-    "User.LoggedOut": "Logged out",
-    "User.LockedOut": "Account locked out",
-    "User.Unlocked": "Account unlocked",
-    "User.Deactivated": "Account deactivated",
-    "User.Reactivated": "Account reactivated",
-    "User.TokenIssued": "API token issued",
-    "User.TokenRevoked": "API token revoked",
-    "User.AllTokensRevoked": "All API tokens revoked",
-    "CommandRefused": "Action refused",
-}
 # A browser session's start and end in words. The session's id is the key its cookie opens, so
 # the trail never prints it: it names the session by a short reference derived from the id (the
 # same on the login and on the logout that ends it), which lets a monitor pair the two.
@@ -211,20 +130,6 @@ def event_type_name(cls: type) -> str:
     return cls.__qualname__
 
 
-def event_words(cls: type) -> str:
-    """What happened in the trial's words: a milestone's own wording (its `WORDS`), else the
-    event's wording here, else its name in words."""
-    words = getattr(cls, "WORDS", None)
-    if isinstance(words, str):
-        return words
-    return EVENT_WORDS.get(cls.__qualname__) or _split_words(cls.__name__)
-
-
-def event_type_words(event_type: str) -> str:
-    """The words of an event type given by name (`Participant.FormCorrected`)."""
-    return EVENT_WORDS.get(event_type) or _split_words(event_type.rpartition(".")[2])
-
-
 def event_type_choices(classes: Iterable[type]) -> list[tuple[str, str]]:
     """(filter value, words) per event type a reader may filter by, in the order of the words.
 
@@ -244,17 +149,13 @@ def event_type_choices(classes: Iterable[type]) -> list[tuple[str, str]]:
     )
 
 
-def _split_words(name: str) -> str:
-    return re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name).capitalize()
-
-
 def reason_words(reason: Mapping[str, Any] | None, translate: Callable[[str], str] = str) -> str:
     """A row's reason in words: the reason code's label and the text given, if any.
     `translate` puts the label in the reader's language (the text stays as typed)."""
     if not reason:
         return ""
     code, text = reason.get("code"), (reason.get("text") or "").strip()
-    label = REASON_WORDS.get(code, _split_words(str(code)).replace("_", " ")) if code else ""
+    label = REASON_WORDS.get(code, split_words(str(code)).replace("_", " ")) if code else ""
     label = translate(label) if label else ""
     return f"{label}: {text}" if label and text else label or text
 

@@ -25,6 +25,7 @@ from edc.audit.links import (
     seal_events,
     unsealed_events_message,
 )
+from edc.audit.preconditions import PRECONDITIONS_KEY, check_preconditions
 from edc.audit.store import HeadNoter
 from edc.audit.subjects import SUBJECTS_KEY
 
@@ -83,6 +84,9 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         positions = super()._insert_events(c, stored_events, **kwargs)
+        # After the inserts: this transaction now holds the write lock, so what it reads is
+        # the latest commit and nothing else can commit before it (edc.audit.preconditions).
+        check_preconditions(kwargs.get(PRECONDITIONS_KEY), lambda i: self._stored_version(c, i))
         if positions:
             self._seal(
                 c,
@@ -129,6 +133,14 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
                 for k in links
             ],
         )
+
+    def _stored_version(self, c: SQLiteCursor, originator_id: UUID) -> int:
+        c.execute(
+            f"SELECT MAX(originator_version) FROM {self.events_table_name} WHERE originator_id = ?",
+            (_text_id(originator_id),),
+        )
+        row = c.fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
 
     def seal_unsealed(self, page_size: int = 1000) -> Link | None:
         """Seal events stored after the last link (adoption of an older store); the new head."""

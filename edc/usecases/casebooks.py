@@ -20,6 +20,7 @@ from eventsourcing.utils import get_topic
 from domain.actor import Actor
 from domain.allocation import Allocation
 from domain.arm_revealing import ArmRevealingRecord, arm_revealing_record_id
+from domain.arm_revealing_query import ArmRevealingQuery
 from domain.errors import EdcError, NotFound, PermissionDenied
 from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, SITES
@@ -38,7 +39,8 @@ from projections.exports.casebook_paper import CasebookPaper
 from projections.exports.source import Cut
 from projections.exports.view import View
 
-QUERY_TOPIC_PREFIX = get_topic(Query) + "."
+# Queries, and (in an unblinded reader's events only) queries on arm-revealing forms.
+QUERY_TOPIC_PREFIXES = (get_topic(Query) + ".", get_topic(ArmRevealingQuery) + ".")
 ARCHIVE_KIND = "casebook archive"
 
 
@@ -171,7 +173,7 @@ class CasebookUseCases(DatabaseUseCases, AuditUseCases):
         ]
         queries = [
             query_view(self.repository.get(query_id, version=last[query_id]))
-            for query_id in _aggregates(events, QUERY_TOPIC_PREFIX)
+            for query_id in _aggregates(events, QUERY_TOPIC_PREFIXES)
         ]
         return CasebookPaper(
             participant=participant_view(
@@ -203,11 +205,14 @@ def _last_versions(notifications: Sequence[Notification]) -> dict[UUID, int]:
     return last
 
 
-def _aggregates(events: Sequence[tuple[Notification, Any, Any]], prefix: str) -> list[UUID]:
-    """The aggregates whose topics start with `prefix`, in the order they first appear."""
+def _aggregates(
+    events: Sequence[tuple[Notification, Any, Any]], prefixes: tuple[str, ...]
+) -> list[UUID]:
+    """The aggregates whose topics start with one of `prefixes`, in the order they first
+    appear."""
     seen: dict[UUID, None] = {}
     for n, _, _ in events:
-        if n.topic.startswith(prefix) and isinstance(n.originator_id, UUID):
+        if n.topic.startswith(prefixes) and isinstance(n.originator_id, UUID):
             seen.setdefault(n.originator_id, None)
     return list(seen)
 

@@ -15,16 +15,23 @@ from collections.abc import Mapping
 from typing import Any
 
 from domain.actor import Actor
+from domain.arm_revealing_query import ArmRevealingQuery
 from domain.database_lock import DatabaseLock
 from domain.errors import PermissionDenied
-from domain.prelock import CHECK_LABELS, CasebookFacts, PreLockFindings, pre_lock_findings
+from domain.prelock import (
+    ARM_REVEALING_QUERIES,
+    CHECK_LABELS,
+    CasebookFacts,
+    PreLockFindings,
+    pre_lock_findings,
+)
 from domain.query import QueryStatus
 from domain.roles import Role
 from domain.signing import CASEBOOK
 from domain.unblinded_export import UnblindedExport
 from edc.concurrency import retry_on_conflict
-from edc.permissions import Action, authorize
-from edc.query_lookup import queries_of
+from edc.permissions import Action, authorize, sees_arm_revealing_forms
+from edc.query_lookup import AnyQuery, arm_revealing_queries_of, queries_of
 from edc.refusals import logs_refusals
 from edc.usecases.review import ReviewUseCases
 
@@ -39,10 +46,13 @@ class DatabaseUseCases(ReviewUseCases):
     def pre_lock_checks(self, actor: Actor) -> dict[str, dict[str, Any]]:
         """Each pre-lock check with its label and what it finds now."""
         authorize(actor, Action.LOCK_DATABASE)
-        return {
+        checks: dict[str, dict[str, Any]] = {
             check: {"label": CHECK_LABELS[check], "findings": list(found)}
             for check, found in self._findings().items()
         }
+        if checks[ARM_REVEALING_QUERIES]["findings"]:
+            checks[ARM_REVEALING_QUERIES]["details"] = self._arm_revealing_query_details(actor)
+        return checks
 
     @logs_refusals
     @retry_on_conflict
@@ -139,15 +149,17 @@ class DatabaseUseCases(ReviewUseCases):
 
     def _findings(self) -> PreLockFindings:
         open_queries: list[str] = []
+        arm_revealing_open = False
         facts: list[CasebookFacts] = []
         for pid in self.participant_ids():
             participant = self._participant(pid)
             for query in queries_of(self, pid):
                 if query.status is not QueryStatus.CLOSED:
-                    open_queries.append(
-                        f"{participant.screening_number}: {query.form} {query.item} "
-                        f"({query.status.value})"
-                    )
+                    open_queries.append(_open_query_finding(participant.screening_number, query))
+            arm_revealing_open = arm_revealing_open or any(
+                query.status is not QueryStatus.CLOSED
+                for query in arm_revealing_queries_of(self, pid)
+            )
             valid = [s for s in participant.signatures if participant.signature_is_valid(s)]
             facts.append(
                 CasebookFacts(
@@ -159,4 +171,22 @@ class DatabaseUseCases(ReviewUseCases):
                     invalid_signatures=len(participant.signatures) - len(valid),
                 )
             )
-        return pre_lock_findings(open_queries, facts)
+        return pre_lock_findings(open_queries, facts, arm_revealing_queries_open=arm_revealing_open)
+
+    def _arm_revealing_query_details(self, actor: Actor) -> list[str]:
+        """The open queries on arm-revealing forms one by one, for an unblinded reader of the
+        checks (never kept in the lock event, which blinded readers see)."""
+        if not sees_arm_revealing_forms(actor):
+            return []
+        details: list[str] = []
+        for pid in self.participant_ids():
+            for query in arm_revealing_queries_of(self, pid):
+                if query.status is not QueryStatus.CLOSED:
+                    details.append(_open_query_finding(query.screening_number, query))
+        return details
+
+
+def _open_query_finding(screening_number: str, query: AnyQuery) -> str:
+    # An adverse event's number says which one; weekly queries read as they always have.
+    repeat = f" {query.week}" if isinstance(query, ArmRevealingQuery) and query.week else ""
+    return f"{screening_number}: {query.form}{repeat} {query.item} ({query.status.value})"

@@ -117,7 +117,8 @@ class EnrolmentUseCases(TrialBase):
         at: datetime,
     ) -> dict[str, Any]:
         """An arm-revealing form goes to the participant's record of its own, so that no
-        participant version counts it; the protocol's preconditions are the participant's."""
+        participant version counts it; the protocol's preconditions are the participant's,
+        guarded by its version."""
         participant.check_participant_unlocked()
         participant.check_form_allowed(form)
         if record is None:
@@ -133,7 +134,10 @@ class EnrolmentUseCases(TrialBase):
             actor=actor,
             at=at,
         )
-        self.save(record)
+        # Saved alone: the participant's version goes with it, so a lock (or any other change
+        # to the participant) committed since it was read makes the store refuse the save and
+        # the retry decide again.
+        self.save(record, preconditions={participant.id: participant.version})
         return form_view(record, form, participant=participant)
 
     @logs_refusals
@@ -230,7 +234,7 @@ class EnrolmentUseCases(TrialBase):
             participant,
             blinded=actor.blinded,
             arm=arm,
-            open_queries=open_query_counts(self, participant.id),
+            open_queries=open_query_counts(self, actor, participant.id),
             arm_revealing=record,
         )
 

@@ -96,7 +96,8 @@ class VisitRecordUseCases(TrialBase):
             record.record_deviation(
                 deviation, participant_version=participant.version, actor=actor, at=at
             )
-            self.save(record)
+            # Guarded by the participant version, as an arm-revealing form entry is.
+            self.save(record, preconditions={participant.id: participant.version})
         else:
             participant.record_deviation(deviation, actor, at)
             self.save(participant)

@@ -1,6 +1,7 @@
 """The whole audit trail as NDJSON: one JSON object per event, in store order, streamed.
 
-Each line gives the position, time, event type, aggregate, version, actor and the event's own
+Each line gives the position, time, event type and what it says in the trial's words (as the
+trail words it: "MRI confirmed Modic changes"), aggregate, version, actor and the event's own
 fields. Fields ending in `_hash` (password hashes, content hashes) are left out: the trail says
 that a password changed, never what it hashes to. A blinded stream is read through the blinded
 view, so arm-revealing events are not in it at all.
@@ -16,6 +17,7 @@ from enum import Enum
 from typing import IO, Any
 from uuid import UUID
 
+from domain.event_words import event_words
 from projections.exports.manifest import DigestingWriter, build_manifest
 from projections.exports.source import Cut
 
@@ -53,6 +55,7 @@ def audit_entry(position: int, event: Any) -> dict[str, Any]:
         "position": position,
         "time": event.timestamp.isoformat(),
         "type": type(event).__qualname__,
+        "words": event_words(type(event)),
         "aggregate_id": str(event.originator_id),
         "version": event.originator_version,
         "actor": _plain(getattr(event, "actor", None)),

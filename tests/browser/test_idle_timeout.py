@@ -13,8 +13,9 @@ from uuid import UUID
 import pytest
 from playwright.sync_api import expect
 
+from tests import factories
 from tests.app.conftest import NAMES, PASSWORD, StepClock
-from tests.browser.helpers import log_in
+from tests.browser.helpers import fill_form, log_in
 from tests.browser.test_form_layout import _consented
 from tests.live_server import LiveServer
 from tests.web.conftest import FakeNow
@@ -120,3 +121,36 @@ def test_someone_else_logging_in_on_that_browser_never_sees_the_typing(
     page.wait_for_url(base + path)
     assert page.locator("#unsaved-typing").count() == 0
     assert not page.locator("#wrap-LBP_NOW input[value='8']").is_checked()
+
+
+def test_a_screening_typed_before_the_timeout_is_back_after_logging_in_and_saves(
+    clocked_server: LiveServer, web_now: FakeNow, new_page: Any
+) -> None:
+    base, page = clocked_server.url, new_page()
+    page.clock.install()
+    log_in(page, base, "site_staff")
+    trial = clocked_server.trial
+    assert trial is not None
+    staff = trial.actor_for(NAMES["site_staff"])
+    before = len(trial.list_participants(staff))
+    page.goto(base + "/participants/new")
+    fill_form(page, "screening", factories.screening(AGE=52, LBP_DURATION_MONTHS=9))
+    web_now.value += 31 * MINUTE
+    page.clock.fast_forward("31:00")
+    expect(page.locator("#idle-ended")).to_be_visible()
+    page.get_by_role("button", name="Screen and issue a screening number").click()
+    assert "/login" in page.url
+    assert "What you typed is kept" in page.locator("#kept-typing").inner_text()
+    page.get_by_label("User name").fill(NAMES["site_staff"])
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(base + "/participants/new")
+    assert "Not saved yet" in page.locator("#unsaved-typing").inner_text()
+    assert page.locator("#item-AGE").input_value() == "52"
+    assert page.locator("#item-LBP_DURATION_MONTHS").input_value() == "9"
+    assert page.locator("#wrap-SPEAKS_DANISH input[value='Y']").is_checked()
+    # Nobody was screened by the lost post, nor by the page giving the typing back.
+    assert len(trial.list_participants(staff)) == before
+    page.get_by_role("button", name="Screen and issue a screening number").click()
+    assert "Screened as" in page.locator(".flash.info").inner_text()
+    assert len(trial.list_participants(staff)) == before + 1

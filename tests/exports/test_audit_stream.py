@@ -49,3 +49,29 @@ def test_the_blinded_stream_leaves_out_arm_revealing_events(built: Built) -> Non
     types = {line["type"] for line in lines}
     assert not any(t.startswith("Allocation") or "Adherence" in t for t in types)
     assert "Participant.Randomised" in types  # the fact and date of randomisation are safe
+
+
+def test_a_participants_path_reads_in_the_trials_words_in_the_stream(built: Built) -> None:
+    """A monitor follows a participant from the stream's words alone, milestone by milestone."""
+    lines = [
+        json.loads(line)
+        for line in export_bytes(built.reader, ExportKind.AUDIT, View.BLINDED).decode().splitlines()
+    ]
+    f, d = str(built.small.ids["F"]), str(built.small.ids["D"])
+    assert [line["words"] for line in lines if line["aggregate_id"] == d] == [
+        "Screened",
+        "MRI confirmed Modic changes",
+        "Study ended",
+    ]
+    assert [(line["type"], line["words"]) for line in lines if line["aggregate_id"] == f] == [
+        ("Participant.Screened", "Screened"),
+        ("Participant.ModicConfirmed", "MRI confirmed Modic changes"),
+        ("Participant.Consented", "Informed consent obtained"),
+        ("Participant.BaselineRecorded", "Baseline recorded"),
+        ("Participant.Randomised", "Randomised"),
+        ("Participant.WeeklyReportReceived", "Weekly report received"),
+        ("Participant.WeeklyReportReceived", "Weekly report received"),
+        ("Participant.OutcomeRecorded", "Follow-up outcome recorded"),
+        ("Participant.OutcomeRecorded", "Follow-up outcome recorded"),
+        ("Participant.FormCorrected", "Form corrected"),
+    ]

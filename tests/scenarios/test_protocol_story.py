@@ -11,11 +11,17 @@ from typing import Any
 from uuid import UUID
 
 from domain.actor import Actor
-from edc.application import Trial
+from edc.application import SYSTEM, Trial
 from tests import factories
-from tests.app.conftest import StepClock
+from tests.app.conftest import PASSWORD, StepClock
+from tests.app.journeys import randomised
 
 CORRECTION = {"code": "transcription_error", "text": "The radiologist re-read the scan"}
+DEVIATION = {
+    "kind": "assessment",
+    "description": "RMDQ read aloud to the participant by the receptionist",
+    "occurred_on": "2024-01-15",
+}
 
 
 def story_of(trial: Trial, reader: Actor, pid: UUID) -> list[str]:
@@ -107,3 +113,87 @@ def test_a_weekly_report_is_received(
     weekly = {"WEEK": 1, "LBP_DAYS": 3, "SICK_LEAVE_DAYS": 0}
     trial.record_form(staff, pid, "weekly", weekly, expected_version=None)
     assert story_of(trial, actors["monitor"], pid)[-1] == "WeeklyReportReceived"
+
+
+def unblinded(trial: Trial, name: str, role: str, site: str | None) -> Actor:
+    trial.add_user(
+        SYSTEM, name, role, PASSWORD, site=site, blinded=False, blinding_reason="handles harms"
+    )
+    return trial.actor_for(name)
+
+
+def trail_story(trial: Trial, reader: Actor, pid: UUID) -> list[str]:
+    """The participant's trail by event name, with the arm-revealing record's events for an
+    unblinded reader (the record's opening is bookkeeping, not a step of the protocol)."""
+    return [
+        name
+        for name in (row["type"].rpartition(".")[2] for row in trial.participant_trail(reader, pid))
+        if name not in {"Started", "NumberIssued", "Opened", "Allocated"}
+    ]
+
+
+def test_a_missed_visit_a_deviation_an_adverse_event_discontinuation_and_the_end_of_study(
+    trial: Trial, actors: dict[str, Actor], clock: StepClock
+) -> None:
+    staff = actors["site_staff"]
+    investigator = unblinded(trial, "uffe", "investigator", "RINGE")
+    monitor = unblinded(trial, "ulla", "monitor", None)
+    # A randomised participant
+    pid, _arm = randomised(trial, staff)
+    # reports an adverse event after a session,
+    trial.record_form(
+        investigator, pid, "adverse_event", factories.adverse_event(), expected_version=0
+    )
+    # the site notes that an outcome questionnaire was read aloud to them (a deviation),
+    trial.record_deviation(staff, pid, DEVIATION)
+    # they stop the intervention,
+    trial.record_form(
+        staff, pid, "discontinuation", factories.discontinuation(), expected_version=0
+    )
+    # do not come to the week-10 visit,
+    clock.current = datetime(2024, 3, 26, 9, 0, tzinfo=UTC)
+    trial.record_visit_missed(
+        staff, pid, "week10", {"reason": "unreachable", "text": "No answer on three calls"}
+    )
+    # and end the study, withdrawing consent.
+    trial.record_end_of_study(
+        staff,
+        pid,
+        {
+            "EOS_DATE": "2024-03-26",
+            "EOS_STATUS": "withdrew consent",
+            "EOS_REASON": "No longer wishes to take part",
+        },
+    )
+    assert trail_story(trial, monitor, pid) == [
+        "Screened",
+        "ModicConfirmed",
+        "Consented",
+        "BaselineRecorded",
+        "Randomised",
+        "AdverseEventReported",
+        "DeviationRecorded",
+        "InterventionDiscontinued",
+        "VisitMissed",
+        "StudyEnded",
+    ]
+    words = [row["words"] for row in trial.participant_trail(monitor, pid)]
+    for said in (
+        "Adverse event reported",
+        "Protocol deviation recorded",
+        "Intervention discontinued",
+        "Visit missed",
+        "Study ended",
+    ):
+        assert said in words
+    # A blinded monitor follows the same path without the arm-revealing steps.
+    assert trail_story(trial, actors["monitor"], pid) == [
+        "Screened",
+        "ModicConfirmed",
+        "Consented",
+        "BaselineRecorded",
+        "Randomised",
+        "DeviationRecorded",
+        "VisitMissed",
+        "StudyEnded",
+    ]

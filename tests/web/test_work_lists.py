@@ -114,6 +114,16 @@ async def test_the_dashboard_counts_the_work_and_links_to_it(
     assert re.search(r'id="work-visits">[1-9]', work)
 
 
+async def test_the_dashboard_names_the_visits_due_in_words(
+    client: TestClient, web_config: WebConfig
+) -> None:
+    sign_in_as(client, web_config, "anna")
+    html = await (await client.get("/")).text()
+    due = html[html.index("Visits due or overdue today") :]
+    due = due[: due.index("</table>")]
+    assert "<td>Week 10</td>" in due and "week10" not in due
+
+
 async def test_an_admin_has_no_work_lists(client: TestClient, web_config: WebConfig) -> None:
     sign_in_as(client, web_config, "adam")
     assert (await client.get("/work")).status == 403

@@ -10,13 +10,12 @@ from typing import Any
 
 from aiohttp import web
 
-from edc.data_kinds import authorize_read
-from projections.exports import ExportKind, default_file_name, export
+from edc.usecases.downloads import ExportKind, export_download
 from web.api import models
 from web.api.body import respond
 from web.api.endpoints import Endpoint, Param
 from web.calls import actor_of, run, trial_of
-from web.downloads import export_view, stream_file, take_cut
+from web.downloads import stream_file
 from web.errors import ApiError
 from web.numbers import whole_number
 
@@ -62,21 +61,25 @@ async def snapshot(request: web.Request) -> web.StreamResponse:
     fmt = request.query.get("format", "csv")
     if fmt not in ("csv", "json"):
         raise ApiError(422, "invalid", "format is csv or json.", {"format": "csv or json"})
-    await run(authorize_read, trial, actor, ExportKind.CSV)
-    view = await run(export_view, trial, actor, request.match_info["view"])
-    cut = await run(take_cut, trial, actor, view, _as_of(request), f"snapshot {fmt}", "api")
+    file = await run(
+        export_download,
+        trial,
+        actor,
+        ExportKind.CSV,
+        request.match_info["view"],
+        _as_of(request),
+        "api",
+        what=f"snapshot {fmt}",
+    )
     if fmt == "json":
 
         def build() -> dict[str, Any]:
             out = io.BytesIO()
-            export(ExportKind.CSV, cut, out)
+            file.write(out)
             return snapshot_json(out.getvalue())
 
         return respond(models.SnapshotJson, await run(build))
-    name = default_file_name(ExportKind.CSV, cut)
-    return await stream_file(
-        request, lambda out: export(ExportKind.CSV, cut, out, name), name, "application/zip"
-    )
+    return await stream_file(request, file.write, file.file_name, "application/zip")
 
 
 async def odm(request: web.Request) -> web.StreamResponse:
@@ -91,13 +94,16 @@ async def odm(request: web.Request) -> web.StreamResponse:
             "type is snapshot or transactional.",
             {"type": "snapshot or transactional"},
         )
-    await run(authorize_read, trial, actor, kind)
-    view = await run(export_view, trial, actor, request.query.get("view", "blinded"))
-    cut = await run(take_cut, trial, actor, view, _as_of(request), kind.value, "api")
-    name = default_file_name(kind, cut)
-    return await stream_file(
-        request, lambda out: export(kind, cut, out, name), name, "application/xml"
+    file = await run(
+        export_download,
+        trial,
+        actor,
+        kind,
+        request.query.get("view", "blinded"),
+        _as_of(request),
+        "api",
     )
+    return await stream_file(request, file.write, file.file_name, "application/xml")
 
 
 ENDPOINTS = (

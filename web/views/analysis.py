@@ -11,9 +11,13 @@ from aiohttp import web
 
 from domain.errors import EdcError, NotFound
 from edc.data_kinds import may_read
-from projections.exports import ExportKind
+from edc.usecases.downloads import (
+    ExportKind,
+    export_view,
+    take_cut,
+    unblinded_views_allowed,
+)
 from web.calls import actor_of, run, trial_of
-from web.downloads import export_view, take_cut, unblinded_views_allowed
 from web.errors import WebRefusal
 from web.keys import ANALYSES
 from web.numbers import whole_number

@@ -28,7 +28,7 @@ from web.errors import WebRefusal
 from web.i18n import gettext
 from web.numbers import whole_number
 from web.pages import render
-from web.read_choice import fresh, view_of
+from web.read_choice import reads_of
 from web.views.participants import timeline
 
 routes = web.RouteTableDef()
@@ -192,11 +192,9 @@ async def _located(
     participant's events are found by the store's own locator instead."""
     if filters["participant"] or not (filters["form"] or filters["item"] or filters["user"]):
         return None
-    projections = await fresh(request)
-    if projections is None:
-        return None
-    return projections.read_models().audit_positions(
-        view_of(actor),
+    return await run(
+        reads_of(request).audit_positions,
+        actor,
         user=filters["user"] or None,
         form=filters["form"] or None,
         item=filters["item"] or None,

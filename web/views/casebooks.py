@@ -4,17 +4,13 @@ and send the file."""
 
 from __future__ import annotations
 
-from typing import IO, Any
-
 from aiohttp import web
 
 from domain.protocol import SITES
 from domain.roles import SITE_ROLES, Role
 from edc.data_kinds import may_read
 from edc.usecases.casebooks import may_make_archive, may_read_casebooks
-from projections.exports import ExportKind
-from projections.exports.casebook_pdf import casebook_pdf
-from projections.exports.casebook_pdf_archive import write_archive
+from edc.usecases.downloads import ExportKind, archive_download, casebook_download
 from web.calls import actor_of, participant_id, run, trial_of
 from web.downloads import stream_file
 from web.errors import WebRefusal
@@ -36,8 +32,9 @@ def _pdf(data: bytes, name: str, headers: dict[str, str]) -> web.Response:
 @routes.get("/participants/{pid}/casebook.pdf", name="casebook_pdf")
 async def participant_casebook(request: web.Request) -> web.Response:
     actor, trial = actor_of(request), trial_of(request)
-    paper = await run(trial.casebook_paper, actor, participant_id(request), as_of_param(request))
-    data = await run(casebook_pdf, paper)
+    paper, data = await run(
+        casebook_download, trial, actor, participant_id(request), as_of_param(request), "web"
+    )
     headers = {"X-EDC-As-Of": str(paper.as_of), "X-EDC-View": paper.view}
     return _pdf(data, paper.file_name, headers)
 
@@ -62,12 +59,8 @@ async def casebooks_page(request: web.Request) -> web.Response:
 async def site_archive(request: web.Request) -> web.StreamResponse:
     actor, trial = actor_of(request), trial_of(request)
     site = request.query.get("site") or None
-    archive = await run(trial.site_archive, actor, site, as_of_param(request))
-
-    def write(out: IO[bytes]) -> dict[str, Any]:
-        return write_archive(archive.cut, archive.site, archive.papers, out)
-
-    return await stream_file(request, write, archive.file_name, "application/zip")
+    file = await run(archive_download, trial, actor, site, as_of_param(request), "web")
+    return await stream_file(request, file.write, file.file_name, "application/zip")
 
 
 @routes.get("/casebooks/annotated-crf.pdf", name="annotated_crf")

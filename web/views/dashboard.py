@@ -7,11 +7,12 @@ from typing import Any
 
 from aiohttp import web
 
+from domain.protocol import VISITS
 from edc.permissions import Action, may
+from edc.usecases.downloads import unblinded_views_allowed
 from web import read_choice
 from web.calls import actor_of, run, trial_of
 from web.charts import bars, months_between
-from web.downloads import unblinded_views_allowed
 from web.pages import render
 
 routes = web.RouteTableDef()
@@ -46,6 +47,7 @@ async def dashboard(request: web.Request) -> web.Response:
             else "blinded",
             database=await run(trial.database_lock_status),
             visits=await read_choice.open_visits(request, actor, today),
+            visit_labels={visit.key: visit.label for visit in VISITS},
             serious_adverse_events=await read_choice.serious_adverse_events(request, actor),
             randomisation_deviations=[
                 (p, kind, text)

@@ -3,20 +3,15 @@ each at a chosen event position (`as_of`), blinded unless the account may see th
 
 from __future__ import annotations
 
-import functools
-from typing import IO, Any
-
 from aiohttp import web
 
 from domain.errors import EdcError
 from edc.audit import chain
-from edc.data_kinds import authorize_read, may_read
+from edc.data_kinds import may_read
 from edc.permissions import Action, may
-from projections.exports import ExportKind, default_file_name, export
-from projections.exports.dictionary import dictionary_html
-from projections.exports.manifest import DigestingWriter, build_manifest
+from edc.usecases.downloads import ExportKind, export_download, unblinded_views_allowed
 from web.calls import actor_of, run, trial_of
-from web.downloads import export_view, stream_file, take_cut, unblinded_views_allowed
+from web.downloads import stream_file
 from web.errors import WebRefusal
 from web.i18n import N_
 from web.numbers import whole_number
@@ -86,19 +81,16 @@ async def download(request: web.Request) -> web.StreamResponse:
         kind = ExportKind(request.match_info["kind"])
     except ValueError:
         raise web.HTTPNotFound() from None
-    await run(authorize_read, trial, actor, kind)
-    view = await run(export_view, trial, actor, request.query.get("view", ""))
-    cut = await run(take_cut, trial, actor, view, as_of_param(request), kind.value, "web")
     html = kind is ExportKind.DICTIONARY and request.query.get("format") == "html"
-    name = default_file_name(kind, cut)
-    if html:
-        name = name.removesuffix(".csv") + ".html"
-
-        def write_html(out: IO[bytes]) -> dict[str, Any]:
-            target = DigestingWriter(out)
-            target.write(dictionary_html(cut.view).encode("utf-8"))
-            return build_manifest(cut, "dictionary", {name: target.digest})
-
-        return await stream_file(request, write_html, name, "text/html; charset=utf-8")
-    writer = functools.partial(export, kind, cut, file_name=name)
-    return await stream_file(request, lambda out: writer(out=out), name, MEDIA[kind])
+    file = await run(
+        export_download,
+        trial,
+        actor,
+        kind,
+        request.query.get("view", ""),
+        as_of_param(request),
+        "web",
+        html=html,
+    )
+    media = "text/html; charset=utf-8" if html else MEDIA[kind]
+    return await stream_file(request, file.write, file.file_name, media)

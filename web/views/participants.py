@@ -15,14 +15,7 @@ from domain.protocol import FORM_LABELS, SITES, VISITS
 from domain.roles import SITE_ROLES, Role
 from domain.visit_records import MISSABLE_VISITS
 from edc.permissions import FORM_WRITERS, Action, may
-from projections.exports.cells import csv_rows
-from projections.participant_list import (
-    COLUMNS,
-    ORDERS,
-    PROGRESS_FORMS,
-    csv_table,
-    sort_rows,
-)
+from edc.usecases.reads import COLUMNS, ORDERS, PROGRESS_FORMS, participants_csv, sort_rows
 from web import read_choice
 from web.calls import actor_of, participant_id, run, trial_of
 from web.crf_fields import fields, posted_text, sections
@@ -79,7 +72,7 @@ def _sorting(query: Mapping[str, str]) -> tuple[str, str]:
 
 def _csv(rows: list[dict[str, Any]], today: str) -> web.Response:
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerows(csv_rows(csv_table(rows)))
+    csv.writer(out, lineterminator="\r\n").writerows(participants_csv(rows))
     return web.Response(
         text=out.getvalue(),
         content_type="text/csv",
