@@ -1,9 +1,12 @@
-"""`edc audit verify|head|adopt|accept-restore`: check, show and (explicitly) amend the chain.
+"""`edc audit verify|head|adopt|accept-restore|migrate-chain`: check, show and (explicitly)
+amend the chain.
 
 `verify` checks the chain against every head anchored outside the store (the head log of
 `EDC_ANCHOR_DIR`, which also holds the heads of backups) and any `--expect`. `adopt` seals
 events the chain does not cover (a store older than the chain) and `accept-restore` records
 that an older backup was restored on purpose; both say who, when and why in the head log.
+`migrate-chain` reseals a store sealed in the older chain format (`edc.audit.migration`), after
+it verified under that format, and records it in the head log and in the trail.
 """
 
 from __future__ import annotations
@@ -16,10 +19,14 @@ from contextlib import contextmanager
 from domain.errors import EdcError
 from edc.audit import anchors
 from edc.audit.chain import DEFAULT_PAGE_SIZE, ChainHead, head, head_at, seal, verify
+from edc.audit.migration import migrate_chain
 from edc.bootstrap import build_trial
 from edc.config import Settings
+from edc.operator import operator_actor
 
 EXIT_OK, EXIT_TAMPERED = 0, 1
+# Not tampered, but sealed in the older chain format: `edc audit migrate-chain` is the step.
+EXIT_OLDER_FORMAT = 3
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -63,6 +70,20 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     accept.add_argument("--reason", required=True, type=_reason, help="why (recorded)")
     accept.set_defaults(handler=cmd_accept_restore)
+    migrate = actions.add_parser(
+        "migrate-chain",
+        help="reseal a store sealed in the older chain format, after verifying it under that",
+        description="For a store sealed by an earlier version, whose links do not cover the "
+        "participant locator: verify the whole chain under the older format (against every "
+        "anchored head) and refuse if it does not verify; else reseal it in the current "
+        "format and record who, when and why, with the heads before and after, in the head "
+        "log and in the audit trail.",
+    )
+    migrate.add_argument("--reason", required=True, type=_reason, help="why (recorded)")
+    migrate.add_argument(
+        "--operator", help="who runs the command (default: EDC_OPERATOR, else the OS user)"
+    )
+    migrate.set_defaults(handler=cmd_migrate_chain)
 
 
 def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
@@ -87,6 +108,13 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
         print(f"OK: {result.events_checked} events verified.")
         print(f"Chain head: {result.head}")
         return EXIT_OK
+    if result.problem == "older-format":
+        print(
+            f"OLDER CHAIN FORMAT: {result.events_checked} events verified under the format "
+            "of an earlier version; nothing was found tampered."
+        )
+        print(result.message)
+        return EXIT_OLDER_FORMAT
     print(
         f"TAMPERED: {result.problem} event at position {result.first_bad_position}"
         + (
@@ -149,6 +177,29 @@ def cmd_accept_restore(args: argparse.Namespace, settings: Settings) -> int:
         "are superseded."
     )
     print(f"Recorded in {anchors.log_for(settings).path}: {note}")
+    return EXIT_OK
+
+
+def cmd_migrate_chain(args: argparse.Namespace, settings: Settings) -> int:
+    _require_store(settings)
+    trial = build_trial(settings)
+    try:
+        done = migrate_chain(trial, settings, operator_actor(args.operator), args.reason)
+    finally:
+        trial.close()
+    if done.refused:
+        print(f"REFUSED: {done.message}")
+        return EXIT_TAMPERED
+    if not done.migrated:
+        print(done.message)
+        return EXIT_OK
+    print(
+        f"Migrated: {done.links_resealed} links from position {done.resealed_from} resealed "
+        "in the current chain format."
+    )
+    print(f"Old head: {done.old_head}")
+    print(f"Chain head: {done.new_head}")
+    print(f"Recorded in {anchors.log_for(settings).path} and in the audit trail.")
     return EXIT_OK
 
 

@@ -14,6 +14,7 @@ from eventsourcing.utils import get_topic
 from domain.allocation import Allocation
 from domain.arm_revealing import ArmRevealingRecord
 from domain.arm_revealing_query import ArmRevealingQuery, ArmRevealingQueryIndex
+from domain.chain_migration import ChainMigration
 from domain.database_lock import DatabaseLock
 from domain.locking import LockingMixin
 from domain.participant import Participant
@@ -122,6 +123,8 @@ CLASSIFICATION: dict[type, Blinding] = {
     DatabaseLock.UnblindedDataReleased: Blinding.BLINDED_SAFE,
     # Who took unblinded data and when: no clinical value and no arm.
     UnblindedExport.Taken: Blinding.BLINDED_SAFE,
+    # Who migrated the audit chain, why, and its heads before and after: no data, no arm.
+    ChainMigration.Resealed: Blinding.BLINDED_SAFE,
     Query.Raised: Blinding.BLINDED_SAFE,
     Query.Answered: Blinding.BLINDED_SAFE,
     Query.Closed: Blinding.BLINDED_SAFE,

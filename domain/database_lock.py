@@ -111,8 +111,9 @@ class DatabaseLock(Aggregate):
         reasons = check_overrides(findings, overrides)
         checks = {
             check: {
-                "label": CHECK_LABELS[check],
-                "findings": list(found),
+                # Stored as plain text: the event keeps the English the lock was made with.
+                "label": str(CHECK_LABELS[check]),
+                "findings": [str(finding) for finding in found],
                 "override": reasons.get(check),
             }
             for check, found in findings.items()

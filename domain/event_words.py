@@ -57,6 +57,7 @@ EVENT_WORDS: dict[str, str] = {
     "DatabaseLock.Unlocked": "Database unlocked",
     "DatabaseLock.UnblindedDataReleased": "Unblinded data released",
     "UnblindedExport.Taken": "Unblinded export taken",
+    "ChainMigration.Resealed": "Audit chain migrated to the current format",
     "Query.Raised": "Query raised",
     "Query.Answered": "Query answered",
     "Query.Closed": "Query closed",

@@ -14,16 +14,19 @@ from dataclasses import dataclass
 
 from domain import errors
 from domain.text import text_problem
+from domain.wording import Message
 
 OPEN_QUERIES = "open_queries"
 ARM_REVEALING_QUERIES = "arm_revealing_queries"
 FOLLOW_UP = "follow_up"
 SIGNATURES = "signatures"
 CHECK_LABELS: dict[str, str] = {
-    OPEN_QUERIES: "No query is open",
-    ARM_REVEALING_QUERIES: "No query on an arm-revealing form is open",
-    FOLLOW_UP: "Every randomised participant has ended the study or reached the 1-year visit",
-    SIGNATURES: "Every randomised casebook is signed and no signature needs signing again",
+    OPEN_QUERIES: Message("No query is open"),
+    ARM_REVEALING_QUERIES: Message("No query on an arm-revealing form is open"),
+    FOLLOW_UP: Message(
+        "Every randomised participant has ended the study or reached the 1-year visit"
+    ),
+    SIGNATURES: Message("Every randomised casebook is signed and no signature needs signing again"),
 }
 MAX_OVERRIDE = 500
 
@@ -32,7 +35,7 @@ PreLockFindings = dict[str, tuple[str, ...]]
 # The one finding of open queries on arm-revealing forms, whatever their number: the findings
 # are kept in the lock event and shown to blinded data managers, and which participants,
 # forms and how many would tell of harms (README, "Queries on arm-revealing forms").
-ARM_REVEALING_QUERIES_OPEN = (
+ARM_REVEALING_QUERIES_OPEN = Message(
     "Queries on arm-revealing forms are open: unblinded monitors and data managers see them"
 )
 
@@ -61,13 +64,19 @@ def pre_lock_findings(
     signatures: list[str] = []
     for c in casebooks:
         if c.randomised and not (c.ended or c.last_visit_done):
-            follow_up.append(f"{c.screening_number}: not ended and no 1-year visit")
+            follow_up.append(
+                Message("%(number)s: not ended and no 1-year visit", number=c.screening_number)
+            )
         if c.invalid_signatures:
             signatures.append(
-                f"{c.screening_number}: {c.invalid_signatures} signature(s) need signing again"
+                Message(
+                    "%(number)s: %(count)s signature(s) need signing again",
+                    number=c.screening_number,
+                    count=c.invalid_signatures,
+                )
             )
         elif c.randomised and not c.casebook_signed:
-            signatures.append(f"{c.screening_number}: casebook not signed")
+            signatures.append(Message("%(number)s: casebook not signed", number=c.screening_number))
     return {
         OPEN_QUERIES: tuple(open_queries),
         ARM_REVEALING_QUERIES: (ARM_REVEALING_QUERIES_OPEN,) if arm_revealing_queries_open else (),
@@ -87,17 +96,20 @@ def check_overrides(findings: PreLockFindings, overrides: Mapping[str, str]) -> 
         reason = reason.strip() if isinstance(reason, str) else ""
         problem = text_problem(reason, multiline=True) if reason else None
         if not reason:
-            problems[check] = (
-                f"{CHECK_LABELS[check]}: {len(found)} finding(s); give a reason to override"
+            problems[check] = Message(
+                "%(check)s: %(count)s finding(s); give a reason to override",
+                check=CHECK_LABELS[check],
+                count=len(found),
             )
         elif problem:
             problems[check] = problem
         elif len(reason) > MAX_OVERRIDE:
-            problems[check] = f"At most {MAX_OVERRIDE} characters"
+            problems[check] = Message("At most %(limit)s characters", limit=MAX_OVERRIDE)
         else:
             reasons[check] = reason
     if problems:
         raise errors.FormInvalid(
-            problems, "The pre-lock checks did not pass: resolve or override each with a reason."
+            problems,
+            Message("The pre-lock checks did not pass: resolve or override each with a reason."),
         )
     return reasons

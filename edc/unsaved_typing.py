@@ -37,6 +37,8 @@ class KeptPost(NamedTuple):
 
     action: str
     fields: Fields
+    # The account's session epoch it was typed in.
+    epoch: object = None
 
 
 class UnsavedTyping:
@@ -51,11 +53,18 @@ class UnsavedTyping:
         with self._db.transaction() as cur:
             cur.execute(SCHEMA)
 
-    def keep(self, user: str, path: str, fields: Fields, action: str | None = None) -> None:
+    def keep(
+        self,
+        user: str,
+        path: str,
+        fields: Fields,
+        action: str | None = None,
+        epoch: object = None,
+    ) -> None:
         """Keep `fields` for `user` on the page at `path` (posted to `action`, by default the
-        page itself), replacing what was kept there."""
+        page itself), typed in the account's session `epoch`, replacing what was kept there."""
         now = self._now()
-        sealed = self._seal(user, path, fields, path if action is None else action)
+        sealed = self._seal(user, path, fields, path if action is None else action, epoch)
         with self._db.transaction() as cur:
             cur.execute("DELETE FROM unsaved_typing WHERE kept_at < ?", (now - self._keep_s,))
             cur.execute(
@@ -65,15 +74,21 @@ class UnsavedTyping:
                 (user, path, now, sealed),
             )
 
-    def take(self, user: str, path: str, action: str | None = None) -> Fields | None:
+    def take(
+        self, user: str, path: str, action: str | None = None, epoch: object = None
+    ) -> Fields | None:
         """What `user` typed on the page at `path` (posted to `action`, when given), once: it
         is gone after this call."""
-        kept = self.take_post(user, path, action)
+        kept = self.take_post(user, path, action, epoch)
         return None if kept is None else kept.fields
 
-    def take_post(self, user: str, path: str, action: str | None = None) -> KeptPost | None:
+    def take_post(
+        self, user: str, path: str, action: str | None = None, epoch: object = None
+    ) -> KeptPost | None:
         """What `user` typed on the page at `path` and where it was posted, once; when `action`
-        is given, only what was posted there (another form's typing stays for its own form)."""
+        is given, only what was posted there (another form's typing stays for its own form).
+        Typing from another session epoch of the account (its role, blinding or password
+        changed since) is dropped, never given back: it was typed by the account as it was."""
         with self._db.transaction() as cur:
             row = cur.execute(
                 "SELECT kept_at, sealed FROM unsaved_typing WHERE user_name = ? AND form_path = ?",
@@ -88,12 +103,14 @@ class UnsavedTyping:
             cur.execute(
                 "DELETE FROM unsaved_typing WHERE user_name = ? AND form_path = ?", (user, path)
             )
-        if self._now() - float(kept_at) > self._keep_s:
+        if self._now() - float(kept_at) > self._keep_s or kept is None or kept.epoch != epoch:
             return None
         return kept
 
-    def _seal(self, user: str, path: str, fields: Fields, action: str) -> str:
-        plain = json.dumps({"user": user, "path": path, "action": action, "fields": fields})
+    def _seal(self, user: str, path: str, fields: Fields, action: str, epoch: object) -> str:
+        plain = json.dumps(
+            {"user": user, "path": path, "action": action, "epoch": epoch, "fields": fields}
+        )
         return self._fernet.encrypt(plain.encode()).decode()
 
     def _unseal(self, user: str, path: str, sealed: str) -> KeptPost | None:
@@ -106,7 +123,7 @@ class UnsavedTyping:
         if kept.get("user") != user or kept.get("path") != path:
             return None
         fields = [(str(name), str(value)) for name, value in kept.get("fields", [])]
-        return KeptPost(str(kept.get("action", path)), fields)
+        return KeptPost(str(kept.get("action", path)), fields, kept.get("epoch"))
 
 
 def open_unsaved_database(settings: Settings) -> ViewDatabase:

@@ -1,9 +1,11 @@
 """The unblinded read model's own tables, from the arm-revealing events alone.
 
-Allocation (the arm of each participant and its place in the sequence), emergency unblinding
-and adherence to the intervention. Everything else an unblinded reader sees comes from the
-blinded tables, so these events are the only ones this projection reads: a few per
-randomised participant.
+Allocation (the arm of each participant and its place in the sequence), emergency unblinding,
+the arm-revealing forms (adherence, adverse events, discontinuation) and their review: the
+signatures, form locks and source data verification of those forms, by unblinded accounts, in
+rows shaped as the blinded model's (`projections.review`). Everything else an unblinded reader
+sees comes from the blinded tables, so these events are the only ones this projection reads: a
+few per randomised participant.
 """
 
 from __future__ import annotations
@@ -17,6 +19,14 @@ from projections.audit_rows import EventKind, index_rows, participant_of
 from projections.batch import _SORTED, ParticipantCache, Row, RowCache
 from projections.consort import adherence_received, arm_record
 from projections.db import Cursor
+from projections.review import (
+    clear_verification,
+    form_scope,
+    invalidate,
+    lock_row,
+    signature_row,
+    verification_row,
+)
 from projections.schema import insert_sql
 from projections.spec import ViewSpec
 
@@ -31,6 +41,10 @@ class ArmBatch:
         self.view = view
         self.allocations = RowCache(cur, view, "allocations")
         self.adherence = RowCache(cur, view, "adherence")
+        self.records = RowCache(cur, view, "records")
+        self.signatures = RowCache(cur, view, "signatures")
+        self.locks = RowCache(cur, view, "locks")
+        self.sdv = RowCache(cur, view, "sdv")
         self.revelations: list[tuple[Any, ...]] = []
         self.audit: list[tuple[Any, ...]] = []
         self.consort: list[tuple[Any, ...]] = []
@@ -40,23 +54,38 @@ class ArmBatch:
             self._flush()
 
     def _flush(self) -> None:
-        self.allocations.flush()
-        self.adherence.flush()
+        for cache in (
+            self.allocations,
+            self.adherence,
+            self.records,
+            self.signatures,
+            self.locks,
+            self.sdv,
+        ):
+            cache.flush()
         self.cur.executemany(insert_sql(self.view, "revelations"), self.revelations)
         self.cur.executemany(insert_sql(self.view, "audit"), self.audit)
         self.cur.executemany(insert_sql(self.view, "consort"), self.consort)
 
 
 class ArmProjector:
-    """Turns allocation, unblinding and adherence events into the unblinded tables."""
+    """Turns allocation, unblinding and arm-revealing record events into the unblinded tables."""
 
     def __init__(self, view: ViewSpec) -> None:
         self.view = view
         self.handlers: dict[type, ArmHandler] = {
             Allocation.Allocated: self._allocated,
             Allocation.ArmRevealed: self._revealed,
+            ArmRevealingRecord.Started: self._started,
             ArmRevealingRecord.FormEntered: self._adherence,
             ArmRevealingRecord.ItemsCorrected: self._adherence,
+            ArmRevealingRecord.Signed: self._signed,
+            ArmRevealingRecord.FormLocked: self._form_locked,
+            ArmRevealingRecord.FormUnlocked: self._form_unlocked,
+            ArmRevealingRecord.FormVerified: self._verified,
+            ArmRevealingRecord.VerificationCleared: self._verification_cleared,
+            # The record's own participant lock is never set: the participant lock is the
+            # Participant's (blinded tables), which unblinded reads take as well.
         }
         self._kinds: dict[type, EventKind] = {}
         self._at = ""
@@ -80,7 +109,24 @@ class ArmProjector:
             kind = self._kinds[type(event)] = EventKind.of(type(event), self.handlers)
         if kind.handler is not None:
             kind.handler(batch, position, event)
+        if participant_id is None and isinstance(event, ArmRevealingRecord.Event):
+            participant_id = self._participant(batch, event)
         index_rows(batch.audit.append, kind, event, position, self._at, participant_id, None)
+
+    def _participant(self, batch: ArmBatch, event: Any) -> str:
+        """Whose record an event of the arm-revealing record is (its Started says it)."""
+        found = batch.records.get((str(event.originator_id),))
+        if found is None:
+            raise LookupError(
+                f"{self.view.name}: event {type(event).__qualname__} of record "
+                f"{event.originator_id} arrived before the record was started."
+            )
+        return str(found["participant_id"])
+
+    def _started(self, batch: ArmBatch, position: int, event: ArmRevealingRecord.Started) -> None:
+        batch.records.put(
+            {"record_id": str(event.originator_id), "participant_id": str(event.participant_id)}
+        )
 
     def _allocated(self, batch: ArmBatch, position: int, event: Allocation.Allocated) -> None:
         pid = str(event.participant_id)
@@ -125,6 +171,7 @@ class ArmProjector:
                 items[item] = new
         else:
             items = dict(event.items)
+        self._invalidate_signatures(batch, pid, event)
         batch.adherence.put(
             {
                 "participant_id": pid,
@@ -156,3 +203,60 @@ class ArmProjector:
             if key[0] == pid and row is not None
         }
         batch.consort.append((pid, position, _SORTED.encode(arm_record(arm, sheets))))
+
+    # ---- review of the arm-revealing forms (as `projections.review` does for the others) --
+
+    @staticmethod
+    def _signatures_of(batch: ArmBatch, pid: str) -> list[Row]:
+        batch.signatures.select("participant_id = ?", (pid,))
+        return [
+            row for key, row in batch.signatures.rows.items() if key[0] == pid and row is not None
+        ]
+
+    def _signed(self, batch: ArmBatch, position: int, event: ArmRevealingRecord.Signed) -> None:
+        pid = self._participant(batch, event)
+        # Numbered as the record numbers them: its first signature is 1.
+        number = 1 + max((row["number"] for row in self._signatures_of(batch, pid)), default=0)
+        batch.signatures.put(signature_row(pid, number, event.form, event, self._at, position))
+
+    def _invalidate_signatures(
+        self,
+        batch: ArmBatch,
+        pid: str,
+        event: ArmRevealingRecord.FormEntered | ArmRevealingRecord.ItemsCorrected,
+    ) -> None:
+        """Any entry or correction of a form invalidates its valid signatures (a new adverse
+        event too: a form's signature covers all its sheets, as in `domain.signing`)."""
+        for signature in self._signatures_of(batch, pid):
+            if signature["valid"] and signature["form"] == event.form:
+                invalidate(signature, event)
+                batch.signatures.touch(signature)
+
+    def _lock(self, batch: ArmBatch, position: int, event: Any, locked: bool) -> None:
+        pid = self._participant(batch, event)
+        scope = form_scope(pid, event.form)
+        batch.locks.put(lock_row(scope, pid, event.form, locked, event, self._at, position))
+
+    def _form_locked(
+        self, batch: ArmBatch, position: int, event: ArmRevealingRecord.FormLocked
+    ) -> None:
+        self._lock(batch, position, event, True)
+
+    def _form_unlocked(
+        self, batch: ArmBatch, position: int, event: ArmRevealingRecord.FormUnlocked
+    ) -> None:
+        self._lock(batch, position, event, False)
+
+    def _verified(
+        self, batch: ArmBatch, position: int, event: ArmRevealingRecord.FormVerified
+    ) -> None:
+        pid = self._participant(batch, event)
+        batch.sdv.put(verification_row(pid, event, self._at, position))
+
+    def _verification_cleared(
+        self, batch: ArmBatch, position: int, event: ArmRevealingRecord.VerificationCleared
+    ) -> None:
+        row = batch.sdv.get((self._participant(batch, event), event.form))
+        if row is not None:
+            clear_verification(row, event, position)
+            batch.sdv.touch(row)

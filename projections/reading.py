@@ -3,8 +3,9 @@
 Every method takes the view to read, "blinded" or "unblinded"; the caller chooses it from the
 actor (`actor.blinded`). A blinded read touches only the blinded tables, which hold nothing
 arm-revealing. An unblinded read combines the blinded tables with the unblinded model's own
-(arm, emergency unblinding, adherence). Site filtering is offered here; who may see which site
-is the caller's permission check. Results are plain dicts and lists.
+(arm, emergency unblinding, the arm-revealing forms with their signatures, locks and SDV). Site
+filtering is offered here; who may see which site is the caller's permission check. Results
+are plain dicts and lists.
 """
 
 from __future__ import annotations
@@ -145,7 +146,7 @@ class ReadModels:
             by_form.setdefault(sheet["form"], []).append(sheet)
         result = self._summary(row)
         visible = [f for f in FORMS if not (view == BLINDED and f in ARM_REVEALING_FORMS)]
-        badges = self._badges(row)
+        badges = self._badges(row, view)
         result["forms"] = {
             form: {**self._form(form, by_form.get(form, []), row), **badges(form)}
             for form in visible
@@ -154,33 +155,57 @@ class ReadModels:
             result.update(self._arms(row["id"]).get(row["id"], _NO_ARM))
         return result
 
-    def _badges(self, row: dict[str, Any]) -> Callable[[str], dict[str, Any]]:
+    def _review_models(self, view: str) -> tuple[str, ...]:
+        """The models whose review tables (signatures, locks, sdv) a reader takes: the blinded
+        one, and for unblinded readers the arm-revealing forms' own as well."""
+        return (BLINDED,) if _view(view) == BLINDED else (BLINDED, UNBLINDED)
+
+    def _badges(self, row: dict[str, Any], view: str) -> Callable[[str], dict[str, Any]]:
         """Per form: locked, signed (by a still-valid signature), verified, open queries."""
         pid = row["id"]
-        locked_forms = {
-            r["form"]
-            for r in self._rows(
-                BLINDED, "locks", "participant_id = ? AND locked = ? AND form IS NOT NULL", (pid, 1)
-            )
-        }
-        verified = {
-            r["form"]
-            for r in self._rows(BLINDED, "sdv", "participant_id = ? AND verified = ?", (pid, 1))
-        }
+        locked_forms: set[str] = set()
+        verified: set[str] = set()
+        for model in self._review_models(view):
+            locked_forms |= {
+                r["form"]
+                for r in self._rows(
+                    model,
+                    "locks",
+                    "participant_id = ? AND locked = ? AND form IS NOT NULL",
+                    (pid, 1),
+                )
+            }
+            verified |= {
+                r["form"]
+                for r in self._rows(model, "sdv", "participant_id = ? AND verified = ?", (pid, 1))
+            }
         open_queries: dict[str, int] = {}
         for query in self._rows(
             BLINDED, "queries", "participant_id = ? AND status <> ?", (pid, "closed")
         ):
             open_queries[query["form"]] = open_queries.get(query["form"], 0) + 1
         signed = set(row["valid_signatures"].values())  # None stands for the whole casebook
+        # Arm-revealing forms are signed one form at a time, never by the casebook signature.
+        arm_signed = (
+            set()
+            if view == BLINDED
+            else {
+                r["form"]
+                for r in self._rows(
+                    UNBLINDED, "signatures", "participant_id = ? AND valid = ?", (pid, 1)
+                )
+            }
+        )
 
         def badges(form: str) -> dict[str, Any]:
             entered = bool(row["form_versions"].get(form))
+            if form in ARM_REVEALING_FORMS:
+                is_signed = entered and form in arm_signed
+            else:
+                is_signed = entered and (None in signed or form in signed)
             return {
                 "locked": bool(row["locked"]) or form in locked_forms,
-                "signed": entered
-                and form not in ARM_REVEALING_FORMS
-                and (None in signed or form in signed),
+                "signed": is_signed,
                 "verified": form in verified,
                 "open_queries": open_queries.get(form, 0),
             }
@@ -279,17 +304,35 @@ class ReadModels:
         return self._rows(view, "queries", " AND ".join(clauses), tuple(params), "position")
 
     def signatures(self, view: str, participant: str) -> list[dict[str, Any]]:
-        return self._rows(view, "signatures", "participant_id = ?", (str(participant),), "position")
+        """The participant's signatures; for unblinded readers, then those of the
+        arm-revealing forms (numbered in their record), as the application lists them."""
+        return [
+            row
+            for model in self._review_models(view)
+            for row in self._rows(
+                model, "signatures", "participant_id = ?", (str(participant),), "position"
+            )
+        ]
 
     def locks(self, view: str, participant: str | None = None) -> list[dict[str, Any]]:
-        if participant is None:
-            return self._rows(view, "locks", "locked = ?", (1,), "position")
-        return self._rows(
-            view, "locks", "participant_id = ? AND locked = ?", (str(participant), 1), "position"
-        )
+        where: str = "locked = ?"
+        params: tuple[Any, ...] = (1,)
+        if participant is not None:
+            where, params = "participant_id = ? AND locked = ?", (str(participant), 1)
+        rows = [
+            row
+            for model in self._review_models(view)
+            for row in self._rows(model, "locks", where, params)
+        ]
+        return sorted(rows, key=lambda row: row["position"])
 
     def verification(self, view: str, participant: str) -> list[dict[str, Any]]:
-        return self._rows(view, "sdv", "participant_id = ?", (str(participant),), "form")
+        rows = [
+            row
+            for model in self._review_models(view)
+            for row in self._rows(model, "sdv", "participant_id = ?", (str(participant),))
+        ]
+        return sorted(rows, key=lambda row: row["form"])
 
     # ---- audit index ----------------------------------------------------------------------
 

@@ -1,9 +1,11 @@
 """Signatures, locks, source data verification and queries in the blinded read model.
 
-None of these touch arm-revealing forms (the domain refuses them), so they live in the blinded
-tables and unblinded reads share them. A signature is valid until the first later change to
-content it covers, as in `domain.signing`; the participant row lists its valid signatures so
-that a form entry looks signature rows up only when there is something to invalidate.
+The participant's review events never touch arm-revealing forms (those are signed, verified
+and locked in the arm-revealing record, whose events the unblinded model projects with the row
+shapes below: `projections.arm_projector`), so they live in the blinded tables and unblinded
+reads share them. A signature is valid until the first later change to content it covers, as in
+`domain.signing`; the participant row lists its valid signatures so that a form entry looks
+signature rows up only when there is something to invalidate.
 """
 
 from __future__ import annotations
@@ -28,6 +30,74 @@ def participant_scope(participant_id: str) -> str:
 
 def form_scope(participant_id: str, form: str) -> str:
     return f"form:{participant_id}:{form}"
+
+
+# ---- rows, the same in both models -------------------------------------------------------
+
+
+def signature_row(
+    pid: str, number: int, form: str | None, event: Any, at: str, position: int
+) -> Row:
+    return {
+        "participant_id": pid,
+        "number": number,
+        "scope": event.scope,
+        "form": form,
+        "meaning": event.meaning,
+        "printed_name": event.printed_name,
+        "signed_by": event.actor.get("user"),
+        "role": event.actor.get("role"),
+        "signed_at": at,
+        "content_hash": event.content_hash,
+        "valid": 1,
+        "invalidated_by": None,
+        "position": position,
+    }
+
+
+def invalidate(signature: Row, event: Any) -> None:
+    """The first change to signed content invalidates the signature, naming the change."""
+    signature["valid"] = 0
+    signature["invalidated_by"] = describe_change(event)
+
+
+def lock_row(
+    scope: str,
+    participant_id: str | None,
+    form: str | None,
+    locked: bool,
+    event: Any,
+    at: str,
+    position: int,
+) -> Row:
+    return {
+        "scope": scope,
+        "participant_id": participant_id,
+        "form": form,
+        "locked": int(locked),
+        "by_user": event.actor.get("user"),
+        "role": event.actor.get("role"),
+        "at": at,
+        "reason": getattr(event, "reason", None),
+        "position": position,
+    }
+
+
+def verification_row(pid: str, event: Any, at: str, position: int) -> Row:
+    return {
+        "participant_id": pid,
+        "form": event.form,
+        "verified": 1,
+        "by_user": event.actor.get("user"),
+        "at": at,
+        "form_version": event.form_version,
+        "cleared_by": None,
+        "position": position,
+    }
+
+
+def clear_verification(row: Row, event: Any, position: int) -> None:
+    row.update({"verified": 0, "cleared_by": event.cause, "position": position})
 
 
 class ReviewProjection:
@@ -65,21 +135,7 @@ class ReviewProjection:
         participant["valid_signatures"][str(number)] = form
         batch.touch_participant(participant)
         batch.signatures.put(
-            {
-                "participant_id": participant["id"],
-                "number": number,
-                "scope": event.scope,
-                "form": form,
-                "meaning": event.meaning,
-                "printed_name": event.printed_name,
-                "signed_by": event.actor.get("user"),
-                "role": event.actor.get("role"),
-                "signed_at": self._at,
-                "content_hash": event.content_hash,
-                "valid": 1,
-                "invalidated_by": None,
-                "position": position,
-            }
+            signature_row(participant["id"], number, form, event, self._at, position)
         )
 
     def invalidate_signatures(self, batch: Batch, participant: Row, form: str, event: Any) -> None:
@@ -92,8 +148,7 @@ class ReviewProjection:
                 continue
             signature = batch.signatures.get((participant["id"], int(number)))
             if signature is not None:
-                signature["valid"] = 0
-                signature["invalidated_by"] = describe_change(event)
+                invalidate(signature, event)
                 batch.signatures.touch(signature)
             del valid[number]
             batch.touch_participant(participant)
@@ -110,19 +165,7 @@ class ReviewProjection:
         form: str | None,
         locked: bool,
     ) -> None:
-        batch.locks.put(
-            {
-                "scope": scope,
-                "participant_id": participant_id,
-                "form": form,
-                "locked": int(locked),
-                "by_user": event.actor.get("user"),
-                "role": event.actor.get("role"),
-                "at": self._at,
-                "reason": getattr(event, "reason", None),
-                "position": position,
-            }
-        )
+        batch.locks.put(lock_row(scope, participant_id, form, locked, event, self._at, position))
 
     def _form_locked(self, batch: Batch, position: int, event: Any) -> None:
         pid = self._participant(batch, event)["id"]
@@ -155,25 +198,14 @@ class ReviewProjection:
 
     def _verified(self, batch: Batch, position: int, event: Any) -> None:
         pid = self._participant(batch, event)["id"]
-        batch.sdv.put(
-            {
-                "participant_id": pid,
-                "form": event.form,
-                "verified": 1,
-                "by_user": event.actor.get("user"),
-                "at": self._at,
-                "form_version": event.form_version,
-                "cleared_by": None,
-                "position": position,
-            }
-        )
+        batch.sdv.put(verification_row(pid, event, self._at, position))
 
     def _verification_cleared(self, batch: Batch, position: int, event: Any) -> None:
         pid = self._participant(batch, event)["id"]
         row = batch.sdv.get((pid, event.form))
         if row is None:
             return
-        row.update({"verified": 0, "cleared_by": event.cause, "position": position})
+        clear_verification(row, event, position)
         batch.sdv.touch(row)
 
     # ---- queries ------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 from projections.db import Dialect
 from projections.spec import ViewSpec
 
-SCHEMA_VERSION = "5"
+SCHEMA_VERSION = "6"
 
 TRACKING_TABLE = "projection_tracking"
 TRACKING_DDL = (
@@ -153,6 +153,9 @@ REVELATION_COLUMNS: tuple[str, ...] = (
     "reason",
 )
 ADHERENCE_COLUMNS: tuple[str, ...] = (*FORM_COLUMNS, "version")
+# Whose arm-revealing record is whose: the record's review events (signed, verified, locked)
+# name only the record, and its id is derived from the participant's one way.
+RECORD_COLUMNS: tuple[str, ...] = ("record_id", "participant_id")
 
 # Each model's tables: name -> (columns, primary key).
 BLINDED_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -170,6 +173,12 @@ UNBLINDED_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "allocations": (ALLOCATION_COLUMNS, ("participant_id",)),
     "revelations": (REVELATION_COLUMNS, ("position",)),
     "adherence": (ADHERENCE_COLUMNS, ("participant_id", "sheet_key")),
+    "records": (RECORD_COLUMNS, ("record_id",)),
+    # Signatures, form locks and SDV of the arm-revealing forms (by unblinded accounts), shaped
+    # like the blinded tables of the same names; unblinded reads take both.
+    "signatures": (SIGNATURE_COLUMNS, ("participant_id", "number")),
+    "locks": (LOCK_COLUMNS, ("scope",)),
+    "sdv": (SDV_COLUMNS, ("participant_id", "form")),
     "audit": (AUDIT_COLUMNS, ("position", "item")),
     "consort": (CONSORT_COLUMNS, ("participant_id", "position")),
 }

@@ -2,9 +2,11 @@
 
 Like every read here, each function takes the view chosen from the reader's blinding and the
 site the reader may see (None: every site); who gets which list is the caller's decision
-(`edc/worklists.py`). Signatures, source data verification, visits and deviations are
-blinded-safe facts about blinded-safe forms, so both views read the blinded tables, and the
-forms listed are never arm-revealing ones: no count here includes one.
+(`edc/worklists.py`). Signatures, source data verification, visits and deviations of the
+participant's own forms are blinded-safe facts, read from the blinded tables in both views.
+The arm-revealing forms (signed and verified by unblinded accounts in the participant's
+arm-revealing record) are added to an unblinded reader's lists from the unblinded tables
+alone, so nothing a blinded reader's list holds or counts depends on them.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from domain.protocol import ARM_REVEALING_FORMS, FORMS
 from projections.reading import ReadModels, _view
-from projections.spec import BLINDED
+from projections.spec import BLINDED, UNBLINDED
 from projections.visits import OPEN_STATUSES
 
 # The site's own records, which an investigator signs and a monitor checks against the
@@ -23,6 +25,8 @@ from projections.visits import OPEN_STATUSES
 REVIEWED_FORMS: tuple[str, ...] = tuple(
     form for form in FORMS if form not in ARM_REVEALING_FORMS and form != "weekly"
 )
+# Reviewed in an unblinded reader's lists only, one form at a time.
+REVIEWED_ARM_FORMS: tuple[str, ...] = tuple(form for form in FORMS if form in ARM_REVEALING_FORMS)
 WEEK = timedelta(days=6)
 # How the read model keys the deviations a site records (`DeviationRecorded`).
 RECORDED = "recorded:"
@@ -51,6 +55,17 @@ def _entered(participant: dict[str, Any]) -> list[str]:
     return [form for form in REVIEWED_FORMS if versions.get(form)]
 
 
+def _arm_forms_entered(models: ReadModels, view: str) -> dict[str, set[str]]:
+    """Per participant, the arm-revealing forms entered (none for a blinded reader)."""
+    if _view(view) == BLINDED:
+        return {}
+    entered: dict[str, set[str]] = {}
+    for row in models._rows(UNBLINDED, "adherence"):
+        if row["form"] in ARM_REVEALING_FORMS:
+            entered.setdefault(row["participant_id"], set()).add(row["form"])
+    return entered
+
+
 def _who(participant: dict[str, Any]) -> dict[str, Any]:
     return {
         "participant_id": participant["id"],
@@ -59,12 +74,22 @@ def _who(participant: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _in_order(forms: list[str]) -> list[str]:
+    return [form for form in FORMS if form in forms]
+
+
 def to_sign(models: ReadModels, view: str, site: str | None) -> list[dict[str, Any]]:
     """Per participant: entered forms no valid signature covers, signatures a later change
     made invalid and not yet signed again ("casebook" for the whole casebook), and whether
-    the casebook waits for its signature (the study ended, randomised, not signed)."""
-    _view(view)
+    the casebook waits for its signature (the study ended, randomised, not signed). For an
+    unblinded reader, the arm-revealing forms too (which no casebook signature covers)."""
     invalid = _by_participant(models._rows(BLINDED, "signatures", "valid = ?", (0,), "position"))
+    arm_entered = _arm_forms_entered(models, view)
+    arm_signatures = (
+        _by_participant(models._rows(UNBLINDED, "signatures", order="position"))
+        if arm_entered
+        else {}
+    )
     work = []
     for participant in _casebooks(models, site):
         signed = set((participant["valid_signatures"] or {}).values())
@@ -78,27 +103,44 @@ def to_sign(models: ReadModels, view: str, site: str | None) -> list[dict[str, A
             name = scope or "casebook"
             if name not in re_sign:
                 re_sign.append(name)
+        arm_rows = arm_signatures.get(participant["id"], [])
+        arm_signed = {row["form"] for row in arm_rows if row["valid"]}
+        for form in _in_order(list(arm_entered.get(participant["id"], ()))):
+            if form in arm_signed:
+                continue
+            forms.append(form)
+            if any(not row["valid"] and row["form"] == form for row in arm_rows):
+                re_sign.append(form)
         casebook = bool(
             participant["ended_on"] and participant["randomised_on"] and not casebook_signed
         )
         if forms or re_sign or casebook:
             work.append(
-                {**_who(participant), "forms": forms, "re_sign": re_sign, "casebook": casebook}
+                {
+                    **_who(participant),
+                    "forms": _in_order(forms),
+                    "re_sign": re_sign,
+                    "casebook": casebook,
+                }
             )
     return work
 
 
 def to_verify(models: ReadModels, view: str, site: str | None) -> list[dict[str, Any]]:
     """Per participant: entered forms not verified against the source, and those whose
-    verification a later change cleared (to verify again)."""
-    _view(view)
+    verification a later change cleared (to verify again); for an unblinded reader, the
+    arm-revealing forms too."""
     checks = _by_participant(models._rows(BLINDED, "sdv", order="form"))
+    arm_entered = _arm_forms_entered(models, view)
+    arm_checks = _by_participant(models._rows(UNBLINDED, "sdv")) if arm_entered else {}
     work = []
     for participant in _casebooks(models, site):
-        state = {row["form"]: row for row in checks.get(participant["id"], [])}
+        pid = participant["id"]
+        state = {row["form"]: row for row in checks.get(pid, [])}
+        state |= {row["form"]: row for row in arm_checks.get(pid, [])}
         forms: list[str] = []
         again: list[str] = []
-        for form in _entered(participant):
+        for form in _in_order([*_entered(participant), *arm_entered.get(pid, ())]):
             row = state.get(form)
             if row is not None and row["verified"]:
                 continue

@@ -20,7 +20,7 @@ from domain.actor import Actor
 from domain.errors import EdcError
 from web.calls import run
 from web.errors import ApiError, Handler, is_api
-from web.keys import ACTOR, AUTH, CONFIG, TRIAL
+from web.keys import ACTOR, AUTH, CONFIG, EPOCH, TRIAL
 from web.unsaved import keep_expired_post
 
 PUBLIC_PATHS = frozenset(
@@ -107,7 +107,9 @@ async def _session_actor(request: web.Request, session: Session) -> Actor | None
             raise ApiError(401, "unauthorized", "Your session has expired; log in again.")
         # What the expired session posted from a page is kept for its account (web.unsaved),
         # and the login leads back to that page.
-        kept_on = await keep_expired_post(request, session, name, safe_next)
+        kept_on = await keep_expired_post(
+            request, session, name, session.get(SESSION_EPOCH), safe_next
+        )
         session.invalidate()
         raise _expired(request, kept_on)
     trial = request.app[TRIAL]
@@ -120,6 +122,9 @@ async def _session_actor(request: web.Request, session: Session) -> Actor | None
         return None
     if request.path not in PASSIVE_PATHS:
         session[SESSION_SEEN] = now
+    epoch = session.get(SESSION_EPOCH)
+    if isinstance(epoch, int):
+        request[EPOCH] = epoch
     return actor
 
 

@@ -146,10 +146,27 @@ CODE_WORDS = (
     N_("missed"),
     N_("recorded as missed"),
     N_("cancelled"),
-    # query statuses (domain/query.py)
+    # query statuses and the steps of a query's history (domain/query.py)
     N_("open"),
     N_("answered"),
     N_("closed"),
+    N_("raised"),
+    N_("reopened"),
+    # form states (edc/presenters.py)
+    N_("entered"),
+    N_("not started"),
+    # signatures: meanings (domain/signing.py) and states (edc/review_presenters.py)
+    N_("approval"),
+    N_("review"),
+    N_("authorship"),
+    N_("valid"),
+    N_("invalidated"),
+    # views of the data
+    N_("blinded"),
+    N_("unblinded"),
+    # the arms (domain/crf/items.py ARM_ITEMS), as messages about arm items name them
+    N_("exercise"),
+    N_("rest"),
 )
 
 
@@ -258,3 +275,36 @@ def install_i18n(env: jinja2.Environment) -> None:
     env.filters["localtime"] = local_time
     env.filters["localdate"] = local_date
     env.filters["number"] = local_number
+
+
+class PageWords:
+    """The reader's language for a document the web hands out (the casebook PDFs): the
+    catalogues and date patterns of the language the request is in when it is made."""
+
+    def __init__(self, lang: str | None = None) -> None:
+        self.lang = lang if lang in LANGUAGES else current_language()
+
+    def _in_language(self, fn: Any, *args: Any) -> Any:
+        token = _language.set(self.lang)
+        try:
+            return fn(*args)
+        finally:
+            _language.reset(token)
+
+    def gettext(self, message: str) -> str:
+        return translations(self.lang).gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return translations(self.lang).ngettext(singular, plural, n)
+
+    def crf(self, message: str) -> str:
+        return str(self._in_language(crf_text, message))
+
+    def word(self, code: Any) -> str:
+        return str(self._in_language(words, code))
+
+    def time(self, moment: datetime | str | None) -> str:
+        return str(self._in_language(local_time, moment))
+
+    def date(self, day: date | str | None) -> str:
+        return str(self._in_language(local_date, day))

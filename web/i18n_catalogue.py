@@ -31,12 +31,20 @@ ROOT = Path(__file__).parent.parent
 METHOD_MAP = [
     ("web/templates/**.html", "jinja2.ext:babel_extract"),
     ("web/**.py", "python"),
+    # The casebook PDFs word their phrases through `w.gettext` (projections.exports.casebook_words).
+    ("projections/exports/casebook_pdf.py", "python"),
+    ("projections/exports/casebook_pdf_*.py", "python"),
+    # Messages the domain and the use cases word with their holes (domain.wording.Message).
+    ("domain/**.py", "python"),
+    ("edc/**.py", "python"),
 ]
 OPTIONS_MAP = {"web/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
 KEYWORDS: dict[str, tuple[int | tuple[int, str], ...] | None] = {
     "_": None,
     "gettext": None,
     "N_": None,
+    "Message": None,
+    "Missing": None,
     "ngettext": (1, 2),
     "pgettext": ((1, "c"), 2),
     "npgettext": ((1, "c"), 2, 3),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Any
 
 from babel.lists import format_list
 
@@ -18,7 +19,16 @@ from domain import crf
 from domain.crf import messages
 from domain.crf.missing import MISSING_CODE_HINT
 from domain.crf.spec import ItemSpec
-from web.i18n import N_, SOURCE_LANGUAGE, crf_text, current_language, gettext, local_date
+from domain.wording import Label, Message, Moment, Word
+from web.i18n import (
+    N_,
+    SOURCE_LANGUAGE,
+    crf_text,
+    current_language,
+    gettext,
+    local_date,
+    local_time,
+)
 
 FIXED = (
     N_("Required"),
@@ -115,10 +125,26 @@ def _item_message(spec: ItemSpec) -> str:
             return text % {"label": label, "choices": _choices(spec, "or")}
 
 
+def _hole(value: Any) -> Any:
+    """A hole's value in the page's language: wording and words translated, times local."""
+    if isinstance(value, Message):
+        return shown_message(value)
+    if isinstance(value, Label):
+        return crf_text(value)
+    if isinstance(value, Word):
+        return gettext(value)
+    if isinstance(value, Moment):
+        return local_time(value.at)
+    return value
+
+
 def shown_message(text: str | None) -> str:
-    """A message of the domain about an item, as the page's language says it."""
+    """A message of the domain (or of a refusal), as the page's language says it."""
     if not text or current_language() == SOURCE_LANGUAGE:
         return text or ""
+    if isinstance(text, Message) and (text.params or gettext(text.msgid) != text.msgid):
+        holes = {name: _hole(value) for name, value in text.params.items()}
+        return gettext(text.msgid) % holes if holes else gettext(text.msgid)
     hinted = text.endswith(MISSING_CODE_HINT)
     plain = text.removesuffix(MISSING_CODE_HINT)
     spec = _item_messages().get(plain)

@@ -17,3 +17,6 @@ ANALYSES = web.AppKey("analysis_jobs", AnalysisJobs)
 # Who is calling, and how they proved it ("session" or "bearer"); absent when anonymous.
 ACTOR = web.RequestKey("actor", Actor)
 AUTH = web.RequestKey("auth", str)
+# The account's session epoch the browser session began in (web.auth); a role, blinding or
+# password change starts a new one.
+EPOCH = web.RequestKey("session_epoch", int)

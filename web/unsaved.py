@@ -35,7 +35,7 @@ from edc.unsaved_typing import (
 from web.calls import run
 from web.handler import Handler
 from web.i18n import gettext as _
-from web.keys import ACTOR, AUTH, CONFIG, SETTINGS
+from web.keys import ACTOR, AUTH, CONFIG, EPOCH, SETTINGS
 from web.refill import refill
 from web.security import CSRF_FIELD, FORM_TYPES, FROM_PAGE_FIELD, from_page, token_matches
 
@@ -83,7 +83,11 @@ def _kept_field(name: str) -> bool:
 
 
 async def keep_expired_post(
-    request: web.Request, session: Session, user: str, safe_page: Callable[[str], str]
+    request: web.Request,
+    session: Session,
+    user: str,
+    epoch: object,
+    safe_page: Callable[[str], str],
 ) -> str | None:
     """Keep what an expired session posted from one of its pages (its CSRF token) for its
     account; the page to go back to after the login, when something was kept."""
@@ -97,7 +101,8 @@ async def keep_expired_post(
         return None
     page = safe_page(from_page(request, post))
     fields = [(k, v) for k, v in post.items() if isinstance(v, str) and _kept_field(k)]
-    await run(request.app[UNSAVED].keep, user, page, fields[:MAX_FIELDS], request.path)
+    store = request.app[UNSAVED]
+    await run(store.keep, user, page, fields[:MAX_FIELDS], request.path, epoch)
     return page
 
 
@@ -108,7 +113,7 @@ async def take_typing(request: web.Request, user: str) -> MultiDict[str] | None:
     store = request.app.get(UNSAVED)
     if store is None:
         return None
-    kept = await run(store.take, user, request.path_qs, request.path)
+    kept = await run(store.take, user, request.path_qs, request.path, request.get(EPOCH))
     return None if kept is None else MultiDict(kept)
 
 
@@ -155,7 +160,7 @@ async def refill_middleware(request: web.Request, handler: Handler) -> web.Strea
         or response.text is None
     ):
         return response
-    kept = await run(store.take_post, actor.user, request.path_qs)
+    kept = await run(store.take_post, actor.user, request.path_qs, None, request.get(EPOCH))
     if kept is None:
         return response
     page = response.text

@@ -7,14 +7,13 @@ allowed, which is what the person entering data needs to know.
 from __future__ import annotations
 
 from domain.crf.spec import Code, ItemSpec
+from domain.wording import Message
 
 TEXT_MAX_LENGTH = 1000
 
 
-class Missing(str):
+class Missing(Message):
     """A message saying that a required item is empty: a draft may be saved with it."""
-
-    __slots__ = ()
 
 
 def is_missing(message: str) -> bool:

@@ -20,6 +20,7 @@ from domain.crf.items import (
     MRI_LEVEL_ROWS,
 )
 from domain.crf.messages import Missing
+from domain.wording import Message, Word
 
 Errors = dict[str, str]
 Rule = Callable[[Mapping[str, Any], FormContext], Errors]
@@ -43,7 +44,7 @@ def _mri(values: Mapping[str, Any], context: FormContext) -> Errors:
         return errors
     if present is False:
         return {
-            name: "Leave empty: no Modic changes are present"
+            name: Message("Leave empty: no Modic changes are present")
             for name in MODIC_DETAIL_ITEMS
             if values.get(name) is not None
         }
@@ -60,15 +61,19 @@ def _level_rows(values: Mapping[str, Any]) -> Errors:
         listed = level in levels
         for spec in row:
             if listed and spec.required_when is not None and values.get(spec.name) is None:
-                errors[spec.name] = Missing(f"Required for level {level}")
+                errors[spec.name] = Missing("Required for level %(level)s", level=level)
             elif not listed and values.get(spec.name) is not None:
-                errors[spec.name] = f"Leave empty: {level} is not among the levels with changes"
+                errors[spec.name] = Message(
+                    "Leave empty: %(level)s is not among the levels with changes", level=level
+                )
     return errors
 
 
 def _consent(values: Mapping[str, Any], context: FormContext) -> Errors:
     if values.get("CONSENT_OBTAINED") == "N":
-        return {"CONSENT_OBTAINED": "Must be Y: record consent only once it has been obtained"}
+        return {
+            "CONSENT_OBTAINED": Message("Must be Y: record consent only once it has been obtained")
+        }
     return {}
 
 
@@ -79,11 +84,11 @@ def _adherence(values: Mapping[str, Any], context: FormContext) -> Errors:
     errors: Errors = {}
     required = ARM_REQUIRED_ITEM[arm]
     if values.get(required) is None:
-        errors[required] = Missing(f"Required for the {arm} arm")
+        errors[required] = Missing("Required for the %(arm)s arm", arm=Word(arm))
     for other, names in ARM_ITEMS.items():
         for name in names:
             if other != arm and values.get(name) is not None:
-                errors[name] = f"Leave empty: only for the {other} arm"
+                errors[name] = Message("Leave empty: only for the %(arm)s arm", arm=Word(other))
     return errors
 
 
@@ -117,19 +122,19 @@ def _outcomes(values: Mapping[str, Any], context: FormContext) -> Errors:
         _OUTCOME_CONDITIONS["SICK_LEAVE_DAYS_4W"].holds(values),
         "SICK_LEAVE_DAYS_4W",
         values,
-        "Required when working or sick-listed",
-        "Leave empty: only for participants working or sick-listed",
+        Message("Required when working or sick-listed"),
+        Message("Leave empty: only for participants working or sick-listed"),
     )
     medication = values.get("PAIN_MEDICATION")
     if isinstance(medication, list) and "none" in medication and len(medication) > 1:
-        errors["PAIN_MEDICATION"] = "None cannot be combined with a medication"
+        errors["PAIN_MEDICATION"] = Message("None cannot be combined with a medication")
     errors.update(
         _required_exactly_when(
             _OUTCOME_CONDITIONS["CO_INTERVENTION_TEXT"].holds(values),
             "CO_INTERVENTION_TEXT",
             values,
-            "Required when there was another treatment",
-            "Leave empty: there was no other treatment",
+            Message("Required when there was another treatment"),
+            Message("Leave empty: there was no other treatment"),
         )
     )
     return errors
@@ -140,16 +145,16 @@ def _adverse_event(values: Mapping[str, Any], context: FormContext) -> Errors:
         _AE_CONDITIONS["AE_END"].holds(values),
         "AE_END",
         values,
-        "Required when the event is not ongoing",
-        "Leave empty: the event is ongoing",
+        Message("Required when the event is not ongoing"),
+        Message("Leave empty: the event is ongoing"),
     )
     errors.update(
         _required_exactly_when(
             _AE_CONDITIONS["AE_SAE_CRITERIA"].holds(values),
             "AE_SAE_CRITERIA",
             values,
-            "Required for a serious adverse event",
-            "Leave empty: the event is not serious",
+            Message("Required for a serious adverse event"),
+            Message("Leave empty: the event is not serious"),
         )
     )
     return errors

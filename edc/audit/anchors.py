@@ -228,6 +228,14 @@ def quick_check(app: Application, settings: Settings) -> str | None:
             f"the audit chain sealed {links} events but the store holds only {events}: "
             "events were deleted"
         )
+    older = store.older_format_from()
+    if older is not None:
+        return (
+            "the store was sealed in an older chain format (from position "
+            f"{older} its links do not cover the participant locator); that is not a finding "
+            "of tampering: migrate it with `edc audit migrate-chain --reason ...`, which "
+            "verifies it under the older format first"
+        )
     anchors, problems = anchors_for(settings)
     if problems:
         return problems[0]

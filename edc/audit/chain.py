@@ -15,7 +15,12 @@ the store and the chain disagree:
 - *rewritten*: the chain no longer holds a head anchored outside the store (`anchors`) or
   given with `expect`: the store was rewritten and the links recomputed;
 - *truncated*: the store ends before an anchored head: the newest events were deleted
-  together with their links.
+  together with their links;
+- *older-format*: every link verifies, but by the rule of an earlier version, which did not
+  cover the participant locator (`edc.audit.links.legacy_link`): not tampering, but not yet
+  tamper-evident for the locators; `edc audit migrate-chain` reseals it. A chain is sealed by
+  one rule up to its migration, so a link of the older rule after one of the current rule (or
+  the other way round) is a locator given to an event sealed without one: *altered*.
 
 The chain proves the store is as it was written *given the head*: someone able to rewrite both
 tables can recompute every link, so heads are anchored outside the store (`edc.audit.anchors`),
@@ -30,12 +35,30 @@ from typing import Literal, TypeVar
 
 from eventsourcing.application import Application
 
-from edc.audit.links import GENESIS, Link, LinkRow, StoredRow, digest_of, next_link
+from edc.audit.links import (
+    GENESIS,
+    Link,
+    LinkRow,
+    StoredRow,
+    digest_of,
+    legacy_link,
+    next_link,
+    older_format_message,
+)
 from edc.audit.store import ChainRecorder, chain_recorder
 
 Problem = Literal[
-    "altered", "deleted", "inserted", "reordered", "unsealed", "rewritten", "truncated"
+    "altered",
+    "deleted",
+    "inserted",
+    "reordered",
+    "unsealed",
+    "rewritten",
+    "truncated",
+    "older-format",
 ]
+# Which rule the located links seen so far follow (None until the first located link).
+Format = Literal["older", "current"] | None
 Progress = Callable[[int, int], None]
 DEFAULT_PAGE_SIZE = 1000
 
@@ -114,6 +137,10 @@ class _Walk:
     # Anchors by position, still to be met by the walk; the highest one met so far.
     anchored: dict[int, list[Anchor]] = field(default_factory=dict)
     good: ChainHead = field(default_factory=lambda: ChainHead(0, GENESIS.hex()))
+    format: Format = None
+    # The first link of the older format, when the chain has such links, and the head before.
+    older_first: int = 0
+    before_older: ChainHead | None = None
 
 
 def verify(
@@ -159,6 +186,15 @@ def verify(
     unmet = _unmet_anchor(walk, final)
     if unmet:
         return unmet
+    if walk.format == "older" and walk.before_older is not None:
+        return VerifyResult(
+            ok=False,
+            events_checked=walk.checked,
+            head=final,
+            first_bad_position=walk.older_first,
+            problem="older-format",
+            message=older_format_message(walk.older_first) + f" (chain head {final})",
+        )
     return VerifyResult(
         True, walk.checked, final, message=f"{walk.checked} events verified; chain head {final}."
     )
@@ -176,16 +212,28 @@ def _walk_segment(walk: _Walk, stop: int, page_size: int, progress: Progress | N
     # The common case, kept tight: the same event at the same position with the same bytes,
     # and the stored link following from the one before.
     anchored = walk.anchored
+    chain_format = walk.format
     while event is not None and link is not None and event[0] == link[0]:
         at, raw_id, version, topic, state = event
         digest = digest_of(raw_id, version, topic, state)
-        if (
-            raw_id != link[1]
-            or version != link[2]
-            or digest != link[3]
-            or next_link(previous, at, digest, link[5]) != link[4]
-        ):
+        if raw_id != link[1] or version != link[2] or digest != link[3]:
             break
+        locator = link[5]
+        if next_link(previous, at, digest, locator) != link[4]:
+            # Only a located link can tell the two rules apart, and a chain holds one rule.
+            if (
+                locator is None
+                or chain_format == "current"
+                or legacy_link(previous, at, digest) != link[4]
+            ):
+                break
+            if chain_format is None:
+                chain_format = walk.format = "older"
+                walk.older_first, walk.before_older = at, ChainHead(position, previous.hex())
+        elif locator is not None and chain_format != "current":
+            if chain_format == "older":
+                break
+            chain_format = walk.format = "current"
         if anchored and at in anchored:
             walk.previous, walk.checked, walk.position = previous, checked, position
             if not _meets_anchors(walk, at, link[4]):
@@ -220,6 +268,9 @@ def _diagnose(walk: _Walk, event: StoredRow | None, link: LinkRow | None) -> Ver
     if (raw_id, version) != (link[1], link[2]):
         return _misplaced(walk, event, link)
     digest = digest_of(raw_id, version, topic, state)
+    mixed = _mixed_formats(walk, position, digest, link)
+    if mixed:
+        return mixed
     if digest != link[3]:
         return _bad(
             walk,
@@ -239,6 +290,42 @@ def _diagnose(walk: _Walk, event: StoredRow | None, link: LinkRow | None) -> Ver
         "(which participant trails look up): the audit chain itself or the locator was "
         "altered.",
     )
+
+
+def _mixed_formats(walk: _Walk, position: int, digest: bytes, link: LinkRow) -> VerifyResult | None:
+    """A located link of one rule where the chain's located links follow the other."""
+    if link[5] is None or digest != link[3]:
+        return None
+    if walk.format == "current" and legacy_link(walk.previous, position, digest) == link[4]:
+        return _bad(
+            walk,
+            position,
+            "altered",
+            link,
+            f"The chain link stored for {_describe(walk, link)} at position {position} covers "
+            "no participant locator, but one is stored with it now, while the chain's links "
+            "before it cover their locators: a locator was given to an event sealed without "
+            "one (participant trails would show the event to that participant).",
+        )
+    if walk.format == "older" and walk.before_older is not None:
+        if next_link(walk.previous, position, digest, link[5]) != link[4]:
+            return None
+        first = walk.older_first
+        return VerifyResult(
+            ok=False,
+            events_checked=walk.checked,
+            head=walk.before_older,
+            first_bad_position=first,
+            problem="altered",
+            message=(
+                f"The chain's links from position {first} cover no participant locator (the "
+                f"older chain format), but the link at position {position} covers its "
+                "locator (the current one): either locators were given to events sealed "
+                f"without one, from position {first}, or this version wrote to a store of "
+                "the older format before it was migrated. It cannot be migrated as it stands."
+            ),
+        )
+    return None
 
 
 def _misplaced(walk: _Walk, event: StoredRow, link: LinkRow) -> VerifyResult:

@@ -12,6 +12,12 @@ chain like the event itself, and links of events without one are unchanged. The 
 kept with the link so that `verify` can tell an event whose bytes changed from one that moved
 to another position.
 Every field is length-prefixed, so no two different events have the same canonical bytes.
+
+Stores sealed by an earlier version (the *older chain format*) kept the locator next to the link
+but left it out of the link: `link_n = sha256(link_{n-1} || position_n || digest_n)` for every
+event. `legacy_link` is that rule, kept here and nowhere else, so that `verify` can say a store
+was sealed in the older format (rather than call it tampered) and `edc audit migrate-chain` can
+check a store under the older rule before it reseals it under this one (`Resealer`).
 """
 
 from __future__ import annotations
@@ -75,6 +81,76 @@ def next_link(previous: bytes, position: int, digest: bytes, locator: bytes | No
     if locator is not None:
         covered += b"P" + locator
     return hashlib.sha256(covered).digest()
+
+
+def legacy_link(previous: bytes, position: int, digest: bytes) -> bytes:
+    """The link of the older chain format: the participant locator was not covered."""
+    return next_link(previous, position, digest, None)
+
+
+def sealed_in_older_format(
+    previous: bytes, position: int, digest: bytes, locator: bytes | None, link: bytes
+) -> bool:
+    """Whether a located link follows from the one before by the older rule (and not this one)."""
+    return (
+        locator is not None
+        and link == legacy_link(previous, position, digest)
+        and link != next_link(previous, position, digest, locator)
+    )
+
+
+class Resealer:
+    """Recomputes links under the current rule, checking each stored one under the older rule.
+
+    Fed the stored events and links from the first position to reseal on, page by page (both
+    in position order): every stored link must follow from the stored one before it by the
+    older rule and every event must be the one sealed there with the same bytes, else
+    `ChainBroken` is raised and nothing may be written. So a migration never seals again what
+    was changed after it was sealed.
+    """
+
+    def __init__(self, previous: bytes) -> None:
+        self.stored = previous  # the stored (older format) link before the next row
+        self.current = previous  # the resealed link before the next row
+        self.resealed = 0
+
+    def page(self, events: list[StoredRow], links: list[LinkRow]) -> list[tuple[int, bytes]]:
+        if len(events) != len(links):
+            raise ChainBroken(_not_migrated("the store and the chain hold different positions"))
+        relinked: list[tuple[int, bytes]] = []
+        for event, link in zip(events, links, strict=True):
+            position, raw_id, version, topic, state = event
+            digest = digest_of(raw_id, version, topic, state)
+            if (position, raw_id, version, digest) != (link[0], link[1], link[2], link[3]):
+                raise ChainBroken(
+                    _not_migrated(f"the event at position {position} is not the one sealed there")
+                )
+            if link[4] != legacy_link(self.stored, position, digest):
+                raise ChainBroken(
+                    _not_migrated(
+                        f"the link at position {position} does not follow from the one before "
+                        "it by the older rule"
+                    )
+                )
+            self.stored = link[4]
+            self.current = next_link(self.current, position, digest, link[5])
+            relinked.append((position, self.current))
+            self.resealed += 1
+        return relinked
+
+
+def _not_migrated(why: str) -> str:
+    return f"The chain was not migrated: {why}. Nothing was changed; run `edc audit verify`."
+
+
+def older_format_message(first: int) -> str:
+    return (
+        f"The store was sealed in an older chain format (from position {first}, its links do "
+        "not cover the participant locator that participant trails look up): this is not a "
+        "finding of tampering, but the locators are not tamper-evident until it is migrated. "
+        "Migrate it with `edc audit migrate-chain --reason ...`, which checks the whole "
+        "chain under the older format first and then reseals it in the current one."
+    )
 
 
 def seal_events(

@@ -28,8 +28,11 @@ from edc.audit.links import (
     ChainBroken,
     Link,
     LinkRow,
+    Resealer,
     StoredRow,
+    older_format_message,
     seal_events,
+    sealed_in_older_format,
     unsealed_events_message,
 )
 from edc.audit.preconditions import PRECONDITIONS_KEY, check_preconditions
@@ -53,6 +56,8 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
             raise ProgrammingError("The audit chain needs POSTGRES_ENABLE_DB_FUNCTIONS off.")
         self._failure = threading.local()
         self._sealed = threading.local()
+        # Whether the chain was found sealed in the current format (checked once, see `_seal`).
+        self._format_checked = False
         self.chain_table_name = events_table_name.removesuffix("_events") + "_audit_chain"
         self.check_identifier_length(self.chain_table_name + "_event")
         schema = Identifier(self.datastore.schema)
@@ -155,6 +160,13 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
         events: list[tuple[int, UUID | str, int, str, bytes]],
         adopting: bool = False,
     ) -> None:
+        if not self._format_checked:
+            # Links sealed on a chain of the older format would mix the two rules, and the
+            # chain could no longer be migrated: write nothing until it is.
+            older = self._older_format_from(curs)
+            if older is not None:
+                raise ChainBroken(f"Nothing was saved. {older_format_message(older)}")
+            self._format_checked = True
         last = self._last_link(curs)
         previous, last_position = (last.link, last.position) if last else (GENESIS, 0)
         links = seal_events(previous, last_position, events, subjects)
@@ -233,6 +245,113 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
                     adopting=True,
                 )
                 head = self._last_link(curs)
+
+    def older_format_from(self) -> int | None:
+        """The first located link when it was sealed in the older chain format, else None."""
+        with self.datastore.transaction(commit=False) as curs:
+            return self._older_format_from(curs)
+
+    def _older_format_from(self, curs: Cursor[DictRow]) -> int | None:
+        # The first located link tells the format (a store is sealed by one rule up to its
+        # migration; verify checks every link).
+        curs.execute(
+            SQL(
+                "SELECT position, digest, link, uuid_send(participant_id) AS locator FROM {} "
+                "WHERE participant_id IS NOT NULL ORDER BY position LIMIT 1"
+            ).format(self.chain_table)
+        )
+        found = curs.fetchone()
+        if found is None:
+            return None
+        curs.execute(
+            SQL("SELECT link FROM {} WHERE position < %s ORDER BY position DESC LIMIT 1").format(
+                self.chain_table
+            ),
+            (found["position"],),
+        )
+        before = curs.fetchone()
+        previous = bytes(before["link"]) if before else GENESIS
+        if sealed_in_older_format(
+            previous,
+            found["position"],
+            bytes(found["digest"]),
+            bytes(found["locator"]),
+            bytes(found["link"]),
+        ):
+            return int(found["position"])
+        return None
+
+    def reseal_from(self, position: int, page_size: int = 1000) -> tuple[Link | None, int]:
+        """Recompute every link from `position` on under the current rule, after checking each
+        under the older one (`Resealer`); the new head and how many links were resealed."""
+        raw_id = (
+            SQL("uuid_send(originator_id)")
+            if self.datastore.originator_id_type == "uuid"
+            else SQL("convert_to(originator_id, 'UTF8')")
+        )
+        with self.datastore.transaction(commit=True) as curs:
+            # The writers' lock: no event can be added while the chain is resealed.
+            for statement in self.lock_table_statements:
+                curs.execute(statement)
+            curs.execute(
+                SQL("SELECT link FROM {} WHERE position < %s ORDER BY position DESC").format(
+                    self.chain_table
+                )
+                + SQL(" LIMIT 1"),
+                (position,),
+            )
+            before = curs.fetchone()
+            resealer = Resealer(bytes(before["link"]) if before else GENESIS)
+            after = position - 1
+            while True:
+                curs.execute(
+                    SQL(
+                        "SELECT notification_id AS at, {raw_id} AS raw_id, originator_version, "
+                        "COALESCE(topic, '') AS topic, COALESCE(state, ''::bytea) AS state "
+                        "FROM {table} WHERE notification_id > %s ORDER BY notification_id "
+                        "LIMIT %s"
+                    ).format(raw_id=raw_id, table=self.events_table),
+                    (after, page_size),
+                )
+                events: list[StoredRow] = [
+                    (
+                        r["at"],
+                        bytes(r["raw_id"]),
+                        r["originator_version"],
+                        r["topic"],
+                        bytes(r["state"]),
+                    )
+                    for r in curs.fetchall()
+                ]
+                curs.execute(
+                    SQL(
+                        "SELECT position AS at, {raw_id} AS raw_id, originator_version, digest, "
+                        "link, uuid_send(participant_id) AS locator FROM {table} "
+                        "WHERE position > %s ORDER BY position LIMIT %s"
+                    ).format(raw_id=raw_id, table=self.chain_table),
+                    (after, page_size),
+                )
+                links: list[LinkRow] = [
+                    (
+                        r["at"],
+                        bytes(r["raw_id"]),
+                        r["originator_version"],
+                        bytes(r["digest"]),
+                        bytes(r["link"]),
+                        bytes(r["locator"]) if r["locator"] is not None else None,
+                    )
+                    for r in curs.fetchall()
+                ]
+                if not events and not links:
+                    break
+                relinked = resealer.page(events, links)
+                curs.executemany(
+                    SQL("UPDATE {} SET link = %s WHERE position = %s").format(self.chain_table),
+                    [(link, at) for at, link in relinked],
+                )
+                after = relinked[-1][0]
+            self._format_checked = False
+            return self._last_link(curs), resealer.resealed
 
     # ---- reading ---------------------------------------------------------------------------
 

@@ -21,8 +21,11 @@ from edc.audit.links import (
     ChainBroken,
     Link,
     LinkRow,
+    Resealer,
     StoredRow,
+    older_format_message,
     seal_events,
+    sealed_in_older_format,
     unsealed_events_message,
 )
 from edc.audit.preconditions import PRECONDITIONS_KEY, check_preconditions
@@ -39,6 +42,8 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._sealed = threading.local()
+        # Whether the chain was found sealed in the current format (checked once, see `_seal`).
+        self._format_checked = False
 
     def construct_create_table_statements(self) -> list[str]:
         statements = super().construct_create_table_statements()
@@ -105,6 +110,13 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
         events: list[tuple[int, UUID | str, int, str, bytes]],
         adopting: bool = False,
     ) -> None:
+        if not self._format_checked:
+            # Links sealed on a chain of the older format would mix the two rules, and the
+            # chain could no longer be migrated: write nothing until it is.
+            older = self._older_format_from(c)
+            if older is not None:
+                raise ChainBroken(f"Nothing was saved. {older_format_message(older)}")
+            self._format_checked = True
         last = self._last_link(c)
         previous, last_position = (last.link, last.position) if last else (GENESIS, 0)
         links = seal_events(previous, last_position, events, subjects)
@@ -166,6 +178,74 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
                     adopting=True,
                 )
                 head = self._last_link(c)
+
+    def older_format_from(self) -> int | None:
+        """The first located link when it was sealed in the older chain format, else None."""
+        with self.datastore.transaction(commit=False) as c:
+            return self._older_format_from(c)
+
+    def _older_format_from(self, c: SQLiteCursor) -> int | None:
+        # The first located link tells the format (a store is sealed by one rule up to its
+        # migration; verify checks every link). Rowid order stops at the first located one.
+        c.execute(
+            f"SELECT position, digest, link, participant_id FROM {CHAIN_TABLE} "
+            "WHERE participant_id IS NOT NULL ORDER BY position LIMIT 1"
+        )
+        found = c.fetchone()
+        if found is None:
+            return None
+        c.execute(
+            f"SELECT link FROM {CHAIN_TABLE} WHERE position < ? ORDER BY position DESC LIMIT 1",
+            (found[0],),
+        )
+        before = c.fetchone()
+        previous = bytes(before[0]) if before else GENESIS
+        if sealed_in_older_format(
+            previous, found[0], bytes(found[1]), _locator(found[3]), bytes(found[2])
+        ):
+            return int(found[0])
+        return None
+
+    def reseal_from(self, position: int, page_size: int = 1000) -> tuple[Link | None, int]:
+        """Recompute every link from `position` on under the current rule, after checking each
+        under the older one (`Resealer`); the new head and how many links were resealed."""
+        with self._immediate_transaction() as c:
+            c.execute(
+                f"SELECT link FROM {CHAIN_TABLE} WHERE position < ? ORDER BY position DESC LIMIT 1",
+                (position,),
+            )
+            before = c.fetchone()
+            resealer = Resealer(bytes(before[0]) if before else GENESIS)
+            after = position - 1
+            raw_id = self._raw_id
+            while True:
+                c.execute(
+                    f"SELECT rowid, originator_id, originator_version, topic, state "
+                    f"FROM {self.events_table_name} WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                    (after, page_size),
+                )
+                events: list[StoredRow] = [
+                    (r[0], raw_id(r[1]), r[2], r[3] or "", r[4] or b"") for r in c.fetchall()
+                ]
+                c.execute(
+                    f"SELECT {_COLUMNS}, participant_id FROM {CHAIN_TABLE} WHERE position > ? "
+                    "ORDER BY position LIMIT ?",
+                    (after, page_size),
+                )
+                links: list[LinkRow] = [
+                    (r[0], raw_id(r[1]), r[2], bytes(r[3]), bytes(r[4]), _locator(r[5]))
+                    for r in c.fetchall()
+                ]
+                if not events and not links:
+                    break
+                relinked = resealer.page(events, links)
+                c.executemany(
+                    f"UPDATE {CHAIN_TABLE} SET link = ? WHERE position = ?",
+                    [(link, at) for at, link in relinked],
+                )
+                after = relinked[-1][0]
+            self._format_checked = False
+            return self._last_link(c), resealer.resealed
 
     @contextmanager
     def _immediate_transaction(self) -> Iterator[SQLiteCursor]:

@@ -66,6 +66,12 @@ class Person:
     skips_primary: bool = False
     modic_type: str | None = None
     forced: str | None = None
+    # Adverse events planned and not yet reported (a locked form would refuse them).
+    harms_pending: int = 0
+
+
+# Days from an adverse event's report to its review by the unblinded investigator and monitor.
+HARM_REVIEW_DAYS = 7
 
 
 @dataclass(order=True)
@@ -93,6 +99,8 @@ class DemoTrial:
         self.queue: list[_Scheduled] = []
         # The first adverse event of the demo is serious, so every demo shows one.
         self.serious_reported = False
+        self.harm_reviews = 0
+        self.harm_locked = False
         self.randomised_count = 0
         self.counter = itertools.count()
 
@@ -244,6 +252,7 @@ class DemoTrial:
         forced = person.forced = FORCED_PATHS.get(self.randomised_count)
         for _ in range(2):
             if paths.random() < 0.15 or (forced == "adverse event" and _ == 0):
+                person.harms_pending += 1
                 self.at_day(person, paths.uniform(5, 120), self.adverse_event)
         chance = paths.random() < 0.07
         continues = paths.random() < 0.65
@@ -265,6 +274,40 @@ class DemoTrial:
         # Investigators report serious events; harms are reviewed by unblinded accounts only.
         reporter = "unblinded_investigator" if serious else "site_staff"
         self.enter(person, reporter, "adverse_event", items)
+        person.harms_pending -= 1
+        self.schedule(person, self.clock() + timedelta(days=HARM_REVIEW_DAYS), self.review_harm)
+
+    def review_harm(self, person: Person) -> None:
+        """A week after a report the unblinded investigator signs the adverse events (two
+        reviews in three) and the unblinded monitor verifies them (every other review); the
+        first participant whose events are all reported and reviewed has the form locked by
+        the unblinded data manager. By count, not by chance: no random number is drawn, so the
+        seeds' trials stay as they were. A later event invalidates the signature and clears
+        the verification, and is reviewed in its turn."""
+        assert person.participant_id is not None
+        pid = person.participant_id
+        self.harm_reviews += 1
+        form = self.trial.get_participant(self.actors["unblinded_investigator"], pid)["forms"][
+            "adverse_event"
+        ]
+        if form["locked"]:
+            return
+        signs, verifies = self.harm_reviews % 3 != 0, self.harm_reviews % 2 == 1
+        if signs and not form["signed"]:
+            investigator = self.actors["unblinded_investigator"]
+            self.trial.sign(
+                investigator, pid, demo_password(investigator.user), "review", "adverse_event"
+            )
+        if verifies and not form["verified"]:
+            self.trial.verify_form(self.actors["unblinded_monitor"], pid, "adverse_event")
+        if signs and verifies and not person.harms_pending and not self.harm_locked:
+            self.harm_locked = True
+            self.trial.lock_form(
+                self.actors["unblinded_data_manager"],
+                pid,
+                "adverse_event",
+                "Adverse events reviewed: signed and verified",
+            )
 
     def discontinue(self, continues: bool) -> Step:
         def stop(person: Person) -> None:

@@ -1,8 +1,9 @@
 """The demo's accounts: one per role, with passwords that are printed (demo data only).
 
 This trial's masking is single (outcome assessor), so the people who handle harms are
-unblinded: beside the blinded investigator and monitor the demo has an unblinded investigator
-(adverse events) and an unblinded monitor (adverse events, adherence, allocation re-check).
+unblinded: beside the blinded investigator, monitor and data manager the demo has an unblinded
+investigator (adverse events), an unblinded monitor (adverse events, adherence, allocation
+re-check) and an unblinded data manager (locks of the arm-revealing forms).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("admin", "adam", "admin", None),
     DemoUser("unblinded_investigator", "uffe", "investigator", SITES[0], blinded=False),
     DemoUser("unblinded_monitor", "ulla", "monitor", None, blinded=False),
+    DemoUser("unblinded_data_manager", "udo", "data_manager", None, blinded=False),
 )
 
 

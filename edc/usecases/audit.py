@@ -19,6 +19,7 @@ from domain.actor import Actor
 from domain.allocation import Allocation
 from domain.arm_revealing import arm_revealing_record_id
 from domain.blinding import BLINDED_SAFE_TOPICS, CLASSIFICATION, is_blinded_safe
+from domain.chain_migration import ChainMigration
 from domain.crf import ITEMS
 from domain.errors import EdcError, FormInvalid, NotFound, PermissionDenied
 from domain.participant import Participant
@@ -122,6 +123,20 @@ def _items_named(attributes: dict[str, Any]) -> set[str]:
 
 
 class AuditUseCases(TrialBase):
+    def record_chain_migration(
+        self,
+        actor: Actor,
+        reason: str,
+        heads: tuple[str, str],
+        resealed_from: int,
+        links_resealed: int,
+    ) -> None:
+        """The operator's migration of the chain to the current format, in the trail."""
+        migration = ChainMigration.reseal(
+            self.new_id(), actor, reason, heads, resealed_from, links_resealed, self.clock()
+        )
+        self.save(migration)
+
     @logs_refusals
     def participant_trail(self, actor: Actor, participant_id: UUID) -> list[dict[str, Any]]:
         """Every event about one participant, in order, as audit rows."""

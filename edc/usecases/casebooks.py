@@ -36,6 +36,7 @@ from edc.usecases.audit import AuditUseCases
 from edc.usecases.database import DatabaseUseCases
 from projections.exports import ExportKind
 from projections.exports.casebook_paper import CasebookPaper
+from projections.exports.casebook_words import ENGLISH, Words
 from projections.exports.source import Cut
 from projections.exports.view import View
 
@@ -124,15 +125,18 @@ class CasebookUseCases(DatabaseUseCases, AuditUseCases):
         self.record_unblinded_export(actor, f"{ARCHIVE_KIND} {chosen}", cut.as_of, channel)
         return SiteArchive(chosen, cut, papers, len(ids))
 
-    def annotated_crf(self, actor: Actor, as_of: int | None = None) -> tuple[Cut, bytes]:
-        """The annotated blank CRF in the account's view (read as the data dictionary is)."""
+    def annotated_crf(
+        self, actor: Actor, as_of: int | None = None, words: Words = ENGLISH
+    ) -> tuple[Cut, bytes]:
+        """The annotated blank CRF in the account's view (read as the data dictionary is), in
+        the reader's language."""
         # Here, not at the top: the PDF library is slow to load, and every `edc` command and
         # server loads this module, most never printing.
         from projections.exports.casebook_pdf_blank import annotated_crf_pdf
 
         authorize_read(self, actor, ExportKind.DICTIONARY)
         cut = self.casebook_cut(actor, as_of)
-        return cut, annotated_crf_pdf(cut.view, cut.last_event_time(), f"as of event {cut.as_of}")
+        return cut, annotated_crf_pdf(cut.view, cut.last_event_time(), cut.as_of, words)
 
     def casebook_cut(self, actor: Actor, as_of: int | None) -> Cut:
         """The store up to `as_of` as the account's view sees it."""

@@ -29,6 +29,7 @@ from edc.permissions import Action, authorize, site_scope
 from edc.refusals import record_refusal
 from projections.exports import Cut, ExportKind, View, default_file_name, export
 from projections.exports.casebook_paper import CasebookPaper
+from projections.exports.casebook_words import ENGLISH, Words
 from projections.reports.output import SUFFIXES, ReportKind, write_report
 
 # The kinds of file, for the pages and commands that offer them.
@@ -195,19 +196,30 @@ def report_download(
 
 
 def casebook_download(
-    trial: Trial, actor: Actor, participant_id: UUID, as_of: int | None, channel: str
+    trial: Trial,
+    actor: Actor,
+    participant_id: UUID,
+    as_of: int | None,
+    channel: str,
+    words: Words = ENGLISH,
 ) -> tuple[CasebookPaper, bytes]:
-    """One participant's casebook as PDF, as this account may see it (the use case decides)."""
+    """One participant's casebook as PDF, as this account may see it (the use case decides),
+    in the reader's language."""
     # The PDF modules are imported where a casebook is printed: the PDF library is slow to
     # load, and every `edc` command loads this module.
     from projections.exports.casebook_pdf import casebook_pdf
 
     paper = trial.casebook_paper(actor, participant_id, as_of, channel)
-    return paper, casebook_pdf(paper)
+    return paper, casebook_pdf(paper, words)
 
 
 def archive_download(
-    trial: Trial, actor: Actor, site: str | None, as_of: int | None, channel: str
+    trial: Trial,
+    actor: Actor,
+    site: str | None,
+    as_of: int | None,
+    channel: str,
+    words: Words = ENGLISH,
 ) -> Download:
     """A site's casebooks as a zip for the investigator's archive (the use case decides)."""
     from projections.exports.casebook_pdf_archive import write_archive
@@ -216,5 +228,5 @@ def archive_download(
     return Download(
         archive.file_name,
         archive.cut,
-        lambda cut, out, name: write_archive(cut, archive.site, archive.papers, out),
+        lambda cut, out, name: write_archive(cut, archive.site, archive.papers, out, w=words),
     )

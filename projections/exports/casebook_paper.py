@@ -1,6 +1,6 @@
-"""What one reader may see of one participant at a cut (`CasebookPaper`), apart from its
-layout (casebook_pdf): the application fills it without loading the PDF library, which only
-the commands and pages that print need."""
+"""What one reader may see of one participant at a cut (`CasebookPaper`) and the site's clock
+its times are printed in, apart from the layout (casebook_pdf): the application fills it
+without loading the PDF library, which only the commands and pages that print need."""
 
 from __future__ import annotations
 
@@ -8,8 +8,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from domain.protocol import TIME_ZONE
 
 Row = Mapping[str, Any]
+SITE_ZONE = ZoneInfo(TIME_ZONE)
+
+
+def local_time(moment: datetime | str | None) -> str:
+    """A stored UTC time as the site reads it: Copenhagen time with the zone's name."""
+    if moment is None or moment == "":
+        return ""
+    at = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return at.astimezone(SITE_ZONE).strftime("%Y-%m-%d %H:%M %Z")
 
 
 @dataclass(frozen=True)

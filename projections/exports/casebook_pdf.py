@@ -23,72 +23,91 @@ from domain.protocol import (
     ReasonCode,
 )
 from projections.exports.casebook_paper import CasebookPaper, Row
-from projections.exports.casebook_pdf_paper import ARROW, Paper, local_time
+from projections.exports.casebook_pdf_paper import ARROW, Paper
+from projections.exports.casebook_words import ENGLISH, Words
 from projections.exports.values import as_text
 
 SCREENING = "screening"
 SCREENED = "Participant.Screened"
 
 
-def casebook_pdf(paper: CasebookPaper) -> bytes:
-    """The casebook as PDF bytes; the same paper always gives the same bytes."""
+def casebook_pdf(paper: CasebookPaper, w: Words = ENGLISH) -> bytes:
+    """The casebook as PDF bytes in `w`'s language; the same paper always gives the same bytes."""
     number = paper.participant["screening_number"]
     pdf = Paper(
-        f"Casebook {number} · {STUDY_NAME}",
-        f"{number} · {paper.view} view · as of event {paper.as_of}",
+        w.gettext("Casebook %(number)s · %(study)s") % {"number": number, "study": STUDY_NAME},
+        w.gettext("%(number)s · %(view)s view · as of event %(position)s")
+        % {"number": number, "view": w.word(paper.view), "position": paper.as_of},
         paper.as_of_time,
+        w.gettext("page"),
+        w.lang,
     )
     pdf.add_page()
-    _cover(pdf, paper)
-    history = item_histories(paper.trail)
+    _cover(pdf, paper, w)
+    history = item_histories(paper.trail, w)
     for visit in VISITS:
         forms = [form for form in visit.forms if form in paper.participant["forms"]]
         for form in forms:
-            _form(pdf, visit.label, form, paper.participant["forms"][form], history)
-    _signatures(pdf, paper.signatures)
-    _queries(pdf, paper.queries)
-    _trail(pdf, paper.trail)
+            _form(pdf, w.crf(visit.label), form, paper.participant["forms"][form], history, w)
+    _signatures(pdf, paper.signatures, w)
+    _queries(pdf, paper.queries, w)
+    _trail(pdf, paper.trail, w)
     return pdf.bytes()
 
 
 # ---- cover ----------------------------------------------------------------------------------
 
 
-def _cover(pdf: Paper, paper: CasebookPaper) -> None:
+def _cover(pdf: Paper, paper: CasebookPaper, w: Words) -> None:
     p = paper.participant
+    randomised = w.date(p.get("randomised_on")) or w.gettext("not randomised")
     lines = [
         STUDY_NAME,
-        f"Site: {p['site']}    Status: {p['status']}",
-        f"Randomised on: {p.get('randomised_on') or 'not randomised'}",
+        w.gettext("Site: %(site)s    Status: %(status)s")
+        % {"site": p["site"], "status": w.word(p["status"])},
+        w.gettext("Randomised on: %(day)s") % {"day": randomised},
     ]
     if "arm" in p:  # only an unblinded reader's participant carries the arm
-        lines.append(f"Arm: {p['arm'] or 'not allocated'}")
+        arm = w.word(p["arm"]) if p["arm"] else w.gettext("not allocated")
+        lines.append(w.gettext("Arm: %(arm)s") % {"arm": arm})
     lines += [
-        f"Participant identifier: {p['id']}",
-        f"View: {paper.view}, made for {paper.reader}",
-        f"As of event {paper.as_of} ({local_time(paper.as_of_time)})",
+        w.gettext("Participant identifier: %(id)s") % {"id": p["id"]},
+        w.gettext("View: %(view)s, made for %(reader)s")
+        % {"view": w.word(paper.view), "reader": paper.reader},
+        w.gettext("As of event %(position)s (%(time)s)")
+        % {"position": paper.as_of, "time": w.time(paper.as_of_time)},
     ]
     if paper.chain_head:
-        lines.append(f"Audit chain head: {paper.chain_head}")
+        lines.append(w.gettext("Audit chain head: %(hash)s") % {"hash": paper.chain_head})
     if p.get("locked"):
-        lines.append("The casebook is locked.")
-    lines.append(summary(paper))
-    pdf.title_block(f"Casebook of participant {p['screening_number']}", lines)
+        lines.append(w.gettext("The casebook is locked."))
+    lines.append(summary(paper, w))
+    pdf.title_block(
+        w.gettext("Casebook of participant %(number)s") % {"number": p["screening_number"]},
+        lines,
+    )
 
 
-def summary(paper: CasebookPaper) -> str:
+def summary(paper: CasebookPaper, w: Words = ENGLISH) -> str:
     """How complete the casebook is, counted over the forms this reader sees."""
     forms = paper.participant["forms"].values()
     entered = [f for f in forms if f.get("version")]
     incomplete = sum(1 for f in entered if not f.get("complete"))
     open_queries = sum(1 for q in paper.queries if q.get("status") != "closed")
     invalid = sum(1 for s in paper.signatures if s.get("status") != "valid")
-    return (
-        f"Forms: {len(entered)} entered ({incomplete} incomplete), "
-        f"{len(forms) - len(entered)} not started · queries: {len(paper.queries)} "
-        f"({open_queries} not closed) · signatures: {len(paper.signatures)} "
-        f"({invalid} no longer valid)"
-    )
+    return w.gettext(
+        "Forms: %(entered)s entered (%(incomplete)s incomplete), %(not_started)s not started"
+        " · queries: %(queries)s (%(open)s not closed) · signatures: %(signatures)s"
+        " (%(invalid)s no longer valid)"
+    ) % {
+        "entered": len(entered),
+        "incomplete": incomplete,
+        "not_started": len(forms) - len(entered),
+        "queries": len(paper.queries),
+        "open": open_queries,
+        "signatures": len(paper.signatures),
+        "invalid": invalid,
+    }
 
 
 # ---- forms ----------------------------------------------------------------------------------
@@ -96,7 +115,7 @@ def summary(paper: CasebookPaper) -> str:
 History = dict[tuple[str, str, str], list[str]]
 
 
-def item_histories(trail: Sequence[Row]) -> History:
+def item_histories(trail: Sequence[Row], w: Words = ENGLISH) -> History:
     """Per (form, repeat key, item) the lines of its history, from the first recorded value."""
     found: History = {}
     for row in trail:
@@ -107,35 +126,49 @@ def item_histories(trail: Sequence[Row]) -> History:
             if change.get("old") is None and change.get("new") is None:
                 continue
             line = (
-                f"{local_time(row['time'])} {row.get('user') or ''}: "
-                f"{_shown(change.get('old'))} {ARROW} {_shown(change.get('new'))}"
+                f"{w.time(row['time'])} {row.get('user') or ''}: "
+                f"{_shown(change.get('old'), w)} {ARROW} {_shown(change.get('new'), w)}"
             )
-            reason = reason_text(row.get("reason"))
+            reason = reason_text(row.get("reason"), w)
             if reason:
                 line += f" ({reason})"
             found.setdefault((form, key.lstrip("0"), str(change["item"])), []).append(line)
     return found
 
 
-def reason_text(reason: Row | None) -> str:
+def reason_text(reason: Row | None, w: Words = ENGLISH) -> str:
     if not reason:
         return ""
     code = reason.get("code")
     try:
-        words = REASON_LABELS[ReasonCode(code)] if code else ""
+        words = w.crf(REASON_LABELS[ReasonCode(code)]) if code else ""
     except ValueError:
         words = str(code)
     text = reason.get("text") or ""
     return ": ".join(part for part in (words, text) if part)
 
 
-def _shown(value: Any) -> str:
-    return "(empty)" if value is None or value == "" else as_text(value)
+def _shown(value: Any, w: Words = ENGLISH) -> str:
+    return w.gettext("(empty)") if value is None or value == "" else _number(value, w)
 
 
-def _form(pdf: Paper, visit: str, form: str, state: Row, history: History) -> None:
-    pdf.heading(f"{visit}: {FORM_LABELS[form]}")
-    pdf.note(_status_line(state))
+def _number(value: Any, w: Words) -> str:
+    """A decimal value with the language's decimal mark (a comma in Danish)."""
+    text = as_text(value)
+    if w.lang != "en" and isinstance(value, float):
+        return text.replace(".", ",")
+    return text
+
+
+def _plain(value: Any, spec: ItemSpec, w: Words) -> str:
+    if spec.datatype == "date" and w.lang != "en":
+        return w.date(as_text(value))
+    return _number(value, w)
+
+
+def _form(pdf: Paper, visit: str, form: str, state: Row, history: History, w: Words) -> None:
+    pdf.heading(f"{visit}: {w.crf(FORM_LABELS[form])}")
+    pdf.note(_status_line(state, w))
     if not state.get("version"):
         return
     items = state.get("items") or {}
@@ -143,68 +176,80 @@ def _form(pdf: Paper, visit: str, form: str, state: Row, history: History) -> No
         for key, sheet in items.items():
             pdf.set_font("DejaVu", "B", 8)
             pdf.cell(0, 5, f"{REPEATING_FORM_KEY_ITEM[form]} {key}", new_x="LMARGIN", new_y="NEXT")
-            _items(pdf, form, key, sheet, history)
+            _items(pdf, form, key, sheet, history, w)
     else:
-        _items(pdf, form, "", items, history)
+        _items(pdf, form, "", items, history, w)
     derived = state.get("derived") or {}
     if derived:
         pdf.rows(
-            ("Derived score", "Value"),
-            [(name, _shown(value)) for name, value in derived.items()],
+            (w.gettext("Derived score"), w.gettext("Value")),
+            [(name, _shown(value, w)) for name, value in derived.items()],
             (60, 122),
         )
 
 
-def _status_line(state: Row) -> str:
-    parts = [str(state.get("status", ""))]
+def _status_line(state: Row, w: Words) -> str:
+    parts = [w.word(state.get("status", ""))]
     if state.get("version") and not state.get("complete"):
         missing = ", ".join(state.get("missing") or ())
-        parts.append(f"incomplete (missing: {missing})" if missing else "incomplete")
-    for key, word in (("locked", "locked"), ("signed", "signed"), ("verified", "verified")):
+        parts.append(
+            w.gettext("incomplete (missing: %(items)s)") % {"items": missing}
+            if missing
+            else w.gettext("incomplete")
+        )
+    for key, word in (
+        ("locked", w.gettext("locked")),
+        ("signed", w.gettext("signed")),
+        ("verified", w.gettext("verified")),
+    ):
         if state.get(key):
             parts.append(word)
     if state.get("deviation"):
-        parts.append(f"out of window: {state['deviation']}")
-    return "Status: " + "; ".join(part for part in parts if part)
+        parts.append(w.gettext("out of window: %(deviation)s") % {"deviation": state["deviation"]})
+    return w.gettext("Status: %(status)s") % {"status": "; ".join(part for part in parts if part)}
 
 
-def _items(pdf: Paper, form: str, key: str, sheet: Row, history: History) -> None:
+def _items(pdf: Paper, form: str, key: str, sheet: Row, history: History, w: Words) -> None:
     pdf.rows(
-        ("Item", "Variable", "Value", "History"),
-        list(item_rows(form, key, sheet, history)),
+        (w.gettext("Item"), w.gettext("Variable"), w.gettext("Value"), w.gettext("History")),
+        list(item_rows(form, key, sheet, history, w)),
         (48, 40, 36, 58),
     )
 
 
-def item_rows(form: str, key: str, sheet: Row, history: History) -> Iterator[tuple[str, ...]]:
+def item_rows(
+    form: str, key: str, sheet: Row, history: History, w: Words = ENGLISH
+) -> Iterator[tuple[str, ...]]:
     """One row per item of the form's specification, then any other value the sheet holds."""
     specs = ITEMS.get(form, ())
     named = set()
     for spec in specs:
         named |= {spec.name, companion(spec.name)}
         yield (
-            spec.label,
+            w.crf(spec.label),
             spec.name,
-            value_text(spec, sheet),
+            value_text(spec, sheet, w),
             "\n".join(history.get((form, key, spec.name), ())),
         )
     for name, value in sheet.items():
         if name not in named:
-            yield (name, name, _shown(value), "\n".join(history.get((form, key, name), ())))
+            yield (name, name, _shown(value, w), "\n".join(history.get((form, key, name), ())))
 
 
-def value_text(spec: ItemSpec, sheet: Row) -> str:
+def value_text(spec: ItemSpec, sheet: Row, w: Words = ENGLISH) -> str:
     """A value with its code's label, or the missing code with its meaning."""
     value = sheet.get(spec.name)
     if value is None or value == "":
         code = sheet.get(companion(spec.name))
         if isinstance(code, str) and code in MissingCode.__members__:
-            return f"{code}: {MISSING_CODE_LABELS[MissingCode(code)]}"
+            return f"{code}: {w.crf(MISSING_CODE_LABELS[MissingCode(code)])}"
         return ""
     labels = {str(code): label for code, label in spec.codes}
     values = value if isinstance(value, list | tuple) else [value]
     shown = [
-        f"{as_text(v)} = {labels[as_text(v)]}" if as_text(v) in labels else as_text(v)
+        f"{as_text(v)} = {w.crf(labels[as_text(v)])}"
+        if as_text(v) in labels
+        else _plain(v, spec, w)
         for v in values
     ]
     return "; ".join(shown)
@@ -213,20 +258,27 @@ def value_text(spec: ItemSpec, sheet: Row) -> str:
 # ---- signatures, queries, trail -------------------------------------------------------------
 
 
-def _signatures(pdf: Paper, signatures: Sequence[Row]) -> None:
-    pdf.heading("Signatures")
+def _signatures(pdf: Paper, signatures: Sequence[Row], w: Words) -> None:
+    pdf.heading(w.gettext("Signatures"))
     if not signatures:
-        pdf.note("No signature.")
+        pdf.note(w.gettext("No signature."))
         return
     pdf.rows(
-        ("Signed", "By", "Scope", "Meaning", "Status", "Content hash"),
+        (
+            w.gettext("Signed"),
+            w.gettext("By"),
+            w.gettext("Scope"),
+            w.gettext("Meaning"),
+            w.gettext("Status"),
+            w.gettext("Content hash"),
+        ),
         [
             (
-                local_time(s.get("signed_at")),
-                f"{s.get('printed_name')} ({s.get('user')}, {s.get('role')})",
-                FORM_LABELS.get(str(s.get("form")), str(s.get("form") or s.get("scope"))),
-                str(s.get("meaning")),
-                str(s.get("status"))
+                w.time(s.get("signed_at")),
+                f"{s.get('printed_name')} ({s.get('user')}, {w.word(s.get('role'))})",
+                _form_label(s.get("form"), s.get("scope"), w),
+                w.word(s.get("meaning")),
+                w.word(s.get("status"))
                 + (f": {s['invalidated_by']}" if s.get("invalidated_by") else ""),
                 str(s.get("content_hash") or ""),
             )
@@ -236,56 +288,69 @@ def _signatures(pdf: Paper, signatures: Sequence[Row]) -> None:
     )
 
 
-def _queries(pdf: Paper, queries: Sequence[Row]) -> None:
-    pdf.heading("Queries")
+def _form_label(form: Any, otherwise: Any, w: Words) -> str:
+    label = FORM_LABELS.get(str(form))
+    return w.crf(label) if label else w.word(form or otherwise)
+
+
+def _queries(pdf: Paper, queries: Sequence[Row], w: Words) -> None:
+    pdf.heading(w.gettext("Queries"))
     if not queries:
-        pdf.note("No query.")
+        pdf.note(w.gettext("No query."))
         return
     for query in queries:
-        where = FORM_LABELS.get(str(query.get("form")), str(query.get("form")))
+        where = _form_label(query.get("form"), None, w)
         if query.get("week"):
-            where += f" week {query['week']}"
+            where += " " + w.gettext("week %(week)s") % {"week": query["week"]}
         pdf.note(
-            f"{where}, item {query.get('item')}: {query.get('status')} · raised by "
-            f"{query.get('raised_by')} {local_time(query.get('raised_at'))}"
+            w.gettext("%(where)s, item %(item)s: %(status)s · raised by %(user)s %(time)s")
+            % {
+                "where": where,
+                "item": query.get("item"),
+                "status": w.word(query.get("status")),
+                "user": query.get("raised_by"),
+                "time": w.time(query.get("raised_at")),
+            }
         )
         pdf.rows(
-            ("When", "Who", "What", "Text"),
+            (w.gettext("When"), w.gettext("Who"), w.gettext("What"), w.gettext("Text")),
             [
                 (
-                    local_time(entry.get("at")),
-                    f"{entry.get('user') or ''} ({entry.get('role') or ''})",
-                    str(entry.get("step") or ""),
-                    _query_text(entry),
+                    w.time(entry.get("at")),
+                    f"{entry.get('user') or ''} ({w.word(entry.get('role') or '')})",
+                    w.word(entry.get("step") or ""),
+                    _query_text(entry, w),
                 )
                 for entry in query.get("history") or ()
             ]
-            or [("", "", "raised", str(query.get("text") or ""))],
+            or [("", "", w.word("raised"), str(query.get("text") or ""))],
             (28, 30, 26, 98),
         )
 
 
-def _query_text(entry: Row) -> str:
+def _query_text(entry: Row, w: Words) -> str:
     text = str(entry.get("text") or "")
     changes = entry.get("changes") or {}
     corrected = "; ".join(
-        f"{item}: {_shown(pair[0])} {ARROW} {_shown(pair[1])}" for item, pair in changes.items()
+        f"{item}: {_shown(pair[0], w)} {ARROW} {_shown(pair[1], w)}"
+        for item, pair in changes.items()
     )
     return f"{text}\n{corrected}" if corrected else text
 
 
-def _trail(pdf: Paper, trail: Sequence[Row]) -> None:
+def _trail(pdf: Paper, trail: Sequence[Row], w: Words) -> None:
     """Each event as a line (position, time, who, what, why) and its item changes under it:
     a first entry of a long form is a paragraph, never a table row taller than a page."""
-    pdf.heading("Audit trail")
+    pdf.heading(w.gettext("Audit trail"))
     for row in trail:
-        line = f"Event {row['position']} · {local_time(row['time'])} · {_who(row)} · {_what(row)}"
-        reason = reason_text(row.get("reason"))
+        line = w.gettext("Event %(position)s") % {"position": row["position"]}
+        line += f" · {w.time(row['time'])} · {_who(row, w)} · {_what(row, w)}"
+        reason = reason_text(row.get("reason"), w)
         if reason:
-            line += f" · reason: {reason}"
+            line += " · " + w.gettext("reason: %(reason)s") % {"reason": reason}
         pdf.set_font("DejaVu", "B", 7)
         pdf.multi_cell(0, 3.8, line, new_x="LMARGIN", new_y="NEXT")
-        changes = "; ".join(change_text(c) for c in row.get("changes") or () if _changed(c))
+        changes = "; ".join(change_text(c, w) for c in row.get("changes") or () if _changed(c))
         if changes:
             pdf.set_font("DejaVu", "", 6.5)
             pdf.set_x(pdf.l_margin + 4)
@@ -293,10 +358,11 @@ def _trail(pdf: Paper, trail: Sequence[Row]) -> None:
         pdf.ln(0.8)
 
 
-def _who(row: Row) -> str:
+def _who(row: Row, w: Words) -> str:
     if not row.get("user"):
-        return "system"
-    return f"{row['user']} ({row.get('role') or ''}, {row.get('site') or 'all sites'})"
+        return w.gettext("system")
+    site = row.get("site") or w.gettext("all sites")
+    return f"{row['user']} ({w.word(row.get('role') or '')}, {site})"
 
 
 def _changed(change: Row) -> bool:
@@ -308,14 +374,15 @@ def _empty(value: Any) -> bool:
     return value is None or value == "" or value == []
 
 
-def change_text(change: Row) -> str:
+def change_text(change: Row, w: Words = ENGLISH) -> str:
     """`ITEM = value` for a first value, `ITEM: old → new` for a change."""
     if _empty(change.get("old")):
-        return f"{change['item']} = {_shown(change.get('new'))}"
-    return f"{change['item']}: {_shown(change.get('old'))} {ARROW} {_shown(change.get('new'))}"
+        return f"{change['item']} = {_shown(change.get('new'), w)}"
+    old, new = _shown(change.get("old"), w), _shown(change.get("new"), w)
+    return f"{change['item']}: {old} {ARROW} {new}"
 
 
-def _what(row: Row) -> str:
-    words = str(row.get("words") or row.get("type") or "")
+def _what(row: Row, w: Words) -> str:
+    words = w.gettext(str(row.get("words") or row.get("type") or ""))
     sheets = {str(c.get("form")) for c in row.get("changes") or () if c.get("form")}
     return f"{words} ({', '.join(sorted(sheets))})" if sheets else words

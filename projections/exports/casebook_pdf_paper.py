@@ -11,35 +11,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from domain.protocol import TIME_ZONE
-
 FONT_DIR = Path(__file__).with_name("fonts")
 FAMILY = "DejaVu"
-SITE_ZONE = ZoneInfo(TIME_ZONE)
 ARROW = "\u2192"
 HEADING_FILL = (226, 232, 240)
-
-
-def local_time(moment: datetime | str | None) -> str:
-    """A stored UTC time as the site reads it: Copenhagen time with the zone's name."""
-    if moment is None or moment == "":
-        return ""
-    at = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-    return at.astimezone(SITE_ZONE).strftime("%Y-%m-%d %H:%M %Z")
 
 
 class Paper(FPDF):
     """An A4 page with the document's title in the header and its cut in the footer."""
 
-    def __init__(self, title: str, footer: str, created: datetime) -> None:
+    def __init__(
+        self, title: str, footer: str, created: datetime, page: str = "page", lang: str = "en"
+    ) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.document_title = title
         self.footer_text = footer
+        self.page_word = page
+        self.set_lang(lang)
         self.add_font(FAMILY, "", FONT_DIR / "DejaVuSans.ttf")
         self.add_font(FAMILY, "B", FONT_DIR / "DejaVuSans-Bold.ttf")
         self.set_creation_date(created)
@@ -62,7 +54,7 @@ class Paper(FPDF):
         self.set_y(-12)
         self.set_font(FAMILY, "", 7)
         self.set_text_color(90, 90, 90)
-        self.cell(0, 5, f"{self.footer_text} · page {self.page_no()}/{{nb}}", align="C")
+        self.cell(0, 5, f"{self.footer_text} · {self.page_word} {self.page_no()}/{{nb}}", align="C")
         self.set_text_color(0, 0, 0)
 
     # ---- building blocks ------------------------------------------------------------------

@@ -228,3 +228,14 @@ def test_an_open_query_on_an_adverse_event_blocks_the_lock_without_saying_where(
     with pytest.raises(Exception) as locked:
         trial.reopen_query(harms.monitor, raised["id"], "again")
     assert getattr(locked.value, "code", None) == "locked"
+
+
+def test_lists_keep_to_the_readers_site(trial: Trial, harms: Harms) -> None:
+    raised = raise_on_severity(trial, harms)
+    odense = unblinded(trial, "olga", "investigator", "ODENSE")
+    assert trial.open_queries(odense) == []
+    with pytest.raises(PermissionDenied):
+        trial.open_queries(odense, participant_id=harms.pid)
+    with pytest.raises(PermissionDenied):
+        trial.get_query(odense, raised["id"])
+    assert [q["id"] for q in trial.open_queries(harms.investigator)] == [raised["id"]]

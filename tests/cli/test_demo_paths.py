@@ -1,7 +1,7 @@
 """The demo exercises every path of the trial as it really ran: adverse events with a serious
 one, discontinuations with and without further follow-up, skipped answers with missing codes
 (one visit without its primary outcome), corrections after randomisation that are deviations,
-a loss to follow-up, and the unblinded investigator and monitor who handle harms."""
+a loss to follow-up, and the unblinded investigator, monitor and data manager who handle harms."""
 
 from __future__ import annotations
 
@@ -64,3 +64,24 @@ def test_skipped_answers_and_deviations_after_randomisation(demo: Trial) -> None
         deviations |= set(participant.deviations)
     assert {"ANS", "ND"} <= codes
     assert {"randomised while ineligible", "randomised on a wrong factor level"} <= deviations
+
+
+def test_the_unblinded_accounts_report_sign_verify_and_lock_the_harms(demo: Trial) -> None:
+    investigator, monitor = demo.actor_for("uffe"), demo.actor_for("ulla")
+    users = {user["name"]: user for user in demo.list_users()}
+    assert (users["udo"]["role"], users["udo"]["blinded"]) == ("data_manager", False)
+    reviewed = {"reported": 0, "signed": 0, "verified": 0, "locked": 0}
+    for pid in demo.participant_ids():
+        record = demo.load_arm_revealing_record(pid)
+        if record is None or not record.sheets_of("adverse_event"):
+            continue
+        signatures = [s for s in demo.signatures(investigator, pid) if s["form"] == "adverse_event"]
+        reviewed["signed"] += any(s["user"] == "uffe" for s in signatures)
+        form = demo.get_participant(monitor, pid)["forms"]["adverse_event"]
+        reviewed["verified"] += bool(form["verified"])
+        reviewed["locked"] += bool(record.form_locks.get("adverse_event"))
+        reviewed["reported"] += 1
+    assert reviewed["reported"] > 2
+    assert reviewed["signed"] >= 1 and reviewed["verified"] >= 1 and reviewed["locked"] == 1
+    # Some, not all: the work lists of the unblinded accounts hold adverse events.
+    assert reviewed["signed"] < reviewed["reported"] and reviewed["verified"] < reviewed["reported"]

@@ -25,7 +25,7 @@ from cli.main import main
 from domain.actor import Actor
 from domain.crf import ITEMS
 from domain.errors import PermissionDenied
-from domain.protocol import ARM_LABELS, ARM_REVEALING_FORMS, FORM_LABELS
+from domain.protocol import ARM_LABELS, ARM_REVEALING_FORMS, FORM_LABELS, STUDY_NAME
 from edc.application import SYSTEM, Trial
 from edc.bootstrap import build_trial
 from edc.config import Settings
@@ -346,3 +346,38 @@ def test_edc_casebook_blank_crf(
         casebooks, monkeypatch, capsys, "blank-crf", "--user", "ivan", "--out", str(out)
     )
     assert code == 2 and "may not read" in err
+
+
+def test_a_danish_readers_casebook_is_in_danish(casebooks: Casebooks) -> None:
+    from tests.web.test_i18n_pages import english_only
+    from web.i18n import PageWords, translations
+
+    danish = PageWords("da")
+    paper = casebooks.trial.casebook_paper(casebooks.uffe, casebooks.f)
+    text = flat(pdf_text(casebook_pdf(paper, danish)))
+    # Headings and the trial's wording (forms, visits, items, codes) from the catalogues.
+    assert "Casebog for deltager" in text and "Underskrifter" in text
+    crf = translations("da")
+    for english in ("Week 10 outcomes", "LBP now", "Transcription error"):
+        assert crf.dgettext("crf", english) != english
+        assert crf.dgettext("crf", english) in text, english
+    # Times as a Dane writes them, in Copenhagen time with the zone.
+    assert re.search(r"Hændelse \d+ · \d{1,2}\. [a-z]{3}\. \d{4} \d\d\.\d\d CET", text)
+    # Still every value and every audit row.
+    for form, item, _value in values_of(dict(paper.participant)):
+        assert item in text, (form, item)
+    for row in paper.trail:
+        assert f"Hændelse {row['position']} ·" in text, row
+    # No English phrase the catalogues translate is left on the paper, but what people typed
+    # (reasons, queries) and the trial's registered title.
+    typed = [STUDY_NAME, QUERY_TEXT, ANSWER_TEXT]
+    typed += [str(row["reason"].get("text")) for row in paper.trail if row.get("reason")]
+    for words in typed:
+        text = text.replace(flat(words), "")
+    assert [phrase for phrase in english_only() if phrase in text] == []
+    blank = flat(
+        pdf_text(casebooks.trial.annotated_crf(casebooks.actors["data_manager"], words=danish)[1])
+    )
+    assert "Annoteret tomt CRF" in blank
+    assert "I.LBP_NOW" in blank
+    assert [phrase for phrase in english_only() if phrase in blank.replace(STUDY_NAME, "")] == []

@@ -1,11 +1,11 @@
-"""One lock-out for every password check; a locked account tells nothing; it backs off in time."""
+"""One lock-out for every password check; a locked account tells nothing; it backs off in time.
+The use cases on SQLite and PostgreSQL, the pages and the API on SQLite."""
 
 from __future__ import annotations
 
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -14,12 +14,14 @@ from domain.user import FIRST_LOCKOUT, LONGEST_LOCKOUT, MAX_FAILED_LOGINS
 from edc.application import SYSTEM, Trial
 from edc.bootstrap import build_trial
 from edc.config import Settings
-from tests.app.conftest import NAMES, PASSWORD, StepClock
+from tests.app.conftest import NAMES, PASSWORD, StepClock, settings
 from tests.app.journeys import ready_to_randomise
 from tests.security.attacks import trial_of
 from tests.web.conftest import Client, csrf_of, sign_in
 from tests.web.store import Seeded
 from web.config import WebConfig
+
+__all__ = ["settings"]
 
 WRONG = "not the password"
 
@@ -30,10 +32,8 @@ def clock() -> StepClock:
 
 
 @pytest.fixture
-def trial(tmp_path: Path, clock: StepClock) -> Iterator[Trial]:
-    app = build_trial(
-        Settings(data_dir=tmp_path / "var"), clock=clock, draw=random.Random(5).random
-    )
+def trial(settings: Settings, clock: StepClock) -> Iterator[Trial]:
+    app = build_trial(settings, clock=clock, draw=random.Random(5).random)
     app.add_user(SYSTEM, "sune", "investigator", PASSWORD, site="RINGE")
     yield app
     app.close()

@@ -198,3 +198,19 @@ async def test_an_unblinded_monitor_chooses_the_site_of_the_archive(
     assert (await client.get("/casebooks/archive.zip", params={"site": "NOWHERE"})).status == 404
     response = await client.get("/casebooks/archive.zip", params={"site": "RINGE"})
     assert response.status == 200 and response.content_type == "application/zip"
+
+
+async def test_a_danish_account_gets_its_casebook_and_blank_crf_in_danish(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    token = sign_in(client, web_config, "data_manager")
+    await client.post("/language", data={"csrf_token": token, "lang": "da"})
+    response = await client.get(f"/participants/{seeded.randomised}/casebook.pdf")
+    assert response.status == 200
+    text = pdf_text(await response.read())
+    assert "Casebog for deltager RINGE-" in text and "Underskrifter" in text
+    assert "Casebook of participant" not in text and "Audit trail" not in text
+    assert re.search(r"Hændelse \d+ · \d{1,2}\. [a-z]{3}\. \d{4} \d\d\.\d\d CET", text)
+    assert "LBP_NOW" in text
+    blank = pdf_text(await (await client.get("/casebooks/annotated-crf.pdf")).read())
+    assert "Annoteret tomt CRF" in blank and "I.LBP_NOW" in blank

@@ -6,11 +6,14 @@ is back on that page with the typing filled in, "Not saved yet", and nothing in 
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+
+from cryptography.fernet import Fernet
 
 import web
 from edc.config import Settings
@@ -19,8 +22,7 @@ from tests.app.conftest import NAMES
 from tests.web.conftest import Client, FakeNow, MakeClient, login, sign_in
 from tests.web.store import Seeded
 from web.config import WebConfig
-from web.keys import SETTINGS
-from web.unsaved import UNSAVED
+from web.keys import SETTINGS, TRIAL
 
 IDLE = 31 * 60
 NOTICE = 'id="unsaved-typing"'
@@ -214,17 +216,18 @@ async def test_a_query_raised_and_answered_on_ended_sessions_come_back(
 
 
 async def test_a_sign_reason_comes_back_but_never_the_password(
-    client: Client, now: FakeNow, seeded: Seeded
+    client: Client, web_config: WebConfig, web_settings: Settings, now: FakeNow, seeded: Seeded
 ) -> None:
     await login(client, "investigator")
     page = action = f"/participants/{seeded.ready}/sign"
     await _expired_submit(
         client, now, page, action, incomplete_reason="Visits not due yet", password="Secret-12345"
     )
-    kept = client.app[UNSAVED].take_post(NAMES["investigator"], page)  # type: ignore[index]
-    assert kept is not None and ("incomplete_reason", "Visits not due yet") in kept.fields
-    assert not any("password" in name for name, _ in kept.fields)
-    client.app[UNSAVED].keep(NAMES["investigator"], page, kept.fields, action)  # type: ignore[index]
+    with sqlite3.connect(web_settings.data_dir / "unsaved.sqlite") as db:
+        (sealed,) = db.execute("SELECT sealed FROM unsaved_typing").fetchone()
+    kept = json.loads(Fernet(web_config.session_key).decrypt(sealed.encode()))["fields"]
+    assert ["incomplete_reason", "Visits not due yet"] in kept
+    assert not any("password" in name for name, _ in kept) and "Secret" not in str(kept)
     await login(client, "investigator")
     html = await (await client.get(page)).text()
     assert NOTICE in html and field(html, action, "incomplete_reason") == "Visits not due yet"
@@ -300,3 +303,18 @@ def test_every_post_form_of_every_template_names_its_page() -> None:
         forms = len(re.findall(r'<form[^>]*method="post"', text))
         assert text.count("{{ form_tokens }}") >= forms, template.name
         assert 'name="csrf_token"' not in text, template.name
+
+
+async def test_typing_from_before_the_account_was_blinded_is_never_given_back(
+    client: Client, now: FakeNow, seeded: Seeded
+) -> None:
+    # Typed while unblinded; the account is blinded (every session ends) before the next login.
+    await login(client, "site_staff")
+    page = f"/participants/{seeded.randomised}/deviations"
+    await _expired_submit(client, now, page, page, description="Seen at the exercise class")
+    trial = client.app[TRIAL]  # type: ignore[index]
+    trial.set_blinded(trial.actor_for(NAMES["admin"]), NAMES["site_staff"], True)
+    await login(client, "site_staff")
+    html = await (await client.get(page)).text()
+    assert NOTICE not in html and "exercise class" not in html
+    assert "exercise class" not in await (await client.get("/")).text()

@@ -142,15 +142,36 @@ async def test_a_blinded_account_s_work_lists_reveal_no_arm(
         assert [word for word in ARM_FORM_WORDS if word in html] == [], (role, path)
 
 
-async def test_the_unblinded_lists_are_the_same_work_without_the_blind(
+def _form_links(html: str, section_id: str, marker: str) -> set[str]:
+    return set(re.findall(rf'href="([^"]*{re.escape(marker)}[^"]*)"', section(html, section_id)))
+
+
+ARM_LINK = re.compile(rf"(/forms/|form=)({'|'.join(sorted(ARM_REVEALING_FORMS))})\b")
+
+
+async def test_the_unblinded_lists_are_the_same_work_and_the_harms(
     client: TestClient, web_config: WebConfig
 ) -> None:
-    # What the blinded monitor must do is what the unblinded one must do: no list counts an
-    # arm-revealing form, so neither list is longer for knowing the arm.
+    # What the blinded monitor must do is what the unblinded one must do, but for the
+    # arm-revealing forms that only the unblinded one signs and verifies: no list of the
+    # blinded one is longer or shorter for them.
     blinded = await work_page(client, web_config, "mona")
     unblinded = await work_page(client, web_config, "ulla")
-    for section_id in ("to-verify", "deviations", "queries-open", "queries-answered"):
+    for section_id in ("deviations", "queries-open", "queries-answered"):
         assert rows(section(blinded, section_id)) == rows(section(unblinded, section_id))
+    to_verify = _form_links(unblinded, "to-verify", "/forms/")
+    assert {link for link in to_verify if not ARM_LINK.search(link)} == _form_links(
+        blinded, "to-verify", "/forms/"
+    )
+    assert [link for link in to_verify if ARM_LINK.search(link)]
+    # The same for signing: the unblinded investigator signs the arm-revealing forms too.
+    blinded = await work_page(client, web_config, "ivan")
+    unblinded = await work_page(client, web_config, "uffe")
+    to_sign = _form_links(unblinded, "to-sign", "/sign")
+    assert {link for link in to_sign if not ARM_LINK.search(link)} == _form_links(
+        blinded, "to-sign", "/sign"
+    )
+    assert [link for link in to_sign if ARM_LINK.search(link)]
 
 
 @pytest.mark.parametrize("role", sorted(OTHER_SITE))

@@ -14,6 +14,7 @@ from edc.usecases.downloads import ExportKind, archive_download, casebook_downlo
 from web.calls import actor_of, participant_id, run, trial_of
 from web.downloads import stream_file
 from web.errors import WebRefusal
+from web.i18n import PageWords
 from web.pages import render
 from web.views.exports import as_of_param
 
@@ -33,7 +34,13 @@ def _pdf(data: bytes, name: str, headers: dict[str, str]) -> web.Response:
 async def participant_casebook(request: web.Request) -> web.Response:
     actor, trial = actor_of(request), trial_of(request)
     paper, data = await run(
-        casebook_download, trial, actor, participant_id(request), as_of_param(request), "web"
+        casebook_download,
+        trial,
+        actor,
+        participant_id(request),
+        as_of_param(request),
+        "web",
+        PageWords(),
     )
     headers = {"X-EDC-As-Of": str(paper.as_of), "X-EDC-View": paper.view}
     return _pdf(data, paper.file_name, headers)
@@ -59,13 +66,13 @@ async def casebooks_page(request: web.Request) -> web.Response:
 async def site_archive(request: web.Request) -> web.StreamResponse:
     actor, trial = actor_of(request), trial_of(request)
     site = request.query.get("site") or None
-    file = await run(archive_download, trial, actor, site, as_of_param(request), "web")
+    file = await run(archive_download, trial, actor, site, as_of_param(request), "web", PageWords())
     return await stream_file(request, file.write, file.file_name, "application/zip")
 
 
 @routes.get("/casebooks/annotated-crf.pdf", name="annotated_crf")
 async def annotated_crf(request: web.Request) -> web.Response:
     actor, trial = actor_of(request), trial_of(request)
-    cut, data = await run(trial.annotated_crf, actor, as_of_param(request))
+    cut, data = await run(trial.annotated_crf, actor, as_of_param(request), PageWords())
     headers = {"X-EDC-As-Of": str(cut.as_of), "X-EDC-View": cut.view.value}
     return _pdf(data, f"annotated-blank-crf-{cut.view}-{cut.as_of}.pdf", headers)

@@ -20,7 +20,8 @@ from web import read_choice
 from web.calls import actor_of, participant_id, run, trial_of
 from web.crf_fields import fields, posted_text, sections
 from web.errors import WebRefusal
-from web.i18n import N_
+from web.i18n import N_, ngettext
+from web.i18n import gettext as _
 from web.numbers import whole_number
 from web.pages import flash, render, url_for
 
@@ -205,22 +206,23 @@ def timeline(view: dict[str, Any], role: Role) -> list[dict[str, Any]]:
 
 
 def badges(state: dict[str, Any]) -> list[tuple[str, str]]:
-    """Status badges of one form: (css class, text)."""
-    result = [("done", "complete")] if state.get("version") else [("todo", "not started")]
+    """Status badges of one form: (css class, text in the page's language)."""
+    result = [("done", _("complete"))] if state.get("version") else [("todo", _("not started"))]
     for key, css, text in (
-        ("signed", "signed", "signed"),
-        ("locked", "locked", "locked"),
-        ("verified", "verified", "verified"),
+        ("signed", "signed", _("signed")),
+        ("locked", "locked", _("locked")),
+        ("verified", "verified", _("verified")),
     ):
         if state.get(key):
             result.append((css, text))
     if state.get("resign_needed"):
-        result.append(("warn", "re-sign needed"))
+        result.append(("warn", _("re-sign needed")))
     open_queries = state.get("open_queries")
     if open_queries:
-        result.append(("query", f"{open_queries} open quer{'y' if open_queries == 1 else 'ies'}"))
+        text = ngettext("%(num)s open query", "%(num)s open queries", open_queries)
+        result.append(("query", text % {"num": open_queries}))
     if state.get("deviation"):
-        result.append(("warn", "out of window"))
+        result.append(("warn", _("out of window")))
     return result
 
 
