@@ -362,14 +362,25 @@ def _check_anchors(settings: Settings) -> str:
     """Refuse a restored store that contradicts an anchored head; say if it is older."""
     from edc.audit import anchors
     from edc.audit.chain import head
+    from edc.audit.store import chain_recorder
 
     found, _ = anchors.anchors_for(settings)
     trial = _open_existing(settings)
     try:
         current = head(trial)
         problem = anchors.contradiction(trial, found)
+        older = chain_recorder(trial).older_format_from() if problem else None
     finally:
         trial.close()
+    if problem and older is not None:
+        # Not "altered": the anchors were written after `edc audit migrate-chain` resealed
+        # the links this backup still holds in the older format.
+        raise BackupError(
+            f"The restored store is sealed in the older chain format, but the chain was "
+            f"migrated after this backup was made ({problem}): a backup from before "
+            "`edc audit migrate-chain` cannot be checked against the anchors written since. "
+            "Restore a backup made after the migration."
+        )
     if problem:
         raise BackupError(
             f"The restored store is not the one anchored: {problem}. The backup was altered "

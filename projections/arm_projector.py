@@ -16,8 +16,8 @@ from typing import Any
 from domain.allocation import Allocation
 from domain.arm_revealing import ArmRevealingRecord
 from projections.audit_rows import EventKind, index_rows, participant_of
-from projections.batch import _SORTED, ParticipantCache, Row, RowCache
-from projections.consort import adherence_received, arm_record
+from projections.batch import ParticipantCache, Row, RowCache
+from projections.consort import adherence_received
 from projections.db import Cursor
 from projections.review import (
     clear_verification,
@@ -47,7 +47,6 @@ class ArmBatch:
         self.sdv = RowCache(cur, view, "sdv")
         self.revelations: list[tuple[Any, ...]] = []
         self.audit: list[tuple[Any, ...]] = []
-        self.consort: list[tuple[Any, ...]] = []
 
     def flush(self) -> None:
         with self.cur.pipeline():
@@ -65,7 +64,6 @@ class ArmBatch:
             cache.flush()
         self.cur.executemany(insert_sql(self.view, "revelations"), self.revelations)
         self.cur.executemany(insert_sql(self.view, "audit"), self.audit)
-        self.cur.executemany(insert_sql(self.view, "consort"), self.consort)
 
 
 class ArmProjector:
@@ -143,7 +141,6 @@ class ArmProjector:
                 "user_name": event.actor.get("user"),
             }
         )
-        self._record_arm(batch, pid, position, arm)
 
     def _revealed(self, batch: ArmBatch, position: int, event: Allocation.ArmRevealed) -> None:
         batch.revelations.append(
@@ -192,17 +189,6 @@ class ArmProjector:
             if received != allocation["received"]:
                 allocation["received"] = received
                 batch.allocations.touch(allocation)
-        self._record_arm(batch, pid, position, allocation["arm"])
-
-    def _record_arm(self, batch: ArmBatch, pid: str, position: int, arm: str) -> None:
-        """The participant's arm-revealing CONSORT record (arm, receipt, stopping, harms)."""
-        batch.adherence.select("participant_id = ?", (pid,))
-        sheets = {
-            key[1]: row["items"]
-            for key, row in batch.adherence.rows.items()
-            if key[0] == pid and row is not None
-        }
-        batch.consort.append((pid, position, _SORTED.encode(arm_record(arm, sheets))))
 
     # ---- review of the arm-revealing forms (as `projections.review` does for the others) --
 

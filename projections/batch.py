@@ -36,11 +36,9 @@ JSON_COLUMNS = frozenset(
         "failed_criteria",
         "form_versions",
         "deviations",
-        "consort",
         "items",
         "derived",
         "detail",
-        "record",
         "thread",
         "valid_signatures",
         "invalidated_by",
@@ -189,7 +187,6 @@ class Batch:
         self.locks = RowCache(cur, view, "locks")
         self.sdv = RowCache(cur, view, "sdv")
         self.audit: list[tuple[Any, ...]] = []
-        self.consort: list[tuple[Any, ...]] = []
         self._dirty_participants: set[str] = set()
         self._dirty_sheets: set[tuple[str, str]] = set()
         self._dirty_visits: set[tuple[str, str]] = set()
@@ -279,9 +276,6 @@ class Batch:
     def touch_visit(self, row: Row) -> None:
         self._dirty_visits.add((row["participant_id"], row["visit"]))
 
-    def add_consort(self, participant_id: str, position: int, record: Row) -> None:
-        self.consort.append((participant_id, position, _SORTED.encode(record)))
-
     def flush(self) -> None:
         with self.cur.pipeline():
             self._flush()
@@ -309,7 +303,6 @@ class Batch:
         for cache in (self.queries, self.signatures, self.locks, self.sdv):
             cache.flush()
         self.cur.executemany(insert_sql(self.view, "audit"), self.audit)
-        self.cur.executemany(insert_sql(self.view, "consort"), self.consort)
         # Weekly sheets are written; keeping them would only fill memory.
         for pid, key in self._dirty_sheets:
             if key.startswith(_REPEATING):

@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 from domain import crf
 from domain.arm_revealing import ArmRevealingRecord
-from domain.itt import FOLLOW_UP_VISITS
 from domain.participant import Participant
 from domain.protocol import (
     REPEATING_FORM_KEY_ITEM,
@@ -24,14 +23,12 @@ from domain.protocol import (
 )
 from projections.audit_rows import EventKind, index_rows, participant_of
 from projections.batch import Batch, ParticipantCache, Row
-from projections.consort import follow_up_record
 from projections.db import Cursor
 from projections.participant_state import (
     DERIVING_FORMS,
     ELIGIBILITY_FORMS,
     STATUS_FORMS,
     VISIT_DATE_FORM,
-    consort_stage,
     inclusion_of,
     screening_outcome_of,
     status_of,
@@ -140,7 +137,6 @@ class Projector(ReviewProjection):
             "randomised_on": None,
             "form_versions": {"screening": 1},
             "deviations": {},
-            "consort": None,
             "locked": 0,
             "signature_count": 0,
             "valid_signatures": {},
@@ -193,8 +189,6 @@ class Projector(ReviewProjection):
                 batch.touch_visit(visit)
         if form in STATUS_FORMS:
             self._restate(batch, participant, position, form)
-        elif form in VISIT_DATE_ITEM:
-            self._reconsort(batch, participant, position)
 
     def _put_sheet(
         self,
@@ -271,7 +265,6 @@ class Projector(ReviewProjection):
         if visit is not None:
             visit["missed"] = reason
             batch.touch_visit(visit)
-        self._reconsort(batch, participant, position)
 
     def _deviation_recorded(
         self, batch: Batch, position: int, event: Participant.DeviationRecorded
@@ -331,18 +324,4 @@ class Projector(ReviewProjection):
                 batch.sheet_items(pid, "end_of_study"),
             )
         )
-        self._reconsort(batch, participant, position)
-
-    def _reconsort(self, batch: Batch, participant: Row, position: int) -> None:
-        """Record the participant's CONSORT standing at this position if it changed."""
-        pid = participant["id"]
-        previous = participant["consort"] or {}
-        record = consort_stage(participant, batch.sheet(pid, "mri") is not None)
-        if record["stage"] == "randomised":
-            sheets = {visit: batch.sheet_items(pid, visit) for visit in FOLLOW_UP_VISITS}
-            record |= follow_up_record(participant, sheets)
-        record = {k: v for k, v in record.items() if v is not None}
-        if record != previous:
-            participant["consort"] = record
-            batch.touch_participant(participant)
-            batch.add_consort(pid, position, record)
+        batch.touch_participant(participant)

@@ -10,16 +10,13 @@ are plain dicts and lists.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from domain.protocol import ARM_REVEALING_FORMS, FORMS, REPEATING_FORM_KEY_ITEM, TIME_ZONE
+from domain.protocol import ARM_REVEALING_FORMS, FORMS, REPEATING_FORM_KEY_ITEM
 from domain.randomisation_deviation import randomisation_deviations_of
 from projections.batch import decode
-from projections.consort import check_consort, count_consort
 from projections.db import ViewDatabase
 from projections.schema import SCHEMA_VERSION, TRACKING_TABLE, columns, table_name
 from projections.spec import BLINDED, UNBLINDED, VIEW_NAMES, view_spec
@@ -69,7 +66,7 @@ class ReadModels:
     @staticmethod
     def _summary(row: dict[str, Any]) -> dict[str, Any]:
         summary = dict(row)
-        for internal in ("consort", "seq", "last_position", "signature_count", "valid_signatures"):
+        for internal in ("seq", "last_position", "signature_count", "valid_signatures"):
             summary.pop(internal, None)
         summary["mri_eligible"] = bool(row["mri_eligible"])
         summary["included"] = bool(row["included"])
@@ -443,43 +440,6 @@ class ReadModels:
             for event in reversed(serious)
             if event["participant_id"] in people
         ]
-
-    # ---- CONSORT --------------------------------------------------------------------------
-
-    def consort(self, view: str, cutoff_position: int | None = None) -> dict[str, Any]:
-        """CONSORT flow counts at a cut-off (default: everything applied so far)."""
-        position = self.position(view)
-        as_of = position if cutoff_position is None else min(int(cutoff_position), position)
-        records = self._consort_records(BLINDED, as_of)
-        if _view(view) == UNBLINDED:
-            arms = self._consort_records(UNBLINDED, as_of)
-            records = {pid: {**record, **arms.get(pid, {})} for pid, record in records.items()}
-        counts = count_consort(
-            records.values(), blinded=view_spec(view).blinded, cut_off=self._date_at(as_of)
-        )
-        counts |= {"view": view, "cutoff_position": cutoff_position, "as_of_position": as_of}
-        counts["problems"] = check_consort(counts)
-        return counts
-
-    def _date_at(self, as_of: int) -> date | None:
-        """The local date of the last event at or before `as_of` (the cut-off's date)."""
-        rows = self.db.query(
-            f"SELECT MAX(at) FROM {table_name(BLINDED, 'audit')} WHERE position <= ?", (as_of,)
-        )
-        at = rows[0][0] if rows else None
-        if at is None:
-            return None
-        return datetime.fromisoformat(at).astimezone(ZoneInfo(TIME_ZONE)).date()
-
-    def _consort_records(self, model: str, as_of: int) -> dict[str, dict[str, Any]]:
-        """Each participant's latest CONSORT record at or before `as_of`, in one model."""
-        c = table_name(model, "consort")
-        sql = (
-            f"SELECT c.participant_id, c.record FROM {c} c JOIN (SELECT participant_id, "
-            f"MAX(position) AS latest FROM {c} WHERE position <= ? GROUP BY participant_id) m "
-            "ON c.participant_id = m.participant_id AND c.position = m.latest"
-        )
-        return {pid: json.loads(record) for pid, record in self.db.query(sql, (as_of,))}
 
     # ---- positions and dumps --------------------------------------------------------------
 

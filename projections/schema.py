@@ -10,7 +10,7 @@ from __future__ import annotations
 from projections.db import Dialect
 from projections.spec import ViewSpec
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 
 TRACKING_TABLE = "projection_tracking"
 TRACKING_DDL = (
@@ -38,7 +38,6 @@ PARTICIPANT_COLUMNS: tuple[str, ...] = (
     "eos_reason",
     "form_versions",
     "deviations",
-    "consort",
     "last_position",
     "last_event_at",
     "locked",
@@ -80,7 +79,6 @@ AUDIT_COLUMNS: tuple[str, ...] = (
     "originator_version",
     "detail",
 )
-CONSORT_COLUMNS: tuple[str, ...] = ("participant_id", "position", "record")
 QUERY_COLUMNS: tuple[str, ...] = (
     "id",
     "participant_id",
@@ -163,7 +161,6 @@ BLINDED_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "forms": (FORM_COLUMNS, ("participant_id", "sheet_key")),
     "visits": (VISIT_COLUMNS, ("participant_id", "visit")),
     "audit": (AUDIT_COLUMNS, ("position", "item")),
-    "consort": (CONSORT_COLUMNS, ("participant_id", "position")),
     "queries": (QUERY_COLUMNS, ("id",)),
     "signatures": (SIGNATURE_COLUMNS, ("participant_id", "number")),
     "locks": (LOCK_COLUMNS, ("scope",)),
@@ -180,7 +177,6 @@ UNBLINDED_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "locks": (LOCK_COLUMNS, ("scope",)),
     "sdv": (SDV_COLUMNS, ("participant_id", "form")),
     "audit": (AUDIT_COLUMNS, ("position", "item")),
-    "consort": (CONSORT_COLUMNS, ("participant_id", "position")),
 }
 _TYPES = {
     "seq": "BIGINT",
@@ -206,7 +202,6 @@ _INDEXES: dict[str, tuple[tuple[str, ...], ...]] = {
     # Item history reads a participant's rows (few) and filters form and item; a filter by
     # event type alone walks the log by position. Each index costs time on every event.
     "audit": (("participant_id", "position"), ("user_name", "position")),
-    "consort": (("position",),),
     "queries": (("participant_id",), ("status",)),
     "locks": (("participant_id",),),
 }
@@ -253,8 +248,16 @@ def create_statements(view: ViewSpec, dialect: Dialect) -> list[str]:
     return statements
 
 
+# Tables of earlier schemas, dropped when a read model is rebuilt (CONSORT is counted from the
+# store's cut, not from a table of its own).
+RETIRED_TABLES = ("consort",)
+
+
 def drop_statements(view: ViewSpec) -> list[str]:
-    return [f"DROP TABLE IF EXISTS {table_name(view, table)}" for table in tables(view)]
+    return [
+        f"DROP TABLE IF EXISTS {table_name(view, table)}"
+        for table in (*tables(view), *RETIRED_TABLES)
+    ]
 
 
 def upsert_sql(view: ViewSpec, table: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -149,6 +150,23 @@ def test_migrating_reseals_the_store_records_who_and_why_and_then_it_verifies(
     )
     tampered = verify(settings)
     assert tampered.returncode == 1 and f"altered event at position {located}" in tampered.stdout
+
+
+def test_a_backup_from_before_the_migration_is_refused_saying_why(
+    trial: Trial, actors: dict[str, Actor], settings: Settings, tmp_path: Path
+) -> None:
+    """Its links are the older ones at positions the migration anchored anew: refused, but
+    not called altered."""
+    older_format_store(trial, actors, settings)
+    before = tmp_path / "before-migration"
+    made = edc(settings, "backup", str(before))
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert migrate(settings).returncode == 0
+    restored = edc(settings, "restore", "--force", str(before))
+    said = restored.stdout + restored.stderr
+    assert restored.returncode != 0, said
+    assert "older chain format" in said and "migrated after this backup was made" in said
+    assert "altered" not in said and "Traceback" not in said
 
 
 def test_migrating_twice_changes_nothing_the_second_time(
