@@ -101,6 +101,7 @@ class DemoTrial:
         self.serious_reported = False
         self.harm_reviews = 0
         self.harm_locked = False
+        self.harm_queries = 0
         self.randomised_count = 0
         self.counter = itertools.count()
 
@@ -300,6 +301,8 @@ class DemoTrial:
             )
         if verifies and not form["verified"]:
             self.trial.verify_form(self.actors["unblinded_monitor"], pid, "adverse_event")
+        if self.harm_reviews % 4 == 2:
+            self.query_harm(person, max(int(number) for number in form["items"]))
         if signs and verifies and not person.harms_pending and not self.harm_locked:
             self.harm_locked = True
             self.trial.lock_form(
@@ -308,6 +311,36 @@ class DemoTrial:
                 "adverse_event",
                 "Adverse events reviewed: signed and verified",
             )
+
+    def query_harm(self, person: Person, number: int) -> None:
+        """Every fourth review the unblinded monitor queries the event's severity; the unblinded
+        investigator answers three days later and every other such query is then closed (by
+        count and at fixed delays: no random number is drawn)."""
+        assert person.participant_id is not None
+        query = self.trial.raise_query(
+            self.actors["unblinded_monitor"],
+            person.participant_id,
+            "adverse_event",
+            "AE_SEVERITY",
+            "Please check the severity against the source document.",
+            week=number,
+        )
+        self.harm_queries += 1
+        closes = self.harm_queries % 2 == 1
+
+        def answer(person: Person) -> None:
+            self.trial.answer_query(
+                self.actors["unblinded_investigator"],
+                query["id"],
+                "Checked: the severity matches the hospital's letter.",
+            )
+            if closes:
+                self.schedule(person, self.clock() + timedelta(days=4), close)
+
+        def close(person: Person) -> None:
+            self.trial.close_query(self.actors["unblinded_monitor"], query["id"], "Resolved.")
+
+        self.schedule(person, self.clock() + timedelta(days=3), answer)
 
     def discontinue(self, continues: bool) -> Step:
         def stop(person: Person) -> None:

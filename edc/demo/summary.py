@@ -7,7 +7,7 @@ from collections import Counter
 from domain.minimisation import FACTOR_LEVELS, FACTORS
 from domain.protocol import ARMS
 from edc.application import Trial
-from edc.query_lookup import queries_of
+from edc.query_lookup import arm_revealing_queries_of, queries_of
 
 
 def review_summary(trial: Trial) -> str:
@@ -18,6 +18,8 @@ def review_summary(trial: Trial) -> str:
     for pid in trial.participant_ids():
         participant = trial.load_participant(pid)
         queries.update(query.status.value for query in queries_of(trial, pid))
+        # The summary is the operator's (it shows arm counts): harms' queries count too.
+        queries.update(query.status.value for query in arm_revealing_queries_of(trial, pid))
         signatures.update(
             "valid" if participant.signature_is_valid(s) else "invalidated"
             for s in participant.signatures

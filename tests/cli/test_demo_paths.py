@@ -13,6 +13,8 @@ from edc.application import Trial
 from edc.config import Settings
 from edc.demo.build import build_demo
 from edc.exports import store_reader
+from edc.query_lookup import arm_revealing_queries_of
+from edc.review_presenters import query_view
 from projections.exports import Cut, View
 from projections.reports.consort import consort_counts
 
@@ -85,3 +87,17 @@ def test_the_unblinded_accounts_report_sign_verify_and_lock_the_harms(demo: Tria
     assert reviewed["signed"] >= 1 and reviewed["verified"] >= 1 and reviewed["locked"] == 1
     # Some, not all: the work lists of the unblinded accounts hold adverse events.
     assert reviewed["signed"] < reviewed["reported"] and reviewed["verified"] < reviewed["reported"]
+
+
+def test_the_unblinded_monitor_queries_adverse_events(demo: Trial) -> None:
+    monitor, blinded = demo.actor_for("ulla"), demo.actor_for("mona")
+    harms = [q for q in demo.open_queries(monitor) if q["form"] == "adverse_event"]
+    everything = [
+        query_view(q) for pid in demo.participant_ids() for q in arm_revealing_queries_of(demo, pid)
+    ]
+    assert everything and {q["form"] for q in everything} == {"adverse_event"}
+    assert {q["raised_by"] for q in everything} == {"ulla"}
+    assert {"answered", "closed"} <= {q["status"] for q in everything}
+    assert all(q["history"][1]["user"] == "uffe" for q in everything if len(q["history"]) > 1)
+    assert len(harms) < len(everything)  # some were closed
+    assert not [q for q in demo.open_queries(blinded) if q["form"] == "adverse_event"]
