@@ -21,8 +21,7 @@ import random
 import sys
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -172,7 +171,10 @@ def build_store(
     try:
         if trial.recorder.max_notification_id():
             raise SystemExit("bench: the store is not empty; the generator only fills new ones")
-        with cheap_password_hashes():
+        # The scenario's investigator re-enters a password for every signature, and argon2
+        # costs what its hash says; full-cost hashes would add an hour of hashing to building
+        # a million events and measure nothing of interest. Signing still verifies for real.
+        with passwords.throwaway_hashes():
             actors = ensure_demo_users(trial)
         scenario = BusyTrial(trial, clock, actors, seed)  # type: ignore[arg-type]
         # The demo's mix makes about 17 events per person screened: about `events / 17` people
@@ -217,25 +219,6 @@ def build_store(
         )
     finally:
         trial.close()
-
-
-@contextmanager
-def cheap_password_hashes() -> Iterator[None]:
-    """Create the bench's accounts with the cheapest argon2 parameters.
-
-    The scenario's investigator re-enters a password for every signature, and argon2 costs
-    what its hash says it costs (by design, 0.1-1 s here). A million events hold thousands of
-    signatures, which would add an hour of hashing to building the store and measure nothing
-    of interest. Only these throwaway accounts are affected; signing still verifies for real.
-    """
-    from argon2 import PasswordHasher
-
-    saved = passwords._hasher
-    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    try:
-        yield
-    finally:
-        passwords._hasher = saved
 
 
 def _randomised_by_history(trial: Trial) -> list[str]:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from edc.backup import Outcome, backup, restore
 from edc.config import Settings
+
+if TYPE_CHECKING:
+    from edc.backup import Outcome
 
 
 def _summary(verb: str, outcome: Outcome) -> str:
@@ -19,12 +22,20 @@ def _summary(verb: str, outcome: Outcome) -> str:
     )
 
 
+# edc.backup is imported by the two commands that use it: it loads the rate-limit library,
+# which every other `edc` command would load for nothing.
+
+
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from edc.backup import backup
+
     print(_summary("Backed up to", backup(settings, Path(args.path))))
     return 0
 
 
 def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    from edc.backup import restore
+
     outcome = restore(settings, Path(args.path), force=args.force)
     print(_summary("Restored from", outcome))
     if outcome.notice:

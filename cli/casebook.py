@@ -28,7 +28,6 @@ from edc.bootstrap import build_trial
 from edc.config import Settings
 from edc.usecases.downloads import casebook_download
 from projections.exports import manifest_json
-from projections.exports.casebook_pdf_archive import write_archive
 from projections.exports.manifest import DigestingWriter, build_manifest
 
 Writer = Callable[[Trial, IO[bytes], str], dict[str, Any]]
@@ -71,6 +70,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True, metavar="PATH")
 
 
+# The PDF modules are imported by the commands that print (here and in edc.usecases.downloads):
+# the PDF library is slow to load, and every `edc` command loads this module.
+
+
 def cmd_participant(args: argparse.Namespace, settings: Settings) -> int:
     def write(trial: Trial, out: IO[bytes], name: str) -> dict[str, Any]:
         actor = trial.actor_for(args.user)
@@ -86,6 +89,8 @@ def cmd_participant(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_archive(args: argparse.Namespace, settings: Settings) -> int:
+    from projections.exports.casebook_pdf_archive import write_archive
+
     def write(trial: Trial, out: IO[bytes], name: str) -> dict[str, Any]:
         archive = trial.site_archive(trial.actor_for(args.user), args.site, args.as_of, CHANNEL)
         with _progress(archive.count, f"Casebooks of {archive.site}") as done:

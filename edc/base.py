@@ -35,6 +35,7 @@ from domain.site_register import SiteRegister, site_register_id
 from edc.audit.preconditions import PRECONDITIONS_KEY
 from edc.audit.store import use_sealing_recorder
 from edc.audit.subjects import note_subjects
+from edc.concurrency import note_read, versions_read
 from edc.repository import construct_copy_safe_repository
 from edc.storage import storage_errors
 from edc.transcodings import DateAsISO
@@ -92,12 +93,14 @@ class TrialBase(Application):
         """Save the aggregates' new events in one transaction.
 
         `preconditions` are the versions of other aggregates the save's rules were read from
-        (e.g. the Participant for an entry in the arm-revealing record): the store refuses
-        the save if one has moved on, and the command's retry decides again from fresh state
+        (e.g. the Participant for an entry in the arm-revealing record), with those the
+        command noted (`edc.concurrency.note_read`: the database lock): the store refuses the
+        save if one has moved on, and the command's retry decides again from fresh state
         (`edc.audit.preconditions`).
         """
-        if preconditions:
-            kwargs[PRECONDITIONS_KEY] = dict(preconditions)
+        guarded = {**versions_read(), **(preconditions or {})}
+        if guarded:
+            kwargs[PRECONDITIONS_KEY] = guarded
         # A read-only database or a full disk is a clear refusal, never a bare exception.
         with storage_errors():
             return super().save(*objs, **kwargs)
@@ -154,10 +157,12 @@ class TrialBase(Application):
         return lock
 
     def check_database_open(self) -> None:
-        """Refuse any change to clinical data while the database is locked."""
+        """Refuse any change to clinical data while the database is locked; the command's
+        save is then guarded by the lock's version, so a lock committed meanwhile refuses it."""
         lock = self.load_database_lock(copy=False)  # every write asks: no copy
         if lock is not None:
             lock.check_open()
+        note_read(DATABASE_LOCK_ID, lock.version if lock is not None else 0)
 
     def _participant(self, participant_id: UUID) -> Participant:
         try:

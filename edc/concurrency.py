@@ -4,6 +4,12 @@ The event store refuses a save whose aggregate version was taken meanwhile. The 
 repeated from freshly loaded state, so it decides from what really happened (for randomisation:
 the allocation sequence including the other allocation). A user's own stale version is a
 different matter: the domain raises StaleVersion and the user decides what to do.
+
+Each attempt also collects the versions of aggregates it read a rule from without writing them
+(`note_read`; the database lock for every clinical change): the application's save passes them
+to the store as preconditions (edc.audit.preconditions), so a change to one of them committed
+meanwhile is a lost race too. They belong to one attempt only, and outside a command nothing is
+collected.
 """
 
 from __future__ import annotations
@@ -12,7 +18,9 @@ import functools
 import random
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import ParamSpec, TypeVar
+from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
@@ -21,6 +29,20 @@ from domain.errors import EdcError
 P = ParamSpec("P")
 R = TypeVar("R")
 MAX_ATTEMPTS = 50
+
+_READS: ContextVar[dict[UUID, int] | None] = ContextVar("versions_read", default=None)
+
+
+def note_read(aggregate_id: UUID, version: int) -> None:
+    """The running attempt decided on this version of an aggregate it does not write."""
+    reads = _READS.get()
+    if reads is not None:
+        reads.setdefault(aggregate_id, version)
+
+
+def versions_read() -> dict[UUID, int]:
+    """What the running attempt noted (empty outside a command)."""
+    return dict(_READS.get() or {})
 
 
 class WriteContention(EdcError):
@@ -33,11 +55,15 @@ def retry_on_conflict(command: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(command)
     def attempt(*args: P.args, **kwargs: P.kwargs) -> R:
         for attempt_number in range(MAX_ATTEMPTS):
+            # A command run inside another keeps what the outer one read so far.
+            reads = _READS.set(dict(_READS.get() or {}))
             try:
                 return command(*args, **kwargs)
             except IntegrityError:
                 # Back off a little, with jitter, so racing writers spread out.
                 time.sleep(random.uniform(0, 0.002 * (attempt_number + 1)))
+            finally:
+                _READS.reset(reads)
         raise WriteContention("The system is busy with other changes; please try again.")
 
     return attempt

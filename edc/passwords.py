@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -10,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from domain.errors import EdcError
 
 MIN_PASSWORD_LENGTH = 10
+# argon2-cffi's defaults, the RFC 9106 low-memory profile: what every real account gets.
 _hasher = PasswordHasher()
 
 
@@ -41,3 +44,21 @@ def spend_verification_time(password: str) -> None:
     """Check a password against nobody's hash: a login for a name that does not exist takes as
     long as one that does, so timing does not tell which names are accounts."""
     password_matches(_hash_of_nobody(), password)
+
+
+@contextmanager
+def throwaway_hashes() -> Iterator[None]:
+    """Hash with argon2's cheapest parameters while inside: only for stores of throwaway
+    accounts that nobody logs into for real (the test suite and the bench build thousands).
+
+    argon2 costs what it is set to cost, by design; a hash records its own parameters, so a
+    cheap hash still verifies for real, and hashes made outside keep the full cost. Nothing in
+    the application calls this: a server or command hashes with the full cost always.
+    """
+    global _hasher
+    saved = _hasher
+    _hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    try:
+        yield
+    finally:
+        _hasher = saved

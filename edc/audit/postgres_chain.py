@@ -133,7 +133,9 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
                 # The inserts hold the EXCLUSIVE lock on the events table: what this reads is
                 # the latest commit and nothing else can commit before it.
                 check_preconditions(
-                    kwargs.get(PRECONDITIONS_KEY), lambda i: self._stored_version(curs, i)
+                    kwargs.get(PRECONDITIONS_KEY),
+                    lambda i: self._stored_version(curs, i),
+                    (s.originator_id for s in stored_events),
                 )
                 self._seal(
                     curs,

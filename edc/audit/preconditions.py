@@ -14,7 +14,7 @@ user's per-form `expected_version`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
@@ -27,11 +27,17 @@ class PreconditionChanged(IntegrityError):
 
 
 def check_preconditions(
-    expected: Mapping[UUID, int] | None, stored_version: Callable[[UUID], int]
+    expected: Mapping[UUID, int] | None,
+    stored_version: Callable[[UUID], int],
+    written: Iterable[UUID | str] = (),
 ) -> None:
     """Raise `PreconditionChanged` unless each aggregate is still at the version read
-    (0: it had no events); `stored_version` reads the store inside the insert transaction."""
+    (0: it had no events); `stored_version` reads the store inside the insert transaction.
+    Aggregates the save itself writes are left to the store's own version check."""
+    writing = set(written)
     for aggregate_id, version in (expected or {}).items():
+        if aggregate_id in writing:
+            continue
         found = stored_version(aggregate_id)
         if found != version:
             raise PreconditionChanged(

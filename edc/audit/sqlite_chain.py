@@ -91,7 +91,11 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
         positions = super()._insert_events(c, stored_events, **kwargs)
         # After the inserts: this transaction now holds the write lock, so what it reads is
         # the latest commit and nothing else can commit before it (edc.audit.preconditions).
-        check_preconditions(kwargs.get(PRECONDITIONS_KEY), lambda i: self._stored_version(c, i))
+        check_preconditions(
+            kwargs.get(PRECONDITIONS_KEY),
+            lambda i: self._stored_version(c, i),
+            (s.originator_id for s in stored_events),
+        )
         if positions:
             self._seal(
                 c,

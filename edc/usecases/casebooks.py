@@ -35,8 +35,7 @@ from edc.review_presenters import query_view, signature_view
 from edc.usecases.audit import AuditUseCases
 from edc.usecases.database import DatabaseUseCases
 from projections.exports import ExportKind
-from projections.exports.casebook_pdf import CasebookPaper
-from projections.exports.casebook_pdf_blank import annotated_crf_pdf
+from projections.exports.casebook_paper import CasebookPaper
 from projections.exports.casebook_words import ENGLISH, Words
 from projections.exports.source import Cut
 from projections.exports.view import View
@@ -131,6 +130,10 @@ class CasebookUseCases(DatabaseUseCases, AuditUseCases):
     ) -> tuple[Cut, bytes]:
         """The annotated blank CRF in the account's view (read as the data dictionary is), in
         the reader's language."""
+        # Here, not at the top: the PDF library is slow to load, and every `edc` command and
+        # server loads this module, most never printing.
+        from projections.exports.casebook_pdf_blank import annotated_crf_pdf
+
         authorize_read(self, actor, ExportKind.DICTIONARY)
         cut = self.casebook_cut(actor, as_of)
         return cut, annotated_crf_pdf(cut.view, cut.last_event_time(), cut.as_of, words)

@@ -28,8 +28,7 @@ from edc.operator import operator_actor
 from edc.permissions import Action, authorize, site_scope
 from edc.refusals import record_refusal
 from projections.exports import Cut, ExportKind, View, default_file_name, export
-from projections.exports.casebook_pdf import CasebookPaper, casebook_pdf
-from projections.exports.casebook_pdf_archive import write_archive
+from projections.exports.casebook_paper import CasebookPaper
 from projections.exports.casebook_words import ENGLISH, Words
 from projections.reports.output import SUFFIXES, ReportKind, write_report
 
@@ -206,6 +205,10 @@ def casebook_download(
 ) -> tuple[CasebookPaper, bytes]:
     """One participant's casebook as PDF, as this account may see it (the use case decides),
     in the reader's language."""
+    # The PDF modules are imported where a casebook is printed: the PDF library is slow to
+    # load, and every `edc` command loads this module.
+    from projections.exports.casebook_pdf import casebook_pdf
+
     paper = trial.casebook_paper(actor, participant_id, as_of, channel)
     return paper, casebook_pdf(paper, words)
 
@@ -219,6 +222,8 @@ def archive_download(
     words: Words = ENGLISH,
 ) -> Download:
     """A site's casebooks as a zip for the investigator's archive (the use case decides)."""
+    from projections.exports.casebook_pdf_archive import write_archive
+
     archive = trial.site_archive(actor, site, as_of, channel)
     return Download(
         archive.file_name,

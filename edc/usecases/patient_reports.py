@@ -222,6 +222,8 @@ class PatientReportUseCases(TrialBase):
         self, participant: Participant, items: Mapping[str, Any]
     ) -> dict[str, Any]:
         at = self.clock()
+        # A locked database is frozen for the analysis, whoever the change comes from.
+        self.check_database_open()
         week = self._week(participant)
         if f"weekly:{week:02d}" in participant.sheets:
             raise StateConflict(f"Week {week} is already reported. Thank you!")

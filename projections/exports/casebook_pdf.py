@@ -9,9 +9,7 @@ their missing code, and each item's history (old -> new, who, when, why) under i
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from domain.crf import ITEMS, ItemSpec, companion
@@ -24,32 +22,13 @@ from domain.protocol import (
     VISITS,
     ReasonCode,
 )
+from projections.exports.casebook_paper import CasebookPaper, Row
 from projections.exports.casebook_pdf_paper import ARROW, Paper
 from projections.exports.casebook_words import ENGLISH, Words
 from projections.exports.values import as_text
 
-Row = Mapping[str, Any]
 SCREENING = "screening"
 SCREENED = "Participant.Screened"
-
-
-@dataclass(frozen=True)
-class CasebookPaper:
-    """What one reader may see of one participant at a cut, ready to print."""
-
-    participant: Row  # the participant as the application shows them to this reader
-    signatures: Sequence[Row]
-    queries: Sequence[Row]
-    trail: Sequence[Row]  # the participant's audit rows, in store order
-    reader: str  # who the paper was made for: "name (role, site)"
-    view: str  # "blinded" or "unblinded"
-    as_of: int
-    as_of_time: datetime
-    chain_head: str | None = None
-
-    @property
-    def file_name(self) -> str:
-        return f"casebook-{self.participant['screening_number']}-{self.as_of}.pdf"
 
 
 def casebook_pdf(paper: CasebookPaper, w: Words = ENGLISH) -> bytes:

@@ -11,26 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from domain.protocol import TIME_ZONE
-
 FONT_DIR = Path(__file__).with_name("fonts")
 FAMILY = "DejaVu"
-SITE_ZONE = ZoneInfo(TIME_ZONE)
 ARROW = "\u2192"
 HEADING_FILL = (226, 232, 240)
-
-
-def local_time(moment: datetime | str | None) -> str:
-    """A stored UTC time as the site reads it: Copenhagen time with the zone's name."""
-    if moment is None or moment == "":
-        return ""
-    at = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-    return at.astimezone(SITE_ZONE).strftime("%Y-%m-%d %H:%M %Z")
 
 
 class Paper(FPDF):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from projections.exports.casebook_pdf_paper import local_time
+from projections.exports.casebook_paper import local_time
 
 
 class Words(Protocol):

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+from argon2 import extract_parameters, profiles
 
 from domain.actor import Actor
 from domain.errors import AuthenticationFailed, EdcError, PermissionDenied
@@ -11,6 +16,7 @@ from edc.application import Trial
 from tests.accounts.helpers import STAFF_PASSWORD, add_staff, events_of, stored_bytes
 
 NEW = "a brand new passphrase"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_holder_changes_their_password_by_giving_the_old_one(trial: Trial) -> None:
@@ -92,3 +98,21 @@ def test_a_stranger_re_entering_a_password_is_refused(trial: Trial) -> None:
     ghost = Actor("ghost", "investigator", "RINGE")
     with pytest.raises(AuthenticationFailed, match="password is wrong"):
         trial.confirm_password(ghost, STAFF_PASSWORD)
+
+
+def test_outside_the_test_suite_passwords_are_hashed_at_argon2s_full_cost() -> None:
+    # The suite hashes its own throwaway accounts cheaply (tests/conftest.py); a process of
+    # the application, as a server or a command is, never does.
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from edc.passwords import hash_password; print(hash_password('a long passphrase'))",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert extract_parameters(done.stdout.strip()) == profiles.RFC_9106_LOW_MEMORY

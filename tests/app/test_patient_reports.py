@@ -7,10 +7,18 @@ from datetime import UTC, datetime
 import pytest
 
 from domain.actor import Actor
-from domain.errors import EdcError, FormInvalid, NotFound, PermissionDenied, ProtocolOrderViolated
+from domain.errors import (
+    EdcError,
+    FormInvalid,
+    Locked,
+    NotFound,
+    PermissionDenied,
+    ProtocolOrderViolated,
+)
 from domain.report_link import parse_sms_reply, report_week
 from edc.application import Trial
-from tests.app.conftest import StepClock
+from tests import factories
+from tests.app.conftest import PASSWORD, StepClock
 from tests.app.journeys import randomised, screened
 
 PEPPER = b"test pepper"
@@ -88,3 +96,20 @@ def test_links_need_a_randomised_participant_and_site_staff(
     done, _arm = randomised(trial, actors["site_staff"])
     with pytest.raises(FormInvalid):
         trial.register_report_phone(actors["site_staff"], done, "call me", PEPPER)
+
+
+def test_a_report_after_the_database_lock_is_refused_and_stores_nothing(
+    trial: Trial, actors: dict[str, Actor], clock: StepClock
+) -> None:
+    staff = actors["site_staff"]
+    pid, _arm = randomised(trial, staff)
+    token = trial.issue_report_link(staff, pid)
+    clock.current = datetime(2024, 2, 6, 9, 0, tzinfo=UTC)
+    trial.lock_database(actors["data_manager"], PASSWORD, factories.LOCK_OVERRIDES)
+    version = trial.load_participant(pid).version
+
+    with pytest.raises(Locked, match="database is locked"):
+        trial.record_patient_report(token, {"LBP_DAYS": 4, "SICK_LEAVE_DAYS": 1})
+
+    assert trial.load_participant(pid).version == version
+    assert trial.report_link_status(token)["reported"] is False

@@ -30,7 +30,7 @@ from edc.bootstrap import build_trial
 from edc.config import Settings
 from tests import factories
 from tests.app.conftest import PASSWORD, Accounts, StepClock
-from tests.app.journeys import randomised
+from tests.app.journeys import randomised, screened
 
 DEVIATION = {
     "kind": "intervention",
@@ -233,3 +233,24 @@ def test_a_query_answer_correcting_an_adverse_event_is_refused_when_the_lock_com
     record = trial.load_arm_revealing_record(pid)
     assert record is not None and record.sheets["adverse_event:01"]["AE_SEVERITY"] == "mild"
     assert trial.get_query(monitor, raised["id"])["status"] == "open"
+
+
+def test_a_database_lock_set_between_the_checks_and_the_save_refuses_the_change(
+    apps: tuple[Interleaved, Trial], staff: dict[str, Actor]
+) -> None:
+    """Every clinical change checks that the database is open, and its save carries the
+    database lock's version: a lock signed in between refuses the change, whatever it saves."""
+    trial, other = apps
+    site_staff, data_manager = staff["site_staff"], staff["data_manager"]
+    pid = screened(trial, site_staff)
+    trial.before_saving(
+        Participant,
+        lambda: other.lock_database(data_manager, PASSWORD, factories.LOCK_OVERRIDES),
+    )
+
+    with pytest.raises(Locked) as refused:
+        trial.record_mri(site_staff, pid, factories.mri())
+
+    assert "database is locked" in refused.value.message
+    assert trial.load_participant(pid).form_version("mri") == 0
+    assert trial.database_locked()

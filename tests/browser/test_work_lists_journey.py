@@ -25,9 +25,9 @@ from tests.web.live_demo import LiveDemo
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> LiveDemo:
-    return live_demo.build(tmp_path_factory.mktemp("live-browser") / "var")
+@pytest.fixture
+def demo(live_demo_store: LiveDemo) -> LiveDemo:
+    return live_demo_store  # tests/conftest.py: built once, copied by each test
 
 
 @pytest.fixture

@@ -23,9 +23,9 @@ from web.config import WebConfig
 HEADER = list(COLUMNS.values())
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> LiveDemo:
-    return live_demo.build(tmp_path_factory.mktemp("live") / "var")
+@pytest.fixture
+def demo(live_demo_store: LiveDemo) -> LiveDemo:
+    return live_demo_store  # tests/conftest.py: built once, copied by each test
 
 
 @pytest.fixture
