@@ -17,6 +17,7 @@ from uuid import UUID
 import pytest
 from aiohttp import web
 
+from edc.application import SYSTEM
 from edc.bootstrap import build_trial
 from edc.config import Settings
 from tests import factories
@@ -72,6 +73,25 @@ def fill_store(settings: Settings, seeded: Seeded) -> None:
         investigator = trial.actor_for(NAMES["investigator"])
         query = trial.raise_query(monitor, pid, "week10", "LBP_NOW", "Please check")
         trial.answer_query(staff, query["id"], "Checked, correct")
+        # An adverse event and an unblinded monitor's query on it, naming the arm (harms and
+        # their queries are arm-revealing: no blinded page may show either).
+        trial.add_user(SYSTEM, "ulla", "monitor", PASSWORD, blinded=False, blinding_reason="harms")
+        trial.record_form(
+            staff,
+            pid,
+            "adverse_event",
+            factories.adverse_event(AE_ONSET="2024-03-20", AE_END="2024-03-21"),
+            expected_version=0,
+        )
+        harm_query = trial.raise_query(
+            trial.actor_for("ulla"),
+            pid,
+            "adverse_event",
+            "AE_RELATED",
+            f"Was the {seeded.arm} session the cause?",
+            week=1,
+        )
+        trial.answer_query(staff, harm_query["id"], f"Yes, during {seeded.arm}.")
         trial.verify_form(monitor, pid, "baseline")
         trial.sign(investigator, pid, PASSWORD, "approval", form="baseline")
         trial.unblind(investigator, pid, "serious adverse event")
