@@ -250,8 +250,6 @@ STILL_ENGLISH = frozenset(
         "/refusals",
         "/reports/visits.html?*",
         "/exports/dictionary?*",
-        "/users",
-        "/users/{name}",
         "/",
     }
 )
