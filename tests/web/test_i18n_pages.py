@@ -250,7 +250,6 @@ STILL_ENGLISH = frozenset(
         "/refusals",
         "/reports/visits.html?*",
         "/exports/dictionary?*",
-        "/",
     }
 )
 ROLES = ("site_staff", "assessor", "investigator", "monitor", "data_manager", "analyst", "admin")
