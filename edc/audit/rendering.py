@@ -86,6 +86,11 @@ def render_event(
         "user": actor.get("user"),
         "role": actor.get("role"),
         "site": actor.get("site"),
+        # How the person proved who they were: a session, an API token (which one), or a
+        # shell command run by a named operating-system user.
+        "via": actor.get("via"),
+        "token_id": actor.get("token_id"),
+        "operator": actor.get("operator"),
         "reason": _reason(attributes.get("reason")),
         "form": sheet,
         "visit": attributes.get("visit") if isinstance(attributes.get("visit"), str) else None,

@@ -97,3 +97,21 @@ async def test_events_say_whether_a_session_or_which_token_was_used(
         ("Mona M", "Mona Berg"),
     ]
     assert renamed[-1].actor["via"] == "session"
+
+
+async def test_the_trail_page_says_how_each_person_came_in(
+    client: Client, web_config: WebConfig, seeded: Seeded, tmp_path: Path
+) -> None:
+    await client.post(
+        f"/api/v1/participants/{seeded.ready}/forms/baseline/queries",
+        json={"item": "LBP_NOW", "text": "Please check the source."},
+        headers=bearer(seeded, "monitor"),
+    )
+    trial = trial_of(client)
+    [token] = trial.show_user(SYSTEM, NAMES["monitor"])["tokens"]
+    csrf = sign_in(client, web_config, "admin")
+    await client.post("/users/mona/name", data={"csrf_token": csrf, "full_name": "Mona Berg"})
+    sign_in(client, web_config, "data_manager")
+    trail = await (await client.get("/audit?order=newest")).text()
+    assert f"via API token {token['token_id']}" in trail
+    assert "via browser session" in trail
