@@ -86,10 +86,10 @@ def render_event(
         "user": actor.get("user"),
         "role": actor.get("role"),
         "site": actor.get("site"),
-        # How the person proved who they were: a session, an API token (which one), or a
-        # shell command run by a named operating-system user.
+        # How the person proved who they were: a session, an API token (`via_id`: the token's
+        # public id, never its secret), or a shell command run by a named operating-system user.
         "via": actor.get("via"),
-        "token_id": actor.get("token_id"),
+        "via_id": actor.get("token_id"),
         "operator": actor.get("operator"),
         "reason": _reason(attributes.get("reason")),
         "form": sheet,
