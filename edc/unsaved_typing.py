@@ -89,6 +89,12 @@ class UnsavedTyping:
         is given, only what was posted there (another form's typing stays for its own form).
         Typing from another session epoch of the account (its role, blinding or password
         changed since) is dropped, never given back: it was typed by the account as it was."""
+        # Asked on every page an account opens: a plain read first, so the write transaction
+        # (a lock on SQLite) is taken only when there is typing to give back.
+        if not self._db.query(
+            "SELECT 1 FROM unsaved_typing WHERE user_name = ? AND form_path = ?", (user, path)
+        ):
+            return None
         with self._db.transaction() as cur:
             row = cur.execute(
                 "SELECT kept_at, sealed FROM unsaved_typing WHERE user_name = ? AND form_path = ?",
