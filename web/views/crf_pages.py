@@ -24,9 +24,8 @@ from edc.permissions import FORM_WRITERS, Action, may
 from web.calls import actor_of, participant_id, run, trial_of
 from web.crf_fields import derived_rows, display, fields, posted_text, sections
 from web.errors import ApiError
-from web.i18n import N_
+from web.i18n import N_, ngettext
 from web.i18n import gettext as _
-from web.i18n import ngettext
 from web.i18n_messages import shown_message
 from web.instruments import instrument_wording
 from web.numbers import whole_number
