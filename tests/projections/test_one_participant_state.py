@@ -69,41 +69,22 @@ def _record_facts(participant: Participant) -> dict[str, Any]:
 
 def _scenario(trial: Trial, actors: dict[str, Actor], clock: StepClock) -> tuple[UUID, UUID]:
     staff, investigator = actors["site_staff"], actors["investigator"]
+
+    def correct(pid: UUID, form: str, items: dict[str, Any], version: int) -> None:
+        trial.correct_form(staff, pid, form, items, expected_version=version, reason=REASON)
+
     withdrawn = ready_to_randomise(trial, staff)
-    trial.correct_form(
-        staff,
-        withdrawn,
-        "baseline",
-        factories.outcomes(LEG_NOW=3),
-        expected_version=1,
-        reason=REASON,
-    )
+    correct(withdrawn, "baseline", factories.outcomes(LEG_NOW=3), 1)
     trial.randomise(staff, withdrawn)
     trial.sign(investigator, withdrawn, PASSWORD, "approval", form="baseline")
-    trial.sign(
-        investigator, withdrawn, PASSWORD, "review", incomplete_reason="Interim review"
-    )
-    trial.correct_form(
-        staff,
-        withdrawn,
-        "baseline",
-        factories.outcomes(LEG_NOW=4),
-        expected_version=2,
-        reason=REASON,
-    )
+    trial.sign(investigator, withdrawn, PASSWORD, "review", incomplete_reason="Interim review")
+    correct(withdrawn, "baseline", factories.outcomes(LEG_NOW=4), 2)
     clock.current = datetime(2024, 3, 18, 9, 0, tzinfo=UTC)  # the week-10 window opens
     trial.record_visit_missed(staff, withdrawn, "week10", MISSED)
     clock.current = datetime(2024, 4, 2, 9, 0, tzinfo=UTC)
     trial.record_end_of_study(staff, withdrawn, WITHDRAWAL)
     corrected = screened(trial, staff)
-    trial.correct_form(
-        staff,
-        corrected,
-        "screening",
-        factories.screening(AGE=70),
-        expected_version=1,
-        reason=REASON,
-    )
+    correct(corrected, "screening", factories.screening(AGE=70), 1)
     return withdrawn, corrected
 
 
