@@ -237,9 +237,6 @@ STILL_ENGLISH = frozenset(
         # The signed content lists the values as stored (codes' English labels).
         "/participants/{pid}/sign",
         "/participants/{pid}/sign?*",
-        # Refusals worded by edc.permissions ("Your role (admin) may not view ...").
-        "/participants/{pid}",
-        "/participants/{pid}/forms/*",
         # Code labels equal to their codes ("lost to follow-up") are not in the catalogue.
         "/participants/{pid}/forms/end_of_study",
         "/participants/{pid}/randomise",

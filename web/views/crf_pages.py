@@ -20,6 +20,7 @@ from domain.errors import EdcError, FormInvalid, NotFound, ReasonRequired, Stale
 from domain.protocol import FORM_LABELS, FORMS, REASON_LABELS, REPEATING_FORM_KEY_ITEM
 from domain.roles import Role
 from domain.stale_merge import MINE, THEIRS, ItemMerge, chosen_values
+from domain.wording import Message
 from edc.permissions import FORM_WRITERS, Action, may
 from web.calls import actor_of, participant_id, run, trial_of
 from web.crf_fields import derived_rows, display, fields, posted_text, sections
@@ -41,7 +42,7 @@ MAX_REPEAT_KEY = 999
 def _form_name(request: web.Request) -> str:
     form = request.match_info["form"]
     if form not in FORMS:
-        raise NotFound(f"There is no form called {form!r}.")
+        raise NotFound(Message("There is no form called %(form)s.", form=repr(form)))
     return form
 
 
