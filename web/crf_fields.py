@@ -91,20 +91,21 @@ def value_text(value: Any) -> str | tuple[str, ...]:
 
 def display(spec: ItemSpec | None, value: Any) -> str:
     """A stored value as a person reads it in the page's language: code labels instead of
-    codes, numbers with the language's decimal mark, dates as the language writes them."""
+    codes, a decimal number with the language's decimal mark, a date as the language writes
+    it."""
     if value is None or value == [] or value == "":
         return "—"
     if spec is not None and spec.codes:
-        labels = {str(code): crf_text(label) for code, label in spec.codes}
+        labels = {str(code): label for code, label in spec.codes}
         if isinstance(value, list | tuple):
-            return ", ".join(labels.get(str(v), str(v)) for v in value)
-        return labels.get(str(value), str(value))
-    if spec is not None and spec.datatype in ("integer", "float") and not isinstance(value, list):
+            return ", ".join(crf_text(labels.get(str(v), str(v))) for v in value)
+        return crf_text(labels.get(str(value), str(value)))
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, float) or (spec is not None and spec.datatype == "float"):
         return local_number(value)
     if spec is not None and spec.datatype == "date":
         return local_date(value)
-    if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value)
     return str(value)
 
 

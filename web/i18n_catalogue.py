@@ -24,6 +24,7 @@ from babel.messages.pofile import read_po, write_po
 from domain import crf, protocol, visit_records
 from domain.crf.eligibility import CRITERIA
 from domain.crf.missing import MISSING_CODE_LABELS
+from edc.permissions import Action
 from edc.usecases.reads import COLUMNS
 from web.i18n import LANGUAGES, SOURCE_LANGUAGE, po_path
 from web.i18n_audit import audit_phrases
@@ -120,10 +121,13 @@ TRIAL_LABELS: dict[str, dict[str, str]] = {
 
 
 def page_messages() -> Iterator[Found]:
-    """The `messages` domain: marked strings, and the audit trail's words (web.i18n_audit)."""
+    """The `messages` domain: marked strings, the audit trail's words (web.i18n_audit), and
+    the actions a role may be refused, which a refusal names (edc.permissions)."""
     yield from ui_messages()
     for phrase, where in audit_phrases():
         yield Found(phrase, None, where)
+    for action in Action:
+        yield Found(action.value, None, "edc/permissions.py")
 
 
 SOURCES = {"messages": page_messages, "crf": crf_messages}

@@ -12,7 +12,7 @@ from domain import crf
 from domain.errors import EdcError
 from domain.protocol import FORM_LABELS, FORMS
 from domain.signing import SignatureMeaning, canonical_json
-from edc.permissions import Action, check_blind, may
+from edc.permissions import Action, check_blind, may, role_may_not
 from web.calls import actor_of, participant_id, run, trial_of
 from web.crf_fields import display
 from web.errors import WebRefusal
@@ -133,7 +133,7 @@ async def _sign_page(
 async def sign_form(request: web.Request) -> web.Response:
     actor = actor_of(request)
     if not may(actor, Action.SIGN):
-        raise WebRefusal(f"Your role ({actor.role}) may not sign.")
+        raise WebRefusal(role_may_not(actor, Action.SIGN))
     form = _form_of(request, request.query)
     check_blind(actor, form)
     return await _sign_page(request, form)
@@ -255,7 +255,7 @@ async def verify_form(request: web.Request) -> web.Response:
 def _check_database_role(request: web.Request) -> None:
     actor = actor_of(request)
     if not may(actor, Action.LOCK_DATABASE):
-        raise WebRefusal(f"Your role ({actor.role}) may not lock the database.")
+        raise WebRefusal(role_may_not(actor, N_("lock the database")))
 
 
 async def _database_page(
