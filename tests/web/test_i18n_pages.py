@@ -238,7 +238,6 @@ STILL_ENGLISH = frozenset(
         "/audit",
         "/audit?*",
         "/refusals",
-        "/reports/visits.html?*",
         "/exports/dictionary?*",
     }
 )
