@@ -241,10 +241,6 @@ STILL_ENGLISH = frozenset(
         "/participants/{pid}/forms/end_of_study",
         "/participants/{pid}/randomise",
         "/audit/verify",
-        # The refusal log's messages, recorded in English as they were refused.
-        "/audit",
-        "/audit?*",
-        "/refusals",
         "/reports/visits.html?*",
         "/exports/dictionary?*",
     }
