@@ -39,6 +39,7 @@ from domain.sheets import SheetsMixin, check_expected_version, corrected, correc
 from domain.signing import SignatureRecord, SigningMixin
 from domain.verification import VerificationMixin
 from domain.visit_records import MISSABLE_VISITS, Deviation, MissedVisit
+from domain.wording import Message
 
 Items = dict[str, Any]
 
@@ -465,18 +466,18 @@ class Participant(SheetsMixin, SigningMixin, LockingMixin, VerificationMixin, Ag
             )
 
     def randomisation_blockers(self, on: date | None = None) -> list[str]:
-        problems = []
+        problems: list[str] = []
         if self.randomised_on is not None:
-            problems.append("the participant is already randomised")
+            problems.append(Message("the participant is already randomised"))
         if not self.inclusion.eligible:
-            problems.append("the participant is not included (eligibility and MRI)")
+            problems.append(Message("the participant is not included (eligibility and MRI)"))
         if self.sheets.get("consent", {}).get("CONSENT_OBTAINED") != "Y":
-            problems.append("consent is not recorded")
+            problems.append(Message("consent is not recorded"))
         if "baseline" not in self.sheets:
-            problems.append("the baseline form is not complete")
+            problems.append(Message("the baseline form is not complete"))
         problems.extend(crf.form_readiness_problems(self.sheets, on))
         if self.ended:
-            problems.append("the participant has ended the study")
+            problems.append(Message("the participant has ended the study"))
         return problems
 
     # ---- queries --------------------------------------------------------------------------
