@@ -21,6 +21,7 @@ from domain import crf
 from domain.actor import Actor
 from domain.errors import ProtocolOrderViolated, RandomisationRefused, StateConflict
 from domain.locking import LockingMixin
+from domain.participant_state import ParticipantState
 from domain.protocol import (
     AFTER_CONSENT_FORMS,
     ARM_REVEALING_FORMS,
@@ -31,7 +32,6 @@ from domain.protocol import (
     VISIT_BY_KEY,
     VISIT_DATE_ITEM,
     VISIT_OF_FORM,
-    EosStatus,
     window_status,
 )
 from domain.randomisation_deviation import RANDOMISATION_FORMS, randomisation_deviations
@@ -40,6 +40,7 @@ from domain.sheets import check_expected_version, correction_of
 from domain.signing import SignatureRecord, SigningMixin
 from domain.verification import VerificationMixin
 from domain.visit_records import MISSABLE_VISITS, Deviation, MissedVisit
+from domain.wording import Message
 
 Items = dict[str, Any]
 
@@ -472,18 +473,18 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
             )
 
     def randomisation_blockers(self, on: date | None = None) -> list[str]:
-        problems = []
+        problems: list[str] = []
         if self.randomised_on is not None:
-            problems.append("the participant is already randomised")
+            problems.append(Message("the participant is already randomised"))
         if not self.inclusion.eligible:
-            problems.append("the participant is not included (eligibility and MRI)")
+            problems.append(Message("the participant is not included (eligibility and MRI)"))
         if self.sheets.get("consent", {}).get("CONSENT_OBTAINED") != "Y":
-            problems.append("consent is not recorded")
+            problems.append(Message("consent is not recorded"))
         if "baseline" not in self.sheets:
-            problems.append("the baseline form is not complete")
+            problems.append(Message("the baseline form is not complete"))
         problems.extend(crf.form_readiness_problems(self.sheets, on))
         if self.ended:
-            problems.append("the participant has ended the study")
+            problems.append(Message("the participant has ended the study"))
         return problems
 
     # ---- queries --------------------------------------------------------------------------
@@ -508,15 +509,18 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
         return [int(key.split(":")[1]) for key in self.sheets_of(form) if ":" in key]
 
     @property
+    def state(self) -> ParticipantState:
+        """Where the participant stands (`domain.participant_state`, the one definition)."""
+        return ParticipantState.of(self.sheets, self.screening_outcome, self.randomised_on)
+
+    @property
     def mri_eligibility(self) -> crf.Eligibility:
         """The outcome of screening as recorded (Screened, MriEligibilityReassessed)."""
         return self.screening_outcome
 
     @property
     def inclusion(self) -> crf.Eligibility:
-        if "mri" not in self.sheets:
-            return crf.Eligibility(False, ("mri_not_done",))
-        return crf.inclusion(self.sheets["screening"], self.sheets["mri"])
+        return self.state.inclusion
 
     @property
     def screening_date(self) -> date:
@@ -536,27 +540,7 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
 
     @property
     def ended(self) -> bool:
-        return "end_of_study" in self.sheets
-
-    @property
-    def status(self) -> str:
-        """Where the participant stands in the trial (blinded-safe: no arm)."""
-        if self.ended:
-            eos = self.sheets["end_of_study"]["EOS_STATUS"]
-            return "completed" if eos == EosStatus.COMPLETED else "ended: " + eos
-        if self.randomised_on is not None:
-            return "randomised"
-        if not self.mri_eligibility.eligible:
-            return "screen failure"
-        if "mri" not in self.sheets:
-            return "awaiting MRI"
-        if not self.inclusion.eligible:
-            return "excluded at MRI"
-        if "consent" not in self.sheets:
-            return "awaiting consent"
-        if "baseline" not in self.sheets:
-            return "awaiting baseline"
-        return "ready to randomise"
+        return self.state.ended
 
     # ---- internals ------------------------------------------------------------------------
 

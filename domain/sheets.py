@@ -13,14 +13,20 @@ from typing import Any
 from domain.errors import ReasonRequired, StaleVersion
 from domain.protocol import FORM_LABELS
 from domain.reasons import Reason, changed_items, items_needing_reason
+from domain.wording import Label, Message
 
 
 def check_expected_version(form: str, expected: int | None, current: int) -> None:
     """Refuse a save made from a version of the form someone else has changed since."""
     if expected is not None and expected != current:
         raise StaleVersion(
-            f"{FORM_LABELS[form]} was changed by someone else since you opened it "
-            f"(you saw version {expected}, it is now {current}).",
+            Message(
+                "%(form)s was changed by someone else since you opened it "
+                "(you saw version %(seen)s, it is now %(current)s).",
+                form=Label(FORM_LABELS[form]),
+                seen=expected,
+                current=current,
+            ),
             current_version=current,
         )
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from domain.allocation import Allocation
 from domain.arm_revealing import ArmRevealingRecord
+from domain.signing import covers
 from projections.audit_rows import EventKind, index_rows, participant_of
 from projections.batch import ParticipantCache, Row, RowCache
 from projections.consort import adherence_received
@@ -214,7 +215,7 @@ class ArmProjector:
         """Any entry or correction of a form invalidates its valid signatures (a new adverse
         event too: a form's signature covers all its sheets, as in `domain.signing`)."""
         for signature in self._signatures_of(batch, pid):
-            if signature["valid"] and signature["form"] == event.form:
+            if signature["valid"] and covers(signature["form"], event.form):
                 invalidate(signature, event)
                 batch.signatures.touch(signature)
 

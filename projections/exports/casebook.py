@@ -19,6 +19,7 @@ from eventsourcing.utils import get_topic
 from domain.allocation import Allocation
 from domain.arm_revealing import ArmRevealingRecord, arm_revealing_record_id
 from domain.participant import Participant
+from domain.participant_state import ParticipantState
 from projections.exports.source import Cut
 
 PARTICIPANT_TOPIC_PREFIX = get_topic(Participant) + "."
@@ -70,6 +71,11 @@ class Casebook:
     @property
     def screening_number(self) -> str:
         return self.participant.screening_number
+
+    @property
+    def state(self) -> ParticipantState:
+        """Where the participant stood at the cut (`domain.participant_state`)."""
+        return self.participant.state
 
 
 def is_participant_topic(topic: str) -> bool:

@@ -14,18 +14,19 @@ from domain.actor import Actor
 from domain.errors import EdcError, PermissionDenied
 from domain.protocol import FORM_LABELS, FORMS
 from domain.roles import Role
+from domain.wording import Message
 from edc.audit import chain
 from edc.audit.rendering import (
     reason_words,
     sheet_words,
 )
-from edc.permissions import Action, may
+from edc.permissions import Action, may, role_may_not
 from edc.usecases.audit import trail_filter_choices
 from web.calls import actor_of, participant_id, run, trial_of
 from web.context import ZONE
 from web.crf_fields import display
 from web.errors import WebRefusal
-from web.i18n import gettext
+from web.i18n import N_, gettext
 from web.numbers import whole_number
 from web.pages import render
 from web.read_choice import reads_of
@@ -38,7 +39,7 @@ PAGE = 50
 def _check_audit(request: web.Request) -> None:
     actor = actor_of(request)
     if not may(actor, Action.VIEW_AUDIT):
-        raise WebRefusal(f"Your role ({actor.role}) may not view the audit trail.")
+        raise WebRefusal(role_may_not(actor, N_("view the audit trail")))
 
 
 def local_input(value: str) -> datetime | None:
@@ -48,7 +49,9 @@ def local_input(value: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise EdcError(f"{value!r} is not a date and time (use YYYY-MM-DDTHH:MM).") from None
+        raise EdcError(
+            Message("%(value)s is not a date and time (use YYYY-MM-DDTHH:MM).", value=repr(value))
+        ) from None
     return moment.replace(tzinfo=ZONE) if moment.tzinfo is None else moment
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from edc.permissions import Action, may
+from edc.permissions import Action, may, role_may_not
 from web.calls import actor_of, run, trial_of
 from web.errors import WebRefusal
+from web.i18n import N_
 from web.numbers import whole_number
 from web.pages import render
 
@@ -18,7 +19,7 @@ PAGE = 100
 async def refusals(request: web.Request) -> web.Response:
     actor = actor_of(request)
     if not may(actor, Action.VIEW_REFUSALS):
-        raise WebRefusal(f"Your role ({actor.role}) may not read the refusal log.")
+        raise WebRefusal(role_may_not(actor, N_("read the refusal log")))
     text = request.query.get("since", "0")
     since = whole_number(text) or 0
     rows = await run(trial_of(request).list_refusals, actor, since, PAGE)
