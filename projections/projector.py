@@ -107,7 +107,7 @@ class Projector(ReviewProjection):
             kind = self._kinds[type(event)] = EventKind.of(type(event), self.handlers)
         if kind.handler is not None:
             kind.handler(batch, position, event)
-        pid = self._pid  # a handler may have named the participant (query steps do)
+        pid = self._pid
         participant = batch.participant(pid) if pid else None
         index_rows(
             batch.audit.append,
