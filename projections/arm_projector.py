@@ -15,6 +15,7 @@ from typing import Any
 
 from domain.allocation import Allocation
 from domain.arm_revealing import ArmRevealingRecord
+from domain.sheets import corrected
 from domain.signing import covers
 from projections.audit_rows import EventKind, index_rows, participant_of
 from projections.batch import ParticipantCache, Row, RowCache
@@ -158,9 +159,7 @@ class ArmProjector:
         pid = str(event.participant_id)
         sheet = batch.adherence.get((pid, event.key))
         if isinstance(event, ArmRevealingRecord.ItemsCorrected):
-            items = dict(sheet["items"]) if sheet else {}
-            for item, (_old, new) in event.changes.items():
-                items[item] = new
+            items = corrected(sheet["items"] if sheet else {}, event.changes)
         else:
             items = dict(event.items)
         self._invalidate_signatures(batch, pid, event)

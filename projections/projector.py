@@ -22,6 +22,7 @@ from domain.protocol import (
     VISIT_DATE_ITEM,
     VISIT_OF_FORM,
 )
+from domain.sheets import corrected
 from projections.audit_rows import EventKind, index_rows, participant_of
 from projections.batch import Batch, ParticipantCache, Row
 from projections.db import Cursor
@@ -157,9 +158,7 @@ class Projector(ReviewProjection):
         self, batch: Batch, position: int, event: Participant.FormCorrected
     ) -> None:
         participant = self._participant(batch, event)
-        items = dict(batch.sheet_items(participant["id"], event.key) or {})
-        for item, (_old, new) in event.changes.items():
-            items[item] = new
+        items = corrected(batch.sheet_items(participant["id"], event.key) or {}, event.changes)
         self._put_sheet(batch, participant["id"], event.key, event.form, items, position)
         self._form_changed(batch, participant, position, event)
 
