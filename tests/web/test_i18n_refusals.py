@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from tests import factories
-from tests.web.conftest import Client, bearer, sign_in
+from tests.web.conftest import Client, MakeClient, bearer, sign_in
 from tests.web.store import Seeded
 from tests.web.test_forms import as_post
 from tests.web.untranslated import visible_text
@@ -52,3 +52,22 @@ async def test_a_form_refused_to_the_role_is_told_so_in_danish(
     text = visible_text(await refused.text())
     assert refused.status == 403
     assert "Din rolle (effektbedømmer) må ikke udfylde skemaet Baseline." in text
+
+
+async def test_the_refusal_log_and_the_trail_say_each_refusal_in_the_readers_language(
+    make_client: MakeClient, web_config: WebConfig, seeded: Seeded
+) -> None:
+    admin = await make_client()
+    sign_in(admin, web_config, "admin")
+    assert (await admin.get(f"/participants/{seeded.randomised}")).status == 403
+    monitor = await make_client()
+    token = sign_in(monitor, web_config, "monitor")
+    english = visible_text(await (await monitor.get("/refusals")).text())
+    assert "forbidden: Your role (admin) may not view clinical data." in english
+    await _danish(monitor, token)
+    danish = visible_text(await (await monitor.get("/refusals")).text())
+    assert "ikke tilladt: Din rolle (administrator) må ikke se kliniske data." in danish
+    assert "Your role (admin)" not in danish
+    trail = visible_text(await (await monitor.get("/audit?type=CommandRefused")).text())
+    assert "Din rolle (administrator) må ikke se" in trail
+    assert "Your role (admin)" not in trail

@@ -19,6 +19,7 @@ from edc.audit import chain
 from edc.audit.rendering import (
     reason_words,
     sheet_words,
+    summarise,
 )
 from edc.permissions import Action, may, role_may_not
 from edc.usecases.audit import trail_filter_choices
@@ -27,6 +28,7 @@ from web.context import ZONE
 from web.crf_fields import display
 from web.errors import WebRefusal
 from web.i18n import N_, gettext
+from web.i18n_messages import shown_message
 from web.numbers import whole_number
 from web.pages import render
 from web.read_choice import reads_of
@@ -82,6 +84,11 @@ def summary_shown(row: dict[str, Any]) -> str:
     message = row.get("summary_message")
     if message:
         return gettext(message["id"]) % message["parameters"]
+    details = row.get("details") or {}
+    if isinstance(details.get("message"), Message) and not row.get("changes"):
+        # A refusal's message, kept with its id: the summary again, with the message in words.
+        shown = {**details, "message": shown_message(details["message"])}
+        return summarise(str(row.get("type")), shown, [], {}, gettext(str(row.get("words"))))
     summary, words = str(row.get("summary") or ""), str(row.get("words") or "")
     if words and summary.startswith(words):
         return gettext(words) + summary[len(words) :]
