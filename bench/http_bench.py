@@ -35,7 +35,11 @@ WRITE_TOPICS = {
 def edc_server(settings: Settings, log_dir: Path, name: str = "edc-serve") -> Server:
     port = free_port()
     return Server(
-        edc_command("serve", "--host", "127.0.0.1", "--port", str(port)),
+        # Deployed as the README's speed advice says: the read models in a process of their
+        # own, beside the server.
+        edc_command(
+            "serve", "--host", "127.0.0.1", "--port", str(port), "--read-models", "process"
+        ),
         edc_env(settings),
         port,
         log_dir / f"{name}.log",

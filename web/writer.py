@@ -16,7 +16,6 @@ from contextvars import ContextVar
 
 from aiohttp import web
 
-
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WRITER = web.AppKey("writer", ThreadPoolExecutor)
 # Enough to fill a batch while the previous one commits; more would only wait for the GIL.
