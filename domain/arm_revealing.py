@@ -22,9 +22,9 @@ from eventsourcing.domain import Aggregate
 from domain.actor import Actor
 from domain.errors import ProtocolOrderViolated
 from domain.locking import LockingMixin
-from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, REPEATING_FORM_KEY_ITEM
+from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS
 from domain.reasons import Reason
-from domain.sheets import check_expected_version, correction_of
+from domain.sheets import SheetsMixin, check_expected_version, corrected, correction_of
 from domain.signing import SignatureRecord, SigningMixin
 from domain.verification import VerificationMixin
 from domain.visit_records import Deviation
@@ -38,7 +38,7 @@ def arm_revealing_record_id(participant_id: UUID) -> UUID:
     return uuid5(_NAMESPACE, str(participant_id))
 
 
-class ArmRevealingRecord(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
+class ArmRevealingRecord(SheetsMixin, SigningMixin, LockingMixin, VerificationMixin, Aggregate):
     """A participant's arm-revealing forms, with their versions, locks, signatures and source
     data verification (by unblinded investigators and monitors: every such event is
     arm-revealing too, as `domain.signing` says)."""
@@ -61,9 +61,7 @@ class ArmRevealingRecord(SigningMixin, LockingMixin, VerificationMixin, Aggregat
         actor: dict[str, Any]
 
         def apply(self, aggregate: ArmRevealingRecord) -> None:
-            aggregate.sheets[self.key] = dict(self.items)
-            aggregate.bump_form_version(self.form)
-            aggregate.invalidate_signatures(self)
+            aggregate.keep_sheet(self, dict(self.items))
 
     class AdherenceRecorded(FormEntered):
         pass
@@ -86,11 +84,7 @@ class ArmRevealingRecord(SigningMixin, LockingMixin, VerificationMixin, Aggregat
         actor: dict[str, Any]
 
         def apply(self, aggregate: ArmRevealingRecord) -> None:
-            sheet = aggregate.sheets[self.key]
-            for item, (_old, new) in self.changes.items():
-                sheet[item] = new
-            aggregate.bump_form_version(self.form)
-            aggregate.invalidate_signatures(self)
+            aggregate.keep_sheet(self, corrected(aggregate.sheets[self.key], self.changes))
 
     class DeviationRecorded(Aggregate.Event):
         """A protocol deviation that reveals the arm (the intervention not given as
@@ -208,26 +202,6 @@ class ArmRevealingRecord(SigningMixin, LockingMixin, VerificationMixin, Aggregat
             occurred_on=deviation.occurred_on,
             actor=actor.as_dict(),
         )
-
-    # ---- queries (the same as the Participant's, so one form view serves both) -----------
-
-    def form_version(self, form: str) -> int:
-        return self.form_versions.get(form, 0)
-
-    def bump_form_version(self, form: str) -> None:
-        self.form_versions[form] = self.form_version(form) + 1
-
-    @staticmethod
-    def sheet_key(form: str, items: Mapping[str, Any]) -> str:
-        key_item = REPEATING_FORM_KEY_ITEM.get(form)
-        return f"{form}:{int(items[key_item]):02d}" if key_item else form
-
-    def sheets_of(self, form: str) -> dict[str, Items]:
-        return {key: items for key, items in self.sheets.items() if key.split(":")[0] == form}
-
-    def repeat_numbers(self, form: str) -> list[int]:
-        """The repeat keys entered so far of a repeating form (adverse event numbers)."""
-        return [int(key.split(":")[1]) for key in self.sheets_of(form) if ":" in key]
 
 
 # The first entry of each arm-revealing form, named in the trial's words.

@@ -21,35 +21,35 @@ from domain import crf
 from domain.actor import Actor
 from domain.errors import ProtocolOrderViolated, RandomisationRefused, StateConflict
 from domain.locking import LockingMixin
+from domain.participant_state import ParticipantState
 from domain.protocol import (
     AFTER_CONSENT_FORMS,
     ARM_REVEALING_FORMS,
     FOLLOW_UP_FORMS,
     FORM_LABELS,
     POST_RANDOMISATION_FORMS,
-    REPEATING_FORM_KEY_ITEM,
     VISIT_BY_KEY,
     VISIT_DATE_ITEM,
     VISIT_OF_FORM,
-    EosStatus,
     window_status,
 )
 from domain.randomisation_deviation import RANDOMISATION_FORMS, randomisation_deviations
 from domain.reasons import Reason
-from domain.sheets import check_expected_version, correction_of
+from domain.sheets import SheetsMixin, check_expected_version, corrected, correction_of
 from domain.signing import SignatureRecord, SigningMixin
 from domain.verification import VerificationMixin
 from domain.visit_records import MISSABLE_VISITS, Deviation, MissedVisit
+from domain.wording import Message
 
 Items = dict[str, Any]
 
 
-class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
+class Participant(SheetsMixin, SigningMixin, LockingMixin, VerificationMixin, Aggregate):
     """A screened person and everything recorded about them, except their arm.
 
-    Signatures, locks and source data verification are mixins (domain.signing, .locking,
-    .verification); the library re-defines their events on this class, so their stored topics
-    are `domain.participant:Participant.<Event>`.
+    Sheets, signatures, locks and source data verification are mixins (domain.sheets,
+    .signing, .locking, .verification); the library re-defines their events on this class, so
+    their stored topics are `domain.participant:Participant.<Event>`.
     """
 
     class Screened(Aggregate.Created):
@@ -77,9 +77,7 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
         actor: dict[str, Any]
 
         def apply(self, aggregate: Participant) -> None:
-            aggregate.sheets[self.key] = dict(self.items)
-            aggregate.bump_form_version(self.form)
-            aggregate.invalidate_signatures(self)
+            aggregate.keep_sheet(self, dict(self.items))
 
     class FormCorrected(Aggregate.Event):
         form: str
@@ -89,11 +87,7 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
         actor: dict[str, Any]
 
         def apply(self, aggregate: Participant) -> None:
-            sheet = aggregate.sheets[self.key]
-            for item, (_old, new) in self.changes.items():
-                sheet[item] = new
-            aggregate.bump_form_version(self.form)
-            aggregate.invalidate_signatures(self)
+            aggregate.keep_sheet(self, corrected(aggregate.sheets[self.key], self.changes))
 
     # ---- milestones: a form's first entry named for what it makes true (DESIGN.md "Events in
     # the trial's words"); each is a FormEntered, so items ride on it and every reader of
@@ -472,40 +466,26 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
             )
 
     def randomisation_blockers(self, on: date | None = None) -> list[str]:
-        problems = []
+        problems: list[str] = []
         if self.randomised_on is not None:
-            problems.append("the participant is already randomised")
+            problems.append(Message("the participant is already randomised"))
         if not self.inclusion.eligible:
-            problems.append("the participant is not included (eligibility and MRI)")
+            problems.append(Message("the participant is not included (eligibility and MRI)"))
         if self.sheets.get("consent", {}).get("CONSENT_OBTAINED") != "Y":
-            problems.append("consent is not recorded")
+            problems.append(Message("consent is not recorded"))
         if "baseline" not in self.sheets:
-            problems.append("the baseline form is not complete")
+            problems.append(Message("the baseline form is not complete"))
         problems.extend(crf.form_readiness_problems(self.sheets, on))
         if self.ended:
-            problems.append("the participant has ended the study")
+            problems.append(Message("the participant has ended the study"))
         return problems
 
     # ---- queries --------------------------------------------------------------------------
 
-    def form_version(self, form: str) -> int:
-        return self.form_versions.get(form, 0)
-
-    def bump_form_version(self, form: str) -> None:
-        self.form_versions[form] = self.form_version(form) + 1
-
-    @staticmethod
-    def sheet_key(form: str, items: Mapping[str, Any]) -> str:
-        key_item = REPEATING_FORM_KEY_ITEM.get(form)
-        return f"{form}:{int(items[key_item]):02d}" if key_item else form
-
-    def sheets_of(self, form: str) -> dict[str, Items]:
-        """The sheets of one form: one for ordinary forms, one per week for repeating ones."""
-        return {key: items for key, items in self.sheets.items() if key.split(":")[0] == form}
-
-    def repeat_numbers(self, form: str) -> list[int]:
-        """The repeat keys entered so far of a repeating form (weeks, adverse event numbers)."""
-        return [int(key.split(":")[1]) for key in self.sheets_of(form) if ":" in key]
+    @property
+    def state(self) -> ParticipantState:
+        """Where the participant stands (`domain.participant_state`, the one definition)."""
+        return ParticipantState.of(self.sheets, self.screening_outcome, self.randomised_on)
 
     @property
     def mri_eligibility(self) -> crf.Eligibility:
@@ -514,9 +494,7 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
 
     @property
     def inclusion(self) -> crf.Eligibility:
-        if "mri" not in self.sheets:
-            return crf.Eligibility(False, ("mri_not_done",))
-        return crf.inclusion(self.sheets["screening"], self.sheets["mri"])
+        return self.state.inclusion
 
     @property
     def screening_date(self) -> date:
@@ -536,27 +514,7 @@ class Participant(SigningMixin, LockingMixin, VerificationMixin, Aggregate):
 
     @property
     def ended(self) -> bool:
-        return "end_of_study" in self.sheets
-
-    @property
-    def status(self) -> str:
-        """Where the participant stands in the trial (blinded-safe: no arm)."""
-        if self.ended:
-            eos = self.sheets["end_of_study"]["EOS_STATUS"]
-            return "completed" if eos == EosStatus.COMPLETED else "ended: " + eos
-        if self.randomised_on is not None:
-            return "randomised"
-        if not self.mri_eligibility.eligible:
-            return "screen failure"
-        if "mri" not in self.sheets:
-            return "awaiting MRI"
-        if not self.inclusion.eligible:
-            return "excluded at MRI"
-        if "consent" not in self.sheets:
-            return "awaiting consent"
-        if "baseline" not in self.sheets:
-            return "awaiting baseline"
-        return "ready to randomise"
+        return self.state.ended
 
     # ---- internals ------------------------------------------------------------------------
 

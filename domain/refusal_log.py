@@ -21,6 +21,7 @@ from eventsourcing.domain import DomainEvent
 from domain.errors import EdcError
 from domain.protocol import ARM_LABELS, ARM_REVEALING_FORMS, ARMS
 from domain.text import for_export
+from domain.wording import message_record
 
 REFUSAL_LOG_ID: UUID = uuid5(NAMESPACE_URL, "modic-edc/refusals")
 
@@ -71,6 +72,10 @@ class CommandRefused(DomainEvent):
     code: str
     message: str
     items: list[str]
+    # The message's id and holes (domain.wording.message_record), so that each reader reads it
+    # in their language; records made before there were any keep their English only.
+    message_id: str | None = None
+    message_params: dict[str, Any] | None = None
 
 
 def _short(value: object, limit: int = MAX_FIELD) -> str:
@@ -111,10 +116,16 @@ def refusal_fields(command: str, arguments: Mapping[str, Any], error: EdcError) 
         items = []
     if _ARM_WORDS.search(message):
         message = WITHHELD
-    return {
+    # The id and holes only of a message kept whole: a withheld or shortened one is read as
+    # stored, so no hole can show a reader what the stored English leaves out.
+    worded = message_record(error.message) if message == error.message else None
+    record: dict[str, Any] = {
         "command": command,
         "target": target,
         "code": error.code,
         "message": message,
         "items": items,
     }
+    if worded is not None:
+        record["message_id"], record["message_params"] = worded
+    return record

@@ -139,9 +139,16 @@ class SignatureRecord:
     incomplete_reason: str | None = None
 
     def covers(self, form: str) -> bool:
-        if self.scope == CASEBOOK:
-            return form not in ARM_REVEALING_FORMS
-        return self.form == form
+        return covers(None if self.scope == CASEBOOK else self.form, form)
+
+
+def covers(signed_form: str | None, changed_form: str) -> bool:
+    """Whether a signature of `signed_form` (None: the casebook) covers `changed_form`, so
+    that a change to it invalidates the signature: a casebook's covers every form but the
+    arm-revealing ones, a form's covers all of that form's sheets."""
+    if signed_form is None:
+        return changed_form not in ARM_REVEALING_FORMS
+    return signed_form == changed_form
 
 
 def describe_change(event: Any) -> dict[str, Any]:

@@ -69,3 +69,58 @@ class Message(str):
 
 def _rebuild(cls: type[Message], msgid: str, params: dict[str, Any]) -> Message:
     return cls(msgid, **params)
+
+
+# How a stored message's holes keep their kind, so that a reader in another language gets the
+# wording and words translated again (a log keeps a refusal's message for later readers).
+_KINDS: dict[str, type[str]] = {"label": Label, "word": Word}
+
+
+def message_record(text: str) -> tuple[str, dict[str, Any]] | None:
+    """A message as a record keeps it (its id, and its holes as JSON-ready kind and value);
+    None for text that is not a `Message`."""
+    if not isinstance(text, Message):
+        return None
+    return text.msgid, {name: _hole_record(value) for name, value in text.params.items()}
+
+
+def _hole_record(value: Any) -> dict[str, Any]:
+    if isinstance(value, Message):
+        msgid, params = message_record(value) or (str(value), {})
+        return {"kind": "message", "id": msgid, "params": params}
+    if isinstance(value, Moment):
+        return {"kind": "moment", "value": value.at.isoformat()}
+    for kind, cls in _KINDS.items():
+        if isinstance(value, cls):
+            return {"kind": kind, "value": str(value)}
+    return {"kind": "value", "value": value if isinstance(value, int | float) else str(value)}
+
+
+def message_from_record(text: str, msgid: str | None, params: Mapping[str, Any] | None) -> str:
+    """The `Message` a record keeps, for its readers to read again in their language; `text`
+    itself (the English as it was stored) when the record has no id, or when the id and holes
+    no longer give that English: what was stored is what was refused."""
+    rebuilt = _rebuilt(msgid, params) if msgid else None
+    return rebuilt if rebuilt is not None and rebuilt == text else text
+
+
+def _rebuilt(msgid: str, params: Mapping[str, Any] | None) -> Message | None:
+    try:
+        holes = {name: _hole(hole) for name, hole in (params or {}).items()}
+        return Message(msgid, **holes)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return None
+
+
+def _hole(record: Mapping[str, Any]) -> Any:
+    kind, value = record.get("kind"), record.get("value")
+    if kind == "message":
+        nested = _rebuilt(str(record.get("id")), record.get("params"))
+        if nested is None:
+            raise ValueError("a message's hole does not fit its id")
+        return nested
+    if kind == "moment":
+        return Moment(datetime.fromisoformat(str(value)))
+    if kind in _KINDS:
+        return _KINDS[kind](value)
+    return value

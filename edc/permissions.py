@@ -8,7 +8,7 @@ from domain.actor import Actor
 from domain.errors import NotFound, PermissionDenied
 from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS
 from domain.roles import SITE_ROLES, Role
-from domain.wording import Message
+from domain.wording import Label, Message, Word
 
 
 class Action(StrEnum):
@@ -105,20 +105,38 @@ def authorize(
     """Raise PermissionDenied unless the actor's role, site and blinding allow the action."""
     check_blind(actor, form)
     if not may(actor, action):
-        raise PermissionDenied(f"Your role ({actor.role}) may not {action.value}.")
+        raise PermissionDenied(role_may_not(actor, action))
     if action is Action.RANDOMISE and actor.blinded:
-        raise PermissionDenied("Blinded users may not randomise: the answer reveals the arm.")
+        raise PermissionDenied(
+            Message("Blinded users may not randomise: the answer reveals the arm.")
+        )
     if action is Action.RECHECK_ALLOCATIONS and actor.blinded:
         raise PermissionDenied(
-            "Blinded accounts may not re-check allocations: the decision records reveal the arm."
+            Message(
+                "Blinded accounts may not re-check allocations: the decision records reveal "
+                "the arm."
+            )
         )
     if form is not None:
         writers = FORM_WRITERS.get(form, frozenset())
         if Role(actor.role) not in writers:
             raise PermissionDenied(
-                f"Your role ({actor.role}) may not enter the {FORM_LABELS.get(form, form)} form."
+                Message(
+                    "Your role (%(role)s) may not enter the %(form)s form.",
+                    role=Word(actor.role),
+                    form=Label(FORM_LABELS.get(form, form)),
+                )
             )
     check_site(actor, site)
+
+
+def role_may_not(actor: Actor, action: Action | str) -> Message:
+    """The refusal of an action the actor's role does not allow, in words (`action` is an
+    `Action` or the words of a page's own action, marked for the catalogue by the caller)."""
+    words = action.value if isinstance(action, Action) else action
+    return Message(
+        "Your role (%(role)s) may not %(action)s.", role=Word(actor.role), action=Word(words)
+    )
 
 
 def check_blind(actor: Actor, form: str | None, *, as_missing: bool = False) -> None:
@@ -134,8 +152,10 @@ def check_blind(actor: Actor, form: str | None, *, as_missing: bool = False) -> 
         if as_missing:
             raise NotFound(Message("There is no form called %(form)s.", form=repr(form)))
         raise PermissionDenied(
-            f"Blinded accounts may not see or work with the {FORM_LABELS[form]} form: "
-            "it reveals the arm."
+            Message(
+                "Blinded accounts may not see or work with the %(form)s form: it reveals the arm.",
+                form=Label(FORM_LABELS[form]),
+            )
         )
 
 
@@ -159,4 +179,4 @@ def site_scope(actor: Actor) -> str | None:
 def check_site(actor: Actor, site: str | None) -> None:
     """Site roles work only with their own site's participants."""
     if site is not None and Role(actor.role) in SITE_ROLES and actor.site != site:
-        raise PermissionDenied("You may only work with participants of your own site.")
+        raise PermissionDenied(Message("You may only work with participants of your own site."))

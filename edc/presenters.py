@@ -113,19 +113,18 @@ def participant_view(
 ) -> dict[str, Any]:
     """A participant as the API shows it; blinded views never contain arm-revealing forms
     (unblinded ones read them from `arm_revealing`, the participant's record of them)."""
-    eligibility = participant.mri_eligibility
+    state = participant.state
+    eligibility = state.mri_eligibility
     visible = [form for form in FORMS if not (blinded and form in ARM_REVEALING_FORMS)]
     view: dict[str, Any] = {
         "id": str(participant.id),
         "screening_number": participant.screening_number,
         "site": participant.site,
-        "status": participant.status,
+        "status": state.status,
         "mri_eligible": eligibility.eligible,
         "failed_criteria": list(eligibility.failed_criteria),
-        "included": participant.inclusion.eligible,
-        "randomised_on": (
-            participant.randomised_on.isoformat() if participant.randomised_on else None
-        ),
+        "included": state.included,
+        "randomised_on": state.randomised_on.isoformat() if state.randomised_on else None,
         "locked": participant.participant_lock is not None,
         "casebook_resign_needed": participant.needs_resigning(None),
         "randomisation_deviations": randomisation_deviations_of(participant.deviations),

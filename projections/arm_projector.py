@@ -15,6 +15,8 @@ from typing import Any
 
 from domain.allocation import Allocation
 from domain.arm_revealing import ArmRevealingRecord
+from domain.sheets import corrected
+from domain.signing import covers
 from projections.audit_rows import EventKind, index_rows, participant_of
 from projections.batch import ParticipantCache, Row, RowCache
 from projections.consort import adherence_received
@@ -163,9 +165,7 @@ class ArmProjector:
         pid = str(event.participant_id)
         sheet = batch.adherence.get((pid, event.key))
         if isinstance(event, ArmRevealingRecord.ItemsCorrected):
-            items = dict(sheet["items"]) if sheet else {}
-            for item, (_old, new) in event.changes.items():
-                items[item] = new
+            items = corrected(sheet["items"] if sheet else {}, event.changes)
         else:
             items = dict(event.items)
         self._invalidate_signatures(batch, pid, event)
@@ -214,7 +214,7 @@ class ArmProjector:
         """Any entry or correction of a form invalidates its valid signatures (a new adverse
         event too: a form's signature covers all its sheets, as in `domain.signing`)."""
         for signature in self._signatures_of(batch, pid):
-            if signature["valid"] and signature["form"] == event.form:
+            if signature["valid"] and covers(signature["form"], event.form):
                 invalidate(signature, event)
                 batch.signatures.touch(signature)
 

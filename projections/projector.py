@@ -15,23 +15,23 @@ from zoneinfo import ZoneInfo
 from domain import crf
 from domain.arm_revealing import ArmRevealingRecord
 from domain.participant import Participant
+from domain.participant_state import STANDING_FORMS
 from domain.protocol import (
     REPEATING_FORM_KEY_ITEM,
     TIME_ZONE,
     VISIT_DATE_ITEM,
     VISIT_OF_FORM,
 )
+from domain.sheets import corrected
 from projections.audit_rows import EventKind, index_rows, participant_of
 from projections.batch import Batch, ParticipantCache, Row
 from projections.db import Cursor
-from projections.participant_state import (
+from projections.participant_row import (
     DERIVING_FORMS,
-    ELIGIBILITY_FORMS,
-    STATUS_FORMS,
     VISIT_DATE_FORM,
-    inclusion_of,
-    screening_outcome_of,
-    status_of,
+    screening_outcome_columns,
+    standing_columns,
+    state_of_row,
     visit_rows,
 )
 from projections.review import ReviewProjection
@@ -40,7 +40,7 @@ from projections.spec import ViewSpec
 Handler = Callable[[Batch, int, Any], None]
 _ZONE = ZoneInfo(TIME_ZONE)
 # Forms whose entry changes nothing but the sheet itself and the form's version.
-_PLAIN_FORMS = frozenset(REPEATING_FORM_KEY_ITEM) - STATUS_FORMS - set(VISIT_DATE_ITEM)
+_PLAIN_FORMS = frozenset(REPEATING_FORM_KEY_ITEM) - STANDING_FORMS - set(VISIT_DATE_ITEM)
 
 
 def _iso(value: Any) -> str | None:
@@ -141,12 +141,12 @@ class Projector(ReviewProjection):
             "signature_count": 0,
             "valid_signatures": {},
             "missed_visits": {},
-            **screening_outcome_of(event.mri_eligible, event.failed_criteria),
+            **screening_outcome_columns(event.mri_eligible, event.failed_criteria),
         }
         batch.put_participant(participant)
         self._put_sheet(batch, pid, "screening", "screening", event.items, position)
         self._touch(batch, participant, position, event)
-        self._restate(batch, participant, position, "screening")
+        self._restate(batch, participant)
 
     def _form_entered(self, batch: Batch, position: int, event: Participant.FormEntered) -> None:
         participant = self._participant(batch, event)
@@ -158,9 +158,7 @@ class Projector(ReviewProjection):
         self, batch: Batch, position: int, event: Participant.FormCorrected
     ) -> None:
         participant = self._participant(batch, event)
-        items = dict(batch.sheet_items(participant["id"], event.key) or {})
-        for item, (_old, new) in event.changes.items():
-            items[item] = new
+        items = corrected(batch.sheet_items(participant["id"], event.key) or {}, event.changes)
         self._put_sheet(batch, participant["id"], event.key, event.form, items, position)
         self._form_changed(batch, participant, position, event)
 
@@ -187,8 +185,8 @@ class Projector(ReviewProjection):
                 items = batch.sheet_items(participant["id"], event.key) or {}
                 visit["done_on"] = items.get(VISIT_DATE_ITEM[form])
                 batch.touch_visit(visit)
-        if form in STATUS_FORMS:
-            self._restate(batch, participant, position, form)
+        if form in STANDING_FORMS:
+            self._restate(batch, participant)
 
     def _put_sheet(
         self,
@@ -233,9 +231,9 @@ class Projector(ReviewProjection):
         self, batch: Batch, position: int, event: Participant.MriEligibilityReassessed
     ) -> None:
         participant = self._participant(batch, event)
-        participant.update(screening_outcome_of(event.mri_eligible, event.failed_criteria))
+        participant.update(screening_outcome_columns(event.mri_eligible, event.failed_criteria))
         self._touch(batch, participant, position, event)
-        self._restate(batch, participant, position, None)
+        self._restate(batch, participant)
 
     def _visit_missed(self, batch: Batch, position: int, event: Participant.VisitMissed) -> None:
         # With the day it was recorded: the visit's status on an earlier day is the calendar's.
@@ -291,7 +289,7 @@ class Projector(ReviewProjection):
             visit["deviation"] = participant["deviations"].get(form)
             visit["missed"] = participant["missed_visits"].get(visit["visit"])
             batch.put_visit(visit)
-        self._restate(batch, participant, position, None)
+        self._restate(batch, participant)
 
     # ---- derived state --------------------------------------------------------------------
 
@@ -305,23 +303,15 @@ class Projector(ReviewProjection):
             )
         return participant
 
-    def _restate(self, batch: Batch, participant: Row, position: int, form: str | None) -> None:
-        """Recompute status and dates (and eligibility, if `form` bears on it)."""
+    def _restate(self, batch: Batch, participant: Row) -> None:
+        """Restate the participant's standing (status, inclusion, dates) in their row."""
         pid = participant["id"]
-        screening = batch.sheet_items(pid, "screening")
-        if screening is None:
+        sheets = {
+            form: items
+            for form in STANDING_FORMS
+            if (items := batch.sheet_items(pid, form)) is not None
+        }
+        if "screening" not in sheets:
             raise LookupError(f"{self.view.name}: participant {pid} has no screening sheet.")
-        mri = batch.sheet_items(pid, "mri")
-        if form in ELIGIBILITY_FORMS:
-            participant.update(inclusion_of(screening, mri))
-        participant.update(
-            status_of(
-                participant,
-                screening,
-                mri,
-                batch.sheet_items(pid, "consent"),
-                batch.sheet_items(pid, "baseline"),
-                batch.sheet_items(pid, "end_of_study"),
-            )
-        )
+        participant.update(standing_columns(state_of_row(participant, sheets)))
         batch.touch_participant(participant)

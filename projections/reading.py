@@ -16,6 +16,7 @@ from typing import Any
 
 from domain.protocol import ARM_REVEALING_FORMS, FORMS, REPEATING_FORM_KEY_ITEM
 from domain.randomisation_deviation import randomisation_deviations_of
+from domain.signing import covers
 from projections.batch import decode
 from projections.db import ViewDatabase
 from projections.schema import SCHEMA_VERSION, TRACKING_TABLE, columns, table_name
@@ -181,9 +182,10 @@ class ReadModels:
             BLINDED, "queries", "participant_id = ? AND status <> ?", (pid, "closed")
         ):
             open_queries[query["form"]] = open_queries.get(query["form"], 0) + 1
-        signed = set(row["valid_signatures"].values())  # None stands for the whole casebook
-        # Arm-revealing forms are signed one form at a time, never by the casebook signature.
-        arm_signed = (
+        # The forms of the valid signatures (None: the whole casebook), those of the
+        # arm-revealing forms too for unblinded readers; which forms each covers is the
+        # signing rule's (`domain.signing.covers`).
+        signed = set(row["valid_signatures"].values()) | (
             set()
             if view == BLINDED
             else {
@@ -196,13 +198,9 @@ class ReadModels:
 
         def badges(form: str) -> dict[str, Any]:
             entered = bool(row["form_versions"].get(form))
-            if form in ARM_REVEALING_FORMS:
-                is_signed = entered and form in arm_signed
-            else:
-                is_signed = entered and (None in signed or form in signed)
             return {
                 "locked": bool(row["locked"]) or form in locked_forms,
-                "signed": is_signed,
+                "signed": entered and any(covers(signed_form, form) for signed_form in signed),
                 "verified": form in verified,
                 "open_queries": open_queries.get(form, 0),
             }

@@ -15,9 +15,8 @@ from typing import Any
 
 from domain.database_lock import DatabaseLock
 from domain.participant import Participant
-from domain.protocol import ARM_REVEALING_FORMS
 from domain.query import Query
-from domain.signing import CASEBOOK, describe_change
+from domain.signing import CASEBOOK, covers, describe_change
 from projections.batch import Batch, Row
 
 Handler = Callable[[Batch, int, Any], None]
@@ -141,10 +140,8 @@ class ReviewProjection:
     def invalidate_signatures(self, batch: Batch, participant: Row, form: str, event: Any) -> None:
         """The first change to signed content invalidates the signature, naming the change."""
         valid: dict[str, str | None] = participant["valid_signatures"]
-        if not valid or form in ARM_REVEALING_FORMS:
-            return
-        for number, covered in list(valid.items()):
-            if covered is not None and covered != form:
+        for number, signed_form in list(valid.items()):
+            if not covers(signed_form, form):
                 continue
             signature = batch.signatures.get((participant["id"], int(number)))
             if signature is not None:

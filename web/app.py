@@ -26,7 +26,8 @@ from web import routes
 from web.auth import auth_middleware
 from web.config import WebConfig
 from web.errors import error_middleware
-from web.i18n import install_i18n, language_middleware
+from web.i18n import language_middleware
+from web.i18n_templates import install_i18n
 from web.instruments import INSTRUMENT_WORDING, wording_from_environ
 from web.keys import ANALYSES, CONFIG, SETTINGS, TRIAL
 from web.ratelimit import (

@@ -19,7 +19,7 @@ from domain.crf.conditions import CONDITIONS, Condition
 from domain.crf.items import LBP_ITEMS, MODIC_LEVEL_CODES, RMDQ_ITEMS, level_item
 from domain.crf.missing import MISSING_CODE_LABELS
 from domain.crf.spec import ItemSpec
-from web.i18n import N_
+from web.i18n import N_, crf_text, local_date, local_number
 
 RADIO_LIMIT = 7
 # The 0-10 box scales of pain, drawn as a row of choices on form pages.
@@ -90,16 +90,22 @@ def value_text(value: Any) -> str | tuple[str, ...]:
 
 
 def display(spec: ItemSpec | None, value: Any) -> str:
-    """A stored value as a person reads it (code labels instead of codes)."""
+    """A stored value as a person reads it in the page's language: code labels instead of
+    codes, a decimal number with the language's decimal mark, a date as the language writes
+    it."""
     if value is None or value == [] or value == "":
         return "—"
     if spec is not None and spec.codes:
         labels = {str(code): label for code, label in spec.codes}
         if isinstance(value, list | tuple):
-            return ", ".join(labels.get(str(v), str(v)) for v in value)
-        return labels.get(str(value), str(value))
+            return ", ".join(crf_text(labels.get(str(v), str(v))) for v in value)
+        return crf_text(labels.get(str(value), str(value)))
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
+    if isinstance(value, float) or (spec is not None and spec.datatype == "float"):
+        return local_number(value)
+    if spec is not None and spec.datatype == "date":
+        return local_date(value)
     return str(value)
 
 

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import jinja2
 from aiohttp import web
 from babel.dates import format_date, format_datetime
 from babel.messages.mofile import write_mo
@@ -259,22 +258,6 @@ def local_number(value: Any) -> str:
         locale=current_language(),
         group_separator=False,
     )
-
-
-def install_i18n(env: jinja2.Environment) -> None:
-    """Templates translate with `_()`, `{% trans %}` and the `crf` filter, in the request's
-    language, and write dates and numbers with the `localtime`, `localdate`, `number` filters."""
-    from web.i18n_messages import shown_message
-
-    env.install_gettext_callables(  # type: ignore[attr-defined]
-        gettext, ngettext, newstyle=True, pgettext=pgettext, npgettext=npgettext
-    )
-    env.filters["crf"] = crf_text
-    env.filters["msg"] = shown_message
-    env.filters["words"] = words
-    env.filters["localtime"] = local_time
-    env.filters["localdate"] = local_date
-    env.filters["number"] = local_number
 
 
 class PageWords:

@@ -22,7 +22,9 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 from domain import crf, protocol, visit_records
+from domain.crf.eligibility import CRITERIA
 from domain.crf.missing import MISSING_CODE_LABELS
+from edc.permissions import Action
 from edc.usecases.reads import COLUMNS
 from web.i18n import LANGUAGES, SOURCE_LANGUAGE, po_path
 from web.i18n_audit import audit_phrases
@@ -89,10 +91,14 @@ def crf_messages() -> Iterator[Found]:
                 if text:
                     yield Found(text, None, where)
             for code, label in spec.codes:
-                if label and label != str(code):
+                # Every label a person reads is in the catalogue, those spelt as their code too
+                # ("lost to follow-up"); a label without a letter ("0") reads the same anywhere.
+                if any(c.isalpha() for c in label):
                     yield Found(label, None, f"{where}={code}")
     for code, label in MISSING_CODE_LABELS.items():
         yield Found(label, None, f"missing code {code.value}")
+    for name, text in CRITERIA.items():
+        yield Found(text, None, f"eligibility criterion {name}")
     for where, labels in TRIAL_LABELS.items():
         for key, label in labels.items():
             yield Found(label, None, f"{where} {key}")
@@ -115,10 +121,13 @@ TRIAL_LABELS: dict[str, dict[str, str]] = {
 
 
 def page_messages() -> Iterator[Found]:
-    """The `messages` domain: marked strings, and the audit trail's words (web.i18n_audit)."""
+    """The `messages` domain: marked strings, the audit trail's words (web.i18n_audit), and
+    the actions a role may be refused, which a refusal names (edc.permissions)."""
     yield from ui_messages()
     for phrase, where in audit_phrases():
         yield Found(phrase, None, where)
+    for action in Action:
+        yield Found(action.value, None, "edc/permissions.py")
 
 
 SOURCES = {"messages": page_messages, "crf": crf_messages}

@@ -75,6 +75,10 @@ _FORM_FLASHES = (
     ),
     (re.compile(r"^(?P<form>.+) recorded as missed\.$"), N_("%(form)s recorded as missed.")),
 )
+# The flash after signing: the meaning and what was signed (a form's name, or the casebook).
+SIGNED_FLASH = N_("Signed (%(meaning)s): %(what)s.")
+CASEBOOK = N_("casebook")
+_SIGNED = re.compile(r"^Signed \((?P<meaning>\w+)\): (?P<what>.+)\.$")
 _ON_OR_AFTER = re.compile(r"^Must be on or after (?P<what>.+) \((?P<day>\d{4}-\d{2}-\d{2})\)$")
 _BEFORE_START = re.compile(r"^Must not be before the trial started \((?P<day>\d{4}-\d{2}-\d{2})\)$")
 
@@ -163,6 +167,9 @@ def shown_message(text: str | None) -> str:
     translated = gettext(text)
     if translated != text:
         return translated
+    if found := _SIGNED.match(text):
+        what = gettext(CASEBOOK) if found["what"] == CASEBOOK else crf_text(found["what"])
+        return gettext(SIGNED_FLASH) % {"meaning": gettext(found["meaning"]), "what": what}
     for pattern, message in _FORM_FLASHES:
         if found := pattern.match(text):
             return gettext(message) % {"form": crf_text(found["form"])}

@@ -15,6 +15,7 @@ from domain.crf import messages
 from domain.crf.context import FormContext
 from domain.crf.items import ITEMS
 from domain.protocol import TRIAL_START, VISIT_BY_KEY
+from domain.wording import Message
 
 SCREENING, CONSENT, RANDOMISATION = "screening", "consent", "randomisation"
 _EVENT_WORDS = {
@@ -79,8 +80,10 @@ def baseline_too_old(baseline: Mapping[str, Any], randomisation_day: date) -> st
     age = (randomisation_day - date.fromisoformat(assessed)).days
     if age <= BASELINE_MAX_AGE_DAYS:
         return None
-    return (
-        f"the baseline assessment ({assessed}) is {age} days old, more than "
-        f"{BASELINE_MAX_AGE_DAYS}: repeat the baseline and record it as a correction with a "
-        "reason first"
+    return Message(
+        "the baseline assessment (%(assessed)s) is %(age)s days old, more than %(limit)s: "
+        "repeat the baseline and record it as a correction with a reason first",
+        assessed=assessed,
+        age=age,
+        limit=BASELINE_MAX_AGE_DAYS,
     )

@@ -10,6 +10,7 @@ from typing import Any
 from domain.crf.context import FormContext
 from domain.crf.dates import baseline_too_old
 from domain.crf.validation import missing_items
+from domain.wording import Message
 
 # Baseline items randomisation needs as values: the minimisation factors and LBP_NOW.
 NEEDED_AS_VALUES = {"baseline": ("SMOKER", "PHYSICAL_LOAD", "LBP_NOW"), "mri": ("MODIC_TYPE",)}
@@ -33,8 +34,16 @@ def form_readiness_problems(
             continue
         missing = missing_items(form, sheet, context)
         if missing:
-            problems.append(f"the {form} form is incomplete (missing: {', '.join(missing)})")
+            problems.append(
+                Message(
+                    "the %(form)s form is incomplete (missing: %(missing)s)",
+                    form=form,
+                    missing=", ".join(missing),
+                )
+            )
         coded = [name for name in names if sheet.get(name) is None and name not in missing]
         if coded:
-            problems.append(f"{', '.join(coded)} must be a value, not a missing code")
+            problems.append(
+                Message("%(items)s must be a value, not a missing code", items=", ".join(coded))
+            )
     return problems

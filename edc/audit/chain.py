@@ -35,6 +35,7 @@ from typing import Literal, TypeVar
 
 from eventsourcing.application import Application
 
+from domain.wording import Message
 from edc.audit.links import (
     GENESIS,
     Link,
@@ -195,9 +196,10 @@ def verify(
             problem="older-format",
             message=older_format_message(walk.older_first) + f" (chain head {final})",
         )
-    return VerifyResult(
-        True, walk.checked, final, message=f"{walk.checked} events verified; chain head {final}."
+    message = Message(
+        "%(count)s events verified; chain head %(head)s.", count=walk.checked, head=str(final)
     )
+    return VerifyResult(True, walk.checked, final, message=message)
 
 
 _END = 2**63 - 1  # beyond any position

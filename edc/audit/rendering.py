@@ -23,6 +23,7 @@ from domain.event_words import event_words, split_words
 from domain.participant import Participant
 from domain.protocol import FORM_LABELS, REASON_LABELS, VISIT_BY_KEY, VISIT_OF_FORM, ReasonCode
 from domain.visit_records import MISSED_REASON_LABELS
+from domain.wording import message_from_record
 
 HIDDEN = re.compile(r"hash|token|password|secret", re.IGNORECASE)
 # Attributes the row shows in its own columns, or that only the event store needs.
@@ -38,6 +39,9 @@ _STRUCTURAL = frozenset(
         "items",
     }
 )
+# A message kept with its id and holes (a refusal's, domain.wording.message_record) is shown as
+# the one message it is, for a page to read again in the reader's language.
+_MESSAGE_RECORD = frozenset({"message_id", "message_params"})
 _SUMMARY_CHANGES = 3
 
 # A browser session's start and end in words. The session's id is the key its cookie opens, so
@@ -98,9 +102,15 @@ def render_event(
         "details": {
             name: _plain(value)
             for name, value in vars(event).items()
-            if name not in _STRUCTURAL and not HIDDEN.search(name)
+            if name not in _STRUCTURAL | _MESSAGE_RECORD and not HIDDEN.search(name)
         },
     }
+    if isinstance(row["details"].get("message"), str):
+        row["details"]["message"] = message_from_record(
+            row["details"]["message"],
+            attributes.get("message_id"),
+            attributes.get("message_params"),
+        )
     row["words"] = event_words(type(event))
     message = summary_message(event_type, attributes)
     if message is not None:

@@ -34,7 +34,7 @@ def review_summary(trial: Trial) -> str:
 
 
 def trial_summary(trial: Trial) -> str:
-    statuses = Counter(trial.load_participant(pid).status for pid in trial.participant_ids())
+    statuses = Counter(trial.load_participant(pid).state.status for pid in trial.participant_ids())
     lines = [f"Participants screened: {sum(statuses.values())}"]
     lines += [f"  {status:<28} {count:>6}" for status, count in sorted(statuses.items())]
     lines.append(review_summary(trial))

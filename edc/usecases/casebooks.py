@@ -28,6 +28,7 @@ from domain.query import Query
 from domain.roles import SITE_ROLES, Role
 from edc.audit.rendering import render_event
 from edc.data_kinds import authorize_read
+from edc.exports import store_reader
 from edc.permissions import Action, authorize, check_site, may
 from edc.presenters import participant_view
 from edc.refusals import logs_refusals
@@ -140,12 +141,10 @@ class CasebookUseCases(DatabaseUseCases, AuditUseCases):
 
     def casebook_cut(self, actor: Actor, as_of: int | None) -> Cut:
         """The store up to `as_of` as the account's view sees it."""
-        from edc.exports import store_reader  # edc.exports names the application class
-
         view = view_for(actor)
         if not view.blinded:
             self.check_unblinded_access(actor, as_of)
-        return Cut.of(store_reader(self), view, as_of)  # type: ignore[arg-type]
+        return Cut.of(store_reader(self), view, as_of)
 
     # ---- internals ------------------------------------------------------------------------
 

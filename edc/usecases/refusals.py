@@ -7,6 +7,7 @@ from typing import Any
 from domain.actor import Actor
 from domain.errors import EdcError
 from domain.refusal_log import CommandRefused
+from domain.wording import message_from_record
 from edc.base import TrialBase
 from edc.permissions import Action, authorize
 from edc.refusals import logs_refusals, refusal_log
@@ -24,7 +25,8 @@ def refusal_view(record: CommandRefused) -> dict[str, Any]:
         "command": record.command,
         "target": dict(record.target),
         "code": record.code,
-        "message": record.message,
+        # The message as stored (English) that a page reads again in its own language.
+        "message": message_from_record(record.message, record.message_id, record.message_params),
         "items": list(record.items),
     }
 

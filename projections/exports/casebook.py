@@ -19,6 +19,7 @@ from eventsourcing.utils import get_topic
 from domain.allocation import Allocation
 from domain.arm_revealing import ArmRevealingRecord, arm_revealing_record_id
 from domain.participant import Participant
+from domain.participant_state import ParticipantState
 from projections.exports.source import Cut
 
 PARTICIPANT_TOPIC_PREFIX = get_topic(Participant) + "."
@@ -70,6 +71,11 @@ class Casebook:
     @property
     def screening_number(self) -> str:
         return self.participant.screening_number
+
+    @property
+    def state(self) -> ParticipantState:
+        """Where the participant stood at the cut (`domain.participant_state`)."""
+        return self.participant.state
 
 
 def is_participant_topic(topic: str) -> bool:
@@ -130,14 +136,12 @@ def rebuild(events: Iterator[Any]) -> Casebook:
 
 
 def fold_arm_revealing(casebook: Casebook, events: Iterator[Any]) -> None:
-    """Add the participant's arm-revealing forms to their casebook (unblinded cuts only)."""
-    sheets = casebook.participant.sheets
+    """Add the participant's arm-revealing forms to their casebook (unblinded cuts only), as
+    the record's own events make them."""
+    record: ArmRevealingRecord | None = None
     for event in events:
-        if isinstance(event, ArmRevealingRecord.FormEntered):
-            sheets[event.key] = dict(event.items)
-        elif isinstance(event, ArmRevealingRecord.ItemsCorrected):
-            for item, (_old, new) in event.changes.items():
-                sheets[event.key][item] = new
-        else:
-            continue
-        casebook.sheet_changes[event.key] = Change.of(event)
+        record = event.mutate(record)
+        if isinstance(event, ArmRevealingRecord.FormEntered | ArmRevealingRecord.ItemsCorrected):
+            casebook.sheet_changes[event.key] = Change.of(event)
+    if record is not None:
+        casebook.participant.sheets.update(record.sheets)

@@ -55,7 +55,7 @@ def participant_row(casebook: Casebook, view: View) -> list[str]:
         str(participant.id),
         participant.screening_number,
         participant.site,
-        participant.status,
+        casebook.state.status,
         as_text(participant.randomised_on),
         *levels_at_randomisation(casebook),
     ]
@@ -71,10 +71,10 @@ def form_columns(form: str) -> tuple[str, ...]:
 
 
 def derived_values(casebook: Casebook, form: str, sheet: dict[str, Any]) -> dict[str, Any]:
-    """A sheet's derived items; inclusion needs the screening sheet too, so the aggregate says."""
+    """A sheet's derived items; inclusion needs the screening sheet too, so the standing says."""
     derived = crf.derive(form, sheet)
     if form == "mri":
-        derived["INCLUDED"] = "Y" if casebook.participant.inclusion.eligible else "N"
+        derived["INCLUDED"] = "Y" if casebook.state.included else "N"
     return derived
 
 

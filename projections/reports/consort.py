@@ -16,7 +16,6 @@ from domain.protocol import ARM_REVEALING_FORMS
 from projections.consort import arm_record, check_consort, count_consort, follow_up_record
 from projections.exports.casebook import Casebook, casebooks
 from projections.exports.source import Cut
-from projections.participant_state import consort_stage
 from projections.reports.visits import cut_off_date
 
 
@@ -30,19 +29,15 @@ def consort_record(casebook: Casebook) -> dict[str, Any]:
     """Where one participant stands in the CONSORT flow at the cut."""
     participant = casebook.participant
     sheets = participant.sheets
-    eligibility = participant.mri_eligibility
-    end = sheets.get("end_of_study")
-    row = {
-        "mri_eligible": eligibility.eligible,
-        "failed_criteria": list(eligibility.failed_criteria),
-        "included": participant.inclusion.eligible,
-        "randomised_on": participant.randomised_on,
-        "eos_status": end.get("EOS_STATUS") if end else None,
-        "ended_on": end.get("EOS_DATE") if end else None,
-        "missed_visits": participant.missed_visits,
-    }
-    record = consort_stage(row, "mri" in sheets)
+    state = casebook.state
+    record = state.consort_stage()
     if record["stage"] == "randomised":
+        row = {
+            "randomised_on": state.randomised_on,
+            "ended_on": state.ended_on,
+            "eos_status": state.eos_status,
+            "missed_visits": participant.missed_visits,
+        }
         record |= follow_up_record(row, {visit: sheets.get(visit) for visit in FOLLOW_UP_VISITS})
         # Arm-revealing sheets are never present in a blinded cut.
         arm_sheets = {

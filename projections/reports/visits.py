@@ -1,7 +1,7 @@
 """Visit status at a cut-off: each randomised participant's scheduled visits, with dates.
 
 The schedule (target day and window from the date of randomisation) and the status wording
-are shared with the read models (`projections.participant_state`, `projections.visits`); the
+are shared with the read models (`projections.participant_row`, `projections.visits`); the
 reference day is the cut-off's own date (the day of its last event, in the trial's time zone),
 so the report at a position never changes.
 """
@@ -17,7 +17,7 @@ from domain.protocol import TIME_ZONE, VISIT_DATE_ITEM
 from domain.visit_records import MISSED_REASON_LABELS, MissedReason
 from projections.exports.casebook import Casebook, casebooks
 from projections.exports.source import Cut
-from projections.participant_state import VISIT_DATE_FORM, visit_rows
+from projections.participant_row import VISIT_DATE_FORM, visit_rows
 from projections.visits import VISIT_STATUSES, visit_status
 
 

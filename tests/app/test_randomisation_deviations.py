@@ -37,7 +37,7 @@ def test_an_eligibility_item_corrected_after_randomisation_is_a_deviation_not_an
     pid, arm = randomised(trial, staff)
     _correct(trial, staff, pid, "screening", factories.screening(AGE=61))
     participant = trial.load_participant(pid)
-    assert participant.status == "randomised"
+    assert participant.state.status == "randomised"
     allocation = trial.load_allocation()
     assert allocation is not None and allocation.arm_of(pid) == arm  # the allocation stands
     text = participant.deviations[INELIGIBLE]

@@ -3,6 +3,7 @@ stale saves merged per item, and signing that shows what is signed."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from tests.browser.helpers import item_value, log_in, type_item
 from tests.live_server import LiveServer
 from tests.web.crawl import arm_leaks
 from tests.web.store import Seeded
+from tests.web.test_i18n_pages import english_left
 
 pytestmark = pytest.mark.browser
 
@@ -143,3 +145,48 @@ def test_the_investigator_sees_what_is_signed_gives_a_reason_and_sees_re_sign_ne
     )
     assert "re-sign needed" in row.inner_text()
     assert arm_leaks(investigator.content()) == []
+
+
+def test_a_danish_stale_save_of_coded_items_keeps_the_colleagues_codes_and_asks_per_item(
+    live_server: LiveServer, browser_seeded: Seeded, new_page: Any
+) -> None:
+    base, pid = live_server.url, browser_seeded.ready
+    path = base + f"/participants/{pid}/forms/baseline"
+    sara, ivan = new_page(), new_page()
+    for page, role in ((sara, "site_staff"), (ivan, "investigator")):
+        log_in(page, base, role)
+        page.get_by_role("button", name="Dansk").click()
+        page.goto(path)
+    # Ivan changes a radio code and the pain medication ticks, and the bother, and saves first.
+    ivan.locator("#wrap-PHYSICAL_LOAD").get_by_label("Moderat fysisk arbejde").check()
+    medication = ivan.locator("#wrap-PAIN_MEDICATION")
+    medication.locator("input[value='none']").uncheck()
+    medication.locator("input[value='paracetamol']").check()
+    ivan.locator("#wrap-BOTHER").get_by_label("Ekstremt").check()
+    ivan.locator("#reason_code").select_option("transcription_error")
+    ivan.get_by_role("button", name="Gem rettelse").click()
+    assert "Baseline gemt." in ivan.locator(".flash").inner_text()
+    # Sara, on the version she opened, types the weight with a comma and changes the bother.
+    sara.locator("#item-WEIGHT_KG").fill("75,5")
+    sara.locator("#wrap-BOTHER").get_by_label("Slet ikke").check()
+    sara.locator("#reason_code").select_option("late_source")
+    sara.get_by_role("button", name="Gem rettelse").click()
+    assert "ændret af en anden" in sara.locator("#form-message").inner_text()
+    assert "ivan" in sara.locator("#merge-summary").inner_text()
+    load = sara.locator("#merge-PHYSICAL_LOAD").inner_text()
+    assert "Moderat fysisk arbejde" in load and "deres værdi beholdes" in load
+    assert re.search(r"\d+\. feb\.? 2024 \d\d\.\d\d CET", load), load
+    assert sara.locator("#merge-WEIGHT_KG").count() == 0
+    assert sara.locator("#wrap-PHYSICAL_LOAD input[value='3']").is_checked()
+    assert sara.locator("#wrap-PAIN_MEDICATION input[value='paracetamol']").is_checked()
+    assert not sara.locator("#wrap-PAIN_MEDICATION input[value='none']").is_checked()
+    assert "Deres: Ekstremt" in sara.locator("#merge-BOTHER").inner_text()
+    assert english_left(sara.content()) == []
+    sara.locator("#keep-BOTHER-mine").check()
+    sara.get_by_role("button", name="Gem de sammenflettede værdier").click()
+    assert "Baseline gemt." in sara.locator(".flash").inner_text()
+    assert sara.locator("#wrap-PHYSICAL_LOAD input[value='3']").is_checked()
+    assert sara.locator("#wrap-PAIN_MEDICATION input[value='paracetamol']").is_checked()
+    assert not sara.locator("#wrap-PAIN_MEDICATION input[value='none']").is_checked()
+    assert sara.locator("#wrap-BOTHER input[value='1']").is_checked()
+    assert item_value(sara, "WEIGHT_KG") == "75,5"

@@ -2,7 +2,8 @@
 edc -> projections -> domain, nothing upwards, and web never reaches projections but through edc.
 
 The rule is import-linter's contracts in pyproject.toml (`make lint` runs them too); these tests
-run them over the project, and over a planted tree to show that a wrong arrow breaks them."""
+run them over the project, and over a planted tree to show that a wrong arrow breaks them.
+Within the rule, no modules import one another round a circle."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ import subprocess
 import sys
 import tomllib
 from pathlib import Path
+
+import grimp
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = str(Path(sys.executable).with_name("lint-imports"))
@@ -93,3 +97,54 @@ def test_each_wrong_arrow_breaks_the_rule(tmp_path: Path) -> None:
 def test_the_right_arrows_keep_the_rule(tmp_path: Path) -> None:
     done = lint_imports(tmp_path, planted_tree(tmp_path, RIGHT_ARROWS))
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def circles(packages: list[str]) -> list[list[str]]:
+    """The modules that import one another round a circle (strongly connected groups of more than
+    one module), counting every import: at module level, inside functions and under
+    TYPE_CHECKING, so no circle hides behind an import moved into a function."""
+    graph = grimp.build_graph(*packages, exclude_type_checking_imports=False, cache_dir=None)
+    order: dict[str, int] = {}
+    lowest: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(module: str) -> None:  # Tarjan's strongly connected components
+        order[module] = lowest[module] = len(order)
+        stack.append(module)
+        for imported in sorted(graph.find_modules_directly_imported_by(module)):
+            if imported not in order:
+                visit(imported)
+                lowest[module] = min(lowest[module], lowest[imported])
+            elif imported in stack:
+                lowest[module] = min(lowest[module], order[imported])
+        if lowest[module] == order[module]:
+            group = []
+            while not group or group[-1] != module:
+                group.append(stack.pop())
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for module in sorted(graph.modules):
+        if module not in order:
+            visit(module)
+    return sorted(found)
+
+
+def test_no_modules_import_each_other_round_a_circle() -> None:
+    settings = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    assert circles(settings["root_packages"]) == []
+
+
+def test_a_planted_circle_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    package = tmp_path / "planted"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("from planted import b\n")
+    (package / "b.py").write_text("def late() -> None:\n    from planted import c\n")
+    (package / "c.py").write_text(
+        "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from planted import a\n"
+    )
+    (package / "d.py").write_text("from planted import a\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert circles(["planted"]) == [["planted.a", "planted.b", "planted.c"]]

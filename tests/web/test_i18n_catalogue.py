@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from babel.messages.pofile import read_po
 
+from domain import crf
 from tests.web.untranslated import TEMPLATES, template_names, unwrapped
 from web.i18n import po_path
 from web.i18n_catalogue import CLINICAL_REVIEW_PREFIX, SOURCES, untranslated
@@ -22,6 +23,21 @@ def test_every_marked_string_has_danish(domain: str) -> None:
         "Strings without Danish; run `.venv/bin/python -m web.i18n_catalogue` and fill in "
         f"msgstr in {po_path('da', domain)}:\n" + "\n".join(missing)
     )
+
+
+def test_every_code_label_of_every_crf_item_has_danish() -> None:
+    """Labels spelt as their code ("lost to follow-up", "L4/L5") too: a page shows the label."""
+    with po_path("da", "crf").open("rb") as po:
+        catalog = read_po(po, locale="da", domain="crf")
+    lacking = [
+        f"{form}.{spec.name}={code}: {label!r}"
+        for form, specs in [*crf.ITEMS.items(), *crf.DERIVED.items()]
+        for spec in specs
+        for code, label in spec.codes
+        if any(c.isalpha() for c in label)
+        and ((message := catalog.get(label)) is None or not message.string or message.fuzzy)
+    ]
+    assert lacking == []
 
 
 def test_translations_keep_the_placeholders() -> None:

@@ -87,7 +87,7 @@ async def test_an_incomplete_casebook_warns_and_is_signed_only_with_a_reason(
             "</section>", page.index('id="incomplete-warning"')
         )
     ]
-    assert "This casebook is incomplete" in warning and "3 form(s) not started" in warning
+    assert "This casebook is incomplete" in warning and "3 forms not started" in warning
     assert "Week 10 outcomes" in warning and "End of study" in warning
     assert 'name="incomplete_reason"' in page
     refused = await _sign(client, token, seeded.ready, page)
@@ -149,3 +149,32 @@ async def test_the_sign_pages_never_show_the_arm_to_a_blinded_investigator(
     assert signed.status == 200 and arm_leaks(await signed.text()) == []
     timeline = await (await client.get(f"/participants/{pid}")).text()
     assert arm_leaks(timeline) == []
+
+
+async def test_a_danish_and_an_english_signer_sign_the_same_content_hash(
+    make_client: MakeClient, web_config: WebConfig, seeded: Seeded
+) -> None:
+    """The page reads in the signer's language; what is signed, and its hash, does not."""
+    english, danish = await make_client(), await make_client()
+    english_token = sign_in(english, web_config, "investigator")
+    token = sign_in(danish, web_config, "investigator")
+    await danish.post("/language", data={"csrf_token": token, "lang": "da"})
+    path = f"/participants/{seeded.ready}/sign?form=baseline"
+    in_english = await (await english.get(path)).text()
+    in_danish = await (await danish.get(path)).text()
+    assert '<html lang="da">' in in_danish
+    # The values read in each language: code labels and the decimal mark.
+    assert 'id="signed-baseline-WEIGHT_KG">74.5<' in in_english
+    assert 'id="signed-baseline-WEIGHT_KG">74,5<' in in_danish
+    assert "Physical load at work" in in_english and "Fysisk belastning" in in_danish
+    assert _shown_hash(in_danish) == _shown_hash(in_english)
+    canonical = re.compile(r'<pre class="canonical">(.*?)</pre>', re.S)
+    assert canonical.findall(in_danish) == canonical.findall(in_english)
+    signed = await _sign(danish, token, seeded.ready, in_danish, form="baseline")
+    assert signed.status == 200
+    assert "Underskrevet (godkendelse): Baseline." in await signed.text()
+    # The English signer signs the hash shown before the Danish signature: the same content.
+    signed = await _sign(english, english_token, seeded.ready, in_english, form="baseline")
+    assert signed.status == 200 and "Signed (approval): Baseline." in await signed.text()
+    listing = await (await english.get(path)).text()
+    assert listing.count('<span class="badge signed">valid</span>') == 2

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from domain.errors import NotFound
 from domain.protocol import FORMS
+from domain.wording import Message
 from web.api import models
 from web.api.body import parse_body, respond
 from web.api.endpoints import Endpoint, Param
@@ -56,7 +57,7 @@ async def get_participant(request: web.Request) -> web.Response:
 async def put_form(request: web.Request) -> web.Response:
     form = request.match_info["form"]
     if form not in FORMS:
-        raise NotFound(f"There is no form called {form!r}.")
+        raise NotFound(Message("There is no form called %(form)s.", form=repr(form)))
     pid = participant_id(request)
     body = await parse_body(request, models.FormRequest)
     reason = body.reason.model_dump(mode="json") if body.reason else None

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from domain.errors import NotFound
 from domain.protocol import FORMS
+from domain.wording import Message
 from web.api import models
 from web.api.body import parse_body, respond
 from web.api.endpoints import Endpoint, Param
@@ -19,7 +20,7 @@ WRITE_ERRORS = (400, 401, 403, 404, 409, 413, 422)
 def form_of(request: web.Request) -> str:
     form = request.match_info["form"]
     if form not in FORMS:
-        raise NotFound(f"There is no form called {form!r}.")
+        raise NotFound(Message("There is no form called %(form)s.", form=repr(form)))
     return form
 
 

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from domain.errors import EdcError, NotFound
 from edc.data_kinds import may_read
+from edc.permissions import role_may_not
 from edc.usecases.downloads import (
     ExportKind,
     export_view,
@@ -19,6 +20,7 @@ from edc.usecases.downloads import (
 )
 from web.calls import actor_of, run, trial_of
 from web.errors import WebRefusal
+from web.i18n import N_
 from web.keys import ANALYSES
 from web.numbers import whole_number
 from web.pages import form_text, render
@@ -38,7 +40,7 @@ MEDIA = {
 def _check(request: web.Request) -> None:
     actor = actor_of(request)
     if not may_read(actor, ExportKind.ANALYSIS):
-        raise WebRefusal(f"Your role ({actor.role}) may not run the analysis.")
+        raise WebRefusal(role_may_not(actor, N_("run the analysis")))
 
 
 async def _page(request: web.Request, error: str | None = None, status: int = 200) -> web.Response:

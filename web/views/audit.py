@@ -14,18 +14,21 @@ from domain.actor import Actor
 from domain.errors import EdcError, PermissionDenied
 from domain.protocol import FORM_LABELS, FORMS
 from domain.roles import Role
+from domain.wording import Message
 from edc.audit import chain
 from edc.audit.rendering import (
     reason_words,
     sheet_words,
+    summarise,
 )
-from edc.permissions import Action, may
+from edc.permissions import Action, may, role_may_not
 from edc.usecases.audit import trail_filter_choices
 from web.calls import actor_of, participant_id, run, trial_of
 from web.context import ZONE
 from web.crf_fields import display
 from web.errors import WebRefusal
-from web.i18n import gettext
+from web.i18n import N_, gettext
+from web.i18n_messages import shown_message
 from web.numbers import whole_number
 from web.pages import render
 from web.read_choice import reads_of
@@ -38,7 +41,7 @@ PAGE = 50
 def _check_audit(request: web.Request) -> None:
     actor = actor_of(request)
     if not may(actor, Action.VIEW_AUDIT):
-        raise WebRefusal(f"Your role ({actor.role}) may not view the audit trail.")
+        raise WebRefusal(role_may_not(actor, N_("view the audit trail")))
 
 
 def local_input(value: str) -> datetime | None:
@@ -48,7 +51,9 @@ def local_input(value: str) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise EdcError(f"{value!r} is not a date and time (use YYYY-MM-DDTHH:MM).") from None
+        raise EdcError(
+            Message("%(value)s is not a date and time (use YYYY-MM-DDTHH:MM).", value=repr(value))
+        ) from None
     return moment.replace(tzinfo=ZONE) if moment.tzinfo is None else moment
 
 
@@ -79,6 +84,11 @@ def summary_shown(row: dict[str, Any]) -> str:
     message = row.get("summary_message")
     if message:
         return gettext(message["id"]) % message["parameters"]
+    details = row.get("details") or {}
+    if isinstance(details.get("message"), Message) and not row.get("changes"):
+        # A refusal's message, kept with its id: the summary again, with the message in words.
+        shown = {**details, "message": shown_message(details["message"])}
+        return summarise(str(row.get("type")), shown, [], {}, gettext(str(row.get("words"))))
     summary, words = str(row.get("summary") or ""), str(row.get("words") or "")
     if words and summary.startswith(words):
         return gettext(words) + summary[len(words) :]

@@ -9,12 +9,13 @@ from aiohttp import web
 from domain.protocol import SITES
 from domain.roles import SITE_ROLES, Role
 from edc.data_kinds import may_read
+from edc.permissions import role_may_not
 from edc.usecases.casebooks import may_make_archive, may_read_casebooks
 from edc.usecases.downloads import ExportKind, archive_download, casebook_download
 from web.calls import actor_of, participant_id, run, trial_of
 from web.downloads import stream_file
 from web.errors import WebRefusal
-from web.i18n import PageWords
+from web.i18n import N_, PageWords
 from web.pages import render
 from web.views.exports import as_of_param
 
@@ -50,7 +51,7 @@ async def participant_casebook(request: web.Request) -> web.Response:
 async def casebooks_page(request: web.Request) -> web.Response:
     actor = actor_of(request)
     if not may_read_casebooks(actor) and not may_read(actor, ExportKind.DICTIONARY):
-        raise WebRefusal(f"Your role ({actor.role}) may not read casebooks.")
+        raise WebRefusal(role_may_not(actor, N_("read casebooks")))
     head = await run(trial_of(request).recorder.max_notification_id) or 0
     context = {
         "head": head,

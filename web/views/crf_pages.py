@@ -20,12 +20,14 @@ from domain.errors import EdcError, FormInvalid, NotFound, ReasonRequired, Stale
 from domain.protocol import FORM_LABELS, FORMS, REASON_LABELS, REPEATING_FORM_KEY_ITEM
 from domain.roles import Role
 from domain.stale_merge import MINE, THEIRS, ItemMerge, chosen_values
+from domain.wording import Message
 from edc.permissions import FORM_WRITERS, Action, may
 from web.calls import actor_of, participant_id, run, trial_of
 from web.crf_fields import derived_rows, display, fields, posted_text, sections
 from web.errors import ApiError
-from web.i18n import N_
+from web.i18n import N_, ngettext
 from web.i18n import gettext as _
+from web.i18n_messages import shown_message
 from web.instruments import instrument_wording
 from web.numbers import whole_number
 from web.pages import flash, form_text, render, url_for
@@ -40,7 +42,7 @@ MAX_REPEAT_KEY = 999
 def _form_name(request: web.Request) -> str:
     form = request.match_info["form"]
     if form not in FORMS:
-        raise NotFound(f"There is no form called {form!r}.")
+        raise NotFound(Message("There is no form called %(form)s.", form=repr(form)))
     return form
 
 
@@ -201,9 +203,32 @@ def _merge_notes(
             "conflict": one.conflict,
             "same": one.mine_changed and not one.conflict,
             "choice": choices.get(item, ""),
-            "error": "Choose whose value to keep." if item in unchosen else None,
+            "error": _("Choose whose value to keep.") if item in unchosen else None,
         }
     return notes
+
+
+def _stale_message(refusal: str, conflicts: int) -> str:
+    """What a stale save's page says first: who was first, that nothing was saved, and what to
+    do (check the merged values, or choose per item both changed)."""
+    then = (
+        ngettext(
+            "Nothing was saved. Items only they changed keep their values; items only you "
+            "changed keep yours; %(num)s item you both changed: choose whose value to keep, "
+            "then save again.",
+            "Nothing was saved. Items only they changed keep their values; items only you "
+            "changed keep yours; %(num)s items you both changed: choose whose value to keep, "
+            "then save again.",
+            conflicts,
+        )
+        % {"num": conflicts}
+        if conflicts
+        else _(
+            "Nothing was saved. Items only they changed keep their values; items only you "
+            "changed keep yours. Check the merged values, then save again."
+        )
+    )
+    return f"{shown_message(refusal)} {then}"
 
 
 def _saves_since(merge: dict[str, Any]) -> list[dict[str, Any]]:
@@ -428,15 +453,7 @@ async def save_form(request: web.Request) -> web.Response:
             status=409,
             confirm=confirmed,
             version=error.current_version,
-            message=error.message
-            + " Nothing was saved. Items only they changed keep their values; items only you "
-            "changed keep yours"
-            + (
-                f"; {conflicts} item{'s' if conflicts != 1 else ''} you both changed: "
-                "choose whose value to keep, then save again."
-                if conflicts
-                else ". Check the merged values, then save again."
-            ),
+            message=_stale_message(error.message, conflicts),
         )
     except EdcError as error:
         if error.code in ("forbidden", "not_found"):

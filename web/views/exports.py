@@ -8,7 +8,7 @@ from aiohttp import web
 from domain.errors import EdcError
 from edc.audit import chain
 from edc.data_kinds import may_read
-from edc.permissions import Action, may
+from edc.permissions import Action, may, role_may_not
 from edc.usecases.downloads import ExportKind, export_download, unblinded_views_allowed
 from web.calls import actor_of, run, trial_of
 from web.downloads import stream_file
@@ -52,7 +52,7 @@ def as_of_param(request: web.Request) -> int | None:
 def _check(request: web.Request) -> None:
     actor = actor_of(request)
     if not may(actor, Action.EXPORT):
-        raise WebRefusal(f"Your role ({actor.role}) may not export.")
+        raise WebRefusal(role_may_not(actor, Action.EXPORT))
 
 
 @routes.get("/exports", name="exports")

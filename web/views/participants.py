@@ -14,7 +14,7 @@ from domain.errors import FormInvalid
 from domain.protocol import FORM_LABELS, SITES, VISITS
 from domain.roles import SITE_ROLES, Role
 from domain.visit_records import MISSABLE_VISITS
-from edc.permissions import FORM_WRITERS, Action, may
+from edc.permissions import FORM_WRITERS, Action, may, role_may_not
 from edc.usecases.reads import COLUMNS, ORDERS, PROGRESS_FORMS, participants_csv, sort_rows
 from web import read_choice
 from web.calls import actor_of, participant_id, run, trial_of
@@ -157,7 +157,7 @@ async def _screening_page(
 async def screen_form(request: web.Request) -> web.Response:
     actor = actor_of(request)
     if not may(actor, Action.SCREEN):
-        raise WebRefusal(f"Your role ({actor.role}) may not screen.")
+        raise WebRefusal(role_may_not(actor, Action.SCREEN))
     return await _screening_page(request, {"SITE": actor.site} if actor.site else {})
 
 

@@ -10,6 +10,7 @@ from aiohttp import web
 from domain import crf
 from domain.errors import EdcError, FormInvalid, NotFound
 from domain.protocol import FORM_LABELS, FORMS
+from domain.wording import Message
 from edc.permissions import Action, may
 from web.calls import actor_of, participant_id, run, trial_of
 from web.crf_fields import display, fields, posted_text
@@ -28,7 +29,7 @@ def _week(text: str) -> int | None:
 async def raise_query(request: web.Request) -> web.Response:
     actor, pid, form = actor_of(request), participant_id(request), request.match_info["form"]
     if form not in FORMS:
-        raise NotFound(f"There is no form called {form!r}.")
+        raise NotFound(Message("There is no form called %(form)s.", form=repr(form)))
     post = await request.post()
     week = _week(form_text(post, "week", 3))
     try:

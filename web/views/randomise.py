@@ -9,9 +9,10 @@ from aiohttp import web
 
 from domain import crf
 from domain.protocol import ARM_LABELS, Arm
-from edc.permissions import Action, may
+from edc.permissions import Action, may, role_may_not
 from web.calls import actor_of, participant_id, run, trial_of
 from web.errors import WebRefusal
+from web.i18n import N_
 from web.pages import form_text, render
 
 routes = web.RouteTableDef()
@@ -20,22 +21,22 @@ routes = web.RouteTableDef()
 def _check_may(request: web.Request) -> None:
     actor = actor_of(request)
     if not may(actor, Action.RANDOMISE) or actor.blinded:
-        raise WebRefusal(f"Your role ({actor.role}) may not randomise.")
+        raise WebRefusal(role_may_not(actor, Action.RANDOMISE))
 
 
 def checks(view: dict[str, Any]) -> list[tuple[str, bool]]:
     """The eligibility checks as the confirmation page lists them (from the participant view)."""
     forms = view["forms"]
     return [
-        ("Eligible at screening", bool(view["mri_eligible"])),
-        ("Modic changes on MRI (included)", bool(view["included"])),
+        (N_("Eligible at screening"), bool(view["mri_eligible"])),
+        (N_("Modic changes on MRI (included)"), bool(view["included"])),
         (
-            "Written informed consent obtained",
+            N_("Written informed consent obtained"),
             forms["consent"]["items"].get("CONSENT_OBTAINED") == "Y",
         ),
-        ("Baseline form complete", bool(forms["baseline"]["version"])),
-        ("Not yet randomised", view["randomised_on"] is None),
-        ("Has not ended the study", not forms["end_of_study"]["version"]),
+        (N_("Baseline form complete"), bool(forms["baseline"]["version"])),
+        (N_("Not yet randomised"), view["randomised_on"] is None),
+        (N_("Has not ended the study"), not forms["end_of_study"]["version"]),
     ]
 
 
@@ -69,7 +70,7 @@ async def randomise(request: web.Request) -> web.Response:
     post = await request.post()
     if form_text(post, "confirm", 5) != "yes":
         return await _confirmation(
-            request, pid, "Tick the confirmation box to randomise.", status=422
+            request, pid, N_("Tick the confirmation box to randomise."), status=422
         )
     result = await run(trial.randomise, actor, pid)
     view = await run(trial.get_participant, actor, pid)

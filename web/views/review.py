@@ -12,17 +12,27 @@ from domain import crf
 from domain.errors import EdcError
 from domain.protocol import FORM_LABELS, FORMS
 from domain.signing import SignatureMeaning, canonical_json
-from edc.permissions import Action, check_blind, may
+from edc.permissions import Action, check_blind, may, role_may_not
 from web.calls import actor_of, participant_id, run, trial_of
 from web.crf_fields import display
 from web.errors import WebRefusal
+from web.i18n import N_, crf_text, ngettext
+from web.i18n import gettext as _
+from web.i18n_messages import CASEBOOK, SIGNED_FLASH
 from web.pages import flash, form_text, render, url_for
 
 routes = web.RouteTableDef()
+
+
+def _signed_what(form: str | None) -> str:
+    """What a signature covers, in English as flashes are kept (shown_message translates)."""
+    return FORM_LABELS.get(form, "") if form else CASEBOOK
+
+
 MEANING_TEXT = {
-    "approval": "Approval: I approve the data as correct and complete",
-    "review": "Review: I have reviewed the data",
-    "authorship": "Authorship: I am responsible for entering these data",
+    "approval": N_("Approval: I approve the data as correct and complete"),
+    "review": N_("Review: I have reviewed the data"),
+    "authorship": N_("Authorship: I am responsible for entering these data"),
 }
 
 
@@ -40,8 +50,9 @@ def _back(request: web.Request, pid: str, form: str | None) -> web.HTTPSeeOther:
 
 
 def _content_rows(content: dict[str, Any]) -> list[dict[str, Any]]:
-    """The sheets a signature covers as a person reads them: per sheet, each item's label,
-    name and value (code labels, missing-answer codes)."""
+    """The sheets a signature covers as a person reads them, in the reader's language: per
+    sheet, each item's label, name and value (code labels, missing-answer codes). Only the
+    reading is translated; the content and its hash are the same in every language."""
     sheets = []
     for key, sheet in sorted(content["sheets"].items(), key=lambda kv: _sheet_order(kv[0])):
         form, _, repeat = key.partition(":")
@@ -50,8 +61,10 @@ def _content_rows(content: dict[str, Any]) -> list[dict[str, Any]]:
         for spec in crf.ITEMS.get(form, ()):
             text = display(spec, sheet.get(spec.name))
             code = sheet.get(crf.companion(spec.name)) if spec.name in coded else None
-            rows.append((spec.label, spec.name, f"not answered ({code})" if code else text))
-        label = FORM_LABELS.get(form, form) + (f", {int(repeat)}" if repeat else "")
+            if code:
+                text = _("not answered (%(code)s)") % {"code": code}
+            rows.append((crf_text(spec.label), spec.name, text))
+        label = crf_text(FORM_LABELS.get(form, form)) + (f", {int(repeat)}" if repeat else "")
         sheets.append({"key": key, "label": label, "rows": rows})
     return sheets
 
@@ -59,6 +72,30 @@ def _content_rows(content: dict[str, Any]) -> list[dict[str, Any]]:
 def _sheet_order(key: str) -> tuple[int, str]:
     form = key.split(":")[0]
     return (FORMS.index(form) if form in FORMS else len(FORMS), key)
+
+
+def _gaps_text(gaps: dict[str, Any]) -> str:
+    """What the content lacks (domain.signing.SigningGaps.describe) in the reader's language."""
+    parts = []
+    if gaps["not_started"]:
+        names = ", ".join(crf_text(FORM_LABELS[form]) for form in gaps["not_started"])
+        count = len(gaps["not_started"])
+        text = ngettext(
+            "%(count)s form not started (%(names)s)",
+            "%(count)s forms not started (%(names)s)",
+            count,
+        )
+        parts.append(text % {"count": count, "names": names})
+    if gaps["incomplete"]:
+        names = ", ".join(
+            ngettext("%(form)s: %(count)s item missing", "%(form)s: %(count)s items missing", n)
+            % {"form": crf_text(FORM_LABELS[form]), "count": n}
+            for form, items in gaps["incomplete"].items()
+            for n in [len(items)]
+        )
+        text = _("%(count)s incomplete (%(names)s)")
+        parts.append(text % {"count": len(gaps["incomplete"]), "names": names})
+    return "; ".join(parts)
 
 
 async def _sign_page(
@@ -82,8 +119,9 @@ async def _sign_page(
         "reason": reason,
         "p": view,
         "form": form,
-        "form_label": FORM_LABELS.get(form, "") if form else "the whole casebook",
-        "meanings": [(m.value, MEANING_TEXT.get(m.value, m.value)) for m in SignatureMeaning],
+        "form_label": crf_text(FORM_LABELS.get(form, "")) if form else _("the whole casebook"),
+        "gaps_text": _gaps_text(preview["gaps"]),
+        "meanings": [(m.value, _(MEANING_TEXT.get(m.value, m.value))) for m in SignatureMeaning],
         "meaning": meaning,
         "signatures": signatures,
         "error": error,
@@ -95,7 +133,7 @@ async def _sign_page(
 async def sign_form(request: web.Request) -> web.Response:
     actor = actor_of(request)
     if not may(actor, Action.SIGN):
-        raise WebRefusal(f"Your role ({actor.role}) may not sign.")
+        raise WebRefusal(role_may_not(actor, Action.SIGN))
     form = _form_of(request, request.query)
     check_blind(actor, form)
     return await _sign_page(request, form)
@@ -134,9 +172,7 @@ async def sign(request: web.Request) -> web.Response:
             else 422
         )
         return await _sign_page(request, form, error.message, status, meaning, reason)
-    await flash(
-        request, f"Signed ({meaning}): {FORM_LABELS.get(form, '') if form else 'casebook'}."
-    )
+    await flash(request, SIGNED_FLASH % {"meaning": meaning, "what": _signed_what(form)})
     raise _back(request, str(pid), form)
 
 
@@ -219,7 +255,7 @@ async def verify_form(request: web.Request) -> web.Response:
 def _check_database_role(request: web.Request) -> None:
     actor = actor_of(request)
     if not may(actor, Action.LOCK_DATABASE):
-        raise WebRefusal(f"Your role ({actor.role}) may not lock the database.")
+        raise WebRefusal(role_may_not(actor, N_("lock the database")))
 
 
 async def _database_page(

@@ -6,9 +6,10 @@ from aiohttp import web
 
 from domain.errors import EdcError
 from domain.protocol import ARM_LABELS, Arm
-from edc.permissions import Action, may
+from edc.permissions import Action, may, role_may_not
 from web.calls import actor_of, participant_id, run, trial_of
 from web.errors import WebRefusal
+from web.i18n import N_
 from web.pages import form_text, render
 
 routes = web.RouteTableDef()
@@ -17,7 +18,7 @@ routes = web.RouteTableDef()
 def _check(request: web.Request) -> None:
     actor = actor_of(request)
     if not may(actor, Action.UNBLIND):
-        raise WebRefusal(f"Your role ({actor.role}) may not break the blind.")
+        raise WebRefusal(role_may_not(actor, N_("break the blind")))
 
 
 @routes.get("/participants/{pid}/unblind", name="unblind_form")

@@ -7,7 +7,7 @@ from aiohttp import web
 from domain.errors import EdcError
 from domain.protocol import SITES
 from domain.roles import Role
-from edc.permissions import Action, may
+from edc.permissions import Action, may, role_may_not
 from web.calls import actor_of, run, trial_of
 from web.errors import WebRefusal
 from web.pages import flash, form_text, render, see_other
@@ -18,7 +18,7 @@ routes = web.RouteTableDef()
 def _check_admin(request: web.Request) -> None:
     actor = actor_of(request)
     if not may(actor, Action.MANAGE_USERS):
-        raise WebRefusal(f"Your role ({actor.role}) may not manage users.")
+        raise WebRefusal(role_may_not(actor, Action.MANAGE_USERS))
 
 
 async def _page(request: web.Request, status: int = 200, **extra: object) -> web.Response:

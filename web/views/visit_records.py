@@ -14,6 +14,7 @@ from aiohttp import web
 from domain.errors import EdcError, NotFound
 from domain.protocol import REASON_LABELS, VISIT_BY_KEY
 from domain.visit_records import DEVIATION_KIND_LABELS, MISSABLE_VISITS, MISSED_REASON_LABELS
+from domain.wording import Message
 from edc.usecases.visits import recordable_deviation_kinds
 from web.calls import actor_of, participant_id, run, trial_of
 from web.i18n import N_
@@ -54,7 +55,7 @@ def _translated(labels: Mapping[Any, str]) -> dict[str, str]:
 def _visit(request: web.Request) -> str:
     visit = request.match_info["visit"]
     if visit not in MISSABLE_VISITS:
-        raise NotFound(f"There is no follow-up visit called {visit!r}.")
+        raise NotFound(Message("There is no follow-up visit called %(visit)s.", visit=repr(visit)))
     return visit
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from domain.protocol import FORM_LABELS
+from domain.wording import Message, Word
 from edc.permissions import Action, may
 from web import read_choice
 from web.calls import actor_of, trial_of
@@ -27,7 +28,12 @@ DEVIATION_KINDS = (
 async def work(request: web.Request) -> web.Response:
     actor = actor_of(request)
     if not may(actor, Action.VIEW_CLINICAL):
-        raise WebRefusal(f"Your role ({actor.role}) has no work lists: it sees no clinical data.")
+        raise WebRefusal(
+            Message(
+                "Your role (%(role)s) has no work lists: it sees no clinical data.",
+                role=Word(actor.role),
+            )
+        )
     trial = trial_of(request)
     today = trial.local_date(trial.clock())
     lists = await read_choice.work_lists(request, actor, today)
