@@ -46,9 +46,14 @@ def edc_server(settings: Settings, log_dir: Path, name: str = "edc-serve") -> Se
     )
 
 
+# The EDC's processes (the server and its read models' follower): the bare server gets as many.
+EDC_PROCESSES = 2
+
+
 def bare_server(write_db: Path, read_db: Path | None, log_dir: Path) -> Server:
     port = free_port()
     argv = [sys.executable, "-m", "bench.bare_server", "--port", str(port)]
+    argv += ["--processes", str(EDC_PROCESSES)]
     argv += ["--write-db", str(write_db)]
     if read_db is not None:
         argv += ["--read-db", str(read_db)]
