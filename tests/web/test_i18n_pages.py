@@ -234,7 +234,6 @@ async def test_a_refused_login_is_told_in_danish(make_client: MakeClient) -> Non
 # listed here that no longer shows English, so the list only shrinks.
 STILL_ENGLISH = frozenset(
     {
-        "/reports/visits.html?*",
         "/exports/dictionary?*",
     }
 )
@@ -294,3 +293,27 @@ async def test_validation_messages_with_values_are_danish(
     assert bad.status == 422
     assert "Skal udfyldes, når der er Modic-forandringer" in text
     assert english_runs(text) == []
+
+
+async def test_a_danish_correction_names_its_items_in_danish_beside_the_reason(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    token = sign_in(client, web_config, "site_staff")
+    await client.post("/language", data={"csrf_token": token, "lang": "da"})
+    path = f"/participants/{seeded.ready}/forms/baseline"
+    page = await (await client.get(path)).text()
+    # The labels the page's script writes beside the reason as items change.
+    assert 'data-label="Vægt (kg)"' in page and 'data-label="Weight (kg)"' not in page
+    refused = await client.post(
+        path,
+        data=as_post(
+            factories.outcomes(WEIGHT_KG="75,5"),
+            csrf_token=token,
+            expected_version="1",
+            confirm_warnings="yes",
+        ),
+    )
+    html = await refused.text()
+    assert refused.status == 422
+    explains = html[html.index('id="reason-items"') :][:300]
+    assert "Vægt (kg)" in explains and "Weight" not in explains, explains
