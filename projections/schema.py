@@ -225,7 +225,8 @@ def table_name(view: ViewSpec | str, table: str) -> str:
     return f"{prefix}_{table}"
 
 
-def create_statements(view: ViewSpec, dialect: Dialect) -> list[str]:
+def create_statements(view: ViewSpec, dialect: Dialect, *, indexes: bool = True) -> list[str]:
+    """The tables (and, unless `indexes` is False, their secondary indexes), if missing."""
     # On SQLite, tables keyed by several columns are stored in key order (WITHOUT ROWID): no
     # separate key index to maintain on every insert.
     clustered = " WITHOUT ROWID" if dialect is Dialect.SQLITE else ""
@@ -240,6 +241,16 @@ def create_statements(view: ViewSpec, dialect: Dialect) -> list[str]:
             f"CREATE TABLE IF NOT EXISTS {name} ({cols}, PRIMARY KEY ({', '.join(key)}))"
             + (clustered if len(key) > 1 else "")
         )
+    return statements + index_statements(view) if indexes else statements
+
+
+def index_statements(view: ViewSpec) -> list[str]:
+    """The secondary indexes of the reads. Projectors look rows up by primary key only, so a
+    rebuild creates these once at the end: sorting once is cheaper than keeping them in order
+    through every insert."""
+    statements = []
+    for table in tables(view):
+        name = table_name(view, table)
         for index in _INDEXES.get(table, ()):
             index_name = f"{name}_{'_'.join(index)}"
             statements.append(

@@ -9,7 +9,9 @@ import pytest
 
 from domain.actor import Actor
 from edc.application import Trial
+from projections.db import Dialect, ViewDatabase
 from projections.reading import ReadModels
+from projections.runner import Progress
 from projections.service import Projections
 from projections.spec import VIEW_NAMES
 from tests import factories
@@ -116,3 +118,43 @@ def test_page_size_and_cache_size_do_not_change_the_content(
     finally:
         small.close()
         large.close()
+
+
+def _index_names(db: ViewDatabase) -> set[str]:
+    if db.dialect is Dialect.SQLITE:
+        sql = "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+    else:
+        sql = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+    return {str(row[0]) for row in db.query(sql) if not str(row[0]).endswith("_pkey")}
+
+
+def test_a_rebuild_ends_with_every_index_and_an_interrupted_one_gets_them_at_the_next_start(
+    demo_store: DemoStore, view_db: ViewDatabase
+) -> None:
+    """A rebuild creates the read model's secondary indexes only once its events are in; they
+    must be there afterwards, and after a rebuild that stopped part way (a killed process) the
+    next start must create them."""
+    projections = demo_projections(demo_store, view_db, page_size=500)
+    expected = _index_names(view_db)
+    assert expected  # the history and list pages' indexes
+    projections.rebuild()
+    assert _index_names(view_db) == expected
+
+    class Killed(Exception):
+        pass
+
+    def die_after_first_page(name: str) -> Progress:
+        def progress(applied: int, position: int, head: int) -> None:
+            raise Killed
+
+        return progress
+
+    runner = projections.runners["blinded"]
+    runner._create_indexes = lambda: None  # type: ignore[method-assign]  # killed: no cleanup
+    with pytest.raises(Killed):
+        projections.rebuild(["blinded"], progress=die_after_first_page)
+    assert _index_names(view_db) != expected
+    restarted = demo_projections(demo_store, view_db, page_size=500)
+    assert _index_names(view_db) == expected
+    restarted.catch_up()
+    assert restarted.runners["blinded"].position() == restarted.head()
