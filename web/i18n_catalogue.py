@@ -36,6 +36,9 @@ METHOD_MAP = [
     # The casebook PDFs word their phrases through `w.gettext` (projections.exports.casebook_words).
     ("projections/exports/casebook_pdf.py", "python"),
     ("projections/exports/casebook_pdf_*.py", "python"),
+    # The reports and the data dictionary written as pages for people, through `w.gettext`.
+    ("projections/reports/output.py", "python"),
+    ("projections/exports/dictionary.py", "python"),
     # Messages the domain and the use cases word with their holes (domain.wording.Message).
     ("domain/**.py", "python"),
     ("edc/**.py", "python"),

@@ -185,14 +185,15 @@ def report_download(
     requested_view: str,
     as_of: int | None,
     channel: str,
+    words: Words = ENGLISH,
 ) -> Download:
     """A report in the view asked for, of the participants the actor reads: site roles see
-    their own site's, as in every other read."""
+    their own site's, as in every other read; pages for people in the reader's language."""
     view = report_view(trial, actor, requested_view)
     cut = take_cut(trial, actor, view, as_of, f"report {kind.value}", channel)
     cut = dataclasses.replace(cut, site=site_scope(actor))
     name = f"{kind.value}-{view.value}-{cut.as_of}{suffix}"
-    return Download(name, cut, lambda cut, out, name: write_report(kind, cut, out, name))
+    return Download(name, cut, lambda cut, out, name: write_report(kind, cut, out, name, words))
 
 
 def casebook_download(

@@ -16,7 +16,8 @@ from uuid import UUID
 
 from domain.actor import Actor
 from domain.participant import Participant
-from domain.participant_state import ParticipantState
+from domain.participant_state import STANDING_FORMS, ParticipantState
+from domain.protocol import ARM_REVEALING_FORMS
 from edc.application import Trial
 from edc.exports import store_reader
 from projections.exports.casebook import casebooks
@@ -86,6 +87,11 @@ def _scenario(trial: Trial, actors: dict[str, Actor], clock: StepClock) -> tuple
     corrected = screened(trial, staff)
     correct(corrected, "screening", factories.screening(AGE=70), 1)
     return withdrawn, corrected
+
+
+def test_the_state_is_made_only_of_blinded_safe_forms() -> None:
+    """So the blinded read model and a blinded export build it from what they may read."""
+    assert not STANDING_FORMS & ARM_REVEALING_FORMS
 
 
 def test_application_read_models_and_exports_show_the_one_participant_state(
