@@ -176,6 +176,9 @@ def test_a_danish_stale_save_of_coded_items_keeps_the_colleagues_codes_and_asks_
     load = sara.locator("#merge-PHYSICAL_LOAD").inner_text()
     assert "Moderat fysisk arbejde" in load and "deres værdi beholdes" in load
     assert re.search(r"\d+\. feb\.? 2024 \d\d\.\d\d CET", load), load
+    # Who changed it reads as part of the sentence, not as a block of its own.
+    who = sara.locator("#merge-PHYSICAL_LOAD .changed-by")
+    assert who.evaluate("element => getComputedStyle(element).display") == "inline"
     assert sara.locator("#merge-WEIGHT_KG").count() == 0
     assert sara.locator("#wrap-PHYSICAL_LOAD input[value='3']").is_checked()
     assert sara.locator("#wrap-PAIN_MEDICATION input[value='paracetamol']").is_checked()

@@ -11,6 +11,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from domain import crf
+from domain.protocol import EosStatus
 from tests import factories
 from tests.app.conftest import StepClock
 from tests.web.conftest import Client, MakeClient, csrf_of, sign_in
@@ -19,7 +20,7 @@ from tests.web.store import Seeded
 from tests.web.test_forms import as_post
 from tests.web.untranslated import english_runs, visible_text
 from web.config import WebConfig
-from web.i18n import COOKIE, DOMAINS, po_path
+from web.i18n import COOKIE, DOMAINS, PageWords, po_path
 
 
 @pytest.fixture
@@ -313,3 +314,11 @@ async def test_a_danish_correction_names_its_items_in_danish_beside_the_reason(
     assert refused.status == 422
     explains = html[html.index('id="reason-items"') :][:300]
     assert "Vægt (kg)" in explains and "Weight" not in explains, explains
+
+
+def test_every_way_a_participant_ends_reads_as_danish_words() -> None:
+    danish = PageWords("da")
+    for status in EosStatus:
+        if status != EosStatus.COMPLETED:
+            shown = danish.word(f"ended: {status}")
+            assert shown.startswith("afsluttet: ") and str(status) not in shown, shown
