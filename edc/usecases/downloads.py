@@ -30,6 +30,7 @@ from edc.refusals import record_refusal
 from projections.exports import Cut, ExportKind, View, default_file_name, export
 from projections.exports.casebook_paper import CasebookPaper
 from projections.exports.casebook_words import ENGLISH, Words
+from projections.exports.dictionary_page import phrases
 from projections.reports.output import SUFFIXES, ReportKind, write_report
 
 # The kinds of file, for the pages and commands that offer them.
@@ -151,6 +152,7 @@ def export_download(
     *,
     what: str | None = None,
     html: bool = False,
+    words: Words = ENGLISH,
 ) -> Download:
     """An export the actor may read, in the view they asked for (`what`: how the record of an
     unblinded one names it; `html`: the data dictionary as a page)."""
@@ -162,7 +164,13 @@ def export_download(
     name = default_file_name(kind, cut)
     if html and kind is ExportKind.DICTIONARY:
         name = name.removesuffix(".csv") + ".html"
-    return Download(name, cut, functools.partial(export, kind))
+    return Download(name, cut, functools.partial(export, kind, w=words))
+
+
+def dictionary_phrases(known: Callable[[str], bool] = lambda text: False) -> list[tuple[str, str]]:
+    """The English phrases the data dictionary's page translates, with the column each is
+    from, but those `known` already (for the translation catalogues)."""
+    return list(phrases(known))
 
 
 def report_of(name: str) -> tuple[ReportKind, str]:
