@@ -342,3 +342,15 @@ async def test_a_code_spelt_as_its_label_is_not_repeated_beside_it(
         await (await client.get(f"/participants/{seeded.ready}/forms/baseline")).text()
     )
     assert "(Y)" in baseline
+
+
+async def test_the_report_link_page_names_the_language_as_a_sentence_does(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    token = sign_in(client, web_config, "site_staff")
+    path = f"/participants/{seeded.randomised}/report-link"
+    english = await (await client.post(path, data={"csrf_token": token})).text()
+    assert "The page opens in Danish;" in english
+    await client.post("/language", data={"csrf_token": token, "lang": "da"})
+    danish = await (await client.post(path, data={"csrf_token": token, "lang": "en"})).text()
+    assert "Siden åbner på engelsk;" in danish
