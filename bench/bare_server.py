@@ -1,6 +1,7 @@
 """The raw baseline server: a bare aiohttp handler doing one SQLite statement per request.
 
-`python -m bench.bare_server --port P --write-db NEW.sqlite [--read-db trial.sqlite]`
+`python -m bench.bare_server --port P --write-db NEW.sqlite [--read-db trial.sqlite]
+[--processes N]`
 
 - `PUT /raw/{pid}/forms/{form}`: reads the JSON body and inserts it as one row (autocommit,
   WAL, as the library's recorder configures SQLite), answers `{"id": rowid}`;
@@ -8,7 +9,9 @@
   as JSON rows, undecoded (what the library would start from);
 - `GET /login`: an empty 200, so start-up is measured the same way as `edc serve`'s.
 
-No validation, no authentication, no event sourcing: the floor the EDC is compared with.
+No validation, no authentication, no event sourcing: the floor the EDC is compared with. With
+`--processes N` it answers from N processes on the same port (`reuse_port`), as many as the EDC
+runs (`edc serve --read-models process` is two: the server and its read models' follower).
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from __future__ import annotations
 import argparse
 import base64
 import sqlite3
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -83,14 +88,39 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--write-db", type=Path, required=True)
     parser.add_argument("--read-db", type=Path)
+    parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument("--reuse-port", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    web.run_app(
-        make_app(args.write_db, args.read_db),
-        host="127.0.0.1",
-        port=args.port,
-        print=None,
-        access_log=None,
-    )
+    others = [
+        subprocess.Popen([sys.executable, "-m", "bench.bare_server", *_one_process(sys.argv[1:])])
+        for _ in range(args.processes - 1)
+    ]
+    try:
+        web.run_app(
+            make_app(args.write_db, args.read_db),
+            host="127.0.0.1",
+            port=args.port,
+            print=None,
+            access_log=None,
+            reuse_port=args.processes > 1 or args.reuse_port,
+        )
+    finally:
+        for other in others:
+            other.terminate()
+            other.wait(30)
+
+
+def _one_process(argv: list[str]) -> list[str]:
+    """The same arguments for one more process on the same port."""
+    kept, skip = [], False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--processes":
+            skip = True
+        elif not arg.startswith("--processes="):
+            kept.append(arg)
+    return [*kept, "--processes", "1", "--reuse-port"]
 
 
 if __name__ == "__main__":

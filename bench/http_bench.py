@@ -35,16 +35,25 @@ WRITE_TOPICS = {
 def edc_server(settings: Settings, log_dir: Path, name: str = "edc-serve") -> Server:
     port = free_port()
     return Server(
-        edc_command("serve", "--host", "127.0.0.1", "--port", str(port)),
+        # Deployed as the README's speed advice says: the read models in a process of their
+        # own, beside the server.
+        edc_command(
+            "serve", "--host", "127.0.0.1", "--port", str(port), "--read-models", "process"
+        ),
         edc_env(settings),
         port,
         log_dir / f"{name}.log",
     )
 
 
+# The EDC's processes (the server and its read models' follower): the bare server gets as many.
+EDC_PROCESSES = 2
+
+
 def bare_server(write_db: Path, read_db: Path | None, log_dir: Path) -> Server:
     port = free_port()
     argv = [sys.executable, "-m", "bench.bare_server", "--port", str(port)]
+    argv += ["--processes", str(EDC_PROCESSES)]
     argv += ["--write-db", str(write_db)]
     if read_db is not None:
         argv += ["--read-db", str(read_db)]

@@ -1,4 +1,10 @@
-"""`edc serve [--host 127.0.0.1] [--port 8080] [--demo]`: the web UI and JSON API.
+"""`edc serve [--host 127.0.0.1] [--port 8080] [--demo] [--read-models thread|process]`: the
+web UI and JSON API.
+
+The read models are kept caught up by a thread of the server (`thread`, the default) or by a
+process of their own (`process`: `edc projections run`, started and stopped with the server),
+so that catching up never holds the server's interpreter while it answers requests. Either
+way a page asks the read models to reach the store's head first (read-your-writes).
 
 With `--demo` an empty store is first seeded with the synthetic demo trial and the demo logins
 are printed; a store that already holds data is served as it is (the demo never writes into a
@@ -8,10 +14,14 @@ store with data). Without `--demo` nothing is seeded and no account or password 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import logging
 import os
+import signal
+import subprocess
 import sys
+from collections.abc import Callable, Iterator
 
 from edc.config import Settings
 
@@ -62,6 +72,40 @@ def _demo_logins() -> list[str]:
     return demo_logins()
 
 
+def _die_with_parent() -> Callable[[], None] | None:
+    """Linux: what makes a child get SIGTERM when the server dies, even by SIGKILL (looked
+    up here, so the child between fork and exec only makes the call)."""
+    try:
+        import ctypes
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    pr_set_pdeathsig = 1
+    return lambda: prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def _read_models_process(wanted: bool) -> Iterator[None]:
+    """`edc projections run` beside the server while it serves (when `wanted`)."""
+    if not wanted:
+        yield
+        return
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "cli", "projections", "run"],
+        stdin=subprocess.DEVNULL,
+        preexec_fn=_die_with_parent(),
+    )
+    try:
+        yield
+    finally:
+        follower.terminate()  # it finishes the page in hand as one transaction
+        try:
+            follower.wait(30)
+        except subprocess.TimeoutExpired:
+            follower.kill()
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from aiohttp import web
 
@@ -87,6 +131,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         # Behind TLS (a reverse proxy), the session cookie must only travel over HTTPS.
         secure_cookies=os.environ.get("EDC_SECURE_COOKIES", "") in ("1", "yes", "true"),
         demo=args.demo,
+        follow_read_models=args.read_models == "thread",
         # Session lifetime, proxy trust and rate limits (README, "Accounts and credentials").
         **security_settings_from_environ(os.environ),
     )
@@ -98,7 +143,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         print("\n".join(_demo_logins()), flush=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
-        web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+        with _read_models_process(args.read_models == "process"):
+            web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
     except OSError as error:
         if error.errno != errno.EADDRINUSE:
             raise
@@ -119,5 +165,12 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--demo",
         action="store_true",
         help="seed the demo trial into an empty store and print demo logins",
+    )
+    serve.add_argument(
+        "--read-models",
+        choices=("thread", "process"),
+        default="thread",
+        help="keep the read models caught up from a thread of the server (default) or from a "
+        "process of their own, started and stopped with it",
     )
     serve.set_defaults(handler=cmd_serve)

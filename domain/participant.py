@@ -38,7 +38,12 @@ from domain.reasons import Reason
 from domain.sheets import SheetsMixin, check_expected_version, corrected, correction_of
 from domain.signing import SignatureRecord, SigningMixin
 from domain.verification import VerificationMixin
-from domain.visit_records import MISSABLE_VISITS, Deviation, MissedVisit
+from domain.visit_records import (
+    MISSABLE_VISITS,
+    Deviation,
+    MissedVisit,
+    recorded_deviation_key,
+)
 from domain.wording import Label, Listing, Message
 
 Items = dict[str, Any]
@@ -192,7 +197,7 @@ class Participant(SheetsMixin, SigningMixin, LockingMixin, VerificationMixin, Ag
         actor: dict[str, Any]
 
         def apply(self, aggregate: Participant) -> None:
-            aggregate.deviations[f"recorded:{self.number:02d}"] = self.description
+            aggregate.deviations[recorded_deviation_key(self.number)] = self.description
             aggregate.recorded_deviations.append(
                 {
                     "number": self.number,

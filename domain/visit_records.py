@@ -147,6 +147,11 @@ class Deviation:
         return cls(kind, description, occurred_on)
 
 
+def recorded_deviation_key(number: int) -> str:
+    """Where the participant's deviations (by form or kind) keep the site's deviation `number`."""
+    return f"recorded:{number:02d}"
+
+
 def _text(value: Any, field: str, *, required: bool) -> str:
     if value is None:
         value = ""

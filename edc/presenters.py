@@ -17,7 +17,7 @@ _ANY_DAY = crf.FormContext(today=date.max)
 
 
 def form_view(
-    source: Participant | ArmRevealingRecord,
+    source: Participant | ArmRevealingRecord | None,
     form: str,
     open_queries: int | None = None,
     *,
@@ -27,24 +27,22 @@ def form_view(
     (locked, signed by a still-valid signature, source-verified, and, when the caller counted
     them, the number of queries not yet closed).
 
-    `source` holds the form: the participant, or their arm-revealing record (then
-    `participant` is theirs, for the lock that spans both).
+    `source` holds the form: the participant, or their arm-revealing record (None while it has
+    none; then `participant` is theirs, for the lock that spans both). Arm-revealing forms are
+    signed and source-verified by unblinded accounts only, in that record.
     """
-    if isinstance(source, ArmRevealingRecord):
-        return _arm_revealing_form_view(source, form, participant)
-    version = source.form_version(form)
+    version = source.form_version(form) if source is not None else 0
+    values = source.sheets.get(form) if source is not None else None
     if form in REPEATING_FORM_KEY_ITEM:
-        sheets = source.sheets_of(form)
+        sheets = source.sheets_of(form) if source is not None else {}
         items: dict[str, Any] = {
-            key.split(":")[1].lstrip("0"): dict(values) for key, values in sorted(sheets.items())
+            key.split(":")[1].lstrip("0"): dict(sheet) for key, sheet in sorted(sheets.items())
         }
-        derived: dict[str, Any] = {}
         missing: dict[str, str] = {}
     else:
-        values = source.sheets.get(form)
         items = dict(values) if values is not None else {}
-        derived = crf.derive(form, values) if values is not None else {}
         missing = crf.missing_items(form, values, _ANY_DAY) if values is not None else {}
+    participant_locked = participant is not None and participant.participant_lock is not None
     view: dict[str, Any] = {
         "version": version,
         "status": "entered" if version else "not started",
@@ -52,51 +50,12 @@ def form_view(
         "complete": bool(version) and not missing,
         "missing": list(missing),
         "items": items,
-        "derived": derived,
-        "deviation": source.deviations.get(form),
-        "locked": source.is_form_locked(form),
-        "signed": bool(version and source.valid_signatures_of(form)),
-        "resign_needed": bool(version) and source.needs_resigning(form),
-        "verified": source.is_verified(form),
-    }
-    if open_queries is not None:
-        view["open_queries"] = open_queries
-    return view
-
-
-def _arm_revealing_form_view(
-    record: ArmRevealingRecord | None,
-    form: str,
-    participant: Participant | None,
-    open_queries: int | None = None,
-) -> dict[str, Any]:
-    """An arm-revealing form, signed and source-verified by unblinded accounts only."""
-    version = record.form_version(form) if record is not None else 0
-    values = record.sheets.get(form) if record is not None else None
-    if form in REPEATING_FORM_KEY_ITEM and record is not None:
-        items: dict[str, Any] = {
-            key.split(":")[1].lstrip("0"): dict(sheet)
-            for key, sheet in sorted(record.sheets_of(form).items())
-        }
-        missing: dict[str, str] = {}
-    else:
-        items = dict(values) if values is not None else {}
-        missing = crf.missing_items(form, values, _ANY_DAY) if values is not None else {}
-    locked = (participant is not None and participant.participant_lock is not None) or (
-        record is not None and record.is_form_locked(form)
-    )
-    view: dict[str, Any] = {
-        "version": version,
-        "status": "entered" if version else "not started",
-        "complete": bool(version) and not missing,
-        "missing": list(missing),
-        "items": items,
         "derived": crf.derive(form, values) if values is not None else {},
-        "deviation": None,
-        "locked": locked,
-        "signed": bool(version and record is not None and record.valid_signatures_of(form)),
-        "resign_needed": record is not None and record.needs_resigning(form),
-        "verified": record is not None and record.is_verified(form),
+        "deviation": source.deviations.get(form) if isinstance(source, Participant) else None,
+        "locked": participant_locked or (source is not None and source.is_form_locked(form)),
+        "signed": bool(version) and source is not None and bool(source.valid_signatures_of(form)),
+        "resign_needed": bool(version) and source is not None and source.needs_resigning(form),
+        "verified": source is not None and source.is_verified(form),
     }
     if open_queries is not None:
         view["open_queries"] = open_queries
@@ -131,15 +90,11 @@ def participant_view(
         "missed_visits": missed_visits_view(participant),
         "deviations_recorded": deviations_view(participant, None if blinded else arm_revealing),
         "forms": {
-            form: _arm_revealing_form_view(
-                arm_revealing,
+            form: form_view(
+                arm_revealing if form in ARM_REVEALING_FORMS else participant,
                 form,
-                participant,
                 None if open_queries is None else open_queries.get(form, 0),
-            )
-            if form in ARM_REVEALING_FORMS
-            else form_view(
-                participant, form, None if open_queries is None else open_queries.get(form, 0)
+                participant=participant,
             )
             for form in visible
         },

@@ -7,7 +7,6 @@ value and the reason, so an item's history is read from the index alone.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,9 +14,9 @@ from uuid import UUID
 
 from domain.arm_revealing import ArmRevealingRecord
 from domain.participant import Participant
+from projections.batch import sorted_json
 
 Handler = Callable[..., None]
-_SORTED = json.JSONEncoder(separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -93,7 +92,7 @@ def index_rows(
     if kind.correction:
         reason = event.reason
         for item, (old, new) in event.changes.items():
-            add((position, item, *head, _SORTED.encode({"old": old, "new": new, "reason": reason})))
+            add((position, item, *head, sorted_json({"old": old, "new": new, "reason": reason})))
         return
     item = getattr(event, "item", None) if kind.may_name_item else None
     add((position, item if item.__class__ is str else "", *head, None))

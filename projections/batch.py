@@ -9,11 +9,12 @@ any failure inside a page, whose transaction rolls back.
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from domain.protocol import REPEATING_FORM_KEY_ITEM
 from projections.db import Cursor
@@ -48,10 +49,19 @@ JSON_COLUMNS = frozenset(
     }
 )
 # Item values keep the form's own order; everything else is written with sorted keys so that
-# two builds of the same events give the same bytes. (Encoders are made once: json.dumps with
-# options builds a new encoder on every call.)
-_SORTED = json.JSONEncoder(separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-_ORDERED = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+# two builds of the same events give the same bytes. Encoding every sheet's items is a large
+# part of a rebuild: orjson, not the standard library's encoder.
+_SORT_KEYS = orjson.OPT_SORT_KEYS
+
+
+def sorted_json(value: Any) -> str:
+    return orjson.dumps(value, option=_SORT_KEYS).decode()
+
+
+def ordered_json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
 _CHUNK = 500
 # Participants kept in memory between pages (least recently used ones are dropped first).
 CACHE_PARTICIPANTS = 5000
@@ -64,7 +74,7 @@ def encode(column: str, value: Any) -> Any:
         return value
     if not value:  # most derived-item sets and deviation lists are empty: skip the encoder
         return "{}" if isinstance(value, dict) else "[]"
-    return (_ORDERED if column == "items" else _SORTED).encode(value)
+    return ordered_json(value) if column == "items" else sorted_json(value)
 
 
 def _encoders(cols: tuple[str, ...]) -> list[tuple[str, bool]]:
@@ -80,7 +90,7 @@ def _encoded(row: Row, encoders: list[tuple[str, bool]]) -> tuple[Any, ...]:
 def decode(column: str, value: Any) -> Any:
     if value is None or column not in JSON_COLUMNS:
         return value
-    return json.loads(value)
+    return orjson.loads(value)
 
 
 def _row(cols: tuple[str, ...], values: Iterable[Any]) -> Row:
@@ -121,7 +131,7 @@ class ParticipantCache:
 
 
 class RowCache:
-    """Rows of a small table (queries, signatures, locks...) read or written in one page."""
+    """Rows of a small table (signatures, sdv...) read or written in one page."""
 
     def __init__(self, cur: Cursor, view: ViewSpec, table: str) -> None:
         self.cur = cur
@@ -182,9 +192,7 @@ class Batch:
         self.cur = cur
         self.view = view
         self.cache = cache
-        self.queries = RowCache(cur, view, "queries")
         self.signatures = RowCache(cur, view, "signatures")
-        self.locks = RowCache(cur, view, "locks")
         self.sdv = RowCache(cur, view, "sdv")
         self.audit: list[tuple[Any, ...]] = []
         self._dirty_participants: set[str] = set()
@@ -292,15 +300,15 @@ class Batch:
                     pid,
                     key,
                     sheet["form"],
-                    _ORDERED.encode(sheet["items"]),
-                    _SORTED.encode(derived) if derived else "{}",
+                    ordered_json(sheet["items"]),
+                    sorted_json(derived) if derived else "{}",
                     sheet["position"],
                     sheet["updated_at"],
                 )
             )
         self.cur.executemany(upsert_sql(self.view, "forms"), forms)
         self._write("visits", (entries[pid].visits[key] for pid, key in sorted(self._dirty_visits)))
-        for cache in (self.queries, self.signatures, self.locks, self.sdv):
+        for cache in (self.signatures, self.sdv):
             cache.flush()
         self.cur.executemany(insert_sql(self.view, "audit"), self.audit)
         # Weekly sheets are written; keeping them would only fill memory.

@@ -29,7 +29,12 @@ from projections.arm_projector import ArmProjector
 from projections.batch import ParticipantCache
 from projections.db import Dialect, ViewDatabase
 from projections.projector import Projector
-from projections.schema import SCHEMA_VERSION, create_statements, drop_statements
+from projections.schema import (
+    SCHEMA_VERSION,
+    create_statements,
+    drop_statements,
+    index_statements,
+)
 from projections.spec import ViewSpec
 from projections.tracking import (
     Tracking,
@@ -50,12 +55,13 @@ Decoded = tuple[int, str, Any]
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while a page is read and applied.
+    """Pause Python's cycle collector while a catch-up reads and applies its pages.
 
     A page allocates tens of thousands of objects while the participant cache keeps thousands
-    alive; the collector would walk them over and over, which doubles the cost of decoding.
-    Nothing a page makes refers to itself, so reference counting frees it all; the collector
-    runs again between pages.
+    alive; the collector would walk them over and over, which doubles the cost of decoding,
+    and re-enabled between pages it still walks the whole cache once per page. Nothing a
+    page makes refers to itself, so reference counting frees it all; the collector runs again
+    once the catch-up returns.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -138,12 +144,17 @@ class ProjectionRunner:
                 )
             self._reset(cur)
 
-    def _reset(self, cur: Any) -> None:
+    def _reset(self, cur: Any, *, indexes: bool = True) -> None:
         for statement in drop_statements(self.view):
             cur.execute(statement)
-        for statement in create_statements(self.view, self.db.dialect):
+        for statement in create_statements(self.view, self.db.dialect, indexes=indexes):
             cur.execute(statement)
         reset_tracking(cur, self.name, SCHEMA_VERSION)
+
+    def _create_indexes(self) -> None:
+        with self.db.transaction() as cur:
+            for statement in index_statements(self.view):
+                cur.execute(statement)
 
     # ---- positions ------------------------------------------------------------------------
 
@@ -224,22 +235,22 @@ class ProjectionRunner:
             head = self.head()
             tracking = self.tracking()
             applied = 0
-            while tracking.position < head:
-                if stop is not None and stop.is_set():
-                    break
-                if target is not None and tracking.position >= target:
-                    break
-                try:
-                    with collector_paused():
+            with collector_paused():
+                while tracking.position < head:
+                    if stop is not None and stop.is_set():
+                        break
+                    if target is not None and tracking.position >= target:
+                        break
+                    try:
                         events, reached = self.read_page(tracking.position, head)
                         tracking = self.apply_page(tracking, events, reached)
-                except TrackingConflict:
-                    # Another runner moved on (or a rebuild started): continue from there.
-                    tracking = self.tracking()
-                    continue
-                applied += len(events)
-                if progress is not None:
-                    progress(applied, tracking.position, head)
+                    except TrackingConflict:
+                        # Another runner moved on (or a rebuild started): continue from there.
+                        tracking = self.tracking()
+                        continue
+                    applied += len(events)
+                    if progress is not None:
+                        progress(applied, tracking.position, head)
             return applied
 
     def rebuild(self, *, progress: Progress | None = None) -> int:
@@ -248,9 +259,14 @@ class ProjectionRunner:
             ensure_tracking_table(self.db)
             with self.db.transaction() as cur:
                 read_tracking(cur, self.name, for_update=True)
-                self._reset(cur)
+                # Without the secondary indexes until the end; a rebuild that stops early gets
+                # them from the next `ensure_schema`, which creates whatever is missing.
+                self._reset(cur, indexes=False)
             self.cache.clear()
-            return self.catch_up(progress=progress)
+            try:
+                return self.catch_up(progress=progress)
+            finally:
+                self._create_indexes()
 
     def wait_for(self, position: int, timeout: float) -> bool:
         """Read-your-writes: return once this view has applied `position` (False on timeout).

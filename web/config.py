@@ -63,6 +63,10 @@ class WebConfig:
     # the header only when such a proxy sets it (else any client could name any address).
     trust_forwarded_for: bool = False
     rate_limits: RateLimits = field(default_factory=RateLimits)
+    # Whether this process keeps the read models caught up from a thread of its own; false
+    # when another process follows the store (`edc serve --read-models process`), so that the
+    # requests of this one do not share their interpreter with it.
+    follow_read_models: bool = True
 
 
 def security_settings_from_environ(environ: Mapping[str, str]) -> dict[str, Any]:

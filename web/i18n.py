@@ -136,6 +136,12 @@ CODE_WORDS = (
     N_("randomised"),
     N_("completed"),
     N_("end of study"),
+    # ended otherwise than completed (domain/participant_state.py: "ended: " and the EosStatus)
+    N_("ended: withdrew consent"),
+    N_("ended: lost to follow-up"),
+    N_("ended: excluded after randomisation"),
+    N_("ended: died"),
+    N_("ended: other"),
     # visit statuses (projections/visits.py)
     N_("not due"),
     N_("due"),

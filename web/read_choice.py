@@ -1,5 +1,6 @@
 """The web's side of the read use cases (edc.usecases.reads): the application's reads opened
-with the app and kept caught up in a background thread, and asked from a worker thread. Which
+with the app and kept caught up in a background thread (or by a process of their own, see
+`WebConfig.follow_read_models`), and asked from a worker thread. Which
 read model answers, the site a list covers and what a blinded account gets are decided there.
 """
 
@@ -16,7 +17,7 @@ from domain.actor import Actor
 from edc.usecases.reads import Reads
 from edc.worklists import WorkLists
 from web.calls import run
-from web.keys import SETTINGS, TRIAL
+from web.keys import CONFIG, SETTINGS, TRIAL
 
 # The application's reads (the key keeps its name: tests look into the read models through it).
 PROJECTIONS = web.AppKey("projections", Reads)
@@ -24,7 +25,7 @@ PROJECTIONS = web.AppKey("projections", Reads)
 
 async def read_models_context(app: web.Application) -> AsyncIterator[None]:
     reads = await asyncio.to_thread(Reads.open, app[SETTINGS], app[TRIAL])
-    follower = reads.follow()
+    follower = reads.follow() if app[CONFIG].follow_read_models else None
     app[PROJECTIONS] = reads
     yield
     if follower is not None:

@@ -1,12 +1,11 @@
-"""One thread for the library calls of state-changing requests on SQLite.
+"""Threads of their own for the library calls of state-changing requests.
 
-SQLite takes one writer at a time, so several worker threads saving at once only wait for each
-other's file lock and for the GIL in turn: under 32 concurrent form submissions a single thread
-served 328 requests/s where the default pool of six served 199 (bench store, 200,000 events).
-A request that changes state (any method but GET, HEAD and OPTIONS) therefore runs its library
-calls on the writer thread, in arrival order; reads (pages, audit trails, exports) keep the
-default pool, so a long export never holds up a save. PostgreSQL takes concurrent writers and
-keeps the default pool for everything.
+A request that changes state (any method but GET, HEAD and OPTIONS) runs its library calls on
+the writer threads; reads (pages, audit trails, exports) keep the default pool, so a long
+export never holds up a save. There are several writer threads so that saves arriving together
+are committed together (edc.audit.group_commit): while one batch waits for the disk, the next
+requests are validated and join the next batch, instead of each save waiting for the previous
+one's commit. Conflicting saves of one participant are refused by the store as before.
 """
 
 from __future__ import annotations
@@ -17,10 +16,10 @@ from contextvars import ContextVar
 
 from aiohttp import web
 
-from web.keys import SETTINGS
-
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WRITER = web.AppKey("writer", ThreadPoolExecutor)
+# Enough to fill a batch while the previous one commits; more would only wait for the GIL.
+WRITER_THREADS = 8
 
 # The executor of the request being handled, for `web.calls.run`; None means the default pool.
 current_executor: ContextVar[Executor | None] = ContextVar("current_executor", default=None)
@@ -29,8 +28,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 async def writer_context(app: web.Application) -> AsyncIterator[None]:
-    if app[SETTINGS].backend == "sqlite":
-        app[WRITER] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="edc-writer")
+    app[WRITER] = ThreadPoolExecutor(max_workers=WRITER_THREADS, thread_name_prefix="edc-writer")
     yield
     if WRITER in app:
         app[WRITER].shutdown(wait=True)

@@ -7,15 +7,17 @@ genuine event is unsealed, whatever crashes or how many processes write.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.persistence import IntegrityError, Notification, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
+from edc.audit.group_commit import GroupCommit, Refused, Save
 from edc.audit.links import (
     GENESIS,
     ChainBroken,
@@ -44,6 +46,9 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
         self._sealed = threading.local()
         # Whether the chain was found sealed in the current format (checked once, see `_seal`).
         self._format_checked = False
+        self._group: GroupCommit[SQLiteCursor] = GroupCommit(
+            self._write_transaction, self._write_one
+        )
 
     def construct_create_table_statements(self) -> list[str]:
         statements = super().construct_create_table_statements()
@@ -77,13 +82,37 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        self._sealed.head = None
-        positions = super().insert_events(stored_events, **kwargs)
+        # Saves of several threads at once share one transaction (edc.audit.group_commit).
+        save = self._group.submit(Save(stored_events, kwargs))
         # Committed: only now may the head be anchored outside the store.
-        sealed, self._sealed.head = getattr(self._sealed, "head", None), None
+        sealed = save.sealed
         if sealed is not None and self.anchor_writer is not None:
             self.anchor_writer.note(sealed.position, sealed.link)
-        return positions
+        return save.positions
+
+    @contextmanager
+    def _write_transaction(self) -> Iterator[SQLiteCursor]:
+        with self.datastore.transaction(commit=True) as c:
+            yield c
+
+    def _write_one(self, c: SQLiteCursor, save: Save, savepoint: bool) -> None:
+        """One thread's save inside the shared transaction; `Refused` when the store refuses
+        it on its own (a version taken, a precondition moved on, a chain that may not grow)."""
+        if savepoint:
+            c.execute("SAVEPOINT one_save")
+        self._sealed.head = None
+        try:
+            positions = self._insert_events(c, save.events, **save.kwargs)
+        except (sqlite3.IntegrityError, IntegrityError, ChainBroken) as error:
+            if savepoint:
+                c.execute("ROLLBACK TO one_save")
+                c.execute("RELEASE one_save")
+            cause = IntegrityError(error) if isinstance(error, sqlite3.IntegrityError) else error
+            raise Refused(cause) from error
+        if savepoint:
+            c.execute("RELEASE one_save")
+        save.positions, save.sealed = positions, self._sealed.head
+        self._sealed.head = None
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any

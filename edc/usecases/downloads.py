@@ -31,6 +31,7 @@ from edc.refusals import record_refusal
 from projections.exports import Cut, ExportKind, View, default_file_name, export
 from projections.exports.casebook_paper import CasebookPaper
 from projections.exports.casebook_words import ENGLISH, Words
+from projections.exports.dictionary_page import phrases
 from projections.reports.output import SUFFIXES, ReportKind, write_report
 
 # The kinds of file, for the pages and commands that offer them.
@@ -154,6 +155,7 @@ def export_download(
     *,
     what: str | None = None,
     html: bool = False,
+    words: Words = ENGLISH,
 ) -> Download:
     """An export the actor may read, in the view they asked for (`what`: how the record of an
     unblinded one names it; `html`: the data dictionary as a page)."""
@@ -165,7 +167,13 @@ def export_download(
     name = default_file_name(kind, cut)
     if html and kind is ExportKind.DICTIONARY:
         name = name.removesuffix(".csv") + ".html"
-    return Download(name, cut, functools.partial(export, kind))
+    return Download(name, cut, functools.partial(export, kind, w=words))
+
+
+def dictionary_phrases(known: Callable[[str], bool] = lambda text: False) -> list[tuple[str, str]]:
+    """The English phrases the data dictionary's page translates, with the column each is
+    from, but those `known` already (for the translation catalogues)."""
+    return list(phrases(known))
 
 
 def report_of(name: str) -> tuple[ReportKind, str]:
@@ -188,14 +196,15 @@ def report_download(
     requested_view: str,
     as_of: int | None,
     channel: str,
+    words: Words = ENGLISH,
 ) -> Download:
     """A report in the view asked for, of the participants the actor reads: site roles see
-    their own site's, as in every other read."""
+    their own site's, as in every other read; pages for people in the reader's language."""
     view = report_view(trial, actor, requested_view)
     cut = take_cut(trial, actor, view, as_of, f"report {kind.value}", channel)
     cut = dataclasses.replace(cut, site=site_scope(actor))
     name = f"{kind.value}-{view.value}-{cut.as_of}{suffix}"
-    return Download(name, cut, lambda cut, out, name: write_report(kind, cut, out, name))
+    return Download(name, cut, lambda cut, out, name: write_report(kind, cut, out, name, words))
 
 
 def casebook_download(

@@ -123,7 +123,7 @@ class Reads:
         scope = list_scope(self.trial, actor, site, "participants")
         models = self._fresh()
         if models is not None:
-            return models.participants(view_of(actor), scope, None, visit_due), True
+            return models.participants(view_of(actor), scope, visit_due), True
         return self.trial.list_participants(actor, scope), visit_due is None
 
     def participant_progress(
@@ -133,7 +133,7 @@ class Reads:
         scope = list_scope(self.trial, actor, site, "participants")
         models = self._fresh()
         if models is not None:
-            rows = models.participants(view_of(actor), scope, None, visit_due)
+            rows = models.participants(view_of(actor), scope, visit_due)
             return progress_rows(rows, weekly_reports(models, scope)), True
         rows = self.trial.list_participants(actor, scope)
         return progress_rows(rows), visit_due is None

@@ -36,11 +36,11 @@ def _table(columns: Sequence[str], rows: Sequence[Row]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>\n{body}\n</tbody></table>\n"
 
 
-def page_html(title: str, subtitle: str, sections: Sequence[Section]) -> str:
-    """A self-contained HTML page of one or more tables."""
+def page_html(title: str, subtitle: str, sections: Sequence[Section], lang: str = "en") -> str:
+    """A self-contained HTML page of one or more tables, in the language `lang`."""
     parts = [
         "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
+        f'<html lang="{html.escape(lang)}"><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title>"
         "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;"
         "margin-bottom:2em}th,td{border:1px solid #999;padding:.25em .5em;text-align:left}"

@@ -8,7 +8,7 @@ so the report at a position never changes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import astuple, dataclass, fields
 from datetime import date
 from zoneinfo import ZoneInfo
@@ -43,7 +43,11 @@ def cut_off_date(cut: Cut) -> date:
     return cut.last_event_time().astimezone(ZoneInfo(TIME_ZONE)).date()
 
 
-def visit_lines(books: Iterable[Casebook], reference: date) -> Iterator[VisitLine]:
+def visit_lines(
+    books: Iterable[Casebook], reference: date, label: Callable[[str], str] = str
+) -> Iterator[VisitLine]:
+    """Each randomised participant's scheduled visits; `label` words the trial's labels (the
+    reason a visit was missed) in the reader's language."""
     for casebook in books:
         participant = casebook.participant
         if participant.randomised_on is None:
@@ -76,20 +80,22 @@ def visit_lines(books: Iterable[Casebook], reference: date) -> Iterator[VisitLin
                 done_on,
                 status,
                 participant.deviations.get(form),
-                missed_reason_text(participant.missed_visits.get(row["visit"])),
+                missed_reason_text(participant.missed_visits.get(row["visit"]), label),
             )
 
 
-def missed_reason_text(reason: Mapping[str, str] | None) -> str | None:
+def missed_reason_text(
+    reason: Mapping[str, str] | None, label: Callable[[str], str] = str
+) -> str | None:
     """Why a visit recorded as missed did not take place: the reason, then the site's words."""
     if reason is None:
         return None
-    label = MISSED_REASON_LABELS[MissedReason(reason["code"])]
-    return f"{label}: {reason['text']}" if reason.get("text") else label
+    words = label(MISSED_REASON_LABELS[MissedReason(reason["code"])])
+    return f"{words}: {reason['text']}" if reason.get("text") else words
 
 
-def visit_report(cut: Cut) -> list[VisitLine]:
-    return list(visit_lines(casebooks(cut), cut_off_date(cut)))
+def visit_report(cut: Cut, label: Callable[[str], str] = str) -> list[VisitLine]:
+    return list(visit_lines(casebooks(cut), cut_off_date(cut), label))
 
 
 def visit_summary(lines: Iterable[VisitLine]) -> list[tuple[object, ...]]:

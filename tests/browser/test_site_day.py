@@ -176,6 +176,9 @@ def test_a_danish_stale_save_of_coded_items_keeps_the_colleagues_codes_and_asks_
     load = sara.locator("#merge-PHYSICAL_LOAD").inner_text()
     assert "Moderat fysisk arbejde" in load and "deres værdi beholdes" in load
     assert re.search(r"\d+\. feb\.? 2024 \d\d\.\d\d CET", load), load
+    # Who changed it reads as part of the sentence, not as a block of its own.
+    who = sara.locator("#merge-PHYSICAL_LOAD .changed-by")
+    assert who.evaluate("element => getComputedStyle(element).display") == "inline"
     assert sara.locator("#merge-WEIGHT_KG").count() == 0
     assert sara.locator("#wrap-PHYSICAL_LOAD input[value='3']").is_checked()
     assert sara.locator("#wrap-PAIN_MEDICATION input[value='paracetamol']").is_checked()
@@ -189,4 +192,26 @@ def test_a_danish_stale_save_of_coded_items_keeps_the_colleagues_codes_and_asks_
     assert sara.locator("#wrap-PAIN_MEDICATION input[value='paracetamol']").is_checked()
     assert not sara.locator("#wrap-PAIN_MEDICATION input[value='none']").is_checked()
     assert sara.locator("#wrap-BOTHER input[value='1']").is_checked()
+    assert item_value(sara, "WEIGHT_KG") == "75,5"
+
+
+def test_a_nurse_types_a_correction_and_clicks_save_at_once_and_it_is_saved(
+    live_server: LiveServer, browser_seeded: Seeded, new_page: Any
+) -> None:
+    base, pid = live_server.url, browser_seeded.ready
+    sara = new_page()
+    log_in(sara, base, "site_staff")
+    sara.get_by_role("button", name="Dansk").click()
+    sara.goto(base + f"/participants/{pid}/forms/baseline")
+    # The reason first, then the weight typed, then straight to the button: the reason box
+    # has moved beside the weight while she typed, so the button does not move under her
+    # pointer when the field loses focus.
+    sara.locator("#reason_code").select_option("transcription_error")
+    sara.locator("#wrap-BOTHER").get_by_label("Ekstremt").check()
+    sara.locator("#item-WEIGHT_KG").fill("")
+    sara.locator("#item-WEIGHT_KG").press_sequentially("75,5")
+    explains = sara.locator("#reason-items").inner_text()
+    assert "Vægt (kg)" in explains and "Weight" not in explains, explains
+    sara.get_by_role("button", name="Gem rettelse").click()
+    assert "Baseline gemt." in sara.locator(".flash").inner_text()
     assert item_value(sara, "WEIGHT_KG") == "75,5"

@@ -8,8 +8,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +20,10 @@ from edc.application import SYSTEM, Trial
 from edc.config import Settings
 from edc.usecases.downloads import ExportKind, export_download, report_download, report_of
 from edc.usecases.reads import Reads
+from projections.db import ViewDatabase
+from projections.schema import BLINDED_TABLES, UNBLINDED_TABLES
+from projections.spec import BLINDED as BLINDED_VIEW
+from projections.spec import UNBLINDED as UNBLINDED_VIEW
 from tests.app.conftest import PASSWORD
 from tests.security.blind_store import (
     BLINDED,
@@ -141,3 +147,72 @@ def test_a_blinded_account_is_refused_the_unblinded_report_and_export(
     assert written and not [n.topic for n in written if "UnblindedExport" in n.topic]
     assert {r["command"] for r in _refusals(trial, "report")} == {"report"}
     assert _refusals(trial, "export")
+
+
+# The projector's own lookup, read by the unblinded projector and by no list: the review events
+# of an arm-revealing record name only the record, whose id is derived one way from the
+# participant's, so the record's Started event is kept to say whose record it is.
+PROJECTOR_LOOKUPS = {f"{UNBLINDED_VIEW}_records"}
+
+
+def test_every_table_of_the_read_models_is_read_by_a_read_use_case(
+    trial: Trial, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A table written on every event but read by no production path is only a cost: every
+    table of both read models is named in the SQL the read use cases run, for blinded and
+    unblinded readers of every role (the projector's own lookups apart)."""
+    for name, role in (("uri", "investigator"), ("umon", "monitor")):
+        site = "RINGE" if role == "investigator" else None
+        reason = "Reviews the harms"
+        trial.add_user(
+            SYSTEM, name, role, PASSWORD, site=site, blinded=False, blinding_reason=reason
+        )
+    reads = Reads.open(Settings(data_dir=tmp_path / "var"), trial)
+    try:
+        reads.catch_up()
+        asked: list[str] = []
+        query = ViewDatabase.query
+
+        def recorded(db: ViewDatabase, sql: str, params: Any = ()) -> Any:
+            asked.append(sql)
+            return query(db, sql, params)
+
+        monkeypatch.setattr(ViewDatabase, "query", recorded)
+        for name in [UNBLINDED_STAFF, "uri", "umon", *BLINDED.values()]:
+            actor = trial.actor_for(name)
+            reads.participants(actor, None, TODAY)
+            reads.participant_progress(actor, None)
+            reads.open_visits(actor, TODAY)
+            reads.serious_adverse_events(actor)
+            reads.work_lists(actor, TODAY)
+            for newest_first in (False, True):
+                found = reads.audit_positions(
+                    actor,
+                    user=None,
+                    form="mri",
+                    item="MODIC_TYPE",
+                    since=0,
+                    before=None,
+                    newest_first=newest_first,
+                )
+                assert found is not None
+                list(found)
+                found = reads.audit_positions(
+                    actor,
+                    user=name,
+                    form=None,
+                    item=None,
+                    since=0,
+                    before=None,
+                    newest_first=newest_first,
+                )
+                assert found is not None
+                list(found)
+    finally:
+        reads.close()
+    named = {word for sql in asked for word in re.findall(r"\b(?:un)?blinded_\w+", sql)}
+    tables = {f"{BLINDED_VIEW}_{table}" for table in BLINDED_TABLES} | {
+        f"{UNBLINDED_VIEW}_{table}" for table in UNBLINDED_TABLES
+    }
+    assert tables - named - PROJECTOR_LOOKUPS == set()
+    assert tables >= PROJECTOR_LOOKUPS

@@ -119,7 +119,7 @@ async def test_a_stale_save_shows_the_other_persons_values_and_keeps_mine(
     assert stale.status == 409
     html = await stale.text()
     assert "changed by someone else" in html
-    assert 'Changed meanwhile by <span class="who">ivan (investigator)' in html
+    assert 'Changed meanwhile by <span class="changed-by">ivan (investigator)' in html
     assert "→ <strong>Type 2</strong>" in html
     assert 'value="1/2" checked' in html
     assert version_of(html) == "2" and "Save the merged values" in html

@@ -11,6 +11,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from domain import crf
+from domain.protocol import EosStatus
 from tests import factories
 from tests.app.conftest import StepClock
 from tests.web.conftest import Client, MakeClient, csrf_of, sign_in
@@ -19,7 +20,7 @@ from tests.web.store import Seeded
 from tests.web.test_forms import as_post
 from tests.web.untranslated import english_runs, visible_text
 from web.config import WebConfig
-from web.i18n import COOKIE, DOMAINS, po_path
+from web.i18n import COOKIE, DOMAINS, PageWords, po_path
 
 
 @pytest.fixture
@@ -232,12 +233,7 @@ async def test_a_refused_login_is_told_in_danish(make_client: MakeClient) -> Non
 # Pages that still show English to a Danish account, by the pattern of their address (the gaps
 # left of issue 12's "Danish"): the test fails on English on any other page, and on a page
 # listed here that no longer shows English, so the list only shrinks.
-STILL_ENGLISH = frozenset(
-    {
-        "/reports/visits.html?*",
-        "/exports/dictionary?*",
-    }
-)
+STILL_ENGLISH: frozenset[str] = frozenset()
 ROLES = ("site_staff", "assessor", "investigator", "monitor", "data_manager", "analyst", "admin")
 
 
@@ -294,3 +290,35 @@ async def test_validation_messages_with_values_are_danish(
     assert bad.status == 422
     assert "Skal udfyldes, når der er Modic-forandringer" in text
     assert english_runs(text) == []
+
+
+async def test_a_danish_correction_names_its_items_in_danish_beside_the_reason(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    token = sign_in(client, web_config, "site_staff")
+    await client.post("/language", data={"csrf_token": token, "lang": "da"})
+    path = f"/participants/{seeded.ready}/forms/baseline"
+    page = await (await client.get(path)).text()
+    # The labels the page's script writes beside the reason as items change.
+    assert 'data-label="Vægt (kg)"' in page and 'data-label="Weight (kg)"' not in page
+    refused = await client.post(
+        path,
+        data=as_post(
+            factories.outcomes(WEIGHT_KG="75,5"),
+            csrf_token=token,
+            expected_version="1",
+            confirm_warnings="yes",
+        ),
+    )
+    html = await refused.text()
+    assert refused.status == 422
+    explains = html[html.index('id="reason-items"') :][:300]
+    assert "Vægt (kg)" in explains and "Weight" not in explains, explains
+
+
+def test_every_way_a_participant_ends_reads_as_danish_words() -> None:
+    danish = PageWords("da")
+    for status in EosStatus:
+        if status != EosStatus.COMPLETED:
+            shown = danish.word(f"ended: {status}")
+            assert shown.startswith("afsluttet: ") and str(status) not in shown, shown

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.web.conftest import Client, sign_in
 from tests.web.crawl import arm_leaks
+from tests.web.store import Seeded
+from tests.web.untranslated import english_runs, visible_text
 from web.config import WebConfig
 
 CLINICAL = ("site_staff", "assessor", "investigator", "monitor", "data_manager", "analyst")
@@ -45,3 +49,23 @@ async def test_exports_page_links_the_reports(client: Client, web_config: WebCon
     sign_in(client, web_config, "data_manager")
     html = await (await client.get("/exports")).text()
     assert "/reports/consort.svg?view=blinded" in html and "view=unblinded" not in html
+
+
+async def test_the_visit_status_page_reads_in_the_readers_language(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    token = sign_in(client, web_config, "data_manager")
+    path = "/reports/visits.html?view=blinded"
+    english = visible_text(await (await client.get(path)).text())
+    assert "Visit status" in english and "screening number" in english
+    assert re.search(r"status on \d{4}-\d\d-\d\d", english)
+    await client.post("/language", data={"csrf_token": token, "lang": "da"})
+    page = await (await client.get(path)).text()
+    danish = visible_text(page)
+    assert '<html lang="da">' in page
+    assert "Besøgsstatus" in danish and "screeningsnummer" in danish
+    assert "blindet visning" in danish and "ikke forfalden" in danish
+    # Dates as a Dane writes them; codes and screening numbers as they are.
+    assert re.search(r"status den \d{1,2}\. [a-z]{3}\. \d{4}", danish)
+    assert "RINGE-" in danish
+    assert english_runs(danish) == []

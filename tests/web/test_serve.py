@@ -113,3 +113,63 @@ def test_the_session_key_is_kept_in_the_data_dir_unless_given(tmp_path: Path) ->
     assert session_key(tmp_path / "other", environ={"EDC_SESSION_KEY": given}) == given
     with pytest.raises(EdcError, match="not a valid session key"):
         session_key(tmp_path / "other", environ={"EDC_SESSION_KEY": "short"})
+
+
+def _followers_of(data_dir: Path) -> list[int]:
+    """Processes running `edc projections run` on `data_dir`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            environ = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if (
+            b"projections" in argv
+            and b"run" in argv
+            and (f"EDC_DATA_DIR={data_dir}".encode() in environ)
+        ):
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc")
+def test_serve_with_the_read_models_in_a_process_of_their_own(
+    seeded: Seeded, tmp_path: Path
+) -> None:
+    from edc.read_model_wiring import build_projections
+    from tests import factories
+
+    settings = seeded.copy_to(tmp_path / "var")
+    with serving(settings.data_dir, "--read-models", "process") as (url, _output):
+        assert len(_followers_of(settings.data_dir)) == 1
+        answer = requests.post(
+            url + "/api/v1/participants",
+            json={"items": factories.screening()},
+            headers={"Authorization": f"Bearer {seeded.tokens['site_staff']}"},
+            timeout=30,
+        )
+        assert answer.status_code == 201, answer.text
+        # No page is asked for, so only the follower process can bring the read models to
+        # the new head.
+        trial = build_trial(settings)
+        try:
+            projections = build_projections(settings, trial)
+            try:
+                deadline = time.monotonic() + 60
+                while any(status.lag for status in projections.status()):
+                    assert time.monotonic() < deadline, projections.status()
+                    time.sleep(0.1)
+                head = projections.head()
+            finally:
+                projections.db.close()
+        finally:
+            trial.close()
+        assert head >= 1
+    # Stopped with the server.
+    deadline = time.monotonic() + 30
+    while _followers_of(settings.data_dir):
+        assert time.monotonic() < deadline, "the read models' process outlived the server"
+        time.sleep(0.1)

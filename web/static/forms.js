@@ -52,7 +52,8 @@
   function placeReason() {
     var changed = wraps.filter(function (wrap) { return state(wrap.id.slice(5)) !== before[wrap.id.slice(5)]; });
     if (!changed.length) { return; }
-    changed[changed.length - 1].after(reason);
+    var last = changed[changed.length - 1];
+    if (last.nextElementSibling !== reason) { last.after(reason); }
     var names = document.getElementById("reason-items");
     names.textContent = "";
     changed.forEach(function (wrap, index) {
@@ -70,5 +71,11 @@
     if (!name) { return; }
     showConditional(event.target.name);
     if (reason) { placeReason(); }
+  });
+  // Typing places the reason at once. Left to the change event, the box would move only as the
+  // field loses focus, which is the moment the pointer goes down on the save button: the button
+  // moves away under the pointer and the click is lost.
+  form.addEventListener("input", function (event) {
+    if (reason && itemName(event.target)) { placeReason(); }
   });
 }());

@@ -8,6 +8,7 @@ from aiohttp import web
 from edc.usecases.downloads import report_download, report_of
 from web.calls import actor_of, run, trial_of
 from web.downloads import stream_file
+from web.i18n import PageWords
 from web.views.exports import as_of_param
 
 routes = web.RouteTableDef()
@@ -32,6 +33,7 @@ async def report(request: web.Request) -> web.StreamResponse:
         request.query.get("view", ""),
         as_of_param(request),
         "web",
+        PageWords(),
     )
     return await stream_file(
         request, file.write, file.file_name, MEDIA[suffix], attachment=suffix != ".svg"
