@@ -21,6 +21,7 @@ from uuid import UUID
 from domain.actor import Actor
 from domain.errors import EdcError, NotFound, PermissionDenied
 from domain.roles import Role
+from domain.wording import Message
 from edc.application import Trial
 from edc.data_kinds import authorize_read
 from edc.exports import store_reader
@@ -104,7 +105,9 @@ def _view(requested: str) -> View:
     try:
         return View(requested or View.BLINDED.value)
     except ValueError:
-        raise EdcError(f"Unknown view {requested!r}; use blinded or unblinded.") from None
+        raise EdcError(
+            Message("Unknown view %(view)s; use blinded or unblinded.", view=repr(requested))
+        ) from None
 
 
 def unblinded_views_allowed(trial: Trial, actor: Actor) -> bool:
@@ -179,9 +182,9 @@ def report_of(name: str) -> tuple[ReportKind, str]:
     try:
         kind = ReportKind(stem)
     except ValueError:
-        raise NotFound(f"There is no report called {name!r}.") from None
+        raise NotFound(Message("There is no report called %(name)s.", name=repr(name))) from None
     if not dot or f".{suffix}" not in SUFFIXES[kind]:
-        raise NotFound(f"There is no report called {name!r}.")
+        raise NotFound(Message("There is no report called %(name)s.", name=repr(name)))
     return kind, f".{suffix}"
 
 
