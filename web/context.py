@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 from domain.actor import Actor
 from domain.protocol import TIME_ZONE
 from edc.permissions import Action, may
-from web.i18n import LANGUAGES, N_, current_language, local_time
+from web.i18n import LANGUAGE_IN_TEXT, LANGUAGES, N_, current_language, local_time
 from web.keys import ACTOR, AUTH, CONFIG
 from web.security import CSRF_FIELD, FORM_TYPES, FROM_PAGE_FIELD, csrf_token, from_page
 
@@ -79,6 +79,7 @@ async def base_context(request: web.Request) -> dict[str, Any]:
         "path_qs": request.path_qs,
         "lang": current_language(),
         "languages": LANGUAGES,
+        "language_in_text": LANGUAGE_IN_TEXT,
         # The page's idle-timeout warning (web/static/session.js), for browser sessions.
         "auth": request.get(AUTH),
         "idle_timeout_s": request.app[CONFIG].idle_timeout_s,

@@ -233,11 +233,7 @@ async def test_a_refused_login_is_told_in_danish(make_client: MakeClient) -> Non
 # Pages that still show English to a Danish account, by the pattern of their address (the gaps
 # left of issue 12's "Danish"): the test fails on English on any other page, and on a page
 # listed here that no longer shows English, so the list only shrinks.
-STILL_ENGLISH = frozenset(
-    {
-        "/exports/dictionary?*",
-    }
-)
+STILL_ENGLISH: frozenset[str] = frozenset()
 ROLES = ("site_staff", "assessor", "investigator", "monitor", "data_manager", "analyst", "admin")
 
 
@@ -326,3 +322,15 @@ def test_every_way_a_participant_ends_reads_as_danish_words() -> None:
         if status != EosStatus.COMPLETED:
             shown = danish.word(f"ended: {status}")
             assert shown.startswith("afsluttet: ") and str(status) not in shown, shown
+
+
+async def test_the_report_link_page_names_the_language_as_a_sentence_does(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    token = sign_in(client, web_config, "site_staff")
+    path = f"/participants/{seeded.randomised}/report-link"
+    english = await (await client.post(path, data={"csrf_token": token})).text()
+    assert "The page opens in Danish;" in english
+    await client.post("/language", data={"csrf_token": token, "lang": "da"})
+    danish = await (await client.post(path, data={"csrf_token": token, "lang": "en"})).text()
+    assert "Siden åbner på engelsk;" in danish
