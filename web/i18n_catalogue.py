@@ -50,6 +50,8 @@ KEYWORDS: dict[str, tuple[int | tuple[int, str], ...] | None] = {
     "gettext": None,
     "N_": None,
     "Message": None,
+    # A code or phrase a message names in words (domain.wording.Word), when given literally.
+    "Word": None,
     "Missing": None,
     "ngettext": (1, 2),
     "pgettext": ((1, "c"), 2),
