@@ -290,7 +290,7 @@ class Batch:
     def _flush(self) -> None:
         entries = self.cache.entries
         self._write("participants", (entries[pid].row for pid in sorted(self._dirty_participants)))
-        forms = []
+        forms: list[tuple[Any, ...]] = []
         add = forms.append
         for pid, key in sorted(self._dirty_sheets):
             sheet = entries[pid].sheets[key]
