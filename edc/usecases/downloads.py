@@ -42,6 +42,7 @@ __all__ = [
     "ExportKind",
     "ReportKind",
     "View",
+    "annotated_crf_download",
     "archive_download",
     "casebook_download",
     "export_download",
@@ -223,6 +224,14 @@ def casebook_download(
 
     paper = trial.casebook_paper(actor, participant_id, as_of, channel)
     return paper, casebook_pdf(paper, words)
+
+
+def annotated_crf_download(
+    trial: Trial, actor: Actor, as_of: int | None, words: Words = ENGLISH
+) -> tuple[Cut, bytes]:
+    """The annotated blank CRF as PDF, in the account's view at a cut (the use case decides),
+    in the reader's language."""
+    return trial.annotated_crf(actor, as_of, words)
 
 
 def archive_download(
