@@ -26,7 +26,7 @@ from edc.application import Trial
 from edc.audit import anchors
 from edc.bootstrap import build_trial
 from edc.config import Settings
-from edc.usecases.downloads import casebook_download
+from edc.usecases.downloads import annotated_crf_download, casebook_download
 from projections.exports import manifest_json
 from projections.exports.manifest import DigestingWriter, build_manifest
 
@@ -101,7 +101,7 @@ def cmd_archive(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_blank_crf(args: argparse.Namespace, settings: Settings) -> int:
     def write(trial: Trial, out: IO[bytes], name: str) -> dict[str, Any]:
-        cut, data = trial.annotated_crf(trial.actor_for(args.user), args.as_of)
+        cut, data = annotated_crf_download(trial, trial.actor_for(args.user), args.as_of)
         target = DigestingWriter(out)
         target.write(data)
         return build_manifest(cut, "annotated blank crf", {name: target.digest})

@@ -28,6 +28,7 @@ from domain.sheets import SheetsMixin, check_expected_version, corrected, correc
 from domain.signing import SignatureRecord, SigningMixin
 from domain.verification import VerificationMixin
 from domain.visit_records import Deviation
+from domain.wording import Label, Message
 
 Items = dict[str, Any]
 _NAMESPACE = uuid5(NAMESPACE_URL, "modic-edc/arm-revealing-record")
@@ -153,7 +154,9 @@ class ArmRevealingRecord(SheetsMixin, SigningMixin, LockingMixin, VerificationMi
         checked (randomised, not locked), kept with the entry for the trail.
         """
         if form not in ARM_REVEALING_FORMS:
-            raise ProtocolOrderViolated(f"{FORM_LABELS[form]} is not kept in this record.")
+            raise ProtocolOrderViolated(
+                Message("%(form)s is not kept in this record.", form=Label(FORM_LABELS[form]))
+            )
         self.check_form_unlocked(form)
         check_expected_version(form, expected_version, self.form_version(form))
         key = self.sheet_key(form, items)

@@ -23,6 +23,7 @@ from domain.arm_revealing import ArmRevealingRecord
 from domain.errors import NotFound
 from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, REPEATING_FORM_KEY_ITEM
 from domain.query import QueryConversation, QueryStatus, queried_sheet_key, query_text
+from domain.wording import Label, Message, Word
 
 
 def arm_revealing_query_index_id(participant_id: UUID) -> UUID:
@@ -35,11 +36,13 @@ def arm_revealing_sheet_key(
     """The record's sheet a query on `item` of arm-revealing `form` is about; the form (the
     adverse event, for that repeating form) must have been entered."""
     if form not in ARM_REVEALING_FORMS:
-        raise NotFound(f"There is no arm-revealing form called {form!r}.")
+        raise NotFound(Message("There is no arm-revealing form called %(form)s.", form=repr(form)))
     sheets = record.sheets if record is not None else {}
     key = queried_sheet_key(form, item, repeat, sheets)
     if form not in REPEATING_FORM_KEY_ITEM and key not in sheets:
-        raise NotFound(f"The {FORM_LABELS[form]} form has not been entered.")
+        raise NotFound(
+            Message("The %(form)s form has not been entered.", form=Label(FORM_LABELS[form]))
+        )
     return key
 
 
@@ -143,7 +146,7 @@ class ArmRevealingQuery(QueryConversation, Aggregate):
             form=form,
             key=key,
             item=item,
-            text=query_text(text, "the question"),
+            text=query_text(text, Word("the question")),
             actor=actor.as_dict(),
         )
 

@@ -23,6 +23,7 @@ from domain import errors
 from domain.actor import Actor
 from domain.locking import check_unlock_reason, describe_lock, lock_record
 from domain.prelock import CHECK_LABELS, PreLockFindings, check_overrides
+from domain.wording import Message
 
 DATABASE_LOCK_ID = uuid5(NAMESPACE_URL, "modic-edc/database-lock")
 LOCK_MEANING = "The data are final: the database is locked"
@@ -106,7 +107,7 @@ class DatabaseLock(Aggregate):
     ) -> None:
         if self.lock is not None:
             raise errors.StateConflict(
-                f"The database is already locked {describe_lock(self.lock)}."
+                Message("The database is already locked %(lock)s.", lock=describe_lock(self.lock))
             )
         reasons = check_overrides(findings, overrides)
         checks = {
@@ -160,6 +161,9 @@ class DatabaseLock(Aggregate):
     def check_open(self) -> None:
         if self.lock is not None:
             raise errors.Locked(
-                f"The database is locked {describe_lock(self.lock)}: nothing can change until "
-                "a data manager unlocks it with a reason."
+                Message(
+                    "The database is locked %(lock)s: nothing can change until a data manager "
+                    "unlocks it with a reason.",
+                    lock=describe_lock(self.lock),
+                )
             )

@@ -17,6 +17,7 @@ from domain import errors
 from domain.actor import Actor
 from domain.protocol import FORM_LABELS, TIME_ZONE
 from domain.text import normalise_line_breaks, text_problem
+from domain.wording import Label, Message, Moment, Word
 
 if TYPE_CHECKING:
     _AggregateBase = Aggregate
@@ -34,9 +35,12 @@ def lock_record(actor: dict[str, Any], at: datetime, reason: str | None = None) 
 
 def describe_lock(lock: dict[str, Any]) -> str:
     """Who locked and when, in the site's time with its zone (the time a site reads)."""
-    when = lock["at"].astimezone(SITE_ZONE).strftime("%Y-%m-%d %H:%M %Z")
-    said = f"by {lock['user']} ({lock['role']}) on {when}"
-    return f"{said} ({lock['reason']})" if lock.get("reason") else said
+    holes = {"user": lock["user"], "role": Word(lock["role"]), "at": Moment(lock["at"])}
+    if lock.get("reason"):
+        return Message(
+            "by %(user)s (%(role)s) on %(at)s (%(reason)s)", **holes, reason=lock["reason"]
+        )
+    return Message("by %(user)s (%(role)s) on %(at)s", **holes)
 
 
 def check_lock_reason(reason: str | None) -> str | None:
@@ -46,11 +50,13 @@ def check_lock_reason(reason: str | None) -> str | None:
     if not isinstance(reason, str):
         raise errors.ReasonRequired("The reason must be text.", fields={"reason": "Not text"})
     if problem := text_problem(reason, multiline=True):
-        raise errors.ReasonRequired(f"The reason: {problem}", fields={"reason": problem})
+        raise errors.ReasonRequired(
+            Message("The reason: %(problem)s", problem=problem), fields={"reason": problem}
+        )
     text = normalise_line_breaks(reason).strip()
     if len(text) > MAX_LOCK_REASON:
         raise errors.ReasonRequired(
-            f"The reason must be at most {MAX_LOCK_REASON} characters.",
+            Message("The reason must be at most %(limit)s characters.", limit=MAX_LOCK_REASON),
             fields={"reason": "Too long"},
         )
     return text or None
@@ -59,7 +65,9 @@ def check_lock_reason(reason: str | None) -> str | None:
 def check_unlock_reason(reason: str | None) -> str:
     """An unlock must say why; the text is stored in the unlock event."""
     if isinstance(reason, str) and (problem := text_problem(reason, multiline=True)):
-        raise errors.ReasonRequired(f"The reason: {problem}", fields={"reason": problem})
+        raise errors.ReasonRequired(
+            Message("The reason: %(problem)s", problem=problem), fields={"reason": problem}
+        )
     text = normalise_line_breaks(reason).strip() if isinstance(reason, str) else ""
     if not text:
         raise errors.ReasonRequired(
@@ -67,7 +75,7 @@ def check_unlock_reason(reason: str | None) -> str:
         )
     if len(text) > MAX_UNLOCK_REASON:
         raise errors.ReasonRequired(
-            f"The reason must be at most {MAX_UNLOCK_REASON} characters.",
+            Message("The reason must be at most %(limit)s characters.", limit=MAX_UNLOCK_REASON),
             fields={"reason": "Too long"},
         )
     return text
@@ -120,8 +128,12 @@ class LockingMixin(_AggregateBase):
         text = check_lock_reason(reason)
         if form in self.form_locks:
             raise errors.StateConflict(
-                f"The {FORM_LABELS[form]} form of {self.screening_number} is already locked "
-                f"{describe_lock(self.form_locks[form])}."
+                Message(
+                    "The %(form)s form of %(number)s is already locked %(lock)s.",
+                    form=Label(FORM_LABELS[form]),
+                    number=self.screening_number,
+                    lock=describe_lock(self.form_locks[form]),
+                )
             )
         self.trigger_event(
             self.FormLocked, timestamp=at, form=form, actor=actor.as_dict(), reason=text
@@ -131,7 +143,11 @@ class LockingMixin(_AggregateBase):
         text = check_unlock_reason(reason)
         if form not in self.form_locks:
             raise errors.StateConflict(
-                f"The {FORM_LABELS[form]} form of {self.screening_number} is not locked."
+                Message(
+                    "The %(form)s form of %(number)s is not locked.",
+                    form=Label(FORM_LABELS[form]),
+                    number=self.screening_number,
+                )
             )
         self.trigger_event(
             self.FormUnlocked, timestamp=at, form=form, reason=text, actor=actor.as_dict()
@@ -141,15 +157,20 @@ class LockingMixin(_AggregateBase):
         text = check_lock_reason(reason)
         if self.participant_lock is not None:
             raise errors.StateConflict(
-                f"Participant {self.screening_number} is already locked "
-                f"{describe_lock(self.participant_lock)}."
+                Message(
+                    "Participant %(number)s is already locked %(lock)s.",
+                    number=self.screening_number,
+                    lock=describe_lock(self.participant_lock),
+                )
             )
         self.trigger_event(self.Locked, timestamp=at, actor=actor.as_dict(), reason=text)
 
     def unlock_participant(self, reason: str | None, actor: Actor, at: datetime) -> None:
         text = check_unlock_reason(reason)
         if self.participant_lock is None:
-            raise errors.StateConflict(f"Participant {self.screening_number} is not locked.")
+            raise errors.StateConflict(
+                Message("Participant %(number)s is not locked.", number=self.screening_number)
+            )
         self.trigger_event(self.Unlocked, timestamp=at, reason=text, actor=actor.as_dict())
 
     # ---- rules ----------------------------------------------------------------------------
@@ -157,9 +178,12 @@ class LockingMixin(_AggregateBase):
     def check_participant_unlocked(self) -> None:
         if self.participant_lock is not None:
             raise errors.Locked(
-                f"Participant {self.screening_number} is locked "
-                f"{describe_lock(self.participant_lock)}; a data manager must unlock it, "
-                "with a reason, before anything can change."
+                Message(
+                    "Participant %(number)s is locked %(lock)s; a data manager must unlock it, "
+                    "with a reason, before anything can change.",
+                    number=self.screening_number,
+                    lock=describe_lock(self.participant_lock),
+                )
             )
 
     def check_form_unlocked(self, form: str) -> None:
@@ -168,9 +192,13 @@ class LockingMixin(_AggregateBase):
         lock = self.form_locks.get(form)
         if lock is not None:
             raise errors.Locked(
-                f"The {FORM_LABELS[form]} form of {self.screening_number} is locked "
-                f"{describe_lock(lock)}; a data manager must unlock it, with a reason, "
-                "before it can change."
+                Message(
+                    "The %(form)s form of %(number)s is locked %(lock)s; a data manager must "
+                    "unlock it, with a reason, before it can change.",
+                    form=Label(FORM_LABELS[form]),
+                    number=self.screening_number,
+                    lock=describe_lock(lock),
+                )
             )
 
     def is_form_locked(self, form: str) -> bool:

@@ -38,8 +38,13 @@ from domain.reasons import Reason
 from domain.sheets import SheetsMixin, check_expected_version, corrected, correction_of
 from domain.signing import SignatureRecord, SigningMixin
 from domain.verification import VerificationMixin
-from domain.visit_records import MISSABLE_VISITS, Deviation, MissedVisit
-from domain.wording import Message
+from domain.visit_records import (
+    MISSABLE_VISITS,
+    Deviation,
+    MissedVisit,
+    recorded_deviation_key,
+)
+from domain.wording import Label, Listing, Message
 
 Items = dict[str, Any]
 
@@ -192,7 +197,7 @@ class Participant(SheetsMixin, SigningMixin, LockingMixin, VerificationMixin, Ag
         actor: dict[str, Any]
 
         def apply(self, aggregate: Participant) -> None:
-            aggregate.deviations[f"recorded:{self.number:02d}"] = self.description
+            aggregate.deviations[recorded_deviation_key(self.number)] = self.description
             aggregate.recorded_deviations.append(
                 {
                     "number": self.number,
@@ -321,7 +326,10 @@ class Participant(SheetsMixin, SigningMixin, LockingMixin, VerificationMixin, Ag
         """
         if form in ARM_REVEALING_FORMS:
             raise ProtocolOrderViolated(
-                f"{FORM_LABELS[form]} reveals the arm: it is kept in the arm-revealing record."
+                Message(
+                    "%(form)s reveals the arm: it is kept in the arm-revealing record.",
+                    form=Label(FORM_LABELS[form]),
+                )
             )
         self.check_form_unlocked(form)
         check_expected_version(form, expected_version, self.form_version(form))
@@ -362,7 +370,9 @@ class Participant(SheetsMixin, SigningMixin, LockingMixin, VerificationMixin, Ag
         self.check_participant_unlocked()
         problems = self.randomisation_blockers(on)
         if problems:
-            raise RandomisationRefused("Cannot randomise: " + "; ".join(problems) + ".")
+            raise RandomisationRefused(
+                Message("Cannot randomise: %(problems)s.", problems=Listing(problems))
+            )
 
     def record_emergency_unblinding(self, reason: str, actor: Actor, at: datetime) -> None:
         """Neither a participant lock nor the database lock stops this: code-breaking in an
@@ -379,19 +389,28 @@ class Participant(SheetsMixin, SigningMixin, LockingMixin, VerificationMixin, Ag
         """Record that a follow-up visit did not take place. Its form may then not be entered
         until the record is withdrawn (`withdraw_missed_visit`), so the two never disagree."""
         self.check_participant_unlocked()
-        label = VISIT_BY_KEY[missed.visit].label
+        label = Label(VISIT_BY_KEY[missed.visit].label)
         if self.randomised_on is None:
-            raise ProtocolOrderViolated(f"{label} cannot be missed before randomisation.")
+            raise ProtocolOrderViolated(
+                Message("%(visit)s cannot be missed before randomisation.", visit=label)
+            )
         if self.ended:
             raise ProtocolOrderViolated(
-                f"{label} cannot be recorded as missed: the participant has ended the study."
+                Message(
+                    "%(visit)s cannot be recorded as missed: the participant has ended the study.",
+                    visit=label,
+                )
             )
         if missed.visit in self.missed_visits:
-            raise StateConflict(f"{label} is already recorded as missed.")
+            raise StateConflict(Message("%(visit)s is already recorded as missed.", visit=label))
         entered = [form for form in _VISIT_OUTCOME_FORMS[missed.visit] if form in self.sheets]
         if entered:
             raise StateConflict(
-                f"{label} cannot be recorded as missed: {FORM_LABELS[entered[0]]} is entered."
+                Message(
+                    "%(visit)s cannot be recorded as missed: %(form)s is entered.",
+                    visit=label,
+                    form=Label(FORM_LABELS[entered[0]]),
+                )
             )
         self.trigger_event(
             self.VisitMissed,
@@ -404,8 +423,8 @@ class Participant(SheetsMixin, SigningMixin, LockingMixin, VerificationMixin, Ag
     def withdraw_missed_visit(self, visit: str, reason: Reason, actor: Actor, at: datetime) -> None:
         self.check_participant_unlocked()
         if visit not in self.missed_visits:
-            label = VISIT_BY_KEY[visit].label if visit in VISIT_BY_KEY else repr(visit)
-            raise StateConflict(f"{label} is not recorded as missed.")
+            label = Label(VISIT_BY_KEY[visit].label) if visit in VISIT_BY_KEY else repr(visit)
+            raise StateConflict(Message("%(visit)s is not recorded as missed.", visit=label))
         self.trigger_event(
             self.MissedVisitWithdrawn,
             timestamp=at,
@@ -453,16 +472,26 @@ class Participant(SheetsMixin, SigningMixin, LockingMixin, VerificationMixin, Ag
                 "Consent cannot be recorded: the MRI shows no Modic changes."
             )
         if form in AFTER_CONSENT_FORMS and "consent" not in self.sheets:
-            raise ProtocolOrderViolated(f"{FORM_LABELS[form]} cannot be recorded before consent.")
+            raise ProtocolOrderViolated(
+                Message(
+                    "%(form)s cannot be recorded before consent.", form=Label(FORM_LABELS[form])
+                )
+            )
         if form in POST_RANDOMISATION_FORMS and self.randomised_on is None:
             raise ProtocolOrderViolated(
-                f"{FORM_LABELS[form]} cannot be recorded before randomisation."
+                Message(
+                    "%(form)s cannot be recorded before randomisation.",
+                    form=Label(FORM_LABELS[form]),
+                )
             )
         visit = VISIT_OF_FORM[form].key
         if visit in self.missed_visits and form in _VISIT_OUTCOME_FORMS.get(visit, ()):
             raise ProtocolOrderViolated(
-                f"{FORM_LABELS[form]} cannot be recorded: the visit is recorded as missed. "
-                "Withdraw the missed visit (with a reason) first."
+                Message(
+                    "%(form)s cannot be recorded: the visit is recorded as missed. "
+                    "Withdraw the missed visit (with a reason) first.",
+                    form=Label(FORM_LABELS[form]),
+                )
             )
 
     def randomisation_blockers(self, on: date | None = None) -> list[str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from domain import crf
@@ -62,7 +63,7 @@ class ParticipantState:
 
     # ---- eligibility --------------------------------------------------------------------
 
-    @property
+    @cached_property
     def inclusion(self) -> crf.Eligibility:
         """Eligible for MRI and Modic changes on it; not included while the MRI is not done."""
         if self.mri is None:

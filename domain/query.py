@@ -23,7 +23,7 @@ from domain.errors import EdcError, FormInvalid, NotFound, PermissionDenied, Sta
 from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, FORMS, REPEATING_FORM_KEY_ITEM
 from domain.text import require_text
-from domain.wording import Message
+from domain.wording import Label, Message, Word
 
 MAX_QUERY_TEXT = 2000
 
@@ -34,13 +34,14 @@ class QueryStatus(StrEnum):
     CLOSED = "closed"
 
 
-def query_text(text: object, what: str, *, required: bool = True) -> str:
+def query_text(text: object, what: Word, *, required: bool = True) -> str:
     """Free text of a query step: trimmed, bounded, and present when required."""
     value = require_text(text, "text", multiline=True).strip() if isinstance(text, str) else ""
     if required and not value:
-        raise FormInvalid({"text": f"Write {what}."}, f"Write {what}.")
+        write = Message("Write %(what)s.", what=what)
+        raise FormInvalid({"text": write}, write)
     if len(value) > MAX_QUERY_TEXT:
-        message = f"The text must be at most {MAX_QUERY_TEXT} characters."
+        message = Message("The text must be at most %(limit)s characters.", limit=MAX_QUERY_TEXT)
         raise FormInvalid({"text": message}, message)
     return value
 
@@ -50,19 +51,29 @@ def query_sheet_key(participant: Participant, form: str, item: str, week: int | 
     if form not in FORMS:
         raise NotFound(Message("There is no form called %(form)s.", form=repr(form)))
     if form in ARM_REVEALING_FORMS:
-        raise EdcError(f"The {FORM_LABELS[form]} form reveals the arm: it is not queried here.")
+        raise EdcError(
+            Message(
+                "The %(form)s form reveals the arm: it is not queried here.",
+                form=Label(FORM_LABELS[form]),
+            )
+        )
     return queried_sheet_key(form, item, week, participant.sheets)
 
 
 # How a repeat of a repeating form is asked for and named when it is missing.
 _REPEAT_ASKED = {
-    "weekly": "Say which week's report the query is about.",
-    "adverse_event": "Say which adverse event the query is about.",
+    "weekly": Message("Say which week's report the query is about."),
+    "adverse_event": Message("Say which adverse event the query is about."),
 }
-_REPEAT_MISSING = {
-    "weekly": "There is no {form} for week {number}.",
-    "adverse_event": "There is no adverse event number {number}.",
-}
+
+
+def _repeat_missing(form: str, number: int) -> Message:
+    label = Label(FORM_LABELS[form])
+    if form == "weekly":
+        return Message("There is no %(form)s for week %(number)s.", form=label, number=number)
+    if form == "adverse_event":
+        return Message("There is no adverse event number %(number)s.", number=number)
+    return Message("There is no %(form)s number %(number)s.", form=label, number=number)
 
 
 def queried_sheet_key(form: str, item: str, repeat: int | None, sheets: Mapping[str, Any]) -> str:
@@ -70,20 +81,23 @@ def queried_sheet_key(form: str, item: str, repeat: int | None, sheets: Mapping[
     repeating form: a week's report, an adverse event); refuses an item the form lacks and a
     repeat not entered."""
     if not isinstance(item, str) or item not in ITEM_BY_NAME[form]:
-        raise FormInvalid(
-            {"item": f"The {FORM_LABELS[form]} form has no item called {item!r}."},
-            f"The {FORM_LABELS[form]} form has no item called {item!r}.",
+        unknown = Message(
+            "The %(form)s form has no item called %(item)s.",
+            form=Label(FORM_LABELS[form]),
+            item=repr(item),
         )
+        raise FormInvalid({"item": unknown}, unknown)
     key_item = REPEATING_FORM_KEY_ITEM.get(form)
     if key_item is None:
         return form
     if isinstance(repeat, bool) or not isinstance(repeat, int):
-        message = _REPEAT_ASKED.get(form, "Say which repeat of the form the query is about.")
+        message = _REPEAT_ASKED.get(form) or Message(
+            "Say which repeat of the form the query is about."
+        )
         raise FormInvalid({"week": message}, message)
     key = Participant.sheet_key(form, {key_item: repeat})
     if key not in sheets:
-        missing = _REPEAT_MISSING.get(form, "There is no {form} number {number}.")
-        raise NotFound(missing.format(form=FORM_LABELS[form], number=repeat))
+        raise NotFound(_repeat_missing(form, repeat))
     return key
 
 
@@ -121,32 +135,32 @@ class QueryConversation(_AggregateBase):
         self.trigger_event(
             self.Answered,
             timestamp=at,
-            text=query_text(text, "the answer"),
+            text=query_text(text, Word("the answer")),
             changes=changes or None,
             actor=actor.as_dict(),
             **self.step_fields(),
         )
 
     def close(self, text: str | None, actor: Actor, at: datetime) -> None:
-        self.check_raiser(actor, "close")
+        self.check_raiser(actor, Word("close"))
         if self.status is QueryStatus.CLOSED:
             raise StateConflict("This query is already closed.")
         self.trigger_event(
             self.Closed,
             timestamp=at,
-            text=query_text(text, "a comment", required=False),
+            text=query_text(text, Word("a comment"), required=False),
             actor=actor.as_dict(),
             **self.step_fields(),
         )
 
     def reopen(self, text: str, actor: Actor, at: datetime) -> None:
-        self.check_raiser(actor, "re-open")
+        self.check_raiser(actor, Word("re-open"))
         if self.status is QueryStatus.OPEN:
             raise StateConflict("This query is already open.")
         self.trigger_event(
             self.Reopened,
             timestamp=at,
-            text=query_text(text, "why the query is re-opened"),
+            text=query_text(text, Word("why the query is re-opened")),
             actor=actor.as_dict(),
             **self.step_fields(),
         )
@@ -158,13 +172,20 @@ class QueryConversation(_AggregateBase):
         forgot a correction, or learnt more, adds to its answer without waiting)."""
         if self.status is QueryStatus.CLOSED:
             raise StateConflict(
-                f"This query is {self.status.value}: only an open query is answered."
+                Message(
+                    "This query is %(status)s: only an open query is answered.",
+                    status=Word(self.status.value),
+                )
             )
 
-    def check_raiser(self, actor: Actor, verb: str) -> None:
+    def check_raiser(self, actor: Actor, verb: Word) -> None:
         if actor.user != self.raised_by["user"]:
             raise PermissionDenied(
-                f"Only {self.raised_by['user']}, who raised this query, may {verb} it."
+                Message(
+                    "Only %(user)s, who raised this query, may %(verb)s it.",
+                    user=self.raised_by["user"],
+                    verb=verb,
+                )
             )
 
     def step(
@@ -294,6 +315,6 @@ class Query(QueryConversation, Aggregate):
             form=form,
             key=key,
             item=item,
-            text=query_text(text, "the question"),
+            text=query_text(text, Word("the question")),
             actor=actor.as_dict(),
         )

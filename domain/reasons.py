@@ -9,6 +9,7 @@ from typing import Any
 from domain.errors import ReasonRequired
 from domain.protocol import ReasonCode
 from domain.text import normalise_line_breaks, text_problem
+from domain.wording import Message
 
 MAX_REASON_TEXT = 500
 
@@ -32,15 +33,27 @@ class Reason:
             raise ReasonRequired("The reason must have a code and, for 'other', a text.")
         code, text = data.get("code"), data.get("text") or ""
         if not isinstance(text, str) or len(text) > MAX_REASON_TEXT:
-            raise ReasonRequired(f"The reason text must be at most {MAX_REASON_TEXT} characters.")
+            raise ReasonRequired(
+                Message(
+                    "The reason text must be at most %(limit)s characters.", limit=MAX_REASON_TEXT
+                )
+            )
         try:
             reason_code = ReasonCode(str(code))
         except ValueError:
             allowed = ", ".join(c.value for c in ReasonCode)
-            raise ReasonRequired(f"Unknown reason code {code!r}; use one of: {allowed}.") from None
+            raise ReasonRequired(
+                Message(
+                    "Unknown reason code %(code)s; use one of: %(allowed)s.",
+                    code=repr(code),
+                    allowed=allowed,
+                )
+            ) from None
         problem = text_problem(text, multiline=True)
         if problem is not None:
-            raise ReasonRequired(f"The reason text: {problem}", fields={"reason": problem})
+            raise ReasonRequired(
+                Message("The reason text: %(problem)s", problem=problem), fields={"reason": problem}
+            )
         if reason_code is ReasonCode.OTHER and not text.strip():
             raise ReasonRequired("A reason coded 'other' needs a text explaining it.")
         return cls(reason_code, normalise_line_breaks(text).strip())

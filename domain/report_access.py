@@ -17,8 +17,12 @@ from eventsourcing.domain import Aggregate
 
 from domain.actor import Actor
 from domain.errors import StateConflict
+from domain.wording import Message
 
-WHAT = {"link": "weekly-report link", "sms": "phone number for SMS replies"}
+NOTHING_TO_REVOKE = {
+    "link": Message("There is no live weekly-report link to revoke."),
+    "sms": Message("There is no live phone number for SMS replies to revoke."),
+}
 
 
 def report_access_id(participant_id: UUID) -> UUID:
@@ -83,7 +87,7 @@ class ReportAccess(Aggregate):
     def withdraw(self, channel: str, actor: Actor, at: datetime) -> UUID:
         link_id = self.live(channel)
         if link_id is None:
-            raise StateConflict(f"There is no live {WHAT[channel]} to revoke.")
+            raise StateConflict(NOTHING_TO_REVOKE[channel])
         self.trigger_event(
             self.Withdrawn, timestamp=at, channel=channel, link_id=link_id, actor=actor.as_dict()
         )
@@ -97,5 +101,5 @@ class ReportAccess(Aggregate):
                 if (entry := self.current.get(channel))
                 else None
             )
-            for channel in WHAT
+            for channel in NOTHING_TO_REVOKE
         }

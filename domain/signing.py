@@ -29,6 +29,7 @@ from domain.actor import Actor
 from domain.errors import EdcError, FormInvalid, ReasonRequired, StateConflict
 from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, FORMS, REPEATING_FORM_KEY_ITEM
 from domain.text import normalise_line_breaks, text_problem
+from domain.wording import Label, Listing, Message
 
 if TYPE_CHECKING:
     _AggregateBase = Aggregate
@@ -66,18 +67,35 @@ class SigningGaps:
             "incomplete": {form: list(items) for form, items in self.incomplete.items()},
         }
 
-    def describe(self) -> str:
+    def describe(self) -> Listing:
         parts = []
         if self.not_started:
-            names = ", ".join(FORM_LABELS[form] for form in self.not_started)
-            parts.append(f"{len(self.not_started)} form(s) not started ({names})")
-        if self.incomplete:
-            names = ", ".join(
-                f"{FORM_LABELS[form]}: {len(items)} item(s) missing"
-                for form, items in self.incomplete.items()
+            names = Listing((Label(FORM_LABELS[form]) for form in self.not_started), ", ")
+            parts.append(
+                Message(
+                    "%(count)s form(s) not started (%(names)s)",
+                    count=len(self.not_started),
+                    names=names,
+                )
             )
-            parts.append(f"{len(self.incomplete)} incomplete ({names})")
-        return "; ".join(parts)
+        if self.incomplete:
+            missing = Listing(
+                (
+                    Message(
+                        "%(form)s: %(count)s item(s) missing",
+                        form=Label(FORM_LABELS[form]),
+                        count=len(items),
+                    )
+                    for form, items in self.incomplete.items()
+                ),
+                ", ",
+            )
+            parts.append(
+                Message(
+                    "%(count)s incomplete (%(names)s)", count=len(self.incomplete), names=missing
+                )
+            )
+        return Listing(parts)
 
 
 def check_incomplete_reason(gaps: SigningGaps, reason: str | None) -> str | None:
@@ -85,15 +103,21 @@ def check_incomplete_reason(gaps: SigningGaps, reason: str | None) -> str | None
     if not gaps:
         return None
     if isinstance(reason, str) and (problem := text_problem(reason, multiline=True)):
-        raise ReasonRequired(f"The reason: {problem}", fields={"incomplete_reason": problem})
+        raise ReasonRequired(
+            Message("The reason: %(problem)s", problem=problem),
+            fields={"incomplete_reason": problem},
+        )
     text = normalise_line_breaks(reason).strip() if isinstance(reason, str) else ""
     if not text:
-        message = (
-            f"What you sign is incomplete: {gaps.describe()}. Give a reason to sign it anyway."
+        message = Message(
+            "What you sign is incomplete: %(gaps)s. Give a reason to sign it anyway.",
+            gaps=gaps.describe(),
         )
         raise ReasonRequired(message, fields={"incomplete_reason": "Give the reason"})
     if len(text) > MAX_INCOMPLETE_REASON:
-        message = f"The reason must be at most {MAX_INCOMPLETE_REASON} characters."
+        message = Message(
+            "The reason must be at most %(limit)s characters.", limit=MAX_INCOMPLETE_REASON
+        )
         raise ReasonRequired(message, fields={"incomplete_reason": "Too long"})
     return text
 
@@ -228,18 +252,24 @@ class SigningMixin(_AggregateBase):
             parsed = SignatureMeaning(meaning)
         except ValueError:
             allowed = ", ".join(m.value for m in SignatureMeaning)
-            message = f"Choose the meaning of the signature: {allowed}."
+            message = Message("Choose the meaning of the signature: %(allowed)s.", allowed=allowed)
             raise FormInvalid({"meaning": message}, message) from None
         if form is None and self.KEEPS_ARM_REVEALING_FORMS:
             raise EdcError("Forms that reveal the arm are signed one form at a time.")
         if form is not None:
             if (form in ARM_REVEALING_FORMS) != self.KEEPS_ARM_REVEALING_FORMS:
                 raise EdcError(
-                    f"The {FORM_LABELS[form]} form is not kept here, so it is not signed here."
+                    Message(
+                        "The %(form)s form is not kept here, so it is not signed here.",
+                        form=Label(FORM_LABELS[form]),
+                    )
                 )
             if not self.sheets_of(form):
                 raise StateConflict(
-                    f"The {FORM_LABELS[form]} form is not entered: nothing to sign."
+                    Message(
+                        "The %(form)s form is not entered: nothing to sign.",
+                        form=Label(FORM_LABELS[form]),
+                    )
                 )
         signed_hash = content_hash(self.signed_content(form))
         if expected_hash is not None and expected_hash != signed_hash:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 from domain.errors import FormInvalid
+from domain.wording import Message, Word
 
 # What no text may hold, line breaks and TAB included (single-line texts).
 _REFUSED_SINGLE_LINE = re.compile(
@@ -34,19 +35,19 @@ _UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]"
 REPLACEMENT = "\ufffd"
 
 _KINDS = (
-    (re.compile("[\ud800-\udfff]"), "an unpaired surrogate code"),
-    (re.compile("[\u202a-\u202e\u2066-\u2069]"), "a bidirectional override"),
-    (re.compile("[\ufffe\uffff]"), "a noncharacter"),
+    (re.compile("[\ud800-\udfff]"), Message("an unpaired surrogate code")),
+    (re.compile("[\u202a-\u202e\u2066-\u2069]"), Message("a bidirectional override")),
+    (re.compile("[\ufffe\uffff]"), Message("a noncharacter")),
 )
 
 
-def _kind(character: str) -> str:
+def _kind(character: str) -> Message:
     for pattern, kind in _KINDS:
         if pattern.fullmatch(character):
             return kind
     if character in "\t\n\r":
-        return "a tab or line break"
-    return "a control character"
+        return Message("a tab or line break")
+    return Message("a control character")
 
 
 def normalise_line_breaks(text: str) -> str:
@@ -60,9 +61,12 @@ def text_problem(text: str, *, multiline: bool = False) -> str | None:
     if found is None:
         return None
     character = found.group()
-    return (
-        f"Contains {_kind(character)} (U+{ord(character):04X}) at position {found.start() + 1};"
-        " remove it and type the text again."
+    code = f"U+{ord(character):04X}"
+    return Message(
+        "Contains %(kind)s (%(code)s) at position %(position)s; remove it and type the text again.",
+        kind=_kind(character),
+        code=code,
+        position=found.start() + 1,
     )
 
 
@@ -81,9 +85,16 @@ def require_text(text: str, field: str, *, multiline: bool = False) -> str:
     """`checked_text` for a use case: FormInvalid naming `field` when the text is refused."""
     problem = text_problem(text, multiline=multiline)
     if problem is not None:
-        what = field.replace("_", " ")
-        raise FormInvalid({field: problem}, f"{what[0].upper()}{what[1:]}: {problem}")
+        raise FormInvalid({field: problem}, field_problem(field, problem))
     return normalise_line_breaks(text) if multiline else text
+
+
+def field_problem(field: str, problem: str) -> Message:
+    """A refused field's problem, named by the field ("Reason text: ...")."""
+    what = field.replace("_", " ")
+    return Message(
+        "%(field)s: %(problem)s", field=Word(what[0].upper() + what[1:]), problem=problem
+    )
 
 
 def for_export(text: str) -> str:

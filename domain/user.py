@@ -17,7 +17,8 @@ from eventsourcing.domain import Aggregate
 from domain.actor import Actor
 from domain.errors import AuthenticationFailed, EdcError, FormInvalid, NotFound, StateConflict
 from domain.roles import BLINDED_BY_DEFAULT, SITE_ROLES, Role
-from domain.text import text_problem
+from domain.text import field_problem, text_problem
+from domain.wording import Message, Word
 
 # Consecutive failed password checks (logins and re-entered passwords) that lock an account.
 MAX_FAILED_LOGINS = 5
@@ -67,9 +68,15 @@ class ApiToken:
 def _text(value: str, what: str, *, required: bool) -> str:
     value = _plain_text(value, what).strip()
     if required and not value:
-        raise EdcError(f"Please give {what}.")
+        raise EdcError(Message("Please give %(what)s.", what=Word(what)))
     if len(value) > MAX_TEXT:
-        raise EdcError(f"The {what} must be at most {MAX_TEXT} characters.")
+        raise EdcError(
+            Message(
+                "The %(what)s must be at most %(limit)s characters.",
+                what=Word(what),
+                limit=MAX_TEXT,
+            )
+        )
     return value
 
 
@@ -77,7 +84,7 @@ def _plain_text(value: str, what: str) -> str:
     """The free-text rule (domain.text) on one account field."""
     problem = text_problem(value)
     if problem is not None:
-        raise FormInvalid({what: problem}, f"{what[0].upper()}{what[1:]}: {problem}")
+        raise FormInvalid({what: problem}, field_problem(what, problem))
     return value
 
 
@@ -308,7 +315,7 @@ class User(Aggregate):
     ) -> User:
         site = _site_for(role, site)
         blinding_reason = _blinding_reason(role, blinded, blinding_reason)
-        _plain_text(name, "account name")
+        _plain_text(name, Word("account name"))
         return cls._create(
             cls.Registered,
             id=user_id(name),
@@ -388,14 +395,16 @@ class User(Aggregate):
 
     def unlock(self, actor: Actor, at: datetime) -> None:
         if not self.locked_out:
-            raise StateConflict(f"The account {self.name!r} is not locked.")
+            raise StateConflict(
+                Message("The account %(name)s is not locked.", name=repr(self.name))
+            )
         self.trigger_event(self.Unlocked, timestamp=at, actor=actor.as_dict())
 
     def issue_token(
         self, token_id: str, label: str, token_hash: str, actor: Actor, at: datetime
     ) -> None:
         self.check_active()
-        label = _text(label, "token label", required=False)
+        label = _text(label, Word("token label"), required=False)
         self.trigger_event(
             self.TokenIssued,
             timestamp=at,
@@ -407,7 +416,11 @@ class User(Aggregate):
 
     def revoke_token(self, token_id: str, actor: Actor, at: datetime) -> None:
         if token_id not in self.tokens:
-            raise NotFound(f"{self.name!r} has no token {token_id!r}.")
+            raise NotFound(
+                Message(
+                    "%(name)s has no token %(token)s.", name=repr(self.name), token=repr(token_id)
+                )
+            )
         self.trigger_event(
             self.TokenRevoked, timestamp=at, token_id=token_id, actor=actor.as_dict()
         )
@@ -425,7 +438,9 @@ class User(Aggregate):
     def change_role(self, role: Role, site: str | None, actor: Actor, at: datetime) -> None:
         site = _site_for(role, site)
         if role is self.role and site == self.site:
-            raise StateConflict(f"{self.name!r} already has that role and site.")
+            raise StateConflict(
+                Message("%(name)s already has that role and site.", name=repr(self.name))
+            )
         self.trigger_event(
             self.RoleChanged,
             timestamp=at,
@@ -438,8 +453,10 @@ class User(Aggregate):
 
     def set_blinded(self, blinded: bool, actor: Actor, at: datetime, reason: str = "") -> None:
         if blinded == self.blinded:
-            state = "blinded" if blinded else "unblinded"
-            raise StateConflict(f"{self.name!r} is already {state}.")
+            state = Word("blinded") if blinded else Word("unblinded")
+            raise StateConflict(
+                Message("%(name)s is already %(state)s.", name=repr(self.name), state=state)
+            )
         self.trigger_event(
             self.BlindingChanged,
             timestamp=at,
@@ -449,7 +466,7 @@ class User(Aggregate):
         )
 
     def set_full_name(self, full_name: str, actor: Actor, at: datetime) -> None:
-        full_name = _text(full_name, "full name", required=True)
+        full_name = _text(full_name, Word("full name"), required=True)
         if full_name != self.full_name:
             self.trigger_event(
                 self.FullNameChanged,
@@ -460,18 +477,20 @@ class User(Aggregate):
             )
 
     def deactivate(self, reason: str, actor: Actor, at: datetime) -> None:
-        reason = _text(reason, "a reason for deactivating the account", required=True)
+        reason = _text(reason, Word("a reason for deactivating the account"), required=True)
         if not self.active:
-            raise StateConflict(f"The account {self.name!r} is already deactivated.")
+            raise StateConflict(
+                Message("The account %(name)s is already deactivated.", name=repr(self.name))
+            )
         # A deactivated account's tokens are lost credentials (§11.300(c)): revoke them too,
         # so reactivating the account does not bring old tokens back to life.
         self.revoke_all_tokens(actor, at)
         self.trigger_event(self.Deactivated, timestamp=at, reason=reason, actor=actor.as_dict())
 
     def reactivate(self, reason: str, actor: Actor, at: datetime) -> None:
-        reason = _text(reason, "reason", required=False)
+        reason = _text(reason, Word("reason"), required=False)
         if self.active:
-            raise StateConflict(f"The account {self.name!r} is active.")
+            raise StateConflict(Message("The account %(name)s is active.", name=repr(self.name)))
         self.trigger_event(self.Reactivated, timestamp=at, reason=reason, actor=actor.as_dict())
 
     def check_active(self) -> None:
@@ -484,17 +503,20 @@ class User(Aggregate):
 
 def _blinding_reason(role: Role, blinded: bool, reason: str) -> str:
     """An account that sees the arm although its role would not needs a recorded reason."""
-    reason = _text(reason, "reason for unblinding the account", required=False)
+    reason = _text(reason, Word("reason for unblinding the account"), required=False)
     if not blinded and BLINDED_BY_DEFAULT[role] and not reason:
         raise EdcError(
-            f"A {role.value} account is blinded by default: give a reason for unblinding it."
+            Message(
+                "A %(role)s account is blinded by default: give a reason for unblinding it.",
+                role=Word(role.value),
+            )
         )
     return reason
 
 
 def _site_for(role: Role, site: str | None) -> str | None:
     if role in SITE_ROLES and not site:
-        raise EdcError(f"A {role.value} account needs a site.")
+        raise EdcError(Message("A %(role)s account needs a site.", role=Word(role.value)))
     if site and role in SITE_ROLES:
-        _plain_text(site, "site")
+        _plain_text(site, Word("site"))
     return site if role in SITE_ROLES else None

@@ -14,6 +14,7 @@ from eventsourcing.domain import Aggregate
 from domain.actor import Actor
 from domain.errors import EdcError, StateConflict
 from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS
+from domain.wording import Label, Message
 
 if TYPE_CHECKING:
     _AggregateBase = Aggregate
@@ -59,17 +60,27 @@ class VerificationMixin(_AggregateBase):
     def verify_form(self, form: str, actor: Actor, at: datetime) -> None:
         if (form in ARM_REVEALING_FORMS) != self.KEEPS_ARM_REVEALING_FORMS:
             raise EdcError(
-                f"The {FORM_LABELS[form]} form is not kept here, so it is not verified here."
+                Message(
+                    "The %(form)s form is not kept here, so it is not verified here.",
+                    form=Label(FORM_LABELS[form]),
+                )
             )
         version = self.form_version(form)
         if version == 0:
             raise StateConflict(
-                f"The {FORM_LABELS[form]} form is not entered: there is nothing to verify."
+                Message(
+                    "The %(form)s form is not entered: there is nothing to verify.",
+                    form=Label(FORM_LABELS[form]),
+                )
             )
         if self.verified_forms.get(form, {}).get("form_version") == version:
             done = self.verified_forms[form]
             raise StateConflict(
-                f"The {FORM_LABELS[form]} form is already verified by {done['user']}."
+                Message(
+                    "The %(form)s form is already verified by %(user)s.",
+                    form=Label(FORM_LABELS[form]),
+                    user=done["user"],
+                )
             )
         self.trigger_event(
             self.FormVerified,

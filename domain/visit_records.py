@@ -17,6 +17,7 @@ from domain.errors import FormInvalid
 from domain.itt import FOLLOW_UP_VISITS
 from domain.protocol import TRIAL_START
 from domain.text import normalise_line_breaks, text_problem
+from domain.wording import Message
 
 MAX_TEXT = 1000
 # The visits that can be recorded as missed: the follow-up visits (each visit's own form
@@ -81,7 +82,12 @@ class MissedVisit:
         if visit not in MISSABLE_VISITS:
             allowed = ", ".join(MISSABLE_VISITS)
             raise FormInvalid(
-                {"visit": f"Only a follow-up visit can be recorded as missed ({allowed})."}
+                {
+                    "visit": Message(
+                        "Only a follow-up visit can be recorded as missed (%(allowed)s).",
+                        allowed=allowed,
+                    )
+                }
             )
         code = data.get("reason")
         try:
@@ -89,7 +95,13 @@ class MissedVisit:
         except ValueError:
             allowed = ", ".join(r.value for r in MissedReason)
             raise FormInvalid(
-                {"reason": f"Unknown reason {code!r}; use one of: {allowed}."}
+                {
+                    "reason": Message(
+                        "Unknown reason %(code)s; use one of: %(allowed)s.",
+                        code=repr(code),
+                        allowed=allowed,
+                    )
+                }
             ) from None
         text = _text(data.get("text"), "text", required=reason is MissedReason.OTHER)
         return cls(str(visit), reason, text)
@@ -121,10 +133,23 @@ class Deviation:
             kind = DeviationKind(str(code))
         except ValueError:
             allowed = ", ".join(k.value for k in DeviationKind)
-            raise FormInvalid({"kind": f"Unknown kind {code!r}; use one of: {allowed}."}) from None
+            raise FormInvalid(
+                {
+                    "kind": Message(
+                        "Unknown kind %(code)s; use one of: %(allowed)s.",
+                        code=repr(code),
+                        allowed=allowed,
+                    )
+                }
+            ) from None
         description = _text(data.get("description"), "description", required=True)
         occurred_on = _date(data.get("occurred_on"), today=today, screened_on=screened_on)
         return cls(kind, description, occurred_on)
+
+
+def recorded_deviation_key(number: int) -> str:
+    """Where the participant's deviations (by form or kind) keep the site's deviation `number`."""
+    return f"recorded:{number:02d}"
 
 
 def _text(value: Any, field: str, *, required: bool) -> str:
@@ -133,7 +158,7 @@ def _text(value: Any, field: str, *, required: bool) -> str:
     if not isinstance(value, str):
         raise FormInvalid({field: "Must be text."})
     if len(value) > MAX_TEXT:
-        raise FormInvalid({field: f"At most {MAX_TEXT} characters."})
+        raise FormInvalid({field: Message("At most %(limit)s characters.", limit=MAX_TEXT)})
     problem = text_problem(value, multiline=True)
     if problem is not None:
         raise FormInvalid({field: problem})

@@ -11,7 +11,7 @@ a state or an arm). The catalogue finds the ids by the `Message(` and `Missing(`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Self
 from zoneinfo import ZoneInfo
@@ -28,12 +28,13 @@ class Label(str):
 
 
 class Word(str):
-    """A code shown as words (`site_staff` as "site staff"): translated as a page's word."""
+    """A code a page shows as words (`site_staff` as "site staff", translated as a page's
+    word); the English text keeps the code as it is, as the API and the logs always said it."""
 
     __slots__ = ()
 
     def __new__(cls, code: Any) -> Self:
-        return super().__new__(cls, str(code).replace("_", " "))
+        return super().__new__(cls, str(code))
 
 
 class Moment(str):
@@ -90,6 +91,9 @@ def _hole_record(value: Any) -> dict[str, Any]:
         return {"kind": "message", "id": msgid, "params": params}
     if isinstance(value, Moment):
         return {"kind": "moment", "value": value.at.isoformat()}
+    if isinstance(value, Listing):
+        parts = [_hole_record(part) for part in value.parts]
+        return {"kind": "listing", "parts": parts, "separator": value.separator}
     for kind, cls in _KINDS.items():
         if isinstance(value, cls):
             return {"kind": kind, "value": str(value)}
@@ -121,6 +125,24 @@ def _hole(record: Mapping[str, Any]) -> Any:
         return nested
     if kind == "moment":
         return Moment(datetime.fromisoformat(str(value)))
+    if kind == "listing":
+        return Listing((_hole(part) for part in record["parts"]), str(record["separator"]))
     if kind in _KINDS:
         return _KINDS[kind](value)
     return value
+
+
+class Listing(str):
+    """Messages said one after another ("a; b"): a page says each in the reader's language."""
+
+    parts: tuple[str, ...]
+    separator: str
+
+    def __new__(cls, parts: Iterable[str], separator: str = "; ") -> Self:
+        listed = tuple(parts)
+        self = super().__new__(cls, separator.join(listed))
+        self.parts, self.separator = listed, separator
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Listing, (self.parts, self.separator))

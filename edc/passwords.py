@@ -10,6 +10,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from domain.errors import EdcError
+from domain.wording import Message
 
 MIN_PASSWORD_LENGTH = 10
 # argon2-cffi's defaults, the RFC 9106 low-memory profile: what every real account gets.
@@ -18,7 +19,9 @@ _hasher = PasswordHasher()
 
 def check_password_policy(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise EdcError(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+        raise EdcError(
+            Message("A password needs at least %(limit)s characters.", limit=MIN_PASSWORD_LENGTH)
+        )
     if password.strip() != password:
         raise EdcError("A password may not start or end with spaces.")
 

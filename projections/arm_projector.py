@@ -2,8 +2,8 @@
 
 Allocation (the arm of each participant and its place in the sequence), emergency unblinding,
 the arm-revealing forms (adherence, adverse events, discontinuation) and their review: the
-signatures, form locks and source data verification of those forms, by unblinded accounts, in
-rows shaped as the blinded model's (`projections.review`). Everything else an unblinded reader
+signatures and source data verification of those forms, by unblinded accounts, in rows shaped
+as the blinded model's (`projections.review`). Everything else an unblinded reader
 sees comes from the blinded tables, so these events are the only ones this projection reads: a
 few per randomised participant.
 """
@@ -23,9 +23,7 @@ from projections.consort import adherence_received
 from projections.db import Cursor
 from projections.review import (
     clear_verification,
-    form_scope,
     invalidate,
-    lock_row,
     signature_row,
     verification_row,
 )
@@ -45,7 +43,6 @@ class ArmBatch:
         self.adherence = RowCache(cur, view, "adherence")
         self.records = RowCache(cur, view, "records")
         self.signatures = RowCache(cur, view, "signatures")
-        self.locks = RowCache(cur, view, "locks")
         self.sdv = RowCache(cur, view, "sdv")
         self.revelations: list[tuple[Any, ...]] = []
         self.audit: list[tuple[Any, ...]] = []
@@ -60,7 +57,6 @@ class ArmBatch:
             self.adherence,
             self.records,
             self.signatures,
-            self.locks,
             self.sdv,
         ):
             cache.flush()
@@ -80,8 +76,6 @@ class ArmProjector:
             ArmRevealingRecord.FormEntered: self._adherence,
             ArmRevealingRecord.ItemsCorrected: self._adherence,
             ArmRevealingRecord.Signed: self._signed,
-            ArmRevealingRecord.FormLocked: self._form_locked,
-            ArmRevealingRecord.FormUnlocked: self._form_unlocked,
             ArmRevealingRecord.FormVerified: self._verified,
             ArmRevealingRecord.VerificationCleared: self._verification_cleared,
             # The record's own participant lock is never set: the participant lock is the
@@ -217,21 +211,6 @@ class ArmProjector:
             if signature["valid"] and covers(signature["form"], event.form):
                 invalidate(signature, event)
                 batch.signatures.touch(signature)
-
-    def _lock(self, batch: ArmBatch, position: int, event: Any, locked: bool) -> None:
-        pid = self._participant(batch, event)
-        scope = form_scope(pid, event.form)
-        batch.locks.put(lock_row(scope, pid, event.form, locked, event, self._at, position))
-
-    def _form_locked(
-        self, batch: ArmBatch, position: int, event: ArmRevealingRecord.FormLocked
-    ) -> None:
-        self._lock(batch, position, event, True)
-
-    def _form_unlocked(
-        self, batch: ArmBatch, position: int, event: ArmRevealingRecord.FormUnlocked
-    ) -> None:
-        self._lock(batch, position, event, False)
 
     def _verified(
         self, batch: ArmBatch, position: int, event: ArmRevealingRecord.FormVerified

@@ -82,9 +82,8 @@ def _encoders(cols: tuple[str, ...]) -> list[tuple[str, bool]]:
 
 
 def _encoded(row: Row, encoders: list[tuple[str, bool]]) -> tuple[Any, ...]:
-    return tuple(
-        encode(col, row.get(col)) if is_json else row.get(col) for col, is_json in encoders
-    )
+    get = row.get
+    return tuple([encode(col, get(col)) if is_json else get(col) for col, is_json in encoders])
 
 
 def decode(column: str, value: Any) -> Any:
@@ -131,7 +130,7 @@ class ParticipantCache:
 
 
 class RowCache:
-    """Rows of a small table (queries, signatures, locks...) read or written in one page."""
+    """Rows of a small table (signatures, sdv...) read or written in one page."""
 
     def __init__(self, cur: Cursor, view: ViewSpec, table: str) -> None:
         self.cur = cur
@@ -192,9 +191,7 @@ class Batch:
         self.cur = cur
         self.view = view
         self.cache = cache
-        self.queries = RowCache(cur, view, "queries")
         self.signatures = RowCache(cur, view, "signatures")
-        self.locks = RowCache(cur, view, "locks")
         self.sdv = RowCache(cur, view, "sdv")
         self.audit: list[tuple[Any, ...]] = []
         self._dirty_participants: set[str] = set()
@@ -293,11 +290,12 @@ class Batch:
     def _flush(self) -> None:
         entries = self.cache.entries
         self._write("participants", (entries[pid].row for pid in sorted(self._dirty_participants)))
-        forms = []
+        forms: list[tuple[Any, ...]] = []
+        add = forms.append
         for pid, key in sorted(self._dirty_sheets):
             sheet = entries[pid].sheets[key]
             derived = sheet["derived"]
-            forms.append(
+            add(
                 (
                     pid,
                     key,
@@ -310,7 +308,7 @@ class Batch:
             )
         self.cur.executemany(upsert_sql(self.view, "forms"), forms)
         self._write("visits", (entries[pid].visits[key] for pid, key in sorted(self._dirty_visits)))
-        for cache in (self.queries, self.signatures, self.locks, self.sdv):
+        for cache in (self.signatures, self.sdv):
             cache.flush()
         self.cur.executemany(insert_sql(self.view, "audit"), self.audit)
         # Weekly sheets are written; keeping them would only fill memory.

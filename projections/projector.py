@@ -23,6 +23,7 @@ from domain.protocol import (
     VISIT_OF_FORM,
 )
 from domain.sheets import corrected
+from domain.visit_records import recorded_deviation_key
 from projections.audit_rows import EventKind, index_rows, participant_of
 from projections.batch import Batch, ParticipantCache, Row
 from projections.db import Cursor
@@ -108,7 +109,7 @@ class Projector(ReviewProjection):
             kind = self._kinds[type(event)] = EventKind.of(type(event), self.handlers)
         if kind.handler is not None:
             kind.handler(batch, position, event)
-        pid = self._pid  # a handler may have named the participant (query steps do)
+        pid = self._pid
         participant = batch.participant(pid) if pid else None
         index_rows(
             batch.audit.append,
@@ -268,7 +269,7 @@ class Projector(ReviewProjection):
         self, batch: Batch, position: int, event: Participant.DeviationRecorded
     ) -> None:
         participant = self._participant(batch, event)
-        participant["deviations"][f"recorded:{event.number:02d}"] = event.description
+        participant["deviations"][recorded_deviation_key(event.number)] = event.description
         self._touch(batch, participant, position, event)
 
     def _emergency_unblinded(

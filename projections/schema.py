@@ -10,7 +10,7 @@ from __future__ import annotations
 from projections.db import Dialect
 from projections.spec import ViewSpec
 
-SCHEMA_VERSION = "7"
+SCHEMA_VERSION = "8"
 
 TRACKING_TABLE = "projection_tracking"
 TRACKING_DDL = (
@@ -79,21 +79,6 @@ AUDIT_COLUMNS: tuple[str, ...] = (
     "originator_version",
     "detail",
 )
-QUERY_COLUMNS: tuple[str, ...] = (
-    "id",
-    "participant_id",
-    "site",
-    "form",
-    "sheet_key",
-    "item",
-    "status",
-    "text",
-    "raised_by",
-    "raised_at",
-    "updated_at",
-    "position",
-    "thread",
-)
 SIGNATURE_COLUMNS: tuple[str, ...] = (
     "participant_id",
     "number",
@@ -107,17 +92,6 @@ SIGNATURE_COLUMNS: tuple[str, ...] = (
     "content_hash",
     "valid",
     "invalidated_by",
-    "position",
-)
-LOCK_COLUMNS: tuple[str, ...] = (
-    "scope",
-    "participant_id",
-    "form",
-    "locked",
-    "by_user",
-    "role",
-    "at",
-    "reason",
     "position",
 )
 SDV_COLUMNS: tuple[str, ...] = (
@@ -161,9 +135,7 @@ BLINDED_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "forms": (FORM_COLUMNS, ("participant_id", "sheet_key")),
     "visits": (VISIT_COLUMNS, ("participant_id", "visit")),
     "audit": (AUDIT_COLUMNS, ("position", "item")),
-    "queries": (QUERY_COLUMNS, ("id",)),
     "signatures": (SIGNATURE_COLUMNS, ("participant_id", "number")),
-    "locks": (LOCK_COLUMNS, ("scope",)),
     "sdv": (SDV_COLUMNS, ("participant_id", "form")),
 }
 UNBLINDED_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -171,10 +143,9 @@ UNBLINDED_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "revelations": (REVELATION_COLUMNS, ("position",)),
     "adherence": (ADHERENCE_COLUMNS, ("participant_id", "sheet_key")),
     "records": (RECORD_COLUMNS, ("record_id",)),
-    # Signatures, form locks and SDV of the arm-revealing forms (by unblinded accounts), shaped
-    # like the blinded tables of the same names; unblinded reads take both.
+    # Signatures and SDV of the arm-revealing forms (by unblinded accounts), shaped like the
+    # blinded tables of the same names; unblinded reads take both.
     "signatures": (SIGNATURE_COLUMNS, ("participant_id", "number")),
-    "locks": (LOCK_COLUMNS, ("scope",)),
     "sdv": (SDV_COLUMNS, ("participant_id", "form")),
     "audit": (AUDIT_COLUMNS, ("position", "item")),
 }
@@ -196,14 +167,12 @@ _TYPES = {
     "form_version": "INTEGER",
 }
 _NOT_NULL = {"item"}
-# Indexes for the query API: list pages, history pages and dashboards.
+# Indexes for the reads (`projections.reading`): list pages and the audit trail's locator, which
+# filters by user (an index), or by form and item walking the log by position. Each index
+# costs time on every event.
 _INDEXES: dict[str, tuple[tuple[str, ...], ...]] = {
-    "participants": (("site", "seq"), ("seq",), ("status",)),
-    # Item history reads a participant's rows (few) and filters form and item; a filter by
-    # event type alone walks the log by position. Each index costs time on every event.
-    "audit": (("participant_id", "position"), ("user_name", "position")),
-    "queries": (("participant_id",), ("status",)),
-    "locks": (("participant_id",),),
+    "participants": (("site", "seq"), ("seq",)),
+    "audit": (("user_name", "position"),),
 }
 
 
@@ -259,9 +228,10 @@ def index_statements(view: ViewSpec) -> list[str]:
     return statements
 
 
-# Tables of earlier schemas, dropped when a read model is rebuilt (CONSORT is counted from the
-# store's cut, not from a table of its own).
-RETIRED_TABLES = ("consort",)
+# Tables of earlier schemas, dropped when a read model is rebuilt: CONSORT is counted from the
+# store's cut, not from a table of its own; queries and locks are read from the store by the
+# application (no list reads them from a read model).
+RETIRED_TABLES = ("consort", "queries", "locks")
 
 
 def drop_statements(view: ViewSpec) -> list[str]:

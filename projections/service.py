@@ -47,7 +47,7 @@ class Projections:
             runner.ensure_schema()
 
     def read_models(self) -> ReadModels:
-        return ReadModels(self.db, head=self.head)
+        return ReadModels(self.db)
 
     def head(self) -> int:
         return self.source.recorder.max_notification_id() or 0

@@ -11,8 +11,9 @@ from markupsafe import Markup, escape
 
 from domain.actor import Actor
 from domain.protocol import TIME_ZONE
+from domain.wording import message_from_record
 from edc.permissions import Action, may
-from web.i18n import LANGUAGES, N_, current_language, local_time
+from web.i18n import LANGUAGE_IN_TEXT, LANGUAGES, N_, current_language, local_time
 from web.keys import ACTOR, AUTH, CONFIG
 from web.security import CSRF_FIELD, FORM_TYPES, FROM_PAGE_FIELD, csrf_token, from_page
 
@@ -64,7 +65,13 @@ async def form_tokens(request: web.Request, token: str) -> Markup:
 async def base_context(request: web.Request) -> dict[str, Any]:
     session = await get_session(request)
     actor = request.get(ACTOR)
-    flashes = session.pop(FLASH_KEY, []) if FLASH_KEY in session else []
+    flashes = [
+        {
+            **flashed,
+            "text": message_from_record(flashed["text"], flashed.get("id"), flashed.get("params")),
+        }
+        for flashed in (session.pop(FLASH_KEY, []) if FLASH_KEY in session else [])
+    ]
     token = csrf_token(session)
     return {
         "actor": actor,
@@ -79,6 +86,7 @@ async def base_context(request: web.Request) -> dict[str, Any]:
         "path_qs": request.path_qs,
         "lang": current_language(),
         "languages": LANGUAGES,
+        "language_in_text": LANGUAGE_IN_TEXT,
         # The page's idle-timeout warning (web/static/session.js), for browser sessions.
         "auth": request.get(AUTH),
         "idle_timeout_s": request.app[CONFIG].idle_timeout_s,

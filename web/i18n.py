@@ -59,6 +59,11 @@ def N_(message: str) -> str:
     return message
 
 
+# Each language named as a sentence names it ("opens in Danish", "åbner på dansk"), where the
+# switch names it in its own words (LANGUAGES).
+LANGUAGE_IN_TEXT: dict[str, str] = {"en": N_("English"), "da": N_("Danish")}
+
+
 def po_path(lang: str, domain: str) -> Path:
     return TRANSLATIONS / lang / "LC_MESSAGES" / f"{domain}.po"
 

@@ -25,6 +25,7 @@ from domain import crf, protocol, visit_records
 from domain.crf.eligibility import CRITERIA
 from domain.crf.missing import MISSING_CODE_LABELS
 from edc.permissions import Action
+from edc.usecases.downloads import dictionary_phrases
 from edc.usecases.reads import COLUMNS
 from web.i18n import LANGUAGES, SOURCE_LANGUAGE, po_path
 from web.i18n_audit import audit_phrases
@@ -38,7 +39,7 @@ METHOD_MAP = [
     ("projections/exports/casebook_pdf_*.py", "python"),
     # The reports and the data dictionary written as pages for people, through `w.gettext`.
     ("projections/reports/output.py", "python"),
-    ("projections/exports/dictionary.py", "python"),
+    ("projections/exports/dictionary_page.py", "python"),
     # Messages the domain and the use cases word with their holes (domain.wording.Message).
     ("domain/**.py", "python"),
     ("edc/**.py", "python"),
@@ -49,6 +50,8 @@ KEYWORDS: dict[str, tuple[int | tuple[int, str], ...] | None] = {
     "gettext": None,
     "N_": None,
     "Message": None,
+    # A code or phrase a message names in words (domain.wording.Word), when given literally.
+    "Word": None,
     "Missing": None,
     "ngettext": (1, 2),
     "pgettext": ((1, "c"), 2),
@@ -107,6 +110,14 @@ def crf_messages() -> Iterator[Found]:
             yield Found(label, None, f"{where} {key}")
     for visit in protocol.VISITS:
         yield Found(visit.label, None, f"visit {visit.key}")
+    for phrase, column in dictionary_phrases():
+        if column in DICTIONARY_TRIAL_COLUMNS:
+            yield Found(phrase, None, f"data dictionary {column}")
+
+
+# The data dictionary's columns that hold the trial's wording (the eCRF catalogue, reviewed by a
+# clinician); its other phrases (requirements, notes) are the page catalogue's.
+DICTIONARY_TRIAL_COLUMNS = ("label", "codes")
 
 
 # The trial's other wording that pages show (`{{ label | crf }}`).
@@ -129,6 +140,10 @@ def page_messages() -> Iterator[Found]:
     yield from ui_messages()
     for phrase, where in audit_phrases():
         yield Found(phrase, None, where)
+    trial_wording = {found.msgid for found in crf_messages()}
+    for phrase, column in dictionary_phrases(trial_wording.__contains__):
+        if column not in DICTIONARY_TRIAL_COLUMNS:
+            yield Found(phrase, None, f"data dictionary {column}")
     for action in Action:
         yield Found(action.value, None, "edc/permissions.py")
 

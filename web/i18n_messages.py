@@ -19,7 +19,7 @@ from domain import crf
 from domain.crf import messages
 from domain.crf.missing import MISSING_CODE_HINT
 from domain.crf.spec import ItemSpec
-from domain.wording import Label, Message, Moment, Word
+from domain.wording import Label, Listing, Message, Moment, Word
 from web.i18n import (
     N_,
     SOURCE_LANGUAGE,
@@ -31,6 +31,11 @@ from web.i18n import (
 )
 
 FIXED = (
+    # The account fields a refusal names (domain.user, domain.text.field_problem).
+    N_("Account name"),
+    N_("Token label"),
+    N_("Reason for unblinding the account"),
+    N_("A reason for deactivating the account"),
     N_("Required"),
     N_("Unknown item"),
     N_("Must not be in the future"),
@@ -136,9 +141,11 @@ def _hole(value: Any) -> Any:
     if isinstance(value, Label):
         return crf_text(value)
     if isinstance(value, Word):
-        return gettext(value)
+        return gettext(value.replace("_", " "))
     if isinstance(value, Moment):
         return local_time(value.at)
+    if isinstance(value, Listing):
+        return value.separator.join(_hole(part) for part in value.parts)
     return value
 
 

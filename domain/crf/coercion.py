@@ -13,6 +13,7 @@ from typing import Any
 from domain.crf.items import ITEM_BY_NAME
 from domain.crf.spec import ItemSpec
 from domain.errors import FormInvalid
+from domain.wording import Message
 
 # ASCII digits only (`\d` would take "٣٥" as 35) and bounded: no item needs more digits, and
 # Python refuses to read integers of more than 4,300 digits. Longer texts go on unchanged, so
@@ -46,7 +47,7 @@ def coerce_text_values(form: str, raw: Mapping[str, str | list[str]]) -> dict[st
     """Convert posted strings to JSON types by item datatype; empty values are left out."""
     specs = ITEM_BY_NAME.get(form)
     if specs is None:
-        raise FormInvalid({"form": f"Unknown form: {form}"})
+        raise FormInvalid({"form": Message("Unknown form: %(form)s", form=form)})
     coerced: dict[str, Any] = {}
     for name, value in raw.items():
         spec = specs.get(name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from domain.crf.items import ITEMS, OUTCOME_FORMS
@@ -121,9 +122,11 @@ def companion_spec(spec: ItemSpec) -> ItemSpec:
     )
 
 
+@cache
 def export_items(form: str) -> tuple[ItemSpec, ...]:
     """The items of `form` as exports list them: each questionnaire item followed by its
-    missing-code companion, so a numeric item stays numeric and the code travels beside it."""
+    missing-code companion, so a numeric item stays numeric and the code travels beside it.
+    Worked out once per form: exports ask for every sheet they write."""
     coded = set(MISSING_CODE_ITEMS[form])
     result: list[ItemSpec] = []
     for spec in ITEMS[form]:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from domain.errors import FormInvalid
+from domain.wording import Message
 
 # Repeating forms whose key the system assigns (the weekly report's WEEK is the patient's).
 ASSIGNED_KEY_ITEM = {"adverse_event": "AE_NO"}
@@ -28,6 +29,11 @@ def with_assigned_key(form: str, items: Mapping[str, Any], taken: Iterable[int])
         result[key_item] = following
     elif type(given) is not int or not (given in numbers or given == following):
         raise FormInvalid(
-            {key_item: f"Must be the number of an entered event or the next one ({following})"}
+            {
+                key_item: Message(
+                    "Must be the number of an entered event or the next one (%(next)s)",
+                    next=following,
+                )
+            }
         )
     return result

@@ -22,6 +22,7 @@ from domain.crf.rules import check_rules
 from domain.crf.spec import ItemSpec
 from domain.errors import FormInvalid
 from domain.text import text_problem
+from domain.wording import Message
 
 
 def _field_values(model: type[BaseModel], data: dict[str, Any]) -> tuple[dict[str, Any], set[str]]:
@@ -59,7 +60,7 @@ def _checked(
     """Typed values, missing codes, and a message per item (missing ones as `Missing`)."""
     specs = ITEM_BY_NAME.get(form) if isinstance(form, str) else None
     if specs is None:
-        raise FormInvalid({"form": f"Unknown form: {form}"})
+        raise FormInvalid({"form": Message("Unknown form: %(form)s", form=form)})
     if not isinstance(items, Mapping):
         raise FormInvalid({"items": messages.NOT_ITEMS})
     known = set(specs) | {companion(name) for name in MISSING_CODE_ITEMS[form]}

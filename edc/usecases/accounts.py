@@ -18,6 +18,7 @@ from domain.actor import SYSTEM_USER, Actor
 from domain.errors import AuthenticationFailed, EdcError, NotFound, PermissionDenied, StateConflict
 from domain.roles import BLINDED_BY_DEFAULT, Role
 from domain.user import PasswordChangeRequired, User, user_id
+from domain.wording import Message, Word
 from edc.base import SYSTEM, TrialBase, topic_of
 from edc.concurrency import retry_on_conflict
 from edc.passwords import (
@@ -34,7 +35,7 @@ WRONG_CREDENTIALS = "Wrong user name or password."
 BAD_TOKEN = "The API token is not valid."
 WRONG_PASSWORD = "The password is wrong."
 OWN_TOKENS_ONLY = (
-    "An API token is issued only to its owner: {name} issues their own on their account page."
+    "An API token is issued only to its owner: %(name)s issues their own on their account page."
 )
 
 
@@ -52,7 +53,11 @@ def _parse_role(role: str) -> Role:
         return Role(role)
     except ValueError:
         allowed = ", ".join(r.value for r in Role)
-        raise EdcError(f"Unknown role {role!r}; use one of: {allowed}.") from None
+        raise EdcError(
+            Message(
+                "Unknown role %(role)s; use one of: %(allowed)s.", role=repr(role), allowed=allowed
+            )
+        ) from None
 
 
 class AccountUseCases(TrialBase):
@@ -85,9 +90,13 @@ class AccountUseCases(TrialBase):
         if not name or not name.replace(".", "").replace("_", "").replace("-", "").isalnum():
             raise EdcError("A user name is letters, digits, dots, dashes and underscores.")
         if name.lower() == SYSTEM_USER:
-            raise EdcError(f"{name!r} is the name of the system itself, not of an account.")
+            raise EdcError(
+                Message(
+                    "%(name)s is the name of the system itself, not of an account.", name=repr(name)
+                )
+            )
         if self._exists(user_id(name)):
-            raise StateConflict(f"A user called {name!r} already exists.")
+            raise StateConflict(Message("A user called %(name)s already exists.", name=repr(name)))
         user = User.register(
             name,
             parsed_role,
@@ -108,7 +117,7 @@ class AccountUseCases(TrialBase):
         try:
             user: User = self.repository.get(user_id(name))
         except AggregateNotFoundError:
-            raise NotFound(f"No user called {name!r}.") from None
+            raise NotFound(Message("No user called %(name)s.", name=repr(name))) from None
         return user
 
     def user_view(self, user: User) -> dict[str, Any]:
@@ -315,7 +324,7 @@ class AccountUseCases(TrialBase):
         returned once and only its hash is kept."""
         at = self.clock()
         if not actor.is_system and actor.user.lower() != name.lower():
-            raise PermissionDenied(OWN_TOKENS_ONLY.format(name=name))
+            raise PermissionDenied(Message(OWN_TOKENS_ONLY, name=name))
         user = self.get_user(name)
         user.check_active()
         made = new_token(user.id)
@@ -374,7 +383,7 @@ class AccountUseCases(TrialBase):
         authorize(actor, Action.MANAGE_USERS)
         parsed_role = _parse_role(role)
         user = self.get_user(name)
-        self._refuse_own_account(actor, user, "change the role of")
+        self._refuse_own_account(actor, user, Word("change the role of"))
         user.change_role(parsed_role, site, actor, at)
         wanted = BLINDED_BY_DEFAULT[parsed_role] if blinded is None else blinded
         if wanted != user.blinded:
@@ -417,7 +426,7 @@ class AccountUseCases(TrialBase):
         at = self.clock()
         authorize(actor, Action.MANAGE_USERS)
         user = self.get_user(name)
-        self._refuse_own_account(actor, user, "deactivate")
+        self._refuse_own_account(actor, user, Word("deactivate"))
         user.deactivate(reason, actor, at)
         self.save(user)
         return self.user_view(user)
@@ -444,10 +453,10 @@ class AccountUseCases(TrialBase):
         return self.user_view(user)
 
     @staticmethod
-    def _refuse_own_account(actor: Actor, user: User, what: str) -> None:
+    def _refuse_own_account(actor: Actor, user: User, what: Word) -> None:
         # An administrator who demotes or closes their own account can lock everyone out.
         if actor.user.lower() == user.name.lower():
-            raise PermissionDenied(f"You may not {what} your own account.")
+            raise PermissionDenied(Message("You may not %(what)s your own account.", what=what))
 
 
 def check_password(app: TrialBase, name: str, password: str, *, wrong: str) -> User:

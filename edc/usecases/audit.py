@@ -27,7 +27,7 @@ from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, FORMS
 from domain.refusal_log import CommandRefused
 from domain.roles import SITE_ROLES, Role
 from domain.site_register import SiteRegister
-from domain.wording import Message
+from domain.wording import Label, Message, Word
 from edc.audit.reading import (
     aggregate_notifications,
     notifications_concerning,
@@ -76,8 +76,15 @@ class TrailFilter:
             if not any(item in {spec.name for spec in ITEMS.get(f, ())} for f in forms):
                 # An item of a form the reader may not see is answered as one that does not
                 # exist: the answer is the same whether the item was ever entered or not.
-                where = f"The {FORM_LABELS[form]} form has no" if form else "There is no"
-                raise NotFound(f"{where} item {item!r}.")
+                if form:
+                    raise NotFound(
+                        Message(
+                            "The %(form)s form has no item %(item)s.",
+                            form=Label(FORM_LABELS[form]),
+                            item=repr(item),
+                        )
+                    )
+                raise NotFound(Message("There is no item %(item)s.", item=repr(item)))
         self.participant, self.form, self.item = participant, form, item
 
     def matches(self, event: Any, attributes: dict[str, Any], subject: UUID | None) -> bool:
@@ -159,7 +166,13 @@ class AuditUseCases(TrialBase):
         participant = self._participant(participant_id)
         authorize(actor, Action.VIEW_AUDIT, site=participant.site)
         if item not in {spec.name for spec in ITEMS.get(form, ())}:
-            raise NotFound(f"The {FORM_LABELS[form]} form has no item {item!r}.")
+            raise NotFound(
+                Message(
+                    "The %(form)s form has no item %(item)s.",
+                    form=Label(FORM_LABELS[form]),
+                    item=repr(item),
+                )
+            )
         history: list[dict[str, Any]] = []
         holder = (
             arm_revealing_record_id(participant_id)
@@ -258,11 +271,13 @@ class AuditUseCases(TrialBase):
         """
         authorize(actor, Action.VIEW_AUDIT)
         if not 1 <= limit <= MAX_PAGE:
-            message = f"A page holds 1 to {MAX_PAGE} events."
+            message = Message("A page holds 1 to %(limit)s events.", limit=MAX_PAGE)
             raise FormInvalid({"limit": message}, message)
         for name, value in (("since", since), ("before", before)):
             if value is not None and value < 0:
-                message = f"`{name}` is an event position, a whole number from 0."
+                message = Message(
+                    "`%(name)s` is an event position, a whole number from 0.", name=name
+                )
                 raise FormInvalid({name: message}, message)
         for moment in (date_from, date_to):
             if moment is not None and moment.tzinfo is None:
@@ -338,7 +353,7 @@ class AuditUseCases(TrialBase):
             if event.screening_number.lower() == text.lower():
                 found: UUID = event.participant_id
                 return found
-        raise NotFound(f"There is no participant {text!r}.")
+        raise NotFound(Message("There is no participant %(text)s.", text=repr(text)))
 
     # ---- internals ------------------------------------------------------------------------
 
@@ -413,15 +428,30 @@ class AuditUseCases(TrialBase):
         ]
         if not classes:
             known = ", ".join(sorted(event_type_name(cls) for cls in CLASSIFICATION))
-            raise EdcError(f"Unknown event type {event_type!r}; known types: {known}.")
+            raise EdcError(
+                Message(
+                    "Unknown event type %(type)s; known types: %(known)s.",
+                    type=repr(event_type),
+                    known=known,
+                )
+            )
         topics = tuple(get_topic(cls) for cls in classes)
         if actor.blinded and not any(is_blinded_safe(t) for t in topics):
             raise PermissionDenied(
-                f"Blinded users may not see {event_type} events: they reveal the arm."
+                Message(
+                    "Blinded users may not see %(type)s events: they reveal the arm.",
+                    type=event_type,
+                )
             )
         topics = tuple(t for t in topics if _readable(actor, t))
         if not topics:
-            raise PermissionDenied(f"Your role ({actor.role}) may not see {event_type} events.")
+            raise PermissionDenied(
+                Message(
+                    "Your role (%(role)s) may not see %(type)s events.",
+                    role=Word(actor.role),
+                    type=event_type,
+                )
+            )
         return topics
 
 
@@ -483,7 +513,11 @@ def check_as_of_not_ahead(app: Any, position: int | None) -> None:
     if position is not None:
         head = app.recorder.max_notification_id() or 0
         if position > head:
-            message = f"as_of {position} is beyond the latest event position ({head})."
+            message = Message(
+                "as_of %(position)s is beyond the latest event position (%(head)s).",
+                position=position,
+                head=head,
+            )
             raise FormInvalid({"as_of": message}, message)
 
 

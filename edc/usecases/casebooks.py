@@ -26,6 +26,7 @@ from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, SITES
 from domain.query import Query
 from domain.roles import SITE_ROLES, Role
+from domain.wording import Message
 from edc.audit.rendering import render_event
 from edc.data_kinds import authorize_read
 from edc.exports import store_reader
@@ -90,9 +91,20 @@ def archive_site(actor: Actor, site: str | None) -> str:
         )
     chosen = actor.site if Role(actor.role) in SITE_ROLES and site is None else site
     if chosen is None:
-        raise EdcError(f"Say whose casebooks to archive: one of the sites {', '.join(SITES)}.")
+        raise EdcError(
+            Message(
+                "Say whose casebooks to archive: one of the sites %(sites)s.",
+                sites=", ".join(SITES),
+            )
+        )
     if chosen not in SITES:
-        raise NotFound(f"There is no site {chosen!r}; the sites are {', '.join(SITES)}.")
+        raise NotFound(
+            Message(
+                "There is no site %(site)s; the sites are %(sites)s.",
+                site=repr(chosen),
+                sites=", ".join(SITES),
+            )
+        )
     check_site(actor, chosen)
     return chosen
 

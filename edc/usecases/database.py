@@ -29,6 +29,7 @@ from domain.query import QueryStatus
 from domain.roles import Role
 from domain.signing import CASEBOOK
 from domain.unblinded_export import UnblindedExport
+from domain.wording import Message
 from edc.concurrency import retry_on_conflict
 from edc.permissions import Action, authorize, sees_arm_revealing_forms
 from edc.query_lookup import AnyQuery, arm_revealing_queries_of, queries_of
@@ -136,8 +137,12 @@ class DatabaseUseCases(ReviewUseCases):
             )
         if as_of is not None and as_of < start:
             raise PermissionDenied(
-                f"The unblinded data are released from position {start} on; "
-                f"position {as_of} is before the release."
+                Message(
+                    "The unblinded data are released from position %(start)s on; "
+                    "position %(as_of)s is before the release.",
+                    start=start,
+                    as_of=as_of,
+                )
             )
 
     def record_unblinded_export(self, actor: Actor, kind: str, as_of: int, channel: str) -> None:

@@ -21,6 +21,7 @@ from uuid import UUID
 from domain.actor import Actor
 from domain.errors import EdcError, NotFound, PermissionDenied
 from domain.roles import Role
+from domain.wording import Message
 from edc.application import Trial
 from edc.data_kinds import authorize_read
 from edc.exports import store_reader
@@ -30,6 +31,7 @@ from edc.refusals import record_refusal
 from projections.exports import Cut, ExportKind, View, default_file_name, export
 from projections.exports.casebook_paper import CasebookPaper
 from projections.exports.casebook_words import ENGLISH, Words
+from projections.exports.dictionary_page import phrases
 from projections.reports.output import SUFFIXES, ReportKind, write_report
 
 # The kinds of file, for the pages and commands that offer them.
@@ -40,6 +42,7 @@ __all__ = [
     "ExportKind",
     "ReportKind",
     "View",
+    "annotated_crf_download",
     "archive_download",
     "casebook_download",
     "export_download",
@@ -103,7 +106,9 @@ def _view(requested: str) -> View:
     try:
         return View(requested or View.BLINDED.value)
     except ValueError:
-        raise EdcError(f"Unknown view {requested!r}; use blinded or unblinded.") from None
+        raise EdcError(
+            Message("Unknown view %(view)s; use blinded or unblinded.", view=repr(requested))
+        ) from None
 
 
 def unblinded_views_allowed(trial: Trial, actor: Actor) -> bool:
@@ -151,6 +156,7 @@ def export_download(
     *,
     what: str | None = None,
     html: bool = False,
+    words: Words = ENGLISH,
 ) -> Download:
     """An export the actor may read, in the view they asked for (`what`: how the record of an
     unblinded one names it; `html`: the data dictionary as a page)."""
@@ -162,7 +168,13 @@ def export_download(
     name = default_file_name(kind, cut)
     if html and kind is ExportKind.DICTIONARY:
         name = name.removesuffix(".csv") + ".html"
-    return Download(name, cut, functools.partial(export, kind))
+    return Download(name, cut, functools.partial(export, kind, w=words))
+
+
+def dictionary_phrases(known: Callable[[str], bool] = lambda text: False) -> list[tuple[str, str]]:
+    """The English phrases the data dictionary's page translates, with the column each is
+    from, but those `known` already (for the translation catalogues)."""
+    return list(phrases(known))
 
 
 def report_of(name: str) -> tuple[ReportKind, str]:
@@ -171,9 +183,9 @@ def report_of(name: str) -> tuple[ReportKind, str]:
     try:
         kind = ReportKind(stem)
     except ValueError:
-        raise NotFound(f"There is no report called {name!r}.") from None
+        raise NotFound(Message("There is no report called %(name)s.", name=repr(name))) from None
     if not dot or f".{suffix}" not in SUFFIXES[kind]:
-        raise NotFound(f"There is no report called {name!r}.")
+        raise NotFound(Message("There is no report called %(name)s.", name=repr(name)))
     return kind, f".{suffix}"
 
 
@@ -212,6 +224,14 @@ def casebook_download(
 
     paper = trial.casebook_paper(actor, participant_id, as_of, channel)
     return paper, casebook_pdf(paper, words)
+
+
+def annotated_crf_download(
+    trial: Trial, actor: Actor, as_of: int | None, words: Words = ENGLISH
+) -> tuple[Cut, bytes]:
+    """The annotated blank CRF as PDF, in the account's view at a cut (the use case decides),
+    in the reader's language."""
+    return trial.annotated_crf(actor, as_of, words)
 
 
 def archive_download(

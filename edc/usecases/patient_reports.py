@@ -26,8 +26,9 @@ from domain import crf
 from domain.actor import Actor
 from domain.errors import FormInvalid, NotFound, StateConflict
 from domain.participant import Participant
-from domain.report_access import WHAT, ReportAccess, report_access_id
+from domain.report_access import NOTHING_TO_REVOKE, ReportAccess, report_access_id
 from domain.report_link import ReportLink, parse_sms_reply, report_link_id, report_week
+from domain.wording import Message
 from edc.base import TrialBase
 from edc.concurrency import retry_on_conflict
 from edc.permissions import Action, authorize
@@ -208,7 +209,7 @@ class PatientReportUseCases(TrialBase):
         participant = self._reporting_participant(actor, participant_id)
         access = self._load_access(participant.id)
         if access is None:
-            raise StateConflict(f"There is no live {WHAT[channel]} to revoke.")
+            raise StateConflict(NOTHING_TO_REVOKE[channel])
         revoked = self._revoked(access.withdraw(channel, actor, at), actor, at)
         self.save(access, *revoked)
         return access.summary()
@@ -226,7 +227,7 @@ class PatientReportUseCases(TrialBase):
         self.check_database_open()
         week = self._week(participant)
         if f"weekly:{week:02d}" in participant.sheets:
-            raise StateConflict(f"Week {week} is already reported. Thank you!")
+            raise StateConflict(Message("Week %(week)s is already reported. Thank you!", week=week))
         answers = {k: v for k, v in items.items() if k in ("LBP_DAYS", "SICK_LEAVE_DAYS")}
         context = crf.FormContext(
             today=self.local_date(at),

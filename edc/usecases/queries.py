@@ -29,6 +29,7 @@ from domain.query import Query, QueryStatus, query_text
 from domain.query_index import QueryIndex
 from domain.reasons import MAX_REASON_TEXT, Reason, changed_items
 from domain.roles import SITE_ROLES, Role
+from domain.wording import Word
 from edc.base import TrialBase
 from edc.concurrency import retry_on_conflict
 from edc.permissions import Action, authorize, check_blind, check_site
@@ -170,7 +171,7 @@ class QueryUseCases(TrialBase):
         authorize(actor, Action.ANSWER_QUERY, site=participant.site)
         self.check_database_open()
         query.check_answerable()
-        answer = query_text(text, "the answer")
+        answer = query_text(text, Word("the answer"))
         if correction is None and as_left is not None:
             correction = changed_values(participant.sheets.get(query.key) or {}, as_left)
         if correction is None:
@@ -201,7 +202,7 @@ class QueryUseCases(TrialBase):
         authorize(actor, Action.ANSWER_QUERY, site=participant.site)
         self.check_database_open()
         query.check_answerable()
-        answer = query_text(text, "the answer")
+        answer = query_text(text, Word("the answer"))
         record = self.load_arm_revealing_record(participant.id)
         if record is None:  # a query is raised only on an entered form
             raise NotFound("No such query.")

@@ -123,8 +123,13 @@ class Reads:
         scope = list_scope(self.trial, actor, site, "participants")
         models = self._fresh()
         if models is not None:
-            return models.participants(view_of(actor), scope, None, visit_due), True
+            return models.participants(view_of(actor), scope, visit_due), True
         return self.trial.list_participants(actor, scope), visit_due is None
+
+    def participant_records(self, actor: Actor, site: str | None) -> list[dict[str, Any]]:
+        """Participants with their forms (the JSON API's list): the application answers from
+        the store, since the read models keep no participant's forms."""
+        return self.trial.list_participants(actor, site)
 
     def participant_progress(
         self, actor: Actor, site: str | None, visit_due: date | None = None
@@ -133,7 +138,7 @@ class Reads:
         scope = list_scope(self.trial, actor, site, "participants")
         models = self._fresh()
         if models is not None:
-            rows = models.participants(view_of(actor), scope, None, visit_due)
+            rows = models.participants(view_of(actor), scope, visit_due)
             return progress_rows(rows, weekly_reports(models, scope)), True
         rows = self.trial.list_participants(actor, scope)
         return progress_rows(rows), visit_due is None
@@ -195,7 +200,8 @@ class Reads:
         models = self._fresh()
         if models is None:
             return None
-        return models.audit_positions(
+        return self._audit_positions(
+            models,
             view_of(actor),
             user=user,
             form=form,
@@ -204,3 +210,8 @@ class Reads:
             before=before,
             newest_first=newest_first,
         )
+
+    @staticmethod
+    def _audit_positions(models: ReadModels, view: str, **filters: Any) -> Iterator[int]:
+        # Read page by page while the trail consumes them, from within this use case.
+        yield from models.audit_positions(view, **filters)

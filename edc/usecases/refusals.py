@@ -7,7 +7,7 @@ from typing import Any
 from domain.actor import Actor
 from domain.errors import EdcError
 from domain.refusal_log import CommandRefused
-from domain.wording import message_from_record
+from domain.wording import Message, message_from_record
 from edc.base import TrialBase
 from edc.permissions import Action, authorize
 from edc.refusals import logs_refusals, refusal_log
@@ -37,7 +37,7 @@ class RefusalUseCases(TrialBase):
         """Refusals after position `since`, oldest first; page on with the last position seen."""
         authorize(actor, Action.VIEW_REFUSALS)
         if not 1 <= limit <= MAX_PAGE:
-            raise EdcError(f"The page size must be from 1 to {MAX_PAGE}.")
+            raise EdcError(Message("The page size must be from 1 to %(limit)s.", limit=MAX_PAGE))
         if since < 0:
             raise EdcError("`since` is a position in the log: 0 or more.")
         return [refusal_view(r) for r in refusal_log(self).get(gt=since, limit=limit)]

@@ -12,7 +12,7 @@ from domain.errors import AuthenticationFailed, NotFound, PermissionDenied, Stat
 from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, FORMS
 from domain.signing import content_hash
-from domain.wording import Message
+from domain.wording import Label, Message
 from edc.base import TrialBase
 from edc.concurrency import retry_on_conflict
 from edc.permissions import Action, authorize, check_blind, check_site
@@ -111,7 +111,9 @@ class ReviewUseCases(TrialBase):
             return participant
         record = self.load_arm_revealing_record(participant.id)
         if record is None or not record.sheets_of(form):
-            raise StateConflict(f"The {FORM_LABELS[form]} form is not entered.")
+            raise StateConflict(
+                Message("The %(form)s form is not entered.", form=Label(FORM_LABELS[form]))
+            )
         return record
 
     def _signer_name(self, actor: Actor, password: object) -> str:

@@ -17,6 +17,7 @@ from domain.actor import Actor
 from domain.errors import ProtocolOrderViolated, ReasonRequired
 from domain.reasons import MAX_REASON_TEXT
 from domain.text import normalise_line_breaks, text_problem
+from domain.wording import Message
 from edc.base import TrialBase
 from edc.concurrency import retry_on_conflict
 from edc.permissions import Action, authorize
@@ -25,7 +26,9 @@ from edc.refusals import logs_refusals
 
 def unblinding_reason(reason: object) -> str:
     if isinstance(reason, str) and (problem := text_problem(reason, multiline=True)):
-        raise ReasonRequired(f"The reason: {problem}", fields={"reason": problem})
+        raise ReasonRequired(
+            Message("The reason: %(problem)s", problem=problem), fields={"reason": problem}
+        )
     text = normalise_line_breaks(reason).strip() if isinstance(reason, str) else ""
     if not text:
         raise ReasonRequired(
@@ -34,7 +37,7 @@ def unblinding_reason(reason: object) -> str:
         )
     if len(text) > MAX_REASON_TEXT:
         raise ReasonRequired(
-            f"The reason must be at most {MAX_REASON_TEXT} characters.",
+            Message("The reason must be at most %(limit)s characters.", limit=MAX_REASON_TEXT),
             fields={"reason": "Too long"},
         )
     return text

@@ -13,7 +13,9 @@ from enum import StrEnum
 from typing import IO, Any
 
 from projections.exports.audit_stream import write_audit_ndjson
-from projections.exports.dictionary import dictionary_csv, dictionary_html
+from projections.exports.casebook_words import ENGLISH, Words
+from projections.exports.dictionary import dictionary_csv
+from projections.exports.dictionary_page import dictionary_html
 from projections.exports.manifest import DigestingWriter, build_manifest, manifest_json
 from projections.exports.odm.document import OdmKind, write_odm
 from projections.exports.snapshot import write_snapshot
@@ -54,9 +56,14 @@ def default_file_name(kind: ExportKind, cut: Cut) -> str:
 
 
 def export(
-    kind: ExportKind, cut: Cut, out: IO[bytes], file_name: str | None = None
+    kind: ExportKind,
+    cut: Cut,
+    out: IO[bytes],
+    file_name: str | None = None,
+    w: Words = ENGLISH,
 ) -> dict[str, Any]:
-    """Write one export of the cut to `out` and return its manifest."""
+    """Write one export of the cut to `out` and return its manifest (the data dictionary's
+    page in `w`'s language)."""
     name = file_name or default_file_name(kind, cut)
     if kind is ExportKind.CSV:
         return write_snapshot(cut, out)
@@ -74,7 +81,7 @@ def export(
     if not name.lower().endswith((".csv", ".html")):
         raise ExportError(f"The data dictionary is written as .csv or .html; {name!r} is neither.")
     html = name.lower().endswith(".html")
-    text = dictionary_html(cut.view) if html else dictionary_csv(cut.view)
+    text = dictionary_html(cut.view, w) if html else dictionary_csv(cut.view)
     target = DigestingWriter(out)
     target.write(text.encode("utf-8"))
     return build_manifest(cut, "dictionary", {name: target.digest})

@@ -8,7 +8,6 @@ arm and the arm-revealing forms, so even the column list reveals nothing.
 from __future__ import annotations
 
 import csv
-import html
 import io
 from collections.abc import Iterator
 from dataclasses import astuple, dataclass, fields, replace
@@ -19,10 +18,8 @@ from domain.minimisation import FACTOR_LEVELS
 from domain.protocol import (
     ARM_LABELS,
     ARM_REVEALING_FORMS,
-    FORM_LABELS,
     FORMS,
     SITES,
-    STUDY_NAME,
     VISITS,
 )
 from projections.exports.allocation_table import ALLOCATION, described_columns
@@ -234,37 +231,3 @@ def dictionary_csv(view: View) -> str:
     for entry in named_entries(view):
         writer.writerow(csv_row(astuple(entry)))
     return buffer.getvalue()
-
-
-def dictionary_html(view: View) -> str:
-    """A self-contained HTML page: one table per file, in protocol order."""
-    title = f"Data dictionary ({view} view)"
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{html.escape(title)}</title>",
-        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;"
-        "margin-bottom:2em}th,td{border:1px solid #999;padding:.25em .5em;text-align:left;"
-        "vertical-align:top}th{background:#eee}</style>",
-        "</head><body>",
-        f"<h1>{html.escape(title)}</h1>",
-        f"<p>{html.escape(STUDY_NAME)}</p>",
-    ]
-    current = None
-    for entry in named_entries(view):
-        if entry.file != current:
-            if current is not None:
-                parts.append("</tbody></table>")
-            current = entry.file
-            heading = FORM_LABELS.get(entry.file, entry.file)
-            file_name = entry.file if entry.file == ALL_FORMS else f"{entry.file}.csv"
-            parts.append(
-                f"<h2>{html.escape(heading)} <small>({html.escape(file_name)})</small></h2>"
-            )
-            parts.append("<table><thead><tr>")
-            parts.extend(f'<th scope="col">{html.escape(c)}</th>' for c in COLUMNS[1:])
-            parts.append("</tr></thead><tbody>")
-        cells = "".join(f"<td>{html.escape(value)}</td>" for value in astuple(entry)[1:])
-        parts.append(f"<tr>{cells}</tr>")
-    parts.append("</tbody></table></body></html>")
-    return "\n".join(parts) + "\n"

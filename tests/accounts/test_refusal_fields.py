@@ -63,11 +63,11 @@ def test_a_worded_refusal_keeps_its_message_id_and_holes_to_be_read_again() -> N
         )
     )
     record = refusal_fields("lock_form", {"form": "baseline"}, refused)
-    assert record["message"] == "Your role (site staff) may not lock."
+    assert record["message"] == "Your role (site_staff) may not lock."
     assert record["message_id"] == "Your role (%(role)s) may not %(action)s."
     again = message_from_record(record["message"], record["message_id"], record["message_params"])
     assert isinstance(again, Message) and again == record["message"]
-    assert isinstance(again.params["role"], Word) and again.params["role"] == "site staff"
+    assert isinstance(again.params["role"], Word) and again.params["role"] == "site_staff"
 
 
 def test_a_withheld_or_shortened_message_keeps_no_id_or_holes() -> None:

@@ -21,41 +21,40 @@ from edc.config import Settings
 from edc.demo.build import build_demo
 from edc.demo.today import DEFAULT_TODAY, site_today, start_of
 from edc.read_model_wiring import build_projections
-from projections.reading import ReadModels
+from edc.usecases.reads import Reads
 from tests.edc_process import edc
 from tests.web.test_serve import serving
 
 FOLLOW_UPS = ("week10", "month12")
 
 
-def read_models(settings: Settings, trial: Trial) -> ReadModels:
-    projections = build_projections(settings, trial)
-    projections.catch_up()
-    return projections.read_models()
-
-
-def work_on(models: ReadModels, today: date) -> dict[str, object]:
-    """What a day's work lists start from, read as the blinded accounts read it."""
-    visits = [v for v in models.visits("blinded", today) if v["visit"] in FOLLOW_UPS]
-    week_end = today + timedelta(days=6)
-    participants = models.participants("blinded")
-    unsigned = [
-        p["screening_number"]
-        for p in participants
-        if p["randomised_on"]
-        and not models.participant("blinded", p["id"])["forms"]["baseline"]["signed"]
-    ]
-    return {
-        "due this week": [
-            v
-            for v in visits
-            if v["status"] == "due" and date.fromisoformat(v["target_on"]) <= week_end
-        ],
-        "overdue": [v for v in visits if v["status"] == "overdue"],
-        "open queries": models.open_queries("blinded"),
-        "baselines to sign": unsigned,
-        "serious adverse events": models.serious_adverse_events(),
-    }
+def work_on(settings: Settings, trial: Trial, today: date) -> dict[str, object]:
+    """What a day's work lists hold, read through the read use cases as the demo's accounts
+    read them: the assessor's follow-ups, the monitor's queries, the investigator's forms to
+    sign and the unblinded investigator's serious adverse events."""
+    reads = Reads(trial, build_projections(settings, trial))
+    try:
+        reads.catch_up()
+        lists = {
+            name: reads.work_lists(trial.actor_for(name), today)
+            for name in ("anna", "mona", "ivan")
+        }
+        assessor, monitor, investigator = lists["anna"], lists["mona"], lists["ivan"]
+        assert assessor is not None and monitor is not None and investigator is not None
+        visits = [v for v in assessor.visits if v["visit"] in FOLLOW_UPS]
+        return {
+            "due this week": [v for v in visits if v["status"] == "due" and v["this_week"]],
+            "overdue": [v for v in visits if v["status"] == "overdue"],
+            "open queries": monitor.queries_open + monitor.queries_answered,
+            "baselines to sign": [
+                row
+                for row in investigator.to_sign
+                if "baseline" in [form["form"] for form in row["forms"]]
+            ],
+            "serious adverse events": reads.serious_adverse_events(trial.actor_for("uffe")),
+        }
+    finally:
+        reads.close()
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +67,7 @@ def live_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settin
 
 def test_the_demo_for_a_day_has_work_due_that_day(live_demo: tuple[Settings, Trial]) -> None:
     settings, trial = live_demo
-    work = work_on(read_models(settings, trial), DEFAULT_TODAY)
+    work = work_on(settings, trial, DEFAULT_TODAY)
     for kind, found in work.items():
         assert found, f"the demo of {DEFAULT_TODAY} has no {kind}"
 
@@ -139,7 +138,7 @@ def test_serve_demo_seeds_the_trial_as_it_stands_today(tmp_path: Path) -> None:
     settings = Settings(data_dir=data)
     trial = build_trial(settings)
     try:
-        work = work_on(read_models(settings, trial), today)
+        work = work_on(settings, trial, today)
     finally:
         trial.close()
     assert work["due this week"] and work["overdue"] and work["open queries"]

@@ -16,6 +16,7 @@ from projections.reading import ReadModels
 from tests.app.conftest import NAMES, PASSWORD
 from tests.app.journeys import randomised
 from tests.edc_process import edc as run_edc
+from tests.projections.tables import dump, position
 
 
 def edc(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -48,14 +49,14 @@ def test_status_run_once_and_rebuild(tmp_path: Path) -> None:
     assert f"unblinded {head} {head} 0 current" in " ".join(ran.stdout.split())
     db = open_view_database(Settings(data_dir=tmp_path))
     try:
-        before = ReadModels(db).dump("unblinded")
+        before = dump(db, "unblinded")
         rebuilt = edc(tmp_path, "rebuild", "--view", "unblinded")
         assert rebuilt.returncode == 0, rebuilt.stderr
         # Its own tables come from the arm-revealing events only: the allocation sequence
         # started, and three allocations.
         assert "unblinded: rebuilt from 4 events" in rebuilt.stdout
         assert "blinded: rebuilt" not in rebuilt.stdout.replace("unblinded: rebuilt", "")
-        assert ReadModels(db).dump("unblinded") == before
+        assert dump(db, "unblinded") == before
         assert len(before["unblinded_allocations"]) == 3
     finally:
         db.close()
@@ -76,13 +77,13 @@ def test_run_follows_the_store_and_stops_cleanly_on_sigterm(tmp_path: Path) -> N
     try:
         models = ReadModels(db)
         deadline = time.monotonic() + 60
-        while "projection_tracking" not in db.tables() or models.position("blinded") < head:
+        while "projection_tracking" not in db.tables() or position(db, "blinded") < head:
             assert runner.poll() is None, runner.communicate()
             assert time.monotonic() < deadline
             time.sleep(0.05)
         # New data written by another process is picked up while it runs.
         newer = _more(tmp_path)
-        while models.position("unblinded") < newer:
+        while position(db, "unblinded") < newer:
             assert time.monotonic() < deadline
             time.sleep(0.05)
         runner.send_signal(signal.SIGTERM)

@@ -19,14 +19,14 @@ import pytest
 from domain.actor import Actor
 from edc.application import SYSTEM, Trial
 from edc.config import Settings
+from edc.usecases.reads import Reads
 from projections.db import ViewDatabase
-from projections.reading import ReadModels
 from projections.service import Projections
-from projections.spec import VIEW_NAMES
 from projections.tracking import TrackingConflict
 from tests import factories
 from tests.app.conftest import PASSWORD, StepClock
 from tests.app.journeys import randomised, screened
+from tests.projections.tables import dumps
 
 NO_MODIC = {"MODIC_PRESENT": "N", "MODIC_TYPE": None, "MODIC_LEVELS": None, "MODIC_LARGE": None}
 DEVIATION = {
@@ -53,10 +53,6 @@ MILESTONES = {
     "ArmRevealingRecord.InterventionDiscontinued",
     "ArmRevealingRecord.DeviationRecorded",
 }
-
-
-def _dumps(models: ReadModels) -> dict[str, object]:
-    return {view: models.dump(view) for view in VIEW_NAMES}
 
 
 def _path(
@@ -138,16 +134,15 @@ def test_read_models_built_along_the_path_equal_a_rebuild(
     actors: dict[str, Actor],
     clock: StepClock,
     projections: Projections,
-    read_models: ReadModels,
 ) -> None:
     pid = _path(trial, actors, clock, projections)
     assert MILESTONES - _stored_types(trial) == set()
     projections.catch_up()
-    built = _dumps(read_models)
+    built = dumps(projections.db)
     projections.rebuild()
-    assert _dumps(read_models) == built
-    shown = read_models.participant("blinded", str(pid))
-    assert shown is not None and shown["status"] == "ended: lost to follow-up"
+    assert dumps(projections.db) == built
+    listed, _ = Reads(trial, projections).participants(actors["assessor"], None)
+    assert {row["id"]: row["status"] for row in listed}[str(pid)] == "ended: lost to follow-up"
 
 
 def test_each_milestone_event_is_applied_exactly_once_page_by_page(
@@ -156,7 +151,6 @@ def test_each_milestone_event_is_applied_exactly_once_page_by_page(
     clock: StepClock,
     settings: Settings,
     projections: Projections,
-    read_models: ReadModels,
     tmp_path: Path,
     request: pytest.FixtureRequest,
 ) -> None:
@@ -176,6 +170,6 @@ def test_each_milestone_event_is_applied_exactly_once_page_by_page(
                 with pytest.raises(TrackingConflict):
                     runner.apply_page(before, events, reached)
                 assert runner.tracking() == after
-        assert _dumps(stepwise.read_models()) == _dumps(read_models)
+        assert dumps(db) == dumps(projections.db)
     finally:
         db.close()

@@ -4,8 +4,9 @@ Told as a trial: one participant has a corrected baseline, is randomised, has th
 signed and then corrected again (the signature is invalidated by that change), misses the
 week-10 visit and withdraws consent; another is screened eligible and corrected to ineligible.
 For each, the state the domain defines (`domain.participant_state`, folded from their events)
-is what the application's participant view, the blinded and the unblinded read model and the
-casebooks of a blinded and an unblinded export all show.
+is what the application's participant view, the blinded and the unblinded read model (their
+participant list and work list to sign) and the casebooks of a blinded and an unblinded export
+all show.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from uuid import UUID
 
 from domain.actor import Actor
 from domain.participant import Participant
-from domain.participant_state import ParticipantState
+from domain.participant_state import STANDING_FORMS, ParticipantState
+from domain.protocol import ARM_REVEALING_FORMS
+from domain.signing import CASEBOOK
 from edc.application import Trial
 from edc.exports import store_reader
+from projections import worklists
 from projections.exports.casebook import casebooks
 from projections.exports.source import Cut
 from projections.exports.view import View
@@ -88,6 +92,11 @@ def _scenario(trial: Trial, actors: dict[str, Actor], clock: StepClock) -> tuple
     return withdrawn, corrected
 
 
+def test_the_state_is_made_only_of_blinded_safe_forms() -> None:
+    """So the blinded read model and a blinded export build it from what they may read."""
+    assert not STANDING_FORMS & ARM_REVEALING_FORMS
+
+
 def test_application_read_models_and_exports_show_the_one_participant_state(
     trial: Trial,
     actors: dict[str, Actor],
@@ -110,10 +119,9 @@ def test_application_read_models_and_exports_show_the_one_participant_state(
         # The application's view (edc.presenters) applies the state;
         shown = trial.get_participant(monitor, pid)
         assert _shown(shown) == expected
-        # so do both read models (projections.projector),
+        # so do both read models (projections.projector), as their lists show them,
         for model in ("blinded", "unblinded"):
-            row = read_models.participant(model, str(pid))
-            assert row is not None
+            row = {p["id"]: p for p in read_models.participants(model)}[str(pid)]
             assert _shown(row) == expected, model
             assert {
                 key: row[key]
@@ -125,12 +133,17 @@ def test_application_read_models_and_exports_show_the_one_participant_state(
                 "ended_on": state.ended_on,
                 "eos_status": state.eos_status,
             }, model
-            versions = {form: shown["version"] for form, shown in row["forms"].items()}
-            assert {form: v for form, v in versions.items() if v} == participant.form_versions
+            versions = {form: v for form, v in row["form_versions"].items() if v}
+            assert versions == participant.form_versions, model
             assert set(row["missed_visits"]) == set(participant.missed_visits), model
-            assert [s["valid"] for s in read_models.signatures(model, str(pid))] == [
-                participant.signature_is_valid(s) for s in participant.signatures
-            ], model
+            # the signatures a later change invalidated, in the work list to sign again.
+            to_sign = {r["participant_id"]: r for r in worklists.to_sign(read_models, model, None)}
+            invalid = [
+                "casebook" if s.scope == CASEBOOK else s.form
+                for s in participant.signatures
+                if not participant.signature_is_valid(s)
+            ]
+            assert to_sign.get(str(pid), {"re_sign": []})["re_sign"] == invalid, model
         # and the casebooks of both exports (projections.exports.casebook).
         for view, by_id in exported.items():
             assert _record_facts(by_id[pid].participant) == _record_facts(participant), view
@@ -155,8 +168,9 @@ def test_application_read_models_and_exports_show_the_one_participant_state(
     shown = trial.get_participant(monitor, withdrawn)
     assert shown["forms"]["baseline"]["signed"] is False
     assert shown["forms"]["baseline"]["resign_needed"] is True
-    row = read_models.participant("blinded", str(withdrawn))
-    assert row is not None and row["forms"]["baseline"]["signed"] is False
+    (listed,) = [r for r in worklists.to_sign(read_models, "blinded", None)]
+    assert listed["participant_id"] == str(withdrawn) and "baseline" in listed["forms"]
+    assert listed["re_sign"] == ["baseline", "casebook"]
     failed = trial.load_participant(corrected).state
     assert _facts(failed) == {
         "status": "screen failure",

@@ -310,3 +310,14 @@ async def test_a_login_and_its_logout_read_in_words_without_the_session_id(
     danish = await (await reader.get("/audit?type=User.LoginSucceeded&order=newest")).text()
     (_, login_row), *_ = rows(danish)
     assert f"Logget ind med brugernavn og adgangskode (session {reference[1]})" in login_row
+
+
+async def test_a_row_lists_only_items_that_hold_a_value_before_or_after(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    sign_in(client, web_config, "monitor")
+    html = await (await client.get(f"/audit?participant={seeded.ready}&form=baseline")).text()
+    recorded = [body for _, body in rows(html) if "Baseline recorded" in body]
+    assert recorded and "LBP now" in recorded[0]
+    # The missing-answer codes nobody gave are no change: no line says "— → —".
+    assert all(": — → —" not in body for _, body in rows(html)), recorded[0][:2000]

@@ -11,6 +11,7 @@ import pytest
 from tests.web.conftest import Client, bearer, sign_in
 from tests.web.crawl import arm_leaks
 from tests.web.store import Seeded
+from tests.web.untranslated import english_runs, visible_text
 from web.config import WebConfig
 from web.keys import TRIAL
 
@@ -143,3 +144,28 @@ async def test_snapshot_and_odm_api(client: Client, seeded: Seeded) -> None:
     xml = await client.get("/api/v1/exports/odm?type=transactional", headers=manager)
     assert xml.status == 200 and (await xml.read()).startswith(b"<?xml")
     assert (await client.get("/api/v1/exports/odm?type=other", headers=headers)).status == 422
+
+
+async def test_the_data_dictionary_page_reads_in_the_readers_language(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    """Item texts and code labels in Danish; item names, codes and ranges as they are."""
+    token = sign_in(client, web_config, "data_manager")
+    path = "/exports/dictionary?view=blinded&format=html"
+    english = visible_text(await (await client.get(path)).text())
+    assert "Data dictionary (blinded view)" in english
+    assert "Physical load at work" in english and "lost to follow-up=Lost to follow-up" in english
+    await client.post("/language", data={"csrf_token": token, "lang": "da"})
+    page = await (await client.get(path)).text()
+    danish = visible_text(page)
+    assert '<html lang="da">' in page and "Datadictionary (blindet visning)" in danish
+    assert "PHYSICAL_LOAD Fysisk belastning på arbejdet kode" in danish
+    assert "lost to follow-up=Tabt til opfølgning" in danish
+    assert "Kode for manglende svar på LBP_NOW" in danish
+    assert "tom, når LBP_NOW har en værdi" in danish
+    assert english_runs(danish) == []
+    # The CSV is for programs: the same in every language.
+    csv_danish = await (await client.get("/exports/dictionary?view=blinded")).text()
+    await client.post("/language", data={"csrf_token": token, "lang": "en"})
+    csv_english = await (await client.get("/exports/dictionary?view=blinded")).text()
+    assert csv_danish == csv_english and "Physical load at work" in csv_english

@@ -18,7 +18,7 @@ from tests.web.conftest import Client, MakeClient, csrf_of, sign_in
 from tests.web.crawl import crawl
 from tests.web.store import Seeded
 from tests.web.test_forms import as_post
-from tests.web.untranslated import english_runs, visible_text
+from tests.web.untranslated import WORD_CODES, english_runs, visible_text
 from web.config import WebConfig
 from web.i18n import COOKIE, DOMAINS, PageWords, po_path
 
@@ -233,11 +233,7 @@ async def test_a_refused_login_is_told_in_danish(make_client: MakeClient) -> Non
 # Pages that still show English to a Danish account, by the pattern of their address (the gaps
 # left of issue 12's "Danish"): the test fails on English on any other page, and on a page
 # listed here that no longer shows English, so the list only shrinks.
-STILL_ENGLISH = frozenset(
-    {
-        "/exports/dictionary?*",
-    }
-)
+STILL_ENGLISH: frozenset[str] = frozenset()
 ROLES = ("site_staff", "assessor", "investigator", "monitor", "data_manager", "analyst", "admin")
 
 
@@ -326,3 +322,35 @@ def test_every_way_a_participant_ends_reads_as_danish_words() -> None:
         if status != EosStatus.COMPLETED:
             shown = danish.word(f"ended: {status}")
             assert shown.startswith("afsluttet: ") and str(status) not in shown, shown
+
+
+async def test_a_code_spelt_as_its_label_is_not_repeated_beside_it(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    """End of study's statuses are codes in words ("lost to follow-up"): the form shows the
+    label alone, in the reader's language, and still shows a code that says more ("Y")."""
+    token = sign_in(client, web_config, "site_staff")
+    path = f"/participants/{seeded.randomised}/forms/end_of_study"
+    english = visible_text(await (await client.get(path)).text())
+    assert "Lost to follow-up" in english
+    assert [code for code in WORD_CODES if f"({code})" in english] == []
+    await client.post("/language", data={"csrf_token": token, "lang": "da"})
+    danish = visible_text(await (await client.get(path)).text())
+    assert "Tabt til opfølgning" in danish
+    assert [code for code in WORD_CODES if code in danish] == []
+    baseline = visible_text(
+        await (await client.get(f"/participants/{seeded.ready}/forms/baseline")).text()
+    )
+    assert "(Y)" in baseline
+
+
+async def test_the_report_link_page_names_the_language_as_a_sentence_does(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    token = sign_in(client, web_config, "site_staff")
+    path = f"/participants/{seeded.randomised}/report-link"
+    english = await (await client.post(path, data={"csrf_token": token})).text()
+    assert "The page opens in Danish;" in english
+    await client.post("/language", data={"csrf_token": token, "lang": "da"})
+    danish = await (await client.post(path, data={"csrf_token": token, "lang": "en"})).text()
+    assert "Siden åbner på engelsk;" in danish

@@ -18,6 +18,7 @@ from pathlib import Path
 import jinja2
 from babel.messages.pofile import read_po
 
+from domain import crf
 from domain.protocol import STUDY_NAME
 from web.i18n import DOMAINS, po_path
 
@@ -116,9 +117,26 @@ def visible_text(html: str) -> str:
 
 # ---- English left on a page shown in Danish -------------------------------------------------
 
+# The eCRF's codes spelt as words ("lost to follow-up"): stored values, the same in every
+# language, shown where a code must be (the data dictionary's `code=label`). Their labels
+# ("Lost to follow-up") are translated, and still caught here when they are not.
+WORD_CODES = tuple(
+    sorted(
+        {
+            str(code)
+            for specs in (*crf.ITEMS.values(), *crf.DERIVED.values())
+            for spec in specs
+            for code, _label in spec.codes
+            if " " in str(code)
+        },
+        key=len,
+        reverse=True,
+    )
+)
 # What stays the same in Danish: the trial's registered title, names of standards and units.
 ALLOWED_ENGLISH = (
     STUDY_NAME,
+    *WORD_CODES,
     *PROPER_NAMES,
     "EQ-5D",
     "Roland-Morris",

@@ -15,6 +15,7 @@ from web.api.endpoints import Endpoint, Param
 from web.calls import actor_of, participant_id, run, trial_of
 from web.errors import ApiError
 from web.numbers import whole_number
+from web.read_choice import reads_of
 
 PID = Param("pid", "path", "Participant id (UUID)", {"type": "string", "format": "uuid"}, True)
 FORM = Param("form", "path", "Form name", {"type": "string", "enum": [f for f in FORMS]}, True)
@@ -28,7 +29,7 @@ async def screen(request: web.Request) -> web.Response:
 
 async def list_participants(request: web.Request) -> web.Response:
     site = request.query.get("site") or None
-    result = await run(trial_of(request).list_participants, actor_of(request), site)
+    result = await run(reads_of(request).participant_records, actor_of(request), site)
     return respond(models.ParticipantList, result)
 
 

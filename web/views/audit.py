@@ -14,6 +14,7 @@ from domain.actor import Actor
 from domain.errors import EdcError, PermissionDenied
 from domain.protocol import FORM_LABELS, FORMS
 from domain.roles import Role
+from domain.stale_merge import same
 from domain.wording import Message
 from edc.audit import chain
 from edc.audit.rendering import (
@@ -66,7 +67,14 @@ def _rows(rows: list[dict[str, Any]], pid: str | None) -> list[dict[str, Any]]:
         row["words_shown"] = gettext(row["words"])
         row["summary_shown"] = summary_shown(row)
         subject = row.get("participant_id") or pid
-        for change in row.get("changes") or []:
+        # An item empty before and after (a missing-answer code nobody gave, listed when the
+        # form was first recorded) changed nothing: the row does not list it.
+        row["changes"] = [
+            c
+            for c in row.get("changes") or []
+            if not (same(c.get("old"), None) and same(c.get("new"), None))
+        ]
+        for change in row["changes"]:
             form = (change.get("form") or "").split(":")[0]
             spec = _spec(form, change.get("item"))
             change["history"] = bool(subject and form in FORMS and change.get("item"))

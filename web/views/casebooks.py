@@ -11,7 +11,12 @@ from domain.roles import SITE_ROLES, Role
 from edc.data_kinds import may_read
 from edc.permissions import role_may_not
 from edc.usecases.casebooks import may_make_archive, may_read_casebooks
-from edc.usecases.downloads import ExportKind, archive_download, casebook_download
+from edc.usecases.downloads import (
+    ExportKind,
+    annotated_crf_download,
+    archive_download,
+    casebook_download,
+)
 from web.calls import actor_of, participant_id, run, trial_of
 from web.downloads import stream_file
 from web.errors import WebRefusal
@@ -74,6 +79,6 @@ async def site_archive(request: web.Request) -> web.StreamResponse:
 @routes.get("/casebooks/annotated-crf.pdf", name="annotated_crf")
 async def annotated_crf(request: web.Request) -> web.Response:
     actor, trial = actor_of(request), trial_of(request)
-    cut, data = await run(trial.annotated_crf, actor, as_of_param(request), PageWords())
+    cut, data = await run(annotated_crf_download, trial, actor, as_of_param(request), PageWords())
     headers = {"X-EDC-As-Of": str(cut.as_of), "X-EDC-View": cut.view.value}
     return _pdf(data, f"annotated-blank-crf-{cut.view}-{cut.as_of}.pdf", headers)

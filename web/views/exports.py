@@ -13,7 +13,7 @@ from edc.usecases.downloads import ExportKind, export_download, unblinded_views_
 from web.calls import actor_of, run, trial_of
 from web.downloads import stream_file
 from web.errors import WebRefusal
-from web.i18n import N_
+from web.i18n import N_, PageWords
 from web.numbers import whole_number
 from web.pages import render
 
@@ -91,6 +91,7 @@ async def download(request: web.Request) -> web.StreamResponse:
         as_of_param(request),
         "web",
         html=html,
+        words=PageWords(),
     )
     media = "text/html; charset=utf-8" if html else MEDIA[kind]
     return await stream_file(request, file.write, file.file_name, media)
