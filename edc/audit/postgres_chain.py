@@ -1,41 +1,28 @@
 """The PostgreSQL recorder that seals every write into the audit chain, in the same transaction.
 
-Events are inserted under the library's EXCLUSIVE lock on `<app>_events`, so positions commit
-in order and one sealer at a time reads the last link; the links go to `<app>_audit_chain` in
-the same database and the same transaction as the events they cover. The transaction is this
-recorder's own (not the library's insert), so that saves of several threads at once share it
-(edc.audit.group_commit), each behind a savepoint.
+The library inserts under an EXCLUSIVE lock on `<app>_events`, so positions commit in order and
+one sealer at a time reads the last link; the links go to `<app>_audit_chain` in the same
+database and the same transaction as the events they cover.
 """
 
 from __future__ import annotations
 
-import contextlib
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
-import psycopg
 from eventsourcing.persistence import (
-    IntegrityError,
-    InterfaceError,
     Notification,
-    OperationalError,
+    PersistenceError,
     ProgrammingError,
     StoredEvent,
 )
-from eventsourcing.postgres import (
-    PostgresAggregateRecorder,
-    PostgresApplicationRecorder,
-    PostgresDatastore,
-)
-from eventsourcing.utils import retry
-from psycopg import Connection, Cursor
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from psycopg import Cursor
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
-from edc.audit.group_commit import GroupCommit, Refused, Save
 from edc.audit.links import (
     GENESIS,
     ChainBroken,
@@ -67,12 +54,10 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
         if datastore.enable_db_functions:
             # That path inserts through a server-side function this class cannot extend.
             raise ProgrammingError("The audit chain needs POSTGRES_ENABLE_DB_FUNCTIONS off.")
+        self._failure = threading.local()
         self._sealed = threading.local()
         # Whether the chain was found sealed in the current format (checked once, see `_seal`).
         self._format_checked = False
-        self._group: GroupCommit[tuple[Connection[DictRow], Cursor[DictRow]]] = GroupCommit(
-            self._write_transaction, self._write_one
-        )
         self.chain_table_name = events_table_name.removesuffix("_events") + "_audit_chain"
         self.check_identifier_length(self.chain_table_name + "_event")
         schema = Identifier(self.datastore.schema)
@@ -116,73 +101,59 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
 
     anchor_writer: HeadNoter | None = None
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        if not stored_events:
-            return super().insert_events(stored_events, **kwargs)
-        # Saves of several threads at once share one transaction (edc.audit.group_commit).
-        save = self._group.submit(Save(stored_events, kwargs))
-        # Committed: only now may the head be anchored outside the store.
-        sealed = save.sealed
-        if sealed is not None and self.anchor_writer is not None:
-            self.anchor_writer.note(sealed.position, sealed.link)
-        return save.positions
-
-    @contextmanager
-    def _write_transaction(self) -> Iterator[tuple[Connection[DictRow], Cursor[DictRow]]]:
-        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
-            # The writers' lock (positions commit in order) and the library's notice, once
-            # for every save of the transaction.
-            self._lock_table(curs)
-            self._notify_channel(curs)
-            yield conn, curs
-
-    def _write_one(
-        self, cx: tuple[Connection[DictRow], Cursor[DictRow]], save: Save, savepoint: bool
-    ) -> None:
-        """One thread's save inside the shared transaction; `Refused` when the store refuses
-        it on its own (a version taken, a precondition moved on, a chain that may not grow)."""
-        conn, curs = cx
+        self._failure.error = None
         self._sealed.head = None
         try:
-            with conn.transaction() if savepoint else contextlib.nullcontext():
-                self._insert_events(curs, save.events, **save.kwargs)
-                PostgresAggregateRecorder._insert_stored_events(self, curs, save.events)
-                positions = super()._fetch_ids_after_insert_events(curs, save.events)
-                if positions:
-                    self._check_and_seal(curs, positions, save.events, save.kwargs)
-        except (psycopg.IntegrityError, IntegrityError, ChainBroken) as error:
-            cause = (
-                IntegrityError(str(error)) if isinstance(error, psycopg.IntegrityError) else error
-            )
-            raise Refused(cause) from error
-        save.positions, save.sealed = positions, self._sealed.head
-        self._sealed.head = None
+            positions = super().insert_events(stored_events, **kwargs)
+            # Committed: only now may the head be anchored outside the store.
+            sealed, self._sealed.head = self._sealed.head, None
+            if sealed is not None and self.anchor_writer is not None:
+                self.anchor_writer.note(sealed.position, sealed.link)
+            return positions
+        except PersistenceError as error:
+            # Report why sealing refused the write rather than the abort it caused.
+            failure, self._failure.error = self._failure.error, None
+            if failure is error:
+                raise
+            if failure is not None:
+                raise failure from error
+            raise
 
-    def _check_and_seal(
-        self,
-        curs: Cursor[DictRow],
-        positions: Sequence[int],
-        stored_events: Sequence[StoredEvent],
-        kwargs: dict[str, Any],
-    ) -> None:
-        # The inserts hold the EXCLUSIVE lock on the events table: what this reads is the
-        # latest commit and nothing else can commit before it.
-        check_preconditions(
-            kwargs.get(PRECONDITIONS_KEY),
-            lambda i: self._stored_version(curs, i),
-            (s.originator_id for s in stored_events),
-        )
-        self._seal(
-            curs,
-            kwargs.get(SUBJECTS_KEY),
-            [
-                (position, s.originator_id, s.originator_version, s.topic, s.state)
-                for position, s in zip(sorted(positions), stored_events, strict=True)
-            ],
-        )
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        if positions:
+            # The library catches exceptions raised here and then commits; a failure must
+            # therefore also abort the transaction on the server, so no event goes unsealed.
+            try:
+                # The inserts hold the EXCLUSIVE lock on the events table: what this reads is
+                # the latest commit and nothing else can commit before it.
+                check_preconditions(
+                    kwargs.get(PRECONDITIONS_KEY),
+                    lambda i: self._stored_version(curs, i),
+                    (s.originator_id for s in stored_events),
+                )
+                self._seal(
+                    curs,
+                    kwargs.get(SUBJECTS_KEY),
+                    [
+                        (position, s.originator_id, s.originator_version, s.topic, s.state)
+                        for position, s in zip(sorted(positions), stored_events, strict=True)
+                    ],
+                )
+            except BaseException as error:
+                self._failure.error = error
+                curs.execute(
+                    SQL(
+                        "DO $$BEGIN RAISE EXCEPTION 'audit chain: write refused, not sealed'; END$$"
+                    )
+                )
+                raise
+        return positions
 
     def _seal(
         self,

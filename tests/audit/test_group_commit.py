@@ -1,5 +1,5 @@
-"""Group commit on SQLite and PostgreSQL: saves waiting while another commits go into one
-transaction, and each keeps its own outcome (edc.audit.group_commit)."""
+"""Group commit on SQLite: saves waiting while another commits go into one transaction, and
+each keeps its own outcome (edc.audit.group_commit)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from eventsourcing.persistence import IntegrityError, StoredEvent
 from domain.actor import Actor
 from edc import audit
 from edc.application import Trial
-from edc.audit.postgres_chain import SealingPostgresRecorder
 from edc.audit.sqlite_chain import SealingSQLiteRecorder
 from edc.bootstrap import build_trial
 from edc.config import Settings
@@ -31,11 +30,9 @@ from tests.audit.tamper import RawStore
 REASON = {"code": "transcription_error", "text": "Misread the paper form"}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    if request.param == "sqlite":
-        return Settings(data_dir=tmp_path / "var")
-    return Settings(data_dir=tmp_path / "var", database_url=request.getfixturevalue("postgres_url"))
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "var")
 
 
 @pytest.fixture
@@ -49,7 +46,7 @@ def trial(settings: Settings) -> Iterator[Trial]:
 class HeldFirstCommit:
     """Holds the first transaction open until released, counting every transaction."""
 
-    def __init__(self, recorder: SealingSQLiteRecorder | SealingPostgresRecorder) -> None:
+    def __init__(self, recorder: SealingSQLiteRecorder) -> None:
         self.group = recorder._group
         self._open = self.group._transaction
         self.entered, self.release = threading.Event(), threading.Event()
@@ -97,7 +94,7 @@ def test_saves_waiting_for_a_commit_share_the_next_transaction_and_one_refusal_s
     staff = Accounts(trial)["site_staff"]
     first, second, third = (ready_to_randomise(trial, staff) for _ in range(3))
     recorder = trial.recorder
-    assert isinstance(recorder, SealingSQLiteRecorder | SealingPostgresRecorder)
+    assert isinstance(recorder, SealingSQLiteRecorder)
     taken = recorder.select_events(second, limit=1)[0]  # a version the store already holds
     held = HeldFirstCommit(recorder)
     outcomes: dict[str, Any] = {}
@@ -139,7 +136,7 @@ def test_a_shared_transaction_that_fails_as_a_whole_is_tried_again_save_by_save(
     staff = Accounts(trial)["site_staff"]
     first, second, third = (ready_to_randomise(trial, staff) for _ in range(3))
     recorder = trial.recorder
-    assert isinstance(recorder, SealingSQLiteRecorder | SealingPostgresRecorder)
+    assert isinstance(recorder, SealingSQLiteRecorder)
     held = HeldFirstCommit(recorder)
     write_one = held.group._write_one
     failures = iter([OSError("disk I/O error")])
