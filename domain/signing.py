@@ -29,7 +29,7 @@ from domain.actor import Actor
 from domain.errors import EdcError, FormInvalid, ReasonRequired, StateConflict
 from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, FORMS, REPEATING_FORM_KEY_ITEM
 from domain.text import normalise_line_breaks, text_problem
-from domain.wording import Label, Message
+from domain.wording import Label, Listing, Message
 
 if TYPE_CHECKING:
     _AggregateBase = Aggregate
@@ -67,18 +67,35 @@ class SigningGaps:
             "incomplete": {form: list(items) for form, items in self.incomplete.items()},
         }
 
-    def describe(self) -> str:
+    def describe(self) -> Listing:
         parts = []
         if self.not_started:
-            names = ", ".join(FORM_LABELS[form] for form in self.not_started)
-            parts.append(f"{len(self.not_started)} form(s) not started ({names})")
-        if self.incomplete:
-            names = ", ".join(
-                f"{FORM_LABELS[form]}: {len(items)} item(s) missing"
-                for form, items in self.incomplete.items()
+            names = Listing((Label(FORM_LABELS[form]) for form in self.not_started), ", ")
+            parts.append(
+                Message(
+                    "%(count)s form(s) not started (%(names)s)",
+                    count=len(self.not_started),
+                    names=names,
+                )
             )
-            parts.append(f"{len(self.incomplete)} incomplete ({names})")
-        return "; ".join(parts)
+        if self.incomplete:
+            missing = Listing(
+                (
+                    Message(
+                        "%(form)s: %(count)s item(s) missing",
+                        form=Label(FORM_LABELS[form]),
+                        count=len(items),
+                    )
+                    for form, items in self.incomplete.items()
+                ),
+                ", ",
+            )
+            parts.append(
+                Message(
+                    "%(count)s incomplete (%(names)s)", count=len(self.incomplete), names=missing
+                )
+            )
+        return Listing(parts)
 
 
 def check_incomplete_reason(gaps: SigningGaps, reason: str | None) -> str | None:

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from domain.wording import Message
+
 # Full records per command in one window, then only counting.
 FULL_RECORDS_PER_WINDOW = 5
 WINDOW_SECONDS = 60.0
@@ -55,10 +57,11 @@ class Summary:
             "names": ", ".join(self.names),
         }
 
-    def message(self) -> str:
-        return (
-            f"{self.count} more refusals of this command from anonymous clients in this "
-            "period, counted rather than recorded one by one."
+    def message(self) -> Message:
+        return Message(
+            "%(count)s more refusals of this command from anonymous clients in this period, "
+            "counted rather than recorded one by one.",
+            count=self.count,
         )
 
 

@@ -25,6 +25,7 @@ from domain.actor import Actor
 from domain.errors import EdcError
 from domain.refusal_log import REFUSAL_LOG_ID, CommandRefused, refusal_fields
 from domain.text import for_export
+from domain.wording import message_record
 from edc.base import TrialBase
 from edc.concurrency import retry_on_conflict
 from edc.refusal_summaries import SUMMARY_WHO, AnonymousRefusals, Summary
@@ -82,12 +83,16 @@ def flush_refusal_summaries(app: TrialBase, *, everything: bool = False) -> int:
 
 def _save_summaries(app: TrialBase, summaries: list[Summary]) -> None:
     for summary in summaries:
+        message = summary.message()
+        msgid, params = message_record(message) or (str(message), {})
         fields = {
             "command": summary.command,
             "target": summary.target(),
             "code": summary.code,
-            "message": summary.message(),
+            "message": str(message),
             "items": [],
+            "message_id": msgid,
+            "message_params": params,
         }
         _append(app, summary.last, anonymous(SUMMARY_WHO), fields)
 

@@ -82,9 +82,8 @@ def _encoders(cols: tuple[str, ...]) -> list[tuple[str, bool]]:
 
 
 def _encoded(row: Row, encoders: list[tuple[str, bool]]) -> tuple[Any, ...]:
-    return tuple(
-        encode(col, row.get(col)) if is_json else row.get(col) for col, is_json in encoders
-    )
+    get = row.get
+    return tuple([encode(col, get(col)) if is_json else get(col) for col, is_json in encoders])
 
 
 def decode(column: str, value: Any) -> Any:
@@ -291,11 +290,12 @@ class Batch:
     def _flush(self) -> None:
         entries = self.cache.entries
         self._write("participants", (entries[pid].row for pid in sorted(self._dirty_participants)))
-        forms = []
+        forms: list[tuple[Any, ...]] = []
+        add = forms.append
         for pid, key in sorted(self._dirty_sheets):
             sheet = entries[pid].sheets[key]
             derived = sheet["derived"]
-            forms.append(
+            add(
                 (
                     pid,
                     key,

@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 
 from domain.actor import Actor
 from domain.protocol import TIME_ZONE
+from domain.wording import message_from_record
 from edc.permissions import Action, may
 from web.i18n import LANGUAGE_IN_TEXT, LANGUAGES, N_, current_language, local_time
 from web.keys import ACTOR, AUTH, CONFIG
@@ -64,7 +65,13 @@ async def form_tokens(request: web.Request, token: str) -> Markup:
 async def base_context(request: web.Request) -> dict[str, Any]:
     session = await get_session(request)
     actor = request.get(ACTOR)
-    flashes = session.pop(FLASH_KEY, []) if FLASH_KEY in session else []
+    flashes = [
+        {
+            **flashed,
+            "text": message_from_record(flashed["text"], flashed.get("id"), flashed.get("params")),
+        }
+        for flashed in (session.pop(FLASH_KEY, []) if FLASH_KEY in session else [])
+    ]
     token = csrf_token(session)
     return {
         "actor": actor,

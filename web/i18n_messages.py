@@ -31,6 +31,11 @@ from web.i18n import (
 )
 
 FIXED = (
+    # The account fields a refusal names (domain.user, domain.text.field_problem).
+    N_("Account name"),
+    N_("Token label"),
+    N_("Reason for unblinding the account"),
+    N_("A reason for deactivating the account"),
     N_("Required"),
     N_("Unknown item"),
     N_("Must not be in the future"),

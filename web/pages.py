@@ -9,6 +9,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session
 
+from domain.wording import message_record
 from web.context import FLASH_KEY, base_context
 
 
@@ -29,7 +30,13 @@ async def flash(request: web.Request, message: str, kind: str = "info") -> None:
     """A one-time message shown on the next page (kept in the encrypted session cookie)."""
     session = await get_session(request)
     messages = list(session.get(FLASH_KEY, []))
-    messages.append({"kind": kind, "text": message})
+    flashed: dict[str, Any] = {"kind": kind, "text": message}
+    # A worded message keeps its id and holes through the cookie, to be said in the language
+    # of the page that shows it (a refusal names a form, a person, a time).
+    worded = message_record(message)
+    if worded is not None:
+        flashed["id"], flashed["params"] = worded
+    messages.append(flashed)
     session[FLASH_KEY] = messages[-5:]
 
 

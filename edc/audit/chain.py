@@ -194,7 +194,11 @@ def verify(
             head=final,
             first_bad_position=walk.older_first,
             problem="older-format",
-            message=older_format_message(walk.older_first) + f" (chain head {final})",
+            message=Message(
+                "%(problem)s (chain head %(head)s)",
+                problem=older_format_message(walk.older_first),
+                head=str(final),
+            ),
         )
     message = Message(
         "%(count)s events verified; chain head %(head)s.", count=walk.checked, head=str(final)
@@ -260,8 +264,12 @@ def _diagnose(walk: _Walk, event: StoredRow | None, link: LinkRow | None) -> Ver
             link[0],
             "deleted",
             link,
-            f"{_describe(walk, link)} sealed at position {link[0]} is missing "
-            "from the event store: it was deleted.",
+            Message(
+                "%(event)s sealed at position %(position)s is missing from the event store: "
+                "it was deleted.",
+                event=_describe(walk, link),
+                position=link[0],
+            ),
         )
     assert event is not None
     if link is None or event[0] < link[0]:
@@ -279,18 +287,25 @@ def _diagnose(walk: _Walk, event: StoredRow | None, link: LinkRow | None) -> Ver
             position,
             "altered",
             event,
-            f"The stored bytes of {_describe(walk, event)} at position {position} changed "
-            "after it was sealed: the event was altered.",
+            Message(
+                "The stored bytes of %(event)s at position %(position)s changed after it was "
+                "sealed: the event was altered.",
+                event=_describe(walk, event),
+                position=position,
+            ),
         )
     return _bad(
         walk,
         position,
         "altered",
         event,
-        f"The chain link stored for {_describe(walk, event)} at position {position} does "
-        "not follow from the link before it and the participant locator stored with it "
-        "(which participant trails look up): the audit chain itself or the locator was "
-        "altered.",
+        Message(
+            "The chain link stored for %(event)s at position %(position)s does not follow "
+            "from the link before it and the participant locator stored with it (which "
+            "participant trails look up): the audit chain itself or the locator was altered.",
+            event=_describe(walk, event),
+            position=position,
+        ),
     )
 
 
@@ -304,10 +319,14 @@ def _mixed_formats(walk: _Walk, position: int, digest: bytes, link: LinkRow) -> 
             position,
             "altered",
             link,
-            f"The chain link stored for {_describe(walk, link)} at position {position} covers "
-            "no participant locator, but one is stored with it now, while the chain's links "
-            "before it cover their locators: a locator was given to an event sealed without "
-            "one (participant trails would show the event to that participant).",
+            Message(
+                "The chain link stored for %(event)s at position %(position)s covers no "
+                "participant locator, but one is stored with it now, while the chain's links "
+                "before it cover their locators: a locator was given to an event sealed "
+                "without one (participant trails would show the event to that participant).",
+                event=_describe(walk, link),
+                position=position,
+            ),
         )
     if walk.format == "older" and walk.before_older is not None:
         if next_link(walk.previous, position, digest, link[5]) != link[4]:
@@ -319,12 +338,14 @@ def _mixed_formats(walk: _Walk, position: int, digest: bytes, link: LinkRow) -> 
             head=walk.before_older,
             first_bad_position=first,
             problem="altered",
-            message=(
-                f"The chain's links from position {first} cover no participant locator (the "
-                f"older chain format), but the link at position {position} covers its "
+            message=Message(
+                "The chain's links from position %(first)s cover no participant locator (the "
+                "older chain format), but the link at position %(position)s covers its "
                 "locator (the current one): either locators were given to events sealed "
-                f"without one, from position {first}, or this version wrote to a store of "
-                "the older format before it was migrated. It cannot be migrated as it stands."
+                "without one, from position %(first)s, or this version wrote to a store of "
+                "the older format before it was migrated. It cannot be migrated as it stands.",
+                first=first,
+                position=position,
             ),
         )
     return None
@@ -341,9 +362,16 @@ def _misplaced(walk: _Walk, event: StoredRow, link: LinkRow) -> VerifyResult:
             position,
             "reordered",
             event,
-            f"Position {position} holds {_describe(walk, event)}, which was sealed at "
-            f"position {sealed_at.position}, while {_describe(walk, link)} sealed here is "
-            f"stored at position {stored_at}: stored events were reordered.",
+            Message(
+                "Position %(position)s holds %(event)s, which was sealed at position "
+                "%(sealed_at)s, while %(sealed)s sealed here is stored at position "
+                "%(stored_at)s: stored events were reordered.",
+                position=position,
+                event=_describe(walk, event),
+                sealed_at=sealed_at.position,
+                sealed=_describe(walk, link),
+                stored_at=stored_at,
+            ),
         )
     if sealed_at is not None:
         # The sealed event is gone and later events were moved down to close the gap.
@@ -352,8 +380,12 @@ def _misplaced(walk: _Walk, event: StoredRow, link: LinkRow) -> VerifyResult:
             position,
             "deleted",
             link,
-            f"{_describe(walk, link)} sealed at position {position} is missing from the "
-            "event store (later events were renumbered): it was deleted.",
+            Message(
+                "%(event)s sealed at position %(position)s is missing from the event store "
+                "(later events were renumbered): it was deleted.",
+                event=_describe(walk, link),
+                position=position,
+            ),
         )
     if stored_at is not None:
         # An unsealed event was slipped in and later events were moved up to make room.
@@ -362,17 +394,27 @@ def _misplaced(walk: _Walk, event: StoredRow, link: LinkRow) -> VerifyResult:
             position,
             "inserted",
             event,
-            f"{_describe(walk, event)} at position {position} was never sealed (the event "
-            f"sealed here now stands at position {stored_at}): it was inserted behind "
-            "the application's back.",
+            Message(
+                "%(event)s at position %(position)s was never sealed (the event sealed here "
+                "now stands at position %(stored_at)s): it was inserted behind the "
+                "application's back.",
+                event=_describe(walk, event),
+                position=position,
+                stored_at=stored_at,
+            ),
         )
     return _bad(
         walk,
         position,
         "altered",
         event,
-        f"Position {position} holds {_describe(walk, event)}, but the chain sealed "
-        f"{_describe(walk, link)} there: the stored event was altered.",
+        Message(
+            "Position %(position)s holds %(event)s, but the chain sealed %(sealed)s there: "
+            "the stored event was altered.",
+            position=position,
+            event=_describe(walk, event),
+            sealed=_describe(walk, link),
+        ),
     )
 
 
@@ -382,9 +424,13 @@ def _inserted(walk: _Walk, event: StoredRow) -> VerifyResult:
         event[0],
         "inserted",
         event,
-        f"{_describe(walk, event)} at position {event[0]} was never sealed: "
-        "it was added behind the application's back, or its link was deleted (the chain "
-        "is shorter than the store).",
+        Message(
+            "%(event)s at position %(position)s was never sealed: it was added behind the "
+            "application's back, or its link was deleted (the chain is shorter than the "
+            "store).",
+            event=_describe(walk, event),
+            position=event[0],
+        ),
     )
 
 
@@ -400,10 +446,11 @@ def _missing_chain(walk: _Walk) -> VerifyResult | None:
         head=walk.good,
         first_bad_position=store.stored_rows(0, _END, 1)[0][0],
         problem="unsealed",
-        message=(
-            f"The store holds {events} events but the audit chain is missing: it was "
+        message=Message(
+            "The store holds %(events)s events but the audit chain is missing: it was "
             "removed, or the store predates it. Nothing in it is tamper-evident; if the "
-            "store really predates the chain, adopt it with `edc audit adopt --reason ...`."
+            "store really predates the chain, adopt it with `edc audit adopt --reason ...`.",
+            events=events,
         ),
     )
 
@@ -416,9 +463,15 @@ def _meets_anchors(walk: _Walk, position: int, link: bytes) -> bool:
             walk.bad = _rewritten(
                 walk,
                 position,
-                f"The chain's link at position {position} is {found}, not {anchor.head.link} "
-                f"as recorded in {anchor.origin}: the store was rewritten at or before "
-                f"position {position} since that head was recorded.",
+                Message(
+                    "The chain's link at position %(position)s is %(found)s, not %(recorded)s "
+                    "as recorded in %(origin)s: the store was rewritten at or before position "
+                    "%(position)s since that head was recorded.",
+                    position=position,
+                    found=found,
+                    recorded=anchor.head.link,
+                    origin=anchor.origin,
+                ),
             )
             return False
     walk.good = ChainHead(position, found)
@@ -435,7 +488,9 @@ def _unmet_anchor(walk: _Walk, final: ChainHead) -> VerifyResult | None:
         if anchor.head.link == GENESIS.hex():
             del walk.anchored[0]
             return _unmet_anchor(walk, final)
-        return _rewritten(walk, 0, f"{anchor.origin} is not a head of this chain.")
+        return _rewritten(
+            walk, 0, Message("%(origin)s is not a head of this chain.", origin=anchor.origin)
+        )
     if position > final.position:
         return VerifyResult(
             ok=False,
@@ -443,18 +498,26 @@ def _unmet_anchor(walk: _Walk, final: ChainHead) -> VerifyResult | None:
             head=walk.good,
             first_bad_position=final.position + 1,
             problem="truncated",
-            message=(
-                f"The store ends at position {final.position}, but {anchor.origin} names "
-                f"head {anchor.head}: the events after position {final.position} were "
-                "deleted together with their links. (If an older backup was restored on "
-                "purpose, record it with `edc audit accept-restore --reason ...`.)"
+            message=Message(
+                "The store ends at position %(position)s, but %(origin)s names head "
+                "%(head)s: the events after position %(position)s were deleted together "
+                "with their links. (If an older backup was restored on purpose, record it "
+                "with `edc audit accept-restore --reason ...`.)",
+                position=final.position,
+                origin=anchor.origin,
+                head=str(anchor.head),
             ),
         )
     return _rewritten(
         walk,
         position,
-        f"The chain has no link at position {position}, which {anchor.origin} names "
-        f"(head {anchor.head}): the store was rewritten since that head was recorded.",
+        Message(
+            "The chain has no link at position %(position)s, which %(origin)s names (head "
+            "%(head)s): the store was rewritten since that head was recorded.",
+            position=position,
+            origin=anchor.origin,
+            head=str(anchor.head),
+        ),
     )
 
 
@@ -484,10 +547,14 @@ def _pages(
 
 
 def _describe(walk: _Walk, row: StoredRow | LinkRow) -> str:
-    identity = f"aggregate {walk.store.id_value(row[1])} version {row[2]}"
+    identity = Message(
+        "aggregate %(id)s version %(version)s", id=str(walk.store.id_value(row[1])), version=row[2]
+    )
     topic = row[3]
     if isinstance(topic, str):
-        return f"{topic.rpartition(':')[2] or topic} of {identity}"
+        return Message(
+            "%(topic)s of %(identity)s", topic=topic.rpartition(":")[2] or topic, identity=identity
+        )
     return identity
 
 

@@ -26,6 +26,8 @@ import hashlib
 from dataclasses import dataclass
 from uuid import UUID
 
+from domain.wording import Message
+
 # The link "before" the first event; the label makes it specific to this chain's format.
 GENESIS = hashlib.sha256(b"modic-edc audit chain v1").digest()
 
@@ -144,12 +146,13 @@ def _not_migrated(why: str) -> str:
 
 
 def older_format_message(first: int) -> str:
-    return (
-        f"The store was sealed in an older chain format (from position {first}, its links do "
+    return Message(
+        "The store was sealed in an older chain format (from position %(first)s, its links do "
         "not cover the participant locator that participant trails look up): this is not a "
         "finding of tampering, but the locators are not tamper-evident until it is migrated. "
         "Migrate it with `edc audit migrate-chain --reason ...`, which checks the whole "
-        "chain under the older format first and then reseals it in the current one."
+        "chain under the older format first and then reseals it in the current one.",
+        first=first,
     )
 
 

@@ -35,7 +35,10 @@ def csv_cell(text: str) -> str:
 
 
 def csv_row(row: Iterable[object]) -> list[str]:
-    return [csv_cell("" if value is None else str(value)) for value in row]
+    return [
+        csv_cell(value if type(value) is str else ("" if value is None else str(value)))
+        for value in row
+    ]
 
 
 def csv_rows(rows: Iterable[Iterable[object]]) -> Iterator[list[str]]:

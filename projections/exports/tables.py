@@ -9,6 +9,7 @@ scores after the items.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
 from typing import Any
 
 from domain import crf
@@ -78,11 +79,19 @@ def derived_values(casebook: Casebook, form: str, sheet: dict[str, Any]) -> dict
     return derived
 
 
+@cache
+def _item_names(form: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The names of a form's export items and of its derived items (asked once per sheet)."""
+    return (
+        tuple(spec.name for spec in crf.export_items(form)),
+        tuple(spec.name for spec in crf.DERIVED[form]),
+    )
+
+
 def form_rows(casebook: Casebook, form: str) -> Iterator[list[str]]:
     participant = casebook.participant
     visit = VISIT_OF_FORM[form].key
-    items = [spec.name for spec in crf.export_items(form)]
-    derived_items = [spec.name for spec in crf.DERIVED[form]]
+    items, derived_items = _item_names(form)
     # Sheet keys of the weekly form are zero-padded ("weekly:05"), so they sort by week.
     for _key, sheet in sorted(participant.sheets_of(form).items()):
         derived = derived_values(casebook, form, sheet)

@@ -11,6 +11,11 @@ MULTI_CODE_SEPARATOR = ";"
 
 def as_text(value: Any) -> str:
     """A value as text; None is the empty string (a missing value)."""
+    # Most values are texts and whole numbers: answered before the other checks.
+    if type(value) is str:
+        return value
+    if type(value) is int:
+        return str(value)
     if value is None:
         return ""
     if isinstance(value, bool):  # never stored, but a bool must not print as "True"

@@ -7,6 +7,8 @@ right event and the right kind of tampering, on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
+import contextvars
+
 import pytest
 
 from domain.actor import Actor
@@ -17,6 +19,9 @@ from edc.config import Settings
 from tests.app.journeys import screened
 from tests.audit import scenario
 from tests.audit.tamper import RawStore
+from tests.web.untranslated import english_runs
+from web.i18n import use_language
+from web.i18n_messages import shown_message
 
 PAGE = 3  # small pages, so the checks cross page boundaries
 
@@ -187,3 +192,26 @@ def _uuid(originator_id: object) -> object:
     from uuid import UUID
 
     return originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))
+
+
+def _in_danish(message: str) -> str:
+    """A finding as a Danish account reads it on the tamper check page."""
+
+    def shown() -> str:
+        use_language("da")
+        return shown_message(message)
+
+    return contextvars.copy_context().run(shown)
+
+
+def test_a_finding_reads_in_danish_on_the_page_and_stays_english_for_the_api(
+    trial: Trial, store: RawStore
+) -> None:
+    position = store.position_of("FormCorrected")
+    store.change_one_byte(position)
+    result = audit.verify(trial, page_size=PAGE)
+    assert "changed after it was sealed: the event was altered." in result.message
+    danish = _in_danish(result.message)
+    assert f"på position {position} er ændret, efter den blev forseglet" in danish
+    assert "FormCorrected af aggregat" in danish
+    assert english_runs(danish) == []

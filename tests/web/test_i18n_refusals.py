@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests import factories
 from tests.web.conftest import Client, MakeClient, bearer, sign_in
 from tests.web.store import Seeded
@@ -71,3 +73,18 @@ async def test_the_refusal_log_and_the_trail_say_each_refusal_in_the_readers_lan
     trail = visible_text(await (await monitor.get("/audit?type=CommandRefused")).text())
     assert "Din rolle (administrator) må ikke se" in trail
     assert "Your role (admin)" not in trail
+
+
+async def test_a_refusal_told_on_the_next_page_is_danish_with_its_names_and_time(
+    client: Client, web_config: WebConfig, seeded: Seeded
+) -> None:
+    token = sign_in(client, web_config, "data_manager")
+    await _danish(client, token)
+    form = f"/participants/{seeded.randomised}/forms/baseline"
+    await client.post(form + "/lock", data={"csrf_token": token, "reason": "Clean"})
+    again = await client.post(form + "/lock", data={"csrf_token": token, "reason": "Clean"})
+    text = visible_text(await again.text())
+    # The refusal passed through the session cookie to the page it is told on.
+    assert "Skemaet Baseline for " in text
+    assert re.search(r"er allerede låst af \w+ \(datamanager\) den \d{1,2}\. \w+\. \d{4}", text)
+    assert "already locked" not in text
