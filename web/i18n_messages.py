@@ -153,6 +153,8 @@ def shown_message(text: str | None) -> str:
     """A message of the domain (or of a refusal), as the page's language says it."""
     if not text or current_language() == SOURCE_LANGUAGE:
         return text or ""
+    if isinstance(text, Listing):
+        return str(_hole(text))
     if isinstance(text, Message) and (text.params or gettext(text.msgid) != text.msgid):
         holes = {name: _hole(value) for name, value in text.params.items()}
         return gettext(text.msgid) % holes if holes else gettext(text.msgid)

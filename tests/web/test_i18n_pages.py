@@ -69,6 +69,8 @@ async def test_the_weekly_page_is_danish_without_item_codes(
     text = visible_text(html)
     assert '<html lang="da">' in html
     assert "Din ugerapport" in text and "Dage med lændesmerter i denne uge" in text
+    # What to type is said before typing: a whole number of days, 0 to 7.
+    assert text.count("Et helt tal fra 0 til 7.") == 2
     assert english_left(html) == []
     # No item names or codes: the participant reads their questions only.
     assert not [spec.name for spec in crf.ITEMS["weekly"] if spec.name in text]
