@@ -6,6 +6,7 @@ Choices marked *assumed* in CRF.md are made here, in one place.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -126,6 +127,14 @@ class EosStatus(StrEnum):
     EXCLUDED_AFTER_RANDOMISATION = "excluded after randomisation"
     DIED = "died"
     OTHER = "other"
+
+
+# How `window_status` words a deviation, to read a recorded one back into its parts (a page
+# says it again in the reader's language).
+WINDOW_DEVIATION = re.compile(
+    r"^(?P<visit>.+) on study day (?P<day>-?\d+) is (?P<side>early|late): "
+    r"the window is day (?P<low>-?\d+) to day (?P<high>-?\d+)$"
+)
 
 
 def window_status(visit: VisitDef, study_day: int) -> str | None:

@@ -103,9 +103,7 @@ class ArmProjector:
             kind = self._kinds[type(event)] = EventKind.of(type(event), self.handlers)
         if kind.handler is not None:
             kind.handler(batch, position, event)
-        if participant_id is None and isinstance(event, ArmRevealingRecord.Event):
-            participant_id = self._participant(batch, event)
-        index_rows(batch.audit.append, kind, event, position, self._at, participant_id, None)
+        index_rows(batch.audit.append, kind, event, position)
 
     def _participant(self, batch: ArmBatch, event: Any) -> str:
         """Whose record an event of the arm-revealing record is (its Started says it)."""

@@ -1,8 +1,9 @@
-"""Audit index rows: one per event (one per changed item for a correction), for history pages.
+"""Audit index rows: one per event (one per changed item for a correction), for the audit
+trail's locator (`ReadModels.audit_positions`).
 
-A row says where the event is in the sequence, when, about which participant, form and item,
-by whom in which role, and what type of event it was. Corrections also keep the old and new
-value and the reason, so an item's history is read from the index alone.
+A row says where the event is in the sequence, which form and item it is about and who made
+it: what the trail's user, form and item filters ask. Nothing else is kept: the trail reads and
+checks each event it locates from the store itself.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from uuid import UUID
 
 from domain.arm_revealing import ArmRevealingRecord
 from domain.participant import Participant
-from projections.batch import sorted_json
 
 Handler = Callable[..., None]
 
@@ -25,7 +25,6 @@ class EventKind:
 
     name: str
     handler: Handler | None
-    participant_event: bool
     screening: bool
     correction: bool
     has_actor: bool
@@ -40,7 +39,6 @@ class EventKind:
         return cls(
             name=event_class.__qualname__,
             handler=handler,
-            participant_event=issubclass(event_class, Participant.Event),
             screening=issubclass(event_class, Participant.Screened),
             correction=issubclass(
                 event_class, Participant.FormCorrected | ArmRevealingRecord.ItemsCorrected
@@ -61,38 +59,18 @@ def participant_of(event: Any) -> str | None:
 
 
 def index_rows(
-    add: Callable[[tuple[Any, ...]], None],
-    kind: EventKind,
-    event: Any,
-    position: int,
-    at: str,
-    participant_id: str | None,
-    site: str | None,
+    add: Callable[[tuple[Any, ...]], None], kind: EventKind, event: Any, position: int
 ) -> None:
     """Add the audit index rows of one event (columns as in `schema.AUDIT_COLUMNS`)."""
-    actor = event.actor if kind.has_actor else {}
+    user = event.actor.get("user") if kind.has_actor else None
     if kind.screening:
         form: Any = "screening"
-        key: Any = "screening"
     else:
         form = getattr(event, "form", None)
-        key = getattr(event, "key", None)
-    head = (
-        at,
-        participant_id,
-        site if site is not None else actor.get("site"),
-        form if form.__class__ is str else None,
-        key if key.__class__ is str else None,
-        actor.get("user"),
-        actor.get("role"),
-        kind.name,
-        participant_id if kind.participant_event and participant_id else str(event.originator_id),
-        event.originator_version,
-    )
+        form = form if form.__class__ is str else None
     if kind.correction:
-        reason = event.reason
-        for item, (old, new) in event.changes.items():
-            add((position, item, *head, sorted_json({"old": old, "new": new, "reason": reason})))
+        for item in event.changes:
+            add((position, item, form, user))
         return
     item = getattr(event, "item", None) if kind.may_name_item else None
-    add((position, item if item.__class__ is str else "", *head, None))
+    add((position, item if item.__class__ is str else "", form, user))

@@ -109,17 +109,7 @@ class Projector(ReviewProjection):
             kind = self._kinds[type(event)] = EventKind.of(type(event), self.handlers)
         if kind.handler is not None:
             kind.handler(batch, position, event)
-        pid = self._pid
-        participant = batch.participant(pid) if pid else None
-        index_rows(
-            batch.audit.append,
-            kind,
-            event,
-            position,
-            self._at,
-            pid if participant else None,
-            participant["site"] if participant else None,
-        )
+        index_rows(batch.audit.append, kind, event, position)
 
     # ---- participants ---------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from projections.db import Dialect
 from projections.spec import ViewSpec
 
-SCHEMA_VERSION = "8"
+SCHEMA_VERSION = "9"
 
 TRACKING_TABLE = "projection_tracking"
 TRACKING_DDL = (
@@ -64,21 +64,8 @@ VISIT_COLUMNS: tuple[str, ...] = (
     "deviation",
     "missed",
 )
-AUDIT_COLUMNS: tuple[str, ...] = (
-    "position",
-    "item",
-    "at",
-    "participant_id",
-    "site",
-    "form",
-    "sheet_key",
-    "user_name",
-    "role",
-    "event_type",
-    "originator_id",
-    "originator_version",
-    "detail",
-)
+# What the audit trail's locator filters by (`ReadModels.audit_positions`), and no more.
+AUDIT_COLUMNS: tuple[str, ...] = ("position", "item", "form", "user_name")
 SIGNATURE_COLUMNS: tuple[str, ...] = (
     "participant_id",
     "number",

@@ -19,6 +19,7 @@ from domain import crf
 from domain.crf import messages
 from domain.crf.missing import MISSING_CODE_HINT
 from domain.crf.spec import ItemSpec
+from domain.protocol import WINDOW_DEVIATION as WINDOW_DEVIATION_TEXT
 from domain.wording import Label, Listing, Message, Moment, Word
 from web.i18n import (
     N_,
@@ -84,6 +85,11 @@ _FORM_FLASHES = (
 SIGNED_FLASH = N_("Signed (%(meaning)s): %(what)s.")
 CASEBOOK = N_("casebook")
 _SIGNED = re.compile(r"^Signed \((?P<meaning>\w+)\): (?P<what>.+)\.$")
+# A visit outside its window (domain.protocol.window_status), as the deviation is recorded.
+WINDOW_DEVIATION = N_(
+    "%(visit)s on study day %(day)s is %(side)s: the window is day %(low)s to day %(high)s"
+)
+SIDES = (N_("early"), N_("late"))
 _ON_OR_AFTER = re.compile(r"^Must be on or after (?P<what>.+) \((?P<day>\d{4}-\d{2}-\d{2})\)$")
 _BEFORE_START = re.compile(r"^Must not be before the trial started \((?P<day>\d{4}-\d{2}-\d{2})\)$")
 
@@ -153,6 +159,8 @@ def shown_message(text: str | None) -> str:
     """A message of the domain (or of a refusal), as the page's language says it."""
     if not text or current_language() == SOURCE_LANGUAGE:
         return text or ""
+    if isinstance(text, Listing):
+        return str(_hole(text))
     if isinstance(text, Message) and (text.params or gettext(text.msgid) != text.msgid):
         holes = {name: _hole(value) for name, value in text.params.items()}
         return gettext(text.msgid) % holes if holes else gettext(text.msgid)
@@ -174,6 +182,9 @@ def shown_message(text: str | None) -> str:
     translated = gettext(text)
     if translated != text:
         return translated
+    if found := WINDOW_DEVIATION_TEXT.match(text):
+        holes = {**found.groupdict(), "visit": crf_text(found["visit"])}
+        return gettext(WINDOW_DEVIATION) % {**holes, "side": gettext(found["side"])}
     if found := _SIGNED.match(text):
         what = gettext(CASEBOOK) if found["what"] == CASEBOOK else crf_text(found["what"])
         return gettext(SIGNED_FLASH) % {"meaning": gettext(found["meaning"]), "what": what}

@@ -24,6 +24,7 @@ from domain.participant import Participant
 from domain.protocol import FORM_LABELS, REASON_LABELS, VISIT_BY_KEY, VISIT_OF_FORM, ReasonCode
 from domain.visit_records import MISSED_REASON_LABELS
 from domain.wording import message_from_record
+from edc.audit.detail_words import all_phrases as detail_phrases
 
 HIDDEN = re.compile(r"hash|token|password|secret", re.IGNORECASE)
 # Attributes the row shows in its own columns, or that only the event store needs.
@@ -231,6 +232,7 @@ def all_words() -> list[str]:
     phrases += [visit.label for visit in VISIT_BY_KEY.values()]
     phrases += [WEEK_OF_FORM, NUMBER_OF_FORM]
     phrases += [*SESSION_WORDS.values(), *SESSION_WORDS_WITHOUT_ID.values()]
+    phrases += detail_phrases()
     return list(dict.fromkeys(phrases))
 
 

@@ -12,7 +12,7 @@ import json
 from enum import StrEnum
 from typing import IO, Any
 
-from domain.protocol import VISIT_BY_KEY
+from domain.protocol import VISIT_BY_KEY, WINDOW_DEVIATION
 from projections.exports.casebook_words import ENGLISH, Words
 from projections.exports.manifest import DigestingWriter, build_manifest
 from projections.exports.source import Cut, ExportError
@@ -39,6 +39,22 @@ def caption(cut: Cut, w: Words = ENGLISH) -> str:
         "position": cut.as_of,
         # English keeps the ISO time it always had; another language writes it its own way.
         "at": at.isoformat(timespec="seconds") if w.lang == ENGLISH.lang else w.time(at),
+    }
+
+
+def _deviation(text: str | None, w: Words) -> str | None:
+    """A visit out of its window, as recorded (in English), in the reader's language; another
+    deviation's description is shown as it was written."""
+    found = WINDOW_DEVIATION.match(text or "")
+    if found is None:
+        return text
+    message = w.gettext(
+        "%(visit)s on study day %(day)s is %(side)s: the window is day %(low)s to day %(high)s"
+    )
+    return message % {
+        **found.groupdict(),
+        "visit": w.crf(found["visit"]),
+        "side": w.gettext(found["side"]),
     }
 
 
@@ -75,7 +91,7 @@ def visits_html(cut: Cut, w: Words = ENGLISH) -> str:
             w.date(line.window_end),
             w.date(line.done_on),
             w.word(line.status),
-            line.deviation,
+            _deviation(line.deviation, w),
             line.missed_reason,
         )
         for line in lines

@@ -3,6 +3,7 @@ no English a translator has done left on them, and no item codes on the particip
 
 from __future__ import annotations
 
+import contextvars
 import re
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -11,7 +12,8 @@ import pytest
 from babel.messages.pofile import read_po
 
 from domain import crf
-from domain.protocol import EosStatus
+from domain.protocol import VISITS, WINDOW_DEVIATION, EosStatus, window_status
+from projections.reports.output import _deviation
 from tests import factories
 from tests.app.conftest import StepClock
 from tests.web.conftest import Client, MakeClient, csrf_of, sign_in
@@ -20,7 +22,8 @@ from tests.web.store import Seeded
 from tests.web.test_forms import as_post
 from tests.web.untranslated import WORD_CODES, english_runs, visible_text
 from web.config import WebConfig
-from web.i18n import COOKIE, DOMAINS, PageWords, po_path
+from web.i18n import COOKIE, DOMAINS, PageWords, po_path, use_language
+from web.i18n_messages import shown_message
 
 
 @pytest.fixture
@@ -69,6 +72,8 @@ async def test_the_weekly_page_is_danish_without_item_codes(
     text = visible_text(html)
     assert '<html lang="da">' in html
     assert "Din ugerapport" in text and "Dage med lændesmerter i denne uge" in text
+    # What to type is said before typing: a whole number of days, 0 to 7.
+    assert text.count("Et helt tal fra 0 til 7.") == 2
     assert english_left(html) == []
     # No item names or codes: the participant reads their questions only.
     assert not [spec.name for spec in crf.ITEMS["weekly"] if spec.name in text]
@@ -354,3 +359,21 @@ async def test_the_report_link_page_names_the_language_as_a_sentence_does(
     await client.post("/language", data={"csrf_token": token, "lang": "da"})
     danish = await (await client.post(path, data={"csrf_token": token, "lang": "en"})).text()
     assert "Siden åbner på engelsk;" in danish
+
+
+def test_a_visit_out_of_its_window_is_told_in_danish_as_recorded_in_english() -> None:
+    """The deviation is recorded in English (domain.protocol.window_status); pages and the
+    visit status report say it again in the reader's language."""
+    week10 = next(visit for visit in VISITS if visit.key == "week10")
+    assert week10.window is not None
+    recorded = window_status(week10, week10.window[1] + 3)
+    assert recorded is not None and WINDOW_DEVIATION.match(recorded)
+
+    def in_danish() -> str:
+        use_language("da")
+        return shown_message(recorded)
+
+    danish = contextvars.copy_context().run(in_danish)
+    assert f"på forsøgsdag {week10.window[1] + 3} er for sent" in danish
+    assert english_runs(danish) == []
+    assert _deviation(recorded, PageWords("da")) == danish

@@ -14,6 +14,7 @@ from tests.web.conftest import Client, MakeClient, sign_in
 from tests.web.crawl import arm_leaks
 from tests.web.store import Seeded
 from tests.web.test_forms import as_post
+from tests.web.untranslated import english_runs, visible_text
 from web.config import WebConfig
 
 
@@ -87,7 +88,7 @@ async def test_an_incomplete_casebook_warns_and_is_signed_only_with_a_reason(
             "</section>", page.index('id="incomplete-warning"')
         )
     ]
-    assert "This casebook is incomplete" in warning and "3 forms not started" in warning
+    assert "This casebook is incomplete" in warning and "3 form(s) not started" in warning
     assert "Week 10 outcomes" in warning and "End of study" in warning
     assert 'name="incomplete_reason"' in page
     refused = await _sign(client, token, seeded.ready, page)
@@ -168,6 +169,10 @@ async def test_a_danish_and_an_english_signer_sign_the_same_content_hash(
     assert 'id="signed-baseline-WEIGHT_KG">74,5<' in in_danish
     assert "Physical load at work" in in_english and "Fysisk belastning" in in_danish
     assert _shown_hash(in_danish) == _shown_hash(in_english)
+    # What an incomplete casebook lacks is said in Danish too.
+    casebook = await (await danish.get(f"/participants/{seeded.ready}/sign")).text()
+    assert "3 skema(er) ikke påbegyndt" in casebook
+    assert english_runs(visible_text(casebook)) == []
     canonical = re.compile(r'<pre class="canonical">(.*?)</pre>', re.S)
     assert canonical.findall(in_danish) == canonical.findall(in_english)
     signed = await _sign(danish, token, seeded.ready, in_danish, form="baseline")

@@ -17,10 +17,10 @@ from domain.roles import Role
 from domain.stale_merge import same
 from domain.wording import Message
 from edc.audit import chain
+from edc.audit.detail_words import Wording, details_words
 from edc.audit.rendering import (
     reason_words,
     sheet_words,
-    summarise,
 )
 from edc.permissions import Action, may, role_may_not
 from edc.usecases.audit import trail_filter_choices
@@ -28,7 +28,8 @@ from web.calls import actor_of, participant_id, run, trial_of
 from web.context import ZONE
 from web.crf_fields import display
 from web.errors import WebRefusal
-from web.i18n import N_, gettext
+from web.i18n import N_, crf_text, gettext, local_date, local_number
+from web.i18n import words as words_of_code
 from web.i18n_messages import shown_message
 from web.numbers import whole_number
 from web.pages import render
@@ -92,15 +93,24 @@ def summary_shown(row: dict[str, Any]) -> str:
     message = row.get("summary_message")
     if message:
         return gettext(message["id"]) % message["parameters"]
-    details = row.get("details") or {}
-    if isinstance(details.get("message"), Message) and not row.get("changes"):
-        # A refusal's message, kept with its id: the summary again, with the message in words.
-        shown = {**details, "message": shown_message(details["message"])}
-        return summarise(str(row.get("type")), shown, [], {}, gettext(str(row.get("words"))))
     summary, words = str(row.get("summary") or ""), str(row.get("words") or "")
+    if not row.get("changes"):
+        # Details in words, from the stored fields, never as they are stored; a refusal's
+        # message, kept with its id, in the reader's language.
+        details = row.get("details") or {}
+        if isinstance(details.get("message"), Message):
+            row = {**row, "details": {**details, "message": shown_message(details["message"])}}
+        kind = gettext(words) if words else summary
+        worded = details_words(row, DETAIL_WORDING)
+        return f"{kind}: {worded}" if worded else kind
     if words and summary.startswith(words):
         return gettext(words) + summary[len(words) :]
     return summary
+
+
+DETAIL_WORDING = Wording(
+    translate=gettext, code=words_of_code, date=local_date, number=local_number, clinical=crf_text
+)
 
 
 def _spec(form: str, item: str | None) -> crf.ItemSpec | None:

@@ -98,8 +98,26 @@ async def _weekly_page(request: web.Request, status: int = 200, **extra: object)
         for f in fields("weekly", values, errors=errors)  # type: ignore[arg-type]
         if f.name in QUESTIONS
     ]
-    context = {"state": state, "questions": questions, "token": token, "done": False, **extra}
+    # Each question's range said before the participant types (the item's own bounds).
+    specs = {spec.name: spec for spec in crf.ITEMS["weekly"]}
+    ranges = {
+        f.name: (_number(specs[f.name].min), _number(specs[f.name].max))
+        for f in questions
+        if specs[f.name].min is not None and specs[f.name].max is not None
+    }
+    context = {
+        "state": state,
+        "questions": questions,
+        "ranges": ranges,
+        "token": token,
+        "done": False,
+        **extra,
+    }
     return await render(request, "weekly.html", context, status=status)
+
+
+def _number(bound: float | None) -> int:
+    return int(bound or 0)
 
 
 @routes.get("/weekly/{token}", name="weekly")

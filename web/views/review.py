@@ -16,7 +16,7 @@ from edc.permissions import Action, check_blind, may, role_may_not
 from web.calls import actor_of, participant_id, run, trial_of
 from web.crf_fields import display
 from web.errors import WebRefusal
-from web.i18n import N_, crf_text, ngettext
+from web.i18n import N_, crf_text
 from web.i18n import gettext as _
 from web.i18n_messages import CASEBOOK, SIGNED_FLASH
 from web.pages import flash, form_text, render, url_for
@@ -74,30 +74,6 @@ def _sheet_order(key: str) -> tuple[int, str]:
     return (FORMS.index(form) if form in FORMS else len(FORMS), key)
 
 
-def _gaps_text(gaps: dict[str, Any]) -> str:
-    """What the content lacks (domain.signing.SigningGaps.describe) in the reader's language."""
-    parts = []
-    if gaps["not_started"]:
-        names = ", ".join(crf_text(FORM_LABELS[form]) for form in gaps["not_started"])
-        count = len(gaps["not_started"])
-        text = ngettext(
-            "%(count)s form not started (%(names)s)",
-            "%(count)s forms not started (%(names)s)",
-            count,
-        )
-        parts.append(text % {"count": count, "names": names})
-    if gaps["incomplete"]:
-        names = ", ".join(
-            ngettext("%(form)s: %(count)s item missing", "%(form)s: %(count)s items missing", n)
-            % {"form": crf_text(FORM_LABELS[form]), "count": n}
-            for form, items in gaps["incomplete"].items()
-            for n in [len(items)]
-        )
-        text = _("%(count)s incomplete (%(names)s)")
-        parts.append(text % {"count": len(gaps["incomplete"]), "names": names})
-    return "; ".join(parts)
-
-
 async def _sign_page(
     request: web.Request,
     form: str | None,
@@ -120,7 +96,7 @@ async def _sign_page(
         "p": view,
         "form": form,
         "form_label": crf_text(FORM_LABELS.get(form, "")) if form else _("the whole casebook"),
-        "gaps_text": _gaps_text(preview["gaps"]),
+        "gaps_text": preview["gaps_text"],
         "meanings": [(m.value, _(MEANING_TEXT.get(m.value, m.value))) for m in SignatureMeaning],
         "meaning": meaning,
         "signatures": signatures,
