@@ -125,15 +125,29 @@ def item_histories(trail: Sequence[Row], w: Words = ENGLISH) -> History:
             form, _, key = sheet.partition(":")
             if change.get("old") is None and change.get("new") is None:
                 continue
-            line = (
-                f"{w.time(row['time'])} {row.get('user') or ''}: "
-                f"{_shown(change.get('old'), w)} {ARROW} {_shown(change.get('new'), w)}"
+            spec = _spec_of(form, str(change["item"]))
+            old, new = (
+                _value_shown(spec, change.get("old"), w),
+                _value_shown(spec, change.get("new"), w),
             )
+            line = f"{w.time(row['time'])} {row.get('user') or ''}: {old} {ARROW} {new}"
             reason = reason_text(row.get("reason"), w)
             if reason:
                 line += f" ({reason})"
             found.setdefault((form, key.lstrip("0"), str(change["item"])), []).append(line)
     return found
+
+
+def _spec_of(form: str, item: str) -> ItemSpec | None:
+    return next((spec for spec in ITEMS.get(form, ()) if spec.name == item), None)
+
+
+def _value_shown(spec: ItemSpec | None, value: Any, w: Words) -> str:
+    """A value in a history line as the value column shows it (codes with their labels, dates
+    and numbers as the language writes them)."""
+    if spec is None or value is None or value == "":
+        return _shown(value, w)
+    return _coded(spec, value, w)
 
 
 def reason_text(reason: Row | None, w: Words = ENGLISH) -> str:
@@ -244,6 +258,10 @@ def value_text(spec: ItemSpec, sheet: Row, w: Words = ENGLISH) -> str:
         if isinstance(code, str) and code in MissingCode.__members__:
             return f"{code}: {w.crf(MISSING_CODE_LABELS[MissingCode(code)])}"
         return ""
+    return _coded(spec, value, w)
+
+
+def _coded(spec: ItemSpec, value: Any, w: Words) -> str:
     labels = {str(code): label for code, label in spec.codes}
     values = value if isinstance(value, list | tuple) else [value]
     shown = [

@@ -381,3 +381,18 @@ def test_a_danish_readers_casebook_is_in_danish(casebooks: Casebooks) -> None:
     assert "Annoteret tomt CRF" in blank
     assert "I.LBP_NOW" in blank
     assert [phrase for phrase in english_only() if phrase in blank.replace(STUDY_NAME, "")] == []
+
+
+def test_the_history_shows_values_as_the_value_column_does(casebooks: Casebooks) -> None:
+    """A history line writes a coded value with its label and a date as the language writes it,
+    as the value beside it does, not the stored code or ISO date."""
+    from web.i18n import PageWords
+
+    paper = casebooks.trial.casebook_paper(casebooks.uffe, casebooks.f)
+    english = flat(pdf_text(casebook_pdf(paper)))
+    assert "(empty) → Y = Yes" in english
+    danish = flat(pdf_text(casebook_pdf(paper, PageWords("da"))))
+    assert "(tom) → Y = Ja" in danish
+    assert not re.search(r"→ Y(?! =)", danish)
+    assert not re.search(r"→ \d{4}-\d\d-\d\d", danish)
+    assert re.search(r"\(tom\) → \d{1,2}\. [a-z]{3}\. \d{4}", danish)
