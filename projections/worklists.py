@@ -159,11 +159,17 @@ def visits_due(
     for visit in models.visits(view, today, site):
         opens = date.fromisoformat(visit["window_start"])
         coming = visit["status"] == "not due" and opens <= today + WEEK
-        if visit["status"] in OPEN_STATUSES or coming:
+        # A visit whose window closed without it, and that nobody recorded as missed, is still
+        # the site's work: overdue.
+        if visit["status"] in OPEN_STATUSES or visit["status"] == "missed" or coming:
             target = date.fromisoformat(visit["target_on"])
             work.append({**visit, "this_week": target <= today + WEEK})
-    work.sort(key=lambda v: (v["status"] != "overdue", v["target_on"], v["screening_number"]))
+    work.sort(key=lambda v: (_URGENCY.get(v["status"], 2), v["target_on"], v["screening_number"]))
     return work
+
+
+# Past the window's end first, then past the target day, then due and coming.
+_URGENCY = {"missed": 0, "overdue": 1}
 
 
 def deviations(

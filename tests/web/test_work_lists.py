@@ -210,3 +210,38 @@ async def test_the_work_lists_speak_danish(client: TestClient, web_config: WebCo
             r"(<section id=\"deviations\">.*?)</section>", _without_details, html, flags=re.S
         )
         assert english_left(html) == [], name
+
+
+async def test_a_visit_past_its_target_day_inside_its_window_is_not_called_overdue(
+    client: TestClient, web_config: WebConfig
+) -> None:
+    """Past the target day with the window still open the list says until when it is open;
+    "overdue" is kept for a visit whose window closed without it."""
+    html = await work_page(client, web_config, "anna")
+    visits = [re.sub(r"<[^>]+>", " ", row) for row in rows(section(html, "visits-due"))]
+    late = [row for row in visits if "past target day" in row]
+    assert late
+    for row in late:
+        assert re.search(r"past target day, window open until \d{4}-\d\d-\d\d", row), row
+        assert "overdue" not in row
+    closed = [row for row in visits if "overdue" in row]
+    assert closed
+    for row in closed:
+        assert re.search(r"overdue: the window closed \d{4}-\d\d-\d\d", row), row
+
+
+async def test_the_danish_work_list_says_past_target_day_and_overdue_in_danish(
+    client: TestClient, web_config: WebConfig
+) -> None:
+    token = sign_in_as(client, web_config, "anna")
+    await client.post("/language", data={"csrf_token": token, "lang": "da"})
+    html = await (await client.get("/work")).text()
+    visits = [re.sub(r"<[^>]+>", " ", row) for row in rows(section(html, "visits-due"))]
+    assert any(
+        re.search(r"efter måldagen, vinduet er åbent til \d{1,2}\. [a-z]{3}\. \d{4}", row)
+        for row in visits
+    )
+    assert any(
+        re.search(r"overskredet: vinduet lukkede \d{1,2}\. [a-z]{3}\. \d{4}", row) for row in visits
+    )
+    assert not any("forsinket" in row for row in visits)
