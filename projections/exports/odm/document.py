@@ -23,6 +23,7 @@ from projections.exports.casebook import casebooks
 from projections.exports.manifest import CHUNK, DigestingWriter, build_manifest
 from projections.exports.odm.admin import Directory, write_admin
 from projections.exports.odm.clinical import ClinicalOut
+from projections.exports.odm.ledger import SubjectLedger
 from projections.exports.odm.metadata import write_study
 from projections.exports.odm.names import MDV_OID
 from projections.exports.odm.snapshot import write_snapshot_clinical
@@ -48,9 +49,10 @@ def write_odm(
         if kind is OdmKind.SNAPSHOT:
             write_snapshot_clinical(clinical, casebooks(cut), cut.view)
         else:
-            transactional = TransactionalClinical(clinical)
-            for _position, event in cut.events():
-                transactional.write(event)
+            with SubjectLedger() as ledger:
+                transactional = TransactionalClinical(clinical, ledger)
+                for _position, event in cut.events():
+                    transactional.write(event)
         clinical_file.seek(0)
         target = DigestingWriter(out)
         as_of = cut.last_event_time()

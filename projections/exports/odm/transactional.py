@@ -12,9 +12,9 @@
 
 Every element that sets Insert, Update or Remove has an AuditRecord whose SourceID is the
 event's identity in the store. Events that carry no clinical data (accounts, screening logs,
-deviations flagged, emergency unblinding) are in the NDJSON audit stream, not here. Memory
-holds only each participant's subject key and which study events were already inserted (a
-few bytes each; weekly reports as bits of one number), never the events.
+deviations flagged, emergency unblinding) are in the NDJSON audit stream, not here. Each
+participant's subject key and which study events were already inserted are kept on disk (see
+`ledger`), so memory holds neither the events nor anything per participant.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from projections.exports.odm.forms import (
     RANDOMISATION_VISIT,
     RANDOMISED_ON,
 )
+from projections.exports.odm.ledger import SubjectLedger
 from projections.exports.odm.names import form_oid, group_oid, item_oid
 from projections.exports.values import as_text, is_missing
 
@@ -45,14 +46,11 @@ from projections.exports.values import as_text, is_missing
 class TransactionalClinical:
     """Turns domain events into ODM transactions, one SubjectData element per event."""
 
-    def __init__(self, clinical: ClinicalOut) -> None:
+    def __init__(self, clinical: ClinicalOut, ledger: SubjectLedger) -> None:
         self.clinical = clinical
         self.out = clinical.out
-        self.subjects: dict[UUID, str] = {}
-        # Study events inserted so far: per participant the non-repeating ones, and per
-        # participant and repeating study event a bit mask of the repeat keys (weeks).
-        self.opened: dict[UUID, set[str]] = {}
-        self.repeats: dict[tuple[UUID, str], int] = {}
+        # Subject keys and the study events inserted so far, per participant.
+        self.ledger = ledger
 
     def write(self, event: Any) -> None:
         if isinstance(event, Participant.Screened):
@@ -80,7 +78,7 @@ class TransactionalClinical:
             # Events of several aggregates saved in one transaction are stored in the order
             # the aggregates were given, so an allocation can precede the screening it
             # belongs to; it names the subject itself.
-            self.subjects.setdefault(event.participant_id, event.screening_number)
+            self.ledger.name_if_new(event.participant_id, event.screening_number)
             self.insert_form(
                 event.participant_id,
                 RANDOMISATION_VISIT,
@@ -94,9 +92,9 @@ class TransactionalClinical:
 
     def screened(self, event: Participant.Screened) -> None:
         participant_id = event.originator_id
-        self.subjects[participant_id] = event.screening_number
+        self.ledger.name(participant_id, event.screening_number)
         visit = VISIT_OF_FORM["screening"]
-        self.opened.setdefault(participant_id, set()).add(visit.oid)
+        self.ledger.insert(participant_id, visit.oid, None)
         with self.out.element(
             "SubjectData", SubjectKey=event.screening_number, TransactionType="Insert"
         ):
@@ -147,7 +145,7 @@ class TransactionalClinical:
                 self.clinical.signature(signed)
             else:
                 visit = VISIT_OF_FORM[event.form]
-                for repeat in self.inserted(participant_id, visit.oid):
+                for repeat in self.ledger.inserted(participant_id, visit.oid):
                     with (
                         self.out.element(
                             "StudyEventData",
@@ -203,7 +201,7 @@ class TransactionalClinical:
 
     @contextmanager
     def subject(self, participant_id: UUID) -> Iterator[None]:
-        key = self.subjects.get(participant_id)
+        key = self.ledger.subject_key(participant_id)
         if key is None:
             raise ValueError(f"Event for participant {participant_id} before their screening")
         with self.out.element("SubjectData", SubjectKey=key, TransactionType="Context"):
@@ -214,7 +212,7 @@ class TransactionalClinical:
         self, participant_id: UUID, oid: str, repeat: str | None, change: Change
     ) -> Iterator[bool]:
         """StudyEventData: Insert (audited) the first time, Context afterwards; yields which."""
-        first = self.first_insert(participant_id, oid, repeat)
+        first = self.ledger.insert(participant_id, oid, repeat)
         with self.out.element(
             "StudyEventData",
             StudyEventOID=oid,
@@ -224,25 +222,6 @@ class TransactionalClinical:
             if first:
                 self.clinical.audit_record(change)
             yield first
-
-    def first_insert(self, participant_id: UUID, oid: str, repeat: str | None) -> bool:
-        """Record a study event as inserted; True if it was not before."""
-        if repeat is None:
-            opened = self.opened.setdefault(participant_id, set())
-            first = oid not in opened
-            opened.add(oid)
-            return first
-        bit = 1 << int(repeat)
-        mask = self.repeats.get((participant_id, oid), 0)
-        self.repeats[(participant_id, oid)] = mask | bit
-        return not mask & bit
-
-    def inserted(self, participant_id: UUID, oid: str) -> list[str | None]:
-        """The repeat keys of a study event inserted so far (None for a non-repeating one)."""
-        if oid in self.opened.get(participant_id, ()):
-            return [None]
-        mask = self.repeats.get((participant_id, oid), 0)
-        return [str(n) for n in range(mask.bit_length()) if mask >> n & 1]
 
 
 def repeat_key(form: str, sheet_key: str) -> str | None:
