@@ -29,7 +29,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
-from domain.protocol import TIME_ZONE
+from domain.protocol import FORM_LABELS, TIME_ZONE
 from web.handler import Handler
 
 TRANSLATIONS = Path(__file__).parent / "translations"
@@ -97,7 +97,14 @@ def use_language(lang: str) -> contextvars.Token[str]:
     return _language.set(lang if lang in LANGUAGES else STAFF_DEFAULT)
 
 
+# A form has one name in each language, the eCRF catalogue's (the one its own page is headed
+# with), wherever a page, a list or the trail names it.
+_FORM_NAMES = frozenset(FORM_LABELS.values())
+
+
 def gettext(message: str) -> str:
+    if message in _FORM_NAMES:
+        return crf_text(message)
     return translations(current_language()).gettext(message)
 
 
@@ -296,6 +303,8 @@ class PageWords:
             _language.reset(token)
 
     def gettext(self, message: str) -> str:
+        if message in _FORM_NAMES:
+            return self.crf(message)
         return translations(self.lang).gettext(message)
 
     def ngettext(self, singular: str, plural: str, n: int) -> str:

@@ -228,7 +228,8 @@ def sheet_words(
 def all_words() -> list[str]:
     """Every phrase the trail shows from here (for the translation catalogue)."""
     phrases = [event_words(cls) for cls in CLASSIFICATION]
-    phrases += list(REASON_WORDS.values()) + list(FORM_LABELS.values())
+    # (Form names are the eCRF catalogue's: web/i18n.py reads them there.)
+    phrases += list(REASON_WORDS.values())
     phrases += [visit.label for visit in VISIT_BY_KEY.values()]
     phrases += [WEEK_OF_FORM, NUMBER_OF_FORM]
     phrases += [*SESSION_WORDS.values(), *SESSION_WORDS_WITHOUT_ID.values()]

@@ -245,3 +245,18 @@ async def test_the_danish_work_list_says_past_target_day_and_overdue_in_danish(
         re.search(r"overskredet: vinduet lukkede \d{1,2}\. [a-z]{3}\. \d{4}", row) for row in visits
     )
     assert not any("forsinket" in row for row in visits)
+
+
+async def test_a_form_has_one_name_on_the_work_list_and_on_its_own_page(
+    client: TestClient, web_config: WebConfig
+) -> None:
+    token = sign_in_as(client, web_config, "anna")
+    await client.post("/language", data={"csrf_token": token, "lang": "da"})
+    html = await (await client.get("/work")).text()
+    link = re.search(r'<a href="(/participants/[^"]+/forms/week10)">([^<]+)</a>', html)
+    assert link
+    form_page = await (await client.get(link[1])).text()
+    heading = re.search(r"<h1[^>]*>(.*?)</h1>", form_page, re.S)
+    assert heading
+    assert link[2] == "Effektmål uge 10"
+    assert link[2] in re.sub(r"<[^>]+>", "", heading[1])
