@@ -19,6 +19,7 @@ class LatestVersions:
 
     def __init__(self) -> None:
         self.db = scratch_database()
+        self.pending: tuple[UUID, int] | None = None
         # The rowid keeps the order of first appearance: an update leaves it as it was.
         self.db.execute(
             "CREATE TABLE latest (aggregate BLOB NOT NULL UNIQUE, version INTEGER NOT NULL)"
@@ -39,14 +40,25 @@ class LatestVersions:
         self.close()
 
     def record(self, aggregate_id: UUID, version: int) -> None:
+        # An aggregate's events mostly come one after another: written once per run of them.
+        if self.pending is not None and self.pending[0] != aggregate_id:
+            self.flush()
+        self.pending = (aggregate_id, version)
+
+    def flush(self) -> None:
+        if self.pending is None:
+            return
+        aggregate_id, version = self.pending
         self.db.execute(
             "INSERT INTO latest VALUES (?, ?)"
             " ON CONFLICT (aggregate) DO UPDATE SET version = excluded.version",
             (aggregate_id.bytes, version),
         )
+        self.pending = None
 
     def items(self) -> Iterator[tuple[UUID, int]]:
         """(aggregate id, latest version) in the order the aggregates first appeared."""
+        self.flush()
         for aggregate, version in self.db.execute(
             "SELECT aggregate, version FROM latest ORDER BY rowid"
         ):
