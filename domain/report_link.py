@@ -10,7 +10,7 @@ participant stops reporting.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -89,6 +89,12 @@ def report_week(randomised_on: date, today: date) -> int:
     """The week a report sent today is about: the last completed week since randomisation
     (days 0-6 are week 1, reported from day 7); before that, week 1."""
     return min(LAST_REPORT_WEEK, max(1, (today - randomised_on).days // 7))
+
+
+def report_week_days(randomised_on: date, week: int) -> tuple[date, date]:
+    """The first and last day a report week covers (week 1: days 0-6 after randomisation)."""
+    first = randomised_on + timedelta(days=7 * (week - 1))
+    return first, first + timedelta(days=6)
 
 
 _NUMBER = re.compile(r"[0-9]+")  # ASCII digits: `\d` would read "٣" as 3

@@ -23,7 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, format_interval
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
@@ -250,6 +250,16 @@ def local_date(value: Any) -> str:
     if lang not in DATE_PATTERNS:
         return value.isoformat()
     return format_date(value, DATE_PATTERNS[lang], locale=lang)
+
+
+def local_date_range(first: Any, last: Any) -> str:
+    """The days from `first` to `last` as the page's language writes a span of days (in Danish
+    "7.\u201313. dec. 2026", with an en dash)."""
+    try:
+        start, end = date.fromisoformat(str(first)), date.fromisoformat(str(last))
+    except ValueError:
+        return f"{first} \u2013 {last}"
+    return format_interval(start, end, "yMMMd", locale=current_language())
 
 
 def local_number(value: Any) -> str:

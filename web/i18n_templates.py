@@ -10,6 +10,7 @@ from web.i18n import (
     crf_text,
     gettext,
     local_date,
+    local_date_range,
     local_number,
     local_time,
     ngettext,
@@ -31,4 +32,5 @@ def install_i18n(env: jinja2.Environment) -> None:
     env.filters["words"] = words
     env.filters["localtime"] = local_time
     env.filters["localdate"] = local_date
+    env.globals["date_range"] = local_date_range
     env.filters["number"] = local_number

@@ -16,7 +16,7 @@ import hmac
 import re
 import secrets
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -27,7 +27,13 @@ from domain.actor import Actor
 from domain.errors import FormInvalid, NotFound, StateConflict
 from domain.participant import Participant
 from domain.report_access import NOTHING_TO_REVOKE, ReportAccess, report_access_id
-from domain.report_link import ReportLink, parse_sms_reply, report_link_id, report_week
+from domain.report_link import (
+    ReportLink,
+    parse_sms_reply,
+    report_link_id,
+    report_week,
+    report_week_days,
+)
 from domain.wording import Message
 from edc.base import TrialBase
 from edc.concurrency import retry_on_conflict
@@ -127,7 +133,13 @@ class PatientReportUseCases(TrialBase):
         """What the participant's report page shows: the week asked about and whether done."""
         participant = self._participant_of("link", token_digest(token))
         week = self._week(participant)
-        return {"week": week, "reported": f"weekly:{week:02d}" in participant.sheets}
+        first, last = report_week_days(self._randomised_on(participant), week)
+        return {
+            "week": week,
+            "first_day": first.isoformat(),
+            "last_day": last.isoformat(),
+            "reported": f"weekly:{week:02d}" in participant.sheets,
+        }
 
     @logs_refusals_as("participant (report link)")
     @retry_on_conflict
@@ -215,9 +227,12 @@ class PatientReportUseCases(TrialBase):
         return access.summary()
 
     def _week(self, participant: Participant) -> int:
+        return report_week(self._randomised_on(participant), self.local_date(self.clock()))
+
+    def _randomised_on(self, participant: Participant) -> date:
         if participant.randomised_on is None:
             raise NotFound(NOT_VALID)
-        return report_week(participant.randomised_on, self.local_date(self.clock()))
+        return participant.randomised_on
 
     def _enter_patient_report(
         self, participant: Participant, items: Mapping[str, Any]

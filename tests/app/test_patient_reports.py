@@ -50,9 +50,14 @@ def test_weekly_report_by_link(trial: Trial, actors: dict[str, Actor], clock: St
     pid, _arm = randomised(trial, staff)
     token = trial.issue_report_link(staff, pid)
     assert len(token) >= 40
-    # Three weeks after randomisation the report is about week 3.
+    # Three weeks after randomisation the report is about week 3, by its calendar days.
     clock.current = datetime(2024, 2, 6, 9, 0, tzinfo=UTC)
-    assert trial.report_link_status(token) == {"week": 3, "reported": False}
+    assert trial.report_link_status(token) == {
+        "week": 3,
+        "first_day": "2024-01-29",
+        "last_day": "2024-02-04",
+        "reported": False,
+    }
     with pytest.raises(FormInvalid) as invalid:
         trial.record_patient_report(token, {"LBP_DAYS": 9, "SICK_LEAVE_DAYS": 0})
     assert "LBP_DAYS" in invalid.value.fields

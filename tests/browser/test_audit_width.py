@@ -62,3 +62,39 @@ def test_the_audit_trail_fits_1024_px_without_losing_a_column(
     monitor.goto(base + "/audit")
     assert monitor.locator("html").get_attribute("lang") == "da"
     assert overflow(monitor) <= 0 and table_overflow(monitor) <= 0
+
+
+# Every word of the trail's Who cells that the browser laid out over more than one line.
+SPLIT_WORDS = """() => {
+  const split = [];
+  for (const cell of document.querySelectorAll('table.audit td.who')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const word of node.data.matchAll(/\\S+/g)) {
+        const range = document.createRange();
+        range.setStart(node, word.index);
+        range.setEnd(node, word.index + word[0].length);
+        const lines = new Set(
+          [...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+        if (lines.size > 1) split.push(word[0]);
+      }
+    }
+  }
+  return split;
+}"""
+
+
+def test_the_who_column_wraps_between_words_only(
+    live_server: LiveServer, browser_seeded: Seeded, new_page: Any
+) -> None:
+    """Danish role names are long ("afdelingspersonale"): the Who column breaks lines between
+    words, never inside one, and the trail still fits 1024 px."""
+    base = live_server.url
+    monitor = new_page()
+    log_in(monitor, base, "monitor")
+    monitor.get_by_role("button", name="Dansk").click()
+    for path in ("/audit", f"/participants/{browser_seeded.ready}/audit"):
+        monitor.goto(base + path)
+        assert "afdelingspersonale" in monitor.locator("table.audit").inner_text(), path
+        assert monitor.evaluate(SPLIT_WORDS) == [], path
+        assert overflow(monitor) <= 0 and table_overflow(monitor) <= 0, path

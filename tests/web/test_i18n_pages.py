@@ -377,3 +377,33 @@ def test_a_visit_out_of_its_window_is_told_in_danish_as_recorded_in_english() ->
     assert f"på forsøgsdag {week10.window[1] + 3} er for sent" in danish
     assert english_runs(danish) == []
     assert _deviation(recorded, PageWords("da")) == danish
+
+
+async def test_the_weekly_page_says_which_days_the_week_covers(
+    make_client: MakeClient, web_config: WebConfig, web_clock: StepClock, seeded: Seeded
+) -> None:
+    """The week asked about by its calendar days, as the page's language writes them."""
+    from datetime import date, timedelta
+
+    from babel.dates import format_interval
+
+    web_clock.current = datetime(2024, 2, 6, 9, 0, tzinfo=UTC)
+    staff = await make_client()
+    token = sign_in(staff, web_config, "site_staff")
+    page = visible_text(await (await staff.get(f"/participants/{seeded.randomised}")).text())
+    iso = re.search(r"Randomised on (\d{4}-\d\d-\d\d)", page)
+    assert iso
+    randomised_on = date.fromisoformat(iso[1])
+    link = await _link(staff, token, seeded)
+    phone = await make_client()
+    text = visible_text(await (await phone.get(link)).text())
+    week = re.search(r"uge (\d+) i forsøget", text)
+    assert week
+    first = randomised_on + timedelta(days=7 * (int(week[1]) - 1))
+    days = format_interval(first, first + timedelta(days=6), "yMMMd", locale="da")
+    assert re.search(r"\d{1,2}\.\D*\u2013\d{1,2}\. [a-z]{3}\. \d{4}", days)
+    assert f"Om den seneste uge, {days} (uge {week[1]} i forsøget):" in text
+    english = visible_text(await (await phone.get(link + "?lang=en")).text())
+    in_english = format_interval(first, first + timedelta(days=6), "yMMMd", locale="en")
+    expected = f"About the last week, {in_english} (week {week[1]} of the study):"
+    assert re.sub(r"\s+", " ", expected) in re.sub(r"\s+", " ", english)
