@@ -20,6 +20,7 @@ from domain.allocation import Allocation
 from domain.arm_revealing import ArmRevealingRecord, arm_revealing_record_id
 from domain.participant import Participant
 from domain.participant_state import ParticipantState
+from projections.exports.latest_versions import LatestVersions
 from projections.exports.source import Cut
 
 PARTICIPANT_TOPIC_PREFIX = get_topic(Participant) + "."
@@ -85,7 +86,11 @@ def is_participant_topic(topic: str) -> bool:
 def casebooks(cut: Cut) -> Iterator[Casebook]:
     """Every participant screened up to the cut, in screening order (of the cut's site only,
     when it has one)."""
-    versions: dict[UUID, int] = {}
+    with LatestVersions() as versions:
+        yield from _casebooks(cut, versions)
+
+
+def _casebooks(cut: Cut, versions: LatestVersions) -> Iterator[Casebook]:
     # Arm-revealing records (unblinded cuts only), by record id.
     record_versions: dict[UUID, int] = {}
     allocations: dict[UUID, Allocation.Allocated] = {}
@@ -93,7 +98,7 @@ def casebooks(cut: Cut) -> Iterator[Casebook]:
         if is_participant_topic(notification.topic):
             participant_id = notification.originator_id
             assert isinstance(participant_id, UUID)
-            versions[participant_id] = notification.originator_version
+            versions.record(participant_id, notification.originator_version)
         elif notification.topic.startswith(RECORD_TOPIC_PREFIX):  # never in a blinded cut
             record_id = notification.originator_id
             assert isinstance(record_id, UUID)

@@ -2,19 +2,18 @@
 
 The transactional writer must know, for every participant, the subject key their screening
 gave and which study events (and which repeats of a repeating one) it has already inserted.
-That grows with the number of participants, so it lives in a private temporary SQLite
-database (deleted when closed) whose page cache is bounded: the export's memory stays the
-same however large the store is. Each question is a primary-key look-up.
+That grows with the number of participants, so it lives on disk in a scratch database
+(`projections.exports.scratch`): the export's memory stays the same however large the store
+is. Each question is a primary-key look-up.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from types import TracebackType
 from uuid import UUID
 
-# Pages SQLite may keep in memory (negative: in KiB); the rest of the ledger stays on disk.
-CACHE_KIB = 2048
+from projections.exports.scratch import scratch_database
+
 # The repeat recorded for a study event that does not repeat (repeat keys are never negative).
 NOT_REPEATING = -1
 
@@ -29,11 +28,7 @@ class SubjectLedger:
     """Subject keys and inserted study events per participant, on disk."""
 
     def __init__(self) -> None:
-        # An empty file name: SQLite's private temporary on-disk database.
-        self.db = sqlite3.connect("")
-        self.db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-        self.db.execute("PRAGMA journal_mode = OFF")
-        self.db.execute("PRAGMA synchronous = OFF")
+        self.db = scratch_database()
         for statement in SCHEMA:
             self.db.execute(statement)
 
