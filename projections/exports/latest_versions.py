@@ -8,36 +8,20 @@ database (`projections.exports.scratch`): memory stays the same however large th
 from __future__ import annotations
 
 from collections.abc import Iterator
-from types import TracebackType
 from uuid import UUID
 
-from projections.exports.scratch import scratch_database
+from projections.exports.scratch import ScratchTables
 
 
-class LatestVersions:
+class LatestVersions(ScratchTables):
     """Aggregate id -> latest version seen; read back in order of first appearance."""
 
     def __init__(self) -> None:
-        self.db = scratch_database()
-        self.pending: tuple[UUID, int] | None = None
         # The rowid keeps the order of first appearance: an update leaves it as it was.
-        self.db.execute(
-            "CREATE TABLE latest (aggregate BLOB NOT NULL UNIQUE, version INTEGER NOT NULL)"
+        super().__init__(
+            ["CREATE TABLE latest (aggregate BLOB NOT NULL UNIQUE, version INTEGER NOT NULL)"]
         )
-
-    def close(self) -> None:
-        self.db.close()
-
-    def __enter__(self) -> LatestVersions:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
+        self.pending: tuple[UUID, int] | None = None
 
     def record(self, aggregate_id: UUID, version: int) -> None:
         # An aggregate's events mostly come one after another: written once per run of them.

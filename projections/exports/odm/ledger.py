@@ -9,10 +9,9 @@ is. Each question is a primary-key look-up.
 
 from __future__ import annotations
 
-from types import TracebackType
 from uuid import UUID
 
-from projections.exports.scratch import scratch_database
+from projections.exports.scratch import ScratchTables
 
 # The repeat recorded for a study event that does not repeat (repeat keys are never negative).
 NOT_REPEATING = -1
@@ -24,27 +23,11 @@ SCHEMA = (
 )
 
 
-class SubjectLedger:
+class SubjectLedger(ScratchTables):
     """Subject keys and inserted study events per participant, on disk."""
 
     def __init__(self) -> None:
-        self.db = scratch_database()
-        for statement in SCHEMA:
-            self.db.execute(statement)
-
-    def close(self) -> None:
-        self.db.close()
-
-    def __enter__(self) -> SubjectLedger:
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
+        super().__init__(SCHEMA)
 
     # ---- subject keys ----------------------------------------------------------------------
 
