@@ -347,8 +347,10 @@ class SigningMixin(_AggregateBase):
 
     def signature_is_valid(self, signature: SignatureRecord) -> bool:
         """Valid while nothing changed since signing and the content still has the signed hash."""
-        current = content_hash(self.signed_content(signature.form))
-        return signature.invalidated_by is None and current == signature.content_hash
+        # A recorded change settles it: the content is hashed only for signatures still standing.
+        if signature.invalidated_by is not None:
+            return False
+        return content_hash(self.signed_content(signature.form)) == signature.content_hash
 
     def valid_signatures_of(self, form: str) -> list[SignatureRecord]:
         return [s for s in self.signatures if s.covers(form) and self.signature_is_valid(s)]

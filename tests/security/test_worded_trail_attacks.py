@@ -1,0 +1,191 @@
+"""Attacks on the audit trail worded at read time (edc/audit/detail_words.py), the refusal log
+with its stored message ids and holes, and the work lists, by blinded accounts of every role,
+another site's accounts and an anonymous client.
+
+Every filter value the trail takes is tried, arm-revealing event types and forms included:
+nothing a blinded reader gets may name an arm, a probability, an imbalance or adherence, and
+the two participants of the two arms, whose blinded-safe histories are alike, must give the
+same number of rows.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from uuid import UUID
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from domain.blinding import CLASSIFICATION
+from domain.errors import EdcError
+from domain.protocol import FORMS
+from edc.audit.rendering import event_type_name
+from tests import factories
+from tests.security.attacks import trial_of
+from tests.security.blind_store import BLINDED, OTHER_SITE, UNBLINDED_STAFF, BlindStore, sign_in_as
+from web.config import WebConfig
+
+# Words only an arm, its allocation or its adherence data can put on a page.
+_ARM = re.compile(
+    r"exercise|REST_HOURS|EXERCISE_SESSIONS|ArmRevealed|Allocated|probabilit|imbalance"
+    r"|minimis|\brest\b|tr[æa]ning|hvile",
+    re.IGNORECASE,
+)
+# "rest" is an English word too; only the arm's code or its label counts here.
+_HARMLESS = re.compile(r"\brest of\b|\bat rest\b", re.IGNORECASE)
+AUDIT_READERS = tuple(BLINDED[r] for r in ("monitor", "data_manager", "investigator"))
+ITEMS = ("EXERCISE_SESSIONS", "REST_HOURS_PER_DAY", "AE_ONSET", "DISC_DATE", "arm", "decision")
+
+
+def _no_arm(text: str, where: str, typed: Iterable[str] = ()) -> None:
+    """No arm word, once what the readers typed is taken out: it is echoed back in links and
+    fields, and in the refusal rows of the filters the trail refused (an event type's name is
+    public: the trail names the types it refuses)."""
+    for value in sorted({*typed, *_type_values()}, key=len, reverse=True):
+        text = text.replace(value, "")
+    cleaned = _HARMLESS.sub("", text)
+    found = _ARM.search(cleaned)
+    assert found is None, f"{where}: {cleaned[max(0, found.start() - 120) : found.end() + 120]}"
+
+
+def _type_values() -> list[str]:
+    return sorted({event_type_name(cls) for cls in CLASSIFICATION} | {"CommandRefused"})
+
+
+def _filters(store: BlindStore) -> list[dict[str, str]]:
+    tried: list[dict[str, str]] = [{}]
+    tried += [{"type": value} for value in _type_values()]
+    tried += [{"form": form} for form in sorted(FORMS)]
+    tried += [{"item": item} for item in ITEMS]
+    tried += [{"participant": pid} for pid in store.participants.values()]
+    tried += [{"user": UNBLINDED_STAFF}, {"user": "system"}]
+    tried += [{**f, "order": "newest"} for f in list(tried)]
+    return tried
+
+
+@pytest.mark.parametrize("name", AUDIT_READERS)
+async def test_no_filter_of_the_trail_shows_a_blinded_reader_the_arm(
+    blind_client: TestClient, blind_store: BlindStore, web_config: WebConfig, name: str
+) -> None:
+    _refusals_by_unblinded_staff(blind_client, blind_store)
+    sign_in_as(blind_client, web_config, name)
+    headers = {"Authorization": f"Bearer {blind_store.tokens[name]}"}
+    tried = _filters(blind_store)
+    typed = {value for query in tried for value in query.values()}
+    for query in tried:
+        page = await blind_client.get("/audit", params={**query, "limit": "200"})
+        assert page.status in (200, 403, 422), (query, page.status)
+        _no_arm(await page.text(), f"/audit {query}", typed)
+        api = await blind_client.get(
+            "/api/v1/audit", params={**query, "limit": "1000"}, headers=headers
+        )
+        assert api.status in (200, 403, 404, 422), (query, api.status)
+        _no_arm(await api.text(), f"/api/v1/audit {query}", typed)
+
+
+@pytest.mark.parametrize("name", AUDIT_READERS)
+async def test_the_two_arms_give_a_blinded_reader_the_same_trail(
+    blind_client: TestClient, blind_store: BlindStore, web_config: WebConfig, name: str
+) -> None:
+    headers = {"Authorization": f"Bearer {blind_store.tokens[name]}"}
+    shapes = []
+    for pid in (blind_store.rest, blind_store.exercise):
+        trail = await blind_client.get(f"/api/v1/participants/{pid}/audit", headers=headers)
+        assert trail.status == 200
+        text = await trail.text()
+        _no_arm(text, f"participant trail {pid}")
+        body = json.loads(text)
+        rows = body["rows"] if isinstance(body, dict) else body
+        filtered = await blind_client.get(
+            "/api/v1/audit", params={"participant": pid, "limit": "1000"}, headers=headers
+        )
+        events = (await filtered.json())["events"]
+        shapes.append(([row["type"] for row in rows], sorted(e["type"] for e in events)))
+    assert shapes[0] == shapes[1]
+    sign_in_as(blind_client, web_config, name)
+    for pid in (blind_store.rest, blind_store.exercise):
+        page = await blind_client.get(f"/participants/{pid}/audit")
+        assert page.status == 200
+        _no_arm(await page.text(), f"/participants/{pid}/audit")
+
+
+def _refusals_by_unblinded_staff(client: TestClient, store: BlindStore) -> None:
+    """Unblinded site staff get adherence refused with each arm's own items (the item names
+    say the arm), and a baseline refused with markup and control characters in what it sent."""
+    trial = trial_of(client)
+    staff = trial.actor_for(UNBLINDED_STAFF)
+    for pid, items in (
+        (store.rest, {"REST_HOURS_PER_DAY": "lots <b>"}),
+        (store.exercise, {"EXERCISE_SESSIONS": "-3"}),
+    ):
+        with pytest.raises(EdcError):
+            trial.record_form(staff, UUID(pid), "adherence", items, expected_version=1)
+        with pytest.raises(EdcError):
+            trial.record_form(staff, UUID(pid), "adherence", items, expected_version=99)
+    with pytest.raises(EdcError):
+        trial.record_form(
+            staff,
+            UUID(store.without_forms),
+            "baseline",
+            factories.outcomes(
+                "baseline", **{"<script>alert(1)</script>\x1b[31m": "<img src=x onerror=1>"}
+            ),
+            expected_version=0,
+        )
+
+
+@pytest.mark.parametrize("name", (BLINDED["monitor"], BLINDED["data_manager"]))
+async def test_the_refusal_log_keeps_no_arm_and_no_markup_for_a_blinded_reader(
+    blind_client: TestClient, blind_store: BlindStore, web_config: WebConfig, name: str
+) -> None:
+    _refusals_by_unblinded_staff(blind_client, blind_store)
+    sign_in_as(blind_client, web_config, name)
+    for path in ("/refusals", "/audit?type=CommandRefused&limit=200"):
+        page = await blind_client.get(path)
+        assert page.status == 200, path
+        text = await page.text()
+        assert "record_form" in text or "Baseline" in text, path  # the refusals are listed
+        _no_arm(text, path)
+        assert "<script>" not in text and "<img src=x" not in text, path
+        assert "\x1b" not in text, path
+    # The crafted item name reached the log, as text.
+    assert (
+        "&lt;script&gt;alert(1)&lt;/script&gt;"
+        in await (await blind_client.get("/refusals")).text()
+    )
+
+
+async def test_a_blinded_account_and_another_site_get_no_arm_and_no_foreign_row_at_work(
+    blind_client: TestClient, blind_store: BlindStore, web_config: WebConfig
+) -> None:
+    trial = trial_of(blind_client)
+    staff = trial.actor_for(UNBLINDED_STAFF)
+    numbers = [
+        str(trial.get_participant(staff, UUID(pid))["screening_number"])
+        for pid in blind_store.participants.values()
+    ]
+    for name in BLINDED.values():
+        sign_in_as(blind_client, web_config, name)
+        page = await blind_client.get("/work")
+        assert page.status in (200, 403), name
+        text = await page.text()
+        _no_arm(text, f"/work of {name}")
+        assert "/forms/adherence" not in text, name
+    for name in OTHER_SITE.values():
+        sign_in_as(blind_client, web_config, name)
+        page = await blind_client.get("/work")
+        text = await page.text()
+        assert not [n for n in numbers if n in text], name
+        assert not [pid for pid in blind_store.participants.values() if pid in text], name
+
+
+async def test_an_anonymous_client_reads_no_trail_refusal_or_work_list(
+    blind_client: TestClient, blind_store: BlindStore
+) -> None:
+    for path in ("/audit", "/refusals", "/work", f"/participants/{blind_store.rest}/audit"):
+        response = await blind_client.get(path, allow_redirects=False)
+        assert response.status in (303, 401, 403), path
+    for path in ("/api/v1/audit", f"/api/v1/participants/{blind_store.rest}/audit"):
+        assert (await blind_client.get(path)).status == 401, path
