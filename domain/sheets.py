@@ -42,8 +42,8 @@ def correction_of(
     needing = items_needing_reason(changes)
     if needing and reason is None:
         raise ReasonRequired(
-            "Changing a value that was already entered needs a reason for change.",
-            fields={item: "Changed: give a reason for change" for item in needing},
+            Message("Changing a value that was already entered needs a reason for change."),
+            fields={item: Message("Changed: give a reason for change") for item in needing},
         )
     return changes
 

@@ -14,6 +14,7 @@ from domain.errors import FormInvalid
 from domain.protocol import FORM_LABELS, SITES, VISITS
 from domain.roles import SITE_ROLES, Role
 from domain.visit_records import MISSABLE_VISITS
+from domain.wording import Label, Listing, Message
 from edc.permissions import FORM_WRITERS, Action, may, role_may_not
 from edc.usecases.reads import COLUMNS, ORDERS, PROGRESS_FORMS, participants_csv, sort_rows
 from web import read_choice
@@ -171,13 +172,22 @@ async def screen(request: web.Request) -> web.Response:
         result = await run(trial_of(request).screen, actor, items)
     except FormInvalid as error:
         return await _screening_page(request, dict(raw), error.fields, status=422)
-    if result["mri_eligible"]:
-        outcome = "eligible for MRI"
-    else:
-        reasons = "; ".join(crf.describe_criterion(c) for c in result["failed_criteria"])
-        outcome = f"not eligible for MRI ({reasons})"
-    await flash(request, f"Screened as {result['screening_number']}: {outcome}.")
+    await flash(request, screened_message(result))
     raise web.HTTPSeeOther(url_for(request, "participant", pid=result["id"]))
+
+
+def screened_message(result: Mapping[str, Any]) -> Message:
+    """The flash after screening: the number given, and the criteria a person did not meet
+    (the trial's wording, said in the reader's language)."""
+    number = result["screening_number"]
+    if result["mri_eligible"]:
+        return Message("Screened as %(number)s: eligible for MRI.", number=number)
+    reasons = Listing(Label(crf.describe_criterion(c)) for c in result["failed_criteria"])
+    return Message(
+        "Screened as %(number)s: not eligible for MRI (%(reasons)s).",
+        number=number,
+        reasons=reasons,
+    )
 
 
 def timeline(view: dict[str, Any], role: Role) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from aiohttp import web
 from domain import crf
 from domain.errors import EdcError, FormInvalid, NotFound
 from domain.protocol import FORM_LABELS, FORMS
-from domain.wording import Message
+from domain.wording import Label, Listing, Message
 from edc.permissions import Action, may
 from web.calls import actor_of, participant_id, run, trial_of
 from web.crf_fields import display, fields, posted_text
@@ -45,7 +45,9 @@ async def raise_query(request: web.Request) -> web.Response:
     except EdcError as error:
         if error.code in ("forbidden", "not_found"):
             raise
-        await flash(request, f"The query was not raised: {error.message}", "error")
+        await flash(
+            request, Message("The query was not raised: %(reason)s", reason=error.message), "error"
+        )
     else:
         await flash(request, "Query raised.")
     query = {"week": str(week)} if week else None
@@ -122,17 +124,26 @@ def _as_left(form: str, item: str, raw: dict[str, Any]) -> dict[str, Any]:
     return {name: typed.get(name) for name in names}
 
 
-def _answered_message(query: dict[str, Any]) -> str:
+def _answered_message(query: dict[str, Any]) -> Message:
     """What the answer did, said outright: the correction it made, or that nothing changed."""
     changes = query["history"][-1].get("changes") if query["history"] else None
     if not changes:
-        return "Answer saved. The value is unchanged."
+        return Message("Answer saved. The value is unchanged.")
     specs = {spec.name: spec for spec in crf.ITEMS[query["form"]]}
-    said = "; ".join(
-        f"{item} {display(specs.get(item), old)} → {display(specs.get(item), new)}"
+    # A coded value is shown by its label, which is the trial's wording (said as eCRF text).
+    said = Listing(
+        Message(
+            "%(item)s %(old)s → %(new)s",
+            item=item,
+            old=Label(display(specs.get(item), old)),
+            new=Label(display(specs.get(item), new)),
+        )
         for item, (old, new) in changes.items()
     )
-    return f"Answer saved. The correction is recorded ({said}), with reason “query resolution”."
+    return Message(
+        "Answer saved. The correction is recorded (%(changes)s), with reason “query resolution”.",
+        changes=said,
+    )
 
 
 @routes.post("/queries/{qid}/answer", name="answer_query")

@@ -7,9 +7,11 @@ from aiohttp import web
 from domain.errors import EdcError
 from domain.protocol import SITES
 from domain.roles import Role
+from domain.wording import Message
 from edc.permissions import Action, may, role_may_not
 from web.calls import actor_of, run, trial_of
 from web.errors import WebRefusal
+from web.i18n import N_
 from web.pages import flash, form_text, render, see_other
 
 routes = web.RouteTableDef()
@@ -71,7 +73,7 @@ async def add_user(request: web.Request) -> web.Response:
             "reason": reason,
         }
         return await _page(request, 422, error=error.message, new=new)
-    await flash(request, f"Account {name} added.")
+    await flash(request, Message("Account %(name)s added.", name=name))
     raise see_other(request, "users")
 
 
@@ -95,6 +97,17 @@ async def user_page(request: web.Request) -> web.Response:
 
 
 ACTIONS = ("deactivate", "reactivate", "unlock", "token", "revoke", "role", "password", "name")
+# What each action did, for the flash after it (in the reader's language).
+DONE = {
+    "deactivate": N_("%(name)s: the account is deactivated."),
+    "reactivate": N_("%(name)s: the account is reactivated."),
+    "unlock": N_("%(name)s: the account is unlocked."),
+    "token": N_("%(name)s: an API token is issued."),
+    "revoke": N_("%(name)s: the API tokens are revoked."),
+    "role": N_("%(name)s: the role is changed."),
+    "password": N_("%(name)s: the password is set."),
+    "name": N_("%(name)s: the full name is changed."),
+}
 
 
 @routes.post("/users/{name}/{action}", name="user_action")
@@ -137,5 +150,5 @@ async def user_action(request: web.Request) -> web.Response:
         if error.code in ("forbidden", "not_found"):
             raise
         return await _user_page(request, 422, error=error.message)
-    await flash(request, f"{name}: done ({action}).")
+    await flash(request, Message(DONE[action], name=name))
     raise web.HTTPSeeOther(str(request.app.router["user"].url_for(name=name)))
