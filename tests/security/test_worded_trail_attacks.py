@@ -91,7 +91,8 @@ async def test_the_two_arms_give_a_blinded_reader_the_same_trail(
 ) -> None:
     headers = {"Authorization": f"Bearer {blind_store.tokens[name]}"}
     shapes = []
-    for pid in (blind_store.rest, blind_store.exercise):
+    # Both arms, with their arm-revealing forms, and one randomised alike without them.
+    for pid in (blind_store.rest, blind_store.exercise, blind_store.without_forms):
         trail = await blind_client.get(f"/api/v1/participants/{pid}/audit", headers=headers)
         assert trail.status == 200
         text = await trail.text()
@@ -103,7 +104,7 @@ async def test_the_two_arms_give_a_blinded_reader_the_same_trail(
         )
         events = (await filtered.json())["events"]
         shapes.append(([row["type"] for row in rows], sorted(e["type"] for e in events)))
-    assert shapes[0] == shapes[1]
+    assert shapes[0] == shapes[1] == shapes[2]
     sign_in_as(blind_client, web_config, name)
     for pid in (blind_store.rest, blind_store.exercise):
         page = await blind_client.get(f"/participants/{pid}/audit")
@@ -189,3 +190,32 @@ async def test_an_anonymous_client_reads_no_trail_refusal_or_work_list(
         assert response.status in (303, 401, 403), path
     for path in ("/api/v1/audit", f"/api/v1/participants/{blind_store.rest}/audit"):
         assert (await blind_client.get(path)).status == 401, path
+
+
+async def test_another_sites_investigator_reads_no_event_of_this_site_in_the_trail(
+    blind_client: TestClient, blind_store: BlindStore, web_config: WebConfig
+) -> None:
+    _refusals_by_unblinded_staff(blind_client, blind_store)
+    trial = trial_of(blind_client)
+    staff = trial.actor_for(UNBLINDED_STAFF)
+    pids = list(blind_store.participants.values())
+    numbers = [str(trial.get_participant(staff, UUID(pid))["screening_number"]) for pid in pids]
+    name = OTHER_SITE["investigator"]
+    sign_in_as(blind_client, web_config, name)
+    headers = {"Authorization": f"Bearer {blind_store.tokens[name]}"}
+    queries: list[dict[str, str]] = [{}, {"user": UNBLINDED_STAFF}, {"form": "baseline"}]
+    queries += [{"participant": value} for value in [*pids, *numbers]]
+    queries += [{"type": "CommandRefused"}, {"item": "LBP_NOW"}]
+    for query in queries:
+        for path, extra in (("/audit", {}), ("/api/v1/audit", headers)):
+            response = await blind_client.get(path, params={**query, "limit": "200"}, headers=extra)
+            text = await response.text()
+            for value in query.values():
+                text = text.replace(value, "")
+            assert not [n for n in numbers if n in text], (path, query)
+            assert not [p for p in pids if p in text], (path, query)
+            assert UNBLINDED_STAFF not in text.replace("user=sara", ""), (path, query)
+    for pid in pids:
+        assert (await blind_client.get(f"/participants/{pid}/audit")).status in (403, 404)
+        api = await blind_client.get(f"/api/v1/participants/{pid}/audit", headers=headers)
+        assert api.status in (403, 404)
