@@ -22,9 +22,11 @@ from domain.blinding import CLASSIFICATION
 from domain.errors import EdcError
 from domain.protocol import FORMS
 from edc.audit.rendering import event_type_name
+from edc.refusals import flush_refusal_summaries
 from tests import factories
 from tests.security.attacks import trial_of
 from tests.security.blind_store import BLINDED, OTHER_SITE, UNBLINDED_STAFF, BlindStore, sign_in_as
+from tests.web.conftest import csrf_of
 from web.config import WebConfig
 
 # Words only an arm, its allocation or its adherence data can put on a page.
@@ -237,3 +239,23 @@ async def test_the_audit_downloads_of_a_blinded_reader_hold_no_arm(
             if response.status == 200:
                 assert len(text) > 1000, (kind, view)
             _no_arm(text, f"/exports/{kind}?view={view}")
+
+
+async def test_an_anonymous_login_with_markup_in_its_name_shows_as_text_in_the_log(
+    blind_client: TestClient, blind_store: BlindStore, web_config: WebConfig
+) -> None:
+    crafted = "<script>alert(2)</script>\x07\u202e"
+    token = await csrf_of(blind_client)
+    response = await blind_client.post(
+        "/login",
+        data={"csrf_token": token, "name": crafted, "password": "wrong"},
+        allow_redirects=False,
+    )
+    assert response.status in (200, 303, 401, 422, 429)
+    flush_refusal_summaries(trial_of(blind_client), everything=True)
+    sign_in_as(blind_client, web_config, BLINDED["monitor"])
+    for path in ("/refusals", "/audit?type=CommandRefused&limit=200&order=newest"):
+        text = await (await blind_client.get(path)).text()
+        assert "alert(2)" in text, path  # the attempt is listed
+        for raw in ("<script>alert(2)", "\x07", "\u202e"):
+            assert raw not in text, (path, raw, re.findall(r".{0,80}alert\(2\).{0,80}", text))
