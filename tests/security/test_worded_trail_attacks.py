@@ -259,3 +259,24 @@ async def test_an_anonymous_login_with_markup_in_its_name_shows_as_text_in_the_l
         assert "alert(2)" in text, path  # the attempt is listed
         for raw in ("<script>alert(2)", "\x07", "\u202e"):
             assert raw not in text, (path, raw, re.findall(r".{0,80}alert\(2\).{0,80}", text))
+
+
+async def test_another_sites_refused_attempts_tell_it_nothing_of_this_sites_participant(
+    blind_client: TestClient, blind_store: BlindStore, web_config: WebConfig
+) -> None:
+    trial = trial_of(blind_client)
+    staff = trial.actor_for(UNBLINDED_STAFF)
+    pid = blind_store.rest
+    number = str(trial.get_participant(staff, UUID(pid))["screening_number"])
+    sign_in_as(blind_client, web_config, OTHER_SITE["site_staff"])
+    paths = [f"/participants/{pid}", f"/participants/{number}", f"/participants/{pid}/audit"]
+    paths += [f"/participants/{pid}/forms/{form}" for form in ("baseline", "adherence")]
+    paths += [f"/participants/{pid}/as-of?position=1", "/work", "/refusals"]
+    for path in paths:
+        response = await blind_client.get(path)
+        foreign = path.startswith("/participants/")
+        assert response.status in ((403, 404) if foreign else (200, 403)), (path, response.status)
+        text = (await response.text()).replace(pid, "")
+        if number not in path:  # a number typed is echoed back in the page's links
+            assert number not in text, path
+        _no_arm(text, path)
