@@ -20,7 +20,7 @@ from aiohttp.test_utils import TestClient
 
 from domain.blinding import CLASSIFICATION
 from domain.errors import EdcError
-from domain.protocol import FORMS
+from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, FORMS
 from edc.audit.rendering import event_type_name
 from edc.refusals import flush_refusal_summaries
 from tests import factories
@@ -177,7 +177,10 @@ async def test_a_blinded_account_and_another_site_get_no_arm_and_no_foreign_row_
         assert page.status in (200, 403), name
         text = await page.text()
         _no_arm(text, f"/work of {name}")
-        assert "/forms/adherence" not in text, name
+        if name == BLINDED["monitor"]:  # forms to verify are listed, none arm-revealing
+            assert FORM_LABELS["baseline"] in text
+        for form in sorted(ARM_REVEALING_FORMS):
+            assert f"/forms/{form}" not in text and FORM_LABELS[form] not in text, (name, form)
     for name in OTHER_SITE.values():
         sign_in_as(blind_client, web_config, name)
         page = await blind_client.get("/work")
