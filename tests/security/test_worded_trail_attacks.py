@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from datetime import datetime
 from uuid import UUID
 
 import pytest
@@ -283,3 +284,28 @@ async def test_another_sites_refused_attempts_tell_it_nothing_of_this_sites_part
         if number not in path:  # a number typed is echoed back in the page's links
             assert number not in text, path
         _no_arm(text, path)
+
+
+@pytest.mark.parametrize("day", ("2024-03-20", "2024-05-01", "2025-03-01"))
+async def test_overdue_rows_after_a_window_closed_are_alike_for_both_arms_and_stay_at_home(
+    blind_client: TestClient, blind_store: BlindStore, web_config: WebConfig, day: str
+) -> None:
+    """Once a visit's window has closed, its row is the same whatever arm-revealing forms the
+    participant has; another site's accounts never get it."""
+    trial = trial_of(blind_client)
+    staff = trial.actor_for(UNBLINDED_STAFF)
+    numbers = {
+        key: str(trial.get_participant(staff, UUID(pid))["screening_number"])
+        for key, pid in blind_store.participants.items()
+    }
+    trial.clock.current = datetime.fromisoformat(f"{day}T09:00:00+00:00")  # type: ignore[attr-defined]
+    for name in BLINDED.values():
+        sign_in_as(blind_client, web_config, name)
+        text = await (await blind_client.get("/work")).text()
+        _no_arm(text, f"/work of {name} on {day}")
+        counts = {key: text.count(number) for key, number in numbers.items()}
+        assert len(set(counts.values())) == 1, (name, day, counts)
+    for name in OTHER_SITE.values():
+        sign_in_as(blind_client, web_config, name)
+        text = await (await blind_client.get("/work")).text()
+        assert not [n for n in numbers.values() if n in text], (name, day)
