@@ -12,7 +12,9 @@ one rule holds everywhere:
   refused: they make a text read differently from what is stored.
 
 Stores written before the rule (or through any other path) may still hold such characters, so
-exports do not rely on it: `for_export` replaces what an XML or UTF-8 file cannot hold.
+exports do not rely on it: `for_export` replaces what an XML or UTF-8 file cannot hold. The log
+of refused commands keeps what broke the rule with every refused character replaced
+(`as_kept_refused`).
 """
 
 from __future__ import annotations
@@ -104,6 +106,14 @@ def for_export(text: str) -> str:
     never makes an export fail; texts that follow the rule come out unchanged.
     """
     return _UNWRITABLE.sub(REPLACEMENT, text)
+
+
+def as_kept_refused(text: str) -> str:
+    """`text` as a record of a refused command keeps it: what it carried broke the rule, so
+    every character the rule refuses (a control character, a bidirectional override, one no
+    file can hold) is replaced by U+FFFD, and the log reads as what was sent, never reordered
+    or rewritten on a reader's screen. TAB and line breaks stay (plain whitespace there)."""
+    return _REFUSED_MULTI_LINE.sub(REPLACEMENT, normalise_line_breaks(text))
 
 
 def has_unwritable(text: str) -> bool:

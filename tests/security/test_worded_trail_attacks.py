@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from datetime import datetime
 from uuid import UUID
 
 import pytest
@@ -20,11 +21,13 @@ from aiohttp.test_utils import TestClient
 
 from domain.blinding import CLASSIFICATION
 from domain.errors import EdcError
-from domain.protocol import FORMS
+from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, FORMS
 from edc.audit.rendering import event_type_name
+from edc.refusals import flush_refusal_summaries
 from tests import factories
 from tests.security.attacks import trial_of
 from tests.security.blind_store import BLINDED, OTHER_SITE, UNBLINDED_STAFF, BlindStore, sign_in_as
+from tests.web.conftest import csrf_of
 from web.config import WebConfig
 
 # Words only an arm, its allocation or its adherence data can put on a page.
@@ -34,7 +37,9 @@ _ARM = re.compile(
     re.IGNORECASE,
 )
 # "rest" is an English word too; only the arm's code or its label counts here.
-_HARMLESS = re.compile(r"\brest of\b|\bat rest\b", re.IGNORECASE)
+_HARMLESS = re.compile(
+    r"\brest of\b|\bat rest\b|Rest versus exercise for low back pain", re.IGNORECASE
+)
 AUDIT_READERS = tuple(BLINDED[r] for r in ("monitor", "data_manager", "investigator"))
 ITEMS = ("EXERCISE_SESSIONS", "REST_HOURS_PER_DAY", "AE_ONSET", "DISC_DATE", "arm", "decision")
 
@@ -91,7 +96,8 @@ async def test_the_two_arms_give_a_blinded_reader_the_same_trail(
 ) -> None:
     headers = {"Authorization": f"Bearer {blind_store.tokens[name]}"}
     shapes = []
-    for pid in (blind_store.rest, blind_store.exercise):
+    # Both arms, with their arm-revealing forms, and one randomised alike without them.
+    for pid in (blind_store.rest, blind_store.exercise, blind_store.without_forms):
         trail = await blind_client.get(f"/api/v1/participants/{pid}/audit", headers=headers)
         assert trail.status == 200
         text = await trail.text()
@@ -103,7 +109,7 @@ async def test_the_two_arms_give_a_blinded_reader_the_same_trail(
         )
         events = (await filtered.json())["events"]
         shapes.append(([row["type"] for row in rows], sorted(e["type"] for e in events)))
-    assert shapes[0] == shapes[1]
+    assert shapes[0] == shapes[1] == shapes[2]
     sign_in_as(blind_client, web_config, name)
     for pid in (blind_store.rest, blind_store.exercise):
         page = await blind_client.get(f"/participants/{pid}/audit")
@@ -172,7 +178,10 @@ async def test_a_blinded_account_and_another_site_get_no_arm_and_no_foreign_row_
         assert page.status in (200, 403), name
         text = await page.text()
         _no_arm(text, f"/work of {name}")
-        assert "/forms/adherence" not in text, name
+        if name == BLINDED["monitor"]:  # forms to verify are listed, none arm-revealing
+            assert FORM_LABELS["baseline"] in text
+        for form in sorted(ARM_REVEALING_FORMS):
+            assert f"/forms/{form}" not in text and FORM_LABELS[form] not in text, (name, form)
     for name in OTHER_SITE.values():
         sign_in_as(blind_client, web_config, name)
         page = await blind_client.get("/work")
@@ -189,3 +198,114 @@ async def test_an_anonymous_client_reads_no_trail_refusal_or_work_list(
         assert response.status in (303, 401, 403), path
     for path in ("/api/v1/audit", f"/api/v1/participants/{blind_store.rest}/audit"):
         assert (await blind_client.get(path)).status == 401, path
+
+
+async def test_another_sites_investigator_reads_no_event_of_this_site_in_the_trail(
+    blind_client: TestClient, blind_store: BlindStore, web_config: WebConfig
+) -> None:
+    _refusals_by_unblinded_staff(blind_client, blind_store)
+    trial = trial_of(blind_client)
+    staff = trial.actor_for(UNBLINDED_STAFF)
+    pids = list(blind_store.participants.values())
+    numbers = [str(trial.get_participant(staff, UUID(pid))["screening_number"]) for pid in pids]
+    name = OTHER_SITE["investigator"]
+    sign_in_as(blind_client, web_config, name)
+    headers = {"Authorization": f"Bearer {blind_store.tokens[name]}"}
+    queries: list[dict[str, str]] = [{}, {"user": UNBLINDED_STAFF}, {"form": "baseline"}]
+    queries += [{"participant": value} for value in [*pids, *numbers]]
+    queries += [{"type": "CommandRefused"}, {"item": "LBP_NOW"}]
+    for query in queries:
+        for path, extra in (("/audit", {}), ("/api/v1/audit", headers)):
+            response = await blind_client.get(path, params={**query, "limit": "200"}, headers=extra)
+            text = await response.text()
+            for value in query.values():
+                text = text.replace(value, "")
+            assert not [n for n in numbers if n in text], (path, query)
+            assert not [p for p in pids if p in text], (path, query)
+            assert UNBLINDED_STAFF not in text.replace("user=sara", ""), (path, query)
+    for pid in pids:
+        assert (await blind_client.get(f"/participants/{pid}/audit")).status in (403, 404)
+        api = await blind_client.get(f"/api/v1/participants/{pid}/audit", headers=headers)
+        assert api.status in (403, 404)
+
+
+@pytest.mark.parametrize("name", (BLINDED["monitor"], BLINDED["data_manager"]))
+async def test_the_audit_downloads_of_a_blinded_reader_hold_no_arm(
+    blind_client: TestClient, blind_store: BlindStore, web_config: WebConfig, name: str
+) -> None:
+    _refusals_by_unblinded_staff(blind_client, blind_store)
+    sign_in_as(blind_client, web_config, name)
+    for kind in ("audit", "odm"):
+        for view in ("", "blinded", "unblinded"):
+            response = await blind_client.get(f"/exports/{kind}", params={"view": view})
+            assert response.status in (200, 403, 422), (kind, view, response.status)
+            text = (await response.read()).decode("utf-8", "replace")
+            if response.status == 200:
+                assert len(text) > 1000, (kind, view)
+            _no_arm(text, f"/exports/{kind}?view={view}")
+
+
+async def test_an_anonymous_login_with_markup_in_its_name_shows_as_text_in_the_log(
+    blind_client: TestClient, blind_store: BlindStore, web_config: WebConfig
+) -> None:
+    crafted = "<script>alert(2)</script>\x07\u202e"
+    token = await csrf_of(blind_client)
+    response = await blind_client.post(
+        "/login",
+        data={"csrf_token": token, "name": crafted, "password": "wrong"},
+        allow_redirects=False,
+    )
+    assert response.status in (200, 303, 401, 422, 429)
+    flush_refusal_summaries(trial_of(blind_client), everything=True)
+    sign_in_as(blind_client, web_config, BLINDED["monitor"])
+    for path in ("/refusals", "/audit?type=CommandRefused&limit=200&order=newest"):
+        text = await (await blind_client.get(path)).text()
+        assert "alert(2)" in text, path  # the attempt is listed
+        for raw in ("<script>alert(2)", "\x07", "\u202e"):
+            assert raw not in text, (path, raw, re.findall(r".{0,80}alert\(2\).{0,80}", text))
+
+
+async def test_another_sites_refused_attempts_tell_it_nothing_of_this_sites_participant(
+    blind_client: TestClient, blind_store: BlindStore, web_config: WebConfig
+) -> None:
+    trial = trial_of(blind_client)
+    staff = trial.actor_for(UNBLINDED_STAFF)
+    pid = blind_store.rest
+    number = str(trial.get_participant(staff, UUID(pid))["screening_number"])
+    sign_in_as(blind_client, web_config, OTHER_SITE["site_staff"])
+    paths = [f"/participants/{pid}", f"/participants/{number}", f"/participants/{pid}/audit"]
+    paths += [f"/participants/{pid}/forms/{form}" for form in ("baseline", "adherence")]
+    paths += [f"/participants/{pid}/as-of?position=1", "/work", "/refusals"]
+    for path in paths:
+        response = await blind_client.get(path)
+        foreign = path.startswith("/participants/")
+        assert response.status in ((403, 404) if foreign else (200, 403)), (path, response.status)
+        text = (await response.text()).replace(pid, "")
+        if number not in path:  # a number typed is echoed back in the page's links
+            assert number not in text, path
+        _no_arm(text, path)
+
+
+@pytest.mark.parametrize("day", ("2024-03-20", "2024-05-01", "2025-03-01"))
+async def test_overdue_rows_after_a_window_closed_are_alike_for_both_arms_and_stay_at_home(
+    blind_client: TestClient, blind_store: BlindStore, web_config: WebConfig, day: str
+) -> None:
+    """Once a visit's window has closed, its row is the same whatever arm-revealing forms the
+    participant has; another site's accounts never get it."""
+    trial = trial_of(blind_client)
+    staff = trial.actor_for(UNBLINDED_STAFF)
+    numbers = {
+        key: str(trial.get_participant(staff, UUID(pid))["screening_number"])
+        for key, pid in blind_store.participants.items()
+    }
+    trial.clock.current = datetime.fromisoformat(f"{day}T09:00:00+00:00")  # type: ignore[attr-defined]
+    for name in BLINDED.values():
+        sign_in_as(blind_client, web_config, name)
+        text = await (await blind_client.get("/work")).text()
+        _no_arm(text, f"/work of {name} on {day}")
+        counts = {key: text.count(number) for key, number in numbers.items()}
+        assert len(set(counts.values())) == 1, (name, day, counts)
+    for name in OTHER_SITE.values():
+        sign_in_as(blind_client, web_config, name)
+        text = await (await blind_client.get("/work")).text()
+        assert not [n for n in numbers.values() if n in text], (name, day)
