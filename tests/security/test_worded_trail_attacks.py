@@ -75,6 +75,7 @@ async def test_no_filter_of_the_trail_shows_a_blinded_reader_the_arm(
     blind_client: TestClient, blind_store: BlindStore, web_config: WebConfig, name: str
 ) -> None:
     _refusals_by_unblinded_staff(blind_client, blind_store)
+    _unblinded_in_an_emergency(blind_client, blind_store)
     sign_in_as(blind_client, web_config, name)
     headers = {"Authorization": f"Bearer {blind_store.tokens[name]}"}
     tried = _filters(blind_store)
@@ -115,6 +116,13 @@ async def test_the_two_arms_give_a_blinded_reader_the_same_trail(
         page = await blind_client.get(f"/participants/{pid}/audit")
         assert page.status == 200
         _no_arm(await page.text(), f"/participants/{pid}/audit")
+
+
+def _unblinded_in_an_emergency(client: TestClient, store: BlindStore) -> None:
+    """The site's investigator breaks the blind of the rest participant."""
+    trial = trial_of(client)
+    investigator = trial.actor_for(BLINDED["investigator"])
+    trial.unblind(investigator, UUID(store.rest), "Severe reaction, treatment must be known")
 
 
 def _refusals_by_unblinded_staff(client: TestClient, store: BlindStore) -> None:
@@ -204,6 +212,7 @@ async def test_another_sites_investigator_reads_no_event_of_this_site_in_the_tra
     blind_client: TestClient, blind_store: BlindStore, web_config: WebConfig
 ) -> None:
     _refusals_by_unblinded_staff(blind_client, blind_store)
+    _unblinded_in_an_emergency(blind_client, blind_store)
     trial = trial_of(blind_client)
     staff = trial.actor_for(UNBLINDED_STAFF)
     pids = list(blind_store.participants.values())
