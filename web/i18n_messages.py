@@ -42,6 +42,8 @@ FIXED = (
     N_("Must not be in the future"),
     N_("Not applicable is only allowed for male participants"),
     N_("Items must be given as item names with their values"),
+    # A refused form's summary (domain.errors.FormInvalid), when its use case words no other.
+    N_("Some items are not valid."),
     N_("the screening date"),
     N_("the consent date"),
     N_("the randomisation date"),

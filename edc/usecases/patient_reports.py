@@ -56,7 +56,7 @@ def phone_number(phone: str) -> str:
     """The number as digits (spaces, dashes, brackets and a leading + dropped)."""
     number = re.sub(r"[\s\-()]", "", phone or "")
     if not _PHONE.fullmatch(number):
-        message = "A phone number is 8 to 15 digits, optionally starting with +."
+        message = Message("A phone number is 8 to 15 digits, optionally starting with +.")
         raise FormInvalid({"phone": message}, message)
     return number.lstrip("+")
 

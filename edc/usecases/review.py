@@ -20,7 +20,7 @@ from edc.refusals import logs_refusals
 from edc.review_presenters import lock_view, signature_view, verification_view
 from edc.usecases.accounts import check_password
 
-WRONG_PASSWORD = "The password is not correct: nothing was signed."
+WRONG_PASSWORD = Message("The password is not correct: nothing was signed.")
 DATABASE_LOCK_REASON = "database lock: the data are frozen for the analysis"
 
 

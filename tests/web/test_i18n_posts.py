@@ -204,3 +204,123 @@ async def test_every_post_of_a_sites_day_answers_in_danish(
     await day.read("log in", again)
 
     assert day.english == {}, "\n".join(f"{step}: {runs}" for step, runs in day.english.items())
+
+
+async def test_the_rest_of_a_sites_posts_answer_in_danish(
+    make_client: MakeClient, web_config: WebConfig, seeded: Seeded
+) -> None:
+    """Visits missed, deviations, a refused signature, a save on a locked form, a participant
+    locked, a phone registered, and the accounts an administrator adds and changes."""
+    day = Day()
+    sara, sara_token = await _danish(make_client, web_config, "site_staff")
+    ivan, ivan_token = await _danish(make_client, web_config, "investigator")
+    dana, dana_token = await _danish(make_client, web_config, "data_manager")
+    adam, adam_token = await _danish(make_client, web_config, "admin")
+    participant = f"/participants/{seeded.randomised}"
+
+    missed = f"{participant}/visits/month12/missed"
+    await day.read(
+        "missed visit without a reason",
+        await sara.post(missed, data={"csrf_token": sara_token, "reason": "other", "text": " "}),
+        422,
+    )
+    said = {"csrf_token": sara_token, "reason": "declined", "text": "Vil ikke komme"}
+    await day.read("missed visit", await sara.post(missed, data=said))
+    withdrawn = {"csrf_token": sara_token, "code": "wrong_record", "text": "En andens besøg"}
+    await day.read("missed visit withdrawn", await sara.post(missed + "/withdraw", data=withdrawn))
+    deviation = {
+        "csrf_token": sara_token,
+        "kind": "assessment",
+        "description": "Skemaet læst højt af sekretæren",
+        "occurred_on": "2024-01-20",
+    }
+    deviations = f"{participant}/deviations"
+    await day.read(
+        "deviation in the future",
+        await sara.post(deviations, data={**deviation, "occurred_on": "2030-01-01"}),
+        422,
+    )
+    await day.read("deviation", await sara.post(deviations, data=deviation))
+
+    sign = {"csrf_token": ivan_token, "form": "baseline", "meaning": "approval"}
+    await day.read(
+        "sign with a wrong password",
+        await ivan.post(f"{participant}/sign", data={**sign, "password": "nej"}),
+        403,
+    )
+    await day.read(
+        "sign without a meaning",
+        await ivan.post(f"{participant}/sign", data={**sign, "meaning": "", "password": PASSWORD}),
+        422,
+    )
+
+    consent = f"{participant}/forms/consent"
+    await day.read(
+        "lock a form",
+        await dana.post(consent + "/lock", data={"csrf_token": dana_token, "reason": "Ren"}),
+    )
+    page = await (await sara.get(consent)).text()
+    assert 'name="expected_version"' not in page
+    locked_save = as_post(
+        factories.consent(CONSENT_VERSION="2.2"),
+        csrf_token=sara_token,
+        expected_version="1",
+        reason_code="transcription_error",
+    )
+    refused = await sara.post(consent, data=locked_save)
+    await day.read("save on a locked form", refused, refused.status)
+    assert refused.status in (409, 422)
+    await day.read(
+        "lock a participant",
+        await dana.post(
+            participant + "/lock", data={"csrf_token": dana_token, "reason": "Gennemgang"}
+        ),
+    )
+    await day.read(
+        "unlock a participant",
+        await dana.post(participant + "/unlock", data={"csrf_token": dana_token, "reason": "Ret"}),
+    )
+    await day.read(
+        "database lock unconfirmed",
+        await dana.post("/database", data={"csrf_token": dana_token, "action": "lock"}),
+        422,
+    )
+
+    await day.read(
+        "register a phone",
+        await sara.post(
+            f"{participant}/report-phone", data={"csrf_token": sara_token, "phone": "+4512345678"}
+        ),
+    )
+    await day.read(
+        "register a bad phone",
+        await sara.post(
+            f"{participant}/report-phone", data={"csrf_token": sara_token, "phone": "nej"}
+        ),
+    )
+
+    account = {
+        "csrf_token": adam_token,
+        "name": "bo",
+        "role": "assessor",
+        "site": "",
+        "blinding": "default",
+        "password": "et langt nok kodeord",
+    }
+    await day.read("add an account without a site", await adam.post("/users", data=account), 422)
+    added = await adam.post("/users", data={**account, "site": "RINGE"})
+    assert "Kontoen bo er oprettet." in visible_text(await day.read("add an account", added))
+    await day.read(
+        "deactivate an account",
+        await adam.post(
+            "/users/bo/deactivate", data={"csrf_token": adam_token, "reason": "Stoppet"}
+        ),
+    )
+    await day.read(
+        "reactivate an account",
+        await adam.post(
+            "/users/bo/reactivate", data={"csrf_token": adam_token, "reason": "Tilbage"}
+        ),
+    )
+
+    assert day.english == {}, "\n".join(f"{step}: {runs}" for step, runs in day.english.items())

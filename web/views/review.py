@@ -12,6 +12,7 @@ from domain import crf
 from domain.errors import EdcError
 from domain.protocol import FORM_LABELS, FORMS
 from domain.signing import SignatureMeaning, canonical_json
+from domain.wording import Message
 from edc.permissions import Action, check_blind, may, role_may_not
 from web.calls import actor_of, participant_id, run, trial_of
 from web.crf_fields import display
@@ -274,7 +275,7 @@ async def database_post(request: web.Request) -> web.Response:
     try:
         if action == "lock":
             if form_text(post, "confirm", 5) != "yes":
-                raise EdcError("Tick the confirmation box to lock the database.")
+                raise EdcError(Message("Tick the confirmation box to lock the database."))
             password = form_text(post, "password", 200)
             await run(trial.lock_database, actor, password, overrides)
             await flash(request, "The database is locked and your signature recorded.")
