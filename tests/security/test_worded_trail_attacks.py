@@ -22,9 +22,11 @@ from aiohttp.test_utils import TestClient
 from domain.blinding import CLASSIFICATION
 from domain.errors import EdcError
 from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, FORMS
+from edc.application import SYSTEM
 from edc.audit.rendering import event_type_name
 from edc.refusals import flush_refusal_summaries
 from tests import factories
+from tests.app.conftest import PASSWORD
 from tests.security.attacks import trial_of
 from tests.security.blind_store import BLINDED, OTHER_SITE, UNBLINDED_STAFF, BlindStore, sign_in_as
 from tests.web.conftest import csrf_of
@@ -318,3 +320,21 @@ async def test_overdue_rows_after_a_window_closed_are_alike_for_both_arms_and_st
         sign_in_as(blind_client, web_config, name)
         text = await (await blind_client.get("/work")).text()
         assert not [n for n in numbers.values() if n in text], (name, day)
+
+
+async def test_an_administrator_reads_no_trail_refusal_log_or_work_list(
+    blind_client: TestClient, blind_store: BlindStore, web_config: WebConfig
+) -> None:
+    trial = trial_of(blind_client)
+    trial.add_user(SYSTEM, "adam", "admin", PASSWORD)
+    token = trial.issue_token(SYSTEM, "adam", "tests")
+    sign_in_as(blind_client, web_config, "adam")
+    paths = ["/audit", "/audit?type=CommandRefused", "/refusals", "/work", "/exports/audit"]
+    paths += [f"/participants/{blind_store.rest}/audit"]
+    for path in paths:
+        response = await blind_client.get(path)
+        assert response.status == 403, (path, response.status)
+        _no_arm(await response.text(), path)
+    headers = {"Authorization": f"Bearer {token}"}
+    for path in ("/api/v1/audit", f"/api/v1/participants/{blind_store.rest}/audit"):
+        assert (await blind_client.get(path, headers=headers)).status == 403, path
