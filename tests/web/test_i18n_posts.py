@@ -297,6 +297,17 @@ async def test_the_rest_of_a_sites_posts_answer_in_danish(
     )
 
     await day.read(
+        "database release unconfirmed",
+        await dana.post("/database", data={"csrf_token": dana_token, "action": "release"}),
+        422,
+    )
+    await day.read(
+        "emergency unblinding unconfirmed",
+        await ivan.post(f"{participant}/unblind", data={"csrf_token": ivan_token, "reason": "Nød"}),
+        422,
+    )
+
+    await day.read(
         "register a phone",
         await sara.post(
             f"{participant}/report-phone", data={"csrf_token": sara_token, "phone": "+4512345678"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from domain.errors import EdcError, NotFound
+from domain.wording import Message
 from edc.data_kinds import may_read
 from edc.permissions import role_may_not
 from edc.usecases.downloads import (
@@ -74,11 +75,11 @@ async def start(request: web.Request) -> web.Response:
         as_of_text = form_text(post, "as_of", 20)
         as_of = whole_number(as_of_text) if as_of_text else None
         if as_of_text and as_of is None:
-            raise EdcError("The event position is a whole number.")
+            raise EdcError(Message("The event position is a whole number."))
         seed_text = form_text(post, "dummy_seed", 20)
         dummy_seed = whole_number(seed_text) if seed_text else None
         if seed_text and dummy_seed is None:
-            raise EdcError("The dummy seed is a whole number.")
+            raise EdcError(Message("The dummy seed is a whole number."))
         view = await run(export_view, trial, actor, form_text(post, "view", 20))
         if view.blinded and dummy_seed is None:
             dummy_seed = DEFAULT_DUMMY_SEED

@@ -161,7 +161,9 @@ async def answer(request: web.Request) -> web.Response:
     try:
         version = whole_number(form_text(post, "expected_version", 10) or "0")
         if version is None:
-            raise FormInvalid({"expected_version": "Reload the page"}, "Reload the page.")
+            raise FormInvalid(
+                {"expected_version": Message("Reload the page")}, Message("Reload the page.")
+            )
         answered = await run(
             trial.answer_query,
             actor,
@@ -173,7 +175,7 @@ async def answer(request: web.Request) -> web.Response:
     except (ValueError, EdcError) as error:
         if isinstance(error, EdcError) and error.code in ("forbidden", "not_found"):
             raise
-        message = error.message if isinstance(error, EdcError) else "Reload the page."
+        message = error.message if isinstance(error, EdcError) else Message("Reload the page.")
         errors = error.fields if isinstance(error, FormInvalid) else None
         status = (
             409 if isinstance(error, EdcError) and error.code in ("conflict", "locked") else 422

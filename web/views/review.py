@@ -281,7 +281,7 @@ async def database_post(request: web.Request) -> web.Response:
             await flash(request, "The database is locked and your signature recorded.")
         elif action == "release":
             if form_text(post, "confirm", 5) != "yes":
-                raise EdcError("Tick the confirmation box to release the unblinded data.")
+                raise EdcError(Message("Tick the confirmation box to release the unblinded data."))
             await run(trial.release_unblinded_data, actor, form_text(post, "password", 200))
             await flash(request, "The unblinded data are released to the analysts.")
         elif action == "unlock":

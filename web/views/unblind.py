@@ -6,6 +6,7 @@ from aiohttp import web
 
 from domain.errors import EdcError
 from domain.protocol import ARM_LABELS, Arm
+from domain.wording import Message
 from edc.permissions import Action, may, role_may_not
 from web.calls import actor_of, participant_id, run, trial_of
 from web.errors import WebRefusal
@@ -37,7 +38,7 @@ async def unblind(request: web.Request) -> web.Response:
     reason = form_text(post, "reason", 600)
     try:
         if form_text(post, "confirm", 5) != "yes":
-            raise EdcError("Tick the box to confirm that this is an emergency.")
+            raise EdcError(Message("Tick the box to confirm that this is an emergency."))
         result = await run(trial.unblind, actor, pid, reason)
     except EdcError as error:
         if error.code in ("forbidden", "not_found"):
