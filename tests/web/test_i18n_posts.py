@@ -13,11 +13,12 @@ from aiohttp import ClientResponse
 
 from tests import factories
 from tests.app.conftest import NAMES, PASSWORD
-from tests.web.conftest import Client, MakeClient, csrf_of, sign_in
+from tests.web.conftest import Client, MakeClient, bearer, csrf_of, sign_in
 from tests.web.store import Seeded
 from tests.web.test_forms import as_post, version_of
 from tests.web.untranslated import english_runs, visible_text
 from web.config import WebConfig
+from web.i18n import COOKIE
 
 
 async def _danish(make_client: MakeClient, web_config: WebConfig, role: str) -> tuple[Client, str]:
@@ -139,6 +140,15 @@ async def test_every_post_of_a_sites_day_answers_in_danish(
     query = f"/queries/{found[1]}"
     page = await (await sara.get(query)).text()
     answer = {"csrf_token": sara_token, "text": "Rettet til 7", "item_shown": "yes"}
+    invalid = await sara.post(
+        query + "/answer", data={**answer, "LBP_NOW": "70", "expected_version": version_of(page)}
+    )
+    await day.read("answer a query with an invalid correction", invalid, 422)
+    stale_answer = await sara.post(
+        query + "/answer", data={**answer, "LBP_NOW": "7", "expected_version": "0"}
+    )
+    await day.read("answer a query on a stale version", stale_answer, stale_answer.status)
+    assert stale_answer.status in (409, 422)
     answered = await sara.post(
         query + "/answer", data={**answer, "LBP_NOW": "7", "expected_version": version_of(page)}
     )
@@ -324,3 +334,22 @@ async def test_the_rest_of_a_sites_posts_answer_in_danish(
     )
 
     assert day.english == {}, "\n".join(f"{step}: {runs}" for step, runs in day.english.items())
+
+
+async def test_the_api_keeps_its_english_for_the_messages_pages_now_translate(
+    client: Client, seeded: Seeded
+) -> None:
+    """The JSON API's contract is English (DESIGN.md), whatever language a browser chose."""
+    headers = {**bearer(seeded, "site_staff"), "Cookie": f"{COOKIE}=da"}
+    path = f"/api/v1/participants/{seeded.screened}/forms/mri"
+    saved = await client.put(
+        path, json={"items": factories.mri(), "expected_version": 0}, headers=headers
+    )
+    assert saved.status == 200
+    refused = await client.put(
+        path, json={"items": factories.mri(MODIC_TYPE="2"), "expected_version": 1}, headers=headers
+    )
+    body = await refused.json()
+    assert refused.status == 422
+    assert body["message"] == "Changing a value that was already entered needs a reason for change."
+    assert body["fields"] == {"MODIC_TYPE": "Changed: give a reason for change"}
