@@ -20,7 +20,7 @@ from eventsourcing.domain import DomainEvent
 
 from domain.errors import EdcError
 from domain.protocol import ARM_LABELS, ARM_REVEALING_FORMS, ARMS
-from domain.text import as_kept_refused
+from domain.text import refused_replaced
 from domain.wording import message_record
 
 REFUSAL_LOG_ID: UUID = uuid5(NAMESPACE_URL, "modic-edc/refusals")
@@ -81,7 +81,7 @@ class CommandRefused(DomainEvent):
 def _short(value: object, limit: int = MAX_FIELD) -> str:
     # What a refused command carried is kept even when it broke the free-text rule, with the
     # characters the rule refuses replaced (domain.text), so none reorders a reader's page.
-    text = as_kept_refused(str(value))
+    text = refused_replaced(str(value))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -14,7 +14,7 @@ one rule holds everywhere:
 Stores written before the rule (or through any other path) may still hold such characters, so
 exports do not rely on it: `for_export` replaces what an XML or UTF-8 file cannot hold. The log
 of refused commands keeps what broke the rule with every refused character replaced
-(`as_kept_refused`).
+(`refused_replaced`), as does a page echoing a typed filter.
 """
 
 from __future__ import annotations
@@ -108,11 +108,11 @@ def for_export(text: str) -> str:
     return _UNWRITABLE.sub(REPLACEMENT, text)
 
 
-def as_kept_refused(text: str) -> str:
-    """`text` as a record of a refused command keeps it: what it carried broke the rule, so
-    every character the rule refuses (a control character, a bidirectional override, one no
-    file can hold) is replaced by U+FFFD, and the log reads as what was sent, never reordered
-    or rewritten on a reader's screen. TAB and line breaks stay (plain whitespace there)."""
+def refused_replaced(text: str) -> str:
+    """`text` with every character the rule refuses (a control character, a bidirectional
+    override, one no file can hold) replaced by U+FFFD; TAB and line breaks stay. For text
+    kept or shown as it was sent although it broke the rule (a refused command in the log, a
+    filter typed into a page), so that it never reorders or rewrites a reader's screen."""
     return _REFUSED_MULTI_LINE.sub(REPLACEMENT, normalise_line_breaks(text))
 
 

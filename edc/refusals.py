@@ -24,7 +24,7 @@ from eventsourcing.application import EventSourcedLog
 from domain.actor import Actor
 from domain.errors import EdcError
 from domain.refusal_log import REFUSAL_LOG_ID, CommandRefused, refusal_fields
-from domain.text import as_kept_refused
+from domain.text import refused_replaced
 from domain.wording import message_record
 from edc.base import TrialBase
 from edc.concurrency import retry_on_conflict
@@ -113,7 +113,7 @@ def _append(app: TrialBase, at: Any, actor: dict[str, Any], fields: dict[str, An
 
 def anonymous(attempted_user: str) -> dict[str, Any]:
     """The 'who' of a refusal made before anyone was authenticated."""
-    return {"user": as_kept_refused(attempted_user[:100]), "role": None, "site": None}
+    return {"user": refused_replaced(attempted_user[:100]), "role": None, "site": None}
 
 
 def logs_refusals(command: Callable[P, R]) -> Callable[P, R]:

@@ -338,3 +338,29 @@ async def test_an_administrator_reads_no_trail_refusal_log_or_work_list(
     headers = {"Authorization": f"Bearer {token}"}
     for path in ("/api/v1/audit", f"/api/v1/participants/{blind_store.rest}/audit"):
         assert (await blind_client.get(path, headers=headers)).status == 403, path
+
+
+@pytest.mark.parametrize("lang", ("en", "da"))
+async def test_crafted_paging_and_filters_get_a_page_never_a_500(
+    blind_client: TestClient, blind_store: BlindStore, web_config: WebConfig, lang: str
+) -> None:
+    _refusals_by_unblinded_staff(blind_client, blind_store)
+    sign_in_as(blind_client, web_config, BLINDED["monitor"])
+    blind_client.session.cookie_jar.update_cookies({"lang": lang}, blind_client.make_url("/"))
+    crafted = ["-1", "abc", "9" * 40, "%(x)s", "<b>", "\x00", "1e9", "٣"]
+    for value in crafted:
+        for path, key in (
+            ("/refusals", "since"),
+            ("/audit", "since"),
+            ("/audit", "before"),
+            ("/audit", "limit"),
+            ("/audit", "from"),
+            ("/audit", "participant"),
+            ("/audit", "type"),
+            ("/audit", "item"),
+        ):
+            params = {key: value, "order": "newest"} if key == "before" else {key: value}
+            response = await blind_client.get(path, params=params)
+            assert response.status in (200, 403, 404, 422), (path, key, value, response.status)
+            text = await response.text()
+            assert "\x00" not in text

@@ -15,6 +15,7 @@ from domain.errors import EdcError, PermissionDenied
 from domain.protocol import FORM_LABELS, FORMS
 from domain.roles import Role
 from domain.stale_merge import same
+from domain.text import refused_replaced
 from domain.wording import Message
 from edc.audit import chain
 from edc.audit.detail_words import Wording, details_words
@@ -237,7 +238,7 @@ async def global_audit(request: web.Request) -> web.Response:
     _check_audit(request)
     actor = actor_of(request)
     query = request.query
-    filters = {key: query.get(key, "")[:60].strip() for key in FILTERS}
+    filters = {key: refused_replaced(query.get(key, "")[:60]).strip() for key in FILTERS}
     newest_first = filters["order"] == "newest"
     filters["order"] = "newest" if newest_first else ""
     since = whole_number(query.get("since", "")) or 0
