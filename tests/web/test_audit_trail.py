@@ -273,7 +273,7 @@ async def test_the_trail_reads_in_danish_for_a_danish_reader(
     assert '<td class="reason">Afskrivningsfejl: source says 7</td>' in newest
     assert '<option value="newest" selected>Nyeste først</option>' in html
     weekly = await (await client.get("/audit?type=Participant.Screened")).text()
-    assert '<td class="sheet">Screening (egnethed før MR)</td>' in weekly
+    assert '<td class="sheet">Screening (egnethed før MR-scanning)</td>' in weekly
     history = await (
         await client.get(f"/participants/{seeded.ready}/forms/screening/items/SEX/history")
     ).text()
