@@ -76,6 +76,12 @@ def main(argv: list[str] | None = None) -> int:
         "--workdir", type=Path, default=DEFAULT_WORKDIR, help="where stores are kept (var/bench)"
     )
     parser.add_argument("--keep", action="store_true", help="keep this run's copy and logs")
+    parser.add_argument(
+        "--only",
+        type=_section_keys,
+        default=None,
+        help=f"measure only these sections, comma-separated: {', '.join(KEYS)}",
+    )
     args = parser.parse_args(argv)
     plan = Plan(args)
     started = time.perf_counter()
@@ -89,7 +95,12 @@ def main(argv: list[str] | None = None) -> int:
     sections = {key: Section(key, title) for key, title in SECTIONS}
     shared: dict[str, Any] = {}
 
+    wanted = _with_prerequisites(args.only)
+
     def step(key: str, body: Any) -> None:
+        if key not in wanted:
+            sections[key].status, sections[key].why = "not available", "left out by --only"
+            return
         print(f"bench: {sections[key].title} ...", file=sys.stderr, flush=True)
         run_section(sections[key], body)
 
@@ -99,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     step("http_writes", lambda s: measure_http(s, settings, people, plan, shared))
     step("reads", lambda s: measure_reads(s, settings, people, plan, shared))
     stop_servers(shared)
-    run_section(sections["http_writes"], lambda s: check_lost_writes(s, settings, shared))
+    if "http_writes" in wanted:
+        run_section(sections["http_writes"], lambda s: check_lost_writes(s, settings, shared))
     step("exports", lambda s: measure_exports(s, settings, info.events, plan.scratch))
     step("postgres", lambda s: measure_postgres(s, plan, shared))
 
@@ -130,6 +142,28 @@ def main(argv: list[str] | None = None) -> int:
     else:
         shutil.rmtree(plan.scratch, ignore_errors=True)
     return 0
+
+
+KEYS = tuple(key for key, _ in SECTIONS)
+
+
+def _section_keys(text: str) -> frozenset[str]:
+    keys = frozenset(part.strip() for part in text.split(",") if part.strip())
+    unknown = sorted(keys - set(KEYS))
+    if unknown or not keys:
+        raise argparse.ArgumentTypeError(
+            f"unknown section {', '.join(unknown) or '(none)'}; use: {', '.join(KEYS)}"
+        )
+    return keys
+
+
+def _with_prerequisites(only: frozenset[str] | None) -> frozenset[str]:
+    """The HTTP sections load the servers the start-up section starts."""
+    if only is None:
+        return frozenset(KEYS)
+    if only & {"http_writes", "reads"}:
+        return only | {"startup"}
+    return only
 
 
 # ---- (0) -------------------------------------------------------------------------------------
