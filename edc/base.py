@@ -36,7 +36,7 @@ from edc.audit.preconditions import PRECONDITIONS_KEY
 from edc.audit.store import use_sealing_recorder
 from edc.audit.subjects import note_subjects
 from edc.concurrency import note_read, versions_read
-from edc.repository import construct_copy_safe_repository
+from edc.repository import CopySafeRepository, construct_copy_safe_repository
 from edc.storage import storage_errors
 from edc.transcodings import DateAsISO
 
@@ -108,7 +108,12 @@ class TrialBase(Application):
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
         # The recorder notes, with each event's chain link, which participant it concerns.
         note_subjects(processing_event)
-        return super()._record(processing_event)
+        recordings = super()._record(processing_event)
+        # Committed: the cached aggregates take these events as stored (edc.repository).
+        repository = self.repository
+        if isinstance(repository, CopySafeRepository):
+            repository.note_recorded([r.notification for r in recordings], self.mapper)
+        return recordings
 
     def local_date(self, at: datetime) -> date:
         return at.astimezone(self.zone).date()
