@@ -197,7 +197,8 @@ class CopySafeRepository(Repository):
                     continue
                 try:
                     for n in stored:
-                        mapper.to_domain_event(n).mutate(aggregate)
+                        event: Any = mapper.to_domain_event(n)
+                        event.mutate(aggregate)
                 except Exception:
                     # Never keep a half-applied aggregate: the next load replays the store.
                     self.cache.get(aggregate_id, evict=True)
