@@ -57,7 +57,7 @@ class StoreFollower:
     def __init__(
         self,
         head: Callable[[], int | None],
-        after: Callable[[int, int], Sequence[Notification]],
+        after: Callable[[int, int], Sequence[tuple[int, Any, int]]],
         cached: Callable[[Any], bool],
         keep: int,
     ) -> None:
@@ -80,11 +80,10 @@ class StoreFollower:
             if not rows:
                 return
             with self._lock:
-                for row in rows:
-                    found = self._newest.get(row.originator_id, 0)
-                    if row.originator_version > found:
-                        self._newest[row.originator_id] = row.originator_version
-                position = rows[-1].id
+                for _position, aggregate_id, version in rows:
+                    if version > self._newest.get(aggregate_id, 0):
+                        self._newest[aggregate_id] = version
+                position = rows[-1][0]
                 if position > (self._position or 0):
                     self._position = position
                 if len(self._newest) > self._keep:
@@ -275,13 +274,11 @@ def construct_copy_safe_repository(app: Application) -> CopySafeRepository:
     )
     recorder = app.recorder
     cache = repository.cache
-    if cache is not None and fastforward and hasattr(recorder, "max_notification_id"):
+    if cache is not None and fastforward and hasattr(recorder, "versions_after"):
         entries = cache.cache
         repository.follower = StoreFollower(
             head=recorder.max_notification_id,
-            after=lambda position, limit: recorder.select_notifications(
-                start=position + 1, limit=limit
-            ),
+            after=recorder.versions_after,
             cached=lambda key: key in entries,
             keep=4 * max(int(maxsize or 0), 1000),
         )
