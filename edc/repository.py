@@ -245,8 +245,13 @@ def _copied(value: Any) -> Any:
         return copied
     if kind is list:
         return [item if type(item) in _SHARED else _copied(item) for item in value]
-    if kind is set or kind is frozenset or kind is tuple:
-        return kind(_copied(item) for item in value)
+    if kind is tuple or kind is frozenset:
+        items = [_copied(item) for item in value]
+        if all(new is old for new, old in zip(items, value, strict=True)):
+            return value  # immutable all through: shared
+        return kind(items)
+    if kind is set:
+        return {_copied(item) for item in value}
     if _frozen(kind):
         fields = [getattr(value, f.name) for f in dataclasses.fields(value)]
         if all(_copied(field) is field for field in fields):
