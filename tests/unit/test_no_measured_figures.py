@@ -24,8 +24,9 @@ FIGURE = re.compile(
 )
 # Durations that are rules, not measurements: timeouts, windows and intervals the design sets.
 RULES = re.compile(
-    r"\b(?:timeout|time-?out|interval|idle|expire|window|poll|wait|retry|retries|deadline|every|after|"
-    r"within|session|lifetime|lock|sleep|delay|ttl|age|busy|backoff|grace|limit|cap|at most|up to)\b",
+    r"\b(?:timeout|time-?out|interval|idle|expire|window|poll|wait|retry|retries|deadline|"
+    r"every|after|within|session|lifetime|lock|sleep|delay|ttl|age|busy|backoff|grace|limit|"
+    r"cap|at most|up to)\b",
     re.IGNORECASE,
 )
 
