@@ -96,7 +96,10 @@ def participant(url: str, token: str, pid: UUID) -> requests.Response:
 
 
 def weekly_save(url: str, token: str, pid: UUID, version: int) -> requests.Response:
-    body = {"items": {"WEEK": 1, "LBP_DAYS": 2, "SICK_LEAVE_DAYS": 0}, "expected_version": version}
+    body: dict[str, Any] = {
+        "items": {"WEEK": 1, "LBP_DAYS": 2, "SICK_LEAVE_DAYS": 0},
+        "expected_version": version,
+    }
     return requests.put(
         f"{url}/api/v1/participants/{pid}/forms/weekly",
         json=body,
