@@ -210,9 +210,10 @@ def test_an_arm_revealing_event_planted_in_the_store_never_reaches_a_blinded_tab
     adherence = {"EXERCISE_SESSIONS": 9} if arm == "exercise" else {"REST_HOURS_PER_DAY": 3.0}
     trial.record_form(staff, pid, "adherence", adherence, expected_version=0)
     record = arm_revealing_record_id(pid)
+    reported: Any = ArmRevealingRecord.AdverseEventReported  # the library makes its __init__
     _plant(
         trial,
-        ArmRevealingRecord.AdverseEventReported(
+        reported(
             originator_id=record,
             originator_version=_version_of(trial, record) + 1,
             timestamp=datetime(2024, 1, 16, 9, 0, tzinfo=UTC),
