@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from domain.actor import Actor
-from edc.application import SYSTEM
 from edc.analysis_jobs import AnalysisJob, AnalysisJobs
+from edc.application import SYSTEM
 from projections.exports import Cut
 from tests.app.conftest import PASSWORD
 from tests.security.attacks import form_login, trial_of
