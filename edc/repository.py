@@ -9,8 +9,8 @@ excludes exactly the fast-forwards of that aggregate and nothing else: reads tha
 library's own (private in eventsourcing 9.5, pinned in constraints.txt).
 
 The copy itself is a pickle round trip rather than `copy.deepcopy`: the same independent
-object graph (both walk `__reduce_ex__`), made by C code, about three times faster on a
-participant with a year of weekly reports (0.45 -> 0.16 ms, measured for `make bench`).
+object graph (both walk `__reduce_ex__`), made by C code and so much faster on a participant
+with a year of weekly reports (`make bench` section 0 measures the save it is part of).
 """
 
 from __future__ import annotations

@@ -295,7 +295,19 @@ class Projector(ReviewProjection):
         return participant
 
     def _restate(self, batch: Batch, participant: Row) -> None:
-        """Restate the participant's standing (status, inclusion, dates) in their row."""
+        """Restate the participant's standing (status, inclusion, dates) in their row, once
+        per page: no handler reads the standing, and it follows from the sheets and the row as
+        they are at the end of the page."""
+        batch.restating[participant["id"]] = participant
+        batch.touch_participant(participant)
+
+    def finish(self, batch: Batch) -> None:
+        """Work left to the end of a page: the standing of the participants it moved."""
+        for participant in batch.restating.values():
+            self._state_of(batch, participant)
+        batch.restating.clear()
+
+    def _state_of(self, batch: Batch, participant: Row) -> None:
         pid = participant["id"]
         sheets = {
             form: items
@@ -305,4 +317,3 @@ class Projector(ReviewProjection):
         if "screening" not in sheets:
             raise LookupError(f"{self.view.name}: participant {pid} has no screening sheet.")
         participant.update(standing_columns(state_of_row(participant, sheets)))
-        batch.touch_participant(participant)
