@@ -48,7 +48,9 @@ from projections.tracking import (
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PAGE_SIZE = 10_000
+# Large enough that a rebuild writes each busy participant's row, and commits, a few times rather
+# than dozens; a caught-up follower's pages are as small as what arrived, whatever this is.
+DEFAULT_PAGE_SIZE = 50_000
 # Called after each committed page with (events applied so far, position, head).
 Progress = Callable[[int, int, int], None]
 Decoded = tuple[int, str, Any]
