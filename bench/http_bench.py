@@ -9,6 +9,7 @@ count lost writes (acknowledged but not stored) and doubled ones (stored twice).
 from __future__ import annotations
 
 import asyncio
+import os
 import statistics
 import sys
 from collections import Counter
@@ -38,7 +39,15 @@ def edc_server(settings: Settings, log_dir: Path, name: str = "edc-serve") -> Se
         # Deployed as the README's speed advice says: the read models in a process of their
         # own, beside the server.
         edc_command(
-            "serve", "--host", "127.0.0.1", "--port", str(port), "--read-models", "process"
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--read-models",
+            "process",
+            "--processes",
+            str(SERVING_PROCESSES),
         ),
         edc_env(settings),
         port,
@@ -46,8 +55,13 @@ def edc_server(settings: Settings, log_dir: Path, name: str = "edc-serve") -> Se
     )
 
 
-# The EDC's processes (the server and its read models' follower): the bare server gets as many.
-EDC_PROCESSES = 2
+# The EDC's processes answering requests, as a site would deploy it: one per core beside the
+# core its read models' follower needs (BENCH_SERVING_PROCESSES to try another count). The
+# bare server gets as many processes as the EDC runs in all, follower included.
+SERVING_PROCESSES = int(
+    os.environ.get("BENCH_SERVING_PROCESSES", str(max(1, (os.cpu_count() or 2) - 1)))
+)
+EDC_PROCESSES = SERVING_PROCESSES + 1
 
 
 def bare_server(write_db: Path, read_db: Path | None, log_dir: Path) -> Server:

@@ -17,14 +17,13 @@ import sys
 from pathlib import Path
 
 from domain.errors import EdcError
+from edc.analysis_jobs import DEFAULT_DUMMY_SEED, analysis_purpose, dummy_allocation_seed
 from edc.bootstrap import build_trial
 from edc.config import Settings
-from edc.exports import store_reader
-from edc.operator import operator_actor
-from projections.exports import Cut, View
+from edc.usecases.downloads import operator_cut
+from projections.exports import View
 from projections.exports.snapshot import write_snapshot
 
-DEFAULT_DUMMY_SEED = 1
 SNAPSHOT = "snapshot.zip"
 
 
@@ -67,15 +66,10 @@ def cmd_analysis(args: argparse.Namespace, settings: Settings) -> int:
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise EdcError(f"{out} exists and is not an empty directory.")
     view = View(args.view)
-    dummy_seed = args.dummy_seed
-    if view.blinded and dummy_seed is None:
-        dummy_seed = DEFAULT_DUMMY_SEED
+    dummy_seed = dummy_allocation_seed(view, "", args.dummy_seed)
     trial = build_trial(settings)
     try:
-        cut = Cut.of(store_reader(trial), view, args.as_of)
-        if not view.blinded:
-            what = "analysis" if dummy_seed is None else "analysis, dummy allocation"
-            trial.record_unblinded_export(operator_actor(), what, cut.as_of, "command line")
+        cut = operator_cut(trial, view.value, args.as_of, analysis_purpose(dummy_seed))
         snapshot = io.BytesIO()
         write_snapshot(cut, snapshot)
     finally:

@@ -1,5 +1,12 @@
-"""`edc serve [--host 127.0.0.1] [--port 8080] [--demo] [--read-models thread|process]`: the
-web UI and JSON API.
+"""`edc serve [--host 127.0.0.1] [--port 8080] [--demo] [--read-models thread|process]
+[--processes N]`: the web UI and JSON API.
+
+With `--processes N` (N > 1) the server answers from N processes on one port (`reuse_port`:
+the kernel spreads the connections over them), each with its own trial, cache and group
+commit. Every process reads what any other recorded from the store on the next request (a
+revoked token, a logout, a database lock), and rate limits are counted in one store for all;
+only the first process keeps the read models caught up (from its thread or its process), and
+the others are started and stopped with it.
 
 The read models are kept caught up by a thread of the server (`thread`, the default) or by a
 process of their own (`process`: `edc projections run`, started and stopped with the server),
@@ -18,10 +25,13 @@ import contextlib
 import errno
 import logging
 import os
+import select
 import signal
+import socket
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Awaitable, Callable, Iterator
 
 from edc.config import Settings
 
@@ -106,6 +116,94 @@ def _read_models_process(wanted: bool) -> Iterator[None]:
             follower.kill()
 
 
+# Given to the processes the first one starts: serve, and nothing else (no check of the store,
+# no demo seeding, no read models, no banner), and say on this file descriptor when serving.
+ONE_OF_SEVERAL = "--one-of-several"
+READY = b"."
+
+
+def _listening_socket(host: str, port: int, shared: bool) -> socket.socket:
+    """A bound socket to serve from; `shared` lets the other processes bind the same port
+    (`reuse_port`: the kernel spreads the connections over their sockets)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if shared:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+class OthersDidNotStart(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def _other_processes(args: argparse.Namespace, timeout: float = 300) -> Iterator[None]:
+    """The `--processes` beyond the first, serving the same port, each ready (its trial open,
+    its socket bound) before this returns; stopped with the first."""
+    if args.processes == 1:
+        yield
+        return
+    ready_in, ready_out = os.pipe()
+    argv = [sys.executable, "-m", "cli", "serve", "--host", args.host, "--port", str(args.port)]
+    argv += ["--read-models", args.read_models, ONE_OF_SEVERAL, str(ready_out)]
+    if args.demo:
+        argv.append("--demo")
+    others: list[subprocess.Popen[bytes]] = []
+    try:
+        # One after another: a first start creates tables (read models, rate limits), and on
+        # PostgreSQL two processes creating the same table at once collide.
+        for _ in range(args.processes - 1):
+            others.append(
+                subprocess.Popen(
+                    argv,
+                    stdin=subprocess.DEVNULL,
+                    pass_fds=(ready_out,),
+                    preexec_fn=_die_with_parent(),
+                )
+            )
+            _wait_until_ready(ready_in, others[-1], timeout)
+        os.close(ready_out)
+        ready_out = -1
+        yield
+    finally:
+        if ready_out >= 0:
+            os.close(ready_out)
+        os.close(ready_in)
+        for other in others:
+            other.terminate()
+        for other in others:
+            try:
+                other.wait(30)
+            except subprocess.TimeoutExpired:
+                other.kill()
+
+
+def _wait_until_ready(pipe: int, process: subprocess.Popen[bytes], timeout: float) -> None:
+    """Until `process` says on `pipe` that it serves; refused if it exits or takes too long."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if select.select([pipe], [], [], 0.1)[0]:
+            os.read(pipe, 1)
+            return
+        if process.poll() is not None:
+            raise OthersDidNotStart(f"a serving process exited at start ({process.returncode})")
+    raise OthersDidNotStart(f"a serving process did not start within {timeout:.0f} s")
+
+
+def _say_ready(fd: int) -> Callable[[object], Awaitable[None]]:
+    async def ready(_app: object) -> None:
+        os.write(fd, READY)
+        os.close(fd)
+
+    return ready
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from aiohttp import web
 
@@ -113,14 +211,16 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from web.config import WebConfig, security_settings_from_environ
     from web.session_key import key_directory, phone_key, session_key
 
-    finding = _store_finding(settings)
-    if finding:
-        print(
-            f"edc serve: refusing to start: {finding}. Run `edc audit verify` for the details.",
-            file=sys.stderr,
-        )
-        return 1
-    if args.demo:
+    first = args.one_of_several is None
+    if first:
+        finding = _store_finding(settings)
+        if finding:
+            print(
+                f"edc serve: refusing to start: {finding}. Run `edc audit verify` for the details.",
+                file=sys.stderr,
+            )
+            return 1
+    if args.demo and first:
         seeded = _seed_demo(settings)
         if not seeded:
             print("The store already holds data: serving it without seeding the demo.")
@@ -131,30 +231,46 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         # Behind TLS (a reverse proxy), the session cookie must only travel over HTTPS.
         secure_cookies=os.environ.get("EDC_SECURE_COOKIES", "") in ("1", "yes", "true"),
         demo=args.demo,
-        follow_read_models=args.read_models == "thread",
+        follow_read_models=first and args.read_models == "thread",
         # Session lifetime, proxy trust and rate limits (README, "Accounts and credentials").
         **security_settings_from_environ(os.environ),
     )
     app = init_app(settings, config=config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    several = args.processes > 1 or not first
+    try:
+        sock = _listening_socket(args.host, args.port, several)
+    except OSError as error:
+        return _port_refusal(error, args.host, args.port)
+    if not first:
+        # After the trial and the rest of the app are open (cleanup contexts run first).
+        app.on_startup.append(_say_ready(args.one_of_several))
+        web.run_app(app, sock=sock, print=None, access_log=None)
+        return 0
     url = f"http://{args.host}:{args.port}/"
-    print(f"Modic EDC serving on {url}", flush=True)
+    processes = f" from {args.processes} processes" if several else ""
+    print(f"Modic EDC serving on {url}{processes}", flush=True)
     if args.demo:
         print("Demo logins (demo data only):")
         print("\n".join(_demo_logins()), flush=True)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
-        with _read_models_process(args.read_models == "process"):
-            web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
-    except OSError as error:
-        if error.errno != errno.EADDRINUSE:
-            raise
-        print(
-            f"edc serve: port {args.port} on {args.host} is taken by another program: give "
-            f"another with --port (make run PORT={args.port + 1}).",
-            file=sys.stderr,
-        )
+        with _read_models_process(args.read_models == "process"), _other_processes(args):
+            web.run_app(app, sock=sock, print=None, access_log=None)
+    except OthersDidNotStart as error:
+        print(f"edc serve: refusing to start: {error} (see above).", file=sys.stderr)
         return 1
     return 0
+
+
+def _port_refusal(error: OSError, host: str, port: int) -> int:
+    if error.errno != errno.EADDRINUSE:
+        raise error
+    print(
+        f"edc serve: port {port} on {host} is taken by another program: give another with "
+        f"--port (make run PORT={port + 1}).",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -173,4 +289,20 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="keep the read models caught up from a thread of the server (default) or from a "
         "process of their own, started and stopped with it",
     )
+    serve.add_argument(
+        "--processes",
+        type=_process_count,
+        default=1,
+        help="answer from this many processes on the one port (reuse_port), each with its own "
+        "trial and group commit; the read models are still kept by one (default 1)",
+    )
+    serve.add_argument("--one-of-several", type=int, default=None, help=argparse.SUPPRESS)
     serve.set_defaults(handler=cmd_serve)
+
+
+def _process_count(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(
+            f"give a whole number of processes from 1 to 64, not {text!r}"
+        )
+    return int(text)

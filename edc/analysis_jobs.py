@@ -21,12 +21,31 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.actor import Actor
-from projections.exports import Cut
+from projections.exports import Cut, View
 from projections.exports.snapshot import write_snapshot
 
 KEEP = 20
+DEFAULT_DUMMY_SEED = 1
 SNAPSHOT = "snapshot.zip"
 ZIP_ENTRY_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def dummy_allocation_seed(view: View, allocation: str, seed: int | None) -> int | None:
+    """The seed of the dummy allocation an analysis runs on, or None for the real arms.
+
+    A blinded snapshot holds no arms, so a blinded run always uses a dummy allocation;
+    an unblinded run uses the real arms unless a dummy allocation ("dummy") or a seed is
+    asked for, and "real" asks for the real arms whatever seed is given."""
+    if view.blinded or allocation == "dummy":
+        return DEFAULT_DUMMY_SEED if seed is None else seed
+    if allocation == "real":
+        return None
+    return seed
+
+
+def analysis_purpose(seed: int | None) -> str:
+    """What the unblinded-export log records for an analysis run on these arms."""
+    return "analysis" if seed is None else "analysis, dummy allocation"
 
 
 @dataclass

@@ -130,6 +130,18 @@ def authorize(
     check_site(actor, site)
 
 
+def allowed(
+    actor: Actor, action: Action, *, site: str | None = None, form: str | None = None
+) -> bool:
+    """Whether `authorize` lets the actor do the action: what a page asks before it offers a
+    button or a form, so that what it offers is exactly what the use case accepts."""
+    try:
+        authorize(actor, action, site=site, form=form)
+    except PermissionDenied:
+        return False
+    return True
+
+
 def role_may_not(actor: Actor, action: Action | str) -> Message:
     """The refusal of an action the actor's role does not allow, in words (`action` is an
     `Action` or the words of a page's own action, marked for the catalogue by the caller)."""
@@ -174,6 +186,12 @@ def site_scope(actor: Actor) -> str | None:
     """The site whose participants an account reads: its own for site roles, None (every
     site) for trial-wide roles. Lists and reports scope by this."""
     return actor.site if Role(actor.role) in SITE_ROLES else None
+
+
+def asked_site(actor: Actor, site: str | None) -> str | None:
+    """The site a request covers: the one it names, else the account's scope (`site_scope`).
+    A site role naming another site is refused afterwards by `check_site`."""
+    return site if site is not None else site_scope(actor)
 
 
 def check_site(actor: Actor, site: str | None) -> None:

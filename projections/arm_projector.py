@@ -93,6 +93,9 @@ class ArmProjector:
     def prepare(self, batch: ArmBatch, participant_ids: Iterable[str]) -> None:
         return None
 
+    def finish(self, batch: ArmBatch) -> None:
+        return None
+
     def apply(
         self, batch: ArmBatch, position: int, topic: str, event: Any, participant_id: str | None
     ) -> None:

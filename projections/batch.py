@@ -77,13 +77,21 @@ def encode(column: str, value: Any) -> Any:
     return ordered_json(value) if column == "items" else sorted_json(value)
 
 
-def _encoders(cols: tuple[str, ...]) -> list[tuple[str, bool]]:
-    return [(col, col in JSON_COLUMNS) for col in cols]
+class _Encoder:
+    """A table's row as the values to store: JSON columns encoded, the others as they are."""
 
+    def __init__(self, cols: tuple[str, ...]) -> None:
+        self.cols = cols
+        self.json = [(i, col) for i, col in enumerate(cols) if col in JSON_COLUMNS]
 
-def _encoded(row: Row, encoders: list[tuple[str, bool]]) -> tuple[Any, ...]:
-    get = row.get
-    return tuple([encode(col, get(col)) if is_json else get(col) for col, is_json in encoders])
+    def __call__(self, row: Row) -> tuple[Any, ...]:
+        get = row.get
+        values = [get(col) for col in self.cols]
+        for i, col in self.json:
+            value = values[i]
+            if value is not None:
+                values[i] = encode(col, value)
+        return tuple(values)
 
 
 def decode(column: str, value: Any) -> Any:
@@ -194,11 +202,13 @@ class Batch:
         self.signatures = RowCache(cur, view, "signatures")
         self.sdv = RowCache(cur, view, "sdv")
         self.audit: list[tuple[Any, ...]] = []
+        # Participants whose standing is restated at the end of the page (the projector's).
+        self.restating: dict[str, Row] = {}
         self._dirty_participants: set[str] = set()
         self._dirty_sheets: set[tuple[str, str]] = set()
         self._dirty_visits: set[tuple[str, str]] = set()
         self._cols = {t: columns(view, t) for t in ("participants", "forms", "visits")}
-        self._encoders = {t: _encoders(cols) for t, cols in self._cols.items()}
+        self._encoders = {t: _Encoder(cols) for t, cols in self._cols.items()}
 
     # ---- reading ------------------------------------------------------------------------------
 
@@ -317,8 +327,7 @@ class Batch:
                 entries[pid].sheets.pop(key, None)
 
     def _write(self, table: str, rows: Iterable[Row | None]) -> None:
-        encoders = self._encoders[table]
+        encoded = self._encoders[table]
         self.cur.executemany(
-            upsert_sql(self.view, table),
-            [_encoded(row, encoders) for row in rows if row is not None],
+            upsert_sql(self.view, table), [encoded(row) for row in rows if row is not None]
         )

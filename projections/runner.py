@@ -28,6 +28,7 @@ from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 from projections.arm_projector import ArmProjector
 from projections.batch import ParticipantCache
 from projections.db import Dialect, ViewDatabase
+from projections.decoding import EventDecoder
 from projections.projector import Projector
 from projections.schema import (
     SCHEMA_VERSION,
@@ -47,7 +48,9 @@ from projections.tracking import (
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PAGE_SIZE = 10_000
+# Large enough that a rebuild writes each busy participant's row, and commits, a few times rather
+# than dozens; a caught-up follower's pages are as small as what arrived, whatever this is.
+DEFAULT_PAGE_SIZE = 50_000
 # Called after each committed page with (events applied so far, position, head).
 Progress = Callable[[int, int, int], None]
 Decoded = tuple[int, str, Any]
@@ -115,6 +118,7 @@ class ProjectionRunner:
             Projector(view) if view.blinded else ArmProjector(view)
         )
         self.cache = ParticipantCache()
+        self.decode = EventDecoder(source.mapper)
         # One catch-up at a time in this process; other processes are kept out by tracking.
         self._lock = threading.RLock()
 
@@ -188,8 +192,8 @@ class ProjectionRunner:
             topics=self.view.topics,
             inclusive_of_start=False,
         )
-        to_event = self.source.mapper.to_domain_event
-        events = [(n.id, n.topic, to_event(n)) for n in notifications]
+        decode = self.decode
+        events = [(n.id, n.topic, decode(n)) for n in notifications]
         full = len(notifications) == self.page_size
         return events, notifications[-1].id if full else head
 
@@ -214,6 +218,7 @@ class ProjectionRunner:
                 apply = projector.apply
                 for (event_position, topic, event), pid in zip(events, pids, strict=True):
                     apply(batch, event_position, topic, event, pid)
+                projector.finish(batch)
                 batch.flush()
                 tracking = advance(cur, expected, position)
             except BaseException:

@@ -24,8 +24,9 @@ from babel.messages.pofile import read_po, write_po
 from domain import crf, protocol, visit_records
 from domain.crf.eligibility import CRITERIA
 from domain.crf.missing import MISSING_CODE_LABELS
+from domain.wording import Label, Message, Word
 from edc.permissions import Action
-from edc.usecases.downloads import dictionary_phrases
+from edc.usecases.downloads import dictionary_wording
 from edc.usecases.reads import COLUMNS
 from web.i18n import LANGUAGES, SOURCE_LANGUAGE, po_path
 from web.i18n_audit import audit_phrases
@@ -110,14 +111,10 @@ def crf_messages() -> Iterator[Found]:
             yield Found(label, None, f"{where} {key}")
     for visit in protocol.VISITS:
         yield Found(visit.label, None, f"visit {visit.key}")
-    for phrase, column in dictionary_phrases():
-        if column in DICTIONARY_TRIAL_COLUMNS:
-            yield Found(phrase, None, f"data dictionary {column}")
-
-
-# The data dictionary's columns that hold the trial's wording (the eCRF catalogue, reviewed by a
-# clinician); its other phrases (requirements, notes) are the page catalogue's.
-DICTIONARY_TRIAL_COLUMNS = ("label", "codes")
+    # The data dictionary's own labels (its files' key columns, the allocation's columns).
+    for part, column in dictionary_wording():
+        if isinstance(part, Label) and any(c.isalpha() for c in part):
+            yield Found(str(part), None, f"data dictionary {column}")
 
 
 # The trial's other wording that pages show (`{{ label | crf }}`).
@@ -140,10 +137,13 @@ def page_messages() -> Iterator[Found]:
     yield from ui_messages()
     for phrase, where in audit_phrases():
         yield Found(phrase, None, where)
-    trial_wording = {found.msgid for found in crf_messages()}
-    for phrase, column in dictionary_phrases(trial_wording.__contains__):
-        if column not in DICTIONARY_TRIAL_COLUMNS:
-            yield Found(phrase, None, f"data dictionary {column}")
+    # The data dictionary's phrases, which its builders word as messages (some with a
+    # variable id, such as exports.cells' rule for formula-like text), and the words of holes.
+    for part, column in dictionary_wording():
+        if isinstance(part, Message):
+            yield Found(part.msgid, None, f"data dictionary {column}")
+        elif isinstance(part, Word):
+            yield Found(part.replace("_", " "), None, f"data dictionary {column}")
     for action in Action:
         yield Found(action.value, None, "edc/permissions.py")
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from domain.crf.items import ITEMS, OUTCOME_FORMS
 from domain.crf.spec import ItemSpec
+from domain.wording import Listing, Message
 
 NC_SUFFIX = "_NC"
 # The API's shape for a missing answer: {"RMDQ_05": {"missing": "ANS"}}.
@@ -111,14 +112,18 @@ MISSING_CODE_VALUES: tuple[tuple[str | int, str], ...] = tuple(
 
 
 def companion_spec(spec: ItemSpec) -> ItemSpec:
-    """The companion item carrying `spec`'s missing code, as exports describe it."""
+    """The companion item carrying `spec`'s missing code, as exports describe it: its label and
+    note are worded around the item's name (English in the files, the reader's language on the
+    data dictionary's page)."""
     return ItemSpec(
         companion(spec.name),
-        f"Missing-answer code of {spec.name}",
+        Message("Missing-answer code of %(item)s", item=spec.name),
         "code",
         codes=MISSING_CODE_VALUES,
         required=False,
-        note=f"empty when {spec.name} has a value; never both",
+        note=Listing(
+            (Message("empty when %(item)s has a value", item=spec.name), Message("never both"))
+        ),
     )
 
 

@@ -25,7 +25,6 @@ from domain.errors import EdcError, FormInvalid, NotFound, PermissionDenied
 from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, FORM_LABELS, FORMS
 from domain.refusal_log import CommandRefused
-from domain.roles import SITE_ROLES, Role
 from domain.site_register import SiteRegister
 from domain.wording import Label, Message, Word
 from edc.audit.reading import (
@@ -44,7 +43,7 @@ from edc.audit.rendering import (
 )
 from edc.audit.store import chain_recorder
 from edc.base import TrialBase
-from edc.permissions import Action, authorize, check_blind, may
+from edc.permissions import Action, authorize, check_blind, may, site_scope
 from edc.presenters import participant_view
 from edc.refusals import logs_refusals
 
@@ -292,7 +291,8 @@ class AuditUseCases(TrialBase):
         if since >= upper:
             # Nothing in the range (and no position past what SQL integers hold).
             return {"events": [], "next": None}
-        site_ids = set(self.participant_ids(actor.site)) if Role(actor.role) in SITE_ROLES else None
+        scope = site_scope(actor)
+        site_ids = None if scope is None else set(self.participant_ids(scope))
         subjects = _Subjects(self)
         candidates: Iterable[Notification]
         # Newest first reads back at most the scan budget's worth of positions per page.

@@ -25,12 +25,11 @@ from domain.errors import EdcError, NotFound, PermissionDenied
 from domain.participant import Participant
 from domain.protocol import ARM_REVEALING_FORMS, SITES
 from domain.query import Query
-from domain.roles import SITE_ROLES, Role
 from domain.wording import Message
 from edc.audit.rendering import render_event
 from edc.data_kinds import authorize_read
 from edc.exports import store_reader
-from edc.permissions import Action, authorize, check_site, may
+from edc.permissions import Action, asked_site, authorize, check_site, may
 from edc.presenters import participant_view
 from edc.refusals import logs_refusals
 from edc.review_presenters import query_view, signature_view
@@ -89,7 +88,7 @@ def archive_site(actor: Actor, site: str | None) -> str:
             "The site archive holds adverse events and adherence, which reveal the arm: "
             "it is made by an unblinded account."
         )
-    chosen = actor.site if Role(actor.role) in SITE_ROLES and site is None else site
+    chosen = asked_site(actor, site)
     if chosen is None:
         raise EdcError(
             Message(

@@ -31,7 +31,7 @@ from edc.refusals import record_refusal
 from projections.exports import Cut, ExportKind, View, default_file_name, export
 from projections.exports.casebook_paper import CasebookPaper
 from projections.exports.casebook_words import ENGLISH, Words
-from projections.exports.dictionary_page import phrases
+from projections.exports.dictionary_page import wording
 from projections.reports.output import SUFFIXES, ReportKind, write_report
 
 # The kinds of file, for the pages and commands that offer them.
@@ -171,10 +171,11 @@ def export_download(
     return Download(name, cut, functools.partial(export, kind, w=words))
 
 
-def dictionary_phrases(known: Callable[[str], bool] = lambda text: False) -> list[tuple[str, str]]:
-    """The English phrases the data dictionary's page translates, with the column each is
-    from, but those `known` already (for the translation catalogues)."""
-    return list(phrases(known))
+def dictionary_wording() -> list[tuple[str, str]]:
+    """The parts the data dictionary's page says in the reader's language (domain.wording's
+    labels, messages and words), with the column each is from (for the translation
+    catalogues)."""
+    return list(wording())
 
 
 def report_of(name: str) -> tuple[ReportKind, str]:

@@ -28,11 +28,10 @@ from domain.protocol import ARM_REVEALING_FORMS, REPEATING_FORM_KEY_ITEM, Reason
 from domain.query import Query, QueryStatus, query_text
 from domain.query_index import QueryIndex
 from domain.reasons import MAX_REASON_TEXT, Reason, changed_items
-from domain.roles import SITE_ROLES, Role
 from domain.wording import Word
 from edc.base import TrialBase
 from edc.concurrency import retry_on_conflict
-from edc.permissions import Action, authorize, check_blind, check_site
+from edc.permissions import Action, asked_site, authorize, check_blind, check_site
 from edc.query_lookup import (
     AnyQuery,
     load_arm_revealing_query_index,
@@ -263,8 +262,7 @@ class QueryUseCases(TrialBase):
             check_site(actor, participant.site)
             participant_ids = [participant.id]
         else:
-            if Role(actor.role) in SITE_ROLES and site is None:
-                site = actor.site
+            site = asked_site(actor, site)
             check_site(actor, site)
             participant_ids = self.participant_ids(site)
         return [

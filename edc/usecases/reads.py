@@ -19,10 +19,9 @@ from typing import Any
 
 from domain.actor import Actor
 from domain.errors import PermissionDenied
-from domain.roles import SITE_ROLES, Role
 from edc.application import Trial
 from edc.config import Settings
-from edc.permissions import Action, authorize, check_site
+from edc.permissions import Action, asked_site, authorize, check_site
 from edc.read_model_wiring import build_projections
 from edc.refusals import record_refusal
 from edc.usecases.casebooks import view_for
@@ -60,8 +59,7 @@ def list_scope(trial: Trial, actor: Actor, site: str | None, what: str) -> str |
     """The site a listing covers: a site role's own site; refuses another one (and logs it)."""
     try:
         authorize(actor, Action.VIEW_CLINICAL)
-        if Role(actor.role) in SITE_ROLES and site is None:
-            site = actor.site
+        site = asked_site(actor, site)
         check_site(actor, site)
     except PermissionDenied as error:
         record_refusal(trial, actor.as_dict(), what, {"site": site}, error)

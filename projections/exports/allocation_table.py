@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from domain.allocation import randomisation_number
 from domain.minimisation import FACTOR_LEVELS, FACTORS
 from domain.protocol import ARM_LABELS, ARMS
+from domain.wording import Label, Message, Word
 from projections.exports.casebook import Casebook
 from projections.exports.values import as_text
 
@@ -62,52 +63,78 @@ def allocation_rows(casebook: Casebook) -> Iterator[list[str]]:
     ]
 
 
-def _arm_codes() -> str:
-    return "; ".join(f"{arm.value}={label}" for arm, label in ARM_LABELS.items())
-
-
 @dataclass(frozen=True)
 class ColumnDescription:
-    """One column of the allocation file, as the data dictionary describes it."""
+    """One column of the allocation file, as the data dictionary describes it: the label is the
+    trial's wording, the codes pair each code with its label, the note is the dictionary's own
+    phrase; what reads the same in every language (a format, a range) is plain text."""
 
     item: str
     label: str
     type: str
-    codes: str = ""
-    required: str = "yes"
+    codes: tuple[tuple[str, str], ...] = ()
+    required: bool = True
     note: str = ""
+
+
+def factor_label(factor: str) -> Label:
+    """A minimisation factor named in words ("physical load"), as the trial words it."""
+    return Label(factor.replace("_", " "))
+
+
+_ARM_CODES = tuple((arm.value, label) for arm, label in ARM_LABELS.items())
 
 
 def described_columns() -> Iterator[ColumnDescription]:
     yield ColumnDescription(
-        "participant_id", "Participant identifier", "text", note="joins participants.csv"
+        "participant_id",
+        Label("Participant identifier"),
+        "text",
+        note=Message("joins participants.csv"),
     )
-    yield ColumnDescription("screening_number", "Screening number", "text")
+    yield ColumnDescription("screening_number", Label("Screening number"), "text")
     yield ColumnDescription(
-        "randomisation_number", "Randomisation number", "text", note="R-001, R-002, ..."
+        "randomisation_number", Label("Randomisation number"), "text", note="R-001, R-002, ..."
     )
-    yield ColumnDescription("allocated_at", "Time of the allocation", "text", note="ISO 8601, UTC")
-    yield ColumnDescription("allocated_by", "Account that randomised", "text")
-    yield ColumnDescription("method", "Allocation method", "text", note="minimisation variant")
+    yield ColumnDescription(
+        "allocated_at", Label("Time of the allocation"), "text", note="ISO 8601, UTC"
+    )
+    yield ColumnDescription("allocated_by", Label("Account that randomised"), "text")
+    yield ColumnDescription(
+        "method", Label("Allocation method"), "text", note=Message("minimisation variant")
+    )
     for factor, column in LEVEL_COLUMNS.items():
         yield ColumnDescription(
             column,
-            f"Minimisation factor {factor.replace('_', ' ')} as the decision used it",
+            Message(
+                "Minimisation factor %(factor)s as the decision used it",
+                factor=factor_label(factor),
+            ),
             "code",
-            "; ".join(f"{level}={level}" for level in FACTOR_LEVELS[factor]),
+            tuple((level, level) for level in FACTOR_LEVELS[factor]),
         )
     for arm, column in IMBALANCE_COLUMNS.items():
         yield ColumnDescription(
             column,
-            f"Imbalance score if allocated to {arm}",
+            Message("Imbalance score if allocated to %(arm)s", arm=Word(arm)),
             "float",
-            note="sum over factors of the range of arm counts at the participant's levels",
+            note=Message("sum over factors of the range of arm counts at the participant's levels"),
         )
     yield ColumnDescription(
-        "PREFERRED_ARM", "Arm minimisation preferred", "code", _arm_codes(), "no", "empty on a tie"
+        "PREFERRED_ARM",
+        Label("Arm minimisation preferred"),
+        "code",
+        _ARM_CODES,
+        required=False,
+        note=Message("empty on a tie"),
     )
     yield ColumnDescription(
-        "PROBABILITY", "Probability of the preferred arm", "float", note="0.5 on a tie"
+        "PROBABILITY",
+        Label("Probability of the preferred arm"),
+        "float",
+        note=Message("0.5 on a tie"),
     )
-    yield ColumnDescription("DRAW", "Uniform random draw that decided", "float", note="in [0, 1)")
-    yield ColumnDescription("ARM", "Allocated arm", "code", _arm_codes())
+    yield ColumnDescription(
+        "DRAW", Label("Uniform random draw that decided"), "float", note=Message("in [0, 1)")
+    )
+    yield ColumnDescription("ARM", Label("Allocated arm"), "code", _ARM_CODES)

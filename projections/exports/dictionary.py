@@ -3,17 +3,24 @@
 One row per column of the snapshot's files: the participants file, the columns every form file
 starts with, then each form's items and derived scores. A blinded dictionary leaves out the
 arm and the arm-revealing forms, so even the column list reveals nothing.
+
+Each description is worded (domain.wording): the trial's wording as a `Label` (the eCRF
+catalogue), the dictionary's own phrases as a `Message` with its holes, several said one after
+another as a `Listing`; what stays the same in every language (item names, codes, ranges) is
+plain text. Every one of them is its English text, which the CSV writes; the page
+(dictionary_page) says each in the reader's language from its parts.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import astuple, dataclass, fields, replace
 
 from domain.crf import DERIVED, ItemSpec, export_items
 from domain.crf.short_names import short_names
+from domain.crf.spec import Code
 from domain.minimisation import FACTOR_LEVELS
 from domain.protocol import (
     ARM_LABELS,
@@ -22,7 +29,8 @@ from domain.protocol import (
     SITES,
     VISITS,
 )
-from projections.exports.allocation_table import ALLOCATION, described_columns
+from domain.wording import Label, Listing, Message
+from projections.exports.allocation_table import ALLOCATION, described_columns, factor_label
 from projections.exports.cells import TEXT_CELL_NOTE, csv_row
 from projections.exports.mri_levels import MRI_LEVEL, row_specs
 from projections.exports.tables import RANDOMISATION_LEVEL_COLUMNS
@@ -36,7 +44,8 @@ FILES_WITHOUT_FORM_KEYS = (PARTICIPANTS, ALLOCATION)
 
 @dataclass(frozen=True)
 class Entry:
-    """One column of one file, described for analysts."""
+    """One column of one file, described for analysts (label, codes, required, derivation and
+    note are worded, as the module says)."""
 
     file: str
     item: str
@@ -58,8 +67,20 @@ def visible_forms(view: View) -> tuple[str, ...]:
     return tuple(f for f in FORMS if not (view.blinded and f in ARM_REVEALING_FORMS))
 
 
-def codes_text(spec: ItemSpec) -> str:
-    return "; ".join(f"{code}={label}" for code, label in spec.codes)
+def codes_text(spec: ItemSpec) -> Listing:
+    return code_list(spec.codes)
+
+
+def code_list(pairs: Iterable[tuple[Code, str]]) -> Listing:
+    """`code=label; ...`: each code as it is stored, each label the trial's wording (a label
+    spelt as its code, such as a minimisation level, is the code itself)."""
+    return Listing(
+        (
+            Listing((str(code), label if label == str(code) else Label(label)), "=")
+            for code, label in pairs
+        ),
+        "; ",
+    )
 
 
 def range_text(spec: ItemSpec) -> str:
@@ -74,108 +95,133 @@ def _number(value: float | None) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def required_text(spec: ItemSpec) -> str:
+def required_text(spec: ItemSpec) -> Message:
     if spec.required:
-        return "yes"
-    return f"when {spec.required_when}" if spec.required_when else "no"
+        return Message("yes")
+    if spec.required_when:
+        return Message("when %(condition)s", condition=Label(spec.required_when))
+    return Message("no")
 
 
 def item_entry(file: str, spec: ItemSpec, derived: bool = False) -> Entry:
     return Entry(
         file=file,
         item=spec.name,
-        label=spec.label,
+        label=trial_wording(spec.label),
         type=spec.datatype,
         codes=codes_text(spec),
         range=range_text(spec),
-        required="derived" if derived else required_text(spec),
-        derivation=spec.note if derived else "",
+        required=Message("derived") if derived else required_text(spec),
+        derivation=trial_wording(spec.note) if derived else "",
         note="" if derived else _with_text_rule(spec),
     )
 
 
+def trial_wording(text: str) -> str:
+    """An item specification's text as the trial's wording, unless the specification words it
+    itself (a missing-code companion's label and note are messages around the item's name)."""
+    if not text or isinstance(text, Label | Message | Listing):
+        return text
+    return Label(text)
+
+
 def _with_text_rule(spec: ItemSpec) -> str:
     """A free-text item's note says how a formula-like text is written (exports.cells)."""
+    note = trial_wording(spec.note)
     if spec.datatype != "text":
-        return spec.note
-    return f"{spec.note}; {TEXT_CELL_NOTE}" if spec.note else TEXT_CELL_NOTE
+        return note
+    rule = Message(TEXT_CELL_NOTE)
+    return Listing((note, rule)) if note else rule
+
+
+def column_entry(
+    file: str,
+    item: str,
+    label: str,
+    type_: str,
+    codes: str = "",
+    *,
+    required: bool = True,
+    note: str = "",
+) -> Entry:
+    """A column the dictionary describes itself (a key column, a participant's column, an
+    allocation column), with its label and note worded already."""
+    requirement = Message("yes") if required else Message("no")
+    return Entry(file, item, label, type_, codes, "", requirement, "", note)
 
 
 def participant_entries(view: View) -> Iterator[Entry]:
-    def entry(item: str, label: str, type_: str, codes: str = "", note: str = "") -> Entry:
-        return Entry(PARTICIPANTS, item, label, type_, codes, "", "yes", "", note)
+    def until_randomised(item: str, label: str, type_: str, codes: str, *notes: str) -> Entry:
+        note = Listing((*notes, Message("empty until randomised")))
+        return column_entry(PARTICIPANTS, item, label, type_, codes, required=False, note=note)
 
-    yield entry("participant_id", "Participant identifier (pseudonymous)", "text", note="UUID")
-    yield entry("screening_number", "Screening number", "text", note="site code and number")
-    yield entry("site", "Site", "code", "; ".join(f"{s}={s.capitalize()}" for s in SITES))
-    yield entry(
-        "status",
-        "Status at the cut",
-        "text",
-        note="screen failure, awaiting MRI, excluded at MRI, awaiting consent, "
-        "awaiting baseline, ready to randomise, randomised, completed, ended: <status>",
-    )
-    yield Entry(
+    yield column_entry(
         PARTICIPANTS,
-        "randomised_on",
-        "Date of randomisation",
-        "date",
-        "",
-        "",
-        "no",
-        "",
-        "empty until randomised",
+        "participant_id",
+        Label("Participant identifier (pseudonymous)"),
+        "text",
+        note="UUID",
     )
+    yield column_entry(
+        PARTICIPANTS,
+        "screening_number",
+        Label("Screening number"),
+        "text",
+        note=Message("site code and number"),
+    )
+    yield column_entry(
+        PARTICIPANTS,
+        "site",
+        Label("Site"),
+        "code",
+        code_list((site, site.capitalize()) for site in SITES),
+    )
+    yield column_entry(
+        PARTICIPANTS,
+        "status",
+        Label("Status at the cut"),
+        "text",
+        note=Message(
+            "screen failure, awaiting MRI, excluded at MRI, awaiting consent, "
+            "awaiting baseline, ready to randomise, randomised, completed, ended: <status>"
+        ),
+    )
+    yield until_randomised("randomised_on", Label("Date of randomisation"), "date", "")
     for factor, column in RANDOMISATION_LEVEL_COLUMNS.items():
-        yield Entry(
-            PARTICIPANTS,
+        yield until_randomised(
             column,
-            f"Minimisation factor {factor.replace('_', ' ')} at randomisation",
+            Message("Minimisation factor %(factor)s at randomisation", factor=factor_label(factor)),
             "code",
-            "; ".join(f"{level}={level}" for level in FACTOR_LEVELS[factor]),
-            "",
-            "no",
-            "",
-            "the level the randomisation used; a later correction does not change it; "
-            "empty until randomised",
+            code_list((level, level) for level in FACTOR_LEVELS[factor]),
+            Message("the level the randomisation used"),
+            Message("a later correction does not change it"),
         )
     if not view.blinded:
-        yield Entry(
-            PARTICIPANTS,
+        yield until_randomised(
             "ARM",
-            "Allocated arm",
+            Label("Allocated arm"),
             "code",
-            "; ".join(f"{arm.value}={label}" for arm, label in ARM_LABELS.items()),
-            "",
-            "no",
-            "",
-            "unblinded view only; empty until randomised",
+            code_list((arm.value, label) for arm, label in ARM_LABELS.items()),
+            Message("unblinded view only"),
         )
 
 
 def common_entries() -> Iterator[Entry]:
-    yield Entry(
+    yield column_entry(
         ALL_FORMS,
         "participant_id",
-        "Participant identifier",
+        Label("Participant identifier"),
         "text",
-        "",
-        "",
-        "yes",
-        "",
-        "joins to participants.csv",
+        note=Message("joins to participants.csv"),
     )
-    yield Entry(ALL_FORMS, "screening_number", "Screening number", "text", "", "", "yes", "", "")
-    yield Entry(
+    yield column_entry(ALL_FORMS, "screening_number", Label("Screening number"), "text")
+    yield column_entry(
         ALL_FORMS,
         "visit",
-        "Visit",
+        Label("Visit"),
         "code",
-        "; ".join(f"{visit.key}={visit.label}" for visit in VISITS),
-        "",
-        "yes",
-        "",
-        "one row per participant and visit (weekly: per week)",
+        code_list((visit.key, visit.label) for visit in VISITS),
+        note=Message("one row per participant and visit (weekly: per week)"),
     )
 
 
@@ -197,16 +243,14 @@ def entries(view: View) -> Iterator[Entry]:
 def allocation_entries() -> Iterator[Entry]:
     """The allocation decisions' columns (unblinded view only)."""
     for column in described_columns():
-        yield Entry(
+        yield column_entry(
             ALLOCATION,
             column.item,
             column.label,
             column.type,
-            column.codes,
-            "",
-            column.required,
-            "",
-            column.note,
+            code_list(column.codes),
+            required=column.required,
+            note=column.note,
         )
 
 

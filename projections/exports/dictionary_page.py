@@ -1,139 +1,64 @@
 """The data dictionary as a page for people, in the reader's language (the CSV stays English).
 
-The dictionary describes each column once, in English (projections.exports.dictionary). Its page
-says each description in the reader's language: the trial's wording (item, code, form and visit
-labels, notes) through the eCRF catalogue, the dictionary's own phrases through the page
-catalogue, and the phrases built around an item's name ("empty when LBP_NOW has a value") as
-one catalogue entry with the name as its hole. Item names, codes, OIDs and ranges stay as they
-are. `phrases` lists what the catalogue needs (web.i18n_catalogue reads it through edc).
+The dictionary words each description once (projections.exports.dictionary): the trial's
+wording as labels, its own phrases as messages with their holes. The page says each from its
+parts: a label through the eCRF catalogue, a message through the page catalogue with its holes
+said in turn, an item name or a code as it is. `wording` lists the parts the catalogues need
+(web.i18n_catalogue reads it through edc).
 """
 
 from __future__ import annotations
 
 import html
-import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from domain.protocol import FORM_LABELS, STUDY_NAME
+from domain.wording import Label, Listing, Message, Word
 from projections.exports.casebook_words import ENGLISH, Words
 from projections.exports.dictionary import ALL_FORMS, named_entries
 from projections.exports.view import View
 
-# A description built around a name: (its pattern, how the hole is worded).
-Hole = Callable[[str, Words], str]
+# The columns that hold descriptions, as the catalogue names where a phrase is from.
+DESCRIBED = ("label", "codes", "required", "derivation", "note")
 
 
-def _as_is(value: str, w: Words) -> str:
-    return value
-
-
-def _word(value: str, w: Words) -> str:
-    return w.word(value)
-
-
-def _phrase(value: str, w: Words) -> str:
-    return worded(value, w)
-
-
-def _patterns(w: Words) -> list[tuple[re.Pattern[str], str, dict[str, Hole]]]:
-    # Each English form here is also the catalogue's message id (`w.gettext` marks it).
-    return [
-        (
-            re.compile(r"Missing-answer code of (?P<item>\w+)"),
-            w.gettext("Missing-answer code of %(item)s"),
-            {"item": _as_is},
-        ),
-        (
-            re.compile(r"empty when (?P<item>\w+) has a value"),
-            w.gettext("empty when %(item)s has a value"),
-            {"item": _as_is},
-        ),
-        (
-            re.compile(r"Minimisation factor (?P<factor>[a-z ]+) at randomisation"),
-            w.gettext("Minimisation factor %(factor)s at randomisation"),
-            {"factor": _phrase},
-        ),
-        (
-            re.compile(r"Minimisation factor (?P<factor>[a-z ]+) as the decision used it"),
-            w.gettext("Minimisation factor %(factor)s as the decision used it"),
-            {"factor": _phrase},
-        ),
-        (
-            re.compile(r"Imbalance score if allocated to (?P<arm>\w+)"),
-            w.gettext("Imbalance score if allocated to %(arm)s"),
-            {"arm": _word},
-        ),
-        (
-            re.compile(r"when (?P<condition>.+)"),
-            w.gettext("when %(condition)s"),
-            {"condition": _phrase},
-        ),
-    ]
-
-
-def worded(text: str, w: Words) -> str:
-    """One description in the reader's language; what no catalogue knows is kept as written
-    (a code, a name, a range)."""
-    if not text:
-        return text
-    for translated in (w.crf(text), w.gettext(text)):
-        if translated != text:
-            return translated
-    for pattern, message, holes in _patterns(w):
-        if found := pattern.fullmatch(text):
-            return message % {name: holes[name](found[name], w) for name in holes}
-    if "; " in text:
-        return "; ".join(worded(part, w) for part in text.split("; "))
+def said(text: str, w: Words) -> str:
+    """A description in the reader's language; plain text (a code, a name, a range) as it is."""
+    if isinstance(text, Message):
+        message = w.gettext(text.msgid)
+        if not text.params:
+            return message
+        return message % {name: said(value, w) for name, value in text.params.items()}
+    if isinstance(text, Label):
+        return w.crf(text)
+    if isinstance(text, Word):
+        return w.word(text)
+    if isinstance(text, Listing):
+        return text.separator.join(said(part, w) for part in text.parts)
     return text
 
 
-def codes_worded(codes: str, w: Words) -> str:
-    """`code=label; ...` with each label in the reader's language and each code as it is."""
-    if not codes:
-        return codes
-    pairs = (pair.partition("=") for pair in codes.split("; "))
-    # A label spelt as its code (a minimisation level) is the code.
-    return "; ".join(
-        f"{code}{eq}{label if label == code else worded(label, w)}" for code, eq, label in pairs
-    )
+def parts(text: str) -> Iterator[str]:
+    """The labels, messages and words a description is said with, holes and listings opened."""
+    if isinstance(text, Label | Word):
+        yield text
+    elif isinstance(text, Message):
+        yield text
+        for value in text.params.values():
+            if isinstance(value, str):
+                yield from parts(value)
+    elif isinstance(text, Listing):
+        for part in text.parts:
+            yield from parts(part)
 
 
-_WORDS = re.compile(r"[a-z]{2,}")
-
-
-def phrases(known: Callable[[str], bool] = lambda text: False) -> Iterator[tuple[str, str]]:
-    """(phrase, column) for every English phrase of the unblinded dictionary that its page
-    translates: labels, code labels, requirements, derivations and notes, split where the
-    page splits them and with the names taken out where a pattern holds them. Phrases
-    without a word (a range, "UUID") read the same in every language and are left out, and
-    so are the `known` ones (the trial's wording, whole), which the page finds as they are."""
-    found: dict[str, str] = {}
-
-    def add(text: str, column: str) -> None:
-        if not text or known(text):
-            return
-        for pattern, _message, holes in _patterns(ENGLISH):
-            if hit := pattern.fullmatch(text):
-                for name, hole in holes.items():
-                    if hole is _phrase:
-                        add(hit[name], column)
-                return
-        if "; " in text:
-            for part in text.split("; "):
-                add(part, column)
-            return
-        if _WORDS.search(text):
-            found.setdefault(text, column)
-
+def wording() -> Iterator[tuple[str, str]]:
+    """(part, column) for every label, message and word of the unblinded dictionary (the
+    blinded one says a part of it), for the catalogues to list."""
     for entry in named_entries(View.UNBLINDED):
-        add(entry.label, "label")
-        add(entry.required, "required")
-        add(entry.derivation, "derivation")
-        add(entry.note, "note")
-        for code, _eq, label in (p.partition("=") for p in entry.codes.split("; ") if p):
-            if label != code:
-                add(label, "codes")
-    yield from found.items()
+        for column in DESCRIBED:
+            for part in parts(getattr(entry, column)):
+                yield part, column
 
 
 def dictionary_html(view: View, w: Words = ENGLISH) -> str:
@@ -192,13 +117,13 @@ def dictionary_html(view: View, w: Words = ENGLISH) -> str:
             parts.append("</tr></thead><tbody>")
         values = (
             entry.item,
-            worded(entry.label, w),
+            said(entry.label, w),
             types.get(entry.type, entry.type),
-            codes_worded(entry.codes, w),
+            said(entry.codes, w),
             entry.range,
-            worded(entry.required, w),
-            worded(entry.derivation, w),
-            worded(entry.note, w),
+            said(entry.required, w),
+            said(entry.derivation, w),
+            said(entry.note, w),
             entry.short_name,
         )
         cells = "".join(f"<td>{html.escape(value)}</td>" for value in values)

@@ -12,6 +12,9 @@ from uuid import UUID
 
 from projections.exports.scratch import ScratchTables
 
+# Runs of one aggregate's events held before they are written in one statement (bounded).
+PENDING_ROWS = 512
+
 
 class LatestVersions(ScratchTables):
     """Aggregate id -> latest version seen; read back in order of first appearance."""
@@ -21,24 +24,32 @@ class LatestVersions(ScratchTables):
         super().__init__(
             ["CREATE TABLE latest (aggregate BLOB NOT NULL UNIQUE, version INTEGER NOT NULL)"]
         )
-        self.pending: tuple[UUID, int] | None = None
+        self.last: tuple[UUID, int] | None = None
+        self.pending: list[tuple[bytes, int]] = []
 
     def record(self, aggregate_id: UUID, version: int) -> None:
-        # An aggregate's events mostly come one after another: written once per run of them.
-        if self.pending is not None and self.pending[0] != aggregate_id:
-            self.flush()
-        self.pending = (aggregate_id, version)
+        # An aggregate's events mostly come one after another: one row per run of them, rows
+        # written in order (so the first appearance still decides the rowid) in batches.
+        last = self.last
+        if last is not None and last[0] != aggregate_id:
+            self.pending.append((last[0].bytes, last[1]))
+            if len(self.pending) >= PENDING_ROWS:
+                self.write_pending()
+        self.last = (aggregate_id, version)
 
-    def flush(self) -> None:
-        if self.pending is None:
-            return
-        aggregate_id, version = self.pending
-        self.db.execute(
+    def write_pending(self) -> None:
+        self.db.executemany(
             "INSERT INTO latest VALUES (?, ?)"
             " ON CONFLICT (aggregate) DO UPDATE SET version = excluded.version",
-            (aggregate_id.bytes, version),
+            self.pending,
         )
-        self.pending = None
+        self.pending.clear()
+
+    def flush(self) -> None:
+        if self.last is not None:
+            self.pending.append((self.last[0].bytes, self.last[1]))
+            self.last = None
+        self.write_pending()
 
     def items(self) -> Iterator[tuple[UUID, int]]:
         """(aggregate id, latest version) in the order the aggregates first appeared."""

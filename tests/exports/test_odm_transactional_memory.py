@@ -21,7 +21,7 @@ from projections.exports.odm.admin import Directory
 from projections.exports.odm.clinical import ClinicalOut
 from projections.exports.odm.ledger import SubjectLedger
 from projections.exports.odm.transactional import TransactionalClinical
-from projections.exports.odm.xml import TreeOut
+from projections.exports.odm.xml import TextOut
 
 AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 ACTOR = {"user": "nurse", "role": "investigator", "site": "glostrup"}
@@ -64,7 +64,8 @@ def participant_events(number: int) -> list[Any]:
 
 def test_memory_held_does_not_grow_with_the_number_of_participants() -> None:
     with tempfile.TemporaryFile() as out, SubjectLedger() as ledger:
-        writer = TransactionalClinical(ClinicalOut(TreeOut(out), Directory()), ledger)
+        text = TextOut(out)
+        writer = TransactionalClinical(ClinicalOut(text, Directory()), ledger)
         tracemalloc.start()
         try:
             held = []
@@ -75,6 +76,7 @@ def test_memory_held_does_not_grow_with_the_number_of_participants() -> None:
                     held.append(tracemalloc.get_traced_memory()[0])
         finally:
             tracemalloc.stop()
+        text.flush()
         out.seek(0)
         subjects = etree.fromstring(b"<C>" + out.read() + b"</C>")
     # What the file says is what a reader sees: every subject, each week inserted once.

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from edc.application import SYSTEM, Trial
@@ -81,11 +82,20 @@ def open_trial(settings: Settings) -> Trial:
     return build_trial(settings, clock=clock, draw=random.Random(3).random)
 
 
-async def live_client(
+@pytest.fixture
+def demo(live_demo_store: LiveDemo) -> LiveDemo:
+    return live_demo_store  # tests/conftest.py: built once, copied by each test
+
+
+@pytest.fixture
+async def client(
     aiohttp_client: Callable[..., Awaitable[TestClient]],
     demo: LiveDemo,
-    target: Path,
-    config: WebConfig,
+    tmp_path: Path,
+    web_config: WebConfig,
 ) -> TestClient:
-    settings = demo.copy_to(target)
-    return await aiohttp_client(init_app(settings, config=config, trial_factory=open_trial))
+    """The web app on a copy of the demo store, on its clock (a test module takes this fixture
+    and `demo` in place of tests/web/conftest.py's seeded store by naming them:
+    `client = live_demo.client`)."""
+    settings = demo.copy_to(tmp_path / "var")
+    return await aiohttp_client(init_app(settings, config=web_config, trial_factory=open_trial))

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import html as html_lib
 import re
-from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -16,26 +14,15 @@ from edc.audit.detail_words import details_words
 from edc.demo.users import UNBLINDING_REASON
 from tests.security.blind_store import sign_in_as
 from tests.web import live_demo
-from tests.web.live_demo import RECORDED_DEVIATION, LiveDemo
+from tests.web.live_demo import RECORDED_DEVIATION
 from tests.web.untranslated import english_runs, visible_text
 from web.config import WebConfig
 from web.i18n import _language, use_language
 from web.views.audit import DETAIL_WORDING
 
-
-@pytest.fixture
-def demo(live_demo_store: LiveDemo) -> LiveDemo:
-    return live_demo_store  # tests/conftest.py: built once, copied by each test
-
-
-@pytest.fixture
-async def client(
-    aiohttp_client: Callable[..., Awaitable[TestClient]],
-    demo: LiveDemo,
-    tmp_path: Path,
-    web_config: WebConfig,
-) -> TestClient:
-    return await live_demo.live_client(aiohttp_client, demo, tmp_path / "var", web_config)
+# The demo store, and the web app on a copy of it, in place of the seeded store's client.
+demo = live_demo.demo
+client = live_demo.client
 
 
 def summaries(page: str) -> list[str]:

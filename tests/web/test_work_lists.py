@@ -6,8 +6,6 @@ blinding like every other read."""
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient
@@ -26,19 +24,9 @@ ARM_FORM_WORDS = (
 )
 
 
-@pytest.fixture
-def demo(live_demo_store: LiveDemo) -> LiveDemo:
-    return live_demo_store  # tests/conftest.py: built once, copied by each test
-
-
-@pytest.fixture
-async def client(
-    aiohttp_client: Callable[..., Awaitable[TestClient]],
-    demo: LiveDemo,
-    tmp_path: Path,
-    web_config: WebConfig,
-) -> TestClient:
-    return await live_demo.live_client(aiohttp_client, demo, tmp_path / "var", web_config)
+# The demo store, and the web app on a copy of it, in place of the seeded store's client.
+demo = live_demo.demo
+client = live_demo.client
 
 
 async def work_page(client: TestClient, config: WebConfig, name: str) -> str:

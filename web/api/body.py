@@ -73,5 +73,6 @@ async def parse_body(request: web.Request, model: type[M]) -> M:
 
 def respond(model: type[BaseModel], data: Any, status: int = 200) -> web.Response:
     """Answer with `data` checked against its response model (the OpenAPI document's promise)."""
-    body = model.model_validate(data).model_dump(mode="json")
-    return web.json_response(body, status=status)
+    # Encoded by the model's own serializer: the same JSON, without a dict built in between.
+    body = model.model_validate(data).model_dump_json()
+    return web.Response(body=body, status=status, content_type="application/json", charset="utf-8")

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from domain.errors import EdcError, NotFound
 from domain.wording import Message
+from edc.analysis_jobs import DEFAULT_DUMMY_SEED, analysis_purpose, dummy_allocation_seed
 from edc.data_kinds import may_read
 from edc.permissions import role_may_not
 from edc.usecases.downloads import (
@@ -27,7 +28,6 @@ from web.numbers import whole_number
 from web.pages import form_text, render
 
 routes = web.RouteTableDef()
-DEFAULT_DUMMY_SEED = 1
 MEDIA = {
     "report.html": "text/html; charset=utf-8",
     "report.pdf": "application/pdf",
@@ -81,14 +81,9 @@ async def start(request: web.Request) -> web.Response:
         if seed_text and dummy_seed is None:
             raise EdcError(Message("The dummy seed is a whole number."))
         view = await run(export_view, trial, actor, form_text(post, "view", 20))
-        if view.blinded and dummy_seed is None:
-            dummy_seed = DEFAULT_DUMMY_SEED
-        if form_text(post, "allocation", 10) == "dummy" and dummy_seed is None:
-            dummy_seed = DEFAULT_DUMMY_SEED
-        if form_text(post, "allocation", 10) == "real" and not view.blinded:
-            dummy_seed = None
-        what = "analysis" if dummy_seed is None else "analysis, dummy allocation"
-        cut = await run(take_cut, trial, actor, view, as_of, what, "web")
+        allocation = form_text(post, "allocation", 10)
+        dummy_seed = dummy_allocation_seed(view, allocation, dummy_seed)
+        cut = await run(take_cut, trial, actor, view, as_of, analysis_purpose(dummy_seed), "web")
     except EdcError as error:
         if error.code in ("forbidden", "not_found"):
             raise

@@ -13,7 +13,6 @@ from domain import crf
 from domain.actor import Actor
 from domain.errors import EdcError, PermissionDenied
 from domain.protocol import FORM_LABELS, FORMS
-from domain.roles import Role
 from domain.stale_merge import same
 from domain.text import refused_replaced
 from domain.wording import Message
@@ -178,7 +177,7 @@ async def as_of(request: web.Request) -> web.Response:
                 error = refused.message
     forms: list[dict[str, Any]] = []
     if then is not None:
-        for visit in timeline(then, Role(actor.role)):
+        for visit in timeline(then):
             for form in visit["forms"]:
                 state = form["state"]
                 items = state["items"]

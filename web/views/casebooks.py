@@ -7,9 +7,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from domain.protocol import SITES
-from domain.roles import SITE_ROLES, Role
 from edc.data_kinds import may_read
-from edc.permissions import role_may_not
+from edc.permissions import role_may_not, site_scope
 from edc.usecases.casebooks import may_make_archive, may_read_casebooks
 from edc.usecases.downloads import (
     ExportKind,
@@ -63,7 +62,7 @@ async def casebooks_page(request: web.Request) -> web.Response:
         "may_archive": may_make_archive(actor),
         "may_read_casebooks": may_read_casebooks(actor),
         "may_blank_crf": may_read(actor, ExportKind.DICTIONARY),
-        "sites": SITES if Role(actor.role) not in SITE_ROLES else (),
+        "sites": SITES if site_scope(actor) is None else (),
     }
     return await render(request, "casebooks.html", context)
 

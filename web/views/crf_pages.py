@@ -18,10 +18,9 @@ from aiohttp import web
 from domain import crf
 from domain.errors import EdcError, FormInvalid, NotFound, ReasonRequired, StaleVersion
 from domain.protocol import FORM_LABELS, FORMS, REASON_LABELS, REPEATING_FORM_KEY_ITEM
-from domain.roles import Role
 from domain.stale_merge import MINE, THEIRS, ItemMerge, chosen_values
 from domain.wording import Message
-from edc.permissions import FORM_WRITERS, Action, may
+from edc.permissions import Action, allowed, may
 from web.calls import actor_of, participant_id, run, trial_of
 from web.crf_fields import derived_rows, display, fields, posted_text, sections
 from web.errors import ApiError
@@ -134,8 +133,7 @@ async def _page(
         "missing": [(name, labels.get(name, name)) for name in draft_missing],
         "errors": errors or {},
         "warnings": warnings or {},
-        "writable": may(actor, Action.ENTER_FORM)
-        and Role(actor.role) in FORM_WRITERS.get(form, frozenset()),
+        "writable": allowed(actor, Action.ENTER_FORM, site=view.get("site"), form=form),
         "version": version,
         "entered": entered,
         "repeating": repeating,

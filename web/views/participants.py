@@ -12,10 +12,9 @@ from aiohttp import web
 from domain import crf
 from domain.errors import FormInvalid
 from domain.protocol import FORM_LABELS, SITES, VISITS
-from domain.roles import SITE_ROLES, Role
 from domain.visit_records import MISSABLE_VISITS
 from domain.wording import Label, Listing, Message
-from edc.permissions import FORM_WRITERS, Action, may, role_may_not
+from edc.permissions import Action, allowed, may, role_may_not, site_scope
 from edc.usecases.reads import COLUMNS, ORDERS, PROGRESS_FORMS, participants_csv, sort_rows
 from web import read_choice
 from web.calls import actor_of, participant_id, run, trial_of
@@ -87,7 +86,7 @@ def _csv(rows: list[dict[str, Any]], today: str) -> web.Response:
 async def participant_list(request: web.Request) -> web.Response:
     actor = actor_of(request)
     query = request.query
-    trial_wide = Role(actor.role) not in SITE_ROLES
+    trial_wide = site_scope(actor) is None
     site = query.get("site", "") if trial_wide else ""
     status, number = query.get("status", ""), query.get("number", "").strip()[:40]
     due = query.get("due", "") == "today"
@@ -190,7 +189,7 @@ def screened_message(result: Mapping[str, Any]) -> Message:
     )
 
 
-def timeline(view: dict[str, Any], role: Role) -> list[dict[str, Any]]:
+def timeline(view: dict[str, Any]) -> list[dict[str, Any]]:
     """The participant's visits in protocol order with each visible form's state."""
     visits = []
     for visit in VISITS:
@@ -204,7 +203,6 @@ def timeline(view: dict[str, Any], role: Role) -> list[dict[str, Any]]:
                     "form": form,
                     "label": FORM_LABELS[form],
                     "state": state,
-                    "writable": role in FORM_WRITERS.get(form, frozenset()),
                     "badges": badges(state),
                 }
             )
@@ -245,10 +243,10 @@ async def participant(request: web.Request) -> web.Response:
     scheduled = await read_choice.participant_visits(
         request, actor, str(pid), trial.local_date(trial.clock())
     )
-    visits = timeline(view, Role(actor.role))
+    visits = timeline(view)
     for visit in visits:
         visit["scheduled"] = scheduled.get(visit["key"])
-    may_report_links = may(actor, Action.ENTER_FORM) and Role(actor.role) in FORM_WRITERS["weekly"]
+    may_report_links = allowed(actor, Action.ENTER_FORM, site=view.get("site"), form="weekly")
     context = {
         "p": view,
         "report_access": (
@@ -258,7 +256,7 @@ async def participant(request: web.Request) -> web.Response:
         ),
         "visits": visits,
         "failed": [crf.describe_criterion(c) for c in view["failed_criteria"]],
-        "may_randomise": may(actor, Action.RANDOMISE) and not actor.blinded,
+        "may_randomise": allowed(actor, Action.RANDOMISE, site=view.get("site")),
         "may_report_links": may_report_links,
         "missable_visits": MISSABLE_VISITS,
     }

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from domain import crf
 from domain.protocol import ARM_LABELS, Arm
-from edc.permissions import Action, may, role_may_not
+from edc.permissions import Action, allowed, role_may_not
 from web.calls import actor_of, participant_id, run, trial_of
 from web.errors import WebRefusal
 from web.i18n import N_
@@ -20,7 +20,7 @@ routes = web.RouteTableDef()
 
 def _check_may(request: web.Request) -> None:
     actor = actor_of(request)
-    if not may(actor, Action.RANDOMISE) or actor.blinded:
+    if not allowed(actor, Action.RANDOMISE):
         raise WebRefusal(role_may_not(actor, Action.RANDOMISE))
 
 

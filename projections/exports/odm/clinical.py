@@ -7,14 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from lxml import etree
-
 from domain.crf import DERIVED, ITEMS, ItemSpec, export_items
-from domain.text import for_export
 from projections.exports.casebook import Change
 from projections.exports.odm.admin import Directory
 from projections.exports.odm.names import form_oid, group_oid, item_oid
-from projections.exports.odm.xml import TreeOut
+from projections.exports.odm.xml import TextOut, attribute_text, element_text
 from projections.exports.values import as_text, is_missing
 
 
@@ -28,12 +25,19 @@ class Signed:
     content_hash: str
 
 
-# Item OIDs of the CRF, made once (the snapshot writes one per value).
-ITEM_OIDS = {
-    spec.name: item_oid(spec.name)
+def item_data_start(name: str) -> str:
+    """An ItemData element up to its value: `<ItemData ItemOID="I.NAME" Value="`."""
+    return f'<ItemData ItemOID="{attribute_text(item_oid(name))}" Value="'
+
+
+# The start of each CRF item's ItemData, made once (a file writes one per value).
+ITEM_DATA_STARTS = {
+    spec.name: item_data_start(spec.name)
     for specs in (*(export_items(form) for form in ITEMS), *DERIVED.values())
     for spec in specs
 }
+# Actors whose references an AuditRecord repeats, each made once (few: they are the accounts).
+KNOWN_ACTORS = 1024
 
 
 def reason_text(reason: Mapping[str, str] | None) -> str | None:
@@ -47,29 +51,44 @@ def reason_text(reason: Mapping[str, str] | None) -> str | None:
 class ClinicalOut:
     """Writes the parts of ClinicalData that snapshot and transactional files share."""
 
-    def __init__(self, out: TreeOut, directory: Directory) -> None:
+    def __init__(self, out: TextOut, directory: Directory) -> None:
         self.out = out
         self.directory = directory
         # The latest time written: the file cannot be created before it (ODM 1.3.2, 2.10).
         self.latest: datetime | None = None
+        self.actor_refs: dict[tuple[Any, Any, Any], str] = {}
 
-    def stamp(self, parent: etree._Element, at: datetime) -> None:
-        etree.SubElement(parent, "DateTimeStamp").text = at.isoformat()
+    def stamp(self, at: datetime) -> str:
+        """A DateTimeStamp's markup, noting the time as the latest if it is."""
         if self.latest is None or at > self.latest:
             self.latest = at
+        return f"<DateTimeStamp>{at.isoformat()}</DateTimeStamp>"
+
+    def refs(self, actor: Mapping[str, Any]) -> str:
+        """The UserRef and LocationRef of an actor, who joins the directory if new."""
+        key = (actor.get("user"), actor.get("role"), actor.get("site"))
+        try:
+            known = self.actor_refs.get(key)
+            cacheable = len(self.actor_refs) < KNOWN_ACTORS
+        except TypeError:  # an actor field that cannot be a key: made each time
+            known, cacheable = None, False
+        if known is not None:
+            return known
+        user = attribute_text(self.directory.user(actor))
+        location = attribute_text(self.directory.location(actor))
+        refs = f'<UserRef UserOID="{user}"/><LocationRef LocationOID="{location}"/>'
+        if cacheable:
+            self.actor_refs[key] = refs
+        return refs
 
     def audit_record(self, change: Change) -> None:
-        """Who, where, when, why and which event: built directly (one per transaction)."""
-        record = etree.SubElement(self.out.current, "AuditRecord")
-        user = for_export(self.directory.user(change.actor))
-        etree.SubElement(record, "UserRef", {"UserOID": user})
-        location = for_export(self.directory.location(change.actor))
-        etree.SubElement(record, "LocationRef", {"LocationOID": location})
-        self.stamp(record, change.at)
+        """Who, where, when, why and which event (one per transaction)."""
         reason = reason_text(change.reason)
-        if reason:
-            etree.SubElement(record, "ReasonForChange").text = for_export(reason)
-        etree.SubElement(record, "SourceID").text = change.event_id
+        because = f"<ReasonForChange>{element_text(reason)}</ReasonForChange>" if reason else ""
+        self.out.markup(
+            f"<AuditRecord>{self.refs(change.actor)}{self.stamp(change.at)}{because}"
+            f"<SourceID>{element_text(change.event_id)}</SourceID></AuditRecord>"
+        )
 
     def signature(self, signed: Signed) -> None:
         """An electronic signature: who, where, which meaning, when, and the hash signed."""
@@ -78,22 +97,21 @@ class ClinicalOut:
             out.leaf("UserRef", UserOID=self.directory.user(signed.actor))
             out.leaf("LocationRef", LocationOID=self.directory.location(signed.actor))
             out.leaf("SignatureRef", SignatureOID=self.directory.signature(signed.meaning))
-            self.stamp(self.out.current, signed.at)
+            out.markup(self.stamp(signed.at))
             out.leaf("CryptoBindingManifest", f"sha256:{signed.content_hash}")
 
     def item_values(self, specs: Iterable[ItemSpec], values: Mapping[str, Any]) -> None:
         """ItemData for each item with a value, in form order (empty items are left out)."""
-        self.out.leaves(
-            "ItemData",
-            (
-                {
-                    "ItemOID": ITEM_OIDS.get(spec.name) or item_oid(spec.name),
-                    "Value": as_text(value),
-                }
-                for spec in specs
-                if not is_missing(value := values.get(spec.name))
-            ),
-        )
+        starts = ITEM_DATA_STARTS
+        parts = []
+        for spec in specs:
+            value = values.get(spec.name)
+            if is_missing(value):
+                continue
+            start = starts.get(spec.name) or item_data_start(spec.name)
+            text = value if type(value) is str else as_text(value)
+            parts.append(f'{start}{attribute_text(text)}"/>')
+        self.out.markup("".join(parts))
 
     def form_data(
         self,

@@ -28,7 +28,7 @@ from projections.exports.odm.metadata import write_study
 from projections.exports.odm.names import MDV_OID
 from projections.exports.odm.snapshot import write_snapshot_clinical
 from projections.exports.odm.transactional import TransactionalClinical
-from projections.exports.odm.xml import TreeOut, XmlOut
+from projections.exports.odm.xml import TextOut, XmlOut
 from projections.exports.source import Cut
 
 SOURCE_SYSTEM = "Modic EDC"
@@ -45,7 +45,7 @@ def write_odm(
     """Write an ODM file of the cut to `out`; returns the manifest."""
     directory = Directory.load(cut)
     with tempfile.TemporaryFile() as clinical_file:
-        clinical = ClinicalOut(TreeOut(clinical_file), directory)
+        clinical = ClinicalOut(TextOut(clinical_file), directory)
         if kind is OdmKind.SNAPSHOT:
             write_snapshot_clinical(clinical, casebooks(cut), cut.view)
         else:
@@ -53,6 +53,7 @@ def write_odm(
                 transactional = TransactionalClinical(clinical, ledger)
                 for _position, event in cut.events():
                     transactional.write(event)
+        clinical.out.flush()
         clinical_file.seek(0)
         target = DigestingWriter(out)
         as_of = cut.last_event_time()

@@ -1,12 +1,13 @@
 """Streaming XML writers for the ODM namespace.
 
 `XmlOut` opens every element with `lxml.etree.xmlfile.element`: used for the document and its
-metadata. `TreeOut` builds one top-level element at a time (one SubjectData: one event, or one
-participant of a snapshot) as a small lxml tree and writes its bytes as soon as it is closed:
-fewer Python calls per element than an `xmlfile` context each, empty elements written as
-`<X/>`, and memory still holds one element at a time.
+metadata. `TextOut` writes the clinical data, by far the bulk of a file, as text: one element
+is a few string joins instead of an lxml node, and the bytes are the ones lxml's serialiser
+writes for the same tree (attributes in the given order, an element without content as `<X/>`,
+an empty text as `<X></X>`, the same characters escaped), so a reader sees no difference.
 Its elements carry no namespace of their own; they are written inside ClinicalData, whose
-default namespace they take when read, so no element repeats the namespace declaration.
+default namespace they take when read, so no element repeats the namespace declaration. Memory
+holds a bounded buffer of text, never the document.
 
 Every text and attribute goes through `domain.text.for_export`: a character XML 1.0 cannot hold
 (a control character or lone surrogate stored before the free-text rule) is written as U+FFFD,
@@ -15,11 +16,10 @@ so no stored value makes an ODM file fail or become invalid.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any
-
-from lxml import etree
 
 from domain.text import for_export
 
@@ -67,61 +67,125 @@ class XmlOut:
         self.xf.write("\n")
 
 
-class _Opened:
-    """Closes a TreeOut element on leaving the `with` block (cheaper than a generator)."""
+# What needs more than copying, in an attribute value and in text: the characters markup
+# uses, the white space lxml writes as character references in attributes (a reader would
+# otherwise normalise it to spaces) or as `&#13;` in text, and what XML 1.0 cannot hold.
+_UNWRITABLE = "\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff"
+_ATTRIBUTE_SPECIAL = re.compile(f'[&<>"\t\n\r{_UNWRITABLE}]')
+_TEXT_SPECIAL = re.compile(f"[&<>\r{_UNWRITABLE}]")
 
-    __slots__ = ("node", "out")
 
-    def __init__(self, out: TreeOut, node: etree._Element) -> None:
-        self.out, self.node = out, node
+def attribute_text(value: str) -> str:
+    """`value` as it is written between an attribute's double quotes."""
+    if _ATTRIBUTE_SPECIAL.search(value) is None:
+        return value
+    return (
+        for_export(value)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace('"', "&quot;")
+        .replace("\t", "&#9;")
+        .replace("\n", "&#10;")
+        .replace("\r", "&#13;")
+    )
+
+
+def element_text(value: str) -> str:
+    """`value` as it is written as an element's text."""
+    if _TEXT_SPECIAL.search(value) is None:
+        return value
+    return (
+        for_export(value)
+        .replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("\r", "&#13;")
+    )
+
+
+def attributes(attrs: dict[str, Any]) -> str:
+    """Attributes in the given order as markup (with a leading space), leaving out None."""
+    return "".join(
+        f' {name}="{attribute_text(str(value))}"'
+        for name, value in attrs.items()
+        if value is not None
+    )
+
+
+class _Closing:
+    """Closes a TextOut's innermost element on leaving the `with` block (one per writer:
+    elements close in the reverse order they opened)."""
+
+    __slots__ = ("out",)
+
+    def __init__(self, out: TextOut) -> None:
+        self.out = out
 
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, *exc: object) -> None:
-        self.out.close(self.node)
+        self.out.close()
 
 
-class TreeOut:
-    """Builds each top-level element as a small tree and writes it when it closes."""
+class TextOut:
+    """Writes elements as markup text to `target`, in UTF-8, a bounded buffer at a time."""
+
+    # Parts of text buffered before they are written out (between two top-level elements).
+    BUFFERED_PARTS = 4096
 
     def __init__(self, target: IO[bytes]) -> None:
         self.target = target
-        self.stack: list[etree._Element] = []
+        self.parts: list[str] = []
+        self.tags: list[str] = []
+        # The innermost start tag still lacks its `>`: it becomes `/>` if nothing follows.
+        self.bare = False
+        self.closing = _Closing(self)
 
-    def element(self, tag: str, **attrs: Any) -> _Opened:
-        attrib = _attrib(attrs)
-        node = (
-            etree.SubElement(self.stack[-1], tag, attrib)
-            if self.stack
-            else etree.Element(tag, attrib)
-        )
-        self.stack.append(node)
-        return _Opened(self, node)
+    def element(self, tag: str, **attrs: Any) -> _Closing:
+        if self.bare:
+            self.parts.append(">")
+        self.parts.append(f"<{tag}{attributes(attrs)}")
+        self.tags.append(tag)
+        self.bare = True
+        return self.closing
 
-    def close(self, node: etree._Element) -> None:
-        self.stack.pop()
-        if not self.stack:
-            self.target.write(etree.tostring(node, encoding="UTF-8", xml_declaration=False))
-
-    @property
-    def current(self) -> etree._Element:
-        return self.stack[-1]
+    def close(self) -> None:
+        tag = self.tags.pop()
+        if self.bare:
+            self.parts.append("/>")
+            self.bare = False
+        else:
+            self.parts.append(f"</{tag}>")
+        if not self.tags and len(self.parts) >= self.BUFFERED_PARTS:
+            self.flush()
 
     def leaf(self, tag: str, text: str | None = None, **attrs: Any) -> None:
-        node = etree.SubElement(self.stack[-1], tag, _attrib(attrs))
-        if text is not None:
-            node.text = for_export(text)
+        if self.bare:
+            self.parts.append(">")
+            self.bare = False
+        if text is None:
+            self.parts.append(f"<{tag}{attributes(attrs)}/>")
+        else:
+            self.parts.append(f"<{tag}{attributes(attrs)}>{element_text(text)}</{tag}>")
 
-    def leaves(self, tag: str, attribs: Iterable[dict[str, str]]) -> None:
-        """Empty elements with the given attributes (all text): the fast path for ItemData."""
-        parent = self.stack[-1]
-        for attrib in attribs:
-            try:
-                etree.SubElement(parent, tag, attrib)
-            except ValueError:  # lxml refuses what XML cannot hold; checked only then
-                etree.SubElement(parent, tag, {k: for_export(v) for k, v in attrib.items()})
+    def markup(self, text: str) -> None:
+        """Content already written as markup (every value in it escaped); nothing if empty,
+        so an element given no content still closes as `<X/>`."""
+        if not text:
+            return
+        if self.bare:
+            self.parts.append(">")
+            self.bare = False
+        self.parts.append(text)
 
     def newline(self) -> None:
-        if not self.stack:
-            self.target.write(b"\n")
+        if not self.tags:
+            self.parts.append("\n")
+
+    def flush(self) -> None:
+        """Write out what is buffered (call once more after the last element)."""
+        if self.parts:
+            self.target.write("".join(self.parts).encode("utf-8"))
+            self.parts.clear()
