@@ -55,9 +55,12 @@ def edc_server(settings: Settings, log_dir: Path, name: str = "edc-serve") -> Se
     )
 
 
-# The EDC's processes answering requests; with its read models' follower beside them, the
-# bare server gets as many processes as the EDC runs in all.
-SERVING_PROCESSES = int(os.environ.get("BENCH_SERVING_PROCESSES", "2"))
+# The EDC's processes answering requests, as a site would deploy it: one per core beside the
+# core its read models' follower needs (BENCH_SERVING_PROCESSES to try another count). The
+# bare server gets as many processes as the EDC runs in all, follower included.
+SERVING_PROCESSES = int(
+    os.environ.get("BENCH_SERVING_PROCESSES", str(max(1, (os.cpu_count() or 2) - 1)))
+)
 EDC_PROCESSES = SERVING_PROCESSES + 1
 
 

@@ -17,6 +17,7 @@ from domain.arm_revealing import ArmRevealingRecord
 from domain.participant import Participant
 from domain.participant_state import STANDING_FORMS
 from domain.protocol import (
+    ARM_REVEALING_FORMS,
     REPEATING_FORM_KEY_ITEM,
     TIME_ZONE,
     VISIT_DATE_ITEM,
@@ -36,7 +37,7 @@ from projections.participant_row import (
     visit_rows,
 )
 from projections.review import ReviewProjection
-from projections.spec import ViewSpec
+from projections.spec import BlindingViolation, ViewSpec
 
 Handler = Callable[[Batch, int, Any], None]
 _ZONE = ZoneInfo(TIME_ZONE)
@@ -140,6 +141,7 @@ class Projector(ReviewProjection):
         self._restate(batch, participant)
 
     def _form_entered(self, batch: Batch, position: int, event: Participant.FormEntered) -> None:
+        self._refuse_arm_revealing_form(event)
         participant = self._participant(batch, event)
         # The decoded event is not used after this page: its items can be the sheet itself.
         self._put_sheet(batch, participant["id"], event.key, event.form, event.items, position)
@@ -148,10 +150,22 @@ class Projector(ReviewProjection):
     def _form_corrected(
         self, batch: Batch, position: int, event: Participant.FormCorrected
     ) -> None:
+        self._refuse_arm_revealing_form(event)
         participant = self._participant(batch, event)
         items = corrected(batch.sheet_items(participant["id"], event.key) or {}, event.changes)
         self._put_sheet(batch, participant["id"], event.key, event.form, items, position)
         self._form_changed(batch, participant, position, event)
+
+    def _refuse_arm_revealing_form(self, event: Any) -> None:
+        """A participant's event never holds an arm-revealing form (those are the record's), so
+        one that does was written into the store by hand: refuse it rather than store it."""
+        if event.form in ARM_REVEALING_FORMS and isinstance(
+            event, Participant.FormEntered | Participant.FormCorrected
+        ):
+            raise BlindingViolation(
+                f"The {self.view.name} read model refused a participant's "
+                f"{type(event).__qualname__} of the arm-revealing form {event.form!r}."
+            )
 
     def _form_changed(
         self,
