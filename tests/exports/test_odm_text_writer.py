@@ -22,7 +22,7 @@ from domain.crf.missing import MissingCode
 from domain.text import for_export
 from projections.exports.casebook import Change
 from projections.exports.odm.admin import Directory
-from projections.exports.odm.clinical import ClinicalOut, reason_text
+from projections.exports.odm.clinical import ClinicalOut, Signed, reason_text
 from projections.exports.odm.names import form_oid, group_oid, item_oid
 from projections.exports.odm.xml import TextOut
 from projections.exports.values import as_text, is_missing
@@ -104,9 +104,13 @@ def test_an_element_without_content_closes_itself_and_an_empty_text_does_not() -
 
 
 def lxml_form_data(
-    directory: Directory, values: dict[str, Any], change: Change, transaction: str | None
+    directory: Directory,
+    values: dict[str, Any],
+    change: Change,
+    transaction: str | None,
+    signed: Signed | None = None,
 ) -> bytes:
-    """A FormData with its AuditRecord and ItemData, built as the lxml writer built it."""
+    """A FormData with its AuditRecord, Signature and ItemData, as the lxml writer built it."""
     form = etree.Element(
         "FormData", lxml_attrib({"FormOID": form_oid(FORM), "TransactionType": transaction})
     )
@@ -119,6 +123,17 @@ def lxml_form_data(
     if reason:
         etree.SubElement(record, "ReasonForChange").text = for_export(reason)
     etree.SubElement(record, "SourceID").text = change.event_id
+    if signed is not None:
+        signature = etree.SubElement(form, "Signature")
+        user = for_export(directory.user(signed.actor))
+        etree.SubElement(signature, "UserRef", {"UserOID": user})
+        location = for_export(directory.location(signed.actor))
+        etree.SubElement(signature, "LocationRef", {"LocationOID": location})
+        meaning = for_export(directory.signature(signed.meaning))
+        etree.SubElement(signature, "SignatureRef", {"SignatureOID": meaning})
+        etree.SubElement(signature, "DateTimeStamp").text = signed.at.isoformat()
+        crypto = etree.SubElement(signature, "CryptoBindingManifest")
+        crypto.text = for_export(f"sha256:{signed.content_hash}")
     group = etree.SubElement(form, "ItemGroupData", {"ItemGroupOID": group_oid(FORM)})
     for spec in SPECS:
         value = values.get(spec.name)
@@ -136,9 +151,16 @@ def lxml_form_data(
     code=TEXTS,
     words=TEXTS,
     transaction=st.sampled_from([None, "Insert"]),
+    meaning=st.none() | TEXTS,
 )
 def test_a_form_with_any_values_actor_and_reason_is_written_as_lxml_writes_it(
-    drawn: list[Any], user: str, site: str | None, code: str, words: str, transaction: str | None
+    drawn: list[Any],
+    user: str,
+    site: str | None,
+    code: str,
+    words: str,
+    transaction: str | None,
+    meaning: str | None,
 ) -> None:
     values = {spec.name: value for spec, value in zip(SPECS, drawn, strict=True)}
     actor = {"user": user, "role": "investigator", "site": site}
@@ -148,15 +170,22 @@ def test_a_form_with_any_values_actor_and_reason_is_written_as_lxml_writes_it(
         actor,
         {"code": code, "text": words},
     )
+    signed = None if meaning is None else Signed(meaning, actor, change.at, words)
     reference = Directory()
-    expected = lxml_form_data(reference, values, change, transaction)
+    expected = lxml_form_data(reference, values, change, transaction, signed)
     directory = Directory()
     clinical_bytes = written(
-        lambda out: ClinicalOut(out, directory).form_data(FORM, SPECS, values, change, transaction)
+        lambda out: ClinicalOut(out, directory).form_data(
+            FORM, SPECS, values, change, transaction, signed
+        )
     )
     assert clinical_bytes == expected
     # The directory learnt the actor as the lxml writer's did, so AdminData defines them.
-    assert (directory.accounts, directory.sites) == (reference.accounts, reference.sites)
+    assert (directory.accounts, directory.sites, directory.meanings) == (
+        reference.accounts,
+        reference.sites,
+        reference.meanings,
+    )
 
 
 def test_the_same_actor_twice_is_written_the_same_and_a_date_value_as_iso() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from domain.crf import DERIVED, ITEMS, ItemSpec, export_items
@@ -83,35 +84,35 @@ class ClinicalOut:
 
     def audit_record(self, change: Change) -> None:
         """Who, where, when, why and which event (one per transaction)."""
+        self.out.markup(self.audit_markup(change))
+
+    def audit_markup(self, change: Change) -> str:
         reason = reason_text(change.reason)
         because = f"<ReasonForChange>{element_text(reason)}</ReasonForChange>" if reason else ""
-        self.out.markup(
+        return (
             f"<AuditRecord>{self.refs(change.actor)}{self.stamp(change.at)}{because}"
             f"<SourceID>{element_text(change.event_id)}</SourceID></AuditRecord>"
         )
 
     def signature(self, signed: Signed) -> None:
         """An electronic signature: who, where, which meaning, when, and the hash signed."""
-        out = self.out
-        with out.element("Signature"):
-            out.leaf("UserRef", UserOID=self.directory.user(signed.actor))
-            out.leaf("LocationRef", LocationOID=self.directory.location(signed.actor))
-            out.leaf("SignatureRef", SignatureOID=self.directory.signature(signed.meaning))
-            out.markup(self.stamp(signed.at))
-            out.leaf("CryptoBindingManifest", f"sha256:{signed.content_hash}")
+        self.out.markup(self.signature_markup(signed))
+
+    def signature_markup(self, signed: Signed) -> str:
+        directory = self.directory
+        user = attribute_text(directory.user(signed.actor))
+        location = attribute_text(directory.location(signed.actor))
+        meaning = attribute_text(directory.signature(signed.meaning))
+        crypto = element_text(f"sha256:{signed.content_hash}")
+        return (
+            f'<Signature><UserRef UserOID="{user}"/><LocationRef LocationOID="{location}"/>'
+            f'<SignatureRef SignatureOID="{meaning}"/>{self.stamp(signed.at)}'
+            f"<CryptoBindingManifest>{crypto}</CryptoBindingManifest></Signature>"
+        )
 
     def item_values(self, specs: Iterable[ItemSpec], values: Mapping[str, Any]) -> None:
         """ItemData for each item with a value, in form order (empty items are left out)."""
-        starts = ITEM_DATA_STARTS
-        parts = []
-        for spec in specs:
-            value = values.get(spec.name)
-            if is_missing(value):
-                continue
-            start = starts.get(spec.name) or item_data_start(spec.name)
-            text = value if type(value) is str else as_text(value)
-            parts.append(f'{start}{attribute_text(text)}"/>')
-        self.out.markup("".join(parts))
+        self.out.markup(item_data(specs, values))
 
     def form_data(
         self,
@@ -123,10 +124,34 @@ class ClinicalOut:
         signed: Signed | None = None,
     ) -> None:
         """One form with its single item group; `change` gives the form's AuditRecord."""
-        with self.out.element("FormData", FormOID=form_oid(form), TransactionType=transaction):
-            if change is not None:
-                self.audit_record(change)
-            if signed is not None:
-                self.signature(signed)
-            with self.out.element("ItemGroupData", ItemGroupOID=group_oid(form)):
-                self.item_values(specs, values)
+        start, group = form_starts(form)
+        if transaction is not None:
+            start = f'{start} TransactionType="{attribute_text(transaction)}"'
+        audit = "" if change is None else self.audit_markup(change)
+        signature = "" if signed is None else self.signature_markup(signed)
+        items = item_data(specs, values)
+        group_data = f"{group}>{items}</ItemGroupData>" if items else f"{group}/>"
+        self.out.markup(f"{start}>{audit}{signature}{group_data}</FormData>")
+
+
+@cache
+def form_starts(form: str) -> tuple[str, str]:
+    """The start tags of a form's FormData and ItemGroupData, up to their `>`."""
+    return (
+        f'<FormData FormOID="{attribute_text(form_oid(form))}"',
+        f'<ItemGroupData ItemGroupOID="{attribute_text(group_oid(form))}"',
+    )
+
+
+def item_data(specs: Iterable[ItemSpec], values: Mapping[str, Any]) -> str:
+    """The markup of an ItemData for each item with a value, in form order."""
+    starts = ITEM_DATA_STARTS
+    parts = []
+    for spec in specs:
+        value = values.get(spec.name)
+        if is_missing(value):
+            continue
+        start = starts.get(spec.name) or item_data_start(spec.name)
+        text = value if type(value) is str else as_text(value)
+        parts.append(f'{start}{attribute_text(text)}"/>')
+    return "".join(parts)
