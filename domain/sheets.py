@@ -79,7 +79,12 @@ class SheetsMixin:
 
     def sheets_of(self, form: str) -> dict[str, dict[str, Any]]:
         """The sheets of one form: one for ordinary forms, one per repeat for repeating ones."""
-        return {key: items for key, items in self.sheets.items() if key.split(":")[0] == form}
+        repeat = f"{form}:"
+        return {
+            key: items
+            for key, items in self.sheets.items()
+            if key == form or key.startswith(repeat)
+        }
 
     def repeat_numbers(self, form: str) -> list[int]:
         """The repeat keys entered so far of a repeating form (weeks, adverse event numbers)."""

@@ -21,6 +21,7 @@ from eventsourcing.application import (
     Recording,
     Repository,
 )
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import JSONTranscoder
 from eventsourcing.utils import Environment, EnvType, get_topic
 
@@ -36,7 +37,7 @@ from edc.audit.preconditions import PRECONDITIONS_KEY
 from edc.audit.store import use_sealing_recorder
 from edc.audit.subjects import note_subjects
 from edc.concurrency import note_read, versions_read
-from edc.repository import construct_copy_safe_repository
+from edc.repository import CopySafeRepository, construct_copy_safe_repository
 from edc.storage import storage_errors
 from edc.transcodings import DateAsISO
 
@@ -103,12 +104,25 @@ class TrialBase(Application):
             kwargs[PRECONDITIONS_KEY] = guarded
         # A read-only database or a full disk is a clear refusal, never a bare exception.
         with storage_errors():
-            return super().save(*objs, **kwargs)
+            return self._save_collected(_collected(objs, kwargs))
+
+    def _save_collected(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
+        """The library's `Application.save` after collecting (`_collected`)."""
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)  # the library's deprecated hook, kept
+        return recordings
 
     def _record(self, processing_event: ProcessingEvent[UUID]) -> list[Recording[UUID]]:
         # The recorder notes, with each event's chain link, which participant it concerns.
         note_subjects(processing_event)
-        return super()._record(processing_event)
+        recordings = super()._record(processing_event)
+        # Committed: the cached aggregates take these events as stored (edc.repository).
+        repository = self.repository
+        if isinstance(repository, CopySafeRepository):
+            repository.note_recorded([r.notification for r in recordings], self.mapper)
+        return recordings
 
     def local_date(self, at: datetime) -> date:
         return at.astimezone(self.zone).date()
@@ -200,6 +214,21 @@ class TrialBase(Application):
 
     def _exists(self, aggregate_id: UUID) -> bool:
         return bool(self.recorder.select_events(aggregate_id, limit=1))
+
+
+def _collected(objs: tuple[Any, ...], kwargs: dict[str, Any]) -> ProcessingEvent[UUID]:
+    """The pending events of the aggregates (and the events) to save, as the library collects
+    them; aggregates are told apart by class rather than by the library's runtime protocol
+    checks, which cost more than the rest of collecting."""
+    processing_event: ProcessingEvent[UUID] = ProcessingEvent()
+    for obj in objs:
+        if isinstance(obj, Aggregate):
+            processing_event.events.extend(obj.collect_events())
+            processing_event.aggregates[obj.id] = obj
+        elif obj is not None:
+            processing_event.collect_events(obj)
+    processing_event.saved_kwargs.update(kwargs)
+    return processing_event
 
 
 def topic_of(cls: type) -> str:

@@ -33,6 +33,23 @@ MAX_ATTEMPTS = 50
 _READS: ContextVar[dict[UUID, int] | None] = ContextVar("versions_read", default=None)
 
 
+class Attempt:
+    """One attempt of a command: what it has already asked the store (`edc.repository`)."""
+
+    __slots__ = ("followed",)
+
+    def __init__(self) -> None:
+        self.followed: object | None = None
+
+
+_ATTEMPT: ContextVar[Attempt | None] = ContextVar("command_attempt", default=None)
+
+
+def current_attempt() -> Attempt | None:
+    """The running command attempt (None outside a command)."""
+    return _ATTEMPT.get()
+
+
 def note_read(aggregate_id: UUID, version: int) -> None:
     """The running attempt decided on this version of an aggregate it does not write."""
     reads = _READS.get()
@@ -57,12 +74,15 @@ def retry_on_conflict(command: Callable[P, R]) -> Callable[P, R]:
         for attempt_number in range(MAX_ATTEMPTS):
             # A command run inside another keeps what the outer one read so far.
             reads = _READS.set(dict(_READS.get() or {}))
+            # Each attempt follows the store afresh: a retry decides on what was committed.
+            this_attempt = _ATTEMPT.set(Attempt())
             try:
                 return command(*args, **kwargs)
             except IntegrityError:
                 # Back off a little, with jitter, so racing writers spread out.
                 time.sleep(random.uniform(0, 0.002 * (attempt_number + 1)))
             finally:
+                _ATTEMPT.reset(this_attempt)
                 _READS.reset(reads)
         raise WriteContention("The system is busy with other changes; please try again.")
 

@@ -456,6 +456,23 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
             )
             return [_notification(row) for row in curs.fetchall()]
 
+    def versions_after(self, position: int, limit: int) -> list[tuple[int, UUID | str, int]]:
+        """(position, aggregate, version) of the events stored after `position`, in order:
+        what the repository follows the store by (edc.repository)."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL(
+                    "SELECT notification_id, originator_id, originator_version FROM {} "
+                    "WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
+                ).format(self.events_table),
+                (position, limit),
+                prepare=True,
+            )
+            return [
+                (row["notification_id"], row["originator_id"], row["originator_version"])
+                for row in curs.fetchall()
+            ]
+
     def event_position(self, originator_id: UUID | str, version: int) -> int | None:
         """Where an event is stored now (None when it is not stored at all)."""
         with self.datastore.transaction(commit=False) as curs:

@@ -395,6 +395,18 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
                 found += [self._notification(row) for row in c.fetchall()]
         return found
 
+    def versions_after(self, position: int, limit: int) -> list[tuple[int, UUID | str, int]]:
+        """(position, aggregate, version) of the events stored after `position`, in order:
+        what the repository follows the store by (edc.repository)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT rowid, originator_id, originator_version FROM {self.events_table_name} "
+                "WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                (position, limit),
+            )
+            convert = self.convert_originator_id
+            return [(row[0], convert(row[1]), row[2]) for row in c.fetchall()]
+
     def event_position(self, originator_id: UUID | str, version: int) -> int | None:
         """Where an event is stored now (None when it is not stored at all)."""
         with self.datastore.transaction(commit=False) as c:
