@@ -35,7 +35,7 @@ from edc.audit.links import (
     sealed_in_older_format,
     unsealed_events_message,
 )
-from edc.audit.preconditions import PRECONDITIONS_KEY, check_preconditions
+from edc.audit.preconditions import PRECONDITIONS_KEY, check_preconditions, still_to_check
 from edc.audit.store import HeadNoter
 from edc.audit.subjects import SUBJECTS_KEY
 
@@ -132,11 +132,18 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
             try:
                 # The inserts hold the EXCLUSIVE lock on the events table: what this reads is
                 # the latest commit and nothing else can commit before it.
-                check_preconditions(
-                    kwargs.get(PRECONDITIONS_KEY),
-                    lambda i: self._stored_version(curs, i),
-                    (s.originator_id for s in stored_events),
+                expected = still_to_check(
+                    kwargs.get(PRECONDITIONS_KEY), (s.originator_id for s in stored_events)
                 )
+                head: Link | None = None
+                if len(expected) == 1:
+                    # The usual save guards one aggregate (the database lock): its version
+                    # is read with the chain's head in one round trip.
+                    head, version = self._head_and_version(curs, next(iter(expected)))
+                    if head is not None:
+                        check_preconditions(expected, lambda _aggregate_id: version)
+                if head is None:
+                    check_preconditions(expected, lambda i: self._stored_version(curs, i))
                 self._seal(
                     curs,
                     kwargs.get(SUBJECTS_KEY),
@@ -144,6 +151,7 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
                         (position, s.originator_id, s.originator_version, s.topic, s.state)
                         for position, s in zip(sorted(positions), stored_events, strict=True)
                     ],
+                    head=head,
                 )
             except BaseException as error:
                 self._failure.error = error
@@ -161,7 +169,10 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
         subjects: list[UUID | None] | None,
         events: list[tuple[int, UUID | str, int, str, bytes]],
         adopting: bool = False,
+        head: Link | None = None,
     ) -> None:
+        """`head` is the chain's last link when the caller read it in this transaction
+        (None: read here)."""
         if not self._format_checked:
             # Links sealed on a chain of the older format would mix the two rules, and the
             # chain could no longer be migrated: write nothing until it is.
@@ -169,7 +180,7 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
             if older is not None:
                 raise ChainBroken(f"Nothing was saved. {older_format_message(older)}")
             self._format_checked = True
-        last = self._last_link(curs)
+        last = head if head is not None else self._last_link(curs)
         previous, last_position = (last.link, last.position) if last else (GENESIS, 0)
         links = seal_events(previous, last_position, events, subjects)
         if events and last is None and not adopting:
@@ -202,6 +213,22 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
                 for k in links
             ],
         )
+
+    def _head_and_version(
+        self, curs: Cursor[DictRow], originator_id: UUID
+    ) -> tuple[Link | None, int]:
+        """The chain's last link (None: no chain yet) and the aggregate's stored version."""
+        curs.execute(
+            SQL(
+                "SELECT {}, (SELECT MAX(originator_version) FROM {} WHERE originator_id = %s) "
+                "AS v FROM {} ORDER BY position DESC LIMIT 1"
+            ).format(_COLUMNS, self.events_table, self.chain_table),
+            (originator_id,),
+        )
+        row = curs.fetchone()
+        if row is None:
+            return None, 0
+        return _link(row), int(row["v"]) if row["v"] is not None else 0
 
     def _stored_version(self, curs: Cursor[DictRow], originator_id: UUID) -> int:
         curs.execute(
