@@ -44,3 +44,11 @@ def check_preconditions(
                 f"Aggregate {aggregate_id} is at version {found}, the save was decided on "
                 f"version {version}."
             )
+
+
+def still_to_check(
+    expected: Mapping[UUID, int] | None, written: Iterable[UUID | str] = ()
+) -> dict[UUID, int]:
+    """The preconditions `check_preconditions` reads for a save writing `written`."""
+    writing = set(written)
+    return {key: version for key, version in (expected or {}).items() if key not in writing}

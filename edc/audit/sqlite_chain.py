@@ -30,7 +30,7 @@ from edc.audit.links import (
     sealed_in_older_format,
     unsealed_events_message,
 )
-from edc.audit.preconditions import PRECONDITIONS_KEY, check_preconditions
+from edc.audit.preconditions import PRECONDITIONS_KEY, check_preconditions, still_to_check
 from edc.audit.store import HeadNoter
 from edc.audit.subjects import SUBJECTS_KEY
 
@@ -120,11 +120,18 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
         positions = super()._insert_events(c, stored_events, **kwargs)
         # After the inserts: this transaction now holds the write lock, so what it reads is
         # the latest commit and nothing else can commit before it (edc.audit.preconditions).
-        check_preconditions(
-            kwargs.get(PRECONDITIONS_KEY),
-            lambda i: self._stored_version(c, i),
-            (s.originator_id for s in stored_events),
+        expected = still_to_check(
+            kwargs.get(PRECONDITIONS_KEY), (s.originator_id for s in stored_events)
         )
+        head: Link | None = None
+        if positions and len(expected) == 1:
+            # The usual save guards one aggregate (the database lock): its version is read
+            # with the chain's head in one statement.
+            head, version = self._head_and_version(c, next(iter(expected)))
+            if head is not None:
+                check_preconditions(expected, lambda _aggregate_id: version)
+        if head is None:
+            check_preconditions(expected, lambda i: self._stored_version(c, i))
         if positions:
             self._seal(
                 c,
@@ -133,8 +140,21 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
                     (position, s.originator_id, s.originator_version, s.topic, s.state)
                     for position, s in zip(positions, stored_events, strict=True)
                 ],
+                head=head,
             )
         return positions
+
+    def _head_and_version(self, c: SQLiteCursor, originator_id: UUID) -> tuple[Link | None, int]:
+        """The chain's last link (None: no chain yet) and the aggregate's stored version."""
+        c.execute(
+            f"SELECT {_COLUMNS}, (SELECT MAX(originator_version) FROM {self.events_table_name} "
+            f"WHERE originator_id = ?) FROM {CHAIN_TABLE} ORDER BY position DESC LIMIT 1",
+            (_text_id(originator_id),),
+        )
+        row = c.fetchone()
+        if row is None:
+            return None, 0
+        return self._link(row), int(row[5]) if row[5] is not None else 0
 
     def _seal(
         self,
@@ -142,7 +162,10 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
         subjects: list[UUID | None] | None,
         events: list[tuple[int, UUID | str, int, str, bytes]],
         adopting: bool = False,
+        head: Link | None = None,
     ) -> None:
+        """`head` is the chain's last link when the caller read it in this transaction
+        (None: read here)."""
         if not self._format_checked:
             # Links sealed on a chain of the older format would mix the two rules, and the
             # chain could no longer be migrated: write nothing until it is.
@@ -150,7 +173,7 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
             if older is not None:
                 raise ChainBroken(f"Nothing was saved. {older_format_message(older)}")
             self._format_checked = True
-        last = self._last_link(c)
+        last = head if head is not None else self._last_link(c)
         previous, last_position = (last.link, last.position) if last else (GENESIS, 0)
         links = seal_events(previous, last_position, events, subjects)
         if events and last is None and not adopting:
