@@ -41,8 +41,11 @@ from projections.spec import BlindingViolation, ViewSpec
 
 Handler = Callable[[Batch, int, Any], None]
 _ZONE = ZoneInfo(TIME_ZONE)
-# Forms whose entry changes nothing but the sheet itself and the form's version.
-_PLAIN_FORMS = frozenset(REPEATING_FORM_KEY_ITEM) - STANDING_FORMS - set(VISIT_DATE_ITEM)
+# Forms whose entry changes nothing but the sheet itself and the form's version. Never an
+# arm-revealing one: a participant's event holding one is refused (`_form_entered`).
+_PLAIN_FORMS = (
+    frozenset(REPEATING_FORM_KEY_ITEM) - STANDING_FORMS - set(VISIT_DATE_ITEM) - ARM_REVEALING_FORMS
+)
 
 
 def _iso(value: Any) -> str | None:
