@@ -8,7 +8,8 @@ this trial the tagged objects are almost always top-level attributes (the time, 
 so here the state is parsed by orjson and only those attributes are turned back, each by the
 transcoder's own transcoding. An event is decoded this way only when that accounts for every
 tagged object in its bytes (counted in the stored state); any other event (a tag nested deeper,
-text orjson refuses, an escaped character, with which a tag's key can be spelt, a transcoder
+text orjson refuses, an escaped character, with which a tag's key can be spelt, a run of 19 or
+more digits, which orjson may read as a float where the mapper keeps a whole number, a transcoder
 other than the library's JSON one) is decoded by the transcoder itself. The cipher, the
 compressor, the originator id's type and the upcasting of older class versions are the
 mapper's own. Either way the event is the mapper's, attribute for attribute.
@@ -32,6 +33,10 @@ from eventsourcing.utils import resolve_topic
 
 _TAG = b'"_type_"'
 _ESCAPE = b"\\u"
+# orjson reads a whole number beyond 64 bits as a float. Every digit turned into "0", a run of
+# 19 zeros finds any such number (and, harmlessly, long digit runs inside text).
+_DIGITS_AS_ZEROS = bytes.maketrans(b"0123456789", b"0000000000")
+_LONG_NUMBER = b"0" * 19
 
 
 class _Topic:
@@ -95,6 +100,8 @@ class EventDecoder:
         if _ESCAPE in data:
             # A key's letters may be escapes ("\\u005ftype_"): tags are then not found by
             # their bytes. The encoder writes escapes only for control characters: rare.
+            return self.mapper.transcoder.decode(data)
+        if _LONG_NUMBER in data.translate(_DIGITS_AS_ZEROS):
             return self.mapper.transcoder.decode(data)
         tags = data.count(_TAG)
         state: Any
