@@ -4,9 +4,7 @@ failed save leaves the cache exactly as the store has it."""
 
 from __future__ import annotations
 
-import random
 import sqlite3
-from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
@@ -14,37 +12,15 @@ import pytest
 
 from domain.errors import Locked, StaleVersion
 from edc.application import Trial
-from edc.bootstrap import build_trial
 from edc.config import Settings
 from edc.storage import StorageUnavailable
 from tests import factories
+from tests.app import two_trials
 from tests.app.conftest import PASSWORD, Accounts, StepClock
 from tests.app.journeys import ready_to_randomise
+from tests.app.two_trials import REASON, as_stored, cached
 
-REASON = {"code": "transcription_error", "text": "Misread the paper form"}
-
-
-@pytest.fixture
-def pair(settings: Settings, clock: StepClock) -> Iterator[tuple[Trial, Trial]]:
-    """Two applications on one store, each with its own cache."""
-    first = build_trial(settings, clock=clock, draw=random.Random(7).random)
-    second = build_trial(settings, clock=clock, draw=random.Random(8).random)
-    yield first, second
-    second.close()
-    first.close()
-
-
-def as_stored(settings: Settings, clock: StepClock, pid: UUID) -> dict[str, Any]:
-    """The participant replayed from the store by an application that cached nothing."""
-    fresh = build_trial(settings, clock=clock)
-    try:
-        return dict(vars(fresh.load_participant(pid)))
-    finally:
-        fresh.close()
-
-
-def cached(trial: Trial, pid: UUID) -> dict[str, Any]:
-    return dict(vars(trial.repository.get(pid, deepcopy_from_cache=False)))
+pair = two_trials.pair
 
 
 def baseline(trial: Trial, staff: Any, pid: UUID) -> tuple[int, int]:

@@ -30,6 +30,7 @@ from edc.config import Settings
 from tests import factories
 from tests.app.conftest import PASSWORD, Accounts, StepClock, settings
 from tests.app.journeys import randomised
+from tests.security.two_servers import serving_twice
 
 __all__ = ["settings"]
 
@@ -69,22 +70,8 @@ def store(settings: Settings) -> Iterator[Store]:
 
 @pytest.fixture
 def servers(store: Store, tmp_path: Path) -> Iterator[list[str]]:
-    started: list[Server] = []
-    try:
-        for name in ("first", "second"):
-            port = free_port()
-            server = Server(
-                edc_command("serve", "--host", "127.0.0.1", "--port", str(port)),
-                edc_env(store.settings),
-                port,
-                tmp_path / f"{name}.log",
-            )
-            started.append(server)
-            server.start()  # one after the other, as `edc serve --processes` starts them
-        yield [server.url for server in started]
-    finally:
-        for server in started:
-            server.stop()
+    with serving_twice(store.settings, tmp_path) as urls:
+        yield urls
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -24,7 +24,6 @@ from uuid import UUID
 import pytest
 import requests
 
-from bench.procs import Server, edc_command, edc_env, free_port
 from edc.application import SYSTEM
 from edc.bootstrap import build_trial
 from tests import factories
@@ -36,6 +35,7 @@ from tests.security.test_changes_across_processes import (
     participant,
 )
 from tests.security.test_changes_across_processes import store as store
+from tests.security.two_servers import serving_twice
 
 __all__ = ["settings"]
 
@@ -62,22 +62,8 @@ def weekly_save(url: str, token: str, pid: UUID, version: int | None) -> request
 
 @pytest.fixture
 def servers(store: Store, tmp_path: Path) -> Iterator[list[str]]:
-    started: list[Server] = []
-    try:
-        for name in ("first", "second"):
-            port = free_port()
-            server = Server(
-                edc_command("serve", "--host", "127.0.0.1", "--port", str(port)),
-                edc_env(store.settings),
-                port,
-                tmp_path / f"{name}.log",
-            )
-            started.append(server)
-            server.start()
-        yield [server.url for server in started]
-    finally:
-        for server in started:
-            server.stop()
+    with serving_twice(store.settings, tmp_path) as urls:
+        yield urls
 
 
 def test_an_account_blinded_sees_no_arm_at_its_next_request_in_the_other_process(

@@ -12,8 +12,7 @@ with its own aggregate cache), SQLite and PostgreSQL:
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -21,34 +20,14 @@ import pytest
 
 from domain.errors import EdcError, Locked, StaleVersion
 from edc.application import Trial
-from edc.bootstrap import build_trial
 from edc.config import Settings
 from tests import factories
+from tests.app import two_trials
 from tests.app.conftest import Accounts, StepClock
 from tests.app.journeys import ready_to_randomise
+from tests.app.two_trials import REASON, as_stored, cached
 
-REASON = {"code": "transcription_error", "text": "Misread the paper form"}
-
-
-@pytest.fixture
-def pair(settings: Settings, clock: StepClock) -> Iterator[tuple[Trial, Trial]]:
-    first = build_trial(settings, clock=clock, draw=random.Random(7).random)
-    second = build_trial(settings, clock=clock, draw=random.Random(8).random)
-    yield first, second
-    second.close()
-    first.close()
-
-
-def as_stored(settings: Settings, clock: StepClock, pid: UUID) -> dict[str, Any]:
-    fresh = build_trial(settings, clock=clock)
-    try:
-        return dict(vars(fresh.load_participant(pid)))
-    finally:
-        fresh.close()
-
-
-def cached(trial: Trial, pid: UUID) -> dict[str, Any]:
-    return dict(vars(trial.repository.get(pid, deepcopy_from_cache=False)))
+pair = two_trials.pair
 
 
 def baseline(trial: Trial, pid: UUID) -> tuple[int, Any]:

@@ -13,10 +13,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bench.procs import Server, edc_command, edc_env, free_port
 from edc.config import Settings
 from tests.app.conftest import settings
 from tests.edc_process import edc
+from tests.security.two_servers import serving_twice
 
 __all__ = ["settings"]
 
@@ -37,22 +37,8 @@ LIMITED = {
 def servers(settings: Settings, tmp_path: Path) -> Iterator[list[str]]:
     made = edc(settings, "users", "add", "mona", "--role", "monitor", stdin="a long password\n")
     assert made.returncode == 0, made.stderr
-    started: list[Server] = []
-    try:
-        for name in ("first", "second"):
-            port = free_port()
-            server = Server(
-                edc_command("serve", "--host", "127.0.0.1", "--port", str(port)),
-                edc_env(settings, **LIMITED),
-                port,
-                tmp_path / f"{name}.log",
-            )
-            started.append(server)
-            server.start()
-        yield [server.url for server in started]
-    finally:
-        for server in started:
-            server.stop()
+    with serving_twice(settings, tmp_path, **LIMITED) as urls:
+        yield urls
 
 
 def stored_events(settings: Settings) -> int:
