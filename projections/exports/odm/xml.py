@@ -75,33 +75,32 @@ _ATTRIBUTE_SPECIAL = re.compile(f'[&<>"\t\n\r{_UNWRITABLE}]')
 _TEXT_SPECIAL = re.compile(f"[&<>\r{_UNWRITABLE}]")
 
 
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ATTRIBUTE_ESCAPES = str.maketrans(
+    {
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        "\r": "&#13;",
+        '"': "&quot;",
+        "\t": "&#9;",
+        "\n": "&#10;",
+    }
+)
+
+
 def attribute_text(value: str) -> str:
     """`value` as it is written between an attribute's double quotes."""
     if _ATTRIBUTE_SPECIAL.search(value) is None:
         return value
-    return (
-        for_export(value)
-        .replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-        .replace("\t", "&#9;")
-        .replace("\n", "&#10;")
-        .replace("\r", "&#13;")
-    )
+    return for_export(value).translate(_ATTRIBUTE_ESCAPES)
 
 
 def element_text(value: str) -> str:
     """`value` as it is written as an element's text."""
     if _TEXT_SPECIAL.search(value) is None:
         return value
-    return (
-        for_export(value)
-        .replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("\r", "&#13;")
-    )
+    return for_export(value).translate(_TEXT_ESCAPES)
 
 
 def attributes(attrs: dict[str, Any]) -> str:
