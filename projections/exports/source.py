@@ -8,7 +8,7 @@ into memory.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +19,7 @@ from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification,
 from domain.blinding import BLINDED_SAFE_TOPICS
 from domain.errors import EdcError
 from projections.decoding import EventDecoder
+from projections.exports.store_rows import Head, StoreRows, store_rows
 from projections.exports.view import View
 
 PAGE = 500
@@ -54,9 +55,12 @@ class StoreReader:
     chain_head: ChainHead | None = None
     # Gives the mapper's events with less work per event (`projections.decoding`).
     decoder: EventDecoder = field(init=False, repr=False, compare=False)
+    # The first pass and the histories of casebooks, read with less work per row.
+    rows: StoreRows = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "decoder", EventDecoder(self.mapper))
+        object.__setattr__(self, "rows", store_rows(self.recorder))
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,24 @@ class Cut:
             position = page[-1].id + 1
             if self.progress is not None:
                 self.progress(page[-1].id)
+
+    def heads(self, with_state: frozenset[str] = frozenset()) -> Iterator[Head]:
+        """Every stored event of the cut the view may read, without its state unless its
+        topic is in `with_state`: what `notifications()` gives, with less to read."""
+        topics: Sequence[str] = BLINDED_SAFE_TOPICS if self.view.blinded else ()
+        for page in self.reader.rows.heads(1, self.as_of, topics, with_state):
+            for head in page:
+                if self.view.allows(head.topic):
+                    yield head
+            if page and self.progress is not None:
+                self.progress(page[-1].position)
+
+    def histories(self, wanted: Iterable[tuple[UUID, int]]) -> Iterator[tuple[UUID, list[Any]]]:
+        """For each (aggregate, version) wanted, in order, that aggregate's events up to the
+        version as the view may read them (`aggregate_events` for many aggregates)."""
+        allows, decode = self.view.allows, self.decode
+        for aggregate, stored in self.reader.rows.histories(wanted):
+            yield aggregate, [decode(event) for event in stored if allows(event.topic)]
 
     def decode(self, stored: StoredEvent) -> Any:
         """A stored event (or notification) as a domain event, as the mapper makes it."""

@@ -124,6 +124,17 @@ class ClinicalOut:
         signed: Signed | None = None,
     ) -> None:
         """One form with its single item group; `change` gives the form's AuditRecord."""
+        self.out.markup(self.form_data_markup(form, specs, values, change, transaction, signed))
+
+    def form_data_markup(
+        self,
+        form: str,
+        specs: Iterable[ItemSpec],
+        values: Mapping[str, Any],
+        change: Change | None,
+        transaction: str | None = None,
+        signed: Signed | None = None,
+    ) -> str:
         start, group = form_starts(form)
         if transaction is not None:
             start = f'{start} TransactionType="{attribute_text(transaction)}"'
@@ -131,7 +142,7 @@ class ClinicalOut:
         signature = "" if signed is None else self.signature_markup(signed)
         items = item_data(specs, values)
         group_data = f"{group}>{items}</ItemGroupData>" if items else f"{group}/>"
-        self.out.markup(f"{start}>{audit}{signature}{group_data}</FormData>")
+        return f"{start}>{audit}{signature}{group_data}</FormData>"
 
 
 @cache
