@@ -21,6 +21,7 @@ from domain.errors import EdcError
 from projections.decoding import EventDecoder
 from projections.exports.store_rows import Head, StoreRows, store_rows
 from projections.exports.view import View
+from projections.pages import PageReader, page_reader
 
 PAGE = 500
 # Called with the position reached, so a terminal can show progress of long exports.
@@ -57,10 +58,13 @@ class StoreReader:
     decoder: EventDecoder = field(init=False, repr=False, compare=False)
     # The first pass and the histories of casebooks, read with less work per row.
     rows: StoreRows = field(init=False, repr=False, compare=False)
+    # Pages of every event, as plain rows.
+    pages: PageReader = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "decoder", EventDecoder(self.mapper))
         object.__setattr__(self, "rows", store_rows(self.recorder))
+        object.__setattr__(self, "pages", page_reader(self.recorder))
 
 
 @dataclass(frozen=True)
@@ -137,18 +141,38 @@ class Cut:
     def histories(self, wanted: Iterable[tuple[UUID, int]]) -> Iterator[tuple[UUID, list[Any]]]:
         """For each (aggregate, version) wanted, in order, that aggregate's events up to the
         version as the view may read them (`aggregate_events` for many aggregates)."""
-        allows, decode = self.view.allows, self.decode
-        for aggregate, stored in self.reader.rows.histories(wanted):
-            yield aggregate, [decode(event) for event in stored if allows(event.topic)]
+        allows, decode = self.view.allows, self.reader.decoder.stored
+        for aggregate, rows in self.reader.rows.histories(wanted):
+            yield (
+                aggregate,
+                [
+                    decode(topic, aggregate, version, state)
+                    for version, topic, state in rows
+                    if allows(topic)
+                ],
+            )
 
     def decode(self, stored: StoredEvent) -> Any:
         """A stored event (or notification) as a domain event, as the mapper makes it."""
         return self.reader.decoder(stored)
 
     def events(self, topics: Sequence[str] = ()) -> Iterator[tuple[int, Any]]:
-        """(position, domain event) for every notification of the cut, in order."""
-        for notification in self.notifications(topics):
-            yield notification.id, self.decode(notification)
+        """(position, domain event) for every notification of the cut, in order: what
+        decoding `notifications(topics)` gives, read as plain rows (`projections.pages`)."""
+        if not topics and self.view.blinded:
+            topics = BLINDED_SAFE_TOPICS
+        read, allows, decode = self.reader.pages, self.view.allows, self.reader.decoder.stored
+        after, stop = 0, self.as_of
+        while after < stop:
+            page = read(after, stop, PAGE, topics)
+            for position, originator_id, version, topic, state in page:
+                if allows(topic):
+                    yield position, decode(topic, originator_id, version, state)
+            if len(page) < PAGE:
+                break
+            after = page[-1][0]
+            if self.progress is not None:
+                self.progress(after)
 
     def aggregate_events(self, originator_id: UUID, up_to_version: int) -> Iterator[Any]:
         """One aggregate's events up to a version, as the view may read them."""

@@ -6,8 +6,8 @@ aggregate's history ends (position, aggregate, version and topic; the state of a
 and then each participant's events up to that version, many participants one after another.
 On the library's SQLite recorder both are read here with direct queries: the first pass
 without the state, and the histories of a batch of aggregates in one read transaction, each
-history's UUID made once. The stored events are the library's `StoredEvent`s, so decoding
-(the mapper's cipher and compressor, the decoder's fallback rules) is the same. On any other
+history's UUID made once. The rows are what the library stores, decoded by the same decoder
+(the mapper's cipher and compressor, the decoder's fallback rules). On any other
 recorder the library's own queries give the same rows.
 """
 
@@ -18,9 +18,11 @@ from dataclasses import dataclass
 from typing import Protocol
 from uuid import UUID
 
-from eventsourcing.persistence import ApplicationRecorder, StoredEvent
+from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
+# A stored event of a known aggregate: (version, topic, state).
+Row = tuple[int, str, bytes]
 # Positions read per page of the first pass (rows without their state are small).
 HEAD_PAGE = 1000
 
@@ -45,10 +47,9 @@ class StoreRows(Protocol):
         head has its state when its topic is in `with_state`."""
         ...
 
-    def histories(
-        self, wanted: Iterable[tuple[UUID, int]]
-    ) -> Iterator[tuple[UUID, list[StoredEvent]]]:
-        """Each aggregate's stored events up to the version given, in version order."""
+    def histories(self, wanted: Iterable[tuple[UUID, int]]) -> Iterator[tuple[UUID, list[Row]]]:
+        """Each aggregate's stored events up to the version given, in version order, as
+        (version, topic, state)."""
         ...
 
 
@@ -93,11 +94,10 @@ class LibraryRows:
                 return
             position = page[-1].id + 1
 
-    def histories(
-        self, wanted: Iterable[tuple[UUID, int]]
-    ) -> Iterator[tuple[UUID, list[StoredEvent]]]:
+    def histories(self, wanted: Iterable[tuple[UUID, int]]) -> Iterator[tuple[UUID, list[Row]]]:
         for originator_id, version in wanted:
-            yield originator_id, list(self.recorder.select_events(originator_id, lte=version))
+            stored = self.recorder.select_events(originator_id, lte=version)
+            yield originator_id, [(e.originator_version, e.topic, e.state) for e in stored]
 
 
 class SQLiteRows:
@@ -129,16 +129,16 @@ class SQLiteRows:
         position = start
         while position <= stop:
             with self.datastore.transaction(commit=False) as c:
-                c.execute(statement, (*wanted, position, stop, *topics, HEAD_PAGE))
-                rows = c.fetchall()
+                cursor = c.sqlite_cursor
+                cursor.row_factory = None  # plain tuples, not the library's row objects
+                cursor.execute(statement, (*wanted, position, stop, *topics, HEAD_PAGE))
+                rows = cursor.fetchall()
             yield [Head(*row) for row in rows]
             if len(rows) < HEAD_PAGE:
                 return
             position = rows[-1][0] + 1
 
-    def histories(
-        self, wanted: Iterable[tuple[UUID, int]]
-    ) -> Iterator[tuple[UUID, list[StoredEvent]]]:
+    def histories(self, wanted: Iterable[tuple[UUID, int]]) -> Iterator[tuple[UUID, list[Row]]]:
         statement = (
             f"SELECT originator_version, topic, state FROM {self.table}"
             " WHERE originator_id = ? AND originator_version <= ? ORDER BY originator_version"
@@ -154,18 +154,12 @@ class SQLiteRows:
 
     def _histories(
         self, statement: str, batch: list[tuple[UUID, int]]
-    ) -> list[tuple[UUID, list[StoredEvent]]]:
+    ) -> list[tuple[UUID, list[Row]]]:
         read = []
         with self.datastore.transaction(commit=False) as c:
+            cursor = c.sqlite_cursor
+            cursor.row_factory = None  # plain tuples, not the library's row objects
             for originator_id, version in batch:
-                c.execute(statement, (originator_id.hex, version))
-                read.append(
-                    (
-                        originator_id,
-                        [
-                            StoredEvent(originator_id, row[0], row[1], row[2])
-                            for row in c.fetchall()
-                        ],
-                    )
-                )
+                cursor.execute(statement, (originator_id.hex, version))
+                read.append((originator_id, cursor.fetchall()))
         return read

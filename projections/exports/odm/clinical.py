@@ -154,9 +154,25 @@ def form_starts(form: str) -> tuple[str, str]:
     )
 
 
+class _Values(dict[str, str]):
+    """A value's text -> its markup between an attribute's quotes, escaped on a miss; short
+    texts only (codes, numbers, dates) and a bounded number of them, so memory stays flat."""
+
+    def __missing__(self, text: str) -> str:
+        markup = attribute_text(text)
+        if len(text) <= SHORT_VALUE and len(self) < KNOWN_VALUES:
+            self[text] = markup
+        return markup
+
+
+KNOWN_VALUES = 8192
+SHORT_VALUE = 40
+_VALUES = _Values()
+
+
 def item_data(specs: Iterable[ItemSpec], values: Mapping[str, Any]) -> str:
     """The markup of an ItemData for each item with a value, in form order."""
-    starts = ITEM_DATA_STARTS
+    starts, escaped = ITEM_DATA_STARTS, _VALUES
     parts = []
     for spec in specs:
         value = values.get(spec.name)
@@ -164,5 +180,5 @@ def item_data(specs: Iterable[ItemSpec], values: Mapping[str, Any]) -> str:
             continue
         start = starts.get(spec.name) or item_data_start(spec.name)
         text = value if type(value) is str else as_text(value)
-        parts.append(f'{start}{attribute_text(text)}"/>')
+        parts.append(f'{start}{escaped[text]}"/>')
     return "".join(parts)
