@@ -178,9 +178,16 @@ class TrialBase(Application):
             lock.check_open()
         note_read(DATABASE_LOCK_ID, lock.version if lock is not None else 0)
 
-    def _participant(self, participant_id: UUID) -> Participant:
+    def _participant(self, participant_id: UUID, *, in_place: bool = False) -> Participant:
+        """A copy of the participant; `in_place` gives the cached one itself, held for the
+        running command alone (`CopySafeRepository.take`): only for a command that changes
+        no other aggregate."""
+        repository = self.repository
         try:
-            participant: Participant = self.repository.get(participant_id)
+            if in_place and isinstance(repository, CopySafeRepository):
+                participant: Participant = repository.take(participant_id)
+            else:
+                participant = repository.get(participant_id)
         except AggregateNotFoundError:
             raise NotFound("No such participant.") from None
         if not isinstance(participant, Participant):

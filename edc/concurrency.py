@@ -34,12 +34,22 @@ _READS: ContextVar[dict[UUID, int] | None] = ContextVar("versions_read", default
 
 
 class Attempt:
-    """One attempt of a command: what it has already asked the store (`edc.repository`)."""
+    """One attempt of a command: what it has already asked the store, and what it must hand
+    back when it ends (`edc.repository`: an aggregate taken to change in place)."""
 
-    __slots__ = ("followed",)
+    __slots__ = ("_at_end", "followed")
 
     def __init__(self) -> None:
         self.followed: object | None = None
+        self._at_end: list[Callable[[BaseException | None], None]] = []
+
+    def at_end(self, hand_back: Callable[[BaseException | None], None]) -> None:
+        """Call `hand_back` when the attempt ends, with its exception (None on success)."""
+        self._at_end.append(hand_back)
+
+    def end(self, error: BaseException | None) -> None:
+        while self._at_end:
+            self._at_end.pop()(error)
 
 
 _ATTEMPT: ContextVar[Attempt | None] = ContextVar("command_attempt", default=None)
@@ -75,9 +85,16 @@ def retry_on_conflict(command: Callable[P, R]) -> Callable[P, R]:
             # A command run inside another keeps what the outer one read so far.
             reads = _READS.set(dict(_READS.get() or {}))
             # Each attempt follows the store afresh: a retry decides on what was committed.
-            this_attempt = _ATTEMPT.set(Attempt())
+            this = Attempt()
+            this_attempt = _ATTEMPT.set(this)
             try:
-                return command(*args, **kwargs)
+                try:
+                    result = command(*args, **kwargs)
+                except BaseException as error:
+                    this.end(error)
+                    raise
+                this.end(None)
+                return result
             except IntegrityError:
                 # Back off a little, with jitter, so racing writers spread out.
                 time.sleep(random.uniform(0, 0.002 * (attempt_number + 1)))

@@ -71,7 +71,9 @@ class EnrolmentUseCases(TrialBase):
         check_blind(actor, form)
         if form not in FORMS:
             raise NotFound(Message("There is no form called %(form)s.", form=repr(form)))
-        participant = self._participant(participant_id)
+        # A plain form changes the participant alone: changed in place, no copy. An
+        # arm-revealing one changes the participant's record and only reads the participant.
+        participant = self._participant(participant_id, in_place=form not in ARM_REVEALING_FORMS)
         authorize(actor, Action.ENTER_FORM, site=participant.site, form=form)
         self.check_database_open()
         parsed_reason = Reason.parse(reason)

@@ -34,9 +34,29 @@ def csv_cell(text: str) -> str:
     return text
 
 
+# Cells whose written text is remembered (short texts only: codes, numbers, dates), so the
+# rule runs once per distinct text rather than once per cell; bounded, so memory stays flat.
+KNOWN_CELLS = 8192
+SHORT_TEXT = 40
+
+
+class _Cells(dict[str, str]):
+    """Text -> the cell written for it, `csv_cell` worked out on a miss."""
+
+    def __missing__(self, text: str) -> str:
+        cell = csv_cell(text)
+        if len(text) <= SHORT_TEXT and len(self) < KNOWN_CELLS:
+            self[text] = cell
+        return cell
+
+
+_CELLS = _Cells()
+
+
 def csv_row(row: Iterable[object]) -> list[str]:
+    cells = _CELLS
     return [
-        csv_cell(value if type(value) is str else ("" if value is None else str(value)))
+        cells[value] if type(value) is str else csv_cell("" if value is None else str(value))
         for value in row
     ]
 
