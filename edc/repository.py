@@ -10,10 +10,13 @@ newer events on every load, and deep-copies it after releasing the per-aggregate
   process (the CLI, another server) writing an aggregate is seen by the next command; a write
   committed after the query is caught inside the insert transaction (the store's version check
   for what the save writes, `edc.audit.preconditions` for what it read), and the retry then
-  follows the store again.
+  follows the store again. A command that takes its aggregate (below) skips the query on its
+  first attempt: its insert checks everything it decided on, and a refusal is decided again
+  after following the store.
 - **Own saves.** After a commit, the application's new events are applied to the cached
   aggregates from their stored form (`note_recorded`), so the next load needs no read of what
   this process has just written, and the cache holds exactly what a replay of the store gives.
+  An aggregate taken in place already holds them: the command applied them as it triggered them.
 - **Copies.** The copy handed to a command is taken under the per-aggregate lock, so it
   excludes exactly the fast-forwards of that aggregate: reads that need no copy (a token's
   user, the database lock) never wait behind other requests. It is a structural copy of the
@@ -151,7 +154,13 @@ class CopySafeRepository(Repository):
 
     def take(self, aggregate_id: Any) -> Any:
         """The cached aggregate itself, for the running command attempt to change in place
-        (outside a command, or without a following cache: a copy, as `get` gives)."""
+        (outside a command, or without a following cache: a copy, as `get` gives).
+
+        For a command that changes this aggregate alone and decides on nothing else that its
+        insert does not check (the aggregates it only reads are noted with `note_read`). It
+        takes the aggregate before any other load: its first attempt then decides on the
+        cache as it is, without asking the store what changed (`Attempt.may_trust`).
+        """
         attempt = current_attempt()
         if attempt is None or self.cache is None or self.follower is None:
             return self.get(aggregate_id)
@@ -160,7 +169,13 @@ class CopySafeRepository(Repository):
             return taken.aggregate
         if getattr(self._held, "taken", None) is not None:
             raise RuntimeError("A thread takes at most one aggregate in place (lock order).")
-        self._follow()
+        if attempt.may_trust and attempt.followed is None:
+            # What the command decides on is checked at its insert: this aggregate by the
+            # store's version check, what it reads by preconditions (`note_read`). So the
+            # cache is trusted without the following query; a refusal is decided again.
+            attempt.followed, attempt.trusted = self, True
+        else:
+            self._follow()
         lock = self._use_fastforward_lock(aggregate_id)
         lock.acquire()
         try:

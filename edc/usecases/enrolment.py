@@ -88,7 +88,7 @@ class EnrolmentUseCases(TrialBase):
             self.load_arm_revealing_record(participant_id) if form in ARM_REVEALING_FORMS else None
         )
         holder: Participant | ArmRevealingRecord = record or participant
-        items = crf.with_assigned_key(form, items, holder.repeat_numbers(form))
+        items = crf.with_assigned_key(form, items, lambda: holder.repeat_numbers(form))
         validated = crf.validate_form(form, items, context, complete=complete)
         if form in ARM_REVEALING_FORMS:
             view = self._record_arm_revealing(

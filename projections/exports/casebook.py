@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
@@ -72,6 +73,11 @@ class Casebook:
     @property
     def id(self) -> UUID:
         return self.participant.id
+
+    @cached_property
+    def id_text(self) -> str:
+        """The participant id as exports write it (asked for each of their rows)."""
+        return str(self.participant.id)
 
     @property
     def screening_number(self) -> str:

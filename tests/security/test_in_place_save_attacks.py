@@ -10,6 +10,14 @@
   the cache as stored, though the participant's version and pending events show nothing.
 
 After each, the next good save is taken.
+
+Its first attempt decides on the cache without asking the store what changed (its insert
+checks what it decided on), so two applications on one store, as two processes are:
+
+- a form the other process unlocked just now is saved here at once (the refusal this cache
+  would give is decided again on the store);
+- a database the other process locked just now refuses the next save here, and nothing of it
+  is stored or cached.
 """
 
 from __future__ import annotations
@@ -23,15 +31,18 @@ from uuid import UUID
 
 import pytest
 
-from domain.errors import StaleVersion
+from domain.errors import Locked, StaleVersion
 from domain.participant import Participant
 from domain.sheets import SheetsMixin, corrected
 from edc.application import Trial
 from edc.config import Settings
 from tests import factories
-from tests.app.conftest import Accounts, StepClock
+from tests.app import two_trials
+from tests.app.conftest import PASSWORD, Accounts, StepClock
 from tests.app.journeys import ready_to_randomise
 from tests.app.two_trials import REASON, as_stored, cached
+
+pair = two_trials.pair
 
 WRITERS = 8
 READS = 6
@@ -149,3 +160,32 @@ def test_a_command_that_fails_after_changing_the_participant_leaves_the_cache_as
     correct(trial, staff, pid, 8, 1)
     assert baseline(trial, staff, pid) == (2, 8)
     assert cached(trial, pid) == as_stored(settings, clock, pid)
+
+
+def test_a_form_the_other_process_unlocked_is_saved_here_at_once(
+    pair: tuple[Trial, Trial], settings: Settings, clock: StepClock
+) -> None:
+    server, cli = pair
+    staff = Accounts(server)["site_staff"]
+    pid = ready_to_randomise(server, staff)
+    data_manager = Accounts(server)["data_manager"]
+    server.lock_form(data_manager, pid, "baseline", "Reviewed")
+    assert server.get_participant(staff, pid)["forms"]["baseline"]["locked"]  # cached, locked
+    cli.unlock_form(cli.actor_for(data_manager.user), pid, "baseline", "Late correction")
+    correct(server, staff, pid, 8, 1)
+    assert baseline(cli, cli.actor_for(staff.user), pid) == (2, 8)
+    assert cached(server, pid) == as_stored(settings, clock, pid)
+
+
+def test_a_database_the_other_process_locked_refuses_the_next_save_here(
+    pair: tuple[Trial, Trial], settings: Settings, clock: StepClock
+) -> None:
+    server, cli = pair
+    staff = Accounts(server)["site_staff"]
+    pid = ready_to_randomise(server, staff)
+    assert baseline(server, staff, pid) == (1, 6)  # participant and the open database cached
+    cli.lock_database(Accounts(cli)["data_manager"], PASSWORD, factories.LOCK_OVERRIDES)
+    with pytest.raises(Locked):
+        correct(server, staff, pid, 8, 1)
+    assert baseline(cli, cli.actor_for(staff.user), pid) == (1, 6)
+    assert cached(server, pid) == as_stored(settings, clock, pid)
