@@ -8,7 +8,8 @@ database and the same transaction as the events they cover.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -56,6 +57,8 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
             raise ProgrammingError("The audit chain needs POSTGRES_ENABLE_DB_FUNCTIONS off.")
         self._failure = threading.local()
         self._sealed = threading.local()
+        # The cursor of the head-and-version read queued behind this thread's insert.
+        self._reads = threading.local()
         # Whether the chain was found sealed in the current format (checked once, see `_seal`).
         self._format_checked = False
         self.chain_table_name = events_table_name.removesuffix("_events") + "_audit_chain"
@@ -106,6 +109,7 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
     ) -> Sequence[int] | None:
         self._failure.error = None
         self._sealed.head = None
+        self._reads.cursor = None
         try:
             positions = super().insert_events(stored_events, **kwargs)
             # Committed: only now may the head be anchored outside the store.
@@ -121,11 +125,30 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
             if failure is not None:
                 raise failure from error
             raise
+        finally:
+            self._reads.cursor = None
+
+    def _insert_stored_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> None:
+        super()._insert_stored_events(curs, stored_events, **kwargs)
+        # The usual save guards one aggregate (the database lock): its version and the
+        # chain's head are read by a statement queued behind the insert, so they come back
+        # in the insert's own round trip. It runs after the LOCK: it reads the latest commit.
+        self._reads.cursor = None
+        expected = still_to_check(
+            kwargs.get(PRECONDITIONS_KEY), (s.originator_id for s in stored_events)
+        )
+        if len(expected) == 1:
+            reading = curs.connection.cursor()
+            self._query_head_and_version(reading, next(iter(expected)))
+            self._reads.cursor = reading
 
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        reading, self._reads.cursor = self._reads.cursor, None
         if positions:
             # The library catches exceptions raised here and then commits; a failure must
             # therefore also abort the transaction on the server, so no event goes unsealed.
@@ -136,10 +159,8 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
                     kwargs.get(PRECONDITIONS_KEY), (s.originator_id for s in stored_events)
                 )
                 head: Link | None = None
-                if len(expected) == 1:
-                    # The usual save guards one aggregate (the database lock): its version
-                    # is read with the chain's head in one round trip.
-                    head, version = self._head_and_version(curs, next(iter(expected)))
+                if reading is not None:
+                    head, version = self._head_and_version_read(reading)
                     if head is not None:
                         check_preconditions(expected, lambda _aggregate_id: version)
                 if head is None:
@@ -214,17 +235,21 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
             ],
         )
 
-    def _head_and_version(
-        self, curs: Cursor[DictRow], originator_id: UUID
-    ) -> tuple[Link | None, int]:
-        """The chain's last link (None: no chain yet) and the aggregate's stored version."""
+    def _query_head_and_version(self, curs: Cursor[DictRow], originator_id: UUID) -> None:
+        """Ask for the chain's last link and the aggregate's stored version (see
+        `_head_and_version_read`)."""
         curs.execute(
             SQL(
                 "SELECT {}, (SELECT MAX(originator_version) FROM {} WHERE originator_id = %s) "
                 "AS v FROM {} ORDER BY position DESC LIMIT 1"
             ).format(_COLUMNS, self.events_table, self.chain_table),
             (originator_id,),
+            prepare=True,
         )
+
+    @staticmethod
+    def _head_and_version_read(curs: Cursor[DictRow]) -> tuple[Link | None, int]:
+        """The chain's last link (None: no chain yet) and the aggregate's stored version."""
         row = curs.fetchone()
         if row is None:
             return None, 0
@@ -434,7 +459,7 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
             return curs.fetchall()
 
     def chain_head(self) -> Link | None:
-        with self.datastore.transaction(commit=False) as curs:
+        with self._reading() as curs:
             return self._last_link(curs)
 
     def chain_link_at_or_before(self, position: int) -> Link | None:
@@ -451,7 +476,7 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
 
     def aggregate_notifications(self, originator_id: UUID | str) -> list[Notification]:
         """One aggregate's stored events with their positions, in version order."""
-        with self.datastore.transaction(commit=False) as curs:
+        with self._reading() as curs:
             curs.execute(
                 SQL(
                     "SELECT notification_id, originator_id, originator_version, topic, state "
@@ -463,7 +488,7 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
 
     def positions_concerning(self, participant_id: UUID) -> list[int]:
         """Positions of events recorded as concerning a participant (see edc.audit.subjects)."""
-        with self.datastore.transaction(commit=False) as curs:
+        with self._reading() as curs:
             curs.execute(
                 SQL("SELECT position FROM {} WHERE participant_id = %s ORDER BY position").format(
                     self.chain_table
@@ -473,7 +498,7 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
             return [row["position"] for row in curs.fetchall()]
 
     def notifications_at(self, positions: Sequence[int]) -> list[Notification]:
-        with self.datastore.transaction(commit=False) as curs:
+        with self._reading() as curs:
             curs.execute(
                 SQL(
                     "SELECT notification_id, originator_id, originator_version, topic, state "
@@ -486,7 +511,7 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
     def versions_after(self, position: int, limit: int) -> list[tuple[int, UUID | str, int]]:
         """(position, aggregate, version) of the events stored after `position`, in order:
         what the repository follows the store by (edc.repository)."""
-        with self.datastore.transaction(commit=False) as curs:
+        with self._reading() as curs:
             curs.execute(
                 SQL(
                     "SELECT notification_id, originator_id, originator_version FROM {} "
@@ -502,7 +527,7 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
 
     def event_position(self, originator_id: UUID | str, version: int) -> int | None:
         """Where an event is stored now (None when it is not stored at all)."""
-        with self.datastore.transaction(commit=False) as curs:
+        with self._reading() as curs:
             curs.execute(
                 SQL(
                     "SELECT notification_id FROM {} "
@@ -514,19 +539,19 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
             return int(row["notification_id"]) if row else None
 
     def event_count(self) -> int:
-        with self.datastore.transaction(commit=False) as curs:
+        with self._reading() as curs:
             curs.execute(SQL("SELECT COUNT(*) AS n FROM {}").format(self.events_table))
             row = curs.fetchone()
             return int(row["n"]) if row else 0
 
     def link_count(self) -> int:
-        with self.datastore.transaction(commit=False) as curs:
+        with self._reading() as curs:
             curs.execute(SQL("SELECT COUNT(*) AS n FROM {}").format(self.chain_table))
             row = curs.fetchone()
             return int(row["n"]) if row else 0
 
     def chain_count(self, upto: int) -> int:
-        with self.datastore.transaction(commit=False) as curs:
+        with self._reading() as curs:
             curs.execute(
                 SQL("SELECT COUNT(*) AS n FROM {} WHERE position <= %s").format(self.chain_table),
                 (upto,),
@@ -535,11 +560,20 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
             return int(row["n"]) if row else 0
 
     def _select(self, where: Composed | SQL, params: tuple[Any, ...]) -> list[Link]:
-        with self.datastore.transaction(commit=False) as curs:
+        with self._reading() as curs:
             curs.execute(
                 SQL("SELECT {} FROM {} ").format(_COLUMNS, self.chain_table) + where, params
             )
             return [_link(row) for row in curs.fetchall()]
+
+    @contextmanager
+    def _reading(self) -> Iterator[Cursor[DictRow]]:
+        """A cursor for one read statement, outside any transaction: the connection is in
+        autocommit, so the statement sees one snapshot on its own. A read transaction would
+        cost two more round trips, and its rollback makes psycopg drop the connection's
+        prepared statements (and tell the server so: one more)."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            yield curs
 
     def _last_link(self, curs: Cursor[DictRow]) -> Link | None:
         curs.execute(
