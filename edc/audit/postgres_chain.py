@@ -1,8 +1,10 @@
 """The PostgreSQL recorder that seals every write into the audit chain, in the same transaction.
 
-The library inserts under an EXCLUSIVE lock on `<app>_events`, so positions commit in order and
-one sealer at a time reads the last link; the links go to `<app>_audit_chain` in the same
-database and the same transaction as the events they cover.
+Events are inserted as the library does, under an EXCLUSIVE lock on `<app>_events`, so
+positions commit in order and one sealer at a time reads the last link; the links go to
+`<app>_audit_chain` in the same database and the same transaction as the events they cover.
+Saves of several threads at once share one transaction (edc.audit.group_commit), written in
+pipeline mode so that a save costs the server one round trip before its commit.
 """
 
 from __future__ import annotations
