@@ -36,7 +36,7 @@ from domain.site_register import SiteRegister, site_register_id
 from edc.audit.preconditions import PRECONDITIONS_KEY
 from edc.audit.store import use_sealing_recorder
 from edc.audit.subjects import note_subjects
-from edc.concurrency import note_read, versions_read
+from edc.concurrency import note_committed, note_read, versions_read
 from edc.repository import CopySafeRepository, construct_copy_safe_repository
 from edc.storage import storage_errors
 from edc.transcodings import DateAsISO
@@ -118,6 +118,7 @@ class TrialBase(Application):
         # The recorder notes, with each event's chain link, which participant it concerns.
         note_subjects(processing_event)
         recordings = super()._record(processing_event)
+        note_committed()
         # Committed: the cached aggregates take these events as stored (edc.repository).
         repository = self.repository
         if isinstance(repository, CopySafeRepository):
@@ -178,9 +179,16 @@ class TrialBase(Application):
             lock.check_open()
         note_read(DATABASE_LOCK_ID, lock.version if lock is not None else 0)
 
-    def _participant(self, participant_id: UUID) -> Participant:
+    def _participant(self, participant_id: UUID, *, in_place: bool = False) -> Participant:
+        """A copy of the participant; `in_place` gives the cached one itself, held for the
+        running command alone (`CopySafeRepository.take`): only for a command that changes
+        no other aggregate."""
+        repository = self.repository
         try:
-            participant: Participant = self.repository.get(participant_id)
+            if in_place and isinstance(repository, CopySafeRepository):
+                participant: Participant = repository.take(participant_id)
+            else:
+                participant = repository.get(participant_id)
         except AggregateNotFoundError:
             raise NotFound("No such participant.") from None
         if not isinstance(participant, Participant):

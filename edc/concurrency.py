@@ -34,12 +34,35 @@ _READS: ContextVar[dict[UUID, int] | None] = ContextVar("versions_read", default
 
 
 class Attempt:
-    """One attempt of a command: what it has already asked the store (`edc.repository`)."""
+    """One attempt of a command: what it has already asked the store, and what it must hand
+    back when it ends (`edc.repository`: an aggregate taken to change in place).
 
-    __slots__ = ("followed",)
+    `may_trust` (the first attempt only): the attempt may decide on the cache without asking
+    the store what changed, if all it decides on is checked at its insert (`edc.repository`
+    `take`); `trusted` says it did. A refusal from such an attempt may rest on a stale cache,
+    so the command is decided again after following the store, unless it already committed.
+    """
 
-    def __init__(self) -> None:
+    __slots__ = ("_at_end", "committed", "followed", "may_trust", "trusted")
+
+    def __init__(self, *, may_trust: bool = False) -> None:
         self.followed: object | None = None
+        self.may_trust = may_trust
+        self.trusted = False
+        self.committed = False
+        self._at_end: list[Callable[[BaseException | None], None]] = []
+
+    def at_end(self, hand_back: Callable[[BaseException | None], None]) -> None:
+        """Call `hand_back` when the attempt ends, with its exception (None on success)."""
+        self._at_end.append(hand_back)
+
+    def end(self, error: BaseException | None) -> None:
+        while self._at_end:
+            self._at_end.pop()(error)
+
+    def decide_again(self) -> bool:
+        """Whether a refusal of this attempt must be decided again on the store."""
+        return self.trusted and not self.committed
 
 
 _ATTEMPT: ContextVar[Attempt | None] = ContextVar("command_attempt", default=None)
@@ -48,6 +71,13 @@ _ATTEMPT: ContextVar[Attempt | None] = ContextVar("command_attempt", default=Non
 def current_attempt() -> Attempt | None:
     """The running command attempt (None outside a command)."""
     return _ATTEMPT.get()
+
+
+def note_committed() -> None:
+    """The running attempt's save is committed (a refusal after it is final)."""
+    attempt = _ATTEMPT.get()
+    if attempt is not None:
+        attempt.committed = True
 
 
 def note_read(aggregate_id: UUID, version: int) -> None:
@@ -71,16 +101,29 @@ class WriteContention(EdcError):
 def retry_on_conflict(command: Callable[P, R]) -> Callable[P, R]:
     @functools.wraps(command)
     def attempt(*args: P.args, **kwargs: P.kwargs) -> R:
+        may_trust = True
         for attempt_number in range(MAX_ATTEMPTS):
             # A command run inside another keeps what the outer one read so far.
             reads = _READS.set(dict(_READS.get() or {}))
-            # Each attempt follows the store afresh: a retry decides on what was committed.
-            this_attempt = _ATTEMPT.set(Attempt())
+            # Each attempt but the first follows the store afresh: a retry decides on what
+            # was committed.
+            this = Attempt(may_trust=may_trust)
+            may_trust = False
+            this_attempt = _ATTEMPT.set(this)
             try:
-                return command(*args, **kwargs)
+                try:
+                    result = command(*args, **kwargs)
+                except BaseException as error:
+                    this.end(error)
+                    raise
+                this.end(None)
+                return result
             except IntegrityError:
                 # Back off a little, with jitter, so racing writers spread out.
                 time.sleep(random.uniform(0, 0.002 * (attempt_number + 1)))
+            except EdcError:
+                if not this.decide_again():
+                    raise
             finally:
                 _ATTEMPT.reset(this_attempt)
                 _READS.reset(reads)

@@ -10,19 +10,34 @@ newer events on every load, and deep-copies it after releasing the per-aggregate
   process (the CLI, another server) writing an aggregate is seen by the next command; a write
   committed after the query is caught inside the insert transaction (the store's version check
   for what the save writes, `edc.audit.preconditions` for what it read), and the retry then
-  follows the store again.
+  follows the store again. A command that takes its aggregate (below) skips the query on its
+  first attempt: its insert checks everything it decided on, and a refusal is decided again
+  after following the store.
 - **Own saves.** After a commit, the application's new events are applied to the cached
   aggregates from their stored form (`note_recorded`), so the next load needs no read of what
   this process has just written, and the cache holds exactly what a replay of the store gives.
+  An aggregate taken in place already holds them: the command applied them as it triggered them.
 - **Copies.** The copy handed to a command is taken under the per-aggregate lock, so it
   excludes exactly the fast-forwards of that aggregate: reads that need no copy (a token's
   user, the database lock) never wait behind other requests. It is a structural copy of the
   aggregate's containers (`independent_copy`), sharing only immutable values. The lock helpers
   are the library's own (private in eventsourcing 9.5, pinned in constraints.txt).
+- **Taken in place.** A command may instead `take` one aggregate: the cached one itself, its
+  lock held until the command attempt ends (`edc.concurrency.Attempt`), so no other request
+  reads it half changed. When the attempt ends the aggregate stays cached only if it is at a
+  version known to be stored (the one taken, or the one this attempt's save committed), with
+  nothing pending and no event's application cut short; otherwise it is evicted and the next
+  load replays the store. A refused save therefore never leaves the cache changed.
+- **Lock order.** A thread holds at most one taken aggregate, and takes it before any other
+  aggregate's lock; while holding it, it only takes other aggregates' locks for the moment of
+  a load or copy, and those moments wait for nothing. So no two threads can each wait for the
+  other: only a taken aggregate's lock is held long, and its holder never waits for a lock
+  held long. Commands that load several aggregates to change them keep taking copies.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import threading
@@ -34,6 +49,7 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, Repository
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Mapper, Notification
 from eventsourcing.utils import strtobool
 
@@ -116,14 +132,86 @@ class StoreFollower:
         }
 
 
+class _Taken:
+    """An aggregate a command attempt changes in place, and the version stored for it."""
+
+    __slots__ = ("aggregate", "aggregate_id", "lock", "stored_version")
+
+    def __init__(self, aggregate_id: Any, aggregate: Any, lock: threading.Lock) -> None:
+        self.aggregate_id, self.aggregate, self.lock = aggregate_id, aggregate, lock
+        self.stored_version: int = aggregate.version
+
+
 class CopySafeRepository(Repository):
     def __init__(self, *args: Any, follower: StoreFollower | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.follower = follower
+        self._held = threading.local()  # the aggregate this thread has taken, if any
+
+    def _taken_here(self, aggregate_id: Any) -> _Taken | None:
+        taken: _Taken | None = getattr(self._held, "taken", None)
+        return taken if taken is not None and taken.aggregate_id == aggregate_id else None
+
+    def take(self, aggregate_id: Any) -> Any:
+        """The cached aggregate itself, for the running command attempt to change in place
+        (outside a command, or without a following cache: a copy, as `get` gives).
+
+        For a command that changes this aggregate alone and decides on nothing else that its
+        insert does not check (the aggregates it only reads are noted with `note_read`). It
+        takes the aggregate before any other load: its first attempt then decides on the
+        cache as it is, without asking the store what changed (`Attempt.may_trust`).
+        """
+        attempt = current_attempt()
+        if attempt is None or self.cache is None or self.follower is None:
+            return self.get(aggregate_id)
+        taken = self._taken_here(aggregate_id)
+        if taken is not None:  # a command run inside the one that took it
+            return taken.aggregate
+        if getattr(self._held, "taken", None) is not None:
+            raise RuntimeError("A thread takes at most one aggregate in place (lock order).")
+        if attempt.may_trust and attempt.followed is None:
+            # What the command decides on is checked at its insert: this aggregate by the
+            # store's version check, what it reads by preconditions (`note_read`). So the
+            # cache is trusted without the following query; a refusal is decided again.
+            attempt.followed, attempt.trusted = self, True
+        else:
+            self._follow()
+        lock = self._use_fastforward_lock(aggregate_id)
+        lock.acquire()
+        try:
+            aggregate = self._current(aggregate_id)
+        except BaseException:
+            lock.release()
+            self._disuse_fastforward_lock(aggregate_id)
+            raise
+        taken = _Taken(aggregate_id, aggregate, lock)
+        self._held.taken = taken
+        attempt.at_end(lambda error: self._hand_back(taken, error))
+        return aggregate
+
+    def _hand_back(self, taken: _Taken, error: BaseException | None) -> None:
+        """End of the attempt: keep the aggregate cached only if it is as stored."""
+        try:
+            aggregate = taken.aggregate
+            as_stored = (
+                aggregate.version == taken.stored_version
+                and not aggregate.pending_events
+                and not _cut_short(error)
+            )
+            if not as_stored and self.cache is not None:
+                with contextlib.suppress(KeyError):
+                    self.cache.get(taken.aggregate_id, evict=True)
+        finally:
+            self._held.taken = None
+            taken.lock.release()
+            self._disuse_fastforward_lock(taken.aggregate_id)
 
     def get(self, aggregate_id: Any, *args: Any, **kwargs: Any) -> Any:
         if self.cache is None or kwargs.get("version") is not None:
             return super().get(aggregate_id, *args, **kwargs)
+        taken = self._taken_here(aggregate_id)
+        if taken is not None:  # this thread holds its lock: the taken aggregate is the one
+            return taken.aggregate
         asked_for_copy = kwargs.pop("deepcopy_from_cache", True)
         wants_copy = self.deepcopy_from_cache and asked_for_copy
         if self.follower is None or args or kwargs:
@@ -184,6 +272,11 @@ class CopySafeRepository(Repository):
         for n in notifications:
             by_aggregate.setdefault(n.originator_id, []).append(n)
         for aggregate_id, stored in by_aggregate.items():
+            taken = self._taken_here(aggregate_id)
+            if taken is not None:
+                # Changed in place by the command that saved it: these are its own events.
+                taken.stored_version = stored[-1].originator_version
+                continue
             with self._aggregate_lock(aggregate_id):
                 try:
                     aggregate = self.cache.get(aggregate_id)
@@ -211,6 +304,24 @@ class CopySafeRepository(Repository):
                 yield
         finally:
             self._disuse_fastforward_lock(aggregate_id)
+
+
+_TRIGGER_EVENT = Aggregate.trigger_event.__code__
+
+
+def _cut_short(error: BaseException | None) -> bool:
+    """Whether an exception came out of an event's application (the aggregate may be half
+    changed while its version says otherwise): it passed through `trigger_event`."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        trace = error.__traceback__
+        while trace is not None:
+            if trace.tb_frame.f_code is _TRIGGER_EVENT:
+                return True
+            trace = trace.tb_next
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def _project(aggregate: Any, events: Any) -> Any:

@@ -30,6 +30,7 @@ from projections.tracking import Tracking
 
 Row = dict[str, Any]
 Key = tuple[Any, ...]
+Entered = tuple[str, dict[str, Any], dict[str, Any], int, str]
 
 # Columns holding JSON, decoded while in memory.
 JSON_COLUMNS = frozenset(
@@ -192,6 +193,26 @@ class RowCache:
         self.dirty.clear()
 
 
+def _sheet_row(
+    pid: str,
+    key: str,
+    form: str,
+    items: dict[str, Any],
+    derived: dict[str, Any],
+    position: int,
+    at: str,
+) -> Row:
+    return {
+        "participant_id": pid,
+        "sheet_key": key,
+        "form": form,
+        "items": items,
+        "derived": derived,
+        "position": position,
+        "updated_at": at,
+    }
+
+
 class Batch:
     """Everything one page of events changes, written in the page's transaction."""
 
@@ -207,6 +228,9 @@ class Batch:
         self._dirty_participants: set[str] = set()
         self._dirty_sheets: set[tuple[str, str]] = set()
         self._dirty_visits: set[tuple[str, str]] = set()
+        # Sheets of repeating forms entered in this page and not read since, without a row of
+        # their own (most events): (participant, key) -> (form, items, derived, position, at).
+        self._entered: dict[tuple[str, str], Entered] = {}
         self._cols = {t: columns(view, t) for t in ("participants", "forms", "visits")}
         self._encoders = {t: _Encoder(cols) for t, cols in self._cols.items()}
 
@@ -256,6 +280,14 @@ class Batch:
         entry = self.entry(participant_id)
         found = entry.sheets.get(key)
         if found is None and key.startswith(_REPEATING):
+            entered = self._entered.pop((participant_id, key), None)
+            if entered is not None:  # read again in its page (a correction): a row from now on
+                form, items, derived, position, at = entered
+                found = entry.sheets[key] = _sheet_row(
+                    participant_id, key, form, items, derived, position, at
+                )
+                self._dirty_sheets.add((participant_id, key))
+                return found
             cols = self._cols["forms"]
             values = self.cur.execute(
                 f"SELECT {', '.join(cols)} FROM {table_name(self.view, 'forms')} "
@@ -283,8 +315,31 @@ class Batch:
         self._dirty_participants.add(row["id"])
 
     def put_sheet(self, row: Row) -> None:
-        self.entry(row["participant_id"]).sheets[row["sheet_key"]] = row
-        self._dirty_sheets.add((row["participant_id"], row["sheet_key"]))
+        key = (row["participant_id"], row["sheet_key"])
+        self.entry(key[0]).sheets[key[1]] = row
+        self._dirty_sheets.add(key)
+        if self._entered:
+            self._entered.pop(key, None)
+
+    def enter_repeating(
+        self,
+        participant_id: str,
+        key: str,
+        form: str,
+        items: dict[str, Any],
+        derived: dict[str, Any],
+        position: int,
+        at: str,
+    ) -> bool:
+        """Note a repeating form's sheet as entered, without a row; False (nothing noted) if
+        the page holds a row of that sheet, which `put_sheet` must then replace.
+
+        The participant is one the page has read (`participant` found them).
+        """
+        if key in self.cache.entries[participant_id].sheets:
+            return False
+        self._entered[(participant_id, key)] = (form, items, derived, position, at)
+        return True
 
     def put_visit(self, row: Row) -> None:
         self.entry(row["participant_id"]).visits[row["visit"]] = row
@@ -300,9 +355,20 @@ class Batch:
     def _flush(self) -> None:
         entries = self.cache.entries
         self._write("participants", (entries[pid].row for pid in sorted(self._dirty_participants)))
-        forms: list[tuple[Any, ...]] = []
+        forms: list[tuple[Any, ...]] = [
+            (
+                pid,
+                key,
+                form,
+                ordered_json(items),
+                sorted_json(derived) if derived else "{}",
+                position,
+                at,
+            )
+            for (pid, key), (form, items, derived, position, at) in self._entered.items()
+        ]
         add = forms.append
-        for pid, key in sorted(self._dirty_sheets):
+        for pid, key in self._dirty_sheets:
             sheet = entries[pid].sheets[key]
             derived = sheet["derived"]
             add(
@@ -316,6 +382,8 @@ class Batch:
                     sheet["updated_at"],
                 )
             )
+        # In key order, as the table keeps them; a sheet is either entered or a row, never both.
+        forms.sort()
         self.cur.executemany(upsert_sql(self.view, "forms"), forms)
         self._write("visits", (entries[pid].visits[key] for pid, key in sorted(self._dirty_visits)))
         for cache in (self.signatures, self.sdv):

@@ -42,13 +42,15 @@ _LONG_NUMBER = b"0" * 19
 class _Topic:
     """What decoding needs of one topic, worked out on its first event."""
 
-    __slots__ = ("class_version", "cls", "tagged")
+    __slots__ = ("class_version", "cls", "id_convertors", "tagged")
 
     def __init__(self, topic: str) -> None:
         self.cls: type = resolve_topic(topic)
         self.class_version: int = getattr(self.cls, "class_version", 1)
         # Top-level attributes seen holding a tagged object (learned as events arrive).
         self.tagged: tuple[str, ...] = ()
+        # The library's originator id conversion for this class, by the stored id's type.
+        self.id_convertors: dict[type, Callable[[Any], Any]] = {}
 
 
 class EventDecoder:
@@ -64,13 +66,21 @@ class EventDecoder:
         self._topics: dict[str, _Topic] = {}
 
     def __call__(self, stored: StoredEvent) -> Any:
+        return self.stored(
+            stored.topic, stored.originator_id, stored.originator_version, stored.state
+        )
+
+    def stored(self, topic_name: str, originator_id: Any, version: int, data: bytes) -> Any:
+        """The event stored with this topic, originator id (of the type the recorder gives),
+        version and state: what the mapper makes of the same stored event."""
         names = self._names
         if names is None:
-            return self.mapper.to_domain_event(stored)
-        topic = self._topics.get(stored.topic)
+            return self.mapper.to_domain_event(
+                StoredEvent(originator_id, version, topic_name, data)
+            )
+        topic = self._topics.get(topic_name)
         if topic is None:
-            topic = self._topics[stored.topic] = _Topic(stored.topic)
-        data = stored.state
+            topic = self._topics[topic_name] = _Topic(topic_name)
         mapper = self.mapper
         try:
             if mapper.cipher:
@@ -80,14 +90,17 @@ class EventDecoder:
             state = self._state(topic, names, data)
         except Exception as error:
             raise MapperDeserialisationError(
-                f"Failed to deserialise state of stored event with topic '{stored.topic}', "
-                f"originator_id '{stored.originator_id}' and "
-                f"originator_version {stored.originator_version}: {error}"
+                f"Failed to deserialise state of stored event with topic '{topic_name}', "
+                f"originator_id '{originator_id}' and "
+                f"originator_version {version}: {error}"
             ) from error
         cls = topic.cls
-        convert: Callable[[Any], Any] = find_id_convertor(cls, type(stored.originator_id))  # type: ignore[arg-type]
-        state["originator_id"] = convert(stored.originator_id)
-        state["originator_version"] = stored.originator_version
+        convert = topic.id_convertors.get(originator_id.__class__)
+        if convert is None:
+            convert = find_id_convertor(cls, originator_id.__class__)
+            topic.id_convertors[originator_id.__class__] = convert
+        state["originator_id"] = convert(originator_id)
+        state["originator_version"] = version
         from_version = state.pop("class_version", 1)
         while from_version < topic.class_version:
             getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)

@@ -83,6 +83,8 @@ class Projector(ReviewProjection):
         for correction in Participant.FormCorrected.__subclasses__():
             self.handlers[correction] = self._form_corrected
         self._kinds: dict[type, EventKind] = {}
+        # Event classes applied as a form's entry (`_form_entered`), worked out once per class.
+        self._entries: dict[type, bool] = {}
         self._admitted: set[str] = set()
         # The event being applied: its time as stored in rows, and its participant.
         self._at = ""
@@ -108,12 +110,41 @@ class Projector(ReviewProjection):
             self._admitted.add(topic)
         self._at = event.timestamp.isoformat()
         self._pid = participant_id
-        kind = self._kinds.get(type(event))
+        cls = event.__class__
+        kind = self._kinds.get(cls)
         if kind is None:
-            kind = self._kinds[type(event)] = EventKind.of(type(event), self.handlers)
-        if kind.handler is not None:
+            kind = self._kinds[cls] = EventKind.of(cls, self.handlers)
+            self._entries[cls] = kind.handler == self._form_entered
+        if (
+            self._entries[cls]
+            and participant_id is not None
+            and event.form in _PLAIN_FORMS
+            and self._enter_plain(batch, position, event, participant_id)
+        ):
+            pass
+        elif kind.handler is not None:
             kind.handler(batch, position, event)
         index_rows(batch.audit.append, kind, event, position)
+
+    def _enter_plain(self, batch: Batch, position: int, event: Any, pid: str) -> bool:
+        """What `_form_entered` does for a plain form (most events), without a sheet row.
+
+        False, having changed nothing, where the general path is needed: a participant not
+        screened, valid signatures to invalidate, or a row of this sheet in the page.
+        """
+        participant = batch.participant(pid)
+        if participant is None or participant["valid_signatures"]:
+            return False
+        form, items, at = event.form, event.items, self._at
+        derived = crf.derive(form, items) if form in DERIVING_FORMS else {}
+        if not batch.enter_repeating(pid, event.key, form, items, derived, position, at):
+            return False
+        versions = participant["form_versions"]
+        versions[form] = versions.get(form, 0) + 1
+        participant["last_position"] = position
+        participant["last_event_at"] = at
+        batch.touch_participant(participant)
+        return True
 
     # ---- participants ---------------------------------------------------------------------
 

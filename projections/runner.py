@@ -18,17 +18,18 @@ import gc
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
+from eventsourcing.persistence import ApplicationRecorder, Mapper
 
 from projections.arm_projector import ArmProjector
 from projections.batch import ParticipantCache
 from projections.db import Dialect, ViewDatabase
 from projections.decoding import EventDecoder
+from projections.pages import page_reader
 from projections.projector import Projector
 from projections.schema import (
     SCHEMA_VERSION,
@@ -119,6 +120,7 @@ class ProjectionRunner:
         )
         self.cache = ParticipantCache()
         self.decode = EventDecoder(source.mapper)
+        self.read_rows = page_reader(source.recorder)
         # One catch-up at a time in this process; other processes are kept out by tracking.
         self._lock = threading.RLock()
 
@@ -185,17 +187,11 @@ class ProjectionRunner:
 
     def read_page(self, after: int, head: int) -> tuple[list[Decoded], int]:
         """The decoded events after `after` (one page), and the position the page reaches."""
-        notifications: Sequence[Notification] = self.source.recorder.select_notifications(
-            start=after,
-            limit=self.page_size,
-            stop=head,
-            topics=self.view.topics,
-            inclusive_of_start=False,
-        )
-        decode = self.decode
-        events = [(n.id, n.topic, decode(n)) for n in notifications]
-        full = len(notifications) == self.page_size
-        return events, notifications[-1].id if full else head
+        rows = self.read_rows(after, head, self.page_size, self.view.topics)
+        decode = self.decode.stored
+        events = [(p, topic, decode(topic, o, v, state)) for p, o, v, topic, state in rows]
+        full = len(rows) == self.page_size
+        return events, rows[-1][0] if full else head
 
     def apply_page(self, expected: Tracking, events: list[Decoded], position: int) -> Tracking:
         """Apply decoded events and move to `position`, in one transaction, exactly once.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from domain.errors import FormInvalid
@@ -12,8 +12,11 @@ from domain.wording import Message
 ASSIGNED_KEY_ITEM = {"adverse_event": "AE_NO"}
 
 
-def with_assigned_key(form: str, items: Mapping[str, Any], taken: Iterable[int]) -> dict[str, Any]:
+def with_assigned_key(
+    form: str, items: Mapping[str, Any], taken: Callable[[], Iterable[int]]
+) -> dict[str, Any]:
     """The items with their repeat key: the next number for a new entry, or the one given.
+    `taken` gives the numbers entered so far, asked only for a form whose key is assigned.
 
     A given key must name an entry already made (a correction) or be the next number, so that
     the numbers stay in order without gaps.
@@ -22,7 +25,7 @@ def with_assigned_key(form: str, items: Mapping[str, Any], taken: Iterable[int])
     result = dict(items)
     if key_item is None:
         return result
-    numbers = set(taken)
+    numbers = set(taken())
     following = max(numbers, default=0) + 1
     given = result.get(key_item)
     if given is None:

@@ -71,7 +71,9 @@ class EnrolmentUseCases(TrialBase):
         check_blind(actor, form)
         if form not in FORMS:
             raise NotFound(Message("There is no form called %(form)s.", form=repr(form)))
-        participant = self._participant(participant_id)
+        # A plain form changes the participant alone: changed in place, no copy. An
+        # arm-revealing one changes the participant's record and only reads the participant.
+        participant = self._participant(participant_id, in_place=form not in ARM_REVEALING_FORMS)
         authorize(actor, Action.ENTER_FORM, site=participant.site, form=form)
         self.check_database_open()
         parsed_reason = Reason.parse(reason)
@@ -86,7 +88,7 @@ class EnrolmentUseCases(TrialBase):
             self.load_arm_revealing_record(participant_id) if form in ARM_REVEALING_FORMS else None
         )
         holder: Participant | ArmRevealingRecord = record or participant
-        items = crf.with_assigned_key(form, items, holder.repeat_numbers(form))
+        items = crf.with_assigned_key(form, items, lambda: holder.repeat_numbers(form))
         validated = crf.validate_form(form, items, context, complete=complete)
         if form in ARM_REVEALING_FORMS:
             view = self._record_arm_revealing(

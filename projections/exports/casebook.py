@@ -1,7 +1,8 @@
 """Each participant's casebook as it stood at a cut, rebuilt from that participant's events.
 
-Participants are read one at a time (their events up to the last version the cut includes), so
-memory holds one casebook plus a small index, however many events the store has. The domain's
+Participants are read a bounded batch at a time (their events up to the last version the cut
+includes, `store_rows`), so memory holds a batch of histories plus a small index, however many
+events the store has. The domain's
 own `apply` methods rebuild the state, so the status and eligibility shown in exports are the
 ones the application computes. In a blinded cut, arm-revealing events are skipped unread.
 """
@@ -11,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
 from domain.allocation import Allocation
@@ -22,10 +25,12 @@ from domain.participant import Participant
 from domain.participant_state import ParticipantState
 from projections.exports.latest_versions import LatestVersions
 from projections.exports.source import Cut
+from projections.exports.store_rows import aggregate_id
 
 PARTICIPANT_TOPIC_PREFIX = get_topic(Participant) + "."
 RECORD_TOPIC_PREFIX = get_topic(ArmRevealingRecord) + "."
 ALLOCATED_TOPIC = get_topic(Allocation.Allocated)
+ALLOCATED_TOPICS = frozenset({ALLOCATED_TOPIC})
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,11 @@ class Casebook:
     def id(self) -> UUID:
         return self.participant.id
 
+    @cached_property
+    def id_text(self) -> str:
+        """The participant id as exports write it (asked for each of their rows)."""
+        return str(self.participant.id)
+
     @property
     def screening_number(self) -> str:
         return self.participant.screening_number
@@ -94,26 +104,37 @@ def _casebooks(cut: Cut, versions: LatestVersions) -> Iterator[Casebook]:
     # Arm-revealing records (unblinded cuts only), by record id.
     record_versions: dict[UUID, int] = {}
     allocations: dict[UUID, Allocation.Allocated] = {}
-    for notification in cut.notifications():
-        if is_participant_topic(notification.topic):
-            participant_id = notification.originator_id
-            assert isinstance(participant_id, UUID)
-            versions.record(participant_id, notification.originator_version)
-        elif notification.topic.startswith(RECORD_TOPIC_PREFIX):  # never in a blinded cut
-            record_id = notification.originator_id
-            assert isinstance(record_id, UUID)
-            record_versions[record_id] = notification.originator_version
-        elif notification.topic == ALLOCATED_TOPIC:  # never reached in a blinded cut
-            allocated = cut.decode(notification)
+    # The first pass needs where each history ends; of the events themselves, only the
+    # allocations (never read in a blinded cut).
+    for head in cut.heads(with_state=ALLOCATED_TOPICS):
+        topic = head.topic
+        if topic.startswith(PARTICIPANT_TOPIC_PREFIX):
+            versions.record(head.aggregate, head.version)
+        elif topic.startswith(RECORD_TOPIC_PREFIX):  # never in a blinded cut
+            record_versions[aggregate_id(head.aggregate)] = head.version
+        elif topic == ALLOCATED_TOPIC:  # never reached in a blinded cut
+            assert head.state is not None
+            stored = StoredEvent(aggregate_id(head.aggregate), head.version, topic, head.state)
+            allocated = cut.decode(stored)
             allocations[allocated.participant_id] = allocated
-    for participant_id, version in versions.items():
-        casebook = rebuild(cut.aggregate_events(participant_id, version))
+
+    def wanted() -> Iterator[tuple[UUID, int]]:
+        """Each participant's history, then their arm-revealing record's if they have one."""
+        for participant_id, version in versions.items():
+            yield participant_id, version
+            record_id = arm_revealing_record_id(participant_id)
+            if record_id in record_versions:
+                yield record_id, record_versions[record_id]
+
+    histories = cut.histories(wanted())
+    for participant_id, events in histories:
+        casebook = rebuild(iter(events))
+        record_id = arm_revealing_record_id(participant_id)
+        record_events = next(histories)[1] if record_id in record_versions else None
         if cut.site is not None and casebook.participant.site != cut.site:
             continue
-        record_id = arm_revealing_record_id(participant_id)
-        if record_id in record_versions:
-            events = cut.aggregate_events(record_id, record_versions[record_id])
-            fold_arm_revealing(casebook, events)
+        if record_events is not None:
+            fold_arm_revealing(casebook, iter(record_events))
         if participant_id in allocations:
             allocated = allocations[participant_id]
             casebook.arm, casebook.allocated = allocated.decision["arm"], Change.of(allocated)

@@ -34,9 +34,32 @@ def csv_cell(text: str) -> str:
     return text
 
 
+# Cells whose written text is remembered (short texts only: codes, numbers, dates), so the
+# rule runs once per distinct text rather than once per cell. Bounded, so memory stays flat:
+# when full it starts again, so texts frequent now take the place of those of earlier rows.
+KNOWN_CELLS = 8192
+SHORT_TEXT = 24
+
+
+class _Cells(dict[str, str]):
+    """Text -> the cell written for it, `csv_cell` worked out on a miss."""
+
+    def __missing__(self, text: str) -> str:
+        cell = csv_cell(text)
+        if len(text) <= SHORT_TEXT:
+            if len(self) >= KNOWN_CELLS:
+                self.clear()
+            self[text] = cell
+        return cell
+
+
+_CELLS = _Cells()
+
+
 def csv_row(row: Iterable[object]) -> list[str]:
+    cells = _CELLS
     return [
-        csv_cell(value if type(value) is str else ("" if value is None else str(value)))
+        cells[value] if type(value) is str else csv_cell("" if value is None else str(value))
         for value in row
     ]
 

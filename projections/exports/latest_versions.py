@@ -11,31 +11,35 @@ from collections.abc import Iterator
 from uuid import UUID
 
 from projections.exports.scratch import ScratchTables
+from projections.exports.store_rows import aggregate_id
 
 # Runs of one aggregate's events held before they are written in one statement (bounded).
 PENDING_ROWS = 512
 
 
 class LatestVersions(ScratchTables):
-    """Aggregate id -> latest version seen; read back in order of first appearance."""
+    """Aggregate -> latest version seen; read back in order of first appearance.
+
+    Aggregates are recorded by their key in the store (`store_rows.Head.aggregate`), so the
+    first pass makes no UUID per event; they are read back as ids."""
 
     def __init__(self) -> None:
         # The rowid keeps the order of first appearance: an update leaves it as it was.
         super().__init__(
-            ["CREATE TABLE latest (aggregate BLOB NOT NULL UNIQUE, version INTEGER NOT NULL)"]
+            ["CREATE TABLE latest (aggregate TEXT NOT NULL UNIQUE, version INTEGER NOT NULL)"]
         )
-        self.last: tuple[UUID, int] | None = None
-        self.pending: list[tuple[bytes, int]] = []
+        self.last: tuple[str, int] | None = None
+        self.pending: list[tuple[str, int]] = []
 
-    def record(self, aggregate_id: UUID, version: int) -> None:
+    def record(self, aggregate: str, version: int) -> None:
         # An aggregate's events mostly come one after another: one row per run of them, rows
         # written in order (so the first appearance still decides the rowid) in batches.
         last = self.last
-        if last is not None and last[0] != aggregate_id:
-            self.pending.append((last[0].bytes, last[1]))
+        if last is not None and last[0] != aggregate:
+            self.pending.append(last)
             if len(self.pending) >= PENDING_ROWS:
                 self.write_pending()
-        self.last = (aggregate_id, version)
+        self.last = (aggregate, version)
 
     def write_pending(self) -> None:
         self.db.executemany(
@@ -47,7 +51,7 @@ class LatestVersions(ScratchTables):
 
     def flush(self) -> None:
         if self.last is not None:
-            self.pending.append((self.last[0].bytes, self.last[1]))
+            self.pending.append(self.last)
             self.last = None
         self.write_pending()
 
@@ -57,4 +61,4 @@ class LatestVersions(ScratchTables):
         for aggregate, version in self.db.execute(
             "SELECT aggregate, version FROM latest ORDER BY rowid"
         ):
-            yield UUID(bytes=aggregate), int(version)
+            yield aggregate_id(aggregate), int(version)

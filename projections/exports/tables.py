@@ -96,9 +96,9 @@ def form_rows(casebook: Casebook, form: str) -> Iterator[list[str]]:
     for _key, sheet in sorted(participant.sheets_of(form).items()):
         derived = derived_values(casebook, form, sheet)
         yield [
-            str(participant.id),
+            casebook.id_text,
             participant.screening_number,
             visit,
-            *(as_text(sheet.get(name)) for name in items),
-            *(as_text(derived.get(name)) for name in derived_items),
+            *[value if type(value) is str else as_text(value) for value in map(sheet.get, items)],
+            *[as_text(value) for value in map(derived.get, derived_items)],
         ]

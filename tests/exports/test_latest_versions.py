@@ -18,6 +18,6 @@ def test_latest_version_of_each_aggregate_in_the_order_they_first_appear() -> No
             (third, 1),
             (third, 2),
         ]:
-            versions.record(aggregate_id, version)
-        versions.record(first, 7)
+            versions.record(aggregate_id.hex, version)
+        versions.record(first.hex, 7)
         assert list(versions.items()) == [(second, 2), (first, 7), (third, 2)]

@@ -254,11 +254,11 @@ class TestDrafts:
 
 class TestAdverseEventAndDiscontinuation:
     def test_numbers_are_assigned_in_order(self) -> None:
-        assert with_assigned_key("adverse_event", {}, [])["AE_NO"] == 1
-        assert with_assigned_key("adverse_event", {}, [1, 2])["AE_NO"] == 3
-        assert with_assigned_key("adverse_event", {"AE_NO": 2}, [1, 2])["AE_NO"] == 2
+        assert with_assigned_key("adverse_event", {}, lambda: [])["AE_NO"] == 1
+        assert with_assigned_key("adverse_event", {}, lambda: [1, 2])["AE_NO"] == 3
+        assert with_assigned_key("adverse_event", {"AE_NO": 2}, lambda: [1, 2])["AE_NO"] == 2
         with pytest.raises(FormInvalid) as raised:
-            with_assigned_key("adverse_event", {"AE_NO": 5}, [1, 2])
+            with_assigned_key("adverse_event", {"AE_NO": 5}, lambda: [1, 2])
         assert raised.value.fields == {
             "AE_NO": "Must be the number of an entered event or the next one (3)"
         }

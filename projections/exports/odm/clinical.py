@@ -124,6 +124,17 @@ class ClinicalOut:
         signed: Signed | None = None,
     ) -> None:
         """One form with its single item group; `change` gives the form's AuditRecord."""
+        self.out.markup(self.form_data_markup(form, specs, values, change, transaction, signed))
+
+    def form_data_markup(
+        self,
+        form: str,
+        specs: Iterable[ItemSpec],
+        values: Mapping[str, Any],
+        change: Change | None,
+        transaction: str | None = None,
+        signed: Signed | None = None,
+    ) -> str:
         start, group = form_starts(form)
         if transaction is not None:
             start = f'{start} TransactionType="{attribute_text(transaction)}"'
@@ -131,7 +142,7 @@ class ClinicalOut:
         signature = "" if signed is None else self.signature_markup(signed)
         items = item_data(specs, values)
         group_data = f"{group}>{items}</ItemGroupData>" if items else f"{group}/>"
-        self.out.markup(f"{start}>{audit}{signature}{group_data}</FormData>")
+        return f"{start}>{audit}{signature}{group_data}</FormData>"
 
 
 @cache
@@ -143,15 +154,52 @@ def form_starts(form: str) -> tuple[str, str]:
     )
 
 
+class _Values(dict[str, str]):
+    """A value's text -> its markup between an attribute's quotes, escaped on a miss; short
+    texts only (codes, numbers, dates) and a bounded number of them, so memory stays flat
+    (when full it starts again, so the values frequent now take the place of earlier ones)."""
+
+    def __missing__(self, text: str) -> str:
+        markup = attribute_text(text)
+        if len(text) <= SHORT_VALUE:
+            if len(self) >= KNOWN_VALUES:
+                self.clear()
+            self[text] = markup
+        return markup
+
+
+KNOWN_VALUES = 8192
+SHORT_VALUE = 24
+_VALUES = _Values()
+
+
+# Item OIDs' ItemData starts per tuple of items written (a tuple is kept alive with its plan,
+# so its identity stays its own); few: one or two per form.
+KNOWN_PLANS = 256
+_PLANS: dict[int, tuple[tuple[ItemSpec, ...], tuple[tuple[str, str], ...]]] = {}
+
+
+def _plan(specs: Iterable[ItemSpec]) -> tuple[tuple[str, str], ...]:
+    """(item name, ItemData start) for each item, in form order."""
+    known = _PLANS.get(id(specs))
+    if known is not None and known[0] is specs:
+        return known[1]
+    plan = tuple(
+        (spec.name, ITEM_DATA_STARTS.get(spec.name) or item_data_start(spec.name)) for spec in specs
+    )
+    if isinstance(specs, tuple) and len(_PLANS) < KNOWN_PLANS:
+        _PLANS[id(specs)] = (specs, plan)
+    return plan
+
+
 def item_data(specs: Iterable[ItemSpec], values: Mapping[str, Any]) -> str:
     """The markup of an ItemData for each item with a value, in form order."""
-    starts = ITEM_DATA_STARTS
+    escaped, get = _VALUES, values.get
     parts = []
-    for spec in specs:
-        value = values.get(spec.name)
+    for name, start in _plan(specs):
+        value = get(name)
         if is_missing(value):
             continue
-        start = starts.get(spec.name) or item_data_start(spec.name)
         text = value if type(value) is str else as_text(value)
-        parts.append(f'{start}{attribute_text(text)}"/>')
+        parts.append(f'{start}{escaped[text]}"/>')
     return "".join(parts)

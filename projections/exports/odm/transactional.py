@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -40,6 +41,7 @@ from projections.exports.odm.forms import (
 )
 from projections.exports.odm.ledger import SubjectLedger
 from projections.exports.odm.names import form_oid, group_oid, item_oid
+from projections.exports.odm.xml import attribute_text, attributes
 from projections.exports.values import as_text, is_missing
 
 
@@ -187,25 +189,38 @@ class TransactionalClinical:
             else ((RANDOMISED_ON,) if form == RANDOMISATION else (ARM,))
         )
         visit = VISIT_BY_KEY[visit_key]
-        with (
-            self.subject(participant_id),
-            self.study_event(participant_id, visit.oid, repeat, change) as inserted,
-        ):
-            # Inside a study event inserted just now the form inherits Insert and its audit.
-            self.clinical.form_data(
-                form, specs, values, None if inserted else change, None if inserted else "Insert"
-            )
-        self.out.newline()
+        subject = self.subject_start(participant_id)
+        first = self.ledger.insert(participant_id, visit.oid, repeat)
+        # Inside a study event inserted just now the form inherits Insert and its audit.
+        audit = self.clinical.audit_markup(change) if first else ""
+        form_data = self.clinical.form_data_markup(
+            form, specs, values, None if first else change, None if first else "Insert"
+        )
+        self.out.top_level(
+            f"{subject}{study_event_start(visit.oid, repeat, first)}{audit}{form_data}"
+            "</StudyEventData></SubjectData>\n"
+        )
 
     # ---- context ---------------------------------------------------------------------------------
 
     @contextmanager
     def subject(self, participant_id: UUID) -> Iterator[None]:
+        with self.out.element(
+            "SubjectData", SubjectKey=self.subject_key(participant_id), TransactionType="Context"
+        ):
+            yield
+
+    def subject_key(self, participant_id: UUID) -> str:
         key = self.ledger.subject_key(participant_id)
         if key is None:
             raise ValueError(f"Event for participant {participant_id} before their screening")
-        with self.out.element("SubjectData", SubjectKey=key, TransactionType="Context"):
-            yield
+        return key
+
+    def subject_start(self, participant_id: UUID) -> str:
+        """The start tag of a SubjectData giving a participant's context, as `subject` writes
+        it when content follows."""
+        key = attribute_text(self.subject_key(participant_id))
+        return f'<SubjectData SubjectKey="{key}" TransactionType="Context">'
 
     @contextmanager
     def study_event(
@@ -222,6 +237,16 @@ class TransactionalClinical:
             if first:
                 self.clinical.audit_record(change)
             yield first
+
+
+@lru_cache(maxsize=1024)
+def study_event_start(oid: str, repeat: str | None, first: bool) -> str:
+    """The start tag of a StudyEventData, as `study_event` writes it when content follows."""
+    transaction = "Insert" if first else "Context"
+    attrs = attributes(
+        {"StudyEventOID": oid, "StudyEventRepeatKey": repeat, "TransactionType": transaction}
+    )
+    return f"<StudyEventData{attrs}>"
 
 
 def repeat_key(form: str, sheet_key: str) -> str | None:

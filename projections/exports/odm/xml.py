@@ -133,10 +133,13 @@ class TextOut:
 
     # Parts of text buffered before they are written out (between two top-level elements).
     BUFFERED_PARTS = 4096
+    # Whole top-level elements buffered (each is many parts' worth of text).
+    BUFFERED_ELEMENTS = 256
 
     def __init__(self, target: IO[bytes]) -> None:
         self.target = target
         self.parts: list[str] = []
+        self.elements = 0
         self.tags: list[str] = []
         # The innermost start tag still lacks its `>`: it becomes `/>` if nothing follows.
         self.bare = False
@@ -179,6 +182,15 @@ class TextOut:
             self.bare = False
         self.parts.append(text)
 
+    def top_level(self, text: str) -> None:
+        """A whole top-level element (and what follows it) already written as markup."""
+        if self.tags:
+            raise ValueError(f"A top-level element inside <{self.tags[-1]}>")
+        self.parts.append(text)
+        self.elements += 1
+        if self.elements >= self.BUFFERED_ELEMENTS:
+            self.flush()
+
     def newline(self) -> None:
         if not self.tags:
             self.parts.append("\n")
@@ -188,3 +200,4 @@ class TextOut:
         if self.parts:
             self.target.write("".join(self.parts).encode("utf-8"))
             self.parts.clear()
+        self.elements = 0
