@@ -13,12 +13,11 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from domain.actor import Actor
-from domain.errors import Locked
 from edc import audit
 from edc.application import Trial
 from edc.config import Settings
 from tests import factories
-from tests.app.conftest import PASSWORD, Accounts
+from tests.app.conftest import Accounts
 from tests.app.journeys import ready_to_randomise
 from tests.audit.tamper import RawStore
 
@@ -146,44 +145,6 @@ def test_a_shared_transaction_that_fails_as_a_whole_is_tried_again_save_by_save(
     for name, pid in (("first", first), ("second", second), ("third", third)):
         assert not isinstance(outcomes[name], BaseException), outcomes[name]
         assert trial.load_participant(pid).form_version("baseline") == 2
-    result = audit.verify(trial)
-    assert result.ok, result.message
-    assert result.events_checked == len(RawStore(settings).rows())
-
-
-def test_a_database_lock_written_first_in_a_shared_transaction_refuses_the_save_behind_it(
-    trial: Trial, settings: Settings
-) -> None:
-    staff = Accounts(trial)["site_staff"]
-    data_manager = Accounts(trial)["data_manager"]
-    first, second = (ready_to_randomise(trial, staff) for _ in range(2))
-    recorder: Any = trial.recorder
-    held = HeldFirstCommit(recorder)
-    outcomes: dict[str, Any] = {}
-
-    leader = in_thread(correct(trial, staff, first, 7), outcomes, "first")
-    assert held.entered.wait(10)
-    lock = in_thread(
-        lambda: trial.lock_database(data_manager, PASSWORD, factories.LOCK_OVERRIDES),
-        outcomes,
-        "lock",
-    )
-    held.wait_for_waiting(1)
-    # Decided while the database was still open; written in the same transaction as the
-    # lock, after it: the lock's version it was decided on has moved on by then.
-    behind = in_thread(correct(trial, staff, second, 8), outcomes, "second")
-    held.wait_for_waiting(2)
-    held.release.set()
-    for thread in (leader, lock, behind):
-        thread.join(20)
-
-    # first alone; the lock and the refused save together; then the refusal's log entry.
-    assert held.transactions == 3
-    assert not isinstance(outcomes["first"], BaseException), outcomes["first"]
-    assert not isinstance(outcomes["lock"], BaseException), outcomes["lock"]
-    assert isinstance(outcomes["second"], Locked)
-    assert trial.load_participant(second).form_version("baseline") == 1
-    assert trial.get_participant(staff, second)["forms"]["baseline"]["items"]["LBP_NOW"] == 6
     result = audit.verify(trial)
     assert result.ok, result.message
     assert result.events_checked == len(RawStore(settings).rows())
