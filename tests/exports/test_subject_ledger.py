@@ -1,10 +1,12 @@
 """The transactional ODM writer's ledger answers from its bounded memory exactly as its tables
-do: a renamed subject is never answered by its old key, and an allocation never renames; a
-study event is inserted once."""
+do: a renamed subject is never answered by its old key, an allocation never renames, and a
+study event is inserted once, a subject named again keeping what was inserted."""
 
 from __future__ import annotations
 
 from uuid import uuid4
+
+import pytest
 
 from projections.exports.odm.ledger import SubjectLedger
 
@@ -29,7 +31,7 @@ def test_subject_keys_are_never_stale() -> None:
         for number, other in enumerate(others):
             ledger.name(other, f"O-{number}")
         # Forgotten from memory, answered by the table.
-        assert len(ledger.keys) <= 2
+        assert len(ledger.subjects) <= 2
         assert ledger.subject_key(first) == "S-1b"
         assert ledger.subject_key(second) == "S-2"
         ledger.name_if_new(first, "A-1")
@@ -38,13 +40,29 @@ def test_subject_keys_are_never_stale() -> None:
 
 
 def test_a_study_event_is_inserted_once_whatever_is_remembered() -> None:
-    participant = uuid4()
-    with SubjectLedger() as ledger:
+    participant, other = uuid4(), uuid4()
+    with SubjectLedger(remembered=1) as ledger:
+        ledger.name(participant, "S-1")
+        ledger.name_if_new(other, "A-2")  # an allocation before the screening
         assert ledger.insert(participant, "SE.WEEKLY", "1")
         assert not ledger.insert(participant, "SE.WEEKLY", "1")
         assert ledger.insert(participant, "SE.WEEKLY", "2")
         assert ledger.insert(participant, "SE.BASELINE", None)
-        assert ledger.insert(uuid4(), "SE.WEEKLY", "1")
+        assert ledger.insert(other, "SE.WEEKLY", "1")
         assert not ledger.insert(participant, "SE.WEEKLY", "1")
         assert not ledger.insert(participant, "SE.BASELINE", None)
         assert ledger.inserted(participant, "SE.WEEKLY") == ["1", "2"]
+        assert ledger.inserted(participant, "SE.BASELINE") == [None]
+        assert ledger.inserted(other, "SE.WEEKLY") == ["1"]
+        assert ledger.inserted(other, "SE.BASELINE") == []
+        # A subject named again (the screening after the allocation) keeps what was inserted.
+        ledger.name(other, "S-2")
+        ledger.name(participant, "S-1b")
+        assert not ledger.insert(other, "SE.WEEKLY", "1")
+        assert not ledger.insert(participant, "SE.WEEKLY", "2")
+        assert ledger.inserted(participant, "SE.WEEKLY") == ["1", "2"]
+
+
+def test_a_study_event_of_a_subject_never_named_is_refused() -> None:
+    with SubjectLedger() as ledger, pytest.raises(ValueError, match="no subject key"):
+        ledger.insert(uuid4(), "SE.WEEKLY", "1")
