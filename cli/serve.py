@@ -6,7 +6,9 @@ the kernel spreads the connections over them), each with its own trial, cache an
 commit. Every process reads what any other recorded from the store on the next request (a
 revoked token, a logout, a database lock), and rate limits are counted in one store for all;
 only the first process keeps the read models caught up (from its thread or its process), and
-the others are started and stopped with it.
+the others are started and stopped with it. One of the others that exits while the server
+serves is started again by the first, and logged (at most `RESTARTS` times within
+`RESTART_WINDOW_S`; past that it is left down and the rest keep serving).
 
 The read models are kept caught up by a thread of the server (`thread`, the default) or by a
 process of their own (`process`: `edc projections run`, started and stopped with the server),
@@ -30,7 +32,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 
 from edc.config import Settings
@@ -142,55 +146,170 @@ class OthersDidNotStart(Exception):
     pass
 
 
+# A serving process that exits while the server serves is started again, at most this many
+# times within the window (a process that keeps dying is left down, and that is logged).
+RESTARTS = 5
+RESTART_WINDOW_S = 600.0
+WATCH_INTERVAL_S = 0.5
+
+log = logging.getLogger("edc.serve")
+
+
+class RestartBudget:
+    """At most `limit` restarts within any `window` seconds."""
+
+    def __init__(
+        self, limit: int, window: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limit, self.window, self.clock = limit, window, clock
+        self._times: deque[float] = deque()
+
+    def take(self) -> bool:
+        """Whether one more restart is allowed now (and, if so, count it)."""
+        now = self.clock()
+        while self._times and now - self._times[0] >= self.window:
+            self._times.popleft()
+        if len(self._times) >= self.limit:
+            return False
+        self._times.append(now)
+        return True
+
+
+class Siblings:
+    """The serving processes beyond the first: started one after another, each ready (its
+    trial open, its socket bound) before the next; one that exits while the server serves is
+    started again, within the restart budget."""
+
+    def __init__(self, argv: list[str], count: int, timeout: float) -> None:
+        self.argv, self.count, self.timeout = argv, count, timeout
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self.budget = RestartBudget(RESTARTS, RESTART_WINDOW_S)
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
+        self._left_down: set[int] = set()
+
+    def start(self) -> None:
+        # One after another: a first start creates tables (read models, rate limits), and on
+        # PostgreSQL two processes creating the same table at once collide.
+        for _ in range(self.count):
+            self.processes.append(self._start_one())
+        self._watcher = threading.Thread(target=self._watch, name="siblings", daemon=True)
+        self._watcher.start()
+
+    def _start_one(self) -> subprocess.Popen[bytes]:
+        ready_in, ready_out = os.pipe()
+        try:
+            process = subprocess.Popen(
+                [*self.argv, ONE_OF_SEVERAL, str(ready_out)],
+                stdin=subprocess.DEVNULL,
+                pass_fds=(ready_out,),
+                preexec_fn=_die_with_parent(),
+            )
+            os.close(ready_out)
+            ready_out = -1
+            try:
+                _wait_until_ready(ready_in, process, self.timeout, self._stop)
+            except OthersDidNotStart:
+                _end(process)
+                raise
+            return process
+        finally:
+            if ready_out >= 0:
+                os.close(ready_out)
+            os.close(ready_in)
+
+    def _watch(self) -> None:
+        # This thread lives until the server stops: the processes it starts are told to stop
+        # when the thread that started them ends (the parent-death signal is per thread).
+        while not self._stop.wait(WATCH_INTERVAL_S):
+            for slot, process in enumerate(self.processes):
+                if process.poll() is None or self._stop.is_set() or slot in self._left_down:
+                    continue
+                try:
+                    self._restart(slot, process)
+                except Exception:
+                    log.exception("could not start a serving process again")
+
+    def _restart(self, slot: int, process: subprocess.Popen[bytes]) -> None:
+        if not self.budget.take():
+            self._left_down.add(slot)
+            log.error(
+                "serving process %d exited (%s) and is not started again: %d restarts within "
+                "%.0f s already; the other processes keep serving",
+                process.pid,
+                process.returncode,
+                RESTARTS,
+                RESTART_WINDOW_S,
+            )
+            return
+        log.warning(
+            "serving process %d exited (%s); starting another", process.pid, process.returncode
+        )
+        try:
+            replacement = self._start_one()
+        except OthersDidNotStart as error:
+            log.error("a serving process could not be started again: %s", error)
+            return
+        self.processes[slot] = replacement
+        log.warning("serving process %d restarted as %d", process.pid, replacement.pid)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join(self.timeout)
+        for process in self.processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.processes:
+            _end(process)
+
+
+def _end(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(30)
+
+
 @contextlib.contextmanager
 def _other_processes(args: argparse.Namespace, timeout: float = 300) -> Iterator[None]:
-    """The `--processes` beyond the first, serving the same port, each ready (its trial open,
-    its socket bound) before this returns; stopped with the first."""
+    """The `--processes` beyond the first, serving the same port, each ready before this
+    returns; started again if one exits while serving (`Siblings`); stopped with the first."""
     if args.processes == 1:
         yield
         return
-    ready_in, ready_out = os.pipe()
     argv = [sys.executable, "-m", "cli", "serve", "--host", args.host, "--port", str(args.port)]
-    argv += ["--read-models", args.read_models, ONE_OF_SEVERAL, str(ready_out)]
+    argv += ["--read-models", args.read_models]
     if args.demo:
         argv.append("--demo")
-    others: list[subprocess.Popen[bytes]] = []
+    siblings = Siblings(argv, args.processes - 1, timeout)
     try:
-        # One after another: a first start creates tables (read models, rate limits), and on
-        # PostgreSQL two processes creating the same table at once collide.
-        for _ in range(args.processes - 1):
-            others.append(
-                subprocess.Popen(
-                    argv,
-                    stdin=subprocess.DEVNULL,
-                    pass_fds=(ready_out,),
-                    preexec_fn=_die_with_parent(),
-                )
-            )
-            _wait_until_ready(ready_in, others[-1], timeout)
-        os.close(ready_out)
-        ready_out = -1
+        siblings.start()
         yield
     finally:
-        if ready_out >= 0:
-            os.close(ready_out)
-        os.close(ready_in)
-        for other in others:
-            other.terminate()
-        for other in others:
-            try:
-                other.wait(30)
-            except subprocess.TimeoutExpired:
-                other.kill()
+        siblings.stop()
 
 
-def _wait_until_ready(pipe: int, process: subprocess.Popen[bytes], timeout: float) -> None:
+def _wait_until_ready(
+    pipe: int,
+    process: subprocess.Popen[bytes],
+    timeout: float,
+    stop: threading.Event | None = None,
+) -> None:
     """Until `process` says on `pipe` that it serves; refused if it exits or takes too long."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        if stop is not None and stop.is_set():
+            raise OthersDidNotStart("the server is stopping")
         if select.select([pipe], [], [], 0.1)[0]:
-            os.read(pipe, 1)
-            return
+            if os.read(pipe, 1) == READY:
+                return
+            # The end of the pipe: the process closed it without a word, or exited.
+            process.wait(30)
+            raise OthersDidNotStart(f"a serving process exited at start ({process.returncode})")
         if process.poll() is not None:
             raise OthersDidNotStart(f"a serving process exited at start ({process.returncode})")
     raise OthersDidNotStart(f"a serving process did not start within {timeout:.0f} s")

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from domain.errors import EdcError
 from edc.audit.head_log import WITNESS_FILE
+from edc.audit.write_turns import SUFFIX as WRITER_LOCK_SUFFIX
 from edc.config import Settings
 from edc.pgbin import pg_program
 from edc.pgurl import postgres_env
@@ -55,8 +56,8 @@ FORMAT = "modic-edc-backup/1"
 EVENT_STORE = "trial.sqlite"  # Settings.sqlite_path("trial")
 PG_DUMP = "trial.pgdump"
 ARCHIVE_SUFFIXES = (".tar", ".tar.gz", ".tgz")
-# SQLite's side files belong to a live database file, never to a copy.
-_SIDE_FILES = ("-wal", "-shm", "-journal")
+# The side files of a live database (SQLite's, and the writers' lock file) never go into a copy.
+_SIDE_FILES = ("-wal", "-shm", "-journal", WRITER_LOCK_SUFFIX)
 # Keys never go into a backup (an older data directory may still hold them).
 _KEY_SUFFIX = ".key"
 _CHUNK = 1 << 20

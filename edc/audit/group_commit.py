@@ -14,10 +14,15 @@ acknowledged that is not stored. Anything else going wrong in the shared transac
 (an I/O error, a lock held too long by another process) rolls the whole batch back, and each
 save is then tried once more in a transaction of its own, so it fails or succeeds as it would
 have alone.
+
+With a `turn` (edc.audit.write_turns: several processes writing one SQLite file), the leader
+takes the turn before it takes the batch: the saves that arrive while it waits for another
+process's commit join its batch instead of waiting for the next one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -59,8 +64,10 @@ class GroupCommit(Generic[C]):
         self,
         transaction: Callable[[], Any],
         write_one: Callable[[C, Save, bool], None],
+        turn: Callable[[], contextlib.AbstractContextManager[Any]] | None = None,
     ) -> None:
         self._transaction, self._write_one = transaction, write_one
+        self._turn = turn or contextlib.nullcontext
         self._cond = threading.Condition()
         self._pending: list[Save] = []
         self._committing = False
@@ -73,11 +80,24 @@ class GroupCommit(Generic[C]):
                 self._cond.wait()
             if save.done:
                 return self._outcome(save)
-            # No commit under way and ours not written: lead the saves waiting now.
+            # No commit under way and ours not written: lead the saves waiting now (and those
+            # that arrive until this process's turn to write comes).
             self._committing = True
-            batch, self._pending = self._pending, []
+        batch: list[Save] = []
         try:
-            self._write(batch)
+            with self._turn():
+                with self._cond:
+                    batch, self._pending = self._pending, []
+                self._write(batch)
+        except BaseException as error:
+            if batch:
+                raise
+            # The turn could not be taken: nothing was written, and every save waiting fails
+            # with that error (this one included) rather than wait for a turn that never comes.
+            with self._cond:
+                batch, self._pending = self._pending, []
+            for each in batch:
+                each.error = error
         finally:
             with self._cond:
                 for each in batch:

@@ -33,6 +33,7 @@ from edc.audit.links import (
 from edc.audit.preconditions import PRECONDITIONS_KEY, check_preconditions, still_to_check
 from edc.audit.store import HeadNoter
 from edc.audit.subjects import SUBJECTS_KEY
+from edc.audit.write_turns import for_database
 
 CHAIN_TABLE = "audit_chain"
 _COLUMNS = "position, originator_id, originator_version, digest, link"
@@ -46,8 +47,10 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
         self._sealed = threading.local()
         # Whether the chain was found sealed in the current format (checked once, see `_seal`).
         self._format_checked = False
+        # Several serving processes take turns at the file (edc.audit.write_turns).
+        turns = for_database(self.datastore.pool.db_name)
         self._group: GroupCommit[SQLiteCursor] = GroupCommit(
-            self._write_transaction, self._write_one
+            self._write_transaction, self._write_one, turn=turns.turn if turns else None
         )
 
     def construct_create_table_statements(self) -> list[str]:

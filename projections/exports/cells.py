@@ -35,9 +35,10 @@ def csv_cell(text: str) -> str:
 
 
 # Cells whose written text is remembered (short texts only: codes, numbers, dates), so the
-# rule runs once per distinct text rather than once per cell; bounded, so memory stays flat.
+# rule runs once per distinct text rather than once per cell. Bounded, so memory stays flat:
+# when full it starts again, so texts frequent now take the place of those of earlier rows.
 KNOWN_CELLS = 8192
-SHORT_TEXT = 40
+SHORT_TEXT = 24
 
 
 class _Cells(dict[str, str]):
@@ -45,7 +46,9 @@ class _Cells(dict[str, str]):
 
     def __missing__(self, text: str) -> str:
         cell = csv_cell(text)
-        if len(text) <= SHORT_TEXT and len(self) < KNOWN_CELLS:
+        if len(text) <= SHORT_TEXT:
+            if len(self) >= KNOWN_CELLS:
+                self.clear()
             self[text] = cell
         return cell
 

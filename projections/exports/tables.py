@@ -92,12 +92,11 @@ def form_rows(casebook: Casebook, form: str) -> Iterator[list[str]]:
     participant = casebook.participant
     visit = VISIT_OF_FORM[form].key
     items, derived_items = _item_names(form)
-    participant_id = str(participant.id)
     # Sheet keys of the weekly form are zero-padded ("weekly:05"), so they sort by week.
-    for _key, sheet in sorted(participant.sheets_of(form).items()):
+    for _key, sheet in sorted(casebook.sheets_of(form).items()):
         derived = derived_values(casebook, form, sheet)
         yield [
-            participant_id,
+            casebook.id_text,
             participant.screening_number,
             visit,
             *[value if type(value) is str else as_text(value) for value in map(sheet.get, items)],

@@ -156,29 +156,49 @@ def form_starts(form: str) -> tuple[str, str]:
 
 class _Values(dict[str, str]):
     """A value's text -> its markup between an attribute's quotes, escaped on a miss; short
-    texts only (codes, numbers, dates) and a bounded number of them, so memory stays flat."""
+    texts only (codes, numbers, dates) and a bounded number of them, so memory stays flat
+    (when full it starts again, so the values frequent now take the place of earlier ones)."""
 
     def __missing__(self, text: str) -> str:
         markup = attribute_text(text)
-        if len(text) <= SHORT_VALUE and len(self) < KNOWN_VALUES:
+        if len(text) <= SHORT_VALUE:
+            if len(self) >= KNOWN_VALUES:
+                self.clear()
             self[text] = markup
         return markup
 
 
 KNOWN_VALUES = 8192
-SHORT_VALUE = 40
+SHORT_VALUE = 24
 _VALUES = _Values()
+
+
+# Item OIDs' ItemData starts per tuple of items written (a tuple is kept alive with its plan,
+# so its identity stays its own); few: one or two per form.
+KNOWN_PLANS = 256
+_PLANS: dict[int, tuple[tuple[ItemSpec, ...], tuple[tuple[str, str], ...]]] = {}
+
+
+def _plan(specs: Iterable[ItemSpec]) -> tuple[tuple[str, str], ...]:
+    """(item name, ItemData start) for each item, in form order."""
+    known = _PLANS.get(id(specs))
+    if known is not None and known[0] is specs:
+        return known[1]
+    plan = tuple(
+        (spec.name, ITEM_DATA_STARTS.get(spec.name) or item_data_start(spec.name)) for spec in specs
+    )
+    if isinstance(specs, tuple) and len(_PLANS) < KNOWN_PLANS:
+        _PLANS[id(specs)] = (specs, plan)
+    return plan
 
 
 def item_data(specs: Iterable[ItemSpec], values: Mapping[str, Any]) -> str:
     """The markup of an ItemData for each item with a value, in form order."""
-    starts, escaped = ITEM_DATA_STARTS, _VALUES
-    parts = []
-    for spec in specs:
-        value = values.get(spec.name)
-        if is_missing(value):
-            continue
-        start = starts.get(spec.name) or item_data_start(spec.name)
-        text = value if type(value) is str else as_text(value)
-        parts.append(f'{start}{escaped[text]}"/>')
-    return "".join(parts)
+    escaped, get = _VALUES, values.get
+    return "".join(
+        [
+            f'{start}{escaped[value if type(value) is str else as_text(value)]}"/>'
+            for name, start in _plan(specs)
+            if not is_missing(value := get(name))
+        ]
+    )

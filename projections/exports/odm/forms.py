@@ -8,6 +8,7 @@ are stored and audited as ItemData", ODM 1.3.2 section 2.7).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from domain.crf import DERIVED, ItemSpec, export_items
 from domain.protocol import ARM_LABELS, ARM_REVEALING_FORMS, FORM_LABELS, VISITS, VisitDef
@@ -38,7 +39,7 @@ class OdmForm:
     items: tuple[ItemSpec, ...]
     derived: tuple[ItemSpec, ...] = ()
 
-    @property
+    @cached_property
     def all_items(self) -> tuple[ItemSpec, ...]:
         return (*self.items, *self.derived)
 

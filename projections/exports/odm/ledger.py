@@ -6,23 +6,24 @@ That grows with the number of participants, so it lives on disk in a scratch dat
 (`projections.exports.scratch`): the export's memory stays the same however large the store
 is. Each question is a primary-key look-up.
 
-In front of the tables, a bounded memory of the most recent answers: a participant's events
-come close together (a visit's forms, a week's report), so most questions are answered
-without a statement. What it remembers is never stale: a subject key is remembered as it is
-written (and forgotten when a write might not take), and a study event once inserted stays
-inserted. Being bounded, it keeps memory flat.
+In front of the subject keys, a bounded memory of the most recent: a participant's events often
+come close together (a visit's forms), so many questions are answered without a statement.
+What it remembers is never stale: a key is remembered as it is written or read, and an
+allocation's key, which does not replace one given before, is left to the table. Being
+bounded, it keeps memory flat. (Study events are nearly always new when asked about, so that
+question always goes to the table.)
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections import OrderedDict
 from uuid import UUID
 
 from projections.exports.scratch import ScratchTables
 
 # The repeat recorded for a study event that does not repeat (repeat keys are never negative).
 NOT_REPEATING = -1
-# Answers remembered in front of each table (the oldest are forgotten first).
+# Subject keys remembered in front of the table (the oldest are forgotten first).
 REMEMBERED = 256
 
 SCHEMA = (
@@ -38,44 +39,46 @@ class SubjectLedger(ScratchTables):
     def __init__(self, remembered: int = REMEMBERED) -> None:
         super().__init__(SCHEMA)
         self.remembered = remembered
-        self.keys: dict[UUID, str] = {}
-        self.known_inserted: dict[tuple[UUID, str, int], None] = {}
+        # Recent subject keys by the participant id's number (hashed without Python code).
+        self.keys: OrderedDict[int, str] = OrderedDict()
+        self.cursor = self.db.cursor()
 
-    def _remember(self, memory: dict[Any, Any], key: Any, value: Any) -> None:
-        if len(memory) >= self.remembered:
-            del memory[next(iter(memory))]
-        memory[key] = value
+    def _remember(self, participant_id: UUID, subject_key: str) -> None:
+        keys = self.keys
+        keys.pop(participant_id.int, None)
+        if len(keys) >= self.remembered:
+            keys.popitem(last=False)
+        keys[participant_id.int] = subject_key
 
     # ---- subject keys ----------------------------------------------------------------------
 
     def name(self, participant_id: UUID, subject_key: str) -> None:
         """The participant's subject key, replacing any given before."""
-        self.db.execute(
+        self.cursor.execute(
             "INSERT OR REPLACE INTO subject VALUES (?, ?)", (participant_id.bytes, subject_key)
         )
-        self.keys.pop(participant_id, None)
-        self._remember(self.keys, participant_id, subject_key)
+        self._remember(participant_id, subject_key)
 
     def name_if_new(self, participant_id: UUID, subject_key: str) -> None:
         """The participant's subject key, unless they already have one."""
-        if participant_id in self.keys:
+        if participant_id.int in self.keys:
             return
         # Whether the key was new is not known without a read: the table answers next time.
-        self.db.execute(
+        self.cursor.execute(
             "INSERT OR IGNORE INTO subject VALUES (?, ?)", (participant_id.bytes, subject_key)
         )
 
     def subject_key(self, participant_id: UUID) -> str | None:
-        key = self.keys.get(participant_id)
+        key = self.keys.get(participant_id.int)
         if key is not None:
             return key
-        row = self.db.execute(
+        row = self.cursor.execute(
             "SELECT subject_key FROM subject WHERE participant = ?", (participant_id.bytes,)
         ).fetchone()
         if row is None:
             return None
         key = str(row[0])
-        self._remember(self.keys, participant_id, key)
+        self._remember(participant_id, key)
         return key
 
     # ---- study events ----------------------------------------------------------------------
@@ -85,14 +88,10 @@ class SubjectLedger(ScratchTables):
         number = NOT_REPEATING if repeat is None else int(repeat)
         if number < 0 and repeat is not None:
             raise ValueError(f"Study event repeat key {repeat!r} is negative")
-        known = (participant_id, study_event, number)
-        if known in self.known_inserted:
-            return False
-        cursor = self.db.execute(
+        cursor = self.cursor.execute(
             "INSERT OR IGNORE INTO inserted VALUES (?, ?, ?)",
             (participant_id.bytes, study_event, number),
         )
-        self._remember(self.known_inserted, known, None)
         return cursor.rowcount == 1
 
     def inserted(self, participant_id: UUID, study_event: str) -> list[str | None]:
