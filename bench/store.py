@@ -40,6 +40,7 @@ from edc.demo.build import seeded_ids
 from edc.demo.clock import SimulatedClock
 from edc.demo.scenario import TRIAL_START, DemoTrial, Person
 from edc.demo.users import ensure_demo_users
+from edc.repository import CopySafeRepository
 
 # Aggregates kept in memory between batches; older ones are reloaded from the store if the
 # scenario reaches them again (rare: a timeline runs about 430 days).
@@ -75,6 +76,16 @@ class BatchedTrial(Trial):
             return stored_get(aggregate_id, *args, **kwargs)
 
         self.repository.get = get  # type: ignore[method-assign]
+        # A form save takes its participant in place (CopySafeRepository.take): the same.
+        repository = self.repository
+        if isinstance(repository, CopySafeRepository):
+            stored_take = repository.take
+
+            def take(aggregate_id: UUID) -> Any:
+                found = self.live.get(aggregate_id)
+                return found if found is not None else stored_take(aggregate_id)
+
+            repository.take = take  # type: ignore[method-assign]
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         if not self.deferring:

@@ -118,7 +118,8 @@ class TrialBase(Application):
         # The recorder notes, with each event's chain link, which participant it concerns.
         note_subjects(processing_event)
         recordings = super()._record(processing_event)
-        note_committed()
+        if recordings:  # a save of nothing checked nothing of what the command decided on
+            note_committed()
         # Committed: the cached aggregates take these events as stored (edc.repository).
         repository = self.repository
         if isinstance(repository, CopySafeRepository):

@@ -39,8 +39,9 @@ class Attempt:
 
     `may_trust` (the first attempt only): the attempt may decide on the cache without asking
     the store what changed, if all it decides on is checked at its insert (`edc.repository`
-    `take`); `trusted` says it did. A refusal from such an attempt may rest on a stale cache,
-    so the command is decided again after following the store, unless it already committed.
+    `take`); `trusted` says it did. Only a committed insert checks the cache, so any answer of
+    such an attempt that committed nothing (a refusal, or a save that changed nothing) may
+    rest on a stale cache: the command is then decided again after following the store.
     """
 
     __slots__ = ("_at_end", "committed", "followed", "may_trust", "trusted")
@@ -61,7 +62,8 @@ class Attempt:
             self._at_end.pop()(error)
 
     def decide_again(self) -> bool:
-        """Whether a refusal of this attempt must be decided again on the store."""
+        """Whether this attempt's answer must be decided again on the store (it trusted the
+        cache and no insert checked it)."""
         return self.trusted and not self.committed
 
 
@@ -117,7 +119,8 @@ def retry_on_conflict(command: Callable[P, R]) -> Callable[P, R]:
                     this.end(error)
                     raise
                 this.end(None)
-                return result
+                if not this.decide_again():
+                    return result
             except IntegrityError:
                 # Back off a little, with jitter, so racing writers spread out.
                 time.sleep(random.uniform(0, 0.002 * (attempt_number + 1)))

@@ -110,6 +110,11 @@ class StoreFollower:
     def newest(self, aggregate_id: Any) -> int:
         return self._newest.get(aggregate_id, 0)
 
+    @property
+    def begun(self) -> bool:
+        """Whether following has begun: before, nothing may be cached (`catch_up`)."""
+        return self._position is not None
+
     @contextmanager
     def loading(self, aggregate_id: Any) -> Iterator[None]:
         """While an aggregate is read from the store and put in the cache, its versions are
@@ -169,10 +174,11 @@ class CopySafeRepository(Repository):
             return taken.aggregate
         if getattr(self._held, "taken", None) is not None:
             raise RuntimeError("A thread takes at most one aggregate in place (lock order).")
-        if attempt.may_trust and attempt.followed is None:
+        if attempt.may_trust and attempt.followed is None and self.follower.begun:
             # What the command decides on is checked at its insert: this aggregate by the
             # store's version check, what it reads by preconditions (`note_read`). So the
             # cache is trusted without the following query; a refusal is decided again.
+            # (Not before following has begun: what is loaded then would never be followed.)
             attempt.followed, attempt.trusted = self, True
         else:
             self._follow()

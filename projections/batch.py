@@ -332,11 +332,12 @@ class Batch:
         at: str,
     ) -> bool:
         """Note a repeating form's sheet as entered, without a row; False (nothing noted) if
-        the page holds a row of that sheet, which `put_sheet` must then replace.
+        the page holds a row of that sheet, which `put_sheet` must then replace, or if the key
+        is not a repeating sheet's (only a planted event has one): `sheet` would not find it.
 
         The participant is one the page has read (`participant` found them).
         """
-        if key in self.cache.entries[participant_id].sheets:
+        if not key.startswith(_REPEATING) or key in self.cache.entries[participant_id].sheets:
             return False
         self._entered[(participant_id, key)] = (form, items, derived, position, at)
         return True

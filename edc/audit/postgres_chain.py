@@ -1,28 +1,37 @@
 """The PostgreSQL recorder that seals every write into the audit chain, in the same transaction.
 
-The library inserts under an EXCLUSIVE lock on `<app>_events`, so positions commit in order and
-one sealer at a time reads the last link; the links go to `<app>_audit_chain` in the same
-database and the same transaction as the events they cover.
+Events are inserted as the library does, under an EXCLUSIVE lock on `<app>_events`, so
+positions commit in order and one sealer at a time reads the last link; the links go to
+`<app>_audit_chain` in the same database and the same transaction as the events they cover.
+Saves of several threads at once share one transaction (edc.audit.group_commit), written in
+pipeline mode so that a save costs the server one round trip before its commit.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, NoReturn
 from uuid import UUID
 
+import psycopg
 from eventsourcing.persistence import (
+    IntegrityError,
+    InterfaceError,
     Notification,
-    PersistenceError,
+    OperationalError,
     ProgrammingError,
     StoredEvent,
 )
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from psycopg import Cursor
+from eventsourcing.utils import retry
+from psycopg import Cursor, Pipeline
 from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL, Composed, Identifier
 
+from edc.audit.group_commit import GroupCommit, Refused, Save
 from edc.audit.links import (
     GENESIS,
     ChainBroken,
@@ -40,6 +49,9 @@ from edc.audit.store import HeadNoter
 from edc.audit.subjects import SUBJECTS_KEY
 
 _COLUMNS = SQL("position, originator_id, originator_version, digest, link")
+_SAVEPOINT = SQL("SAVEPOINT one_save")
+_ROLLBACK_TO = SQL("ROLLBACK TO SAVEPOINT one_save")
+_RELEASE = SQL("RELEASE SAVEPOINT one_save")
 # Any fixed number, the same in every process: the key of the table set-up lock.
 _SETUP_LOCK = 0x6564_6361_7564_6974  # "edcaudit"
 
@@ -54,8 +66,8 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
         if datastore.enable_db_functions:
             # That path inserts through a server-side function this class cannot extend.
             raise ProgrammingError("The audit chain needs POSTGRES_ENABLE_DB_FUNCTIONS off.")
-        self._failure = threading.local()
         self._sealed = threading.local()
+        self._group: GroupCommit[_Writing] = GroupCommit(self._write_transaction, self._write_one)
         # Whether the chain was found sealed in the current format (checked once, see `_seal`).
         self._format_checked = False
         self.chain_table_name = events_table_name.removesuffix("_events") + "_audit_chain"
@@ -101,67 +113,137 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
 
     anchor_writer: HeadNoter | None = None
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        self._failure.error = None
+        if not stored_events:
+            return []
+        # Saves of several threads at once share one transaction (edc.audit.group_commit).
+        save = self._group.submit(Save(stored_events, kwargs))
+        # Committed: only now may the head be anchored outside the store.
+        sealed = save.sealed
+        if sealed is not None and self.anchor_writer is not None:
+            self.anchor_writer.note(sealed.position, sealed.link)
+        return save.positions
+
+    @contextmanager
+    def _write_transaction(self) -> Iterator[_Writing]:
+        """One write transaction in pipeline mode, holding the writers' lock: the library's
+        (`PostgresApplicationRecorder.insert_events`) opened once for a batch of saves.
+
+        A save refused on its own is rolled back to its savepoint, alone too, and what is
+        left (nothing, then) commits: psycopg forgets the connection's prepared statements
+        when a transaction is rolled back, and doing so in the middle of a pipeline can leave
+        it remembering one the server no longer has. Anything else rolls the whole back."""
+        failure: BaseException | None = None
+        with self.datastore.get_connection() as conn:
+            with conn.pipeline() as pipeline:
+                try:
+                    with conn.transaction(), conn.cursor() as curs:
+                        self._lock_table(curs)
+                        self._notify_channel(curs)
+                        try:
+                            yield _Writing(pipeline, curs)
+                        except Refused as refused:
+                            failure = refused
+                except BaseException as error:
+                    # Raised once the pipeline is closed, as the library does.
+                    failure = error
+            if failure is not None:
+                raise failure
+
+    def _write_one(self, writing: _Writing, save: Save, _savepoint: bool) -> None:
+        """One thread's save inside the shared transaction; `Refused` when the store refuses
+        it on its own (a version taken, a precondition moved on, a chain that may not grow).
+
+        The insert, the versions of the aggregates the save was decided on and (first in a
+        transaction) the chain's head go to the server together and come back in one round
+        trip; the links and the end of the savepoint go with the next save's statements, or
+        with the commit. They run after the LOCK: what they read is the latest commit, and
+        the saves written before this one in the same transaction."""
+        curs, events = writing.cursor, save.events
+        conn = curs.connection
+        expected = still_to_check(
+            save.kwargs.get(PRECONDITIONS_KEY), (e.originator_id for e in events)
+        )
+        # A savepoint alone too (see `_write_transaction`), hence `_savepoint` unused.
+        curs.execute(_SAVEPOINT, prepare=False)
+        inserting = conn.cursor()
+        self._insert_rows(inserting, events)
+        versions = conn.cursor() if expected else None
+        if versions is not None:
+            self._query_versions(versions, list(expected))
+        heading = conn.cursor() if writing.head is None else None
+        if heading is not None:
+            self._query_last_link(heading)
+        try:
+            writing.pipeline.sync()
+        except psycopg.IntegrityError as error:
+            if error.diag.table_name != self.events_table_name:
+                raise  # not this save's insert: the statements queued before it failed
+            self._refuse(writing, IntegrityError(str(error)))
+        positions = [row["notification_id"] for row in inserting.fetchall()]
+        found: dict[Any, int] = {}
+        if versions is not None:
+            found = {row["originator_id"]: int(row["v"]) for row in versions.fetchall()}
+        head = writing.head
+        if heading is not None:
+            row = heading.fetchone()
+            head = _link(row) if row else None
         self._sealed.head = None
         try:
-            positions = super().insert_events(stored_events, **kwargs)
-            # Committed: only now may the head be anchored outside the store.
-            sealed, self._sealed.head = self._sealed.head, None
-            if sealed is not None and self.anchor_writer is not None:
-                self.anchor_writer.note(sealed.position, sealed.link)
-            return positions
-        except PersistenceError as error:
-            # Report why sealing refused the write rather than the abort it caused.
-            failure, self._failure.error = self._failure.error, None
-            if failure is error:
-                raise
-            if failure is not None:
-                raise failure from error
-            raise
+            check_preconditions(expected, lambda aggregate_id: found.get(aggregate_id, 0))
+            self._seal(
+                curs,
+                save.kwargs.get(SUBJECTS_KEY),
+                [
+                    (position, e.originator_id, e.originator_version, e.topic, e.state)
+                    for position, e in zip(sorted(positions), events, strict=True)
+                ],
+                head=head,
+            )
+        except (IntegrityError, ChainBroken) as error:
+            self._refuse(writing, error)
+        curs.execute(_RELEASE, prepare=False)
+        sealed, self._sealed.head = self._sealed.head, None
+        save.positions, save.sealed = positions, sealed
+        writing.head = sealed or head
 
-    def _fetch_ids_after_insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        if positions:
-            # The library catches exceptions raised here and then commits; a failure must
-            # therefore also abort the transaction on the server, so no event goes unsealed.
-            try:
-                # The inserts hold the EXCLUSIVE lock on the events table: what this reads is
-                # the latest commit and nothing else can commit before it.
-                expected = still_to_check(
-                    kwargs.get(PRECONDITIONS_KEY), (s.originator_id for s in stored_events)
-                )
-                head: Link | None = None
-                if len(expected) == 1:
-                    # The usual save guards one aggregate (the database lock): its version
-                    # is read with the chain's head in one round trip.
-                    head, version = self._head_and_version(curs, next(iter(expected)))
-                    if head is not None:
-                        check_preconditions(expected, lambda _aggregate_id: version)
-                if head is None:
-                    check_preconditions(expected, lambda i: self._stored_version(curs, i))
-                self._seal(
-                    curs,
-                    kwargs.get(SUBJECTS_KEY),
-                    [
-                        (position, s.originator_id, s.originator_version, s.topic, s.state)
-                        for position, s in zip(sorted(positions), stored_events, strict=True)
-                    ],
-                    head=head,
-                )
-            except BaseException as error:
-                self._failure.error = error
-                curs.execute(
-                    SQL(
-                        "DO $$BEGIN RAISE EXCEPTION 'audit chain: write refused, not sealed'; END$$"
+    @staticmethod
+    def _refuse(writing: _Writing, cause: BaseException) -> NoReturn:
+        writing.cursor.execute(_ROLLBACK_TO, prepare=False)
+        # psycopg forgets the connection's prepared statements when it sees the rollback's
+        # result, and tells the server so behind the next statement it sends: that must be
+        # this one, not a statement it prepares afresh (the server would then drop that too).
+        writing.pipeline.sync()
+        writing.cursor.execute(_RELEASE, prepare=False)
+        raise Refused(cause) from cause
+
+    def _insert_rows(self, curs: Cursor[DictRow], events: Sequence[StoredEvent]) -> None:
+        curs.execute(
+            self.insert_events_statement,
+            (
+                [
+                    self.construct_pg_stored_event(
+                        e.originator_id, e.originator_version, e.topic, e.state
                     )
-                )
-                raise
-        return positions
+                    for e in events
+                ],
+            ),
+            prepare=True,
+        )
+
+    def _query_versions(self, curs: Cursor[DictRow], aggregate_ids: list[UUID]) -> None:
+        """Ask for the stored version of each aggregate (one row per aggregate stored)."""
+        curs.execute(
+            SQL(
+                "SELECT originator_id, MAX(originator_version) AS v FROM {} "
+                "WHERE originator_id = ANY(%s::{}[]) GROUP BY originator_id"
+            ).format(self.events_table, Identifier(self.datastore.originator_id_type)),
+            (aggregate_ids,),
+            prepare=True,
+        )
 
     def _seal(
         self,
@@ -213,22 +295,6 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
                 for k in links
             ],
         )
-
-    def _head_and_version(
-        self, curs: Cursor[DictRow], originator_id: UUID
-    ) -> tuple[Link | None, int]:
-        """The chain's last link (None: no chain yet) and the aggregate's stored version."""
-        curs.execute(
-            SQL(
-                "SELECT {}, (SELECT MAX(originator_version) FROM {} WHERE originator_id = %s) "
-                "AS v FROM {} ORDER BY position DESC LIMIT 1"
-            ).format(_COLUMNS, self.events_table, self.chain_table),
-            (originator_id,),
-        )
-        row = curs.fetchone()
-        if row is None:
-            return None, 0
-        return _link(row), int(row["v"]) if row["v"] is not None else 0
 
     def _stored_version(self, curs: Cursor[DictRow], originator_id: UUID) -> int:
         curs.execute(
@@ -434,7 +500,7 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
             return curs.fetchall()
 
     def chain_head(self) -> Link | None:
-        with self.datastore.transaction(commit=False) as curs:
+        with self._reading() as curs:
             return self._last_link(curs)
 
     def chain_link_at_or_before(self, position: int) -> Link | None:
@@ -451,7 +517,7 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
 
     def aggregate_notifications(self, originator_id: UUID | str) -> list[Notification]:
         """One aggregate's stored events with their positions, in version order."""
-        with self.datastore.transaction(commit=False) as curs:
+        with self._reading() as curs:
             curs.execute(
                 SQL(
                     "SELECT notification_id, originator_id, originator_version, topic, state "
@@ -463,7 +529,7 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
 
     def positions_concerning(self, participant_id: UUID) -> list[int]:
         """Positions of events recorded as concerning a participant (see edc.audit.subjects)."""
-        with self.datastore.transaction(commit=False) as curs:
+        with self._reading() as curs:
             curs.execute(
                 SQL("SELECT position FROM {} WHERE participant_id = %s ORDER BY position").format(
                     self.chain_table
@@ -473,7 +539,7 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
             return [row["position"] for row in curs.fetchall()]
 
     def notifications_at(self, positions: Sequence[int]) -> list[Notification]:
-        with self.datastore.transaction(commit=False) as curs:
+        with self._reading() as curs:
             curs.execute(
                 SQL(
                     "SELECT notification_id, originator_id, originator_version, topic, state "
@@ -486,7 +552,7 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
     def versions_after(self, position: int, limit: int) -> list[tuple[int, UUID | str, int]]:
         """(position, aggregate, version) of the events stored after `position`, in order:
         what the repository follows the store by (edc.repository)."""
-        with self.datastore.transaction(commit=False) as curs:
+        with self._reading() as curs:
             curs.execute(
                 SQL(
                     "SELECT notification_id, originator_id, originator_version FROM {} "
@@ -502,7 +568,7 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
 
     def event_position(self, originator_id: UUID | str, version: int) -> int | None:
         """Where an event is stored now (None when it is not stored at all)."""
-        with self.datastore.transaction(commit=False) as curs:
+        with self._reading() as curs:
             curs.execute(
                 SQL(
                     "SELECT notification_id FROM {} "
@@ -514,19 +580,19 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
             return int(row["notification_id"]) if row else None
 
     def event_count(self) -> int:
-        with self.datastore.transaction(commit=False) as curs:
+        with self._reading() as curs:
             curs.execute(SQL("SELECT COUNT(*) AS n FROM {}").format(self.events_table))
             row = curs.fetchone()
             return int(row["n"]) if row else 0
 
     def link_count(self) -> int:
-        with self.datastore.transaction(commit=False) as curs:
+        with self._reading() as curs:
             curs.execute(SQL("SELECT COUNT(*) AS n FROM {}").format(self.chain_table))
             row = curs.fetchone()
             return int(row["n"]) if row else 0
 
     def chain_count(self, upto: int) -> int:
-        with self.datastore.transaction(commit=False) as curs:
+        with self._reading() as curs:
             curs.execute(
                 SQL("SELECT COUNT(*) AS n FROM {} WHERE position <= %s").format(self.chain_table),
                 (upto,),
@@ -535,20 +601,33 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
             return int(row["n"]) if row else 0
 
     def _select(self, where: Composed | SQL, params: tuple[Any, ...]) -> list[Link]:
-        with self.datastore.transaction(commit=False) as curs:
+        with self._reading() as curs:
             curs.execute(
                 SQL("SELECT {} FROM {} ").format(_COLUMNS, self.chain_table) + where, params
             )
             return [_link(row) for row in curs.fetchall()]
 
+    @contextmanager
+    def _reading(self) -> Iterator[Cursor[DictRow]]:
+        """A cursor for one read statement, outside any transaction: the connection is in
+        autocommit, so the statement sees one snapshot on its own. A read transaction would
+        cost two more round trips, and its rollback makes psycopg drop the connection's
+        prepared statements (and tell the server so: one more)."""
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            yield curs
+
     def _last_link(self, curs: Cursor[DictRow]) -> Link | None:
+        self._query_last_link(curs)
+        row = curs.fetchone()
+        return _link(row) if row else None
+
+    def _query_last_link(self, curs: Cursor[DictRow]) -> None:
         curs.execute(
             SQL("SELECT {} FROM {} ORDER BY position DESC LIMIT 1").format(
                 _COLUMNS, self.chain_table
-            )
+            ),
+            prepare=True,
         )
-        row = curs.fetchone()
-        return _link(row) if row else None
 
     def _add_participant_column(self) -> None:
         # Chains made before the participant locator existed get the column (empty).
@@ -591,3 +670,12 @@ def _notification(row: DictRow) -> Notification:
         topic=row["topic"],
         state=bytes(row["state"]),
     )
+
+
+@dataclass
+class _Writing:
+    """The open write transaction a batch of saves goes into."""
+
+    pipeline: Pipeline
+    cursor: Cursor[DictRow]
+    head: Link | None = None  # the chain's last link as of the saves written so far

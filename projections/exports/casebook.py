@@ -74,6 +74,19 @@ class Casebook:
     def id(self) -> UUID:
         return self.participant.id
 
+    def sheets_of(self, form: str) -> dict[str, dict[str, Any]]:
+        """`Participant.sheets_of`, from an index of the sheets by form made on first use
+        (once the casebook is whole: exports ask for every form of every casebook)."""
+        return self._sheets_by_form.get(form, {})
+
+    @cached_property
+    def _sheets_by_form(self) -> dict[str, dict[str, dict[str, Any]]]:
+        # A sheet's key is its form's, or the form's followed by ":" and the repeat.
+        by_form: dict[str, dict[str, dict[str, Any]]] = {}
+        for key, items in self.participant.sheets.items():
+            by_form.setdefault(key.partition(":")[0], {})[key] = items
+        return by_form
+
     @cached_property
     def id_text(self) -> str:
         """The participant id as exports write it (asked for each of their rows)."""

@@ -93,7 +93,7 @@ def form_rows(casebook: Casebook, form: str) -> Iterator[list[str]]:
     visit = VISIT_OF_FORM[form].key
     items, derived_items = _item_names(form)
     # Sheet keys of the weekly form are zero-padded ("weekly:05"), so they sort by week.
-    for _key, sheet in sorted(participant.sheets_of(form).items()):
+    for _key, sheet in sorted(casebook.sheets_of(form).items()):
         derived = derived_values(casebook, form, sheet)
         yield [
             casebook.id_text,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,13 +20,25 @@ from edc.application import Trial
 from edc.audit.group_commit import GroupCommit, Save
 from edc.audit.sqlite_chain import SealingSQLiteRecorder
 from edc.audit.write_turns import SUFFIX, for_database
+from edc.bootstrap import build_trial
 from edc.config import Settings
-from tests.app.conftest import Accounts
+from tests.app.conftest import Accounts, StepClock
 from tests.app.journeys import ready_to_randomise
 from tests.audit.tamper import RawStore
-from tests.audit.test_group_commit import correct, in_thread, settings, trial
+from tests.audit.test_group_commit import correct, in_thread
 
-__all__ = ["settings", "trial"]  # the fixtures, used by name
+
+# Turns are taken at a SQLite file: these tests run on SQLite only.
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "var")
+
+
+@pytest.fixture
+def trial(settings: Settings, clock: StepClock) -> Iterator[Trial]:
+    app = build_trial(settings, clock=clock, draw=random.Random(7).random)
+    yield app
+    app.close()
 
 
 @contextmanager

@@ -1,4 +1,5 @@
-"""Attacks on group commit (edc/audit/group_commit.py) with the database lock: a change whose
+"""Attacks on group commit (edc/audit/group_commit.py) with the database lock, on SQLite and
+PostgreSQL: a change whose
 checks passed while the database was open, saved in the same shared transaction as the lock
 that comes before it, must be refused and never acknowledged; once the lock is stored, every
 save is refused at once."""
@@ -11,13 +12,12 @@ import pytest
 
 from domain.errors import Locked
 from edc.application import Trial
-from edc.audit.sqlite_chain import SealingSQLiteRecorder
 from tests import factories
-from tests.app.conftest import PASSWORD, Accounts
+from tests.app.conftest import PASSWORD, Accounts, clock, settings, trial
 from tests.app.journeys import ready_to_randomise
-from tests.audit.test_group_commit import HeldFirstCommit, correct, in_thread, settings, trial
+from tests.audit.test_group_commit import HeldFirstCommit, correct, in_thread
 
-__all__ = ["settings", "trial"]  # the fixtures, used by name
+__all__ = ["clock", "settings", "trial"]  # the fixtures, used by name
 
 
 def test_a_change_written_behind_the_lock_in_one_shared_transaction_is_refused(
@@ -26,9 +26,7 @@ def test_a_change_written_behind_the_lock_in_one_shared_transaction_is_refused(
     accounts = Accounts(trial)
     staff, data_manager = accounts["site_staff"], accounts["data_manager"]
     second = ready_to_randomise(trial, staff)
-    recorder = trial.recorder
-    assert isinstance(recorder, SealingSQLiteRecorder)
-    held = HeldFirstCommit(recorder)
+    held = HeldFirstCommit(trial.recorder)
     outcomes: dict[str, Any] = {}
 
     # The held first transaction is a screening's: a form save holds its participant until

@@ -195,11 +195,10 @@ def _plan(specs: Iterable[ItemSpec]) -> tuple[tuple[str, str], ...]:
 def item_data(specs: Iterable[ItemSpec], values: Mapping[str, Any]) -> str:
     """The markup of an ItemData for each item with a value, in form order."""
     escaped, get = _VALUES, values.get
-    parts = []
-    for name, start in _plan(specs):
-        value = get(name)
-        if is_missing(value):
-            continue
-        text = value if type(value) is str else as_text(value)
-        parts.append(f'{start}{escaped[text]}"/>')
-    return "".join(parts)
+    return "".join(
+        [
+            f'{start}{escaped[value if type(value) is str else as_text(value)]}"/>'
+            for name, start in _plan(specs)
+            if not is_missing(value := get(name))
+        ]
+    )

@@ -8,6 +8,7 @@ knows where each current value came from without the whole history.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from typing import Any
 
 from domain.participant import Participant
@@ -15,6 +16,7 @@ from domain.protocol import REPEATING_FORM_KEY_ITEM, VisitDef
 from projections.exports.casebook import Casebook, Change
 from projections.exports.odm.clinical import ClinicalOut, Signed
 from projections.exports.odm.forms import ALLOCATION, RANDOMISATION, OdmForm, odm_visits
+from projections.exports.odm.xml import attribute_text, attributes
 from projections.exports.tables import derived_values
 from projections.exports.view import View
 
@@ -24,32 +26,46 @@ Entry = tuple[OdmForm, dict[str, Any], Change | None]
 def write_snapshot_clinical(
     clinical: ClinicalOut, casebooks: Iterable[Casebook], view: View
 ) -> None:
+    """Each casebook's SubjectData, written as one string of markup (the bytes the element
+    writer would write: every element here has content, so none is `<X/>` but SiteRef)."""
     out = clinical.out
     visits = odm_visits(view)
     for casebook in casebooks:
         participant = casebook.participant
-        with out.element(
-            "SubjectData", SubjectKey=casebook.screening_number, TransactionType="Insert"
-        ):
-            clinical.audit_record(casebook.screened)
-            signatures = latest_valid_signatures(participant)
-            if None in signatures:
-                clinical.signature(signatures[None])
-            out.leaf("SiteRef", LocationOID=clinical.directory.location({"site": participant.site}))
-            for visit, forms in visits:
-                for repeat_key, entries in visit_entries(casebook, visit, forms):
-                    with out.element(
-                        "StudyEventData", StudyEventOID=visit.oid, StudyEventRepeatKey=repeat_key
-                    ):
-                        for form, values, change in entries:
-                            clinical.form_data(
-                                form.key,
-                                form.all_items,
-                                values,
-                                change,
-                                signed=signatures.get(form.key),
-                            )
-        out.newline()
+        key = attribute_text(casebook.screening_number)
+        parts = [
+            f'<SubjectData SubjectKey="{key}" TransactionType="Insert">',
+            clinical.audit_markup(casebook.screened),
+        ]
+        signatures = latest_valid_signatures(participant)
+        if None in signatures:
+            parts.append(clinical.signature_markup(signatures[None]))
+        location = clinical.directory.location({"site": participant.site})
+        parts.append(f"<SiteRef{attributes({'LocationOID': location})}/>")
+        for visit, forms in visits:
+            for repeat_key, entries in visit_entries(casebook, visit, forms):
+                parts.append(study_event_start(visit.oid, repeat_key))
+                for form, values, change in entries:
+                    parts.append(
+                        clinical.form_data_markup(
+                            form.key,
+                            form.all_items,
+                            values,
+                            change,
+                            signed=signatures.get(form.key),
+                        )
+                    )
+                parts.append("</StudyEventData>")
+        parts.append("</SubjectData>\n")
+        out.top_level("".join(parts))
+
+
+@lru_cache(maxsize=1024)
+def study_event_start(oid: str, repeat_key: str | None) -> str:
+    """The start tag of a snapshot's StudyEventData."""
+    return (
+        f"<StudyEventData{attributes({'StudyEventOID': oid, 'StudyEventRepeatKey': repeat_key})}>"
+    )
 
 
 def latest_valid_signatures(participant: Participant) -> dict[str | None, Signed]:
@@ -93,7 +109,7 @@ def form_entries(
             yield None, {"ARM": casebook.arm}, casebook.allocated
         return
     key_item = REPEATING_FORM_KEY_ITEM.get(form.key)
-    for key, sheet in sorted(participant.sheets_of(form.key).items()):
+    for key, sheet in sorted(casebook.sheets_of(form.key).items()):
         values = {**sheet, **derived_values(casebook, form.key, sheet)}
         repeat_key = str(int(sheet[key_item])) if key_item else None
         yield repeat_key, values, casebook.sheet_changes.get(key)

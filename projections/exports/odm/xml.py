@@ -133,13 +133,13 @@ class TextOut:
 
     # Parts of text buffered before they are written out (between two top-level elements).
     BUFFERED_PARTS = 4096
-    # Whole top-level elements buffered (each is many parts' worth of text).
-    BUFFERED_ELEMENTS = 256
+    # Characters of whole top-level elements buffered (one can be a whole casebook).
+    BUFFERED_TEXT = 1 << 16
 
     def __init__(self, target: IO[bytes]) -> None:
         self.target = target
         self.parts: list[str] = []
-        self.elements = 0
+        self.text_size = 0
         self.tags: list[str] = []
         # The innermost start tag still lacks its `>`: it becomes `/>` if nothing follows.
         self.bare = False
@@ -187,8 +187,8 @@ class TextOut:
         if self.tags:
             raise ValueError(f"A top-level element inside <{self.tags[-1]}>")
         self.parts.append(text)
-        self.elements += 1
-        if self.elements >= self.BUFFERED_ELEMENTS:
+        self.text_size += len(text)
+        if self.text_size >= self.BUFFERED_TEXT:
             self.flush()
 
     def newline(self) -> None:
@@ -200,4 +200,4 @@ class TextOut:
         if self.parts:
             self.target.write("".join(self.parts).encode("utf-8"))
             self.parts.clear()
-        self.elements = 0
+        self.text_size = 0
