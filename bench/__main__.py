@@ -212,6 +212,12 @@ def measure_catch_up(s: Section, settings: Settings, events: int) -> None:
     )
     if events < 1_000_000:
         s.row("  same rate at 1,000,000 events", fmt(at_million, "s", 1), "", "", "<= 20 s")
+    if edc.get("peak_rss_mb") is not None:
+        s.row(
+            "  rebuild peak RSS (bench process)",
+            f"{edc['peak_rss_mb']:,.0f} MB",
+            f"{edc['rss_before_mb']:,.0f} MB before",
+        )
 
 
 # ---- (5), then (2) and (3) on the server left running ----------------------------------------

@@ -10,6 +10,7 @@ passes they make).
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 from edc.bootstrap import build_trial
@@ -45,8 +46,27 @@ def measure_raw(settings: Settings) -> dict[str, Any]:
     }
 
 
+def _status_kb(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    return 0
+
+
+def _reset_peak_rss() -> bool:
+    """Start this process's peak RSS (VmHWM) again from its present size (Linux)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
 def measure_projections(settings: Settings) -> dict[str, Any]:
-    """Rebuild every read model; raises ImportError while the projections do not exist."""
+    """Rebuild every read model; raises ImportError while the projections do not exist.
+
+    Also the process's peak RSS during the rebuild, and its RSS before it (the bench's own
+    size), without a profiler: the high-water mark is reset just before the rebuild."""
     from edc.read_model_wiring import build_projections
 
     trial = build_trial(settings)
@@ -54,9 +74,12 @@ def measure_projections(settings: Settings) -> dict[str, Any]:
         head = trial.recorder.max_notification_id() or 0
         projections = build_projections(settings, trial)
         try:
+            peak_known = _reset_peak_rss()
+            before_kb = _status_kb("VmRSS")
             began = time.perf_counter()
             applied = projections.rebuild()
             seconds = time.perf_counter() - began
+            peak_kb = _status_kb("VmHWM")
             positions = {status.name: status.position for status in projections.status()}
         finally:
             projections.db.close()
@@ -70,4 +93,6 @@ def measure_projections(settings: Settings) -> dict[str, Any]:
         "seconds": round(seconds, 3),
         "events_per_s": round(head / seconds, 1),
         "applied_per_view": applied,
+        "rss_before_mb": round(before_kb / 1024, 1),
+        "peak_rss_mb": round(peak_kb / 1024, 1) if peak_known else None,
     }

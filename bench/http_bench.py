@@ -55,12 +55,11 @@ def edc_server(settings: Settings, log_dir: Path, name: str = "edc-serve") -> Se
     )
 
 
-# The EDC's processes answering requests, as a site would deploy it: one per core beside the
-# core its read models' follower needs (BENCH_SERVING_PROCESSES to try another count). The
-# bare server gets as many processes as the EDC runs in all, follower included.
-SERVING_PROCESSES = int(
-    os.environ.get("BENCH_SERVING_PROCESSES", str(max(1, (os.cpu_count() or 2) - 1)))
-)
+# The EDC's processes answering requests, as a site would deploy it: one per core, the read
+# models' follower beside them (it sleeps between small pages; BENCH_SERVING_PROCESSES to try
+# another count). The serving processes take turns at the SQLite file (edc.audit.write_turns).
+# The bare server gets as many processes as the EDC runs in all, follower included.
+SERVING_PROCESSES = int(os.environ.get("BENCH_SERVING_PROCESSES", str(os.cpu_count() or 2)))
 EDC_PROCESSES = SERVING_PROCESSES + 1
 
 

@@ -11,8 +11,8 @@ newer events on every load, and deep-copies it after releasing the per-aggregate
   committed after the query is caught inside the insert transaction (the store's version check
   for what the save writes, `edc.audit.preconditions` for what it read), and the retry then
   follows the store again. A command that takes its aggregate (below) skips the query on its
-  first attempt: its insert checks everything it decided on, and a refusal is decided again
-  after following the store.
+  first attempt: its insert checks everything it decided on, and an answer no insert checked
+  (a refusal, or a save that stored nothing) is decided again after following the store.
 - **Own saves.** After a commit, the application's new events are applied to the cached
   aggregates from their stored form (`note_recorded`), so the next load needs no read of what
   this process has just written, and the cache holds exactly what a replay of the store gives.
@@ -110,6 +110,11 @@ class StoreFollower:
     def newest(self, aggregate_id: Any) -> int:
         return self._newest.get(aggregate_id, 0)
 
+    @property
+    def begun(self) -> bool:
+        """Whether following has begun: before, nothing may be cached (`catch_up`)."""
+        return self._position is not None
+
     @contextmanager
     def loading(self, aggregate_id: Any) -> Iterator[None]:
         """While an aggregate is read from the store and put in the cache, its versions are
@@ -169,10 +174,12 @@ class CopySafeRepository(Repository):
             return taken.aggregate
         if getattr(self._held, "taken", None) is not None:
             raise RuntimeError("A thread takes at most one aggregate in place (lock order).")
-        if attempt.may_trust and attempt.followed is None:
+        if attempt.may_trust and attempt.followed is None and self.follower.begun:
             # What the command decides on is checked at its insert: this aggregate by the
             # store's version check, what it reads by preconditions (`note_read`). So the
-            # cache is trusted without the following query; a refusal is decided again.
+            # cache is trusted without the following query; an answer no insert checked (a
+            # refusal, or a save of nothing) is decided again (`Attempt.decide_again`).
+            # (Not before following has begun: what is loaded then would never be followed.)
             attempt.followed, attempt.trusted = self, True
         else:
             self._follow()

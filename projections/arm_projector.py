@@ -46,6 +46,9 @@ class ArmBatch:
         self.sdv = RowCache(cur, view, "sdv")
         self.revelations: list[tuple[Any, ...]] = []
         self.audit: list[tuple[Any, ...]] = []
+        # Each participant's signature rows (those stored and those signed in this page), read
+        # once per page: looked up again for every entry of an arm-revealing form.
+        self.signatures_of: dict[str, list[Row]] = {}
 
     def flush(self) -> None:
         with self.cur.pipeline():
@@ -189,16 +192,19 @@ class ArmProjector:
 
     @staticmethod
     def _signatures_of(batch: ArmBatch, pid: str) -> list[Row]:
-        batch.signatures.select("participant_id = ?", (pid,))
-        return [
-            row for key, row in batch.signatures.rows.items() if key[0] == pid and row is not None
-        ]
+        found = batch.signatures_of.get(pid)
+        if found is None:
+            found = batch.signatures_of[pid] = batch.signatures.select("participant_id = ?", (pid,))
+        return found
 
     def _signed(self, batch: ArmBatch, position: int, event: ArmRevealingRecord.Signed) -> None:
         pid = self._participant(batch, event)
+        signatures = self._signatures_of(batch, pid)
         # Numbered as the record numbers them: its first signature is 1.
-        number = 1 + max((row["number"] for row in self._signatures_of(batch, pid)), default=0)
-        batch.signatures.put(signature_row(pid, number, event.form, event, self._at, position))
+        number = 1 + max((row["number"] for row in signatures), default=0)
+        signatures.append(
+            batch.signatures.put(signature_row(pid, number, event.form, event, self._at, position))
+        )
 
     def _invalidate_signatures(
         self,

@@ -7,10 +7,14 @@ process's cache holds it. Nothing is inserted, so no insert checks the cache. Wh
 process did first (corrected the form, locked it, signed it, locked the database), the answer
 is the one the store gives: the same refusal a fresh application gives, or, when the save is
 allowed, the form as stored.
+
+And a process whose very first command is a form save: the participant it loads then is
+followed like any other, so the other process's later correction is what it shows.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -133,3 +137,29 @@ def test_a_form_sent_again_unchanged_on_an_up_to_date_cache_is_answered_once(
     server.correct_form(staff, pid, "baseline", outcomes, expected_version=1, reason=REASON)
     assert cli.load_participant(pid).form_version("baseline") == 2
     assert cached(server, pid) == as_stored(settings, clock, pid)
+
+
+def test_a_process_whose_first_command_is_a_form_save_sees_every_later_change(
+    settings: Settings, clock: StepClock
+) -> None:
+    """A process that has read nothing yet (started a moment ago, its actor known without a
+    read) saves a form first: the participant it loads for that save is followed from then on,
+    so a correction by the other process just after is what this process shows and saves on."""
+    cli = build_trial(settings, clock=clock, draw=random.Random(7).random)
+    staff = Accounts(cli)["site_staff"]
+    pid = ready_to_randomise(cli, staff)
+    server = build_trial(settings, clock=clock, draw=random.Random(8).random)
+    try:
+        outcomes = factories.outcomes(LBP_NOW=8)
+        server.correct_form(staff, pid, "baseline", outcomes, expected_version=1, reason=REASON)
+        outcomes = factories.outcomes(LBP_NOW=9)
+        cli.correct_form(staff, pid, "baseline", outcomes, expected_version=2, reason=REASON)
+        shown = server.get_participant(staff, pid)["forms"]["baseline"]
+        assert (shown["version"], shown["items"]["LBP_NOW"]) == (3, 9)
+        assert cached(server, pid) == as_stored(settings, clock, pid)
+        outcomes = factories.outcomes(LBP_NOW=4)
+        server.correct_form(staff, pid, "baseline", outcomes, expected_version=3, reason=REASON)
+        assert cli.get_participant(staff, pid)["forms"]["baseline"]["items"]["LBP_NOW"] == 4
+    finally:
+        server.close()
+        cli.close()
