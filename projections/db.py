@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 SQLITE_CACHE_KIB = 65536
+SQLITE_PAGE_BYTES = 8192
 
 
 class Dialect(StrEnum):
@@ -118,6 +119,8 @@ class ViewDatabase:
             conn = sqlite3.connect(
                 self._target, timeout=30, isolation_level=None, check_same_thread=False
             )
+            # Set before the file's first page is written (no effect on an existing file).
+            conn.execute(f"PRAGMA page_size={SQLITE_PAGE_BYTES}")
             conn.execute("PRAGMA journal_mode=WAL")
             # NORMAL in WAL mode keeps every commit atomic when the process is killed; only a
             # power cut can lose the last commits, and a read model can always be rebuilt.

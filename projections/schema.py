@@ -10,7 +10,7 @@ from __future__ import annotations
 from projections.db import Dialect
 from projections.spec import ViewSpec
 
-SCHEMA_VERSION = "9"
+SCHEMA_VERSION = "10"
 
 TRACKING_TABLE = "projection_tracking"
 TRACKING_DDL = (
@@ -163,6 +163,12 @@ _INDEXES: dict[str, tuple[tuple[str, ...], ...]] = {
 }
 
 
+# Sheets arrive participant after participant, all over the key order: kept in key order, each
+# page would rewrite most of the table's pages. Stored in arrival order instead, a page
+# appends to the table and only the (much smaller) key index is written all over.
+_APPENDED = frozenset({"forms"})
+
+
 def tables(view: ViewSpec | str) -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     blinded = view.blinded if isinstance(view, ViewSpec) else view == "blinded"
     return BLINDED_TABLES if blinded else UNBLINDED_TABLES
@@ -192,7 +198,7 @@ def create_statements(view: ViewSpec, dialect: Dialect, *, indexes: bool = True)
         name = table_name(view, table)
         statements.append(
             f"CREATE TABLE IF NOT EXISTS {name} ({cols}, PRIMARY KEY ({', '.join(key)}))"
-            + (clustered if len(key) > 1 else "")
+            + (clustered if len(key) > 1 and table not in _APPENDED else "")
         )
     return statements + index_statements(view) if indexes else statements
 
