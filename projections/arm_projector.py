@@ -27,8 +27,8 @@ from projections.review import (
     signature_row,
     verification_row,
 )
-from projections.schema import insert_sql
 from projections.spec import ViewSpec
+from projections.writes import PageWrites
 
 ArmHandler = Callable[["ArmBatch", int, Any], None]
 
@@ -51,10 +51,11 @@ class ArmBatch:
         self.signatures_of: dict[str, list[Row]] = {}
 
     def flush(self) -> None:
-        with self.cur.pipeline():
-            self._flush()
+        writes = PageWrites(self.cur, self.view)
+        self._flush(writes)
+        writes.write()
 
-    def _flush(self) -> None:
+    def _flush(self, writes: PageWrites) -> None:
         for cache in (
             self.allocations,
             self.adherence,
@@ -62,9 +63,9 @@ class ArmBatch:
             self.signatures,
             self.sdv,
         ):
-            cache.flush()
-        self.cur.executemany(insert_sql(self.view, "revelations"), self.revelations)
-        self.cur.executemany(insert_sql(self.view, "audit"), self.audit)
+            cache.flush(writes)
+        writes.insert("revelations", self.revelations)
+        writes.insert("audit", self.audit)
 
 
 class ArmProjector:

@@ -20,15 +20,10 @@ import orjson
 
 from domain.protocol import REPEATING_FORM_KEY_ITEM
 from projections.db import Cursor
-from projections.schema import (
-    columns,
-    insert_sql,
-    primary_key,
-    table_name,
-    upsert_sql,
-)
+from projections.schema import columns, primary_key, table_name
 from projections.spec import ViewSpec
 from projections.tracking import Tracking
+from projections.writes import PageWrites
 
 Row = dict[str, Any]
 Key = tuple[Any, ...]
@@ -207,13 +202,13 @@ class RowCache:
     def touch(self, row: Row) -> None:
         self.dirty.add(tuple(row[col] for col in self.key_columns))
 
-    def flush(self) -> None:
+    def flush(self, writes: PageWrites) -> None:
         rows = [
             tuple(encode(col, row.get(col)) for col in self.columns)
             for key in sorted(self.dirty, key=repr)
             if (row := self.rows[key]) is not None
         ]
-        self.cur.executemany(upsert_sql(self.view, self.table), rows)
+        writes.upsert(self.table, rows)
         self.dirty.clear()
 
 
@@ -374,12 +369,14 @@ class Batch:
         self._dirty_visits.add((row["participant_id"], row["visit"]))
 
     def flush(self) -> None:
-        with self.cur.pipeline():
-            self._flush()
+        writes = PageWrites(self.cur, self.view)
+        self._flush(writes)
+        writes.write()
 
-    def _flush(self) -> None:
+    def _flush(self, writes: PageWrites) -> None:
         entries = self.cache.entries
-        self._write("participants", (entries[pid].row for pid in sorted(self._dirty_participants)))
+        participants = sorted(self._dirty_participants)
+        self._write(writes, "participants", (entries[pid].row for pid in participants))
         forms: list[tuple[Any, ...]] = [
             (
                 pid,
@@ -409,18 +406,18 @@ class Batch:
             )
         # In key order, as the table keeps them; a sheet is either entered or a row, never both.
         forms.sort()
-        self.cur.executemany(upsert_sql(self.view, "forms"), forms)
-        self._write("visits", (entries[pid].visits[key] for pid, key in sorted(self._dirty_visits)))
+        writes.upsert("forms", forms)
+        self._write(
+            writes, "visits", (entries[pid].visits[key] for pid, key in sorted(self._dirty_visits))
+        )
         for cache in (self.signatures, self.sdv):
-            cache.flush()
-        self.cur.executemany(insert_sql(self.view, "audit"), self.audit)
+            cache.flush(writes)
+        writes.insert("audit", self.audit)
         # Weekly sheets are written; keeping them would only fill memory.
         for pid, key in self._dirty_sheets:
             if key.startswith(_REPEATING):
                 entries[pid].sheets.pop(key, None)
 
-    def _write(self, table: str, rows: Iterable[Row | None]) -> None:
+    def _write(self, writes: PageWrites, table: str, rows: Iterable[Row | None]) -> None:
         encoded = self._encoders[table]
-        self.cur.executemany(
-            upsert_sql(self.view, table), [encoded(row) for row in rows if row is not None]
-        )
+        writes.upsert(table, [encoded(row) for row in rows if row is not None])

@@ -55,6 +55,16 @@ class Cursor:
         if rows:
             self._cursor.executemany(self._sql(sql), rows)
 
+    def copy(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Stream rows to a `COPY ... FROM STDIN` (PostgreSQL only): one statement, no
+        per-row parsing or planning on the server."""
+        if self.dialect is not Dialect.POSTGRES:
+            raise RuntimeError("COPY is PostgreSQL's; SQLite writes rows with executemany.")
+        with self._cursor.copy(sql) as copy:  # type: ignore[attr-defined]
+            write = copy.write_row
+            for row in rows:
+                write(row)
+
     def fetchall(self) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in self._cursor.fetchall()]
 

@@ -188,10 +188,7 @@ def create_statements(view: ViewSpec, dialect: Dialect, *, indexes: bool = True)
     clustered = " WITHOUT ROWID" if dialect is Dialect.SQLITE else ""
     statements = []
     for table, (_cols, key) in tables(view).items():
-        cols = ", ".join(
-            f"{col} {_TYPES.get(col, 'TEXT')}{' NOT NULL' if col in _NOT_NULL else ''}"
-            for col in columns(view, table)
-        )
+        cols = _column_types(view, table)
         name = table_name(view, table)
         statements.append(
             f"CREATE TABLE IF NOT EXISTS {name} ({cols}, PRIMARY KEY ({', '.join(key)}))"
@@ -237,6 +234,40 @@ def upsert_sql(view: ViewSpec, table: str) -> str:
         f"INSERT INTO {table_name(view, table)} ({', '.join(cols)}) "
         f"VALUES ({', '.join('?' for _ in cols)}) "
         f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+    )
+
+
+def _column_types(view: ViewSpec | str, table: str) -> str:
+    return ", ".join(
+        f"{col} {_TYPES.get(col, 'TEXT')}{' NOT NULL' if col in _NOT_NULL else ''}"
+        for col in columns(view, table)
+    )
+
+
+def copy_sql(view: ViewSpec, table: str, *, staged: bool = False) -> str:
+    """PostgreSQL's bulk load of whole rows, into the table or into its staging table."""
+    name = stage_name(view, table) if staged else table_name(view, table)
+    return f"COPY {name} ({', '.join(columns(view, table))}) FROM STDIN"
+
+
+def stage_name(view: ViewSpec, table: str) -> str:
+    return f"stage_{table_name(view, table)}"
+
+
+def stage_statements(view: ViewSpec, table: str) -> tuple[str, str, str]:
+    """A bulk upsert on PostgreSQL: rows are copied into a temporary table of the same columns
+    (no keys), then merged into the table in one statement, then the temporary table goes.
+
+    (create the staging table, merge it into the table, drop it)."""
+    cols = ", ".join(columns(view, table))
+    key = primary_key(view, table)
+    updates = ", ".join(f"{col} = excluded.{col}" for col in columns(view, table) if col not in key)
+    stage = stage_name(view, table)
+    return (
+        f"CREATE TEMPORARY TABLE {stage} ({_column_types(view, table)}) ON COMMIT DROP",
+        f"INSERT INTO {table_name(view, table)} ({cols}) SELECT {cols} FROM {stage} "
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}",
+        f"DROP TABLE {stage}",
     )
 
 

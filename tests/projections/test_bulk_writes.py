@@ -1,0 +1,68 @@
+"""Large pages on PostgreSQL stream their rows with COPY (a staged merge for rows that may
+replace stored ones); the tables are the same as with one statement per row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from projections import writes
+from projections.db import ViewDatabase
+from projections.spec import blinded_view
+from projections.writes import PageWrites
+from tests.projections.conftest import DemoStore, demo_projections, fresh_view_db
+from tests.projections.tables import dumps, rows
+
+
+def _postgres_only(demo_store: DemoStore) -> None:
+    if demo_store.backend != "postgres":
+        pytest.skip("COPY is PostgreSQL's; SQLite always writes with executemany")
+
+
+@pytest.mark.parametrize("page_size", [97, 5000])
+def test_rows_copied_and_merged_equal_rows_sent_one_statement_each(
+    demo_store: DemoStore,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    page_size: int,
+) -> None:
+    """Small pages make later pages replace rows stored by earlier ones (the merge's update)."""
+    _postgres_only(demo_store)
+    statements = fresh_view_db(demo_store, tmp_path, request)
+    (tmp_path / "copied").mkdir()
+    copied = fresh_view_db(demo_store, tmp_path / "copied", request)
+    try:
+        monkeypatch.setattr(writes, "COPY_MIN_ROWS", 10**9)
+        demo_projections(demo_store, statements, page_size=page_size).rebuild()
+        monkeypatch.setattr(writes, "COPY_MIN_ROWS", 1)
+        demo_projections(demo_store, copied, page_size=page_size).rebuild()
+        expected = dumps(statements)
+        assert expected["blinded"]["blinded_forms"]  # something was written
+        assert dumps(copied) == expected
+    finally:
+        statements.close()
+        copied.close()
+
+
+def test_a_row_twice_in_one_merge_keeps_the_last(
+    demo_store: DemoStore, view_db: ViewDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _postgres_only(demo_store)
+    monkeypatch.setattr(writes, "COPY_MIN_ROWS", 1)
+    demo_projections(demo_store, view_db)  # tables created, nothing applied
+    view = blinded_view()
+    sheet = ("p-1", "baseline", "baseline", '{"A": 1}', "{}", 1, "2024-01-01")
+    with view_db.transaction() as cur:
+        page = PageWrites(cur, view)
+        page.upsert("forms", [sheet, (*sheet[:3], '{"A": 2}', "{}", 2, "2024-01-02")])
+        page.write()
+    (row,) = rows(view_db, "blinded", "forms")
+    assert (row["items"], row["position"]) == ({"A": 2}, 2)
+    with view_db.transaction() as cur:  # a later page replaces it
+        page = PageWrites(cur, view)
+        page.upsert("forms", [(*sheet[:3], '{"A": 3}', "{}", 3, "2024-01-03")])
+        page.write()
+    (row,) = rows(view_db, "blinded", "forms")
+    assert (row["items"], row["position"]) == ({"A": 3}, 3)
