@@ -309,7 +309,7 @@ class ProjectionRunner:
             try:
                 projector: Any = self.projector
                 batch = projector.new_batch(cur, self.cache)
-                pids = [projector.participant_of(event) for _, _, event in events]
+                pids = projector.participants_of([event for _, _, event in events])
                 projector.prepare(batch, (pid for pid in pids if pid))
                 apply = projector.apply
                 for (event_position, topic, event), pid in zip(events, pids, strict=True):
