@@ -122,27 +122,41 @@ class ParticipantCache:
         self.tracking: Tracking | None = None
         # Participants the page in hand uses (kept when it commits).
         self.in_use = 0
+        # Set while the read model holds no participant but those of this cache and these,
+        # dropped from it (a rebuild): any other is known to be absent without a read.
+        self.dropped: set[str] | None = None
 
     def clear(self) -> None:
         self.entries.clear()
         self.tracking = None
+        self.dropped = None
+
+    def empty(self, tracking: Tracking) -> None:
+        """The read model was just emptied and holds `tracking`: nobody is in it yet."""
+        self.clear()
+        self.tracking = tracking
+        self.dropped = set()
 
     def trust(self, tracking: Tracking) -> None:
         """Use the cache for a page starting at `tracking`, or drop it if it is stale."""
         if self.tracking != tracking:
             self.entries.clear()
+            self.dropped = None
         self.tracking = None  # until the page commits
         self.in_use = 0
 
     def use(self, participant_ids: Iterable[str]) -> list[str]:
-        """Mark the page's participants as the most recently used; return those not cached."""
-        entries, missing = self.entries, []
+        """Mark the page's participants as the most recently used; return those to read (not
+        cached, and not known to be absent, who are cached as absent)."""
+        entries, missing, dropped = self.entries, [], self.dropped
         wanted = dict.fromkeys(participant_ids)
         for pid in wanted:
             if pid in entries:
                 entries.move_to_end(pid)
-            else:
+            elif dropped is None or pid in dropped:
                 missing.append(pid)
+            else:
+                entries[pid] = Entry(None)
         self.in_use += len(wanted)
         return missing
 
@@ -150,9 +164,11 @@ class ParticipantCache:
         """The page committed: what the cache holds is now stored; keep the page's participants
         (the most recently used) and as many others as the limit allows."""
         keep = max(self.limit, self.in_use)
-        entries = self.entries
+        entries, dropped = self.entries, self.dropped
         while len(entries) > keep:
-            entries.popitem(last=False)
+            pid, _ = entries.popitem(last=False)
+            if dropped is not None:
+                dropped.add(pid)
         self.tracking = tracking
         self.in_use = 0
 

@@ -235,12 +235,12 @@ class ProjectionRunner:
                 )
             self._reset(cur)
 
-    def _reset(self, cur: Any, *, indexes: bool = True) -> None:
+    def _reset(self, cur: Any, *, indexes: bool = True) -> Tracking:
         for statement in drop_statements(self.view):
             cur.execute(statement)
         for statement in create_statements(self.view, self.db.dialect, indexes=indexes):
             cur.execute(statement)
-        reset_tracking(cur, self.name, SCHEMA_VERSION)
+        return reset_tracking(cur, self.name, SCHEMA_VERSION)
 
     def _create_indexes(self) -> None:
         with self.db.transaction() as cur:
@@ -384,8 +384,9 @@ class ProjectionRunner:
                 read_tracking(cur, self.name, for_update=True)
                 # Without the secondary indexes until the end; a rebuild that stops early gets
                 # them from the next `ensure_schema`, which creates whatever is missing.
-                self._reset(cur, indexes=False)
-            self.cache.clear()
+                emptied = self._reset(cur, indexes=False)
+            # Participants not seen since are known to be absent, without reading them.
+            self.cache.empty(emptied)
             try:
                 return self._catch_up(ahead, progress=progress)
             finally:

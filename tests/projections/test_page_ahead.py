@@ -38,6 +38,24 @@ def test_participants_the_last_page_used_are_kept_whatever_the_limit() -> None:
     assert list(cache.entries) == ["b", "d"]
 
 
+def test_after_a_reset_only_participants_dropped_from_the_cache_are_read() -> None:
+    cache = ParticipantCache(limit=0)
+    emptied = Tracking(BLINDED, 0, 2, "v")
+    cache.empty(emptied)
+    cache.trust(emptied)
+    assert cache.use(["a", "b"]) == []  # nobody is in an emptied read model
+    assert cache.entries["a"].row is None
+    cache.committed(Tracking(BLINDED, 2, 2, "v"))
+    cache.trust(Tracking(BLINDED, 2, 2, "v"))
+    cache.use(["c"])
+    cache.committed(Tracking(BLINDED, 3, 2, "v"))  # "a" and "b" are dropped: stored, maybe
+    cache.trust(Tracking(BLINDED, 3, 2, "v"))
+    assert cache.use(["a", "c", "d"]) == ["a"]
+    # Anyone else writing in between: every participant not cached is read again.
+    cache.trust(Tracking(BLINDED, 9, 2, "v"))
+    assert cache.use(["c", "d", "e"]) == ["c", "d", "e"]
+
+
 @pytest.mark.parametrize("limit", [0, 10_000_000])
 def test_a_rebuild_gives_the_same_tables_whatever_the_cache_holds(
     demo_store: DemoStore,
