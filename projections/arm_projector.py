@@ -17,7 +17,7 @@ from domain.allocation import Allocation
 from domain.arm_revealing import ArmRevealingRecord
 from domain.sheets import corrected
 from domain.signing import covers
-from projections.audit_rows import EventKind, index_rows, participant_of
+from projections.audit_rows import EventKind, index_rows, participant_of, participants_of
 from projections.batch import ParticipantCache, Row, RowCache
 from projections.consort import adherence_received
 from projections.db import Cursor
@@ -89,6 +89,7 @@ class ArmProjector:
         self._at = ""
 
     participant_of = staticmethod(participant_of)
+    participants_of = staticmethod(participants_of)
 
     def new_batch(self, cur: Cursor, cache: ParticipantCache) -> ArmBatch:
         # A few events per randomised participant: rows are simply read when needed.

@@ -8,7 +8,7 @@ checks each event it locates from the store itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -56,6 +56,23 @@ def participant_of(event: Any) -> str | None:
     if isinstance(participant_id, UUID):
         return str(participant_id)
     return participant_id if isinstance(participant_id, str) else None
+
+
+def participants_of(events: Iterable[Any]) -> list[str | None]:
+    """`participant_of` for each event, each participant's id spelt out once."""
+    found: list[str | None] = []
+    add = found.append
+    spelt: dict[Any, str] = {}
+    for event in events:
+        if isinstance(event, Participant.Event):
+            originator = event.originator_id
+            pid = spelt.get(originator)
+            if pid is None:
+                pid = spelt[originator] = str(originator)
+            add(pid)
+        else:
+            add(participant_of(event))
+    return found
 
 
 def index_rows(

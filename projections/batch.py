@@ -2,9 +2,11 @@
 
 A runner keeps participants it has seen (their row, sheets and visits) in a bounded cache
 between pages, so a page costs a few `executemany` statements rather than reads and writes per
-event. The cache is trusted only while the stored tracking is exactly what this runner last
-committed: anyone else writing in between (another runner, a rebuild) empties it, and so does
-any failure inside a page, whose transaction rolls back.
+event. Participants are dropped least recently used first, and never one the last page used: a
+participant's events come close together, so those of the next page are mostly of this one.
+The cache is trusted only while the stored tracking is exactly what this runner last committed:
+anyone else writing in between (another runner, a rebuild) empties it, and so does any failure
+inside a page, whose transaction rolls back.
 """
 
 from __future__ import annotations
@@ -59,7 +61,8 @@ def ordered_json(value: Any) -> str:
 
 
 _CHUNK = 500
-# Participants kept in memory between pages (least recently used ones are dropped first).
+# Participants kept in memory between pages besides those the last page used (least recently
+# used ones are dropped first).
 CACHE_PARTICIPANTS = 5000
 # Sheets of repeating forms (the weekly report) are many and rarely read again: not cached.
 _REPEATING = tuple(f"{form}:" for form in REPEATING_FORM_KEY_ITEM)
@@ -114,23 +117,60 @@ class ParticipantCache:
 
     def __init__(self, limit: int = CACHE_PARTICIPANTS) -> None:
         self.limit = limit
+        # Least recently used first.
         self.entries: OrderedDict[str, Entry] = OrderedDict()
         self.tracking: Tracking | None = None
+        # Participants the page in hand uses (kept when it commits).
+        self.in_use = 0
+        # Set while the read model holds no participant but those of this cache and these,
+        # dropped from it (a rebuild): any other is known to be absent without a read.
+        self.dropped: set[str] | None = None
 
     def clear(self) -> None:
         self.entries.clear()
         self.tracking = None
+        self.dropped = None
+
+    def empty(self, tracking: Tracking) -> None:
+        """The read model was just emptied and holds `tracking`: nobody is in it yet."""
+        self.clear()
+        self.tracking = tracking
+        self.dropped = set()
 
     def trust(self, tracking: Tracking) -> None:
         """Use the cache for a page starting at `tracking`, or drop it if it is stale."""
         if self.tracking != tracking:
             self.entries.clear()
+            self.dropped = None
         self.tracking = None  # until the page commits
+        self.in_use = 0
+
+    def use(self, participant_ids: Iterable[str]) -> list[str]:
+        """Mark the page's participants as the most recently used; return those to read (not
+        cached, and not known to be absent, who are cached as absent)."""
+        entries, missing, dropped = self.entries, [], self.dropped
+        wanted = dict.fromkeys(participant_ids)
+        for pid in wanted:
+            if pid in entries:
+                entries.move_to_end(pid)
+            elif dropped is None or pid in dropped:
+                missing.append(pid)
+            else:
+                entries[pid] = Entry(None)
+        self.in_use += len(wanted)
+        return missing
 
     def committed(self, tracking: Tracking) -> None:
-        while len(self.entries) > self.limit:
-            self.entries.popitem(last=False)
+        """The page committed: what the cache holds is now stored; keep the page's participants
+        (the most recently used) and as many others as the limit allows."""
+        keep = max(self.limit, self.in_use)
+        entries, dropped = self.entries, self.dropped
+        while len(entries) > keep:
+            pid, _ = entries.popitem(last=False)
+            if dropped is not None:
+                dropped.add(pid)
         self.tracking = tracking
+        self.in_use = 0
 
 
 class RowCache:
@@ -233,7 +273,7 @@ class Batch:
 
     def load(self, participant_ids: Iterable[str]) -> None:
         """Read participants (row, sheets of non-repeating forms, visits) not cached yet."""
-        wanted = [pid for pid in dict.fromkeys(participant_ids) if pid not in self.cache.entries]
+        wanted = self.cache.use(participant_ids)
         for start in range(0, len(wanted), _CHUNK):
             chunk = wanted[start : start + _CHUNK]
             marks = ", ".join("?" for _ in chunk)
@@ -260,8 +300,8 @@ class Batch:
         return ", ".join(f"'{form}'" for form in REPEATING_FORM_KEY_ITEM)
 
     def entry(self, participant_id: str) -> Entry:
-        # Eviction is first in, first out: an active participant dropped from the cache is
-        # simply read again by the next page that needs it.
+        # The page's participants are loaded by `prepare`; one a handler names that the page
+        # did not (none does today) is read here.
         try:
             return self.cache.entries[participant_id]
         except KeyError:

@@ -51,7 +51,12 @@ def _sqlite_reader(recorder: SQLiteApplicationRecorder) -> PageReader:
             cursor.execute(sql, (after, stop, *topics, limit))
             rows: list[StoredRow] = cursor.fetchall()
         if uuid_ids:  # as the recorder's `convert_originator_id` gives it
-            return [(p, UUID(o), v, t, s) for p, o, v, t, s in rows]
+            # One UUID per originator in the page (they cannot change): most rows of a page
+            # are of aggregates with other events in it.
+            ids: dict[str, UUID] = {}
+            return [
+                (p, ids.get(o) or ids.setdefault(o, UUID(o)), v, t, s) for p, o, v, t, s in rows
+            ]
         return rows
 
     return read

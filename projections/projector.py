@@ -25,7 +25,7 @@ from domain.protocol import (
 )
 from domain.sheets import corrected
 from domain.visit_records import recorded_deviation_key
-from projections.audit_rows import EventKind, index_rows, participant_of
+from projections.audit_rows import EventKind, index_rows, participant_of, participants_of
 from projections.batch import Batch, ParticipantCache, Row
 from projections.db import Cursor
 from projections.participant_row import (
@@ -93,6 +93,7 @@ class Projector(ReviewProjection):
     # ---- entry points ---------------------------------------------------------------------
 
     participant_of = staticmethod(participant_of)
+    participants_of = staticmethod(participants_of)
 
     def new_batch(self, cur: Cursor, cache: ParticipantCache) -> Batch:
         return Batch(cur, self.view, cache)

@@ -19,6 +19,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -55,6 +56,10 @@ DEFAULT_PAGE_SIZE = 50_000
 # Called after each committed page with (events applied so far, position, head).
 Progress = Callable[[int, int, int], None]
 Decoded = tuple[int, str, Any]
+# read_page(after, head, pause): `pause` is called now and then while the page is read.
+PageRead = Callable[[int, int, Callable[[], None] | None], tuple[list[Decoded], int]]
+# Events decoded between two calls of a page reader's `pause`.
+_PAUSE_EVERY = 64
 
 
 @contextmanager
@@ -74,6 +79,84 @@ def collector_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+class _Abandoned(Exception):
+    """A page read ahead that will not be used stops early."""
+
+
+class _PageAhead:
+    """Reads the page after the one being applied, in a thread of its own, while the database
+    commits the one in hand.
+
+    A commit is the database's work alone, done without Python's lock: the reading and
+    decoding of the next page can use that lock meanwhile. The reading thread runs only while
+    the `window` is open (a commit, a reset, the catch-up waiting for the page): running while
+    a page is applied, it would take Python's lock from the applying thread at every row the
+    database steps through, and slow it down more than the read gains. Only reading happens
+    ahead: each page is still applied in its own transaction after the tracking check, and a
+    page read ahead from a position the catch-up does not reach (a conflict, a stop) is never
+    used. A failure while reading ahead is raised by `page`, before anything of that page is
+    written.
+    """
+
+    def __init__(self, read: PageRead, window: threading.Event) -> None:
+        self._read = read
+        self.window = window
+        self._pool: ThreadPoolExecutor | None = None
+        self._ahead: tuple[int, int, Future[tuple[list[Decoded], int]]] | None = None
+        self._abandoned = False
+
+    def __enter__(self) -> _PageAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._discard()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def start(self, after: int, head: int) -> None:
+        """Begin reading the page after `after` (up to `head`), in the windows to come."""
+        self._discard()
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="read-model-page")
+        self._ahead = (after, head, self._pool.submit(self._read, after, head, self._pause))
+
+    def page(self, after: int, head: int) -> tuple[list[Decoded], int]:
+        """The page after `after`: the one read ahead if it is that one, else read now."""
+        ahead = self._ahead
+        if ahead is not None and ahead[:2] == (after, head):
+            self._ahead = None
+            with self.open():
+                return ahead[2].result()
+        self._discard()
+        return self._read(after, head, None)
+
+    @contextmanager
+    def open(self) -> Iterator[None]:
+        """Let the page be read ahead while the calling thread waits on something else."""
+        self.window.set()
+        try:
+            yield
+        finally:
+            self.window.clear()
+
+    def _pause(self) -> None:
+        self.window.wait()
+        if self._abandoned:
+            raise _Abandoned
+
+    def _discard(self) -> None:
+        ahead, self._ahead = self._ahead, None
+        if ahead is None:
+            return
+        self._abandoned = True
+        try:
+            with self.open():
+                ahead[2].exception()  # waits for it to end, however it ends
+        finally:
+            self._abandoned = False
 
 
 class EventSource(Protocol):
@@ -123,6 +206,8 @@ class ProjectionRunner:
         self.read_rows = page_reader(source.recorder)
         # One catch-up at a time in this process; other processes are kept out by tracking.
         self._lock = threading.RLock()
+        # Open while this runner's thread waits on the database (see `_PageAhead`).
+        self._window = threading.Event()
 
     @property
     def name(self) -> str:
@@ -150,12 +235,12 @@ class ProjectionRunner:
                 )
             self._reset(cur)
 
-    def _reset(self, cur: Any, *, indexes: bool = True) -> None:
+    def _reset(self, cur: Any, *, indexes: bool = True) -> Tracking:
         for statement in drop_statements(self.view):
             cur.execute(statement)
         for statement in create_statements(self.view, self.db.dialect, indexes=indexes):
             cur.execute(statement)
-        reset_tracking(cur, self.name, SCHEMA_VERSION)
+        return reset_tracking(cur, self.name, SCHEMA_VERSION)
 
     def _create_indexes(self) -> None:
         with self.db.transaction() as cur:
@@ -185,11 +270,26 @@ class ProjectionRunner:
 
     # ---- catching up ----------------------------------------------------------------------
 
-    def read_page(self, after: int, head: int) -> tuple[list[Decoded], int]:
-        """The decoded events after `after` (one page), and the position the page reaches."""
+    def read_page(
+        self, after: int, head: int, pause: Callable[[], None] | None = None
+    ) -> tuple[list[Decoded], int]:
+        """The decoded events after `after` (one page), and the position the page reaches.
+
+        `pause`, if given, is called before reading and every few events decoded."""
+        if pause is not None:
+            pause()
         rows = self.read_rows(after, head, self.page_size, self.view.topics)
         decode = self.decode.stored
-        events = [(p, topic, decode(topic, o, v, state)) for p, o, v, topic, state in rows]
+        if pause is None:
+            events = [(p, topic, decode(topic, o, v, state)) for p, o, v, topic, state in rows]
+        else:
+            events = []
+            for start in range(0, len(rows), _PAUSE_EVERY):
+                pause()
+                events += [
+                    (p, topic, decode(topic, o, v, state))
+                    for p, o, v, topic, state in rows[start : start + _PAUSE_EVERY]
+                ]
         full = len(rows) == self.page_size
         return events, rows[-1][0] if full else head
 
@@ -198,7 +298,7 @@ class ProjectionRunner:
 
         Raises TrackingConflict, writing nothing, unless the stored tracking is `expected`.
         """
-        with self.db.transaction() as cur:
+        with self._committing(), self.db.transaction() as cur:
             current = read_tracking(cur, self.name, for_update=True)
             if current != expected:
                 raise TrackingConflict(
@@ -209,7 +309,7 @@ class ProjectionRunner:
             try:
                 projector: Any = self.projector
                 batch = projector.new_batch(cur, self.cache)
-                pids = [projector.participant_of(event) for _, _, event in events]
+                pids = projector.participants_of([event for _, _, event in events])
                 projector.prepare(batch, (pid for pid in pids if pid))
                 apply = projector.apply
                 for (event_position, topic, event), pid in zip(events, pids, strict=True):
@@ -217,12 +317,20 @@ class ProjectionRunner:
                 projector.finish(batch)
                 batch.flush()
                 tracking = advance(cur, expected, position)
+                self._window.set()  # the commit, at the end of this block
             except BaseException:
                 # The transaction rolls back: rows changed in memory are not in the database.
                 self.cache.clear()
                 raise
         self.cache.committed(tracking)
         return tracking
+
+    @contextmanager
+    def _committing(self) -> Iterator[None]:
+        try:
+            yield
+        finally:
+            self._window.clear()
 
     def catch_up(
         self,
@@ -232,40 +340,55 @@ class ProjectionRunner:
         stop: threading.Event | None = None,
     ) -> int:
         """Apply everything up to the current head (or `target`); return the events applied."""
-        with self._lock:
-            head = self.head()
-            tracking = self.tracking()
-            applied = 0
-            with collector_paused():
-                while tracking.position < head:
-                    if stop is not None and stop.is_set():
-                        break
-                    if target is not None and tracking.position >= target:
-                        break
-                    try:
-                        events, reached = self.read_page(tracking.position, head)
-                        tracking = self.apply_page(tracking, events, reached)
-                    except TrackingConflict:
-                        # Another runner moved on (or a rebuild started): continue from there.
-                        tracking = self.tracking()
-                        continue
-                    applied += len(events)
-                    if progress is not None:
-                        progress(applied, tracking.position, head)
-            return applied
+        with self._lock, _PageAhead(self.read_page, self._window) as ahead, collector_paused():
+            return self._catch_up(ahead, target=target, progress=progress, stop=stop)
+
+    def _catch_up(
+        self,
+        ahead: _PageAhead,
+        *,
+        target: int | None = None,
+        progress: Progress | None = None,
+        stop: threading.Event | None = None,
+    ) -> int:
+        head = self.head()
+        tracking = self.tracking()
+        applied = 0
+        while tracking.position < head:
+            if stop is not None and stop.is_set():
+                break
+            if target is not None and tracking.position >= target:
+                break
+            try:
+                events, reached = ahead.page(tracking.position, head)
+                if reached < head and (target is None or reached < target):
+                    # Most likely the next page: read it while this one commits.
+                    ahead.start(reached, head)
+                tracking = self.apply_page(tracking, events, reached)
+            except TrackingConflict:
+                # Another runner moved on (or a rebuild started): continue from there.
+                tracking = self.tracking()
+                continue
+            applied += len(events)
+            if progress is not None:
+                progress(applied, tracking.position, head)
+        return applied
 
     def rebuild(self, *, progress: Progress | None = None) -> int:
         """Drop the read model's tables and build them again from the first event."""
-        with self._lock:
+        with self._lock, _PageAhead(self.read_page, self._window) as ahead, collector_paused():
             ensure_tracking_table(self.db)
-            with self.db.transaction() as cur:
+            # The first page is read while the old tables are dropped.
+            ahead.start(0, self.head())
+            with ahead.open(), self.db.transaction() as cur:
                 read_tracking(cur, self.name, for_update=True)
                 # Without the secondary indexes until the end; a rebuild that stops early gets
                 # them from the next `ensure_schema`, which creates whatever is missing.
-                self._reset(cur, indexes=False)
-            self.cache.clear()
+                emptied = self._reset(cur, indexes=False)
+            # Participants not seen since are known to be absent, without reading them.
+            self.cache.empty(emptied)
             try:
-                return self.catch_up(progress=progress)
+                return self._catch_up(ahead, progress=progress)
             finally:
                 self._create_indexes()
 

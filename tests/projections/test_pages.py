@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from projections.audit_rows import participant_of, participants_of
 from projections.decoding import EventDecoder
 from projections.pages import _library_reader, page_reader
 from projections.spec import blinded_view, unblinded_view
@@ -63,3 +64,14 @@ def test_events_decoded_from_pages_are_the_mappers(demo_store: DemoStore) -> Non
         assert got.__dict__ == expected.__dict__
         for name, value in expected.__dict__.items():
             assert type(got.__dict__[name]) is type(value), name
+
+
+def test_a_pages_participants_are_each_events_own(demo_store: DemoStore) -> None:
+    recorder, mapper = demo_store.trial.recorder, demo_store.trial.mapper
+    decode = EventDecoder(mapper)
+    head = recorder.max_notification_id() or 0
+    rows = page_reader(recorder)(0, head, 1_000_000, ())
+    events = [decode.stored(topic, o, v, state) for _, o, v, topic, state in rows]
+    found = participants_of(events)
+    assert found == [participant_of(event) for event in events]
+    assert len({pid for pid in found if pid}) > 100  # many participants, each spelt once
