@@ -4,14 +4,15 @@ back end allows.
 SQLite runs in this process, so `executemany` is already as direct as it gets. On PostgreSQL a
 row sent by `executemany` is a statement of its own for the server to parse and plan; a large
 page (a rebuild's, a catch-up after a pause) streams its rows with COPY instead: straight into
-the table for rows only ever inserted (the audit index), and for rows that may replace a
-stored one into a temporary table merged in one upsert. Small pages keep the pipelined
-statements, cheaper than a COPY's extra round trips.
+the table for rows only ever inserted (the audit index) and for every row of the first page
+after the tables were made, and for rows that may replace a stored one into a temporary table
+merged in one upsert. Small pages keep the pipelined statements, cheaper than a COPY's extra
+round trips.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from projections.db import Cursor, Dialect
@@ -24,6 +25,7 @@ from projections.schema import (
     upsert_sql,
 )
 from projections.spec import ViewSpec
+from projections.tracking import read_tracking
 
 Values = Sequence[Any]
 # Fewer rows than this in a table go as pipelined statements.
@@ -58,23 +60,39 @@ class PageWrites:
                     cur.executemany(sql, rows)
         # COPY cannot run in a pipeline: after it, each in turn.
         if bulk:
+            fresh: bool | None = None
             for table, rows, upsert in self._tables:
                 if len(rows) >= copy_min_rows:
-                    if upsert:
+                    if upsert and fresh is None:
+                        fresh = self._first_page()
+                    if upsert and not fresh:
                         self._merge(table, rows)
+                    elif upsert:
+                        cur.copy(copy_sql(view, table), self._last_of_each(table, rows))
                     else:
                         cur.copy(copy_sql(view, table), rows)
         self._tables.clear()
 
-    def _merge(self, table: str, rows: Sequence[Values]) -> None:
-        create, merge, drop = stage_statements(self.view, table)
+    def _first_page(self) -> bool:
+        """Whether this page is the first since the tables were made (position 0): they are
+        empty, so nothing can be replaced and rows go straight into them (a rebuild's first
+        page). Position 0 is only ever stored together with new, empty tables, and every
+        committed page moves it forward."""
+        tracking = read_tracking(self.cur, self.view.name)
+        return tracking is not None and tracking.position == 0
+
+    def _last_of_each(self, table: str, rows: Sequence[Values]) -> Iterable[Values]:
+        """The rows, each key once: should a page hold a row twice, the last wins, as it does
+        with one statement per row (a merge may change a row only once, and a table's key
+        takes a row only once)."""
         cols = columns(self.view, table)
         key = [cols.index(col) for col in primary_key(self.view, table)]
-        # One merge may change a row only once: should a page hold a row twice, the last wins,
-        # as it does with one statement per row.
-        last = {tuple(row[i] for i in key): row for row in rows}
+        return {tuple(row[i] for i in key): row for row in rows}.values()
+
+    def _merge(self, table: str, rows: Sequence[Values]) -> None:
+        create, merge, drop = stage_statements(self.view, table)
         cur = self.cur
         cur.execute(create)
-        cur.copy(copy_sql(self.view, table, staged=True), last.values())
+        cur.copy(copy_sql(self.view, table, staged=True), self._last_of_each(table, rows))
         cur.execute(merge)
         cur.execute(drop)

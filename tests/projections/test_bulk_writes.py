@@ -4,12 +4,14 @@ replace stored ones); the tables are the same as with one statement per row."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from projections import writes
 from projections.db import ViewDatabase
 from projections.spec import blinded_view
+from projections.tracking import advance, read_tracking
 from projections.writes import PageWrites
 from tests.projections.conftest import DemoStore, demo_projections, fresh_view_db
 from tests.projections.tables import dumps, rows
@@ -46,23 +48,29 @@ def test_rows_copied_and_merged_equal_rows_sent_one_statement_each(
         copied.close()
 
 
-def test_a_row_twice_in_one_merge_keeps_the_last(
+def _page(db: ViewDatabase, sheets: list[tuple[Any, ...]], position: int) -> None:
+    """A page writing sheets, committed with its position as a runner commits it."""
+    view = blinded_view()
+    with db.transaction() as cur:
+        expected = read_tracking(cur, view.name, for_update=True)
+        assert expected is not None
+        page = PageWrites(cur, view)
+        page.upsert("forms", sheets)
+        page.write()
+        advance(cur, expected, position)
+
+
+def test_a_row_twice_in_a_page_keeps_the_last_in_the_first_page_and_in_later_ones(
     demo_store: DemoStore, view_db: ViewDatabase, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The first page after the tables were made copies straight into them; later pages merge."""
     _postgres_only(demo_store)
     monkeypatch.setattr(writes, "COPY_MIN_ROWS", 1)
     demo_projections(demo_store, view_db)  # tables created, nothing applied
-    view = blinded_view()
-    sheet = ("p-1", "baseline", "baseline", '{"A": 1}', "{}", 1, "2024-01-01")
-    with view_db.transaction() as cur:
-        page = PageWrites(cur, view)
-        page.upsert("forms", [sheet, (*sheet[:3], '{"A": 2}', "{}", 2, "2024-01-02")])
-        page.write()
+    sheet = ("p-1", "baseline", "baseline")
+    _page(view_db, [(*sheet, '{"A": 1}', "{}", 1, "d1"), (*sheet, '{"A": 2}', "{}", 2, "d2")], 2)
     (row,) = rows(view_db, "blinded", "forms")
     assert (row["items"], row["position"]) == ({"A": 2}, 2)
-    with view_db.transaction() as cur:  # a later page replaces it
-        page = PageWrites(cur, view)
-        page.upsert("forms", [(*sheet[:3], '{"A": 3}', "{}", 3, "2024-01-03")])
-        page.write()
+    _page(view_db, [(*sheet, '{"A": 3}', "{}", 3, "d3"), (*sheet, '{"A": 4}', "{}", 4, "d4")], 4)
     (row,) = rows(view_db, "blinded", "forms")
-    assert (row["items"], row["position"]) == ({"A": 3}, 3)
+    assert (row["items"], row["position"]) == ({"A": 4}, 4)
