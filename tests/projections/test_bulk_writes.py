@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from projections import writes
+from projections import runner, writes
 from projections.db import ViewDatabase
 from projections.spec import blinded_view
 from projections.tracking import advance, read_tracking
@@ -74,3 +74,35 @@ def test_a_row_twice_in_a_page_keeps_the_last_in_the_first_page_and_in_later_one
     _page(view_db, [(*sheet, '{"A": 3}', "{}", 3, "d3"), (*sheet, '{"A": 4}', "{}", 4, "d4")], 4)
     (row,) = rows(view_db, "blinded", "forms")
     assert (row["items"], row["position"]) == ({"A": 4}, 4)
+
+
+def test_a_first_page_that_fails_leaves_empty_tables_and_the_next_attempt_builds_them(
+    demo_store: DemoStore,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first page's rows are all written (copied, on PostgreSQL) before its position fails
+    to commit: nothing of it stays, and the page applied again gives a fresh build's tables."""
+    failing = fresh_view_db(demo_store, tmp_path, request)
+    (tmp_path / "fresh").mkdir()
+    fresh = fresh_view_db(demo_store, tmp_path / "fresh", request)
+    try:
+        projections = demo_projections(demo_store, failing, page_size=500)
+        real_advance = runner.advance
+
+        def crash(*args: Any) -> Any:
+            raise RuntimeError("killed before the commit")
+
+        monkeypatch.setattr(runner, "advance", crash)
+        with pytest.raises(RuntimeError, match="killed before the commit"):
+            projections.catch_up()
+        assert all(not found for found in dumps(failing)["blinded"].values())
+        monkeypatch.setattr(runner, "advance", real_advance)
+        projections.catch_up()
+        demo_projections(demo_store, fresh, page_size=500).catch_up()
+        assert dumps(failing) == dumps(fresh)
+        assert dumps(fresh)["blinded"]["blinded_forms"]
+    finally:
+        failing.close()
+        fresh.close()

@@ -164,3 +164,39 @@ def test_two_runners_on_one_read_model_never_apply_an_event_twice(
         assert dump(view_db, UNBLINDED) == dump(fresh, UNBLINDED)
     finally:
         fresh.close()
+
+
+def test_a_rebuild_killed_midway_is_finished_by_the_next_runner_exactly_once(
+    demo_store: DemoStore, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Pages of 100 events: on PostgreSQL the first is copied straight into the new tables and
+    the later ones merged; a runner started after the kill goes on from the last commit."""
+    reset_deployed_read_models(demo_store.settings)
+    head = demo_store.trial.recorder.max_notification_id()
+    assert head is not None and head > 2000
+    deployed = open_view_database(demo_store.settings)
+    try:
+        ready = _run_edc(demo_store, "run", "--once")  # built once: the rebuild drops it
+        assert ready.communicate(timeout=KILL_TIMEOUT) and ready.returncode == 0
+        rebuild = _run_edc(demo_store, "rebuild", "--page-size", "100")
+        deadline = time.monotonic() + KILL_TIMEOUT
+        while _positions(deployed)[BLINDED] == head:  # until the rebuild has started over
+            assert time.monotonic() < deadline and rebuild.poll() is None, "no rebuild started"
+            time.sleep(0.002)
+        _kill_when(rebuild, deployed, BLINDED, head // 3)
+        assert rebuild.returncode == -signal.SIGKILL
+        assert head // 3 < _positions(deployed)[BLINDED] < head, "the kill came too late"
+        finished = _run_edc(demo_store, "run", "--once")
+        _out, err = finished.communicate(timeout=KILL_TIMEOUT)
+        assert finished.returncode == 0, err
+        assert _positions(deployed) == {BLINDED: head, UNBLINDED: head}
+        fresh = fresh_view_db(demo_store, tmp_path, request)
+        try:
+            demo_projections(demo_store, fresh).catch_up()
+            for view in (BLINDED, UNBLINDED):
+                assert dump(deployed, view) == dump(fresh, view)
+                assert dump(deployed, view)[f"{view}_forms" if view == BLINDED else f"{view}_audit"]
+        finally:
+            fresh.close()
+    finally:
+        deployed.close()
