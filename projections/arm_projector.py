@@ -28,7 +28,7 @@ from projections.review import (
     verification_row,
 )
 from projections.spec import ViewSpec
-from projections.writes import PageWrites
+from projections.writes import PageWrites, first_page
 
 ArmHandler = Callable[["ArmBatch", int, Any], None]
 
@@ -36,14 +36,15 @@ ArmHandler = Callable[["ArmBatch", int, Any], None]
 class ArmBatch:
     """The rows one page of arm-revealing events changes."""
 
-    def __init__(self, cur: Cursor, view: ViewSpec) -> None:
+    def __init__(self, cur: Cursor, view: ViewSpec, *, empty: bool = False) -> None:
         self.cur = cur
         self.view = view
-        self.allocations = RowCache(cur, view, "allocations")
-        self.adherence = RowCache(cur, view, "adherence")
-        self.records = RowCache(cur, view, "records")
-        self.signatures = RowCache(cur, view, "signatures")
-        self.sdv = RowCache(cur, view, "sdv")
+        # `empty`: the page is the first since the tables were made, no row is stored yet.
+        self.allocations = RowCache(cur, view, "allocations", empty=empty)
+        self.adherence = RowCache(cur, view, "adherence", empty=empty)
+        self.records = RowCache(cur, view, "records", empty=empty)
+        self.signatures = RowCache(cur, view, "signatures", empty=empty)
+        self.sdv = RowCache(cur, view, "sdv", empty=empty)
         self.revelations: list[tuple[Any, ...]] = []
         self.audit: list[tuple[Any, ...]] = []
         # Each participant's signature rows (those stored and those signed in this page), read
@@ -92,8 +93,9 @@ class ArmProjector:
     participants_of = staticmethod(participants_of)
 
     def new_batch(self, cur: Cursor, cache: ParticipantCache) -> ArmBatch:
-        # A few events per randomised participant: rows are simply read when needed.
-        return ArmBatch(cur, self.view)
+        # A few events per randomised participant: rows are simply read when needed, and not
+        # at all in a rebuild's first page, when there are none yet.
+        return ArmBatch(cur, self.view, empty=first_page(cur, self.view))
 
     def prepare(self, batch: ArmBatch, participant_ids: Iterable[str]) -> None:
         return None

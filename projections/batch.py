@@ -176,10 +176,12 @@ class ParticipantCache:
 class RowCache:
     """Rows of a small table (signatures, sdv...) read or written in one page."""
 
-    def __init__(self, cur: Cursor, view: ViewSpec, table: str) -> None:
+    def __init__(self, cur: Cursor, view: ViewSpec, table: str, *, empty: bool = False) -> None:
         self.cur = cur
         self.view = view
         self.table = table
+        # The table is known to hold no rows (the first page of a rebuild): nothing to read.
+        self.empty = empty
         self.columns = columns(view, table)
         self.key_columns = primary_key(view, table)
         self.rows: dict[Key, Row | None] = {}
@@ -191,12 +193,17 @@ class RowCache:
 
     def get(self, key: Key) -> Row | None:
         if key not in self.rows:
+            if self.empty:
+                self.rows[key] = None
+                return None
             found = self.cur.execute(self._select, key).fetchone()
             self.rows[key] = None if found is None else _row(self.columns, found)
         return self.rows[key]
 
     def select(self, where: str, params: tuple[Any, ...]) -> list[Row]:
         """Rows matching a condition, as cached rows (so changes to them are written back)."""
+        if self.empty:
+            return []
         sql = f"SELECT {', '.join(self.columns)} FROM {table_name(self.view, self.table)}"
         found = []
         for values in self.cur.execute(f"{sql} WHERE {where}", params).fetchall():

@@ -32,6 +32,14 @@ Values = Sequence[Any]
 COPY_MIN_ROWS = 64
 
 
+def first_page(cur: Cursor, view: ViewSpec) -> bool:
+    """Whether the page in this transaction is the first since the view's tables were made
+    (position 0), so that they are empty (a rebuild's first page). Position 0 is only ever
+    stored together with new, empty tables, and every committed page moves it forward."""
+    tracking = read_tracking(cur, view.name)
+    return tracking is not None and tracking.position == 0
+
+
 class PageWrites:
     """The rows one page writes, each table's at most once per page."""
 
@@ -74,12 +82,8 @@ class PageWrites:
         self._tables.clear()
 
     def _first_page(self) -> bool:
-        """Whether this page is the first since the tables were made (position 0): they are
-        empty, so nothing can be replaced and rows go straight into them (a rebuild's first
-        page). Position 0 is only ever stored together with new, empty tables, and every
-        committed page moves it forward."""
-        tracking = read_tracking(self.cur, self.view.name)
-        return tracking is not None and tracking.position == 0
+        # Nothing stored can be replaced: rows go straight into the tables.
+        return first_page(self.cur, self.view)
 
     def _last_of_each(self, table: str, rows: Sequence[Values]) -> Iterable[Values]:
         """The rows, each key once: should a page hold a row twice, the last wins, as it does
