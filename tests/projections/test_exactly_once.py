@@ -91,21 +91,7 @@ def test_a_runner_killed_in_the_middle_of_catch_up_resumes_exactly_once(
         after_second = _positions(deployed)
         assert after_second[BLINDED] == head
         assert 0 < after_second[UNBLINDED] < head, f"the kill came too late: {after_second}"
-        # Restart, catch up and exit.
-        finished = _run_edc(demo_store, "run", "--once")
-        _out, err = finished.communicate(timeout=KILL_TIMEOUT)
-        assert finished.returncode == 0, err
-        assert _positions(deployed) == {BLINDED: head, UNBLINDED: head}
-
-        # A rebuild from scratch, in one go, elsewhere: the same content, row for row.
-        fresh = fresh_view_db(demo_store, tmp_path, request)
-        try:
-            demo_projections(demo_store, fresh).catch_up()
-            for view in (BLINDED, UNBLINDED):
-                assert dump(deployed, view) == dump(fresh, view)
-                assert dump(deployed, view)[f"{view}_audit"]  # not trivially equal
-        finally:
-            fresh.close()
+        _finish_and_compare(demo_store, deployed, tmp_path, request, head)
     finally:
         deployed.close()
 
@@ -186,17 +172,29 @@ def test_a_rebuild_killed_midway_is_finished_by_the_next_runner_exactly_once(
         _kill_when(rebuild, deployed, BLINDED, head // 3)
         assert rebuild.returncode == -signal.SIGKILL
         assert head // 3 < _positions(deployed)[BLINDED] < head, "the kill came too late"
-        finished = _run_edc(demo_store, "run", "--once")
-        _out, err = finished.communicate(timeout=KILL_TIMEOUT)
-        assert finished.returncode == 0, err
-        assert _positions(deployed) == {BLINDED: head, UNBLINDED: head}
-        fresh = fresh_view_db(demo_store, tmp_path, request)
-        try:
-            demo_projections(demo_store, fresh).catch_up()
-            for view in (BLINDED, UNBLINDED):
-                assert dump(deployed, view) == dump(fresh, view)
-                assert dump(deployed, view)[f"{view}_forms" if view == BLINDED else f"{view}_audit"]
-        finally:
-            fresh.close()
+        _finish_and_compare(demo_store, deployed, tmp_path, request, head)
     finally:
         deployed.close()
+
+
+def _finish_and_compare(
+    demo_store: DemoStore,
+    deployed: ViewDatabase,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    head: int,
+) -> None:
+    """Restart, catch up and exit; then the same content, row for row, as a rebuild from
+    scratch in one go elsewhere (and not trivially so: both views hold rows)."""
+    finished = _run_edc(demo_store, "run", "--once")
+    _out, err = finished.communicate(timeout=KILL_TIMEOUT)
+    assert finished.returncode == 0, err
+    assert _positions(deployed) == {BLINDED: head, UNBLINDED: head}
+    fresh = fresh_view_db(demo_store, tmp_path, request)
+    try:
+        demo_projections(demo_store, fresh).catch_up()
+        for view in (BLINDED, UNBLINDED):
+            assert dump(deployed, view) == dump(fresh, view)
+            assert dump(deployed, view)[f"{view}_forms" if view == BLINDED else f"{view}_audit"]
+    finally:
+        fresh.close()
