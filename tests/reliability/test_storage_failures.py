@@ -85,6 +85,10 @@ def small_disk(mountpoint: Path, size: str = "3m") -> Iterator[Path]:
             if run("umount", str(mountpoint)).returncode == 0:
                 break
             subprocess.run(["sleep", "0.2"], check=False)
+        else:
+            # Still held (a connection not yet collected): detach it now, so no mount outlives
+            # the test and pytest can remove its temporary directory.
+            run("umount", "--lazy", str(mountpoint))
 
 
 def fill(disk: Path) -> Path:
