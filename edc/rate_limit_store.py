@@ -40,8 +40,6 @@ SCHEMA = (
 CLEANUP_INTERVAL_S = 60.0
 # Keys remembered as having no hits, at most (a bound on memory, not on correctness).
 MAX_REMEMBERED = 10_000
-# PostgreSQL: one advisory lock namespace for creating the table at once from several servers.
-_SCHEMA_LOCK = 1_624_019_001
 
 
 class SqlMovingWindowStorage(Storage, MovingWindowSupport):
@@ -68,9 +66,7 @@ class SqlMovingWindowStorage(Storage, MovingWindowSupport):
             self._reader = sqlite3.connect(
                 sqlite_path, timeout=30, isolation_level=None, check_same_thread=False
             )
-        with self._db.transaction() as cur:
-            if db.dialect is Dialect.POSTGRES:
-                cur.execute("SELECT pg_advisory_xact_lock(?)", (_SCHEMA_LOCK,))
+        with self._db.schema_transaction() as cur:
             for statement in SCHEMA:
                 cur.execute(statement)
 

@@ -50,7 +50,7 @@ class UnsavedTyping:
         self._db, self._fernet, self._now, self._keep_s = db, Fernet(key), now, keep_s
 
     def ensure_schema(self) -> None:
-        with self._db.transaction() as cur:
+        with self._db.schema_transaction() as cur:
             cur.execute(SCHEMA)
 
     def keep(

@@ -19,6 +19,9 @@ from typing import Any, Protocol
 
 SQLITE_CACHE_KIB = 65536
 SQLITE_PAGE_BYTES = 8192
+# PostgreSQL: the one advisory lock every creation of a table of ours is made under (see
+# `ViewDatabase.schema_transaction`).
+SCHEMA_LOCK = 7_004_792
 
 
 class Dialect(StrEnum):
@@ -189,6 +192,17 @@ class ViewDatabase:
             else:
                 with conn.transaction(), conn.cursor() as raw:
                     yield Cursor(raw, self.dialect)
+
+    @contextmanager
+    def schema_transaction(self) -> Iterator[Cursor]:
+        """A transaction for creating or changing tables. On PostgreSQL, `IF NOT EXISTS` does
+        not keep two processes starting at once from creating the same table together (one
+        fails on the catalogue's unique index), so they take turns under one advisory lock.
+        SQLite's `BEGIN IMMEDIATE` already lets one writer in at a time."""
+        with self.transaction() as cur:
+            if self.dialect is Dialect.POSTGRES:
+                cur.execute("SELECT pg_advisory_xact_lock(?)", (SCHEMA_LOCK,))
+            yield cur
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self.cursor() as cur:

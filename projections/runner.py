@@ -28,7 +28,7 @@ from eventsourcing.persistence import ApplicationRecorder, Mapper
 
 from projections.arm_projector import ArmProjector
 from projections.batch import ParticipantCache
-from projections.db import Dialect, ViewDatabase
+from projections.db import ViewDatabase
 from projections.decoding import EventDecoder
 from projections.pages import page_reader
 from projections.projector import Projector
@@ -218,9 +218,7 @@ class ProjectionRunner:
     def ensure_schema(self) -> None:
         """Create the tables; rebuild from scratch if they were made by another schema."""
         ensure_tracking_table(self.db)
-        with self.db.transaction() as cur:
-            if self.db.dialect is Dialect.POSTGRES:
-                cur.execute("SELECT pg_advisory_xact_lock(?)", (7_004_793,))
+        with self.db.schema_transaction() as cur:
             tracking = read_tracking(cur, self.name, for_update=True)
             if tracking is not None and tracking.schema_version == SCHEMA_VERSION:
                 for statement in create_statements(self.view, self.db.dialect):

@@ -27,10 +27,7 @@ class Tracking:
 
 
 def ensure_tracking_table(db: ViewDatabase) -> None:
-    with db.transaction() as cur:
-        if db.dialect is Dialect.POSTGRES:
-            # Two processes starting at once must not both create the table.
-            cur.execute("SELECT pg_advisory_xact_lock(?)", (7_004_792,))
+    with db.schema_transaction() as cur:
         cur.execute(TRACKING_DDL)
 
 

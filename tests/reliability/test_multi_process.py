@@ -148,41 +148,42 @@ def test_two_servers_and_a_runner_lose_no_update_allocate_once_and_converge(
         server.launch()
     runner.launch()
     try:
-        for server in servers:
-            server.wait_until_answering()
-        urls = [server.url for server in servers]
+        try:
+            for server in servers:
+                server.wait_until_answering()
+            urls = [server.url for server in servers]
 
-        versions = asyncio.run(correct_contended(urls, token, contended))
-        statuses = asyncio.run(randomise_through_both(urls, token, ready))
-    finally:
-        for server in servers:
-            server.stop()
+            versions = asyncio.run(correct_contended(urls, token, contended))
+            statuses = asyncio.run(randomise_through_both(urls, token, ready))
+        finally:
+            for server in servers:
+                server.stop()
 
-    # No lost update: every success has its own version, and they run 1..N without a gap.
-    trial = build_trial(settings)
-    try:
-        for pid in contended:
-            got = sorted(versions[pid])
-            final = trial.load_participant(UUID(pid)).form_version("weekly")
-            assert got == list(range(1, final + 1)), (pid, got, final)
-        assert sum(len(v) for v in versions.values()) == WRITERS * ROUNDS
-        # No duplicate allocation: each participant once, the sequence without gap or repeat.
-        assert sorted(statuses) == [200] * READY + [409] * READY
-        allocation = trial.load_allocation()
-        assert allocation is not None
-        assert set(map(str, allocation.arms)) == set(contended) | set(ready)
-        allocated = trial.recorder.select_notifications(
-            start=1, limit=10_000, topics=[get_topic(Allocation.Allocated)]
-        )
-        numbers = [trial.mapper.to_domain_event(n).sequence_number for n in allocated]
-        assert sorted(numbers) == list(range(1, CONTENDED + READY + 1))
-    finally:
-        trial.close()
+        # No lost update: every success has its own version, and they run 1..N without a gap.
+        trial = build_trial(settings)
+        try:
+            for pid in contended:
+                got = sorted(versions[pid])
+                final = trial.load_participant(UUID(pid)).form_version("weekly")
+                assert got == list(range(1, final + 1)), (pid, got, final)
+            assert sum(len(v) for v in versions.values()) == WRITERS * ROUNDS
+            # No duplicate allocation: each participant once, the sequence without gap or repeat.
+            assert sorted(statuses) == [200] * READY + [409] * READY
+            allocation = trial.load_allocation()
+            assert allocation is not None
+            assert set(map(str, allocation.arms)) == set(contended) | set(ready)
+            allocated = trial.recorder.select_notifications(
+                start=1, limit=10_000, topics=[get_topic(Allocation.Allocated)]
+            )
+            numbers = [trial.mapper.to_domain_event(n).sequence_number for n in allocated]
+            assert sorted(numbers) == list(range(1, CONTENDED + READY + 1))
+        finally:
+            trial.close()
 
-    # The runner kept up with both servers; its views equal a rebuild from the events.
-    try:
+        # The runner kept up with both servers; its views equal a rebuild from the events.
         wait_until_caught_up(settings)
     finally:
+        # Stopped however the servers fared, so no process outlives the test.
         runner.stop()
     followed = read_model_rows(settings)
     assert edc(settings, "projections", "rebuild").returncode == 0
