@@ -11,6 +11,7 @@ from the backups: a restore needs the same phone key for the phone digests to ma
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -71,11 +72,19 @@ def secret_key(
         return _checked(path.read_text().strip(), str(path))
     private_directory(data_dir)
     key = Fernet.generate_key().decode()
-    # Create with owner-only permissions; O_EXCL so two starting processes cannot race.
+    # Written whole to a file of its own, then linked in under the key's name: a process
+    # starting at the same moment finds either no key file or a complete one, never an empty
+    # one, and `link` (unlike a rename) refuses to replace a key another process put there.
+    fd, draft = tempfile.mkstemp(dir=data_dir, prefix=f".{file_name}.")
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return _checked(path.read_text().strip(), str(path))
-    with os.fdopen(fd, "w") as file:
-        file.write(key + "\n")
+        with os.fdopen(fd, "w") as file:
+            file.write(key + "\n")
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            return _checked(path.read_text().strip(), str(path))
+    finally:
+        os.unlink(draft)
     return key

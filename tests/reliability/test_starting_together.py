@@ -1,5 +1,6 @@
-"""Server processes starting together on one PostgreSQL database: each creates the tables it
-needs, all at the same moment, and none fails.
+"""Server processes starting together: on one PostgreSQL database each creates the tables it
+needs, and on a fresh key directory each reads or makes the session and phone keys, all at the
+same moment; none fails, and they all end up with the same keys.
 
 `CREATE TABLE IF NOT EXISTS` alone does not make that safe on PostgreSQL: two sessions that
 both find the table missing both create it, and one fails on the catalogue's unique index
@@ -14,6 +15,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
@@ -27,11 +29,11 @@ from edc.unsaved_typing import UnsavedTyping
 from projections.db import ViewDatabase
 from projections.tracking import ensure_tracking_table
 from tests.pg import PostgresServer
-
-pytestmark = pytest.mark.postgres
+from web.session_key import KEY_FILE, PHONE_KEY_FILE, phone_key, session_key
 
 AT_ONCE = 6
 ROUNDS = 4
+KEY_ROUNDS = 50
 
 Create = Callable[[ViewDatabase], object]
 
@@ -69,6 +71,7 @@ def _all_at_once(url: str, create: Create) -> list[BaseException]:
     return failures
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize("store", sorted(CREATORS))
 def test_tables_created_by_servers_starting_together(
     store: str, postgres_server: PostgresServer
@@ -84,6 +87,7 @@ def test_tables_created_by_servers_starting_together(
             db.close()
 
 
+@pytest.mark.postgres
 def test_read_models_created_by_servers_starting_together(
     postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
@@ -101,3 +105,29 @@ def test_read_models_created_by_servers_starting_together(
 
 def _open_read_models(settings: Settings, trial: Trial, _db: ViewDatabase) -> None:
     build_projections(settings, trial).db.close()
+
+
+@pytest.mark.parametrize(
+    ("make_key", "file_name"),
+    [(session_key, KEY_FILE), (phone_key, PHONE_KEY_FILE)],
+    ids=["session", "phone"],
+)
+def test_servers_starting_together_share_one_key(
+    make_key: Callable[[Path], str], file_name: str, tmp_path: Path
+) -> None:
+    # A process that found the key file created but not yet written read an empty key and
+    # refused to start. Each round is a fresh key directory.
+    for round_ in range(KEY_ROUNDS):
+        keys = tmp_path / f"keys{round_}"
+        barrier = threading.Barrier(AT_ONCE)
+
+        def start(_: int, keys: Path = keys, barrier: threading.Barrier = barrier) -> str:
+            barrier.wait()
+            return make_key(keys)
+
+        with ThreadPoolExecutor(AT_ONCE) as pool:
+            got = set(pool.map(start, range(AT_ONCE)))
+        assert len(got) == 1
+        # The one key every process uses is the one kept, and no draft is left beside it.
+        assert [path.name for path in keys.iterdir()] == [file_name]
+        assert make_key(keys) in got
