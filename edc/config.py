@@ -9,6 +9,7 @@ from pathlib import Path
 
 from edc.pgurl import postgres_env
 from edc.private_files import private_directory, private_file
+from projections.db import prepare_sqlite_file
 
 DEFAULT_DATA_DIR = "./var"
 
@@ -62,6 +63,7 @@ class Settings:
             private_directory(self.data_dir)
             # Created owner-only before SQLite opens it; its side files take its mode.
             private_file(self.sqlite_path("trial"))
+            prepare_sqlite_file(self.sqlite_path("trial"))
             env = {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.sqlite_path("trial")),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
@@ -19,9 +20,42 @@ from typing import Any, Protocol
 
 SQLITE_CACHE_KIB = 65536
 SQLITE_PAGE_BYTES = 8192
+# How long a connection waits for another's lock on a SQLite file (its busy timeout), and how
+# often a switch to WAL refused by another opener is tried again within that time.
+SQLITE_TIMEOUT_S = 30.0
+WAL_RETRY_S = 0.005
 # PostgreSQL: the one advisory lock every creation of a table of ours is made under (see
 # `ViewDatabase.schema_transaction`).
 SCHEMA_LOCK = 7_004_792
+
+
+def switch_to_wal(conn: sqlite3.Connection, timeout: float = SQLITE_TIMEOUT_S) -> None:
+    """Put the connection's file in WAL mode (a file already in it stays as it is).
+
+    Processes opening a fresh file at the same moment each ask for the switch; SQLite refuses
+    all but one with "database is locked" at once, without waiting out the busy timeout, and a
+    server that gives up there does not start. So a refused switch is asked for again until
+    the timeout: by then the file is in WAL mode and the switch is a no-op."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            busy = error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
+            if not busy or time.monotonic() >= deadline:
+                raise
+        time.sleep(WAL_RETRY_S)
+
+
+def prepare_sqlite_file(path: Path | str) -> None:
+    """Switch a SQLite file to WAL before another library opens it (the event store's
+    library makes the same switch, but gives up at once when it is refused)."""
+    conn = sqlite3.connect(path, timeout=SQLITE_TIMEOUT_S, isolation_level=None)
+    try:
+        switch_to_wal(conn)
+    finally:
+        conn.close()
 
 
 class Dialect(StrEnum):
@@ -120,11 +154,14 @@ class ViewDatabase:
     def _connect(self) -> Any:
         if self.dialect is Dialect.SQLITE:
             conn = sqlite3.connect(
-                self._target, timeout=30, isolation_level=None, check_same_thread=False
+                self._target,
+                timeout=SQLITE_TIMEOUT_S,
+                isolation_level=None,
+                check_same_thread=False,
             )
             # Set before the file's first page is written (no effect on an existing file).
             conn.execute(f"PRAGMA page_size={SQLITE_PAGE_BYTES}")
-            conn.execute("PRAGMA journal_mode=WAL")
+            switch_to_wal(conn)
             # NORMAL in WAL mode keeps every commit atomic when the process is killed; only a
             # power cut can lose the last commits, and a read model can always be rebuilt.
             conn.execute("PRAGMA synchronous=NORMAL")

@@ -1,0 +1,108 @@
+"""More first uses that processes make at the same moment: servers, a read-model follower and
+the command line opening one data directory, key directory or head log together.
+
+Each attack lets several openers go at once behind a barrier, many rounds over, each round on
+something fresh. Threads stand in for processes where the database or the file system treats
+them alike: every thread here has its own connections and its own file descriptors.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+from cryptography.fernet import Fernet
+
+from edc.bootstrap import build_trial
+from edc.config import Settings
+from edc.rate_limit_store import open_rate_limit_store
+from edc.read_model_wiring import build_projections
+from edc.unsaved_typing import UnsavedTyping, open_unsaved_database
+
+AT_ONCE = 6
+# Rounds enough that a race lost now and then at a fresh file is lost at least once.
+FILE_ROUNDS = 60
+
+T = TypeVar("T")
+
+
+def _together(count: int, start: Callable[[], T]) -> list[T | BaseException]:
+    """`start()` in `count` threads let go at one moment: what each returned or raised."""
+    barrier = threading.Barrier(count)
+
+    def run(_: int) -> T | BaseException:
+        barrier.wait()
+        try:
+            return start()
+        except Exception as exc:  # what the test reports
+            return exc
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+def _failures(results: list[object]) -> list[BaseException]:
+    return [r for r in results if isinstance(r, BaseException)]
+
+
+# ---- SQLite files of a fresh data directory, opened by several processes at once ---------
+
+
+def _open_event_store(settings: Settings) -> None:
+    trial = build_trial(settings)
+    try:
+        trial.recorder.max_notification_id()
+    finally:
+        trial.close()
+
+
+def _open_read_models(settings: Settings) -> None:
+    trial = build_trial(settings)
+    try:
+        build_projections(settings, trial).db.close()
+    finally:
+        trial.close()
+
+
+def _open_unsaved_typing(settings: Settings) -> None:
+    db = open_unsaved_database(settings)
+    try:
+        UnsavedTyping(db, Fernet.generate_key().decode(), lambda: 0.0).ensure_schema()
+    finally:
+        db.close()
+
+
+def _open_rate_limits(settings: Settings) -> None:
+    store = open_rate_limit_store(settings)
+    store.acquire_entry("login:127.0.0.1", 10, 60)
+    store.close()
+
+
+OPENERS: dict[str, Callable[[Settings], None]] = {
+    "event store": _open_event_store,
+    "read models": _open_read_models,
+    "unsaved typing": _open_unsaved_typing,
+    "rate limits": _open_rate_limits,
+}
+
+
+@pytest.mark.parametrize("store", sorted(OPENERS))
+def test_sqlite_files_opened_by_processes_starting_together(store: str, tmp_path: Path) -> None:
+    # A server and the read-model follower it starts (`--read-models process`), or two
+    # servers, open a fresh data directory at once: each SQLite file is switched to WAL by
+    # whoever opens it first, and SQLite refused the others with "database is locked" at
+    # once, whatever the busy timeout, so a server or the follower did not start.
+    open_store = OPENERS[store]
+    if store == "read models":
+        _open_event_store(Settings(data_dir=tmp_path / "warm"))  # imports, off the race
+    for round_ in range(FILE_ROUNDS):
+        settings = Settings(data_dir=tmp_path / f"data{round_}")
+        if store == "read models":
+            _open_event_store(settings)  # the server checked the store before it started
+        assert _failures(_together(AT_ONCE, partial(open_store, settings))) == []
+    open_store(settings)  # and it opens again afterwards, as it was made
