@@ -10,6 +10,7 @@ from the backups: a restore needs the same phone key for the phone digests to ma
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from collections.abc import Mapping
@@ -43,7 +44,10 @@ def key_directory(settings: Settings) -> Path:
     for name in (KEY_FILE, PHONE_KEY_FILE):
         legacy, kept = settings.data_dir / name, keys / name
         if legacy.is_file() and not kept.exists():
-            os.replace(legacy, kept)
+            # Processes starting together all see it there; the first to move it wins, and
+            # the others find it moved in, where they look next.
+            with contextlib.suppress(FileNotFoundError):
+                os.replace(legacy, kept)
             private_file(kept)
     return keys
 

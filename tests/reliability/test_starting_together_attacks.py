@@ -23,10 +23,12 @@ from edc.config import Settings
 from edc.rate_limit_store import open_rate_limit_store
 from edc.read_model_wiring import build_projections
 from edc.unsaved_typing import UnsavedTyping, open_unsaved_database
+from web.session_key import KEY_FILE, PHONE_KEY_FILE, key_directory, phone_key, session_key
 
 AT_ONCE = 6
 # Rounds enough that a race lost now and then at a fresh file is lost at least once.
 FILE_ROUNDS = 60
+KEY_ROUNDS = 40
 
 T = TypeVar("T")
 
@@ -106,3 +108,33 @@ def test_sqlite_files_opened_by_processes_starting_together(store: str, tmp_path
             _open_event_store(settings)  # the server checked the store before it started
         assert _failures(_together(AT_ONCE, partial(open_store, settings))) == []
     open_store(settings)  # and it opens again afterwards, as it was made
+
+
+# ---- key files an older version kept in the data directory, moved by both -----------------
+
+
+@pytest.mark.parametrize(
+    ("make_key", "file_name"),
+    [(session_key, KEY_FILE), (phone_key, PHONE_KEY_FILE)],
+    ids=["session", "phone"],
+)
+def test_servers_starting_together_move_a_legacy_key_once(
+    make_key: Callable[[Path], str], file_name: str, tmp_path: Path
+) -> None:
+    # Upgrading: the key sits in the data directory, where an older version kept it. Every
+    # starting process moves it into the key directory; one that found it there and then
+    # lost the move to another failed on the missing file and the server did not start.
+    for round_ in range(KEY_ROUNDS):
+        settings = Settings(data_dir=tmp_path / f"data{round_}")
+        settings.data_dir.mkdir()
+        kept = Fernet.generate_key().decode()
+        (settings.data_dir / file_name).write_text(kept + "\n")
+        got = _together(AT_ONCE, partial(_moved_key, make_key, settings))
+        assert _failures(got) == []
+        # Everyone kept the key the sessions (or phone digests) were made with.
+        assert set(got) == {kept}
+        assert not (settings.data_dir / file_name).exists()
+
+
+def _moved_key(make_key: Callable[[Path], str], settings: Settings) -> str:
+    return make_key(key_directory(settings))
