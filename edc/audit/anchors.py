@@ -208,14 +208,17 @@ def anchors_for(settings: Settings) -> tuple[list[Anchor], list[str]]:
 def quick_check(app: Application, settings: Settings) -> str | None:
     """What is wrong with the store at a glance (counts, the newest anchor), else None.
 
-    Not a verify: it reads two counts and one link, so it is cheap on any store.
+    Not a verify: it reads two counts and one link, so it is cheap on any store. Other
+    processes may write meanwhile (a server, a follower, a command): the log is read first,
+    so every head it names was committed before the store is read, and the counts are read
+    together, so no commit falls between them.
     """
     from edc.audit.chain import head
 
+    anchors, problems = anchors_for(settings)
     store = chain_recorder(app)
-    events = store.event_count()
+    events, links = store.event_and_link_counts()
     current = head(app)
-    links = store.link_count()
     if events and not links:
         return (
             f"the store holds {events} events but no audit chain (it was removed, or the "
@@ -236,7 +239,6 @@ def quick_check(app: Application, settings: Settings) -> str | None:
             "of tampering: migrate it with `edc audit migrate-chain --reason ...`, which "
             "verifies it under the older format first"
         )
-    anchors, problems = anchors_for(settings)
     if problems:
         return problems[0]
     newest = highest(anchors)

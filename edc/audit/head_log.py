@@ -100,14 +100,29 @@ class HeadLog:
 
     def entries(self) -> tuple[list[Entry], list[str]]:
         """The entries in order, and a problem for each damaged line and for a broken chain
-        (the first break only: every line after it follows from it)."""
-        if not self.path.is_file():
-            return [], self._witness_problems(0, [GENESIS])
+        (the first break only: every line after it follows from it).
+
+        Read under a shared lock on the log, as other processes append to it: the log and
+        its witness are read as one appender left them, never a line ahead of each other."""
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            problems = self._witness_problems(0, [GENESIS])
+            if not problems or not self.path.is_file():
+                return [], problems
+            return self.entries()  # the first line was being written: read it whole
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            with open(fd, "rb", closefd=False) as file:
+                return self._entries(file.read())
+        finally:
+            os.close(fd)  # releases the lock
+
+    def _entries(self, raw: bytes) -> tuple[list[Entry], list[str]]:
         entries: list[Entry] = []
         problems: list[str] = []
         hashes = [GENESIS]  # hashes[n]: the running hash over the first n lines
         chain_started = broken = False
-        raw = self.path.read_bytes()
         lines = raw.splitlines(keepends=True)
         for number, line in enumerate(lines, start=1):
             data = _parse(line)

@@ -585,11 +585,17 @@ class SealingPostgresRecorder(PostgresApplicationRecorder):
             row = curs.fetchone()
             return int(row["n"]) if row else 0
 
-    def link_count(self) -> int:
+    def event_and_link_counts(self) -> tuple[int, int]:
+        # One statement, one snapshot: a writer commits events and their links together, and
+        # counts read apart could fall either side of its commit.
         with self._reading() as curs:
-            curs.execute(SQL("SELECT COUNT(*) AS n FROM {}").format(self.chain_table))
+            curs.execute(
+                SQL(
+                    "SELECT (SELECT COUNT(*) FROM {}) AS events, (SELECT COUNT(*) FROM {}) AS links"
+                ).format(self.events_table, self.chain_table)
+            )
             row = curs.fetchone()
-            return int(row["n"]) if row else 0
+            return (int(row["events"]), int(row["links"])) if row else (0, 0)
 
     def chain_count(self, upto: int) -> int:
         with self._reading() as curs:

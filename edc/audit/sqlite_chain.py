@@ -449,11 +449,17 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
             c.execute(f"SELECT COUNT(*) FROM {self.events_table_name}")
             return int(c.fetchone()[0])
 
-    def link_count(self) -> int:
-        # No condition: SQLite counts the smallest index instead of the table's pages.
+    def event_and_link_counts(self) -> tuple[int, int]:
+        # One statement, one snapshot: a writer commits events and their links together, and
+        # counts read apart could fall either side of its commit. No condition: SQLite counts
+        # the smallest index instead of the table's pages.
         with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT COUNT(*) FROM {CHAIN_TABLE}")
-            return int(c.fetchone()[0])
+            c.execute(
+                f"SELECT (SELECT COUNT(*) FROM {self.events_table_name}), "
+                f"(SELECT COUNT(*) FROM {CHAIN_TABLE})"
+            )
+            events, links = c.fetchone()
+            return int(events), int(links)
 
     def chain_count(self, upto: int) -> int:
         with self.datastore.transaction(commit=False) as c:

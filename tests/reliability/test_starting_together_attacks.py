@@ -8,6 +8,7 @@ them alike: every thread here has its own connections and its own file descripto
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -18,11 +19,17 @@ from typing import TypeVar
 import pytest
 from cryptography.fernet import Fernet
 
+from domain.actor import Actor
+from edc.application import Trial
+from edc.audit.anchors import quick_check
+from edc.audit.chain import ChainHead
+from edc.audit.head_log import WITNESS_FILE, HeadLog
 from edc.bootstrap import build_trial
 from edc.config import Settings
 from edc.rate_limit_store import open_rate_limit_store
 from edc.read_model_wiring import build_projections
 from edc.unsaved_typing import UnsavedTyping, open_unsaved_database
+from tests.app.journeys import screened
 from web.session_key import KEY_FILE, PHONE_KEY_FILE, key_directory, phone_key, session_key
 
 AT_ONCE = 6
@@ -138,3 +145,71 @@ def test_servers_starting_together_move_a_legacy_key_once(
 
 def _moved_key(make_key: Callable[[Path], str], settings: Settings) -> str:
     return make_key(key_directory(settings))
+
+
+# ---- a server starting while another process writes --------------------------------------
+
+WRITES = 40
+HEAD_LOG_LINES = 200
+SWITCH_INTERVAL_S = 1e-5
+
+
+def _while(write: Callable[[], None], look: Callable[[], T]) -> list[T]:
+    """`look()` over and over while `write()` runs in another thread (at least once after)."""
+    done = threading.Event()
+
+    def writing() -> None:
+        try:
+            write()
+        finally:
+            done.set()
+
+    seen: list[T] = []
+    # Threads switch often, as processes on several cores interleave.
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            written = pool.submit(writing)
+            while not done.is_set():
+                seen.append(look())
+            written.result()
+    finally:
+        sys.setswitchinterval(interval)
+    seen.append(look())
+    return seen
+
+
+def test_a_server_starting_while_another_writes_finds_the_store_sound(
+    settings: Settings, trial: Trial, actors: dict[str, Actor]
+) -> None:
+    # `edc serve` checks the store at a glance before it serves (counts, the newest anchor).
+    # Another server, a follower or a command writing meanwhile commits events with their
+    # links, and anchors the heads it committed: nothing the check may take for tampering.
+    staff = actors["site_staff"]
+    screened(trial, staff)
+    probe = build_trial(settings)
+    try:
+        findings = _while(
+            lambda: [screened(trial, staff) for _ in range(WRITES)],
+            lambda: quick_check(probe, settings),
+        )
+    finally:
+        probe.close()
+    assert {finding for finding in findings if finding} == set()
+
+
+def test_the_head_log_read_while_another_process_appends_is_whole(tmp_path: Path) -> None:
+    # Every process appends its committed heads to one log and rewrites the witness of its
+    # length; a server checking the log as it starts reads it meanwhile.
+    log = HeadLog(tmp_path / "anchors", witness=tmp_path / "data" / WITNESS_FILE)
+    head = ChainHead(1, "ab" * 32)
+
+    def append() -> None:
+        for _ in range(HEAD_LOG_LINES):
+            log.append("commit", head, sync=False)
+
+    problems = _while(append, lambda: log.entries()[1])
+    assert {problem for found in problems for problem in found} == set()
+    entries, final = log.entries()
+    assert (len(entries), final) == (HEAD_LOG_LINES, [])
