@@ -72,11 +72,32 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
         return statements
 
     def create_table(self) -> None:
-        # A missing chain is never made up again here: events without links stay a finding
-        # for `verify` until someone adopts them with `edc audit adopt`.
-        if self._chain_table_exists():
-            self._add_participant_column()
-        super().create_table()
+        # One transaction that holds the write lock from its first statement: processes
+        # opening the store at once take turns within the busy timeout. A deferred one that
+        # first read the tables and then had a column or an index to add (a store of an
+        # older version) was refused at once ("database is locked") when another process
+        # had written first, and that server did not start.
+        with self._schema_transaction() as c:
+            # A missing chain is never made up again here: events without links stay a
+            # finding for `verify` until someone adopts them with `edc audit adopt`.
+            if self._chain_table_exists(c):
+                self._add_participant_column(c)
+            self._create_table(c)
+
+    @contextmanager
+    def _schema_transaction(self) -> Iterator[SQLiteCursor]:
+        with self.datastore.get_connection(commit=True) as conn:
+            c = conn.cursor()
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                yield c
+            except BaseException:
+                conn.rollback()
+                raise
+            else:
+                conn.commit()
+            finally:
+                c.sqlite_cursor.close()
 
     # ---- sealing ---------------------------------------------------------------------------
 
@@ -481,17 +502,15 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
             row[0], self.convert_originator_id(row[1]), row[2], bytes(row[3]), bytes(row[4])
         )
 
-    def _add_participant_column(self) -> None:
+    def _add_participant_column(self, c: SQLiteCursor) -> None:
         # Chains made before the participant locator existed get the column (empty).
-        with self.datastore.transaction(commit=True) as c:
-            c.execute(f"PRAGMA table_info({CHAIN_TABLE})")
-            if "participant_id" not in {row[1] for row in c.fetchall()}:
-                c.execute(f"ALTER TABLE {CHAIN_TABLE} ADD COLUMN participant_id TEXT")
+        c.execute(f"PRAGMA table_info({CHAIN_TABLE})")
+        if "participant_id" not in {row[1] for row in c.fetchall()}:
+            c.execute(f"ALTER TABLE {CHAIN_TABLE} ADD COLUMN participant_id TEXT")
 
-    def _chain_table_exists(self) -> bool:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (CHAIN_TABLE,))
-            return c.fetchone() is not None
+    def _chain_table_exists(self, c: SQLiteCursor) -> bool:
+        c.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (CHAIN_TABLE,))
+        return c.fetchone() is not None
 
 
 def _locator(text: str | None) -> bytes | None:

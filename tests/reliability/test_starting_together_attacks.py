@@ -30,6 +30,7 @@ from edc.rate_limit_store import open_rate_limit_store
 from edc.read_model_wiring import build_projections
 from edc.unsaved_typing import UnsavedTyping, open_unsaved_database
 from tests.app.journeys import screened
+from tests.audit.tamper import RawStore
 from web.session_key import KEY_FILE, PHONE_KEY_FILE, key_directory, phone_key, session_key
 
 AT_ONCE = 6
@@ -213,3 +214,29 @@ def test_the_head_log_read_while_another_process_appends_is_whole(tmp_path: Path
     assert {problem for found in problems for problem in found} == set()
     entries, final = log.entries()
     assert (len(entries), final) == (HEAD_LOG_LINES, [])
+
+
+# ---- a store of an older version, opened by several processes at once --------------------
+
+UPGRADE_ROUNDS = 8
+
+
+def test_servers_starting_together_on_a_chain_without_the_locator_column(
+    settings: Settings, trial: Trial, actors: dict[str, Actor]
+) -> None:
+    # A chain made before the participant locator gets the column when first opened; the
+    # servers and the follower of an upgrade open it at the same moment.
+    staff = actors["site_staff"]
+    screened(trial, staff)
+    trial.close()
+    raw = RawStore(settings)
+    for _ in range(UPGRADE_ROUNDS):
+        raw.execute(f"DROP INDEX {raw.chain_table}_participant")
+        raw.execute(f"ALTER TABLE {raw.chain_table} DROP COLUMN participant_id")
+        assert _failures(_together(AT_ONCE, partial(_open_event_store, settings))) == []
+    reopened = build_trial(settings)
+    try:
+        screened(reopened, staff)
+        assert quick_check(reopened, settings) is None
+    finally:
+        reopened.close()
