@@ -20,17 +20,19 @@ import pytest
 from cryptography.fernet import Fernet
 
 from domain.actor import Actor
-from edc.application import Trial
+from edc.application import SYSTEM, Trial
 from edc.audit.anchors import quick_check
 from edc.audit.chain import ChainHead
 from edc.audit.head_log import WITNESS_FILE, HeadLog
 from edc.bootstrap import build_trial
 from edc.config import Settings
 from edc.rate_limit_store import open_rate_limit_store
-from edc.read_model_wiring import build_projections
+from edc.read_model_wiring import build_projections, open_view_database
 from edc.unsaved_typing import UnsavedTyping, open_unsaved_database
+from projections.schema import TRACKING_TABLE
 from tests.app.journeys import screened
 from tests.audit.tamper import RawStore
+from tests.reliability.helpers import populate, read_model_rows
 from web.session_key import KEY_FILE, PHONE_KEY_FILE, key_directory, phone_key, session_key
 
 AT_ONCE = 6
@@ -240,3 +242,75 @@ def test_servers_starting_together_on_a_chain_without_the_locator_column(
         assert quick_check(reopened, settings) is None
     finally:
         reopened.close()
+
+
+def _open_and_catch_up(settings: Settings, opened: threading.Barrier) -> None:
+    trial = build_trial(settings)
+    try:
+        projections = build_projections(settings, trial)
+        try:
+            opened.wait()  # every process has opened (one of them rebuilt) before any catches up
+            projections.catch_up()
+        finally:
+            projections.db.close()
+    finally:
+        trial.close()
+
+
+def _built_by_schema(settings: Settings, version: str) -> None:
+    db = open_view_database(settings)
+    try:
+        with db.transaction() as cur:
+            cur.execute(f"UPDATE {TRACKING_TABLE} SET schema_version = ?", (version,))
+    finally:
+        db.close()
+
+
+def test_servers_starting_together_on_read_models_of_an_older_schema(
+    settings: Settings, trial: Trial, actors: dict[str, Actor]
+) -> None:
+    # After an upgrade the read models were built by another schema: the first process to
+    # open them rebuilds them from the events while the others open them too, and all of
+    # them then catch up at once (the follower, and pages asking to read their writes).
+    populate(trial, actors)
+    projections = build_projections(settings, trial)
+    projections.catch_up()
+    projections.db.close()
+    built = read_model_rows(settings)
+    for round_ in range(UPGRADE_ROUNDS):
+        _built_by_schema(settings, f"old{round_}")
+        opened = threading.Barrier(AT_ONCE)
+        results = _together(AT_ONCE, partial(_open_and_catch_up, settings, opened))
+        assert _failures(results) == []
+        assert read_model_rows(settings) == built
+
+
+# ---- the first account, made by two administrators at once --------------------------------
+
+ACCOUNT_AT_ONCE = 3  # hashing a password is slow on purpose
+
+
+def _add_admin(settings: Settings, password: str) -> str:
+    trial = build_trial(settings)
+    try:
+        trial.add_user(SYSTEM, "adam", "admin", password, one_time=False)
+        return password
+    finally:
+        trial.close()
+
+
+def test_the_same_account_made_by_commands_run_together_is_made_once(settings: Settings) -> None:
+    # Two staff run `edc users add adam` at the same moment (or a script runs twice): one
+    # account is made, and the others are told it exists, nothing else.
+    passwords = iter([f"correct horse battery {n}" for n in range(ACCOUNT_AT_ONCE)])
+    results = _together(ACCOUNT_AT_ONCE, lambda: _add_admin(settings, next(passwords)))
+    made = [r for r in results if isinstance(r, str)]
+    assert len(made) == 1
+    refusals = {str(r) for r in results if isinstance(r, BaseException)}
+    assert refusals == {"A user called 'adam' already exists."}
+    trial = build_trial(settings)
+    try:
+        assert [u["name"] for u in trial.list_users()] == ["adam"]
+        assert trial.authenticate("adam", made[0]).user == "adam"
+    finally:
+        trial.close()
