@@ -47,7 +47,7 @@ def _seed_demo(settings: Settings) -> bool:
     """Seed the demo trial if the store is empty; True when it was seeded now."""
     from edc.base import utc_now
     from edc.bootstrap import build_trial
-    from edc.demo.build import build_demo
+    from edc.demo.build import StoreNotEmpty, build_demo
     from edc.demo.today import site_today
 
     probe = build_trial(settings)
@@ -64,7 +64,10 @@ def _seed_demo(settings: Settings) -> bool:
         f"{today.isoformat()})...",
         flush=True,
     )
-    build_demo(settings, DEMO_PARTICIPANTS, DEMO_SEED, today=today).close()
+    try:
+        build_demo(settings, DEMO_PARTICIPANTS, DEMO_SEED, today=today).close()
+    except StoreNotEmpty:
+        return False  # another server seeded it at the same moment
     return True
 
 

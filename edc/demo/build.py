@@ -10,6 +10,7 @@ from uuid import UUID
 
 from tqdm import tqdm
 
+from domain.errors import StateConflict
 from edc.application import Trial
 from edc.bootstrap import build_trial
 from edc.config import Settings
@@ -17,7 +18,13 @@ from edc.demo.clock import SimulatedClock
 from edc.demo.planted import PlantedEffect
 from edc.demo.scenario import TRIAL_START, DemoTooEarly, DemoTrial
 from edc.demo.today import start_of
-from edc.demo.users import ensure_demo_users
+from edc.demo.users import add_demo_users
+
+NOT_EMPTY = "The event store is not empty: the demo only seeds an empty store."
+
+
+class StoreNotEmpty(SystemExit):
+    """The store holds data, so no demo was seeded (`edc demo` ends with this message)."""
 
 
 def seeded_ids(seed: int) -> Callable[[], UUID]:
@@ -46,7 +53,7 @@ def build_demo(
     trial = build_trial(settings, clock=clock, draw=draws.random, new_id=seeded_ids(seed))
     if trial.recorder.max_notification_id():
         trial.close()
-        raise SystemExit("The event store is not empty: the demo only seeds an empty store.")
+        raise StoreNotEmpty(NOT_EMPTY)
     demo = DemoTrial(trial, clock, {}, seed, planted)
     try:
         # The last person is screened in the working hours of the day before `today`.
@@ -61,7 +68,13 @@ def build_demo(
     # Accounts only once the plan is known to fit, so a refused demo leaves the store empty;
     # they are made on the trial's first day.
     clock.advance_to(start)
-    demo.actors = ensure_demo_users(trial)
+    try:
+        # Every account is made here, none taken as found: one that exists was made by a
+        # process seeding the demo at the same moment, so the store is its demo, not ours.
+        demo.actors = add_demo_users(trial)
+    except StateConflict:
+        trial.close()
+        raise StoreNotEmpty(NOT_EMPTY) from None
     bar = tqdm(
         total=None,
         unit=" steps",

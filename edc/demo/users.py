@@ -8,6 +8,7 @@ re-check) and an unblinded data manager (locks of the arm-revealing forms).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from domain.actor import Actor
@@ -57,15 +58,19 @@ def demo_logins() -> list[str]:
 def ensure_demo_users(trial: Trial) -> dict[str, Actor]:
     """Create the demo accounts if missing; return an actor per account key."""
     existing = {user["name"] for user in trial.list_users()}
-    for user in DEMO_USERS:
-        if user.name not in existing:
-            trial.add_user(
-                SYSTEM,
-                user.name,
-                user.role,
-                demo_password(user.name),
-                site=user.site,
-                blinded=user.blinded,
-                blinding_reason=UNBLINDING_REASON if user.blinded is False else "",
-            )
+    return add_demo_users(trial, [user for user in DEMO_USERS if user.name not in existing])
+
+
+def add_demo_users(trial: Trial, users: Sequence[DemoUser] = DEMO_USERS) -> dict[str, Actor]:
+    """Create `users` (a `StateConflict` if one exists); return an actor per account key."""
+    for user in users:
+        trial.add_user(
+            SYSTEM,
+            user.name,
+            user.role,
+            demo_password(user.name),
+            site=user.site,
+            blinded=user.blinded,
+            blinding_reason=UNBLINDING_REASON if user.blinded is False else "",
+        )
     return {user.key: trial.actor_for(user.name) for user in DEMO_USERS}

@@ -19,6 +19,7 @@ from typing import TypeVar
 import pytest
 from cryptography.fernet import Fernet
 
+from cli import serve
 from domain.actor import Actor
 from edc.application import SYSTEM, Trial
 from edc.audit.anchors import quick_check
@@ -32,7 +33,7 @@ from edc.unsaved_typing import UnsavedTyping, open_unsaved_database
 from projections.schema import TRACKING_TABLE
 from tests.app.journeys import screened
 from tests.audit.tamper import RawStore
-from tests.reliability.helpers import populate, read_model_rows
+from tests.reliability.helpers import populate, read_model_rows, stored_events
 from web.session_key import KEY_FILE, PHONE_KEY_FILE, key_directory, phone_key, session_key
 
 AT_ONCE = 6
@@ -314,3 +315,33 @@ def test_the_same_account_made_by_commands_run_together_is_made_once(settings: S
         assert trial.authenticate("adam", made[0]).user == "adam"
     finally:
         trial.close()
+
+
+# ---- the demo, seeded by two servers started at once on an empty store -------------------
+
+DEMO_PEOPLE = 4
+DEMO_ROUNDS = 6
+REFUSAL_TOPIC = "domain.refusal_log:CommandRefused"
+
+
+def test_two_demo_servers_starting_together_seed_one_demo(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `edc serve --demo` seeds an empty store. Started twice at the same moment, both found
+    # it empty; the second then failed on the first demo account the other had made
+    # ("A user called 'sara' already exists") and did not start.
+    monkeypatch.setattr(serve, "DEMO_PARTICIPANTS", DEMO_PEOPLE)
+    alone = Settings(data_dir=tmp_path / "alone")
+    assert serve._seed_demo(alone)
+    for round_ in range(DEMO_ROUNDS):
+        settings = Settings(data_dir=tmp_path / f"together{round_}")
+        seeded = _together(2, partial(serve._seed_demo, settings))
+        # One seeded it, the other serves it as a store that already holds data: the store
+        # holds one demo, the one a server alone seeds, and the record of the account refused.
+        assert sorted(seeded, key=repr) == [False, True]
+        assert _demo_events(settings) == _demo_events(alone)
+
+
+def _demo_events(settings: Settings) -> list[tuple[object, ...]]:
+    # Which aggregates, at which versions, by which events (passwords are salted anew).
+    return [row[1:4] for row in stored_events(settings) if row[3] != REFUSAL_TOPIC]
