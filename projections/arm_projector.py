@@ -91,6 +91,8 @@ class ArmProjector:
 
     participant_of = staticmethod(participant_of)
     participants_of = staticmethod(participants_of)
+    # Allocations are the allocation list's events, not a participant's: built in one.
+    splits_by_participant = False
 
     def new_batch(self, cur: Cursor, cache: ParticipantCache) -> ArmBatch:
         # A few events per randomised participant: rows are simply read when needed, and not

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -56,6 +56,12 @@ def prepare_sqlite_file(path: Path | str) -> None:
         switch_to_wal(conn)
     finally:
         conn.close()
+
+
+def _schema_name(name: str) -> str:
+    if not name.isidentifier():
+        raise ValueError(f"Not a schema name: {name!r}")
+    return name
 
 
 class Dialect(StrEnum):
@@ -132,9 +138,12 @@ class Cursor:
 class ViewDatabase:
     """A pool of connections to the read-model database, for reads and for one writer."""
 
-    def __init__(self, dialect: Dialect, target: str) -> None:
+    def __init__(self, dialect: Dialect, target: str, *, scratch: bool = False) -> None:
         self.dialect = dialect
         self._target = target
+        # A file nobody reads but its maker, thrown away if anything goes wrong (a part of a
+        # rebuild, `projections.rebuild_parts`): no log, no waiting for the disk.
+        self.scratch = scratch
         self._idle: list[Any] = []
         self._all: list[Any] = []
         self._lock = threading.Lock()
@@ -145,6 +154,17 @@ class ViewDatabase:
         """Read models in their own SQLite file, apart from the event store's writer lock."""
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         return cls(Dialect.SQLITE, str(path))
+
+    @classmethod
+    def scratch_sqlite(cls, path: Path | str) -> ViewDatabase:
+        """A SQLite file written by one process alone and discarded on any failure: its
+        writes are not journalled, so a crash can leave it damaged, never half-read."""
+        return cls(Dialect.SQLITE, str(path), scratch=True)
+
+    @property
+    def path(self) -> Path | None:
+        """The SQLite file (None on PostgreSQL)."""
+        return Path(self._target) if self.dialect is Dialect.SQLITE else None
 
     @classmethod
     def postgres(cls, url: str) -> ViewDatabase:
@@ -161,13 +181,17 @@ class ViewDatabase:
             )
             # Set before the file's first page is written (no effect on an existing file).
             conn.execute(f"PRAGMA page_size={SQLITE_PAGE_BYTES}")
+            # Read models are updated all over their indexes (by participant, by user): a
+            # page cache larger than the 2 MB default saves most of the disk reads.
+            conn.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+            if self.scratch:
+                conn.execute("PRAGMA journal_mode=OFF")
+                conn.execute("PRAGMA synchronous=OFF")
+                return conn
             switch_to_wal(conn)
             # NORMAL in WAL mode keeps every commit atomic when the process is killed; only a
             # power cut can lose the last commits, and a read model can always be rebuilt.
             conn.execute("PRAGMA synchronous=NORMAL")
-            # Read models are updated all over their indexes (by participant, by user): a
-            # page cache larger than the 2 MB default saves most of the disk reads.
-            conn.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
             return conn
         import psycopg
 
@@ -211,21 +235,34 @@ class ViewDatabase:
                 raw.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[Cursor]:
-        """One atomic write: everything in the block commits together or not at all."""
+    def transaction(self, attached: Mapping[str, Path] | None = None) -> Iterator[Cursor]:
+        """One atomic write: everything in the block commits together or not at all.
+
+        `attached` (SQLite only): other files the block reads, by schema name; attached
+        before the transaction begins (SQLite does not attach inside one), detached after."""
         with self.connection() as conn:
             if self.dialect is Dialect.SQLITE:
                 raw = conn.cursor()
-                raw.execute("BEGIN IMMEDIATE")
+                files = dict(attached or {})
+                names: list[str] = []
                 try:
-                    yield Cursor(raw, self.dialect)
-                except BaseException:
-                    conn.rollback()
-                    raise
-                else:
-                    raw.execute("COMMIT")
+                    for name, path in files.items():
+                        raw.execute(f"ATTACH DATABASE ? AS {_schema_name(name)}", (str(path),))
+                        names.append(name)
+                    raw.execute("BEGIN IMMEDIATE")
+                    try:
+                        yield Cursor(raw, self.dialect)
+                    except BaseException:
+                        conn.rollback()
+                        raise
+                    else:
+                        raw.execute("COMMIT")
                 finally:
+                    for name in names:
+                        raw.execute(f"DETACH DATABASE {name}")
                     raw.close()
+            elif attached:
+                raise RuntimeError("Only SQLite attaches other files to a transaction.")
             else:
                 with conn.transaction(), conn.cursor() as raw:
                     yield Cursor(raw, self.dialect)

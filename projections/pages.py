@@ -25,41 +25,57 @@ StoredRow = tuple[int, Any, int, str, bytes]
 PageReader = Callable[[int, int, int, Sequence[str]], list[StoredRow]]
 
 
-def page_reader(recorder: ApplicationRecorder) -> PageReader:
+def page_reader(recorder: ApplicationRecorder, *, stored_ids: bool = False) -> PageReader:
     """`read(after, stop, limit, topics)`: the stored events after position `after` up to
-    `stop` of the given topics, at most `limit`, in order."""
+    `stop` of the given topics, at most `limit`, in order.
+
+    `stored_ids`: on SQLite, the originator ids as stored (text), for `with_uuids` to turn
+    into what the recorder gives later, elsewhere."""
     if isinstance(recorder, SQLiteApplicationRecorder):
-        return _sqlite_reader(recorder)
+        return _sqlite_reader(recorder, stored_ids=stored_ids)
     if isinstance(recorder, PostgresApplicationRecorder):
         return _postgres_reader(recorder)
     return _library_reader(recorder)
 
 
-def _sqlite_reader(recorder: SQLiteApplicationRecorder) -> PageReader:
+def _sqlite_reader(recorder: SQLiteApplicationRecorder, *, stored_ids: bool) -> PageReader:
     table = recorder.events_table_name
-    uuid_ids = recorder.datastore.originator_id_type == "uuid"
+    uuid_ids = not stored_ids and stored_uuids(recorder)
 
     def read(after: int, stop: int, limit: int, topics: Sequence[str]) -> list[StoredRow]:
-        of_topics = f"AND topic IN ({', '.join('?' * len(topics))}) " if topics else ""
-        sql = (
-            f"SELECT rowid, originator_id, originator_version, topic, state FROM {table} "
-            f"WHERE rowid > ? AND rowid <= ? {of_topics}ORDER BY rowid LIMIT ?"
-        )
+        sql, params = _sqlite_select(table, after, stop, limit, topics)
         with recorder.datastore.transaction(commit=False) as c:
             cursor = c.sqlite_cursor
             cursor.row_factory = None  # plain tuples, not the library's row objects
-            cursor.execute(sql, (after, stop, *topics, limit))
+            cursor.execute(sql, params)
             rows: list[StoredRow] = cursor.fetchall()
-        if uuid_ids:  # as the recorder's `convert_originator_id` gives it
-            # One UUID per originator in the page (they cannot change): most rows of a page
-            # are of aggregates with other events in it.
-            ids: dict[str, UUID] = {}
-            return [
-                (p, ids.get(o) or ids.setdefault(o, UUID(o)), v, t, s) for p, o, v, t, s in rows
-            ]
-        return rows
+        return with_uuids(rows) if uuid_ids else rows
 
     return read
+
+
+def stored_uuids(recorder: SQLiteApplicationRecorder) -> bool:
+    """Whether the recorder turns the originator ids it reads into UUIDs."""
+    return recorder.datastore.originator_id_type == "uuid"
+
+
+def _sqlite_select(
+    table: str, after: int, stop: int, limit: int, topics: Sequence[str]
+) -> tuple[str, tuple[Any, ...]]:
+    of_topics = f"AND topic IN ({', '.join('?' * len(topics))}) " if topics else ""
+    sql = (
+        f"SELECT rowid, originator_id, originator_version, topic, state FROM {table} "
+        f"WHERE rowid > ? AND rowid <= ? {of_topics}ORDER BY rowid LIMIT ?"
+    )
+    return sql, (after, stop, *topics, limit)
+
+
+def with_uuids(rows: list[StoredRow]) -> list[StoredRow]:
+    """The originator ids as UUIDs, as the recorder's `convert_originator_id` gives them."""
+    # One UUID per originator in the page (they cannot change): most rows of a page are of
+    # aggregates with other events in it.
+    ids: dict[str, UUID] = {}
+    return [(p, ids.get(o) or ids.setdefault(o, UUID(o)), v, t, s) for p, o, v, t, s in rows]
 
 
 def _postgres_reader(recorder: PostgresApplicationRecorder) -> PageReader:

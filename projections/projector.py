@@ -12,6 +12,8 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from eventsourcing.utils import get_topic
+
 from domain import crf
 from domain.arm_revealing import ArmRevealingRecord
 from domain.participant import Participant
@@ -94,6 +96,17 @@ class Projector(ReviewProjection):
 
     participant_of = staticmethod(participant_of)
     participants_of = staticmethod(participants_of)
+
+    @property
+    def splits_by_participant(self) -> bool:
+        """Whether each event this view reads changes only rows of the participant whose
+        aggregate it is, and its own audit index rows: then the view can be built in parts,
+        by participant (`projections.rebuild_parts`). Every handler is of a participant's
+        events, but those the view never admits (it refuses them)."""
+        return all(
+            issubclass(cls, Participant.Event) or not self.view.admits(get_topic(cls))
+            for cls in self.handlers
+        )
 
     def new_batch(self, cur: Cursor, cache: ParticipantCache) -> Batch:
         return Batch(cur, self.view, cache)

@@ -18,7 +18,7 @@ import gc
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,8 +30,14 @@ from projections.arm_projector import ArmProjector
 from projections.batch import ParticipantCache
 from projections.db import ViewDatabase
 from projections.decoding import EventDecoder
-from projections.pages import page_reader
+from projections.pages import StoredRow, page_reader
 from projections.projector import Projector
+from projections.rebuild_parts import (
+    PARTS_FROM_EVENTS,
+    available_cores,
+    can_split,
+    rebuild_in_parts,
+)
 from projections.schema import (
     SCHEMA_VERSION,
     create_statements,
@@ -191,6 +197,8 @@ class ProjectionRunner:
         view: ViewSpec,
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
+        parts: int | None = None,
+        parts_from: int = PARTS_FROM_EVENTS,
     ) -> None:
         if page_size < 1:
             raise ValueError("The page size must be at least 1.")
@@ -198,6 +206,10 @@ class ProjectionRunner:
         self.source = source
         self.view = view
         self.page_size = page_size
+        # A rebuild of at least `parts_from` events is made in this many processes where the
+        # read model allows it (`projections.rebuild_parts`); one core, one process.
+        self.parts = available_cores() if parts is None else parts
+        self.parts_from = parts_from
         self.projector: Projector | ArmProjector = (
             Projector(view) if view.blinded else ArmProjector(view)
         )
@@ -277,19 +289,19 @@ class ProjectionRunner:
         if pause is not None:
             pause()
         rows = self.read_rows(after, head, self.page_size, self.view.topics)
-        decode = self.decode.stored
         if pause is None:
-            events = [(p, topic, decode(topic, o, v, state)) for p, o, v, topic, state in rows]
+            events = self._decoded(rows)
         else:
             events = []
             for start in range(0, len(rows), _PAUSE_EVERY):
                 pause()
-                events += [
-                    (p, topic, decode(topic, o, v, state))
-                    for p, o, v, topic, state in rows[start : start + _PAUSE_EVERY]
-                ]
+                events += self._decoded(rows[start : start + _PAUSE_EVERY])
         full = len(rows) == self.page_size
         return events, rows[-1][0] if full else head
+
+    def _decoded(self, rows: list[StoredRow]) -> list[Decoded]:
+        decode = self.decode.stored
+        return [(p, topic, decode(topic, o, v, state)) for p, o, v, topic, state in rows]
 
     def apply_page(self, expected: Tracking, events: list[Decoded], position: int) -> Tracking:
         """Apply decoded events and move to `position`, in one transaction, exactly once.
@@ -348,10 +360,10 @@ class ProjectionRunner:
         target: int | None = None,
         progress: Progress | None = None,
         stop: threading.Event | None = None,
+        applied: int = 0,
     ) -> int:
         head = self.head()
         tracking = self.tracking()
-        applied = 0
         while tracking.position < head:
             if stop is not None and stop.is_set():
                 break
@@ -376,8 +388,11 @@ class ProjectionRunner:
         """Drop the read model's tables and build them again from the first event."""
         with self._lock, _PageAhead(self.read_page, self._window) as ahead, collector_paused():
             ensure_tracking_table(self.db)
-            # The first page is read while the old tables are dropped.
-            ahead.start(0, self.head())
+            head = self.head()
+            in_parts = self.parts > 1 and head >= self.parts_from and can_split(self)
+            if not in_parts:
+                # The first page is read while the old tables are dropped.
+                ahead.start(0, head)
             with ahead.open(), self.db.transaction() as cur:
                 read_tracking(cur, self.name, for_update=True)
                 # Without the secondary indexes until the end; a rebuild that stops early gets
@@ -386,9 +401,32 @@ class ProjectionRunner:
             # Participants not seen since are known to be absent, without reading them.
             self.cache.empty(emptied)
             try:
-                return self._catch_up(ahead, progress=progress)
+                applied = rebuild_in_parts(self, emptied, head, self.parts) if in_parts else None
+                if applied is None:
+                    return self._catch_up(ahead, progress=progress)
+                self.cache.clear()  # the rows were written by other processes
+                if progress is not None:
+                    progress(applied, head, head)
+                return self._catch_up(ahead, progress=progress, applied=applied)
             finally:
                 self._create_indexes()
+
+    def fill(self, pages: Iterable[list[StoredRow]]) -> int:
+        """Empty this read model and apply the stored events of `pages`, each page in one
+        transaction: a part of a rebuild made in parts (`projections.rebuild_parts`), whose
+        rebuilding process reads the store and sends the pages. The events applied."""
+        ensure_tracking_table(self.db)
+        with self._lock, collector_paused():
+            with self.db.transaction() as cur:
+                tracking = self._reset(cur, indexes=False)
+            self.cache.empty(tracking)
+            applied = 0
+            for rows in pages:
+                if rows:
+                    events = self._decoded(rows)
+                    tracking = self.apply_page(tracking, events, rows[-1][0])
+                    applied += len(events)
+            return applied
 
     def wait_for(self, position: int, timeout: float) -> bool:
         """Read-your-writes: return once this view has applied `position` (False on timeout).

@@ -7,6 +7,8 @@ writes changes: a read model built by older code is then rebuilt from the events
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from projections.db import Dialect
 from projections.spec import ViewSpec
 
@@ -283,3 +285,27 @@ def insert_sql(view: ViewSpec, table: str) -> str:
         f"INSERT INTO {table_name(view, table)} ({', '.join(cols)}) "
         f"VALUES ({', '.join('?' for _ in cols)})"
     )
+
+
+def merge_statements(view: ViewSpec, parts: Sequence[str]) -> list[str]:
+    """Copy every table of the view from the attached files `parts` (schema names, each with
+    tables of this schema and no row another holds) into the empty tables of the main file:
+    all but the appended tables in key order, as SQLite would keep them if the rows had been
+    written one page at a time; appended tables part after part, each in its arrival order."""
+    statements = []
+    for table, (cols, key) in tables(view).items():
+        name = table_name(view, table)
+        listed = ", ".join(cols)
+        if table in _APPENDED:
+            statements += [
+                f"INSERT INTO main.{name} ({listed}) SELECT {listed} FROM {part}.{name} "
+                "ORDER BY rowid"
+                for part in parts
+            ]
+            continue
+        union = " UNION ALL ".join(f"SELECT {listed} FROM {part}.{name}" for part in parts)
+        statements.append(
+            f"INSERT INTO main.{name} ({listed}) SELECT {listed} FROM ({union}) "
+            f"ORDER BY {', '.join(key)}"
+        )
+    return statements
