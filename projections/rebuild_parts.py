@@ -90,7 +90,7 @@ def rebuild_in_parts(
             ours, theirs = context.Pipe()
             worker = context.Process(
                 target=_build_part,
-                args=(runner, theirs, file),
+                args=(runner, theirs, file, [*channels, ours]),
                 name=f"{runner.name}-rebuild-part",
                 daemon=True,
             )
@@ -203,9 +203,17 @@ def _outcome(channel: Connection) -> int | str:
     return outcome
 
 
-def _build_part(runner: ProjectionRunner, channel: Connection, file: Path) -> None:
+def _build_part(
+    runner: ProjectionRunner, channel: Connection, file: Path, inherited: list[Connection]
+) -> None:
     """In the part's process: apply the events sent into `file`, then say how many (or why
-    not)."""
+    not).
+
+    `inherited`: the rebuilding process's ends of the parts' channels, which `fork` copied
+    here. Closed at once, so that when the rebuilding process dies the part reads the end of
+    its channel and stops, instead of waiting for pages forever."""
+    for end in inherited:
+        end.close()
     try:
         db = ViewDatabase.scratch_sqlite(file)
         try:

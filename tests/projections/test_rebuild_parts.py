@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ from tests.projections.conftest import view_db as view_db
 from tests.projections.tables import dump, position
 
 ONE_PAGE = 1_000_000
+KILL_TIMEOUT = 120.0
 
 
 def _runner(
@@ -208,3 +210,57 @@ def test_scratch_files_a_killed_rebuild_left_are_removed_and_others_kept(
     running.write_bytes(b"another process's part, still being built")
     _runner(demo_store, view_db, ONE_PAGE, parts=2).rebuild()
     assert _left_over(view_db) == [running.name]
+
+
+_REBUILD_IN_PARTS = """
+import sys
+from pathlib import Path
+from edc.bootstrap import build_trial
+from edc.config import Settings
+from projections.db import ViewDatabase
+from projections.runner import ProjectionRunner
+from projections.spec import blinded_view
+
+trial = build_trial(Settings(data_dir=Path(sys.argv[1])))
+db = ViewDatabase.sqlite(sys.argv[2])
+runner = ProjectionRunner(db, trial, blinded_view(), page_size=2, parts=2, parts_from=1)
+runner.ensure_schema()
+runner.rebuild()
+"""
+
+
+@SQLITE_ONLY
+def test_a_rebuild_killed_while_its_parts_build_leaves_nothing_half_done(
+    demo_store: DemoStore, view_db: ViewDatabase, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    path = view_db.path
+    assert path is not None
+    rebuilding = subprocess.Popen(
+        [sys.executable, "-c", _REBUILD_IN_PARTS, str(demo_store.settings.data_dir), str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    scratch = f"{path.name}.part-{rebuilding.pid}-*"
+    deadline = time.monotonic() + KILL_TIMEOUT
+    while not any(p.stat().st_size for p in path.parent.glob(scratch)):
+        if rebuilding.poll() is not None or time.monotonic() > deadline:
+            out, err = rebuilding.communicate()
+            pytest.fail(f"the rebuild ended before its parts were seen building: {out}\n{err}")
+        time.sleep(0.002)
+    rebuilding.kill()
+    # Its parts share its output: that ends only once they have stopped too, not left waiting
+    # for pages that will never come.
+    rebuilding.communicate(timeout=KILL_TIMEOUT)
+    # Killed before its parts were copied: the model is as the rebuild emptied it.
+    assert position(view_db, BLINDED) == 0
+    assert dump(view_db, BLINDED) == {table: [] for table in dump(view_db, BLINDED)}
+    # A catch-up in one process fills it, as if the rebuild had been made in one.
+    runner = _runner(demo_store, view_db, 50, parts=1)
+    assert runner.catch_up() > 0
+    assert dump(view_db, BLINDED) == _in_one(demo_store, tmp_path, request)
+    # The next rebuild in parts clears the killed one's scratch files away.
+    assert _left_over(view_db)
+    _runner(demo_store, view_db, ONE_PAGE, parts=2).rebuild()
+    assert _left_over(view_db) == []
+    assert dump(view_db, BLINDED) == _in_one(demo_store, tmp_path, request)
