@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import marshal
 import multiprocessing
 import os
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,7 +40,13 @@ from domain.participant import Participant
 from projections.db import Dialect, ViewDatabase
 from projections.pages import StoredRow, page_reader, stored_uuids, with_uuids
 from projections.schema import merge_statements
-from projections.tracking import Tracking, TrackingConflict, advance, read_tracking
+from projections.tracking import (
+    Tracking,
+    TrackingConflict,
+    advance,
+    ensure_tracking_table,
+    read_tracking,
+)
 
 if TYPE_CHECKING:
     from projections.runner import ProjectionRunner
@@ -50,6 +57,14 @@ log = logging.getLogger(__name__)
 PARTS_FROM_EVENTS = 50_000
 # Parts split the first hexadecimal digit of a participant's id: at most sixteen.
 _MOST_PARTS = 16
+# A part says it is ready once it has opened its file and written to it. `fork` copies only
+# the thread that forks: a lock SQLite held in another thread at that moment stays held in
+# the part for ever, and the part hangs at its first use of SQLite. A part not ready in this
+# time is given up, and the rebuild is made in one process. (The rebuild itself uses SQLite
+# in no other thread while it forks: `Projections.rebuild` rebuilds the other read models
+# only once the parts have started.)
+_READY_S = 30.0
+_READY = "ready"
 
 
 def available_cores() -> int:
@@ -74,10 +89,17 @@ def can_split(runner: ProjectionRunner) -> bool:
 
 
 def rebuild_in_parts(
-    runner: ProjectionRunner, emptied: Tracking, head: int, parts: int
+    runner: ProjectionRunner,
+    emptied: Tracking,
+    head: int,
+    parts: int,
+    forked: Callable[[], None] | None = None,
 ) -> int | None:
     """Fill the read model, emptied as `emptied`, with the events up to `head`, built in
-    `parts` processes: the number of events applied, or None if nothing was written."""
+    `parts` processes: the number of events applied, or None if nothing was written.
+
+    `forked` is called once the parts' processes are started: from then on this process may
+    use SQLite in other threads again (see `_READY_S`)."""
     parts = max(2, min(parts, _MOST_PARTS))
     path = runner.db.path
     assert path is not None  # `can_split`
@@ -98,6 +120,11 @@ def rebuild_in_parts(
             theirs.close()
             channels.append(ours)
             workers.append(worker)
+        if forked is not None:
+            forked()
+        if not all(_ready(channel) for channel in channels):
+            log.warning("%s: a part of the rebuild did not start; rebuilding in one", runner.name)
+            return None
         if not _deal(runner, head, channels):
             return None
         applied = 0
@@ -185,14 +212,28 @@ def _deal(runner: ProjectionRunner, head: int, channels: list[Connection]) -> bo
             rows = read(after, head, size, runner.view.topics)
             for channel, hand in zip(channels, dealer.deal(rows), strict=True):
                 if hand:
-                    channel.send(hand)
+                    channel.send_bytes(_packed(hand))
             after = rows[-1][0] if len(rows) == size else head
         for channel in channels:
-            channel.send(None)
+            channel.send_bytes(_packed(None))
     except (BrokenPipeError, ConnectionResetError):
         log.warning("%s: a part of the rebuild stopped; rebuilding in one", runner.name)
         return False
     return True
+
+
+def _packed(rows: list[StoredRow] | None) -> bytes:
+    """A page as sent to a part: plain tuples of numbers, text and bytes, which `marshal`
+    writes and reads faster than pickle. Its format may change between Python versions; the
+    part is a fork of this very interpreter."""
+    return marshal.dumps(rows)
+
+
+def _ready(channel: Connection) -> bool:
+    try:
+        return channel.poll(_READY_S) and channel.recv() == _READY
+    except (EOFError, OSError):
+        return False
 
 
 def _outcome(channel: Connection) -> int | str:
@@ -217,6 +258,8 @@ def _build_part(
     try:
         db = ViewDatabase.scratch_sqlite(file)
         try:
+            ensure_tracking_table(db)  # SQLite's first work here: see `_READY_S`
+            channel.send(_READY)
             part = type(runner)(db, runner.source, runner.view, page_size=runner.page_size, parts=1)
             recorder = runner.source.recorder
             assert isinstance(recorder, SQLiteApplicationRecorder)  # `can_split`
@@ -231,7 +274,7 @@ def _build_part(
 
 
 def _pages(channel: Connection, uuids: bool) -> Iterator[list[StoredRow]]:
-    while (rows := channel.recv()) is not None:
+    while (rows := marshal.loads(channel.recv_bytes())) is not None:
         yield with_uuids(rows) if uuids else rows
 
 

@@ -384,12 +384,17 @@ class ProjectionRunner:
                 progress(applied, tracking.position, head)
         return applied
 
-    def rebuild(self, *, progress: Progress | None = None) -> int:
-        """Drop the read model's tables and build them again from the first event."""
+    def rebuild(
+        self, *, progress: Progress | None = None, forked: Callable[[], None] | None = None
+    ) -> int:
+        """Drop the read model's tables and build them again from the first event.
+
+        `forked`: called once a rebuild made in parts has started its processes (see
+        `projections.rebuild_parts`); not called otherwise."""
         with self._lock, _PageAhead(self.read_page, self._window) as ahead, collector_paused():
             ensure_tracking_table(self.db)
             head = self.head()
-            in_parts = self.parts > 1 and head >= self.parts_from and can_split(self)
+            in_parts = self.rebuilds_in_parts(head)
             if not in_parts:
                 # The first page is read while the old tables are dropped.
                 ahead.start(0, head)
@@ -401,7 +406,9 @@ class ProjectionRunner:
             # Participants not seen since are known to be absent, without reading them.
             self.cache.empty(emptied)
             try:
-                applied = rebuild_in_parts(self, emptied, head, self.parts) if in_parts else None
+                applied = (
+                    rebuild_in_parts(self, emptied, head, self.parts, forked) if in_parts else None
+                )
                 if applied is None:
                     return self._catch_up(ahead, progress=progress)
                 self.cache.clear()  # the rows were written by other processes
@@ -410,6 +417,12 @@ class ProjectionRunner:
                 return self._catch_up(ahead, progress=progress, applied=applied)
             finally:
                 self._create_indexes()
+
+    def rebuilds_in_parts(self, head: int | None = None) -> bool:
+        """Whether a rebuild up to `head` (the store's now) is made in parts, in processes of
+        its own (`projections.rebuild_parts`), leaving this one mostly waiting."""
+        head = self.head() if head is None else head
+        return self.parts > 1 and head >= self.parts_from and can_split(self)
 
     def fill(self, pages: Iterable[list[StoredRow]]) -> int:
         """Empty this read model and apply the stored events of `pages`, each page in one

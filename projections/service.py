@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from projections.db import ViewDatabase
 from projections.reading import ReadModels
@@ -83,10 +84,35 @@ class Projections:
         *,
         progress: Callable[[str], Progress] | None = None,
     ) -> dict[str, int]:
-        return {
-            runner.name: runner.rebuild(progress=progress(runner.name) if progress else None)
-            for runner in self._select(names)
-        }
+        runners = self._select(names)
+
+        def rebuild(runner: ProjectionRunner, forked: Callable[[], None] | None = None) -> int:
+            return runner.rebuild(
+                progress=progress(runner.name) if progress else None, forked=forked
+            )
+
+        splitting = next((runner for runner in runners if runner.rebuilds_in_parts()), None)
+        if splitting is None or len(runners) == 1:
+            return {runner.name: rebuild(runner) for runner in runners}
+        # A rebuild made in parts leaves this process waiting on the parts' processes: the
+        # other read models are rebuilt meanwhile, in a thread (each in tables of its own;
+        # they take turns at the database's write lock). The thread starts only once the
+        # parts have forked: SQLite must not be in use in another thread at that moment.
+        others = [runner for runner in runners if runner is not splitting]
+        with ThreadPoolExecutor(1, thread_name_prefix="rebuild") as pool:
+            started: list[Future[int]] = []
+
+            def start_the_others() -> None:
+                if not started:
+                    started.extend(pool.submit(rebuild, runner) for runner in others)
+
+            done = {splitting.name: rebuild(splitting, start_the_others)}
+            start_the_others()  # if the parts never started
+            done.update(
+                (runner.name, future.result())
+                for runner, future in zip(others, started, strict=True)
+            )
+        return {runner.name: done[runner.name] for runner in runners}
 
     def wait_for(self, position: int, timeout: float = 5.0) -> bool:
         """Return once every read model has applied `position`; False when time ran out."""

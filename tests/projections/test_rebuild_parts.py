@@ -25,14 +25,20 @@ from projections.leaks import find_arm_leaks
 from projections.rebuild_parts import can_split, rebuild_in_parts
 from projections.runner import ProjectionRunner
 from projections.schema import SCHEMA_VERSION
-from projections.spec import ARM_REVEALING_TOPICS, BLINDED, BlindingViolation, blinded_view
+from projections.spec import (
+    ARM_REVEALING_TOPICS,
+    BLINDED,
+    UNBLINDED,
+    BlindingViolation,
+    blinded_view,
+)
 from projections.tracking import Tracking
-from tests.projections.conftest import DemoStore, fresh_view_db
+from tests.projections.conftest import DemoStore, demo_projections, fresh_view_db
 
 # Fixtures of the read-model tests, used here by name.
 from tests.projections.conftest import demo_store as demo_store
 from tests.projections.conftest import view_db as view_db
-from tests.projections.tables import dump, position
+from tests.projections.tables import dump, dumps, position
 
 ONE_PAGE = 1_000_000
 KILL_TIMEOUT = 120.0
@@ -264,3 +270,33 @@ def test_a_rebuild_killed_while_its_parts_build_leaves_nothing_half_done(
     _runner(demo_store, view_db, ONE_PAGE, parts=2).rebuild()
     assert _left_over(view_db) == []
     assert dump(view_db, BLINDED) == _in_one(demo_store, tmp_path, request)
+
+
+def test_both_read_models_rebuilt_at_once_equal_each_rebuilt_in_one(
+    demo_store: DemoStore,
+    view_db: ViewDatabase,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The blinded model in parts, the unblinded one meanwhile in a thread of this process.
+    projections = demo_projections(demo_store, view_db, page_size=97)
+    for runner in projections.runners.values():
+        runner.parts, runner.parts_from = 2, 1
+    with caplog.at_level(logging.INFO, logger="projections.rebuild_parts"):
+        applied = projections.rebuild()
+    in_one = demo_projections(demo_store, fresh_view_db(demo_store, tmp_path, request), ONE_PAGE)
+    try:
+        for runner in in_one.runners.values():
+            runner.parts = 1
+        assert applied == in_one.rebuild()
+        assert list(applied) == [BLINDED, UNBLINDED]
+        assert dumps(view_db) == dumps(in_one.db)
+    finally:
+        in_one.db.close()
+    in_parts = demo_store.backend == "sqlite"
+    said = [record.getMessage() for record in caplog.records]
+    assert said == ([f"blinded: {applied[BLINDED]} events rebuilt in 2 parts"] if in_parts else [])
+    assert {name: position(view_db, name) for name in applied} == dict.fromkeys(
+        applied, projections.head()
+    )
