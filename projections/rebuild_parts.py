@@ -28,11 +28,12 @@ import marshal
 import multiprocessing
 import os
 from bisect import bisect_right
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from eventsourcing.persistence import ApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import resolve_topic
 
@@ -40,6 +41,7 @@ from domain.participant import Participant
 from projections.db import Dialect, ViewDatabase
 from projections.pages import StoredRow, page_reader, stored_uuids, with_uuids
 from projections.schema import merge_statements
+from projections.spec import ViewSpec
 from projections.tracking import (
     Tracking,
     TrackingConflict,
@@ -48,8 +50,41 @@ from projections.tracking import (
     read_tracking,
 )
 
-if TYPE_CHECKING:
-    from projections.runner import ProjectionRunner
+
+class _Projector(Protocol):
+    @property
+    def splits_by_participant(self) -> bool: ...
+
+
+class _Source(Protocol):
+    @property
+    def recorder(self) -> ApplicationRecorder: ...
+
+
+class Part(Protocol):
+    def fill(self, pages: Iterable[list[StoredRow]]) -> int: ...
+
+
+class Rebuilding(Protocol):
+    """What a rebuild in parts needs of the runner rebuilding (`Rebuilding`)."""
+
+    db: ViewDatabase
+    view: ViewSpec
+    page_size: int
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def source(self) -> _Source: ...
+
+    @property
+    def projector(self) -> _Projector: ...
+
+    def part(self, db: ViewDatabase) -> Part:
+        """A runner of the same view that fills `db`, for one part."""
+        ...
+
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +109,7 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def can_split(runner: ProjectionRunner) -> bool:
+def can_split(runner: Rebuilding) -> bool:
     """Whether `runner`'s rebuild can be made in parts: a projector that splits by
     participant, read models in a SQLite file, an event store in SQLite, `fork`."""
     db = runner.db
@@ -89,7 +124,7 @@ def can_split(runner: ProjectionRunner) -> bool:
 
 
 def rebuild_in_parts(
-    runner: ProjectionRunner,
+    runner: Rebuilding,
     emptied: Tracking,
     head: int,
     parts: int,
@@ -198,7 +233,7 @@ class _Dealer:
         return hands
 
 
-def _deal(runner: ProjectionRunner, head: int, channels: list[Connection]) -> bool:
+def _deal(runner: Rebuilding, head: int, channels: list[Connection]) -> bool:
     """Read the store up to `head` a page at a time and send each part its events; False if
     a part stopped taking them (it failed)."""
     read = page_reader(runner.source.recorder, stored_ids=True)
@@ -245,7 +280,7 @@ def _outcome(channel: Connection) -> int | str:
 
 
 def _build_part(
-    runner: ProjectionRunner, channel: Connection, file: Path, inherited: list[Connection]
+    runner: Rebuilding, channel: Connection, file: Path, inherited: list[Connection]
 ) -> None:
     """In the part's process: apply the events sent into `file`, then say how many (or why
     not).
@@ -260,7 +295,7 @@ def _build_part(
         try:
             ensure_tracking_table(db)  # SQLite's first work here: see `_READY_S`
             channel.send(_READY)
-            part = type(runner)(db, runner.source, runner.view, page_size=runner.page_size, parts=1)
+            part = runner.part(db)
             recorder = runner.source.recorder
             assert isinstance(recorder, SQLiteApplicationRecorder)  # `can_split`
             applied = part.fill(_pages(channel, stored_uuids(recorder)))
@@ -278,7 +313,7 @@ def _pages(channel: Connection, uuids: bool) -> Iterator[list[StoredRow]]:
         yield with_uuids(rows) if uuids else rows
 
 
-def _merge(runner: ProjectionRunner, emptied: Tracking, head: int, files: list[Path]) -> bool:
+def _merge(runner: Rebuilding, emptied: Tracking, head: int, files: list[Path]) -> bool:
     """Copy the parts' rows into the read model and move it to `head`, in one transaction;
     False, writing nothing, if the model no longer holds `emptied`."""
     attached = {f"part{k}": file for k, file in enumerate(files)}

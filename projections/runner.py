@@ -424,6 +424,10 @@ class ProjectionRunner:
         head = self.head() if head is None else head
         return self.parts > 1 and head >= self.parts_from and can_split(self)
 
+    def part(self, db: ViewDatabase) -> ProjectionRunner:
+        """A runner of this view that fills `db`: one part of a rebuild made in parts."""
+        return ProjectionRunner(db, self.source, self.view, page_size=self.page_size, parts=1)
+
     def fill(self, pages: Iterable[list[StoredRow]]) -> int:
         """Empty this read model and apply the stored events of `pages`, each page in one
         transaction: a part of a rebuild made in parts (`projections.rebuild_parts`), whose
