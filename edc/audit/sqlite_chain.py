@@ -77,27 +77,12 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
         # first read the tables and then had a column or an index to add (a store of an
         # older version) was refused at once ("database is locked") when another process
         # had written first, and that server did not start.
-        with self._schema_transaction() as c:
+        with self._immediate_transaction() as c:
             # A missing chain is never made up again here: events without links stay a
             # finding for `verify` until someone adopts them with `edc audit adopt`.
             if self._chain_table_exists(c):
                 self._add_participant_column(c)
             self._create_table(c)
-
-    @contextmanager
-    def _schema_transaction(self) -> Iterator[SQLiteCursor]:
-        with self.datastore.get_connection(commit=True) as conn:
-            c = conn.cursor()
-            c.execute("BEGIN IMMEDIATE")
-            try:
-                yield c
-            except BaseException:
-                conn.rollback()
-                raise
-            else:
-                conn.commit()
-            finally:
-                c.sqlite_cursor.close()
 
     # ---- sealing ---------------------------------------------------------------------------
 
@@ -339,7 +324,10 @@ class SealingSQLiteRecorder(SQLiteApplicationRecorder):
             except BaseException:
                 conn.rollback()
                 raise
-            conn.commit()
+            else:
+                conn.commit()
+            finally:
+                c.sqlite_cursor.close()
 
     # ---- reading ---------------------------------------------------------------------------
 
