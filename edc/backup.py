@@ -47,6 +47,7 @@ from edc.pgurl import postgres_env
 from edc.private_files import FILE_MODE, private_directory, tighten_tree
 from edc.rate_limit_store import RATE_LIMIT_FILE
 from edc.rate_limit_store import TABLE as RATE_LIMIT_TABLE
+from projections.rebuild_parts import is_scratch_file
 
 if TYPE_CHECKING:
     from edc.application import Trial
@@ -200,6 +201,8 @@ def _other_files(data_dir: Path) -> list[Path]:
         and not p.name.endswith(_KEY_SUFFIX)
         # The head log's witness describes the live log, not a copy of the data.
         and p.name != WITNESS_FILE
+        # A rebuild's part, being written or left by a killed rebuild: rebuilt, not restored.
+        and not is_scratch_file(p)
         and not p.name.startswith(".")
     )
 

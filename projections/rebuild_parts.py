@@ -66,7 +66,7 @@ class Part(Protocol):
 
 
 class Rebuilding(Protocol):
-    """What a rebuild in parts needs of the runner rebuilding (`Rebuilding`)."""
+    """What a rebuild in parts needs of the rebuilding runner (a `ProjectionRunner`)."""
 
     db: ViewDatabase
     view: ViewSpec
@@ -187,14 +187,30 @@ def rebuild_in_parts(
             file.unlink(missing_ok=True)
 
 
+# A part's scratch file: the read models' file name, this mark, the rebuilding process's id
+# and the part's number.
+_SCRATCH_MARK = ".part-"
+
+
+def is_scratch_file(path: Path) -> bool:
+    """Whether `path` is a part's scratch file: a rebuild's throwaway, never trial data to
+    keep (a backup leaves it out)."""
+    head, mark, tail = path.name.rpartition(_SCRATCH_MARK)
+    owner, dash, number = tail.partition("-")
+    return bool(head and mark and dash) and owner.isdigit() and number.isdigit()
+
+
+def _scratch_owner(path: Path) -> int:
+    return int(path.name.rpartition(_SCRATCH_MARK)[2].partition("-")[0])
+
+
 def _scratch_files(path: Path, parts: int) -> list[Path]:
     """Private files beside the read models' for this process's parts; those a process that
     is gone left behind (killed while rebuilding) are removed first."""
-    for stale in path.parent.glob(f"{path.name}.part-*-*"):
-        owner = stale.name.rsplit("-", 2)[-2]
-        if owner.isdigit() and not _alive(int(owner)):
+    for stale in path.parent.glob(f"{path.name}{_SCRATCH_MARK}*"):
+        if is_scratch_file(stale) and not _alive(_scratch_owner(stale)):
             stale.unlink(missing_ok=True)
-    files = [path.parent / f"{path.name}.part-{os.getpid()}-{k}" for k in range(parts)]
+    files = [path.parent / f"{path.name}{_SCRATCH_MARK}{os.getpid()}-{k}" for k in range(parts)]
     for file in files:
         file.unlink(missing_ok=True)
         os.close(os.open(file, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))

@@ -197,3 +197,19 @@ def test_backup_is_one_consistent_state_while_writers_keep_writing(
     # The backup holds a prefix of the source's sequence, at least as long as it says.
     assert events == stored_events(settings)[: len(events)]
     assert len(events) >= outcome.manifest.events
+
+
+@pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
+def test_a_backup_leaves_out_the_scratch_files_of_a_rebuild_in_parts(
+    trial: Trial, actors: dict[str, Actor], settings: Settings, tmp_path: Path
+) -> None:
+    populate(trial, actors)
+    # What a rebuild in parts writes beside the read models, or leaves if it was killed.
+    scratch = settings.data_dir / "readmodels.sqlite.part-4242-0"
+    scratch.write_bytes(b"a part being built")
+    kept = settings.data_dir / "readmodels.sqlite.part-of-something"
+    kept.write_bytes(b"not a part's file: backed up like any other")
+    outcome = backup(settings, tmp_path / "backup")
+    assert scratch.name not in outcome.manifest.files
+    assert not (tmp_path / "backup" / scratch.name).exists()
+    assert kept.name in outcome.manifest.files
